@@ -1,0 +1,1 @@
+"""Invoices and payments live here (see the billing issue)."""

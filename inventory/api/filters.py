@@ -1,0 +1,21 @@
+import django_filters
+from django.db.models import Q, QuerySet
+
+from inventory.models import Product
+
+
+class ProductFilter(django_filters.FilterSet):
+    sku = django_filters.CharFilter(field_name="sku", help_text="Exact SKU.")
+    active = django_filters.BooleanFilter(field_name="is_active")
+    currency = django_filters.CharFilter(field_name="currency")
+    parent_id = django_filters.CharFilter(field_name="parent_id", help_text="Variants of this product.")
+    stock_lte = django_filters.NumberFilter(field_name="stock_quantity", lookup_expr="lte",
+                                            help_text="Stock at or below this quantity.")
+    search = django_filters.CharFilter(method="filter_search", help_text="Part of the name or SKU.")
+
+    class Meta:
+        model = Product
+        fields = ["sku", "active", "currency", "parent_id", "stock_lte", "search"]
+
+    def filter_search(self, queryset: QuerySet[Product], name: str, value: str) -> QuerySet[Product]:
+        return queryset.filter(Q(name__icontains=value) | Q(sku__icontains=value))

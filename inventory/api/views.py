@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from inventory import selectors, services
+from synthesq.core.pagination import OldestFirstCursorPage
+
+from .filters import ProductFilter
+from .serializers import (
+    ProductInputSerializer,
+    ProductSerializer,
+    ProductUpdateSerializer,
+    StockAdjustmentInputSerializer,
+    StockMovementSerializer,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List products", tags=["products"]),
+    retrieve=extend_schema(summary="Get a product", tags=["products"]),
+    create=extend_schema(summary="Create a product (with initial stock)", tags=["products"],
+                         request=ProductInputSerializer, responses={201: ProductSerializer}),
+    update=extend_schema(summary="Replace a product's catalogue fields", tags=["products"],
+                         request=ProductUpdateSerializer, responses=ProductSerializer),
+    partial_update=extend_schema(summary="Update a product's catalogue fields", tags=["products"],
+                                 request=ProductUpdateSerializer(partial=True), responses=ProductSerializer),
+    adjustments=extend_schema(summary="Adjust stock (writes a ledger row)", tags=["stock"],
+                              request=StockAdjustmentInputSerializer, responses={201: StockMovementSerializer}),
+    movements=extend_schema(summary="The product's stock ledger, oldest first", tags=["stock"],
+                            responses=StockMovementSerializer(many=True), filters=False),
+)
+class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ProductSerializer
+    filterset_class = ProductFilter
+    ordering_fields = ["created_at", "sku", "name", "price", "stock_quantity"]
+    action_permissions = {
+        "adjustments": ("inventory.adjust_stock",),
+        "movements": ("inventory.view_stockmovement",),
+    }
+    problem_responses = {"create": (422,), "update": (422,), "partial_update": (422,), "adjustments": (422,)}
+
+    def get_queryset(self):  # noqa: ANN201
+        return selectors.product_list()
+
+    def create(self, request: Request) -> Response:
+        data = ProductInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        product = services.product_create(actor=request.user, **data.validated_data)
+        return Response(self._read(product.pk), status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, pk: str | None = None) -> Response:
+        return self._update(request, partial=False)
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        return self._update(request, partial=True)
+
+    def _update(self, request: Request, *, partial: bool) -> Response:
+        product = self.get_object()
+        data = ProductUpdateSerializer(data=request.data, partial=partial, context={"instance": product})
+        data.is_valid(raise_exception=True)
+        services.product_update(product=product, actor=request.user, data=dict(data.validated_data))
+        return Response(self._read(product.pk))
+
+    @action(detail=True, methods=["post"])
+    def adjustments(self, request: Request, pk: str | None = None) -> Response:
+        product = self.get_object()
+        data = StockAdjustmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        movement = services.stock_adjust(product=product, actor=request.user, **data.validated_data)
+        return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)
+    def movements(self, request: Request, pk: str | None = None) -> Response:
+        product = self.get_object()
+        page = self.paginate_queryset(selectors.stock_movement_list(product_id=product.pk))
+        return self.get_paginated_response(StockMovementSerializer(page, many=True).data)
+
+    def _read(self, product_id: str) -> dict:
+        return ProductSerializer(selectors.product_get(product_id=product_id)).data

@@ -1,0 +1,31 @@
+"""Reads for products and their stock ledger."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, QuerySet, Sum
+
+from .models import Product, StockMovement
+
+
+def product_list() -> QuerySet[Product]:
+    """Products with ``has_variants`` annotated (the serializer reads it; no query per row)."""
+    return Product.objects.annotate(
+        has_variants=Exists(Product.objects.filter(parent_id=OuterRef("pk")))
+    ).order_by("-id")
+
+
+def product_get(*, product_id: str) -> Product:
+    return product_list().get(pk=product_id)
+
+
+def stock_movement_list(*, product_id: str) -> QuerySet[StockMovement]:
+    return StockMovement.objects.filter(product_id=product_id).select_related("actor").order_by("id")
+
+
+def stock_ledger_mismatches() -> list[tuple[str, int, int]]:
+    """Products whose ledger does not sum to ``stock_quantity``: (product_id, stock_quantity, ledger sum).
+    Empty when the invariant holds."""
+    rows = Product.objects.annotate(ledger=Sum("movements__quantity_delta")).values_list(
+        "id", "stock_quantity", "ledger"
+    )
+    return [(pk, stock, ledger or 0) for pk, stock, ledger in rows if stock != (ledger or 0)]

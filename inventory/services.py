@@ -1,0 +1,209 @@
+"""Writes for products and stock. Every stock change locks the product rows (in primary-key order, so
+concurrent callers cannot deadlock), checks availability, changes ``stock_quantity`` with an ``F()``
+expression and writes its ledger row, all in one transaction."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Case, F, IntegerField, Value, When
+
+from synthesq.core.errors import ValidationFailed
+from synthesq.core.money import fits_currency, minor_unit
+
+from .exceptions import InsufficientStock, ProductHasStock, ProductHasVariants, ShortLine
+from .models import Product, StockMovement
+
+Actor = AbstractBaseUser | None
+
+_UPDATABLE_FIELDS = ("sku", "name", "description", "price", "currency", "parent", "is_active")
+
+
+def _validate_price(price: Decimal, currency: str) -> None:
+    if price < 0:
+        raise ValidationFailed("price must not be negative.",
+                               errors=[{"field": "price", "message": "Must not be negative.", "code": "min_value"}])
+    if not fits_currency(price, currency):
+        message = f"{currency} amounts have at most {minor_unit(currency)} decimal places."
+        raise ValidationFailed(message, errors=[{"field": "price", "message": message, "code": "invalid"}])
+
+
+def _validate_parent(product: Product | None, parent: Product | None) -> None:
+    """A variant's parent is a top-level product holding no stock; a product with variants has no parent."""
+    if parent is None:
+        return
+
+    def refuse(message: str) -> None:
+        raise ValidationFailed(message, errors=[{"field": "parent_id", "message": message, "code": "invalid"}])
+
+    if product is not None and parent.pk == product.pk:
+        refuse("A product cannot be its own parent.")
+    if parent.parent_id is not None:
+        refuse(f"{parent.pk} is itself a variant; variants have one level only.")
+    if product is not None and Product.objects.filter(parent_id=product.pk).exists():
+        refuse(f"{product.pk} has variants of its own, so it cannot become a variant.")
+    if parent.stock_quantity != 0:
+        raise ProductHasStock(parent.pk)
+
+
+def _lock_products(product_ids: Iterable[str]) -> dict[str, Product]:
+    """Lock the rows in primary-key order (one fixed order for every caller: no deadlocks)."""
+    return {
+        p.pk: p
+        for p in Product.objects.select_for_update(of=("self",)).filter(pk__in=set(product_ids)).order_by("pk")
+    }
+
+
+@transaction.atomic
+def product_create(
+    *,
+    actor: Actor,
+    sku: str,
+    name: str,
+    price: Decimal,
+    currency: str,
+    description: str = "",
+    stock_quantity: int = 0,
+    parent: Product | None = None,
+    is_active: bool = True,
+) -> Product:
+    _validate_price(price, currency)
+    if stock_quantity < 0:
+        raise ValidationFailed("stock_quantity must not be negative.", errors=[
+            {"field": "stock_quantity", "message": "Must not be negative.", "code": "min_value"}])
+    if parent is not None:
+        parent = _lock_products([parent.pk])[parent.pk]
+        _validate_parent(None, parent)
+    product = Product.objects.create(
+        sku=sku, name=name, description=description, price=price, currency=currency,
+        parent=parent, is_active=is_active, stock_quantity=stock_quantity,
+    )
+    if stock_quantity:
+        StockMovement.objects.create(
+            product=product, kind=StockMovement.Kind.INITIAL, quantity_delta=stock_quantity,
+            balance_after=stock_quantity, reason="initial stock", actor=actor,
+        )
+    return product
+
+
+@transaction.atomic
+def product_update(*, product: Product, actor: Actor, data: dict[str, Any]) -> Product:
+    """Change catalogue fields. Stock is not among them: it changes only through stock movements."""
+    unknown = set(data) - set(_UPDATABLE_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"Not updatable: {', '.join(sorted(unknown))}.")
+    locked = _lock_products([product.pk])[product.pk]
+    for field, value in data.items():
+        setattr(locked, field, value)
+    _validate_price(locked.price, locked.currency)
+    if "parent" in data and data["parent"] is not None:
+        parent = _lock_products([data["parent"].pk])[data["parent"].pk]
+        _validate_parent(locked, parent)
+    locked.save(update_fields=[*data.keys(), "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def stock_adjust(*, product: Product, quantity_delta: int, reason: str, actor: Actor) -> StockMovement:
+    """A manual correction (cycle count, damage, receipt of goods). Refused if stock would go below zero."""
+    if quantity_delta == 0:
+        raise ValidationFailed("quantity_delta must not be zero.", errors=[
+            {"field": "quantity_delta", "message": "Must not be zero.", "code": "invalid"}])
+    if not reason.strip():
+        raise ValidationFailed("A reason is required.", errors=[
+            {"field": "reason", "message": "This field may not be blank.", "code": "blank"}])
+    locked = _lock_products([product.pk])[product.pk]
+    if Product.objects.filter(parent_id=locked.pk).exists():
+        raise ProductHasVariants(locked.pk)
+    if locked.stock_quantity + quantity_delta < 0:
+        raise InsufficientStock(
+            [ShortLine(product_id=locked.pk, requested=-quantity_delta, available=locked.stock_quantity)]
+        )
+    Product.objects.filter(pk=locked.pk).update(stock_quantity=F("stock_quantity") + quantity_delta)
+    return StockMovement.objects.create(
+        product=locked, kind=StockMovement.Kind.ADJUSTMENT, quantity_delta=quantity_delta,
+        balance_after=locked.stock_quantity + quantity_delta, reason=reason.strip(), actor=actor,
+    )
+
+
+def _apply_movements(
+    locked: dict[str, Product], deltas: dict[str, int], *, kind: str, reference: str, reason: str, actor: Actor
+) -> list[StockMovement]:
+    """One UPDATE for all products and one INSERT for all ledger rows, whatever the number of lines."""
+    Product.objects.filter(pk__in=deltas).update(
+        stock_quantity=F("stock_quantity")
+        + Case(*(When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()),
+               default=Value(0), output_field=IntegerField())
+    )
+    movements = [
+        StockMovement(
+            product_id=pk, kind=kind, quantity_delta=delta, balance_after=locked[pk].stock_quantity + delta,
+            reference=reference, reason=reason, actor=actor,
+        )
+        for pk, delta in sorted(deltas.items())
+    ]
+    return StockMovement.objects.bulk_create(movements)
+
+
+def _quantities_by_product(items: Iterable[tuple[str, int]]) -> Counter[str]:
+    wanted: Counter[str] = Counter()
+    for product_id, quantity in items:
+        if quantity <= 0:
+            raise ValidationFailed("Quantities must be positive.")
+        wanted[product_id] += quantity
+    return wanted
+
+
+def _lock_existing(product_ids: Iterable[str]) -> dict[str, Product]:
+    wanted = set(product_ids)
+    locked = _lock_products(wanted)
+    missing = sorted(wanted - set(locked))
+    if missing:
+        raise ValidationFailed(f"Unknown product(s): {', '.join(missing)}.")
+    return locked
+
+
+@transaction.atomic
+def stock_reserve(
+    *, items: Iterable[tuple[str, int]], reference: str, actor: Actor, reason: str = ""
+) -> list[StockMovement]:
+    """Reserve stock for ``items`` of (product_id, quantity). All or nothing: if any product is short,
+    ``InsufficientStock`` lists every short line and nothing is reserved."""
+    wanted = _quantities_by_product(items)
+    if not wanted:
+        return []
+    locked = _lock_existing(wanted)
+    with_variants = Product.objects.filter(parent_id__in=wanted).values_list("parent_id", flat=True)
+    first_parent = min(with_variants, default=None)
+    if first_parent is not None:
+        raise ProductHasVariants(first_parent)
+    short = [
+        ShortLine(product_id=pk, requested=qty, available=locked[pk].stock_quantity)
+        for pk, qty in sorted(wanted.items())
+        if locked[pk].stock_quantity < qty
+    ]
+    if short:
+        raise InsufficientStock(short)
+    return _apply_movements(
+        locked, {pk: -qty for pk, qty in wanted.items()},
+        kind=StockMovement.Kind.RESERVATION, reference=reference, reason=reason, actor=actor,
+    )
+
+
+@transaction.atomic
+def stock_release(
+    *, items: Iterable[tuple[str, int]], reference: str, actor: Actor, reason: str = ""
+) -> list[StockMovement]:
+    """Give back reserved stock (e.g. on cancellation of a confirmed order)."""
+    wanted = _quantities_by_product(items)
+    if not wanted:
+        return []
+    locked = _lock_existing(wanted)
+    return _apply_movements(
+        locked, dict(wanted), kind=StockMovement.Kind.RELEASE, reference=reference, reason=reason, actor=actor,
+    )

@@ -1,0 +1,18 @@
+"""The one API router: every resource under /api/v1/, trailing slash optional."""
+
+from rest_framework.routers import SimpleRouter
+
+from inventory.api.views import ProductViewSet
+from sales.api.views import CustomerViewSet
+
+
+class OptionalSlashRouter(SimpleRouter):
+    def __init__(self) -> None:
+        super().__init__(trailing_slash="/?")
+
+
+router = OptionalSlashRouter()
+router.register("sales/customers", CustomerViewSet, basename="customer")
+router.register("inventory/products", ProductViewSet, basename="product")
+
+urlpatterns = router.urls

@@ -1,0 +1,61 @@
+"""Domain errors. Services raise these; ``synthesq.core.problems`` turns them into RFC 9457 responses.
+
+Each class carries an HTTP status, a stable machine-readable ``code`` and a title; an instance carries the
+detail and any data a client needs to act (``extra`` is merged into the problem body).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status: int = 400
+    code: str = "domain_error"
+    title: str = "Request refused"
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None, **extra: Any) -> None:
+        self.detail = detail or self.title
+        if code is not None:
+            self.code = code
+        self.extra = extra
+        super().__init__(self.detail)
+
+
+class ValidationFailed(DomainError):
+    """The request is malformed or a field is invalid (400). ``errors`` names each field."""
+
+    status = 400
+    code = "validation_error"
+    title = "Invalid request"
+
+    def __init__(self, detail: str | None = None, *, errors: list[dict[str, str]] | None = None, **extra: Any):
+        super().__init__(detail, errors=errors or [], **extra)
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class PermissionRefused(DomainError):
+    status = 403
+    code = "permission_denied"
+    title = "Permission denied"
+
+
+class Conflict(DomainError):
+    """The action is not allowed in the resource's current state (409)."""
+
+    status = 409
+    code = "conflict"
+    title = "Conflict with the current state"
+
+
+class BusinessRuleViolation(DomainError):
+    """A valid request that a business rule refuses (422)."""
+
+    status = 422
+    code = "business_rule_violation"
+    title = "Refused by a business rule"

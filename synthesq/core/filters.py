@@ -1,0 +1,38 @@
+"""Shared list filters: ``sort=-created_at`` ordering that refuses unknown fields with a 400."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.request import Request
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """DRF's OrderingFilter, but an unknown sort field is a 400 instead of being silently ignored.
+
+    A unique tie-breaker (``id``, same direction as the last field) is appended so pages never repeat rows.
+    """
+
+    def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> list[str] | None:
+        params = request.query_params.get(self.ordering_param)
+        if params:
+            fields = [param.strip() for param in params.split(",") if param.strip()]
+            valid = {name for name, _label in self.get_valid_fields(queryset, view, {"request": request})}
+            unknown = [f for f in fields if f.lstrip("-") not in valid]
+            if unknown:
+                raise ValidationError({self.ordering_param: [
+                    f"Unknown sort field {', '.join(unknown)}; allowed: {', '.join(sorted(valid))} "
+                    "(prefix with - for descending)."
+                ]})
+            return self._with_tiebreaker(fields)
+        default = self.get_default_ordering(view)
+        return self._with_tiebreaker(list(default)) if default else None
+
+    @staticmethod
+    def _with_tiebreaker(fields: list[str]) -> list[str]:
+        if any(f.lstrip("-") in ("id", "pk") for f in fields):
+            return fields
+        return [*fields, "-id" if fields and fields[-1].startswith("-") else "id"]

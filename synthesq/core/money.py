@@ -1,0 +1,145 @@
+"""Money: ``Decimal`` end to end, quantized to the currency's minor unit (ISO 4217 via ``iso4217``).
+
+Amounts arrive as JSON numbers (parsed straight to Decimal, never float) or strings, and leave as decimal
+strings with exactly the currency's number of decimals (``"129.99"`` for USD, ``"1300"`` for JPY).
+Database columns keep 4 decimals, enough for every ISO 4217 currency.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+from typing import Any
+
+from django.db import models
+from iso4217 import Currency
+from rest_framework import serializers
+
+MONEY_MAX_DIGITS = 18
+MONEY_DECIMAL_PLACES = 4
+
+
+@cache
+def _minor_units() -> dict[str, int]:
+    # Only real money: codes without a minor unit (gold, test codes, "no currency") are left out.
+    return {c.code: c.exponent for c in Currency if c.exponent is not None}
+
+
+def is_known_currency(code: str) -> bool:
+    return code in _minor_units()
+
+
+def minor_unit(currency: str) -> int:
+    """Number of decimals of ``currency`` (USD 2, JPY 0, BHD 3)."""
+    try:
+        return _minor_units()[currency]
+    except KeyError:
+        raise ValueError(f"Unknown currency {currency!r}") from None
+
+
+def quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_unit(currency))
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    """Round ``amount`` half-up to the currency's minor unit (for computed amounts such as line totals)."""
+    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def fits_currency(amount: Decimal, currency: str) -> bool:
+    """True when ``amount`` has no more decimals than the currency allows (129.990 fits USD, 1.005 not)."""
+    return amount == amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def format_amount(amount: Decimal | None, currency: str) -> str | None:
+    if amount is None:
+        return None
+    return str(quantize(Decimal(amount), currency))
+
+
+class MoneyField(models.DecimalField):
+    """A money amount column; the currency lives in a sibling field."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", MONEY_MAX_DIGITS)
+        kwargs.setdefault("decimal_places", MONEY_DECIMAL_PLACES)
+        super().__init__(*args, **kwargs)
+
+
+class CurrencyField(models.CharField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 3)
+        super().__init__(*args, **kwargs)
+
+
+class CurrencySerializerField(serializers.CharField):
+    default_error_messages = {"unknown_currency": "{value!r} is not an ISO 4217 currency code."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("min_length", 3)
+        kwargs.setdefault("help_text", "ISO 4217 currency code, e.g. USD.")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if not is_known_currency(value):
+            self.fail("unknown_currency", value=value)
+        return value
+
+
+class AmountSerializerField(serializers.DecimalField):
+    """An amount sent as a JSON number or string, returned as a decimal string.
+
+    On output it is quantized to the currency named by ``currency_source`` on the object (default
+    ``currency``); on input the serializer checks the scale against the currency (see ``check_amount``).
+    """
+
+    default_error_messages = {"float": "Send amounts as decimal numbers or strings."}
+
+    def __init__(self, *, currency_source: str = "currency", **kwargs: Any) -> None:
+        self.currency_source = currency_source
+        kwargs.setdefault("max_digits", MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES + 4)
+        kwargs.setdefault("decimal_places", MONEY_DECIMAL_PLACES)
+        kwargs.setdefault("coerce_to_string", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, float):  # only reachable if another parser produced a float
+            data = str(data)
+        return super().to_internal_value(data)
+
+    def to_representation(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        obj = getattr(self, "_current_instance", None)
+        currency = _lookup(obj, self.currency_source) if obj is not None else None
+        if currency and is_known_currency(currency):
+            return format_amount(Decimal(value), currency)
+        return super().to_representation(value)
+
+    def get_attribute(self, instance: Any) -> Any:
+        self._current_instance = instance
+        return super().get_attribute(instance)
+
+
+def _lookup(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        obj = obj.get(part) if isinstance(obj, dict) else getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def check_amount(amount: Decimal, currency: str, field: str) -> None:
+    """Raise a 400 naming ``field`` when ``amount`` has more decimals than ``currency`` allows."""
+    try:
+        ok = fits_currency(amount, currency)
+    except (InvalidOperation, ValueError):
+        ok = False
+    if not ok:
+        raise serializers.ValidationError(
+            {field: [f"{currency} amounts have at most {minor_unit(currency)} decimal places."]}
+        )

@@ -1,0 +1,21 @@
+"""Cursor pagination for every list: DRF's envelope (``next``, ``previous``, ``results``), ``limit`` up to 200.
+
+Cursor (keyset) pagination keeps deep pages as fast as the first one and stable while rows are added.
+The default ordering is newest first by id (our ids are ULIDs, so id order is creation order).
+"""
+
+from rest_framework.pagination import CursorPagination
+
+
+class CursorPage(CursorPagination):
+    page_size = 50
+    page_size_query_param = "limit"
+    max_page_size = 200
+    ordering = "-id"
+    cursor_query_param = "cursor"
+
+
+class OldestFirstCursorPage(CursorPage):
+    """For logs and ledgers, read in the order they were written."""
+
+    ordering = "id"

@@ -1,0 +1,48 @@
+"""Role checks for the API: every action of a viewset needs a Django permission.
+
+Defaults follow the model (list/retrieve: view, create: add, update: change, destroy: delete); a view
+adds or overrides entries with ``action_permissions = {"adjustments": ("inventory.adjust_stock",)}``.
+Superusers pass every check. Roles are groups holding these permissions (``synthesq.core.roles``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+_DEFAULT_ACTIONS = {
+    "list": "view",
+    "retrieve": "view",
+    "create": "add",
+    "update": "change",
+    "partial_update": "change",
+    "destroy": "delete",
+}
+
+
+def required_permissions(view: Any) -> tuple[str, ...]:
+    action = getattr(view, "action", None)
+    explicit = getattr(view, "action_permissions", {})
+    if action in explicit:
+        return tuple(explicit[action])
+    verb = _DEFAULT_ACTIONS.get(action or "")
+    if verb is None:
+        # An action nobody declared a permission for is refused rather than left open.
+        return ("core.__undeclared__",)
+    model = view.get_queryset().model
+    return (f"{model._meta.app_label}.{verb}_{model._meta.model_name}",)
+
+
+class ActionPermissions(BasePermission):
+    message = "Your role does not allow this action."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if getattr(view, "action", None) is None:
+            # OPTIONS / schema introspection and 405s: authenticated is enough.
+            return True
+        return user.has_perms(required_permissions(view))

@@ -1,0 +1,176 @@
+"""The one error format: RFC 9457 problem details with a stable ``code``.
+
+``problem_exception_handler`` is DRF's exception handler for the whole API. It maps domain errors raised by
+services and DRF's own exceptions to ``application/problem+json`` responses and marks the transaction for
+rollback, so a refused request never leaves a partial write.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from .errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+# DRF exception class -> (code, title). Checked in order, so subclasses come first.
+_DRF_CODES: list[tuple[type[exceptions.APIException], str, str]] = [
+    (exceptions.ParseError, "malformed_request", "Malformed request body"),
+    (exceptions.ValidationError, "validation_error", "Invalid request"),
+    (exceptions.NotAuthenticated, "not_authenticated", "Authentication required"),
+    (exceptions.AuthenticationFailed, "not_authenticated", "Authentication failed"),
+    (exceptions.PermissionDenied, "permission_denied", "Permission denied"),
+    (exceptions.NotFound, "not_found", "Not found"),
+    (exceptions.MethodNotAllowed, "method_not_allowed", "Method not allowed"),
+    (exceptions.NotAcceptable, "not_acceptable", "Not acceptable"),
+    (exceptions.UnsupportedMediaType, "unsupported_media_type", "Unsupported media type"),
+    (exceptions.Throttled, "throttled", "Too many requests"),
+]
+
+
+def problem_type(code: str) -> str:
+    return f"urn:synthesq:problem:{code}"
+
+
+def problem_body(*, status: int, code: str, title: str, detail: str, instance: str | None = None,
+                 **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": problem_type(code),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if instance:
+        body["instance"] = instance
+    body.update(extra)
+    return body
+
+
+def flatten_errors(detail: Any, path: str = "") -> list[dict[str, Any]]:
+    """Turn DRF's nested error detail into ``[{"field": "line_items[0].quantity", "message", "code"}]``."""
+    if isinstance(detail, dict):
+        out: list[dict[str, Any]] = []
+        for key, value in detail.items():
+            if key in ("non_field_errors", "__all__"):
+                out.extend(flatten_errors(value, path))
+            else:
+                out.extend(flatten_errors(value, f"{path}.{key}" if path else str(key)))
+        return out
+    if isinstance(detail, list):
+        if detail and all(isinstance(item, (dict, list)) for item in detail):
+            out = []
+            for index, item in enumerate(detail):
+                out.extend(flatten_errors(item, f"{path}[{index}]"))
+            return out
+        out = []
+        for item in detail:
+            out.extend(flatten_errors(item, path))
+        return out
+    return [{"field": path or None, "message": str(detail), "code": getattr(detail, "code", "invalid")}]
+
+
+def _summary(errors: list[dict[str, Any]]) -> str:
+    if not errors:
+        return "The request is invalid."
+    first = errors[0]
+    where = f"{first['field']}: " if first.get("field") else ""
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}{first['message']}{more}"
+
+
+def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    request = context.get("request")
+    instance = request.path if request is not None else None
+
+    if isinstance(exc, DomainError):
+        set_rollback()
+        return problem_response(
+            problem_body(status=exc.status, code=exc.code, title=exc.title, detail=exc.detail,
+                         instance=instance, **exc.extra)
+        )
+
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=exceptions.as_serializer_error(exc))
+    elif isinstance(exc, IntegrityError):
+        # A constraint caught what a service check should have: refuse, never 500.
+        logger.warning("Integrity error mapped to 409: %s", exc)
+        set_rollback()
+        return problem_response(problem_body(
+            status=409, code="conflict", title="Conflict with the current state",
+            detail="The request conflicts with the current state of the data; nothing was changed.",
+            instance=instance,
+        ))
+
+    if not isinstance(exc, exceptions.APIException):
+        return None
+
+    set_rollback()
+    code, title = "error", "Error"
+    for cls, cls_code, cls_title in _DRF_CODES:
+        if isinstance(exc, cls):
+            code, title = cls_code, cls_title
+            break
+
+    headers: dict[str, str] = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
+
+    extra: dict[str, Any] = {}
+    if isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(exc.detail)
+        extra["errors"] = errors
+        detail = _summary(errors)
+    else:
+        detail = str(exc.detail) if not isinstance(exc.detail, (dict, list)) else title
+    return problem_response(
+        problem_body(status=exc.status_code, code=code, title=title, detail=detail, instance=instance, **extra),
+        headers=headers,
+    )
+
+
+def _plain_problem(request: HttpRequest, status: int, code: str, title: str, detail: str) -> JsonResponse:
+    return JsonResponse(
+        problem_body(status=status, code=code, title=title, detail=detail, instance=request.path),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+def api_aware_404(request: HttpRequest, exception: Exception | None = None):  # noqa: ANN201
+    """URL not found: problem details under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _plain_problem(request, 404, "not_found", "Not found", "No resource at this URL.")
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def api_aware_500(request: HttpRequest):  # noqa: ANN201
+    if request.path.startswith("/api/"):
+        return _plain_problem(request, 500, "server_error", "Internal server error",
+                              "An unexpected error occurred; it has been logged.")
+    from django.views.defaults import server_error
+
+    return server_error(request)

@@ -1,0 +1,55 @@
+"""Roles are Django groups. This map is the single statement of what each role may do.
+
+Data migrations call ``sync_roles`` to create the groups and give them exactly these permissions; a
+migration that adds models or transition permissions adds them here and calls it again. Permissions
+that do not exist yet (a later app's) are skipped, so early migrations stay valid.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "sales": (
+        "sales.add_customer",
+        "sales.change_customer",
+        "sales.view_customer",
+        "inventory.view_product",
+    ),
+    "warehouse": (
+        "sales.view_customer",
+        "inventory.add_product",
+        "inventory.change_product",
+        "inventory.view_product",
+        "inventory.adjust_stock",
+        "inventory.view_stockmovement",
+    ),
+    "finance": (
+        "sales.view_customer",
+        "inventory.view_product",
+    ),
+}
+
+ROLE_NAMES: tuple[str, ...] = tuple(ROLE_PERMISSIONS)
+
+
+def sync_roles(apps: Any, schema_editor: Any = None) -> None:
+    """Create the role groups and set their permissions (usable as a ``RunPython`` operation)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _ = group_model.objects.get_or_create(name=role)
+        wanted = []
+        for name in names:
+            app_label, codename = name.split(".", 1)
+            wanted.extend(
+                permission_model.objects.filter(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)
