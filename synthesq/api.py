@@ -8,7 +8,8 @@ from sales.api.views import CustomerViewSet
 
 class OptionalSlashRouter(SimpleRouter):
     def __init__(self) -> None:
-        super().__init__(trailing_slash="/?")
+        super().__init__()
+        self.trailing_slash = "/?"
 
 
 router = OptionalSlashRouter()

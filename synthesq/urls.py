@@ -1,12 +1,15 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from synthesq.core.problems import api_aware_404
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("synthesq.api")),
+    re_path(r"^api/", api_aware_404),  # unknown API URLs: problem details, also with DEBUG on
 ]
 
 handler404 = "synthesq.core.problems.api_aware_404"
