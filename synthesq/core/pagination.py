@@ -4,7 +4,9 @@ Cursor (keyset) pagination keeps deep pages as fast as the first one and stable 
 The default ordering is newest first by id (our ids are ULIDs, so id order is creation order).
 """
 
-from rest_framework.pagination import CursorPagination
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import Cursor, CursorPagination
+from rest_framework.request import Request
 
 
 class CursorPage(CursorPagination):
@@ -13,6 +15,13 @@ class CursorPage(CursorPagination):
     max_page_size = 200
     ordering = "-id"
     cursor_query_param = "cursor"
+
+    def decode_cursor(self, request: Request) -> Cursor | None:
+        # DRF answers a bad cursor with 404; it is bad input, so 400 naming the parameter.
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({self.cursor_query_param: ["Invalid cursor."]}) from None
 
 
 class OldestFirstCursorPage(CursorPage):

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -158,6 +159,7 @@ def _plain_problem(request: HttpRequest, status: int, code: str, title: str, det
     )
 
 
+@csrf_exempt
 def api_aware_404(request: HttpRequest, exception: Exception | None = None):  # noqa: ANN201
     """URL not found: problem details under /api/, Django's page elsewhere."""
     if request.path.startswith("/api/"):

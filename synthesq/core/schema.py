@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 
@@ -83,3 +83,24 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "A token from `python manage.py create_api_token USERNAME`.",
         }
+
+
+class AmountFieldExtension(OpenApiSerializerFieldExtension):
+    """Amounts: requests take a JSON number or a decimal string; responses are always decimal strings."""
+
+    target_class = "synthesq.core.money.AmountSerializerField"
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        string = {"type": "string", "format": "decimal", "pattern": r"^-?\d{0,14}(?:\.\d{0,4})?$",
+                  "example": "129.99"}
+        if direction == "request":
+            return {"oneOf": [{"type": "number", "example": 129.99}, string]}
+        return string
+
+
+def strip_trailing_slashes(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Paths are documented as the guide writes them, without a trailing slash (both forms are served)."""
+    result["paths"] = {
+        (path.rstrip("/") if path != "/" else path): item for path, item in result.get("paths", {}).items()
+    }
+    return result

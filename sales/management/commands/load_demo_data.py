@@ -1,0 +1,102 @@
+"""Load a small demo data set and print how to use it. Safe to run again: it adds only what is missing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from inventory import services as inventory_services
+from inventory.models import Product
+from sales import services as sales_services
+from sales.models import Customer
+from synthesq.core.roles import ROLE_NAMES
+from synthesq.core.services import api_token_create
+
+DEMO_PASSWORD = "synthesq-demo"  # noqa: S105  (demo logins on a development database only)
+
+CUSTOMERS = [
+    ("Acme Retail", "orders@acme.example", {"line1": "123 Commerce St", "city": "Austin", "state": "TX",
+                                            "postal_code": "78701", "country": "US"}),
+    ("Globex GmbH", "einkauf@globex.example", {"line1": "Hauptstrasse 5", "city": "Berlin",
+                                               "postal_code": "10115", "country": "DE"}),
+    ("Initech KK", "purchasing@initech.example", {"line1": "1-2-3 Shibuya", "city": "Tokyo",
+                                                  "postal_code": "150-0002", "country": "JP"}),
+]
+
+# sku, name, price, currency, initial stock, parent sku
+PRODUCTS = [
+    ("DESK-STD", "Standing desk", "129.99", "USD", 50, None),
+    ("CHAIR-ERG", "Ergonomic chair", "249.00", "USD", 12, None),
+    ("LAMP-LED", "LED desk lamp", "39.50", "USD", 3, None),
+    ("TEE", "Logo T-shirt", "19.00", "USD", 0, None),
+    ("TEE-S", "Logo T-shirt, S", "19.00", "USD", 40, "TEE"),
+    ("TEE-M", "Logo T-shirt, M", "19.00", "USD", 60, "TEE"),
+    ("TEE-L", "Logo T-shirt, L", "19.00", "USD", 25, "TEE"),
+    ("MUG-JP", "Ceramic mug", "1300", "JPY", 100, None),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo customers, products with stock, staff logins per role, and print a fresh API token."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+        parser.add_argument("--no-token", action="store_true", help="Do not create an API token.")
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        users = self._staff()
+        customers = self._customers()
+        products = self._products(users["admin"])
+        base = options["base_url"].rstrip("/")
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data ready: {customers} customers, {products} products, staff logins per role."
+        ))
+        self.stdout.write(f"  API:        {base}/api/v1/")
+        self.stdout.write(f"  API docs:   {base}/api/v1/docs/")
+        self.stdout.write(f"  Admin:      {base}/admin/  (user admin, password {DEMO_PASSWORD}; also "
+                          f"{', '.join(ROLE_NAMES)} with the same password)")
+        if not options["no_token"]:
+            _token, plain = api_token_create(user=users["admin"], name="demo (load_demo_data)")
+            self.stdout.write("  Try:        curl -H 'Authorization: Bearer " + plain + f"' {base}/api/v1/sales/customers")
+            self.stdout.write("Bearer token for the demo superuser (shown once):")
+            self.stdout.write(plain)
+
+    def _staff(self) -> dict[str, Any]:
+        user_model = get_user_model()
+        users: dict[str, Any] = {}
+        for username in ("admin", *ROLE_NAMES):
+            user, created = user_model.objects.get_or_create(
+                username=username, defaults={"email": f"{username}@synthesq.example", "is_staff": True}
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                if username == "admin":
+                    user.is_superuser = True
+                user.save()
+                if username != "admin":
+                    user.groups.add(Group.objects.get(name=username))
+            users[username] = user
+        return users
+
+    def _customers(self) -> int:
+        for name, email, address in CUSTOMERS:
+            if not Customer.objects.filter(email=email).exists():
+                sales_services.customer_create(name=name, email=email, default_shipping_address=address)
+        return Customer.objects.count()
+
+    def _products(self, actor: Any) -> int:
+        for sku, name, price, currency, stock, parent_sku in PRODUCTS:
+            if Product.objects.filter(sku=sku).exists():
+                continue
+            parent = Product.objects.get(sku=parent_sku) if parent_sku else None
+            inventory_services.product_create(
+                actor=actor, sku=sku, name=name, price=Decimal(price), currency=currency,
+                stock_quantity=stock, parent=parent,
+            )
+        return Product.objects.count()
