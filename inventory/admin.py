@@ -2,11 +2,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
 from . import services
+from synthesq.core.errors import DomainError
+from synthesq.core.money import fits_currency, is_known_currency, minor_unit
+
 from .models import Product, StockMovement
+
+
+class ProductAdminForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = ["sku", "name", "description", "price", "currency", "parent", "is_active"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        price, currency = data.get("price"), data.get("currency")
+        if price is not None and currency and is_known_currency(currency) and not fits_currency(price, currency):
+            self.add_error("price", f"{currency} amounts have at most {minor_unit(currency)} decimal places.")
+        parent = data.get("parent")
+        if parent is not None:
+            try:
+                services.validate_parent(self.instance if self.instance.pk else None, parent)
+            except DomainError as exc:
+                self.add_error("parent", exc.detail)
+        return data
 
 
 class StockMovementInline(admin.TabularInline):
@@ -27,6 +50,7 @@ class StockMovementInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    form = ProductAdminForm
     list_display = ["sku", "name", "price", "currency", "stock_quantity", "parent", "is_active"]
     list_filter = ["is_active", "currency"]
     search_fields = ["sku", "name"]

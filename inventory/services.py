@@ -33,7 +33,7 @@ def _validate_price(price: Decimal, currency: str) -> None:
         raise ValidationFailed(message, errors=[{"field": "price", "message": message, "code": "invalid"}])
 
 
-def _validate_parent(product: Product | None, parent: Product | None) -> None:
+def validate_parent(product: Product | None, parent: Product | None) -> None:
     """A variant's parent is a top-level product holding no stock; a product with variants has no parent."""
     if parent is None:
         return
@@ -78,7 +78,7 @@ def product_create(
             {"field": "stock_quantity", "message": "Must not be negative.", "code": "min_value"}])
     if parent is not None:
         parent = _lock_products([parent.pk])[parent.pk]
-        _validate_parent(None, parent)
+        validate_parent(None, parent)
     product = Product.objects.create(
         sku=sku, name=name, description=description, price=price, currency=currency,
         parent=parent, is_active=is_active, stock_quantity=stock_quantity,
@@ -103,7 +103,7 @@ def product_update(*, product: Product, actor: Actor, data: dict[str, Any]) -> P
     _validate_price(locked.price, locked.currency)
     if "parent" in data and data["parent"] is not None:
         parent = _lock_products([data["parent"].pk])[data["parent"].pk]
-        _validate_parent(locked, parent)
+        validate_parent(locked, parent)
     locked.save(update_fields=[*data.keys(), "updated_at"])
     return locked
 

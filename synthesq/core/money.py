@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from iso4217 import Currency
 from rest_framework import serializers
@@ -66,7 +67,14 @@ class MoneyField(models.DecimalField):
         super().__init__(*args, **kwargs)
 
 
+def validate_currency(value: str) -> None:
+    if not is_known_currency(value):
+        raise DjangoValidationError(f"{value!r} is not an ISO 4217 currency code.", code="unknown_currency")
+
+
 class CurrencyField(models.CharField):
+    default_validators = [validate_currency]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 3)
         super().__init__(*args, **kwargs)

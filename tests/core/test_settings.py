@@ -1,0 +1,63 @@
+"""Settings come from the environment; production refuses to start without a key and passes --deploy."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def test_refuses_to_start_without_secret_key_when_debug_is_off() -> None:
+    result = manage("check")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_mode_runs_with_development_key() -> None:
+    assert manage("check", DEBUG="1").returncode == 0
+
+
+def test_production_settings_pass_the_deploy_checklist() -> None:
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        DJANGO_SETTINGS_MODULE="synthesq.settings.production",
+        SECRET_KEY="k" * 20 + "-production-key-with-enough-entropy-0123456789",
+        ALLOWED_HOSTS="sales.example.com",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_database_url_selects_postgres_with_persistent_health_checked_connections() -> None:
+    code = (
+        "from django.conf import settings as s; d = s.DATABASES['default'];"
+        "print(d['ENGINE'], d['NAME'], d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "synthesq.settings.base", "DEBUG": "1",
+             "DATABASE_URL": "postgres://u@db.example:5432/sales", "CONN_MAX_AGE": "120"},
+        timeout=60, check=False,
+    )
+    assert result.stdout.split() == ["django.db.backends.postgresql", "sales", "120", "True"], result.stderr
+
+
+@pytest.mark.django_db
+def test_migrations_are_complete() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())
