@@ -6,10 +6,10 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from . import services
 from synthesq.core.errors import DomainError
 from synthesq.core.money import fits_currency, is_known_currency, minor_unit
 
+from . import services
 from .models import Product, StockMovement
 
 

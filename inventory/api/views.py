@@ -43,7 +43,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     }
     problem_responses = {"create": (422,), "update": (422,), "partial_update": (422,), "adjustments": (422,)}
 
-    def get_queryset(self):  # noqa: ANN201
+    def get_queryset(self):
         return selectors.product_list()
 
     def create(self, request: Request) -> Response:

@@ -160,7 +160,7 @@ def _plain_problem(request: HttpRequest, status: int, code: str, title: str, det
 
 
 @csrf_exempt
-def api_aware_404(request: HttpRequest, exception: Exception | None = None):  # noqa: ANN201
+def api_aware_404(request: HttpRequest, exception: Exception | None = None):
     """URL not found: problem details under /api/, Django's page elsewhere."""
     if request.path.startswith("/api/"):
         return _plain_problem(request, 404, "not_found", "Not found", "No resource at this URL.")
@@ -169,7 +169,7 @@ def api_aware_404(request: HttpRequest, exception: Exception | None = None):  # 
     return page_not_found(request, exception)
 
 
-def api_aware_500(request: HttpRequest):  # noqa: ANN201
+def api_aware_500(request: HttpRequest):
     if request.path.startswith("/api/"):
         return _plain_problem(request, 500, "server_error", "Internal server error",
                               "An unexpected error occurred; it has been logged.")

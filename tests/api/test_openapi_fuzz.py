@@ -48,5 +48,5 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_
 @schema.parametrize()
 @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
 @pytest.mark.django_db
-def test_api_conforms_to_its_schema(case, bearer: dict[str, str]) -> None:  # noqa: ANN001
+def test_api_conforms_to_its_schema(case, bearer: dict[str, str]) -> None:
     case.call_and_validate(headers=bearer, checks=CHECKS)

@@ -23,6 +23,7 @@ def test_migration_created_every_role_with_exactly_its_permissions() -> None:
         assert granted == set(expected), role
 
 
+ADJUST = {"quantity_delta": 1, "reason": "r"}
 # (role, method, url template, body, allowed)
 CUSTOMER = {"name": "N", "email": "n@example.com"}
 PRODUCT = {"sku": "NEW-1", "name": "N", "price": "1.00", "currency": "USD"}
@@ -32,20 +33,20 @@ MATRIX = [
     ("sales", "patch", "/api/v1/sales/customers/{customer}", {"name": "X"}, True),
     ("sales", "get", "/api/v1/inventory/products", None, True),
     ("sales", "post", "/api/v1/inventory/products", PRODUCT, False),
-    ("sales", "post", "/api/v1/inventory/products/{product}/adjustments", {"quantity_delta": 1, "reason": "r"}, False),
+    ("sales", "post", "/api/v1/inventory/products/{product}/adjustments", ADJUST, False),
     ("sales", "get", "/api/v1/inventory/products/{product}/movements", None, False),
     ("warehouse", "get", "/api/v1/sales/customers", None, True),
     ("warehouse", "post", "/api/v1/sales/customers", CUSTOMER, False),
     ("warehouse", "patch", "/api/v1/sales/customers/{customer}", {"name": "X"}, False),
     ("warehouse", "post", "/api/v1/inventory/products", PRODUCT, True),
     ("warehouse", "patch", "/api/v1/inventory/products/{product}", {"name": "X"}, True),
-    ("warehouse", "post", "/api/v1/inventory/products/{product}/adjustments", {"quantity_delta": 1, "reason": "r"}, True),
+    ("warehouse", "post", "/api/v1/inventory/products/{product}/adjustments", ADJUST, True),
     ("warehouse", "get", "/api/v1/inventory/products/{product}/movements", None, True),
     ("finance", "get", "/api/v1/sales/customers", None, True),
     ("finance", "post", "/api/v1/sales/customers", CUSTOMER, False),
     ("finance", "get", "/api/v1/inventory/products", None, True),
     ("finance", "patch", "/api/v1/inventory/products/{product}", {"name": "X"}, False),
-    ("finance", "post", "/api/v1/inventory/products/{product}/adjustments", {"quantity_delta": 1, "reason": "r"}, False),
+    ("finance", "post", "/api/v1/inventory/products/{product}/adjustments", ADJUST, False),
 ]
 
 

@@ -17,7 +17,7 @@ from sales.models import Customer
 from synthesq.core.roles import ROLE_NAMES
 from synthesq.core.services import api_token_create
 
-DEMO_PASSWORD = "synthesq-demo"  # noqa: S105  (demo logins on a development database only)
+DEMO_PASSWORD = "synthesq-demo"
 
 CUSTOMERS = [
     ("Acme Retail", "orders@acme.example", {"line1": "123 Commerce St", "city": "Austin", "state": "TX",
@@ -63,7 +63,7 @@ class Command(BaseCommand):
                           f"{', '.join(ROLE_NAMES)} with the same password)")
         if not options["no_token"]:
             _token, plain = api_token_create(user=users["admin"], name="demo (load_demo_data)")
-            self.stdout.write("  Try:        curl -H 'Authorization: Bearer " + plain + f"' {base}/api/v1/sales/customers")
+            self.stdout.write(f"  Try:        curl -H 'Authorization: Bearer {plain}' {base}/api/v1/sales/customers")
             self.stdout.write("Bearer token for the demo superuser (shown once):")
             self.stdout.write(plain)
 
