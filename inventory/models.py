@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from synthesq.core.ids import PrefixedIdField
 from synthesq.core.models import TimeStampedModel
@@ -34,6 +35,7 @@ class Product(TimeStampedModel):
             models.CheckConstraint(condition=Q(stock_quantity__gte=0), name="product_stock_not_negative"),
             models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="product_not_own_parent"),
+            models.UniqueConstraint(Lower("sku"), name="product_sku_unique_any_case"),
         ]
 
     def __str__(self) -> str:

@@ -97,13 +97,16 @@ def product_update(*, product: Product, actor: Actor, data: dict[str, Any]) -> P
     unknown = set(data) - set(_UPDATABLE_FIELDS)
     if unknown:
         raise ValidationFailed(f"Not updatable: {', '.join(sorted(unknown))}.")
-    locked = _lock_products([product.pk])[product.pk]
+    new_parent = data.get("parent")
+    # Lock the product and its new parent together, in primary-key order: crossing updates cannot deadlock.
+    rows = _lock_products([product.pk, *([new_parent.pk] if new_parent is not None else [])])
+    locked = rows[product.pk]
     for field, value in data.items():
         setattr(locked, field, value)
     _validate_price(locked.price, locked.currency)
-    if "parent" in data and data["parent"] is not None:
-        parent = _lock_products([data["parent"].pk])[data["parent"].pk]
-        validate_parent(locked, parent)
+    if new_parent is not None:
+        locked.parent = rows[new_parent.pk]
+        validate_parent(locked, rows[new_parent.pk])
     locked.save(update_fields=[*data.keys(), "updated_at"])
     return locked
 
@@ -118,8 +121,7 @@ def stock_adjust(*, product: Product, quantity_delta: int, reason: str, actor: A
         raise ValidationFailed("A reason is required.", errors=[
             {"field": "reason", "message": "This field may not be blank.", "code": "blank"}])
     locked = _lock_products([product.pk])[product.pk]
-    if Product.objects.filter(parent_id=locked.pk).exists():
-        raise ProductHasVariants(locked.pk)
+    _refuse_products_with_variants([locked.pk])
     if locked.stock_quantity + quantity_delta < 0:
         raise InsufficientStock(
             [ShortLine(product_id=locked.pk, requested=-quantity_delta, available=locked.stock_quantity)]
@@ -168,6 +170,13 @@ def _lock_existing(product_ids: Iterable[str]) -> dict[str, Product]:
     return locked
 
 
+def _refuse_products_with_variants(product_ids: Iterable[str]) -> None:
+    with_variants = Product.objects.filter(parent_id__in=list(product_ids)).values_list("parent_id", flat=True)
+    first_parent = min(with_variants, default=None)
+    if first_parent is not None:
+        raise ProductHasVariants(first_parent)
+
+
 @transaction.atomic
 def stock_reserve(
     *, items: Iterable[tuple[str, int]], reference: str, actor: Actor, reason: str = ""
@@ -178,10 +187,7 @@ def stock_reserve(
     if not wanted:
         return []
     locked = _lock_existing(wanted)
-    with_variants = Product.objects.filter(parent_id__in=wanted).values_list("parent_id", flat=True)
-    first_parent = min(with_variants, default=None)
-    if first_parent is not None:
-        raise ProductHasVariants(first_parent)
+    _refuse_products_with_variants(wanted)
     short = [
         ShortLine(product_id=pk, requested=qty, available=locked[pk].stock_quantity)
         for pk, qty in sorted(wanted.items())
@@ -204,6 +210,7 @@ def stock_release(
     if not wanted:
         return []
     locked = _lock_existing(wanted)
+    _refuse_products_with_variants(wanted)
     return _apply_movements(
         locked, dict(wanted), kind=StockMovement.Kind.RELEASE, reference=reference, reason=reason, actor=actor,
     )

@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from inventory.models import Product, StockMovement
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField, check_amount
+from synthesq.core.serializers import InputSerializer
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -23,7 +24,9 @@ class ProductSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProductInputSerializer(serializers.Serializer):
+class ProductInputSerializer(InputSerializer):
+    put_defaults = {"description": "", "parent": None, "is_active": True}
+
     sku = serializers.RegexField(r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$", max_length=64,
                                  help_text="Letters, digits and . _ - /")
     name = serializers.CharField(max_length=200)
@@ -41,7 +44,7 @@ class ProductInputSerializer(serializers.Serializer):
     active = serializers.BooleanField(source="is_active", required=False, default=True)
 
     def validate_sku(self, value: str) -> str:
-        existing = Product.objects.filter(sku=value)
+        existing = Product.objects.filter(sku__iexact=value)
         instance = self.context.get("instance")
         if instance is not None:
             existing = existing.exclude(pk=instance.pk)
@@ -77,7 +80,7 @@ class StockMovementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StockAdjustmentInputSerializer(serializers.Serializer):
+class StockAdjustmentInputSerializer(InputSerializer):
     quantity_delta = serializers.IntegerField(
         min_value=-2_000_000_000, max_value=2_000_000_000, help_text="Positive adds stock, negative removes it."
     )

@@ -62,7 +62,8 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         product = self.get_object()
         data = ProductUpdateSerializer(data=request.data, partial=partial, context={"instance": product})
         data.is_valid(raise_exception=True)
-        services.product_update(product=product, actor=request.user, data=dict(data.validated_data))
+        changes = dict(data.validated_data) if partial else data.replacement_data()
+        services.product_update(product=product, actor=request.user, data=changes)
         return Response(self._read(product.pk))
 
     @action(detail=True, methods=["post"])

@@ -6,11 +6,12 @@ from typing import Any
 from rest_framework import serializers
 
 from sales.models import Customer
+from synthesq.core.serializers import InputSerializer
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
-class AddressSerializer(serializers.Serializer):
+class AddressSerializer(InputSerializer):
     line1 = serializers.CharField(max_length=200)
     line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
     city = serializers.CharField(max_length=100)
@@ -25,11 +26,15 @@ class AddressSerializer(serializers.Serializer):
         return value
 
     def to_internal_value(self, data: Any) -> dict[str, str]:
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError({key: ["Unknown address field."] for key in unknown})
-        return dict(super().to_internal_value(data))
+        value = dict(super().to_internal_value(data))
+        # An address is always replaced whole, so a PATCH of the customer (root ``partial=True``, which
+        # DRF passes down to nested fields) must not let an incomplete address through.
+        missing = [name for name, field in self.fields.items() if field.required and name not in value]
+        if missing:
+            raise serializers.ValidationError(
+                {name: [serializers.ErrorDetail("This field is required.", code="required")] for name in missing}
+            )
+        return value
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -41,7 +46,9 @@ class CustomerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CustomerInputSerializer(serializers.Serializer):
+class CustomerInputSerializer(InputSerializer):
+    put_defaults = {"phone": "", "default_shipping_address": None}
+
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(max_length=254)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)

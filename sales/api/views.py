@@ -28,7 +28,7 @@ class CustomerViewSet(
     filterset_class = CustomerFilter
     ordering_fields = ["created_at", "name", "email"]
 
-    def get_queryset(self):  # noqa: ANN201
+    def get_queryset(self):
         return selectors.customer_list()
 
     def create(self, request: Request) -> Response:
@@ -47,5 +47,6 @@ class CustomerViewSet(
         customer = self.get_object()
         data = CustomerInputSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
-        customer = services.customer_update(customer=customer, data=dict(data.validated_data))
+        changes = dict(data.validated_data) if partial else data.replacement_data()
+        customer = services.customer_update(customer=customer, data=changes)
         return Response(CustomerSerializer(customer).data)

@@ -16,6 +16,16 @@ class CursorPage(CursorPagination):
     ordering = "-id"
     cursor_query_param = "cursor"
 
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None or raw == "":
+            return self.page_size
+        if not raw.isdigit() or int(raw) < 1:
+            raise ValidationError({self.page_size_query_param: [
+                f"Must be a whole number from 1 to {self.max_page_size}."
+            ]})
+        return min(int(raw), self.max_page_size)
+
     def decode_cursor(self, request: Request) -> Cursor | None:
         # DRF answers a bad cursor with 404; it is bad input, so 400 naming the parameter.
         try:

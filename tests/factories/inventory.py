@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 import factory
+from django.db.models import F
 
 from inventory.models import Product, StockMovement
 
@@ -38,11 +39,21 @@ class ProductFactory(factory.django.DjangoModelFactory):
 
 
 class StockMovementFactory(factory.django.DjangoModelFactory):
+    """A ledger row that also moves the product's stock, so the ledger still sums to ``stock_quantity``
+    (``balance_after`` is computed). For behaviour, prefer the services; this is for building history."""
+
     class Meta:
         model = StockMovement
 
     product = factory.SubFactory(ProductFactory)
     kind = StockMovement.Kind.ADJUSTMENT
     quantity_delta = 1
-    balance_after = 1
     reason = "test"
+
+    @classmethod
+    def _create(cls, model_class: type[StockMovement], *args: Any, **kwargs: Any) -> StockMovement:
+        product = kwargs["product"]
+        Product.objects.filter(pk=product.pk).update(stock_quantity=F("stock_quantity") + kwargs["quantity_delta"])
+        product.refresh_from_db(fields=["stock_quantity"])
+        kwargs.setdefault("balance_after", product.stock_quantity)
+        return super()._create(model_class, *args, **kwargs)
