@@ -32,6 +32,7 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(DEV_ENV) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 # Production settings must pass Django's deployment checklist.
 check: venv

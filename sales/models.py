@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from synthesq.core.ids import PrefixedIdField
 from synthesq.core.models import TimeStampedModel
+from synthesq.core.money import CurrencyField, MoneyField
 
 
 class Customer(TimeStampedModel):
@@ -25,3 +31,148 @@ class Customer(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+
+class OrderStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    CONFIRMED = "confirmed", "Confirmed"
+    PROCESSING = "processing", "Processing"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    CLOSED = "closed", "Closed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Order(ConcurrentTransitionMixin, TimeStampedModel):
+    """A sales order. ``status`` changes only through the transition methods below, each called by its
+    service in ``sales.services`` (which locks the row, checks permission, applies side effects such as
+    stock reservation, saves and writes the history row). Transition bodies set only their own fields."""
+
+    Status = OrderStatus
+
+    id = PrefixedIdField(prefix="ord")
+    order_number = models.CharField(max_length=32, unique=True, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    currency = CurrencyField()
+    status = FSMField(default=OrderStatus.DRAFT, choices=OrderStatus.choices, protected=True, db_index=True)
+    shipping_address = models.JSONField()
+    subtotal = MoneyField(default=0)
+    total = MoneyField(default=0)
+    tracking_number = models.CharField(max_length=64, blank=True)
+    carrier = models.CharField(max_length=64, blank=True)
+    cancellation_reason = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    processing_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        permissions = [
+            ("confirm_order", "Can confirm orders"),
+            ("process_order", "Can mark orders processing"),
+            ("ship_order", "Can ship orders"),
+            ("deliver_order", "Can mark orders delivered"),
+            ("close_order", "Can close orders"),
+            ("cancel_order", "Can cancel orders"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="order_status_created"),
+            models.Index(fields=["customer", "created_at"], name="order_customer_created"),
+            models.Index(fields=["total", "id"], name="order_total_id"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_number
+
+    @transition(field=status, source=OrderStatus.DRAFT, target=OrderStatus.CONFIRMED,
+                permission="sales.confirm_order")
+    def confirm(self) -> None:
+        self.confirmed_at = timezone.now()
+
+    @transition(field=status, source=OrderStatus.CONFIRMED, target=OrderStatus.PROCESSING,
+                permission="sales.process_order")
+    def start_processing(self) -> None:
+        self.processing_at = timezone.now()
+
+    @transition(field=status, source=OrderStatus.PROCESSING, target=OrderStatus.SHIPPED,
+                permission="sales.ship_order")
+    def ship(self, *, tracking_number: str, carrier: str) -> None:
+        self.tracking_number = tracking_number
+        self.carrier = carrier
+        self.shipped_at = timezone.now()
+
+    @transition(field=status, source=OrderStatus.SHIPPED, target=OrderStatus.DELIVERED,
+                permission="sales.deliver_order")
+    def deliver(self) -> None:
+        self.delivered_at = timezone.now()
+
+    @transition(field=status, source=OrderStatus.DELIVERED, target=OrderStatus.CLOSED,
+                permission="sales.close_order")
+    def close(self) -> None:
+        self.closed_at = timezone.now()
+
+    @transition(field=status, source=[OrderStatus.DRAFT, OrderStatus.CONFIRMED], target=OrderStatus.CANCELLED,
+                permission="sales.cancel_order")
+    def cancel(self, *, reason: str = "") -> None:
+        self.cancellation_reason = reason
+        self.cancelled_at = timezone.now()
+
+
+class OrderLine(models.Model):
+    """A line of an order. Product sku and name are snapshots: later catalogue edits do not change it."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    product = models.ForeignKey("inventory.Product", on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    quantity = models.PositiveIntegerField()
+    unit_price = MoneyField()
+    line_total = MoneyField()
+
+    class Meta:
+        ordering = ["order", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "position"], name="orderline_position_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orderline_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="orderline_unit_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku}"
+
+
+class OrderEvent(models.Model):
+    """The order's history: creation, every status change, draft edits (and later holds), with who and why."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Draft updated"
+        STATUS_CHANGED = "status_changed", "Status changed"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=255, blank=True)
+    data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["order", "id"]
+        indexes = [models.Index(fields=["order", "id"], name="orderevent_order_id")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind} {self.from_status}→{self.to_status}"

@@ -1,16 +1,41 @@
-"""Writes for the sales app: customers (orders follow in the orders issue)."""
+"""Writes for the sales app: customers and orders.
+
+Every order change runs in one transaction with the order row locked. Status changes go through
+``order_transition`` (or the named ``order_confirm`` … ``order_cancel``): check that the move is allowed
+from the current status (409), that the actor may make it (``has_transition_perm``, 403), apply the side
+effects (stock reservation or release), call the django-fsm transition, save, write the history row and
+send ``order_status_changed`` for other apps (billing) to follow.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django_fsm import can_proceed, has_transition_perm
 
-from synthesq.core.errors import ValidationFailed
+from inventory import services as inventory_services
+from inventory.models import Product
+from synthesq.core.errors import NotFound, PermissionRefused, ValidationFailed
+from synthesq.core.money import fits_currency, minor_unit, quantize
+from synthesq.core.sequences import sequence_next
 
-from .models import Customer
+from .exceptions import CurrencyMismatch, InvalidTransition, OrderNotEditable
+from .models import Customer, Order, OrderEvent, OrderLine, OrderStatus
+from .signals import order_status_changed
+
+Actor = AbstractBaseUser | None
 
 _CUSTOMER_FIELDS = ("name", "email", "phone", "default_shipping_address")
+ORDER_NUMBER_SEQUENCE = "order_number"
+
+
+# --- customers ---------------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -32,3 +57,301 @@ def customer_update(*, customer: Customer, data: dict[str, Any]) -> Customer:
         setattr(locked, field, value)
     locked.save(update_fields=[*data.keys(), "updated_at"])
     return locked
+
+
+# --- drafts ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineInput:
+    product_id: str
+    quantity: int
+    unit_price: Decimal | None = None
+
+
+def _field_error(field: str, message: str, code: str = "invalid") -> dict[str, str]:
+    return {"field": field, "message": message, "code": code}
+
+
+def _build_lines(*, currency: str, line_items: Sequence[LineInput]) -> list[OrderLine]:
+    """Validate the lines against the catalogue and price them (unsaved, without order)."""
+    if not line_items:
+        raise ValidationFailed("An order needs at least one line item.",
+                               errors=[_field_error("line_items", "At least one line item is required.", "empty")])
+    products = Product.objects.annotate(
+        has_variants=Exists(Product.objects.filter(parent_id=OuterRef("pk")))
+    ).in_bulk([line.product_id for line in line_items])
+    errors: list[dict[str, str]] = []
+    mismatched: list[dict[str, Any]] = []
+    for index, line in enumerate(line_items):
+        where = f"line_items[{index}]"
+        product = products.get(line.product_id)
+        if product is None:
+            errors.append(_field_error(f"{where}.product_id", f"Unknown product {line.product_id!r}.", "not_found"))
+            continue
+        if not product.is_active:
+            errors.append(_field_error(f"{where}.product_id", f"Product {product.pk} is inactive.", "inactive"))
+        if product.has_variants:
+            errors.append(_field_error(f"{where}.product_id",
+                                       f"Product {product.pk} has variants; order one of its variants.",
+                                       "has_variants"))
+        if line.quantity < 1:
+            errors.append(_field_error(f"{where}.quantity", "Must be a positive whole number.", "min_value"))
+        if line.unit_price is not None:
+            if line.unit_price < 0:
+                errors.append(_field_error(f"{where}.unit_price", "Must not be negative.", "min_value"))
+            elif not fits_currency(line.unit_price, currency):
+                errors.append(_field_error(f"{where}.unit_price",
+                                           f"{currency} amounts have at most {minor_unit(currency)} decimal places."))
+        elif product.currency != currency:
+            mismatched.append({"line": index, "product_id": product.pk, "product_currency": product.currency})
+    if errors:
+        raise ValidationFailed(errors=errors)
+    if mismatched:
+        raise CurrencyMismatch(order_currency=currency, lines=mismatched)
+    lines = []
+    for position, line in enumerate(line_items, start=1):
+        product = products[line.product_id]
+        unit_price = line.unit_price if line.unit_price is not None else product.price
+        unit_price = quantize(unit_price, currency)
+        lines.append(OrderLine(
+            position=position, product=product, sku=product.sku, name=product.name, quantity=line.quantity,
+            unit_price=unit_price, line_total=quantize(unit_price * line.quantity, currency),
+        ))
+    return lines
+
+
+def _set_totals(order: Order, lines: Sequence[OrderLine]) -> None:
+    order.subtotal = quantize(sum((line.line_total for line in lines), Decimal(0)), order.currency)
+    order.total = order.subtotal
+
+
+def _record(order: Order, *, kind: str, actor: Actor, from_status: str = "", to_status: str = "",
+            reason: str = "", data: dict[str, Any] | None = None) -> OrderEvent:
+    return OrderEvent.objects.create(
+        order=order, kind=kind, from_status=from_status, to_status=to_status, actor=actor,
+        reason=reason, data=data or {},
+    )
+
+
+@transaction.atomic
+def order_create(
+    *,
+    actor: Actor,
+    customer_id: str,
+    currency: str,
+    line_items: Sequence[LineInput],
+    shipping_address: dict[str, str] | None = None,
+) -> Order:
+    """Create a draft. Prices are captured now: ``unit_price`` as sent, else the product's price (which must
+    be in the order's currency). The shipping address defaults to the customer's."""
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        raise ValidationFailed(f"Unknown customer {customer_id!r}.",
+                               errors=[_field_error("customer_id", f"Unknown customer {customer_id!r}.", "not_found")])
+    lines = _build_lines(currency=currency, line_items=line_items)
+    address = shipping_address or customer.default_shipping_address
+    if not address:
+        raise ValidationFailed("A shipping address is required (the customer has no default).",
+                               errors=[_field_error("shipping_address", "This field is required.", "required")])
+    order = Order(
+        order_number=f"SO-{sequence_next(ORDER_NUMBER_SEQUENCE):08d}",
+        customer=customer, currency=currency, shipping_address=address, created_by=actor,
+    )
+    _set_totals(order, lines)
+    order.save()
+    for line in lines:
+        line.order = order
+    OrderLine.objects.bulk_create(lines)
+    _record(order, kind=OrderEvent.Kind.CREATED, actor=actor, to_status=order.status,
+            data={"lines": len(lines), "total": str(order.total)})
+    return order
+
+
+def _lock_order(order_id: str) -> Order:
+    order = Order.objects.select_for_update(of=("self",)).filter(pk=order_id).first()
+    if order is None:
+        raise NotFound(f"No order {order_id!r}.")
+    return order
+
+
+@transaction.atomic
+def order_update_draft(
+    *,
+    order_id: str,
+    actor: Actor,
+    line_items: Sequence[LineInput] | None = None,
+    shipping_address: dict[str, str] | None = None,
+) -> Order:
+    """Replace the lines and/or the shipping address of a draft (409 in any other status)."""
+    order = _lock_order(order_id)
+    if order.status != OrderStatus.DRAFT:
+        raise OrderNotEditable(current_status=order.status)
+    changed: dict[str, Any] = {}
+    if line_items is not None:
+        lines = _build_lines(currency=order.currency, line_items=line_items)
+        order.lines.all().delete()
+        for line in lines:
+            line.order = order
+        OrderLine.objects.bulk_create(lines)
+        _set_totals(order, lines)
+        changed.update(lines=len(lines), total=str(order.total))
+    if shipping_address is not None:
+        order.shipping_address = shipping_address
+        changed["shipping_address"] = shipping_address
+    if changed:
+        order.save(update_fields=["subtotal", "total", "shipping_address", "updated_at"])
+        _record(order, kind=OrderEvent.Kind.UPDATED, actor=actor, from_status=order.status,
+                to_status=order.status, data=changed)
+    return order
+
+
+# --- status changes ----------------------------------------------------------------------------------
+
+_TRANSITION_METHODS: dict[str, str] = {
+    OrderStatus.CONFIRMED: "confirm",
+    OrderStatus.PROCESSING: "start_processing",
+    OrderStatus.SHIPPED: "ship",
+    OrderStatus.DELIVERED: "deliver",
+    OrderStatus.CLOSED: "close",
+    OrderStatus.CANCELLED: "cancel",
+}
+
+
+def order_allowed_statuses(order: Order, user: Actor = None) -> list[str]:
+    """Statuses the order may move to now (conditions met); with ``user``, only those the user may make."""
+    if user is None:
+        transitions = order.get_available_status_transitions()
+    else:
+        transitions = order.get_available_user_status_transitions(user)
+    return sorted({str(t.target) for t in transitions}, key=list(OrderStatus.values).index)
+
+
+def _move(
+    order_id: str,
+    *,
+    target: str,
+    actor: Actor,
+    reason: str = "",
+    transition_kwargs: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+    before: Callable[[Order], None] | None = None,
+) -> Order:
+    order = _lock_order(order_id)
+    method_name = _TRANSITION_METHODS.get(target)
+    method = getattr(order, method_name) if method_name else None
+    if method is None or not can_proceed(method):
+        raise InvalidTransition(current_status=order.status, requested_status=target,
+                                allowed_statuses=order_allowed_statuses(order))
+    if actor is not None and not has_transition_perm(method, actor):
+        raise PermissionRefused(f"Your role may not move orders to {target!r}.")
+    from_status = order.status
+    if before is not None:
+        before(order)
+    method(**(transition_kwargs or {}))
+    order.save()
+    event = _record(order, kind=OrderEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
+                    to_status=order.status, reason=reason, data=data)
+    order_status_changed.send(sender=Order, order=order, from_status=from_status, to_status=order.status,
+                              actor=actor, event=event)
+    return order
+
+
+def _stock_items(order: Order) -> list[tuple[str, int]]:
+    return list(order.lines.values_list("product_id", "quantity"))
+
+
+@transaction.atomic
+def order_confirm(*, order_id: str, actor: Actor, reason: str = "") -> Order:
+    """draft → confirmed: reserve stock for every line (all or nothing: 422 ``insufficient_stock``)."""
+
+    def reserve(order: Order) -> None:
+        inventory_services.stock_reserve(
+            items=_stock_items(order), reference=order.pk, actor=actor, reason=f"order {order.order_number}"
+        )
+
+    return _move(order_id, target=OrderStatus.CONFIRMED, actor=actor, reason=reason, before=reserve)
+
+
+@transaction.atomic
+def order_start_processing(*, order_id: str, actor: Actor, reason: str = "") -> Order:
+    return _move(order_id, target=OrderStatus.PROCESSING, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def order_ship(*, order_id: str, actor: Actor, tracking_number: str, carrier: str, reason: str = "") -> Order:
+    def require_tracking(order: Order) -> None:
+        errors = [_field_error(name, "Required to ship an order.", "required")
+                  for name, value in (("tracking_number", tracking_number), ("carrier", carrier))
+                  if not (value or "").strip()]
+        if errors:
+            raise ValidationFailed("tracking_number and carrier are required to ship.", errors=errors)
+
+    return _move(
+        order_id, target=OrderStatus.SHIPPED, actor=actor, reason=reason, before=require_tracking,
+        transition_kwargs={"tracking_number": (tracking_number or "").strip(), "carrier": (carrier or "").strip()},
+        data={"tracking_number": (tracking_number or "").strip(), "carrier": (carrier or "").strip()},
+    )
+
+
+@transaction.atomic
+def order_deliver(*, order_id: str, actor: Actor, reason: str = "") -> Order:
+    return _move(order_id, target=OrderStatus.DELIVERED, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def order_close(*, order_id: str, actor: Actor, reason: str = "") -> Order:
+    return _move(order_id, target=OrderStatus.CLOSED, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def order_cancel(*, order_id: str, actor: Actor, reason: str = "") -> Order:
+    """draft or confirmed → cancelled; stock reserved at confirmation is released."""
+
+    def release(order: Order) -> None:
+        if order.status == OrderStatus.CONFIRMED:
+            inventory_services.stock_release(
+                items=_stock_items(order), reference=order.pk, actor=actor, reason=f"order {order.order_number} cancelled"
+            )
+
+    return _move(order_id, target=OrderStatus.CANCELLED, actor=actor, reason=reason,
+                 transition_kwargs={"reason": reason}, before=release)
+
+
+_FIELDS_BY_TARGET = {OrderStatus.SHIPPED: {"tracking_number", "carrier"}}
+
+
+@transaction.atomic
+def order_transition(
+    *,
+    order_id: str,
+    status: str,
+    actor: Actor,
+    reason: str = "",
+    tracking_number: str | None = None,
+    carrier: str | None = None,
+) -> Order:
+    """Move an order to ``status`` (the API's ``PATCH …/status``), dispatching to the named service."""
+    if status not in OrderStatus.values:
+        raise ValidationFailed(errors=[_field_error("status", f"Unknown status {status!r}.", "invalid_choice")])
+    given = {name for name, value in (("tracking_number", tracking_number), ("carrier", carrier)) if value}
+    stray = given - _FIELDS_BY_TARGET.get(status, set())
+    if stray:
+        raise ValidationFailed(errors=[_field_error(name, "Only allowed with status 'shipped'.", "not_allowed")
+                                       for name in sorted(stray)])
+    if status == OrderStatus.SHIPPED:
+        return order_ship(order_id=order_id, actor=actor, tracking_number=tracking_number or "",
+                          carrier=carrier or "", reason=reason)
+    services: dict[str, Callable[..., Order]] = {
+        OrderStatus.CONFIRMED: order_confirm,
+        OrderStatus.PROCESSING: order_start_processing,
+        OrderStatus.DELIVERED: order_deliver,
+        OrderStatus.CLOSED: order_close,
+        OrderStatus.CANCELLED: order_cancel,
+    }
+    service = services.get(status)
+    if service is None:  # "draft": no move leads back to draft
+        order = _lock_order(order_id)
+        raise InvalidTransition(current_status=order.status, requested_status=status,
+                                allowed_statuses=order_allowed_statuses(order))
+    return service(order_id=order_id, actor=actor, reason=reason)

@@ -3,7 +3,7 @@
 from rest_framework.routers import SimpleRouter
 
 from inventory.api.views import ProductViewSet
-from sales.api.views import CustomerViewSet
+from sales.api.views import CustomerViewSet, OrderViewSet
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -14,6 +14,7 @@ class OptionalSlashRouter(SimpleRouter):
 
 router = OptionalSlashRouter()
 router.register("sales/customers", CustomerViewSet, basename="customer")
+router.register("sales/orders", OrderViewSet, basename="order")
 router.register("inventory/products", ProductViewSet, basename="product")
 
 urlpatterns = router.urls

@@ -1,6 +1,10 @@
+from __future__ import annotations
+
+from typing import Any
+
 import django_filters
 
-from sales.models import Customer
+from sales.models import Customer, Order, OrderStatus
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -10,3 +14,32 @@ class CustomerFilter(django_filters.FilterSet):
     class Meta:
         model = Customer
         fields = ["email", "search"]
+
+
+class OrderFilter(django_filters.FilterSet):
+    """``status`` once, repeated (``status=a&status=b``), as ``status[]=a&status[]=b`` (the guide's form)
+    or comma separated (``status=draft,confirmed``)."""
+
+    customer_id = django_filters.CharFilter(field_name="customer_id")
+    status = django_filters.MultipleChoiceFilter(
+        choices=OrderStatus.choices, help_text="One or more statuses; also status[]=… or status=a,b."
+    )
+    currency = django_filters.CharFilter(field_name="currency")
+    created_at = django_filters.IsoDateTimeFromToRangeFilter(
+        field_name="created_at", help_text="created_at_after / created_at_before (ISO 8601)."
+    )
+    order_number = django_filters.CharFilter(field_name="order_number", lookup_expr="iexact")
+    search = django_filters.CharFilter(field_name="order_number", lookup_expr="icontains",
+                                       help_text="Part of the order number.")
+
+    class Meta:
+        model = Order
+        fields = ["customer_id", "status", "currency", "created_at", "order_number", "search"]
+
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        if data is not None and ("status[]" in data or any("," in v for v in data.getlist("status"))):
+            data = data.copy()
+            raw = data.getlist("status") + data.getlist("status[]")
+            data.setlist("status", [part.strip() for value in raw for part in value.split(",") if part.strip()])
+            data.pop("status[]", None)
+        super().__init__(data, *args, **kwargs)

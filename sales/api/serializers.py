@@ -3,9 +3,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from sales.models import Customer
+from sales.models import Customer, Order, OrderEvent, OrderLine, OrderStatus
+from sales.services import order_allowed_statuses
+from synthesq.core.money import AmountSerializerField, CurrencySerializerField
 from synthesq.core.serializers import InputSerializer
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -53,3 +56,89 @@ class CustomerInputSerializer(InputSerializer):
     email = serializers.EmailField(max_length=254)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     default_shipping_address = AddressSerializer(required=False, allow_null=True)
+
+
+# --- orders ------------------------------------------------------------------------------------------
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    product_id = serializers.CharField(read_only=True)
+    unit_price = AmountSerializerField(currency_source="order.currency")
+    line_total = AmountSerializerField(currency_source="order.currency")
+
+    class Meta:
+        model = OrderLine
+        fields = ["product_id", "sku", "name", "quantity", "unit_price", "line_total"]
+        read_only_fields = fields
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer_id = serializers.CharField(read_only=True)
+    line_items = OrderLineSerializer(source="lines", many=True, read_only=True)
+    shipping_address = AddressSerializer(read_only=True)
+    subtotal = AmountSerializerField()
+    total = AmountSerializerField()
+    allowed_statuses = serializers.SerializerMethodField(
+        help_text="Statuses the caller may move this order to now."
+    )
+
+    class Meta:
+        model = Order
+        fields = [
+            "id", "order_number", "status", "customer_id", "currency", "line_items", "subtotal", "total",
+            "shipping_address", "tracking_number", "carrier", "cancellation_reason", "allowed_statuses",
+            "created_at", "updated_at", "confirmed_at", "processing_at", "shipped_at", "delivered_at",
+            "closed_at", "cancelled_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=OrderStatus.choices)))
+    def get_allowed_statuses(self, order: Order) -> list[str]:
+        request = self.context.get("request")
+        return order_allowed_statuses(order, request.user if request else None)
+
+
+class LineItemInputSerializer(InputSerializer):
+    product_id = serializers.CharField(max_length=40)
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    unit_price = AmountSerializerField(
+        min_value=0, required=False, allow_null=True,
+        help_text="Price per unit in the order's currency; omitted: the product's price.",
+    )
+
+
+class OrderCreateInputSerializer(InputSerializer):
+    customer_id = serializers.CharField(max_length=40)
+    currency = CurrencySerializerField()
+    line_items = LineItemInputSerializer(many=True, allow_empty=False, max_length=500)
+    shipping_address = AddressSerializer(required=False, allow_null=True,
+                                         help_text="Omitted: the customer's default shipping address.")
+
+
+class OrderUpdateInputSerializer(InputSerializer):
+    line_items = LineItemInputSerializer(many=True, allow_empty=False, max_length=500, required=False,
+                                         help_text="Replaces all lines.")
+    shipping_address = AddressSerializer(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError("Send line_items and/or shipping_address.")
+        return attrs
+
+
+class OrderStatusInputSerializer(InputSerializer):
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    tracking_number = serializers.CharField(max_length=64, required=False, allow_blank=True,
+                                            help_text="Required with status 'shipped'.")
+    carrier = serializers.CharField(max_length=64, required=False, allow_blank=True,
+                                    help_text="Required with status 'shipped'.")
+
+
+class OrderEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = OrderEvent
+        fields = ["id", "kind", "from_status", "to_status", "actor", "reason", "data", "created_at"]
+        read_only_fields = fields

@@ -1,14 +1,26 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from sales import selectors, services
+from sales.models import OrderStatus
+from synthesq.core.idempotency import idempotent
+from synthesq.core.pagination import OldestFirstCursorPage
 
-from .filters import CustomerFilter
-from .serializers import CustomerInputSerializer, CustomerSerializer
+from .filters import CustomerFilter, OrderFilter
+from .serializers import (
+    CustomerInputSerializer,
+    CustomerSerializer,
+    OrderCreateInputSerializer,
+    OrderEventSerializer,
+    OrderSerializer,
+    OrderStatusInputSerializer,
+    OrderUpdateInputSerializer,
+)
 
 
 @extend_schema_view(
@@ -50,3 +62,100 @@ class CustomerViewSet(
         changes = dict(data.validated_data) if partial else data.replacement_data()
         customer = services.customer_update(customer=customer, data=changes)
         return Response(CustomerSerializer(customer).data)
+
+
+_ORDER_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Order id (ord_…)")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List orders", tags=["orders"],
+        parameters=[OpenApiParameter("status[]", str, many=True, explode=True, enum=OrderStatus.values,
+                                     description="The guide's form of the status filter: status[]=draft&status[]=confirmed")],
+    ),
+    retrieve=extend_schema(summary="Get an order", tags=["orders"], parameters=[_ORDER_ID]),
+    create=extend_schema(
+        summary="Create a draft order", tags=["orders"], request=OrderCreateInputSerializer,
+        responses={201: OrderSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+                                     description="Repeat-safe creation: the same key and body replays the first "
+                                                 "response; another body with the same key is 422.")],
+    ),
+    partial_update=extend_schema(summary="Edit a draft (line items, shipping address)", tags=["orders"],
+                                 request=OrderUpdateInputSerializer, responses=OrderSerializer,
+                                 parameters=[_ORDER_ID]),
+    change_status=extend_schema(summary="Move an order to another status", tags=["orders"],
+                         request=OrderStatusInputSerializer, responses=OrderSerializer, parameters=[_ORDER_ID]),
+    history=extend_schema(summary="The order's history, oldest first", tags=["orders"],
+                          responses=OrderEventSerializer(many=True), parameters=[_ORDER_ID], filters=False),
+)
+class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = OrderSerializer
+    filterset_class = OrderFilter
+    ordering_fields = ["created_at", "order_number", "total"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    action_permissions = {
+        "change_status": ("sales.view_order",),  # each move's own permission is checked by the service
+        "history": ("sales.view_order",),
+    }
+    problem_responses = {
+        "create": (422,), "partial_update": (409, 422), "change_status": (409, 422),
+    }
+
+    def get_queryset(self):
+        return selectors.order_list()
+
+    def create(self, request: Request) -> Response:
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
+        data = OrderCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        order = services.order_create(
+            actor=request.user,
+            customer_id=values["customer_id"],
+            currency=values["currency"],
+            line_items=_line_inputs(values["line_items"]),
+            shipping_address=values.get("shipping_address"),
+        )
+        return Response(self._read(order.pk), status=status.HTTP_201_CREATED,
+                        headers={"Location": f"/api/v1/sales/orders/{order.pk}"})
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        order = self.get_object()
+        data = OrderUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        services.order_update_draft(
+            order_id=order.pk, actor=request.user,
+            line_items=_line_inputs(values["line_items"]) if "line_items" in values else None,
+            shipping_address=values.get("shipping_address"),
+        )
+        return Response(self._read(order.pk))
+
+    @action(detail=True, methods=["patch"], url_path="status")
+    def change_status(self, request: Request, pk: str | None = None) -> Response:
+        order = self.get_object()
+        data = OrderStatusInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.order_transition(order_id=order.pk, actor=request.user, **data.validated_data)
+        return Response(self._read(order.pk))
+
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        order = self.get_object()
+        page = self.paginate_queryset(selectors.order_event_list(order_id=order.pk))
+        return self.get_paginated_response(OrderEventSerializer(page, many=True).data)
+
+    def _read(self, order_id: str) -> dict:
+        order = selectors.order_list().get(pk=order_id)
+        return OrderSerializer(order, context=self.get_serializer_context()).data
+
+
+def _line_inputs(items: list[dict]) -> list[services.LineInput]:
+    return [
+        services.LineInput(product_id=item["product_id"], quantity=item["quantity"],
+                           unit_price=item.get("unit_price"))
+        for item in items
+    ]

@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
@@ -65,3 +66,39 @@ class ApiToken(models.Model):
         if self.last_used_at is None or now - self.last_used_at >= resolution:
             ApiToken.objects.filter(pk=self.pk).update(last_used_at=now)
             self.last_used_at = now
+
+
+class Sequence(models.Model):
+    """A named gap-free counter (order numbers, invoice numbers per year).
+
+    ``synthesq.core.sequences.sequence_next`` increments it inside the caller's transaction: the row stays
+    locked until that transaction ends, so numbers are never duplicated, and a rolled-back transaction gives
+    its number back, so there are no gaps.
+    """
+
+    name = models.CharField(max_length=64, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
+
+
+class IdempotencyKey(models.Model):
+    """A stored response for an ``Idempotency-Key``, per user and endpoint, replayed for the same request."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    endpoint = models.CharField(max_length=255, help_text="Method and path the key was used on.")
+    request_digest = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    response_headers = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "endpoint", "key"], name="idempotency_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.key}"

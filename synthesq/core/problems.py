@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
+from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -112,6 +113,14 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exceptions.as_serializer_error(exc))
+    elif isinstance(exc, (ConcurrentTransition, TransitionNotAllowed)):
+        # Safety net: services check transitions first and lock rows, so this means a race was lost.
+        set_rollback()
+        return problem_response(problem_body(
+            status=409, code="concurrent_change", title="Changed concurrently",
+            detail="The resource changed while this request ran; nothing was changed. Read it and retry.",
+            instance=instance,
+        ))
     elif isinstance(exc, IntegrityError):
         # A constraint caught what a service check should have: refuse, never 500.
         logger.warning("Integrity error mapped to 409: %s", exc)

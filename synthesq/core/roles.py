@@ -15,6 +15,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "sales.change_customer",
         "sales.view_customer",
         "inventory.view_product",
+        "sales.add_order",
+        "sales.change_order",
+        "sales.view_order",
+        "sales.confirm_order",
+        "sales.cancel_order",
     ),
     "warehouse": (
         "sales.view_customer",
@@ -23,10 +28,16 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "inventory.view_product",
         "inventory.adjust_stock",
         "inventory.view_stockmovement",
+        "sales.view_order",
+        "sales.process_order",
+        "sales.ship_order",
+        "sales.deliver_order",
     ),
     "finance": (
         "sales.view_customer",
         "inventory.view_product",
+        "sales.view_order",
+        "sales.close_order",
     ),
 }
 

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Any
+
+from synthesq.core.errors import BusinessRuleViolation, Conflict
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    title = "Status change not allowed"
+
+    def __init__(self, *, current_status: str, requested_status: str, allowed_statuses: list[str],
+                 detail: str | None = None) -> None:
+        # Plain strings (not enum members) so messages and bodies read "draft", not OrderStatus.DRAFT.
+        current_status, requested_status = str(current_status), str(requested_status)
+        allowed_statuses = [str(s) for s in allowed_statuses]
+        allowed = ", ".join(allowed_statuses) or "none"
+        super().__init__(
+            detail or f"An order in status {current_status!r} cannot move to {requested_status!r}; "
+            f"allowed next: {allowed}.",
+            current_status=current_status,
+            requested_status=requested_status,
+            allowed_statuses=allowed_statuses,
+        )
+
+
+class OrderNotEditable(Conflict):
+    code = "order_not_editable"
+    title = "Order is not a draft"
+
+    def __init__(self, *, current_status: str) -> None:
+        current_status = str(current_status)
+        super().__init__(
+            f"Only draft orders can be edited; this order is {current_status!r}.", current_status=current_status
+        )
+
+
+class CurrencyMismatch(BusinessRuleViolation):
+    code = "currency_mismatch"
+    title = "Currency mismatch"
+
+    def __init__(self, *, order_currency: str, lines: list[dict[str, Any]]) -> None:
+        super().__init__(
+            f"Products priced in another currency than the order ({order_currency}) need an explicit "
+            "unit_price: " + ", ".join(f"line_items[{line['line']}] ({line['product_currency']})" for line in lines),
+            order_currency=order_currency,
+            lines=lines,
+        )

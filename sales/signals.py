@@ -1,0 +1,9 @@
+"""Domain events of the sales app. Receivers run inside the transaction of the change (so a receiver that
+raises a ``DomainError`` refuses the whole change); work outside the database belongs in
+``transaction.on_commit``."""
+
+from django.dispatch import Signal
+
+# Sent after an order changed status and its history row was written.
+# Arguments: order, from_status, to_status, actor, event (the OrderEvent row).
+order_status_changed = Signal()

@@ -1,0 +1,97 @@
+"""``Idempotency-Key`` for POSTs that create things (orders, payments).
+
+The same key with the same body replays the first response and creates nothing; the same key with a
+different body is 422 ``idempotency_key_reused``. The key row is inserted first, inside the request's
+transaction: a concurrent request with the same key waits on the unique index until the first commits,
+then replays its response (or, if the first failed and rolled back, runs itself). Keys are scoped to the
+user and the endpoint and kept ``IDEMPOTENCY_KEY_TTL_HOURS`` (48 by default; at least 24).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .errors import BusinessRuleViolation, ValidationFailed
+from .models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+REPLAY_HEADER = "Idempotent-Replayed"
+_REPLAYED_HEADERS = ("Location",)
+
+
+class IdempotencyKeyReused(BusinessRuleViolation):
+    code = "idempotency_key_reused"
+    title = "Idempotency key reused with a different request"
+
+
+def _digest(request: Request) -> str:
+    canonical = json.dumps(request.data, sort_keys=True, cls=DjangoJSONEncoder, separators=(",", ":"))
+    return hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
+
+
+def _key_from(request: Request) -> str | None:
+    key = request.headers.get(HEADER)
+    if key is None:
+        return None
+    if not (1 <= len(key) <= 255) or not key.isprintable():
+        raise ValidationFailed(
+            f"{HEADER} must be 1 to 255 printable characters.",
+            errors=[{"field": HEADER, "message": "1 to 255 printable characters.", "code": "invalid"}],
+        )
+    return key
+
+
+def _replay(record: IdempotencyKey) -> Response:
+    headers = {**record.response_headers, REPLAY_HEADER: "true"}
+    return Response(record.response_body, status=record.response_status, headers=headers)
+
+
+def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
+    """Run ``handler`` once per idempotency key; replay its response for repeats."""
+    key = _key_from(request)
+    if key is None:
+        return handler()
+    endpoint = f"{request.method} {request.path}"[:255]
+    digest = _digest(request)
+    expiry = timezone.now() - timedelta(hours=max(settings.IDEMPOTENCY_KEY_TTL_HOURS, 24))
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotencyKey.objects.create(
+                    user=request.user, key=key, endpoint=endpoint, request_digest=digest
+                )
+        except IntegrityError:
+            record = IdempotencyKey.objects.select_for_update().get(user=request.user, endpoint=endpoint, key=key)
+            if record.created_at >= expiry:
+                if record.request_digest != digest:
+                    raise IdempotencyKeyReused(
+                        f"{HEADER} {key!r} was already used with a different request body.", key=key
+                    ) from None
+                return _replay(record)
+            # Expired: the key starts a new life.
+            record.created_at, record.request_digest = timezone.now(), digest
+            record.response_status = record.response_body = None
+            record.save()
+        response = handler()
+        record.response_status = response.status_code
+        record.response_body = response.data
+        record.response_headers = {h: response[h] for h in _REPLAYED_HEADERS if response.has_header(h)}
+        record.save(update_fields=["response_status", "response_body", "response_headers"])
+        return response
+
+
+def idempotency_keys_purge() -> int:
+    """Delete keys past their time to live. Returns how many."""
+    expiry = timezone.now() - timedelta(hours=max(settings.IDEMPOTENCY_KEY_TTL_HOURS, 24))
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=expiry).delete()
+    return deleted
