@@ -311,7 +311,8 @@ def order_cancel(*, order_id: str, actor: Actor, reason: str = "") -> Order:
     def release(order: Order) -> None:
         if order.status == OrderStatus.CONFIRMED:
             inventory_services.stock_release(
-                items=_stock_items(order), reference=order.pk, actor=actor, reason=f"order {order.order_number} cancelled"
+                items=_stock_items(order), reference=order.pk, actor=actor,
+                reason=f"order {order.order_number} cancelled",
             )
 
     return _move(order_id, target=OrderStatus.CANCELLED, actor=actor, reason=reason,

@@ -70,8 +70,10 @@ _ORDER_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Orde
 @extend_schema_view(
     list=extend_schema(
         summary="List orders", tags=["orders"],
-        parameters=[OpenApiParameter("status[]", str, many=True, explode=True, enum=OrderStatus.values,
-                                     description="The guide's form of the status filter: status[]=draft&status[]=confirmed")],
+        parameters=[OpenApiParameter(
+            "status[]", str, many=True, explode=True, enum=OrderStatus.values,
+            description="The guide's form of the status filter: status[]=draft&status[]=confirmed",
+        )],
     ),
     retrieve=extend_schema(summary="Get an order", tags=["orders"], parameters=[_ORDER_ID]),
     create=extend_schema(
