@@ -1,5 +1,14 @@
 from .core import ApiTokenFactory, UserFactory
 from .inventory import ProductFactory, StockMovementFactory
-from .sales import CustomerFactory
+from .sales import CustomerFactory, OrderEventFactory, OrderFactory, OrderLineFactory
 
-__all__ = ["ApiTokenFactory", "CustomerFactory", "ProductFactory", "StockMovementFactory", "UserFactory"]
+__all__ = [
+    "ApiTokenFactory",
+    "CustomerFactory",
+    "OrderEventFactory",
+    "OrderFactory",
+    "OrderLineFactory",
+    "ProductFactory",
+    "StockMovementFactory",
+    "UserFactory",
+]
