@@ -13,7 +13,7 @@ from django.db import transaction
 from inventory import services as inventory_services
 from inventory.models import Product
 from sales import services as sales_services
-from sales.models import Customer
+from sales.models import Customer, Order
 from synthesq.core.roles import ROLE_NAMES
 from synthesq.core.services import api_token_create
 
@@ -53,9 +53,10 @@ class Command(BaseCommand):
         users = self._staff()
         customers = self._customers()
         products = self._products(users["admin"])
+        orders = self._orders(users)
         base = options["base_url"].rstrip("/")
         self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready: {customers} customers, {products} products, staff logins per role."
+            f"Demo data ready: {customers} customers, {products} products, {orders} orders, staff logins per role."
         ))
         self.stdout.write(f"  API:        {base}/api/v1/")
         self.stdout.write(f"  API docs:   {base}/api/v1/docs/")
@@ -100,3 +101,36 @@ class Command(BaseCommand):
                 stock_quantity=stock, parent=parent,
             )
         return Product.objects.count()
+
+    def _orders(self, users: dict[str, Any]) -> int:
+        """A few orders along the lifecycle, made through the same services as the API."""
+        if Order.objects.exists():
+            return Order.objects.count()
+        customer = Customer.objects.get(email="orders@acme.example")
+        desk, chair, tee_m = (Product.objects.get(sku=s) for s in ("DESK-STD", "CHAIR-ERG", "TEE-M"))
+        seller, warehouse = users["sales"], users["warehouse"]
+        plans: list[tuple[list[tuple[Product, int, Decimal | None]], list[str]]] = [
+            ([(desk, 2, Decimal("129.99"))], []),
+            ([(chair, 1, None), (tee_m, 5, None)], ["confirm"]),
+            ([(desk, 1, None)], ["confirm", "process"]),
+            ([(tee_m, 3, None)], ["confirm", "process", "ship"]),
+            ([(chair, 2, None)], ["confirm", "cancel"]),
+        ]
+        for lines, steps in plans:
+            order = sales_services.order_create(
+                actor=seller, customer_id=customer.pk, currency="USD",
+                line_items=[sales_services.LineInput(product_id=p.pk, quantity=q, unit_price=price)
+                            for p, q, price in lines],
+            )
+            for step in steps:
+                if step == "confirm":
+                    sales_services.order_confirm(order_id=order.pk, actor=seller)
+                elif step == "process":
+                    sales_services.order_start_processing(order_id=order.pk, actor=warehouse)
+                elif step == "ship":
+                    sales_services.order_ship(order_id=order.pk, actor=warehouse,
+                                              tracking_number="1Z999AA10123456784", carrier="UPS")
+                elif step == "cancel":
+                    sales_services.order_cancel(order_id=order.pk, actor=seller,
+                                                reason="Customer requested cancellation")
+        return Order.objects.count()
