@@ -118,3 +118,20 @@ def test_flatten_errors_names_nested_fields() -> None:
     }
     fields = [e["field"] for e in flatten_errors(detail)]
     assert fields == ["line_items[1].quantity", "shipping_address.country", None]
+
+
+def test_crafted_cursor_with_a_bad_position_is_400_not_500(admin_api: APIClient) -> None:
+    # a client-made cursor whose position is not a valid value for the sort field
+    import base64
+
+    cursor = base64.b64encode(b"p=not-a-date").decode()
+    response = admin_api.get("/api/v1/sales/customers", {"sort": "-created_at", "cursor": cursor})
+    assert_problem(response, 400, "validation_error")
+
+
+def test_django_validation_errors_map_to_400() -> None:
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    response = problem_exception_handler(DjangoValidationError({"created_at": ["bad date"]}), {})
+    assert response.status_code == 400
+    assert response.data["errors"] == [{"field": "created_at", "message": "bad date", "code": "invalid"}]
