@@ -52,10 +52,15 @@ def validate_parent(product: Product | None, parent: Product | None) -> None:
 
 
 def _lock_products(product_ids: Iterable[str]) -> dict[str, Product]:
-    """Lock the rows in primary-key order (one fixed order for every caller: no deadlocks)."""
+    """Lock the rows in primary-key order (one fixed order for every caller: no deadlocks).
+
+    FOR NO KEY UPDATE: we never change a product's key, and it does not conflict with the KEY SHARE lock that
+    inserting an order line takes on its product, so creating orders never waits for (or deadlocks with) a
+    reservation."""
     return {
         p.pk: p
-        for p in Product.objects.select_for_update(of=("self",)).filter(pk__in=set(product_ids)).order_by("pk")
+        for p in Product.objects.select_for_update(of=("self",), no_key=True)
+        .filter(pk__in=set(product_ids)).order_by("pk")
     }
 
 

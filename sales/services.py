@@ -335,7 +335,8 @@ def order_transition(
     """Move an order to ``status`` (the API's ``PATCH …/status``), dispatching to the named service."""
     if status not in OrderStatus.values:
         raise ValidationFailed(errors=[_field_error("status", f"Unknown status {status!r}.", "invalid_choice")])
-    given = {name for name, value in (("tracking_number", tracking_number), ("carrier", carrier)) if value}
+    given = {name for name, value in (("tracking_number", tracking_number), ("carrier", carrier))
+             if value is not None}
     stray = given - _FIELDS_BY_TARGET.get(status, set())
     if stray:
         raise ValidationFailed(errors=[_field_error(name, "Only allowed with status 'shipped'.", "not_allowed")

@@ -5,6 +5,7 @@ from typing import Any
 import django_filters
 
 from sales.models import Customer, Order, OrderStatus
+from synthesq.core.filters import BoundedIsoDateTimeFromToRangeFilter
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -25,7 +26,7 @@ class OrderFilter(django_filters.FilterSet):
         choices=OrderStatus.choices, help_text="One or more statuses; also status[]=… or status=a,b."
     )
     currency = django_filters.CharFilter(field_name="currency")
-    created_at = django_filters.IsoDateTimeFromToRangeFilter(
+    created_at = BoundedIsoDateTimeFromToRangeFilter(
         field_name="created_at", help_text="created_at_after / created_at_before (ISO 8601)."
     )
     order_number = django_filters.CharFilter(field_name="order_number", lookup_expr="iexact")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import django_filters
 from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
+
+MAX_UTC_OFFSET = timedelta(hours=14)
 
 
 class StrictOrderingFilter(OrderingFilter):
@@ -36,3 +40,25 @@ class StrictOrderingFilter(OrderingFilter):
         if any(f.lstrip("-") in ("id", "pk") for f in fields):
             return fields
         return [*fields, "-id" if fields and fields[-1].startswith("-") else "id"]
+
+
+class BoundedIsoDateTimeFromToRangeFilter(django_filters.IsoDateTimeFromToRangeFilter):
+    """``<name>_after`` / ``<name>_before`` in ISO 8601, refusing with a 400 what the database cannot compare:
+    UTC offsets beyond ±14:00 (none exist) and instants that leave the calendar when converted to UTC."""
+
+    def filter(self, qs: QuerySet, value: Any) -> QuerySet:
+        for bound in (value.start, value.stop) if value else ():
+            if bound is None:
+                continue
+            offset = bound.utcoffset()
+            try:
+                bound.astimezone(UTC)
+            except OverflowError:
+                offset = None
+                self._refuse(bound)
+            if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+                self._refuse(bound)
+        return super().filter(qs, value)
+
+    def _refuse(self, bound: datetime) -> None:
+        raise ValidationError({self.field_name: [f"{bound.isoformat()} is not a usable date and time."]})

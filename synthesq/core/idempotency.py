@@ -36,7 +36,7 @@ class IdempotencyKeyReused(BusinessRuleViolation):
 
 def _digest(request: Request) -> str:
     canonical = json.dumps(request.data, sort_keys=True, cls=DjangoJSONEncoder, separators=(",", ":"))
-    return hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
+    return hashlib.sha256(f"{request.method} {request.path.rstrip('/')}\n{canonical}".encode()).hexdigest()
 
 
 def _key_from(request: Request) -> str | None:
@@ -61,7 +61,8 @@ def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
     key = _key_from(request)
     if key is None:
         return handler()
-    endpoint = f"{request.method} {request.path}"[:255]
+    # One endpoint however it is spelt: the router serves /orders and /orders/ alike.
+    endpoint = f"{request.method} {request.path.rstrip('/')}"[:255]
     digest = _digest(request)
     expiry = timezone.now() - timedelta(hours=max(settings.IDEMPOTENCY_KEY_TTL_HOURS, 24))
     with transaction.atomic():

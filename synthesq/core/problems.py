@@ -67,6 +67,8 @@ def flatten_errors(detail: Any, path: str = "") -> list[dict[str, Any]]:
         for key, value in detail.items():
             if key in ("non_field_errors", "__all__"):
                 out.extend(flatten_errors(value, path))
+            elif isinstance(key, int):  # DRF reports a list's item errors as a dict keyed by index
+                out.extend(flatten_errors(value, f"{path}[{key}]"))
             else:
                 out.extend(flatten_errors(value, f"{path}.{key}" if path else str(key)))
         return out
