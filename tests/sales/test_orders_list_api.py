@@ -281,7 +281,9 @@ def test_confirming_one_line_or_fifty_takes_the_same_queries(api: APIClient) -> 
     assert StockMovement.objects.filter(reference=large.pk, kind="reservation").count() == 50
 
 
-@pytest.mark.parametrize("value", ["1444-12-13T09:33:27-18:08", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+@pytest.mark.parametrize(
+    "value", ["1444-12-13T09:33:27-18:08", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"]
+)
 def test_unusable_datetimes_in_the_range_filter_are_400(admin_api: APIClient, value: str) -> None:
     # found by schemathesis: an offset PostgreSQL cannot store was a 500
     response = admin_api.get(ORDERS_URL, {"created_at_before": value})
