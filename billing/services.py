@@ -55,8 +55,22 @@ def _record(invoice: Invoice, *, kind: str, actor: Actor, from_status: str = "",
     )
 
 
+def _lock_order_and_invoice(invoice_id: str) -> Invoice | None:
+    """Lock the invoice's order, then the invoice (None if there is no such invoice).
+
+    Order moves lock the order, then (through the receivers) its invoice; billing takes the same order. Locking
+    the invoice alone is not enough: PostgreSQL share-locks the order when a transaction updates the invoice row
+    a second time (its foreign key is checked again), so a payment on a draft, or one settling the invoice,
+    would wait for the order while holding the invoice, and deadlock with a concurrent cancel or close."""
+    order_id = Invoice.objects.filter(pk=invoice_id).values_list("order_id", flat=True).first()
+    if order_id is None:
+        return None
+    list(Order.objects.select_for_update().filter(pk=order_id).values_list("pk", flat=True))
+    return Invoice.objects.select_for_update(of=("self",)).filter(pk=invoice_id).first()
+
+
 def _lock_invoice(invoice_id: str) -> Invoice:
-    invoice = Invoice.objects.select_for_update(of=("self",)).filter(pk=invoice_id).first()
+    invoice = _lock_order_and_invoice(invoice_id)
     if invoice is None:
         raise NotFound(f"No invoice {invoice_id!r}.")
     return invoice
@@ -207,7 +221,7 @@ def payment_record(
     """Record money received. A draft invoice is issued first; partial payments add up; the invoice
     becomes ``paid`` when they reach its total. Refused: void or paid invoice (409), other currency (422),
     more than the amount due (422), a reference already booked on this invoice (409)."""
-    invoice = Invoice.objects.select_for_update(of=("self",)).filter(pk=invoice_id).first()
+    invoice = _lock_order_and_invoice(invoice_id)
     if invoice is None:
         raise ValidationFailed(f"Unknown invoice {invoice_id!r}.", errors=[
             {"field": "invoice_id", "message": f"Unknown invoice {invoice_id!r}.", "code": "not_found"}])

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from rest_framework.request import Request
 
 from billing.models import Invoice, InvoiceStatus, Payment
-from synthesq.core.filters import normalise_multi_value
+from synthesq.core.filters import StrictOrderingFilter, normalise_multi_value
 
 
 class InvoiceFilter(django_filters.FilterSet):
@@ -42,3 +45,36 @@ class PaymentFilter(django_filters.FilterSet):
     class Meta:
         model = Payment
         fields = ["invoice_id", "payment_method", "reference"]
+
+
+# Cursor pagination pages on the value of the first sort field, so that value must never be NULL (rows with a
+# NULL after the cursor were silently left out of the next pages). Drafts have no number, issued_at or due_at:
+# sorting on those uses a non-null key on which a missing value sorts first, on every database.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SORT_KEY_NAMES = {"number": "sort_number", "issued_at": "sort_issued_at", "due_at": "sort_due_at"}
+_SORT_KEYS = {
+    "sort_number": Coalesce("number", Value("")),
+    "sort_issued_at": Coalesce("issued_at", Value(_EPOCH)),
+    "sort_due_at": Coalesce("due_at", Value(_EPOCH)),
+}
+
+
+class InvoiceOrderingFilter(StrictOrderingFilter):
+    """``sort=`` for invoices: nullable fields are sorted (and paginated) on their non-null keys."""
+
+    def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> list[str] | None:
+        ordering = super().get_ordering(request, queryset, view)
+        if not ordering:
+            return ordering
+        mapped = []
+        for field in ordering:
+            name = field.lstrip("-")
+            mapped.append(field.replace(name, _SORT_KEY_NAMES.get(name, name)))
+        return mapped
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
+        ordering = self.get_ordering(request, queryset, view)
+        if not ordering:
+            return queryset
+        keys = {name: _SORT_KEYS[name] for name in (f.lstrip("-") for f in ordering) if name in _SORT_KEYS}
+        return queryset.annotate(**keys).order_by(*ordering)

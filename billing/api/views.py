@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -11,7 +12,7 @@ from billing.models import InvoiceStatus
 from synthesq.core.idempotency import idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
 
-from .filters import InvoiceFilter, PaymentFilter
+from .filters import InvoiceFilter, InvoiceOrderingFilter, PaymentFilter
 from .serializers import (
     InvoiceEventSerializer,
     InvoiceSerializer,
@@ -40,6 +41,7 @@ _PAYMENT_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Pa
 class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = InvoiceSerializer
     filterset_class = InvoiceFilter
+    filter_backends = [DjangoFilterBackend, InvoiceOrderingFilter]
     ordering_fields = ["created_at", "issued_at", "due_at", "total", "number"]
     action_permissions = {
         "change_status": ("billing.view_invoice",),  # issue/void permissions are checked by the services
