@@ -1,1 +1,189 @@
-"""Invoices and payments live here (see the billing issue)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from synthesq.core.ids import PrefixedIdField
+from synthesq.core.models import TimeStampedModel
+from synthesq.core.money import CurrencyField, MoneyField, quantize
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ISSUED = "issued", "Issued"
+    PAID = "paid", "Paid"
+    VOID = "void", "Void"
+
+
+def _nothing_paid(invoice: Invoice) -> bool:
+    return invoice.amount_paid == 0
+
+
+def _fully_paid(invoice: Invoice) -> bool:
+    return invoice.amount_paid >= invoice.total
+
+
+class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
+    """The invoice of an order: a snapshot of customer, lines and totals taken at confirmation, which later
+    catalogue or customer edits do not change. ``status`` changes only through ``billing.services``."""
+
+    Status = InvoiceStatus
+
+    id = PrefixedIdField(prefix="inv")
+    order = models.OneToOneField("sales.Order", on_delete=models.PROTECT, related_name="invoice")
+    customer = models.ForeignKey("sales.Customer", on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False,
+                              help_text="Assigned at issue: INV-<year>-<sequence>, gap-free per year.")
+    status = FSMField(default=InvoiceStatus.DRAFT, choices=InvoiceStatus.choices, protected=True, db_index=True)
+    currency = CurrencyField()
+    customer_name = models.CharField(max_length=200)
+    customer_email = models.EmailField(max_length=254)
+    billing_address = models.JSONField()
+    subtotal = MoneyField()
+    total = MoneyField()
+    amount_paid = MoneyField(default=Decimal(0))
+    issued_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        permissions = [
+            ("issue_invoice", "Can issue invoices"),
+            ("void_invoice", "Can void invoices"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="invoice_status_due"),
+            models.Index(fields=["customer", "created_at"], name="invoice_customer_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_paid__gte=0), name="invoice_amount_paid_not_negative"),
+            models.CheckConstraint(condition=Q(amount_paid__lte=F("total")), name="invoice_not_overpaid"),
+            models.CheckConstraint(
+                condition=Q(status=InvoiceStatus.DRAFT) | Q(status=InvoiceStatus.VOID, number__isnull=True)
+                | Q(number__isnull=False),
+                name="invoice_issued_has_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"draft {self.pk}"
+
+    @property
+    def amount_due(self) -> Decimal:
+        if self.status == InvoiceStatus.VOID:
+            return quantize(Decimal(0), self.currency)
+        return quantize(self.total - self.amount_paid, self.currency)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == InvoiceStatus.ISSUED and self.due_at is not None and self.due_at < timezone.now()
+
+    @transition(field=status, source=InvoiceStatus.DRAFT, target=InvoiceStatus.ISSUED,
+                permission="billing.issue_invoice")
+    def issue(self, *, number: str, issued_at: object, due_at: object) -> None:
+        self.number = number
+        self.issued_at = issued_at
+        self.due_at = due_at
+
+    @transition(field=status, source=InvoiceStatus.ISSUED, target=InvoiceStatus.PAID, conditions=[_fully_paid],
+                permission="billing.add_payment")
+    def settle(self) -> None:
+        self.paid_at = timezone.now()
+
+    @transition(field=status, source=[InvoiceStatus.DRAFT, InvoiceStatus.ISSUED], target=InvoiceStatus.VOID,
+                conditions=[_nothing_paid], permission="billing.void_invoice")
+    def void(self, *, reason: str = "") -> None:
+        self.void_reason = reason
+        self.voided_at = timezone.now()
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    product_id = models.CharField(max_length=40)
+    sku = models.CharField(max_length=64)
+    description = models.CharField(max_length=200)
+    quantity = models.PositiveIntegerField()
+    unit_price = MoneyField()
+    line_total = MoneyField()
+
+    class Meta:
+        ordering = ["invoice", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "position"], name="invoiceline_position_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.sku}"
+
+
+class InvoiceEvent(models.Model):
+    """The invoice's history: creation, every status change, every payment."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        STATUS_CHANGED = "status_changed", "Status changed"
+        PAYMENT_RECORDED = "payment_recorded", "Payment recorded"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=255, blank=True)
+    data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["invoice", "id"]
+        indexes = [models.Index(fields=["invoice", "id"], name="invoiceevent_invoice_id")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.kind} {self.from_status}->{self.to_status}"
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    CARD = "card", "Card"
+    CASH = "cash", "Cash"
+    CHEQUE = "cheque", "Cheque"
+    OTHER = "other", "Other"
+
+
+class Payment(models.Model):
+    """Money received against an invoice. ``reference`` (the bank transaction, card authorisation…) is
+    unique per invoice, so the same payment cannot be booked twice."""
+
+    Method = PaymentMethod
+
+    id = PrefixedIdField(prefix="pay")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = MoneyField()
+    currency = CurrencyField()
+    payment_method = models.CharField(max_length=20, choices=PaymentMethod.choices)
+    reference = models.CharField(max_length=100)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "reference"], name="payment_reference_unique_per_invoice"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} ({self.reference})"

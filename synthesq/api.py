@@ -2,6 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
+from billing.api.views import InvoiceViewSet, PaymentViewSet
 from inventory.api.views import ProductViewSet
 from sales.api.views import CustomerViewSet, OrderViewSet
 
@@ -15,6 +16,8 @@ class OptionalSlashRouter(SimpleRouter):
 router = OptionalSlashRouter()
 router.register("sales/customers", CustomerViewSet, basename="customer")
 router.register("sales/orders", OrderViewSet, basename="order")
+router.register("sales/invoices", InvoiceViewSet, basename="invoice")
+router.register("sales/payments", PaymentViewSet, basename="payment")
 router.register("inventory/products", ProductViewSet, basename="product")
 
 urlpatterns = router.urls

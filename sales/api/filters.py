@@ -5,7 +5,7 @@ from typing import Any
 import django_filters
 
 from sales.models import Customer, Order, OrderStatus
-from synthesq.core.filters import BoundedIsoDateTimeFromToRangeFilter
+from synthesq.core.filters import BoundedIsoDateTimeFromToRangeFilter, normalise_multi_value
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -38,9 +38,4 @@ class OrderFilter(django_filters.FilterSet):
         fields = ["customer_id", "status", "currency", "created_at", "order_number", "search"]
 
     def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
-        if data is not None and ("status[]" in data or any("," in v for v in data.getlist("status"))):
-            data = data.copy()
-            raw = data.getlist("status") + data.getlist("status[]")
-            data.setlist("status", [part.strip() for value in raw for part in value.split(",") if part.strip()])
-            data.pop("status[]", None)
-        super().__init__(data, *args, **kwargs)
+        super().__init__(normalise_multi_value(data, "status"), *args, **kwargs)

@@ -62,3 +62,16 @@ class BoundedIsoDateTimeFromToRangeFilter(django_filters.IsoDateTimeFromToRangeF
 
     def _refuse(self, bound: datetime) -> None:
         raise ValidationError({self.field_name: [f"{bound.isoformat()} is not a usable date and time."]})
+
+
+def normalise_multi_value(data: Any, name: str) -> Any:
+    """Accept a multi-value filter in every common spelling: ``name=a&name=b``, the guide's
+    ``name[]=a&name[]=b`` and ``name=a,b``; returns query data with a plain ``name`` list."""
+    bracketed = f"{name}[]"
+    if data is None or not (bracketed in data or any("," in v for v in data.getlist(name))):
+        return data
+    data = data.copy()
+    raw = data.getlist(name) + data.getlist(bracketed)
+    data.setlist(name, [part.strip() for value in raw for part in value.split(",") if part.strip()])
+    data.pop(bracketed, None)
+    return data

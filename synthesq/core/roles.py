@@ -20,6 +20,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "sales.view_order",
         "sales.confirm_order",
         "sales.cancel_order",
+        "billing.view_invoice",
     ),
     "warehouse": (
         "sales.view_customer",
@@ -38,6 +39,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "inventory.view_product",
         "sales.view_order",
         "sales.close_order",
+        "billing.view_invoice",
+        "billing.issue_invoice",
+        "billing.void_invoice",
+        "billing.view_payment",
+        "billing.add_payment",
     ),
 }
 

@@ -171,7 +171,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"OrderStatusEnum": "sales.models.OrderStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "sales.models.OrderStatus",
+        "InvoiceStatusEnum": "billing.models.InvoiceStatus",
+        "PaymentMethodEnum": "billing.models.PaymentMethod",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "synthesq.core.schema.strip_trailing_slashes",

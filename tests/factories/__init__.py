@@ -1,3 +1,4 @@
+from .billing import InvoiceFactory, PaymentFactory
 from .core import ApiTokenFactory, UserFactory
 from .inventory import ProductFactory, StockMovementFactory
 from .sales import CustomerFactory, OrderEventFactory, OrderFactory, OrderLineFactory
@@ -5,9 +6,11 @@ from .sales import CustomerFactory, OrderEventFactory, OrderFactory, OrderLineFa
 __all__ = [
     "ApiTokenFactory",
     "CustomerFactory",
+    "InvoiceFactory",
     "OrderEventFactory",
     "OrderFactory",
     "OrderLineFactory",
+    "PaymentFactory",
     "ProductFactory",
     "StockMovementFactory",
     "UserFactory",

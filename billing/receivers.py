@@ -1,0 +1,23 @@
+"""Billing follows the order lifecycle: these run inside the order's transaction, so a refusal here
+(an invoice with payments refusing a cancellation) refuses the order's move too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from sales.models import Order, OrderStatus
+from sales.signals import order_status_changed
+
+from . import services
+
+
+@receiver(order_status_changed, sender=Order, dispatch_uid="billing.order_status_changed")
+def follow_order_status(*, order: Order, to_status: str, actor: Any, **kwargs: Any) -> None:
+    if to_status == OrderStatus.CONFIRMED:
+        services.invoice_create_for_order(order=order, actor=actor)
+    elif to_status == OrderStatus.CANCELLED:
+        services.invoice_void_for_cancelled_order(order=order, actor=actor)
+    elif to_status == OrderStatus.CLOSED:
+        services.invoice_finalise_for_closed_order(order=order, actor=actor)
