@@ -279,8 +279,7 @@ _ISSUE_TRANSITION = Invoice.issue._django_fsm.get_transition(InvoiceStatus.DRAFT
 
 
 def _bulk_issue(invoice_ids: list[str], numbers: list[str], *, issued_at: datetime, due_at: datetime) -> None:
-    """One statement for all rows: on PostgreSQL an UPDATE … FROM unnest(ids, numbers); elsewhere
-    Django's bulk_update."""
+    """On PostgreSQL one statement for all rows (UPDATE … FROM unnest(ids, numbers)); elsewhere row by row."""
     target = str(_ISSUE_TRANSITION.target)
     if connection.vendor == "postgresql":
         table = Invoice._meta.db_table
@@ -297,10 +296,6 @@ def _bulk_issue(invoice_ids: list[str], numbers: list[str], *, issued_at: dateti
             if cursor.rowcount != len(invoice_ids):
                 raise RuntimeError("invoices changed while being issued")
         return
-    invoices = list(Invoice.objects.filter(pk__in=invoice_ids))
-    number_of = dict(zip(invoice_ids, numbers, strict=True))
-    for invoice in invoices:
-        invoice.number, invoice.issued_at, invoice.due_at, invoice.updated_at = (
-            number_of[invoice.pk], issued_at, due_at, issued_at)
-    Invoice.objects.filter(pk__in=invoice_ids).update(status=target)
-    Invoice.objects.bulk_update(invoices, ["number", "issued_at", "due_at", "updated_at"], batch_size=500)
+    for pk, number in zip(invoice_ids, numbers, strict=True):  # SQLite (development): row by row
+        Invoice.objects.filter(pk=pk, status=InvoiceStatus.DRAFT).update(
+            status=target, number=number, issued_at=issued_at, due_at=due_at, updated_at=issued_at)
