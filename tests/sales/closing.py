@@ -12,7 +12,7 @@ from django.utils import timezone
 from billing.models import Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus
 from sales.models import Order, OrderEvent, OrderLine, OrderStatus
 from synthesq.core.models import Sequence as Counter
-from tests.factories import CustomerFactory, OrderFactory, ProductFactory
+from tests.factories import OrderFactory
 
 ORDERS_URL = "/api/v1/sales/orders"
 INVOICE_NUMBER = re.compile(r"^INV-(\d{4})-(\d{6})$")
@@ -64,11 +64,6 @@ def delivered_order(delivered_at: datetime | None = None, *, hold: str | None = 
     return order
 
 
-def shared_lines() -> dict[str, Any]:
-    """Factory kwargs that reuse one customer and one well-stocked product (faster loops)."""
-    return {"customer": CustomerFactory(), "lines": [(ProductFactory(stock=100_000), 1)]}
-
-
 def clone_delivered(template: Order, delivered_ats: Sequence[datetime],
                     held: Sequence[bool] | None = None) -> list[str]:
     """Copies of a delivered ``template`` (order, lines, draft invoice and its lines) written in bulk, one per
@@ -80,11 +75,12 @@ def clone_delivered(template: Order, delivered_ats: Sequence[datetime],
     lines = list(OrderLine.objects.filter(order=template))
     invoice_lines = list(InvoiceLine.objects.filter(invoice=invoice))
     held = held or [False] * len(delivered_ats)
+    first = Order.objects.filter(order_number__startswith=f"{template.order_number}-").count()
     orders: list[Order] = []
     for index, (when, on_hold) in enumerate(zip(delivered_ats, held, strict=True)):
         copy = Order.objects.get(pk=template.pk)
         copy.pk = Order._meta.pk.get_default()
-        copy.order_number = f"{template.order_number}-{index:05d}"
+        copy.order_number = f"{template.order_number}-{first + index:05d}"
         copy.delivered_at = when
         copy.on_hold = on_hold
         copy.hold_reason = "bulk dispute" if on_hold else ""
