@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from synthesq.core.errors import BusinessRuleViolation, Conflict
@@ -62,10 +62,11 @@ class ReturnWindowOpen(Conflict):
     title = "Return window still open"
 
     def __init__(self, *, return_window_ends_at: datetime) -> None:
+        ends_at = return_window_ends_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
         super().__init__(
-            f"The return window ends at {return_window_ends_at.isoformat()}; the order can be closed after that "
+            f"The return window ends at {ends_at}; the order can be closed after that "
             "(or now with waive_return_window, finance role).",
-            return_window_ends_at=return_window_ends_at.isoformat(),
+            return_window_ends_at=ends_at,
         )
 
 

@@ -103,6 +103,10 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(status__in=["delivered", "closed"]) | Q(delivered_at__isnull=False),
+                name="order_delivered_has_delivered_at",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ send ``order_status_changed`` for other apps (billing) to follow.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +22,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import can_proceed
 
 from inventory import services as inventory_services
 from inventory.models import Product
@@ -252,22 +253,23 @@ def _move(
     guard: Callable[[Order], None] | None = None,
     before: Callable[[Order], None] | None = None,
 ) -> Order:
-    """Lock, check the move is possible from the current status (409 ``invalid_transition``), run the move's
-    own ``guard`` (specific refusals such as ``order_on_hold``), check the actor's permission (403), apply
-    ``before`` side effects, transition, save, record and announce."""
+    """Lock, check the move is possible from the current status (409 ``invalid_transition``), check the
+    actor's permission for it (403), run the move's own ``guard`` (specific refusals such as
+    ``order_on_hold``), apply ``before`` side effects, transition, save, record and announce."""
     order = _lock_order(order_id)
     method_name = _TRANSITION_METHODS.get(target)
     method = getattr(order, method_name) if method_name else None
     if method is None or not can_proceed(method, check_conditions=False):
         raise InvalidTransition(current_status=order.status, requested_status=target,
                                 allowed_statuses=order_allowed_statuses(order))
+    # The role's permission for this move (its conditions are checked after, with specific refusals).
+    if actor is not None and not method._django_fsm.has_transition_perm(order, order.status, actor):
+        raise PermissionRefused(f"Your role may not move orders to {str(target)!r}.")
     if guard is not None:
         guard(order)
     if not can_proceed(method):
         raise InvalidTransition(current_status=order.status, requested_status=target,
                                 allowed_statuses=order_allowed_statuses(order))
-    if actor is not None and not has_transition_perm(method, actor):
-        raise PermissionRefused(f"Your role may not move orders to {target!r}.")
     from_status = order.status
     if before is not None:
         before(order)
@@ -365,14 +367,18 @@ def order_cancel(*, order_id: str, actor: Actor, reason: str = "") -> Order:
     """draft or confirmed → cancelled; stock reserved at confirmation is released."""
 
     def release(order: Order) -> None:
+        if order.on_hold:  # a cancelled order has nothing left to dispute: the hold ends with it
+            data["hold_released"] = order.hold_reason
+            order.on_hold, order.hold_reason, order.held_at, order.held_by = False, "", None, None
         if order.status == OrderStatus.CONFIRMED:
             inventory_services.stock_release(
                 items=_stock_items(order), reference=order.pk, actor=actor,
                 reason=f"order {order.order_number} cancelled",
             )
 
+    data: dict[str, Any] = {}
     return _move(order_id, target=OrderStatus.CANCELLED, actor=actor, reason=reason,
-                 transition_kwargs={"reason": reason}, before=release)
+                 transition_kwargs={"reason": reason}, before=release, data=data)
 
 
 @transaction.atomic
@@ -501,6 +507,10 @@ def orders_close_chunk(
     return ids, sum(result for _receiver, result in responses if isinstance(result, int))
 
 
+BUSY_RETRIES = 25
+BUSY_WAIT_SECONDS = 0.2
+
+
 @dataclass
 class CloseRunReport:
     as_of: datetime
@@ -538,6 +548,7 @@ def orders_close_delivered(
                             skipped=selectors.close_skip_counts(cutoff=cutoff))
     failed = report.failed
     assert failed is not None
+    busy_waits = 0
     while True:
         if should_stop():
             report.interrupted = True
@@ -550,9 +561,14 @@ def orders_close_delivered(
         except Exception:
             ids, issued = _close_one_by_one(cutoff=cutoff, limit=want, failed=failed)
         if not ids:
-            if not _has_candidates(cutoff, failed):
+            # Candidates left but none claimable: another run or request holds them. Wait a little for
+            # it to finish, then leave them to it (or to the next run) rather than spin.
+            busy_waits += 1
+            if busy_waits > BUSY_RETRIES or not _has_candidates(cutoff, failed):
                 break
+            time.sleep(BUSY_WAIT_SECONDS)
             continue
+        busy_waits = 0
         report.closed += len(ids)
         report.invoices_issued += issued
         if on_progress is not None:

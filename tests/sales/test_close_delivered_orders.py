@@ -43,7 +43,7 @@ pytestmark = pytest.mark.django_db
 
 REPORT_KEYS = {"dry_run", "as_of", "return_window_days", "closed", "invoices_issued", "skipped", "failed",
                "interrupted", "duration_seconds"}
-DELIVERED = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
+DELIVERED = datetime(2025, 11, 1, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -88,13 +88,13 @@ def failing_order() -> Iterator[dict[str, str]]:
 
 
 @pytest.mark.parametrize(("as_of", "closes"), [
-    ("2026-10-31", False),
-    ("2026-11-30", False),  # the window ends on 2026-12-01 at 10:00
-    ("2026-12-01", True),   # --as-of means the end of that day: the window has ended by then
-    ("2026-12-02", True),
+    ("2025-10-31", False),
+    ("2025-11-30", False),  # the window ends on 2025-12-01 at 10:00
+    ("2025-12-01", True),   # --as-of means the end of that day: the window has ended by then
+    ("2025-12-02", True),
 ])
 def test_as_of_is_the_end_of_that_day(as_of: str, closes: bool) -> None:
-    # given an order delivered on 2026-11-01 at 10:00 UTC and a 30-day window
+    # given an order delivered on 2025-11-01 at 10:00 UTC and a 30-day window
     order = delivered_order(DELIVERED)
     # when the batch runs as of a given day
     report = run_json("--as-of", as_of)
@@ -110,20 +110,20 @@ def test_as_of_is_the_end_of_that_day(as_of: str, closes: bool) -> None:
 
 
 @pytest.mark.parametrize(("delivered_at", "closes"), [
-    (datetime(2026, 11, 1, 23, 59, 59, 999999, tzinfo=UTC), True),  # exactly the last instant that qualifies
-    (datetime(2026, 11, 2, 0, 0, 0, tzinfo=UTC), False),
+    (datetime(2025, 11, 1, 23, 59, 59, 999999, tzinfo=UTC), True),  # exactly the last instant that qualifies
+    (datetime(2025, 11, 2, 0, 0, 0, tzinfo=UTC), False),
 ])
 def test_as_of_boundary_to_the_microsecond(delivered_at: datetime, closes: bool) -> None:
     order = delivered_order(delivered_at)
-    assert run_json("--as-of", "2026-12-01")["closed"] == int(closes)
+    assert run_json("--as-of", "2025-12-01")["closed"] == int(closes)
     assert statuses(order) == ["closed" if closes else "delivered"]
 
 
 @pytest.mark.parametrize(("args", "closes"), [
-    (("--return-window-days", "10", "--as-of", "2026-11-10"), False),
-    (("--return-window-days", "10", "--as-of", "2026-11-11"), True),
-    (("--return-window-days", "0", "--as-of", "2026-11-01"), True),
-    (("--return-window-days", "60", "--as-of", "2026-12-15"), False),
+    (("--return-window-days", "10", "--as-of", "2025-11-10"), False),
+    (("--return-window-days", "10", "--as-of", "2025-11-11"), True),
+    (("--return-window-days", "0", "--as-of", "2025-11-01"), True),
+    (("--return-window-days", "60", "--as-of", "2025-12-15"), False),
 ])
 def test_return_window_days_overrides_the_setting(args: tuple[str, ...], closes: bool) -> None:
     order = delivered_order(DELIVERED)
@@ -137,9 +137,9 @@ def test_the_setting_is_the_default_window(settings: Any) -> None:
     # given a 5-day window in the settings
     settings.ORDER_RETURN_WINDOW_DAYS = 5
     order = delivered_order(DELIVERED)
-    # then the order is eligible as of 2026-11-06 (not 2026-11-05)
-    assert run_json("--as-of", "2026-11-05")["closed"] == 0
-    report = run_json("--as-of", "2026-11-06")
+    # then the order is eligible as of 2025-11-06 (not 2025-11-05)
+    assert run_json("--as-of", "2025-11-05")["closed"] == 0
+    report = run_json("--as-of", "2025-11-06")
     assert (report["return_window_days"], report["closed"]) == (5, 1)
     assert_closed_and_invoiced(order.pk)
 
@@ -202,40 +202,40 @@ def test_held_inside_the_window_counts_as_on_hold() -> None:
 
 @pytest.fixture
 def mixed() -> dict[str, Order]:
-    """Two eligible orders (older first), one on hold and one inside its window (as of 2026-12-10)."""
+    """Two eligible orders (older first), one on hold and one inside its window (as of 2025-12-10)."""
     return {
-        "oldest": delivered_order(datetime(2026, 10, 1, 8, 0, tzinfo=UTC)),
-        "old": delivered_order(datetime(2026, 10, 20, 9, 30, tzinfo=UTC)),
-        "held": delivered_order(datetime(2026, 9, 1, tzinfo=UTC), hold="chargeback 4411"),
-        "young": delivered_order(datetime(2026, 11, 20, 14, 5, tzinfo=UTC)),
+        "oldest": delivered_order(datetime(2025, 10, 1, 8, 0, tzinfo=UTC)),
+        "old": delivered_order(datetime(2025, 10, 20, 9, 30, tzinfo=UTC)),
+        "held": delivered_order(datetime(2025, 9, 1, tzinfo=UTC), hold="chargeback 4411"),
+        "young": delivered_order(datetime(2025, 11, 20, 14, 5, tzinfo=UTC)),
     }
 
 
 def test_dry_run_lists_what_would_happen_and_changes_nothing(mixed: dict[str, Order]) -> None:
     before = full_state()
     # when a dry run is made
-    out, _err = run("--dry-run", "--as-of", "2026-12-10")
+    out, _err = run("--dry-run", "--as-of", "2025-12-10")
     # then nothing at all changed
     assert full_state() == before
     # and it lists the orders it would close, oldest delivery first, then the skipped ones with why
     lines = out.strip().splitlines()
     o = mixed
     assert lines == [
-        f"would close {o['oldest'].order_number} ({o['oldest'].pk}), delivered 2026-10-01",
-        f"would close {o['old'].order_number} ({o['old'].pk}), delivered 2026-10-20",
+        f"would close {o['oldest'].order_number} ({o['oldest'].pk}), delivered 2025-10-01",
+        f"would close {o['old'].order_number} ({o['old'].pk}), delivered 2025-10-20",
         f"skip {o['held'].order_number} ({o['held'].pk}): on hold: chargeback 4411",
-        f"skip {o['young'].order_number} ({o['young'].pk}): return window open until 2026-12-20 14:05",
+        f"skip {o['young'].order_number} ({o['young'].pk}): return window open until 2025-12-20 14:05",
         "Dry run: 2 would be closed, 2 skipped. Nothing changed.",
     ]
 
 
 def test_dry_run_json(mixed: dict[str, Order]) -> None:
     before = full_state()
-    report = run_json("--dry-run", "--as-of", "2026-12-10")
+    report = run_json("--dry-run", "--as-of", "2025-12-10")
     assert full_state() == before
     assert report == {
         "dry_run": True,
-        "as_of": "2026-12-10T23:59:59.999999+00:00",
+        "as_of": "2025-12-10T23:59:59.999999+00:00",
         "return_window_days": 30,
         "would_close": [mixed["oldest"].pk, mixed["old"].pk],
         "skipped": {"on_hold": 1, "return_window_open": 1},
@@ -246,18 +246,18 @@ def test_dry_run_json(mixed: dict[str, Order]) -> None:
 
 def test_dry_run_honours_limit_and_window(mixed: dict[str, Order]) -> None:
     before = full_state()
-    assert run_json("--dry-run", "--as-of", "2026-12-10", "--limit", "1")["would_close"] == [mixed["oldest"].pk]
-    wide = run_json("--dry-run", "--as-of", "2026-12-10", "--return-window-days", "60")
+    assert run_json("--dry-run", "--as-of", "2025-12-10", "--limit", "1")["would_close"] == [mixed["oldest"].pk]
+    wide = run_json("--dry-run", "--as-of", "2025-12-10", "--return-window-days", "60")
     assert wide["would_close"] == [mixed["oldest"].pk]
     assert wide["skipped"] == {"on_hold": 1, "return_window_open": 2}
-    narrow = run_json("--dry-run", "--as-of", "2026-12-10", "--return-window-days", "0")
+    narrow = run_json("--dry-run", "--as-of", "2025-12-10", "--return-window-days", "0")
     assert narrow["would_close"] == [mixed["oldest"].pk, mixed["old"].pk, mixed["young"].pk]
     assert full_state() == before
 
 
 def test_dry_run_then_real_run_close_the_same_orders(mixed: dict[str, Order]) -> None:
-    planned = run_json("--dry-run", "--as-of", "2026-12-10")["would_close"]
-    report = run_json("--as-of", "2026-12-10")
+    planned = run_json("--dry-run", "--as-of", "2025-12-10")["would_close"]
+    report = run_json("--as-of", "2025-12-10")
     assert report["closed"] == len(planned) == 2
     assert set(Order.objects.filter(status="closed").values_list("pk", flat=True)) == set(planned)
 
@@ -266,10 +266,10 @@ def test_dry_run_then_real_run_close_the_same_orders(mixed: dict[str, Order]) ->
 
 
 def test_json_report(mixed: dict[str, Order]) -> None:
-    report = run_json("--as-of", "2026-12-10")
+    report = run_json("--as-of", "2025-12-10")
     assert set(report) == REPORT_KEYS
     assert report["dry_run"] is False
-    assert report["as_of"] == "2026-12-10T23:59:59.999999+00:00"
+    assert report["as_of"] == "2025-12-10T23:59:59.999999+00:00"
     assert (report["closed"], report["invoices_issued"]) == (2, 2)
     assert report["skipped"] == {"on_hold": 1, "return_window_open": 1}
     assert report["failed"] == []
@@ -281,16 +281,14 @@ def test_json_report(mixed: dict[str, Order]) -> None:
     assert_untouched_delivered(mixed["young"].pk)
 
 
-def test_text_summary_and_progress_on_stderr(mixed: dict[str, Order], capsys: pytest.CaptureFixture[str]) -> None:
-    out, err = run("--as-of", "2026-12-10")
+def test_text_summary_and_progress_on_stderr(mixed: dict[str, Order]) -> None:
+    out, err = run("--as-of", "2025-12-10")
     assert out.startswith("Closed 2 order(s), issued 2 invoice(s); skipped 1 on hold and 1 inside their "
                           "return window; 0 failed; ")
     assert out.rstrip().endswith("s.")
-    assert err == ""
-    # progress goes to the process's stderr as plain lines (not a terminal), ending with the total
-    progress = capsys.readouterr().err
-    assert "\r" not in progress
-    assert progress.strip().splitlines()[-1] == "progress: 2/2 closed, 0 failed"
+    # progress goes to the command's stderr as plain lines (not a terminal), each shown once, ending with the total
+    assert "\r" not in err
+    assert err.strip().splitlines() == ["progress: 2/2 closed, 0 failed"]
 
 
 def test_each_closed_order_gets_a_history_row_and_an_issued_invoice() -> None:
@@ -336,13 +334,14 @@ def twenty_five() -> list[str]:
     return clone_delivered(template, [days_ago(age) for age in ages])
 
 
-def test_small_batches_close_everything(twenty_five: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    report = run_json("--batch-size", "4")
+def test_small_batches_close_everything(twenty_five: list[str]) -> None:
+    out, err = run("--json", "--batch-size", "4")
+    report = json.loads(out)
     assert (report["closed"], report["invoices_issued"], report["failed"]) == (25, 25, [])
     for pk in twenty_five:
         assert_closed_and_invoiced(pk)
     assert assert_invoice_numbers_gap_free() == list(range(1, 26))
-    assert capsys.readouterr().err.strip().splitlines()[-1] == "progress: 25/25 closed, 0 failed"
+    assert err.strip().splitlines()[-1] == "progress: 25/25 closed, 0 failed"
 
 
 def test_limit_closes_exactly_that_many_oldest_first(twenty_five: list[str]) -> None:
@@ -424,7 +423,9 @@ def test_one_failing_order_does_not_stop_the_others(failing_order: dict[str, str
         call_command("close_delivered_orders", "--batch-size", batch_size, stdout=out, stderr=err)
     # then it exits with status 1, naming the failed order and why
     assert exited.value.code == 1
-    assert err.getvalue().strip() == f"failed {bad.pk}: RuntimeError: simulated failure for {bad.pk}"
+    failures = [line for line in err.getvalue().splitlines() if not line.startswith("progress:")]
+    assert failures == [f"failed {bad.pk}: RuntimeError: simulated failure for {bad.pk}"]
+    assert err.getvalue().splitlines()[-2] == "progress: 5/6 closed, 1 failed"
     assert "Closed 5 order(s), issued 5 invoice(s);" in out.getvalue()
     assert "; 1 failed;" in out.getvalue()
     # and every other order is closed with its invoice issued
@@ -582,3 +583,14 @@ def test_mixed_population_closes_exactly_the_eligible_orders() -> None:
     assert (again["closed"], again["invoices_issued"]) == (0, 0)
     assert again["skipped"] == expected_skips
     assert full_state() == after
+
+
+def test_a_future_as_of_never_closes_an_order_whose_window_has_not_passed() -> None:
+    # given an order delivered 10 days ago (window 30 days)
+    order = delivered_order(days_ago(10))
+    # when the batch runs "as of" a day 60 days ahead
+    future = (timezone.now() + timedelta(days=60)).date().isoformat()
+    report = run_json("--as-of", future)
+    # then it is capped at now: nothing closes
+    assert report["closed"] == 0
+    assert statuses(order) == ["delivered"]

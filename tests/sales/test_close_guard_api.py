@@ -270,3 +270,17 @@ def test_closing_a_closed_order_is_409(finance_api: APIClient) -> None:
     body = assert_problem(close(finance_api, order.pk, waive_return_window=True), 409, "invalid_transition")
     assert (body["current_status"], body["allowed_statuses"]) == ("closed", [])
     assert order_state(order.pk) == before
+
+
+def test_a_role_without_close_permission_gets_403_before_any_window_check(client_for) -> None:
+    from tests.factories import OrderFactory
+
+    # given a delivered order still inside its return window
+    order = OrderFactory(status="delivered")
+    # when a sales user (no close permission) tries to close it
+    response = client_for("sales").patch(f"/api/v1/sales/orders/{order.pk}/status", {"status": "closed"},
+                                         format="json")
+    # then the role is refused first (403), not the window (409), and nothing changed
+    assert response.status_code == 403
+    order.refresh_from_db()
+    assert order.status == "delivered"

@@ -346,3 +346,20 @@ def test_order_read_shows_hold_and_return_window_fields(sales_api: APIClient) ->
     assert "held_by" not in body
     # and an order not yet delivered has no return window
     assert sales_api.get(order_url(OrderFactory().pk)).json()["return_window_ends_at"] is None
+
+
+def test_cancelling_a_held_order_ends_its_hold(admin_api) -> None:
+    from sales.models import OrderEvent
+    from tests.factories import OrderFactory
+
+    # given a confirmed order on hold
+    order = OrderFactory(status="confirmed")
+    held = admin_api.post(f"/api/v1/sales/orders/{order.pk}/hold", {"reason": "dispute"}, format="json")
+    assert held.status_code == 200
+    # when it is cancelled
+    response = admin_api.patch(f"/api/v1/sales/orders/{order.pk}/status", {"status": "cancelled"}, format="json")
+    # then the hold ends with it, and the history says so
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["on_hold"]) == ("cancelled", False)
+    event = OrderEvent.objects.filter(order=order, to_status="cancelled").get()
+    assert event.data["hold_released"] == "dispute"

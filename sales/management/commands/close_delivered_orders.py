@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -24,14 +25,16 @@ from sales import selectors, services
 
 
 def _as_of(value: str | None) -> datetime:
-    """``--as-of D`` means as of the end of day D (UTC); without it, now."""
+    """``--as-of D`` means as of the end of day D (UTC), never later than now: a past date reproduces that
+    day's run; a future date cannot close an order whose window has not passed yet. Without it, now."""
+    now = timezone.now()
     if not value:
-        return timezone.now()
+        return now
     try:
         day = date.fromisoformat(value)
     except ValueError as exc:
         raise CommandError(f"--as-of must be a date YYYY-MM-DD, got {value!r}") from exc
-    return datetime.combine(day, dtime.max, tzinfo=UTC)
+    return min(datetime.combine(day, dtime.max, tzinfo=UTC), now)
 
 
 class Progress:
@@ -40,21 +43,27 @@ class Progress:
     def __init__(self, stream: Any, total: int) -> None:
         self.stream, self.total, self.tty = stream, max(total, 1), stream.isatty()
         self.last_line = 0.0
+        self.last_shown: tuple[int, int] | None = None
 
-    def update(self, done: int, failed: int) -> None:
+    def update(self, done: int, failed: int, *, final: bool = False) -> None:
+        if (done, failed) == self.last_shown:
+            return
+        self.last_shown = (done, failed)
         if self.tty:
             width = 30
             filled = int(width * min(done, self.total) / self.total)
             self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{self.total} closed, "
-                              f"{failed} failed")
+                              f"{failed} failed", ending="")
             self.stream.flush()
-        elif time.monotonic() - self.last_line >= 1 or done >= self.total:
+        elif final or time.monotonic() - self.last_line >= 1:
             self.last_line = time.monotonic()
-            self.stream.write(f"progress: {done}/{self.total} closed, {failed} failed\n")
+            self.stream.write(f"progress: {done}/{self.total} closed, {failed} failed")
+        else:
+            self.last_shown = None  # not shown: the final update must still print it
 
     def finish(self) -> None:
         if self.tty:
-            self.stream.write("\n")
+            self.stream.write("")
 
 
 class Command(BaseCommand):
@@ -117,12 +126,14 @@ class Command(BaseCommand):
             signal.signal(signum, signal.SIG_DFL)  # a second signal ends it at once (the chunk rolls back)
             sys.stderr.write("\nStopping after the current chunk…\n")
 
-        previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        previous = ({sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+                    if in_main_thread else {})
         cutoff = services.close_cutoff(as_of=as_of, return_window_days=window)
         total = selectors.orders_closable(cutoff=cutoff).count()
         if options["limit"]:
             total = min(total, options["limit"])
-        progress = Progress(sys.stderr, total)
+        progress = Progress(self.stderr, total)
         started = time.monotonic()
         try:
             report = services.orders_close_delivered(
@@ -133,7 +144,8 @@ class Command(BaseCommand):
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            progress.finish()
+        progress.update(report.closed, len(report.failed or {}), final=True)
+        progress.finish()
         duration = time.monotonic() - started
         failed = report.failed or {}
         if options["json"]:
