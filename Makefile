@@ -45,5 +45,9 @@ lock: venv
 	$(BIN)/pip-compile --quiet --extra dev --strip-extras --no-emit-index-url --no-emit-find-links \
 		--output-file requirements.lock pyproject.toml
 
+# Close 100,000 delivered orders on PostgreSQL and compare with a bare UPDATE (prints figures).
+bench-close: venv
+	$(BIN)/python bench/close_orders.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache staticfiles

@@ -8,7 +8,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from sales.models import Order, OrderStatus
-from sales.signals import order_status_changed
+from sales.signals import order_status_changed, orders_closed
 
 from . import services
 
@@ -21,3 +21,8 @@ def follow_order_status(*, order: Order, to_status: str, actor: Any, **kwargs: A
         services.invoice_void_for_cancelled_order(order=order, actor=actor)
     elif to_status == OrderStatus.CLOSED:
         services.invoice_finalise_for_closed_order(order=order, actor=actor)
+
+
+@receiver(orders_closed, sender=Order, dispatch_uid="billing.orders_closed")
+def finalise_invoices_of_closed_orders(*, order_ids: list[str], closed_at: Any, actor: Any, **kwargs: Any) -> int:
+    return services.invoices_issue_for_closed_orders(order_ids=order_ids, actor=actor, issued_at=closed_at)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from synthesq.core.errors import BusinessRuleViolation, Conflict
@@ -46,3 +47,30 @@ class CurrencyMismatch(BusinessRuleViolation):
             order_currency=order_currency,
             lines=lines,
         )
+
+
+class OrderOnHold(Conflict):
+    code = "order_on_hold"
+    title = "Order is on hold"
+
+    def __init__(self, *, hold_reason: str) -> None:
+        super().__init__(f"The order is on hold ({hold_reason}); release the hold first.", hold_reason=hold_reason)
+
+
+class ReturnWindowOpen(Conflict):
+    code = "return_window_open"
+    title = "Return window still open"
+
+    def __init__(self, *, return_window_ends_at: datetime) -> None:
+        ends_at = return_window_ends_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        super().__init__(
+            f"The return window ends at {ends_at}; the order can be closed after that "
+            "(or now with waive_return_window, finance role).",
+            return_window_ends_at=ends_at,
+        )
+
+
+class HoldConflict(Conflict):
+    """Putting on hold an order that is already on hold, closed or cancelled; releasing one that is not."""
+
+    title = "Hold not possible"

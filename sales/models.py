@@ -43,6 +43,10 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+def _not_on_hold(order: Order) -> bool:
+    return not order.on_hold
+
+
 class Order(ConcurrentTransitionMixin, TimeStampedModel):
     """A sales order. ``status`` changes only through the transition methods below, each called by its
     service in ``sales.services`` (which locks the row, checks permission, applies side effects such as
@@ -61,6 +65,12 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
     tracking_number = models.CharField(max_length=64, blank=True)
     carrier = models.CharField(max_length=64, blank=True)
     cancellation_reason = models.CharField(max_length=255, blank=True)
+    on_hold = models.BooleanField(default=False, help_text="Disputed: cannot be closed while on hold.")
+    hold_reason = models.CharField(max_length=255, blank=True)
+    held_at = models.DateTimeField(null=True, blank=True)
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -80,14 +90,23 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
             ("deliver_order", "Can mark orders delivered"),
             ("close_order", "Can close orders"),
             ("cancel_order", "Can cancel orders"),
+            ("hold_order", "Can put orders on hold and release them"),
+            ("waive_return_window", "Can close orders before their return window has passed"),
         ]
         indexes = [
             models.Index(fields=["status", "created_at"], name="order_status_created"),
             models.Index(fields=["customer", "created_at"], name="order_customer_created"),
             models.Index(fields=["total", "id"], name="order_total_id"),
+            # What the batch close claims: delivered, not on hold, oldest delivery first.
+            models.Index(fields=["delivered_at", "id"], name="order_closable",
+                         condition=Q(status="delivered", on_hold=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(status__in=["delivered", "closed"]) | Q(delivered_at__isnull=False),
+                name="order_delivered_has_delivered_at",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -116,7 +135,7 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
         self.delivered_at = timezone.now()
 
     @transition(field=status, source=OrderStatus.DELIVERED, target=OrderStatus.CLOSED,
-                permission="sales.close_order")
+                conditions=[_not_on_hold], permission="sales.close_order")
     def close(self) -> None:
         self.closed_at = timezone.now()
 
@@ -158,6 +177,8 @@ class OrderEvent(models.Model):
         CREATED = "created", "Created"
         UPDATED = "updated", "Draft updated"
         STATUS_CHANGED = "status_changed", "Status changed"
+        HELD = "held", "Put on hold"
+        HOLD_RELEASED = "hold_released", "Hold released"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

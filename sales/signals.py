@@ -7,3 +7,7 @@ from django.dispatch import Signal
 # Sent after an order changed status and its history row was written.
 # Arguments: order, from_status, to_status, actor, event (the OrderEvent row).
 order_status_changed = Signal()
+
+# Sent by the batch close (close_delivered_orders) once per chunk of orders closed in bulk, inside the
+# chunk's transaction, instead of one order_status_changed per order. Arguments: order_ids, closed_at, actor.
+orders_closed = Signal()

@@ -30,12 +30,15 @@ class OrderFilter(django_filters.FilterSet):
         field_name="created_at", help_text="created_at_after / created_at_before (ISO 8601)."
     )
     order_number = django_filters.CharFilter(field_name="order_number", lookup_expr="iexact")
+    on_hold = django_filters.TypedChoiceFilter(
+        field_name="on_hold", choices=[("true", "true"), ("false", "false")], coerce=lambda v: v == "true",
+    )
     search = django_filters.CharFilter(field_name="order_number", lookup_expr="icontains",
                                        help_text="Part of the order number.")
 
     class Meta:
         model = Order
-        fields = ["customer_id", "status", "currency", "created_at", "order_number", "search"]
+        fields = ["customer_id", "status", "currency", "created_at", "order_number", "on_hold", "search"]
 
     def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(normalise_multi_value(data, "status"), *args, **kwargs)

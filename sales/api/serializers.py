@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from sales.models import Customer, Order, OrderEvent, OrderLine, OrderStatus
-from sales.services import order_allowed_statuses
+from sales.services import order_allowed_statuses, return_window_ends_at
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField
 from synthesq.core.serializers import InputSerializer
 
@@ -81,16 +81,25 @@ class OrderSerializer(serializers.ModelSerializer):
     allowed_statuses = serializers.SerializerMethodField(
         help_text="Statuses the caller may move this order to now."
     )
+    return_window_ends_at = serializers.SerializerMethodField(
+        help_text="When a delivered order's return window ends (it can be closed from then on)."
+    )
 
     class Meta:
         model = Order
         fields = [
             "id", "order_number", "status", "customer_id", "currency", "line_items", "subtotal", "total",
-            "shipping_address", "tracking_number", "carrier", "cancellation_reason", "allowed_statuses",
+            "shipping_address", "tracking_number", "carrier", "cancellation_reason", "on_hold", "hold_reason",
+            "held_at", "return_window_ends_at", "allowed_statuses",
             "created_at", "updated_at", "confirmed_at", "processing_at", "shipped_at", "delivered_at",
             "closed_at", "cancelled_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_return_window_ends_at(self, order: Order) -> str | None:
+        ends_at = return_window_ends_at(order)
+        return serializers.DateTimeField().to_representation(ends_at) if ends_at else None
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=OrderStatus.choices)))
     def get_allowed_statuses(self, order: Order) -> list[str]:
@@ -133,6 +142,18 @@ class OrderStatusInputSerializer(InputSerializer):
                                             help_text="Required with status 'shipped'.")
     carrier = serializers.CharField(max_length=64, required=False, allow_blank=True,
                                     help_text="Required with status 'shipped'.")
+    waive_return_window = serializers.BooleanField(
+        required=False, default=False,
+        help_text="With status 'closed': close before the return window has passed (finance role).",
+    )
+
+
+class OrderHoldInputSerializer(InputSerializer):
+    reason = serializers.CharField(max_length=255, help_text="Why the order is on hold (the dispute).")
+
+
+class OrderHoldReleaseInputSerializer(InputSerializer):
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
 class OrderEventSerializer(serializers.ModelSerializer):

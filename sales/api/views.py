@@ -17,6 +17,8 @@ from .serializers import (
     CustomerSerializer,
     OrderCreateInputSerializer,
     OrderEventSerializer,
+    OrderHoldInputSerializer,
+    OrderHoldReleaseInputSerializer,
     OrderSerializer,
     OrderStatusInputSerializer,
     OrderUpdateInputSerializer,
@@ -95,13 +97,14 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     serializer_class = OrderSerializer
     filterset_class = OrderFilter
     ordering_fields = ["created_at", "order_number", "total"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     action_permissions = {
         "change_status": ("sales.view_order",),  # each move's own permission is checked by the service
         "history": ("sales.view_order",),
+        "hold": ("sales.hold_order",),
     }
     problem_responses = {
-        "create": (422,), "partial_update": (409, 422), "change_status": (409, 422),
+        "create": (422,), "partial_update": (409, 422), "change_status": (409, 422), "hold": (409,),
     }
 
     def get_queryset(self):
@@ -142,6 +145,24 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = OrderStatusInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.order_transition(order_id=order.pk, actor=request.user, **data.validated_data)
+        return Response(self._read(order.pk))
+
+    @extend_schema(methods=["POST"], summary="Put an order on hold (it cannot be closed while held)",
+                   tags=["orders"], request=OrderHoldInputSerializer, responses=OrderSerializer,
+                   parameters=[_ORDER_ID])
+    @extend_schema(methods=["DELETE"], summary="Release an order's hold", tags=["orders"],
+                   request=OrderHoldReleaseInputSerializer, responses={200: OrderSerializer}, parameters=[_ORDER_ID])
+    @action(detail=True, methods=["post", "delete"])
+    def hold(self, request: Request, pk: str | None = None) -> Response:
+        order = self.get_object()
+        if request.method == "DELETE":
+            data = OrderHoldReleaseInputSerializer(data=request.data or {})
+            data.is_valid(raise_exception=True)
+            services.order_release_hold(order_id=order.pk, actor=request.user, **data.validated_data)
+        else:
+            data = OrderHoldInputSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            services.order_hold(order_id=order.pk, actor=request.user, **data.validated_data)
         return Response(self._read(order.pk))
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)

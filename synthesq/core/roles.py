@@ -20,6 +20,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "sales.view_order",
         "sales.confirm_order",
         "sales.cancel_order",
+        "sales.hold_order",
         "billing.view_invoice",
     ),
     "warehouse": (
@@ -39,6 +40,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "inventory.view_product",
         "sales.view_order",
         "sales.close_order",
+        "sales.hold_order",
+        "sales.waive_return_window",
         "billing.view_invoice",
         "billing.issue_invoice",
         "billing.void_invoice",

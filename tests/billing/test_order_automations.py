@@ -20,6 +20,8 @@ pytestmark = pytest.mark.django_db
 
 
 def move(api: APIClient, order_id: str, status: str, **extra: Any) -> Any:
+    if status == "closed":  # these orders were just delivered: close them waiving the return window
+        extra.setdefault("waive_return_window", True)
     return api.patch(order_status_url(order_id), {"status": status, **extra}, format="json")
 
 

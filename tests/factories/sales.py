@@ -38,7 +38,7 @@ _PATH: dict[str, list[tuple[str, dict[str, Any]]]] = {
                             ("order_deliver", {})],
     OrderStatus.CLOSED: [("order_confirm", {}), ("order_start_processing", {}),
                          ("order_ship", {"tracking_number": "1Z999AA10123456784", "carrier": "UPS"}),
-                         ("order_deliver", {}), ("order_close", {})],
+                         ("order_deliver", {}), ("order_close", {"waive_return_window": True})],
     OrderStatus.CANCELLED: [("order_cancel", {"reason": "test"})],
 }
 
@@ -49,6 +49,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     ``OrderFactory()`` is a draft of one line (2 units of a product with stock 10, USD 129.99).
     ``OrderFactory(status="shipped")`` walks it there; ``OrderFactory(lines=[(product, 3), ...])`` sets lines;
     ``OrderFactory(line_count=50)`` makes that many lines, each on its own product with stock.
+    A factory-closed order was closed by the system waiving its return window (it was just delivered).
     """
 
     class Meta:

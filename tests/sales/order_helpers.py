@@ -27,7 +27,8 @@ GUIDE_ADDRESS = {"line1": "123 Commerce St", "city": "Austin", "state": "TX", "p
                  "country": "US"}
 ORDER_FIELDS = {
     "id", "order_number", "status", "customer_id", "currency", "line_items", "subtotal", "total",
-    "shipping_address", "tracking_number", "carrier", "cancellation_reason", "allowed_statuses",
+    "shipping_address", "tracking_number", "carrier", "cancellation_reason", "on_hold", "hold_reason", "held_at",
+    "return_window_ends_at", "allowed_statuses",
     "created_at", "updated_at", "confirmed_at", "processing_at", "shipped_at", "delivered_at",
     "closed_at", "cancelled_at",
 }
@@ -48,10 +49,14 @@ def history_url(order_id: str) -> str:
 
 
 def status_body(target: str, **extra: Any) -> dict[str, Any]:
-    """The body of ``PATCH …/status`` to ``target``; tracking data is added for "shipped"."""
+    """The body of ``PATCH …/status`` to ``target``; tracking data is added for "shipped", and for "closed" the
+    return-window waiver (these orders were just delivered; tests/sales/test_close_guard_api.py covers the
+    window itself)."""
     body: dict[str, Any] = {"status": target}
     if target == "shipped":
         body.update(TRACKING)
+    if target == "closed":
+        body["waive_return_window"] = True
     body.update(extra)
     return body
 

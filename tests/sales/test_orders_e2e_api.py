@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -28,7 +29,7 @@ from .order_helpers import (
 pytestmark = pytest.mark.django_db
 
 
-def test_guide_flow_from_draft_to_closed(client_for: Callable[..., APIClient]) -> None:
+def test_guide_flow_from_draft_to_closed(client_for: Callable[..., APIClient], settings: Any) -> None:
     # given the guide's customer and product, and a user of each role
     sales, warehouse, finance = client_for("sales"), client_for("warehouse"), client_for("finance")
     customer = CustomerFactory()
@@ -72,6 +73,9 @@ def test_guide_flow_from_draft_to_closed(client_for: Callable[..., APIClient]) -
     response = warehouse.patch(status_url(order_id), {"status": "delivered"}, format="json")
     assert (response.status_code, response.json()["status"]) == (200, "delivered")
     assert finance.get(order_url(order_id)).json()["allowed_statuses"] == ["closed"]
+    # (closed only "once any disputes or return windows have elapsed": inside the window it is refused)
+    assert finance.patch(status_url(order_id), {"status": "closed"}, format="json").status_code == 409
+    settings.ORDER_RETURN_WINDOW_DAYS = 0  # ... and once it has elapsed, finance closes it
     response = finance.patch(status_url(order_id), {"status": "closed"}, format="json")
     assert (response.status_code, response.json()["status"]) == (200, "closed")
     final = response.json()

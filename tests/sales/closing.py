@@ -1,0 +1,192 @@
+"""Builders, snapshots and assertions shared by the hold, close-guard and batch-close tests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from billing.models import Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus
+from sales.models import Order, OrderEvent, OrderLine, OrderStatus
+from synthesq.core.models import Sequence as Counter
+from tests.factories import OrderFactory
+
+ORDERS_URL = "/api/v1/sales/orders"
+INVOICE_NUMBER = re.compile(r"^INV-(\d{4})-(\d{6})$")
+
+
+def order_url(order_id: str, suffix: str = "") -> str:
+    return f"{ORDERS_URL}/{order_id}{suffix}"
+
+
+def hold_url(order_id: str) -> str:
+    return order_url(order_id, "/hold")
+
+
+def status_url(order_id: str) -> str:
+    return order_url(order_id, "/status")
+
+
+def history_url(order_id: str) -> str:
+    return order_url(order_id, "/history")
+
+
+def days_ago(days: float) -> datetime:
+    return timezone.now() - timedelta(days=days)
+
+
+# --- building orders --------------------------------------------------------------------------------------
+
+
+def set_delivered_at(order: Order | str, when: datetime) -> None:
+    pk = order if isinstance(order, str) else order.pk
+    Order.objects.filter(pk=pk).update(delivered_at=when)
+
+
+def put_on_hold(order: Order | str, reason: str = "customer dispute") -> None:
+    """A hold written straight to the row (the API path has its own tests)."""
+    pk = order if isinstance(order, str) else order.pk
+    Order.objects.filter(pk=pk).update(on_hold=True, hold_reason=reason, held_at=timezone.now())
+
+
+def delivered_order(delivered_at: datetime | None = None, *, hold: str | None = None, **kwargs: Any) -> Order:
+    """A delivered order made through the services (so it has a draft invoice), delivered at ``delivered_at``
+    (default: just now) and optionally on hold."""
+    order = OrderFactory(status=OrderStatus.DELIVERED, **kwargs)
+    if delivered_at is not None:
+        set_delivered_at(order, delivered_at)
+    if hold is not None:
+        put_on_hold(order, hold)
+    order.refresh_from_db()
+    return order
+
+
+def clone_delivered(template: Order, delivered_ats: Sequence[datetime],
+                    held: Sequence[bool] | None = None) -> list[str]:
+    """Copies of a delivered ``template`` (order, lines, draft invoice and its lines) written in bulk, one per
+    ``delivered_ats`` entry, optionally on hold. For large scenarios: the lifecycle itself is tested elsewhere.
+    Returns the new order ids, in the order of ``delivered_ats``."""
+    assert template.status == OrderStatus.DELIVERED
+    invoice = Invoice.objects.get(order=template)
+    assert invoice.status == InvoiceStatus.DRAFT
+    lines = list(OrderLine.objects.filter(order=template))
+    invoice_lines = list(InvoiceLine.objects.filter(invoice=invoice))
+    held = held or [False] * len(delivered_ats)
+    first = Order.objects.filter(order_number__startswith=f"{template.order_number}-").count()
+    orders: list[Order] = []
+    for index, (when, on_hold) in enumerate(zip(delivered_ats, held, strict=True)):
+        copy = Order.objects.get(pk=template.pk)
+        copy.pk = Order._meta.pk.get_default()
+        copy.order_number = f"{template.order_number}-{first + index:05d}"
+        copy.delivered_at = when
+        copy.on_hold = on_hold
+        copy.hold_reason = "bulk dispute" if on_hold else ""
+        copy.held_at = timezone.now() if on_hold else None
+        orders.append(copy)
+    Order.objects.bulk_create(orders)
+    OrderLine.objects.bulk_create([
+        OrderLine(order=order, position=line.position, product_id=line.product_id, sku=line.sku, name=line.name,
+                  quantity=line.quantity, unit_price=line.unit_price, line_total=line.line_total)
+        for order in orders for line in lines
+    ])
+    invoices = []
+    for order in orders:
+        copy = Invoice.objects.get(pk=invoice.pk)
+        copy.pk = Invoice._meta.pk.get_default()
+        copy.order = order
+        invoices.append(copy)
+    Invoice.objects.bulk_create(invoices)
+    InvoiceLine.objects.bulk_create([
+        InvoiceLine(invoice=inv, position=line.position, product_id=line.product_id, sku=line.sku,
+                    description=line.description, quantity=line.quantity, unit_price=line.unit_price,
+                    line_total=line.line_total)
+        for inv in invoices for line in invoice_lines
+    ])
+    return [order.pk for order in orders]
+
+
+# --- snapshots ---------------------------------------------------------------------------------------------
+
+
+def full_state() -> dict[str, list[dict[str, Any]]]:
+    """Every row the close path could touch, to show a run or a refused request changed nothing."""
+    return {
+        "orders": list(Order.objects.order_by("id").values()),
+        "order_events": list(OrderEvent.objects.order_by("id").values()),
+        "invoices": list(Invoice.objects.order_by("id").values()),
+        "invoice_events": list(InvoiceEvent.objects.order_by("id").values()),
+        "counters": list(Counter.objects.order_by("name").values()),
+    }
+
+
+def order_state(order_id: str) -> dict[str, Any]:
+    """What a refused close or hold must leave as it was."""
+    order = Order.objects.get(pk=order_id)
+    invoice = Invoice.objects.filter(order_id=order_id).first()
+    return {
+        "status": order.status, "closed_at": order.closed_at, "on_hold": order.on_hold,
+        "hold_reason": order.hold_reason, "held_at": order.held_at, "held_by": order.held_by_id,
+        "invoice": (invoice.status, invoice.number, invoice.issued_at) if invoice else None,
+        "history": OrderEvent.objects.filter(order_id=order_id).count(),
+        "invoice_history": InvoiceEvent.objects.filter(invoice__order_id=order_id).count(),
+    }
+
+
+# --- assertions ---------------------------------------------------------------------------------------------
+
+
+def close_events(order_id: str) -> list[OrderEvent]:
+    return list(OrderEvent.objects.filter(order_id=order_id, kind=OrderEvent.Kind.STATUS_CHANGED,
+                                          to_status=OrderStatus.CLOSED).order_by("id"))
+
+
+def assert_closed_and_invoiced(order_id: str) -> Invoice:
+    """Closed once (one history row), with its invoice issued once and numbered."""
+    order = Order.objects.get(pk=order_id)
+    assert order.status == OrderStatus.CLOSED, order_id
+    assert order.closed_at is not None
+    events = close_events(order_id)
+    assert len(events) == 1, events
+    assert events[0].from_status == OrderStatus.DELIVERED
+    invoice = Invoice.objects.get(order_id=order_id)
+    assert invoice.status == InvoiceStatus.ISSUED, order_id
+    assert INVOICE_NUMBER.match(invoice.number or ""), invoice.number
+    assert invoice.issued_at is not None and invoice.due_at is not None
+    issued = InvoiceEvent.objects.filter(invoice=invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED,
+                                         to_status=InvoiceStatus.ISSUED)
+    assert issued.count() == 1
+    assert issued.get().data["number"] == invoice.number
+    return invoice
+
+
+def assert_untouched_delivered(order_id: str) -> None:
+    """Still delivered with a draft, unnumbered invoice and no close in its history."""
+    order = Order.objects.get(pk=order_id)
+    assert order.status == OrderStatus.DELIVERED, order_id
+    assert order.closed_at is None
+    assert close_events(order_id) == []
+    invoice = Invoice.objects.get(order_id=order_id)
+    assert (invoice.status, invoice.number, invoice.issued_at) == (InvoiceStatus.DRAFT, None, None)
+
+
+def invoice_sequence_values() -> list[int]:
+    """Sequence values of all numbered invoices (one year), sorted."""
+    values = []
+    years = set()
+    for number in Invoice.objects.exclude(number=None).values_list("number", flat=True):
+        match = INVOICE_NUMBER.match(number)
+        assert match, number
+        years.add(match.group(1))
+        values.append(int(match.group(2)))
+    assert len(years) <= 1, years
+    return sorted(values)
+
+
+def assert_invoice_numbers_gap_free() -> list[int]:
+    """Every numbered invoice has a distinct number and together they are 1..n, no gap or duplicate."""
+    values = invoice_sequence_values()
+    assert values == list(range(1, len(values) + 1)), values
+    return values
