@@ -135,6 +135,11 @@ def _build_lines(*, currency: str, line_items: Sequence[LineInput]) -> list[Orde
     return lines
 
 
+def order_lines_validate(*, currency: str, line_items: Sequence[LineInput]) -> None:
+    """Check lines as ``order_create`` would (400/422 domain errors), writing nothing: for forms."""
+    _build_lines(currency=currency, line_items=line_items)
+
+
 def _set_totals(order: Order, lines: Sequence[OrderLine]) -> None:
     order.subtotal = quantize(sum((line.line_total for line in lines), Decimal(0)), order.currency)
     order.total = order.subtotal
@@ -267,7 +272,7 @@ def _move(
         raise InvalidTransition(current_status=order.status, requested_status=target,
                                 allowed_statuses=order_allowed_statuses(order))
     if actor is not None and not has_transition_perm(method, actor):
-        raise PermissionRefused(f"Your role may not move orders to {target!r}.")
+        raise PermissionRefused(f"Your role may not move orders to {str(target)!r}.")
     from_status = order.status
     if before is not None:
         before(order)
