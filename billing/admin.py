@@ -49,15 +49,31 @@ class ReadOnlyInline(admin.TabularInline):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("billing.view_invoice")
+
 
 class InvoiceLineInline(ReadOnlyInline):
     model = InvoiceLine
-    fields = readonly_fields = ["position", "sku", "description", "quantity", "unit_price", "line_total"]
+    fields = readonly_fields = ["position", "sku", "description", "quantity", "unit_price_display",
+                                "line_total_display"]
+
+    @admin.display(description="unit price")
+    def unit_price_display(self, line: InvoiceLine) -> str:
+        return format_amount(line.unit_price, line.invoice.currency) or ""
+
+    @admin.display(description="amount")
+    def line_total_display(self, line: InvoiceLine) -> str:
+        return format_amount(line.line_total, line.invoice.currency) or ""
 
 
 class PaymentInline(ReadOnlyInline):
     model = Payment
-    fields = readonly_fields = ["created_at", "amount", "currency", "payment_method", "reference", "recorded_by"]
+    fields = readonly_fields = ["created_at", "amount_display", "payment_method", "reference", "recorded_by"]
+
+    @admin.display(description="amount")
+    def amount_display(self, payment: Payment) -> str:
+        return f"{format_amount(payment.amount, payment.currency)} {payment.currency}"
 
 
 class InvoiceEventInline(ReadOnlyInline):
@@ -88,8 +104,8 @@ class InvoiceAdmin(admin.ModelAdmin):
     inlines = [InvoiceLineInline, PaymentInline, InvoiceEventInline]
     change_form_template = "admin/billing/invoice/change_form.html"
     fields = ["number", "status_display", "order_link", "customer_name", "customer_email", "billing_address",
-              "currency", "subtotal", "total", "amount_paid", "amount_due_display", "issued_at", "due_at", "paid_at",
-              "voided_at", "void_reason", "created_at"]
+              "currency", "total_display", "amount_paid_display", "amount_due_display", "issued_at", "due_at",
+              "paid_at", "voided_at", "void_reason", "created_at"]
     readonly_fields = fields
 
     @admin.display(description="number", ordering="number")
@@ -108,6 +124,10 @@ class InvoiceAdmin(admin.ModelAdmin):
     @admin.display(description="total", ordering="total")
     def total_display(self, invoice: Invoice) -> str:
         return f"{format_amount(invoice.total, invoice.currency)} {invoice.currency}"
+
+    @admin.display(description="paid")
+    def amount_paid_display(self, invoice: Invoice) -> str:
+        return f"{format_amount(invoice.amount_paid, invoice.currency)} {invoice.currency}"
 
     @admin.display(description="amount due")
     def amount_due_display(self, invoice: Invoice) -> str:
@@ -220,13 +240,16 @@ class InvoiceAdmin(admin.ModelAdmin):
 class PaymentAdmin(admin.ModelAdmin):
     """Payments are recorded from their invoice's page ("Record payment"); here they are listed."""
 
-    list_display = ["id", "invoice", "amount", "currency", "payment_method", "reference", "recorded_by",
-                    "created_at"]
+    list_display = ["id", "invoice", "amount_display", "payment_method", "reference", "recorded_by", "created_at"]
     list_filter = ["payment_method", "currency"]
     search_fields = ["reference", "invoice__number"]
     list_select_related = ["invoice", "recorded_by"]
-    readonly_fields = ["id", "invoice", "amount", "currency", "payment_method", "reference", "recorded_by",
-                       "created_at"]
+    readonly_fields = ["id", "invoice", "amount_display", "payment_method", "reference", "recorded_by", "created_at"]
+    fields = readonly_fields
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_display(self, payment: Payment) -> str:
+        return f"{format_amount(payment.amount, payment.currency)} {payment.currency}"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -209,7 +209,15 @@ class OrderLineInline(admin.TabularInline):
     def get_fields(self, request: HttpRequest, obj: Order | None = None) -> list[str]:
         if self._editable(request, obj):
             return ["product", "quantity", "unit_price"]
-        return ["product", "sku", "name", "quantity", "unit_price", "line_total"]
+        return ["product", "sku", "name", "quantity", "unit_price_display", "line_total_display"]
+
+    @admin.display(description="unit price")
+    def unit_price_display(self, line: OrderLine) -> str:
+        return format_amount(line.unit_price, line.order.currency) or ""
+
+    @admin.display(description="line total")
+    def line_total_display(self, line: OrderLine) -> str:
+        return format_amount(line.line_total, line.order.currency) or ""
 
     def get_readonly_fields(self, request: HttpRequest, obj: Order | None = None) -> list[str]:
         return [] if self._editable(request, obj) else self.get_fields(request, obj)
@@ -237,6 +245,9 @@ class OrderEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     verbose_name_plural = "history"
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("sales.view_order")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -318,6 +329,10 @@ class OrderAdmin(admin.ModelAdmin):
     def total_display(self, order: Order) -> str:
         return f"{format_amount(order.total, order.currency)} {order.currency}"
 
+    @admin.display(description="subtotal")
+    def subtotal_display(self, order: Order) -> str:
+        return f"{format_amount(order.subtotal, order.currency)} {order.currency}"
+
     @admin.display(description="invoice")
     def invoice_status(self, order: Order) -> str:
         invoice = getattr(order, "invoice", None)
@@ -333,7 +348,8 @@ class OrderAdmin(admin.ModelAdmin):
         if obj is None:
             return ["customer", "currency", *ADDRESS_FIELDS]
         address = ADDRESS_FIELDS if obj.status == OrderStatus.DRAFT else ["shipping_address_display"]
-        return ["order_number", "status_display", "customer", "currency", *address, "subtotal", "total",
+        return ["order_number", "status_display", "customer", "currency", *address, "subtotal_display",
+                "total_display",
                 "tracking_number", "carrier", "cancellation_reason", "hold_display", "return_window_display",
                 "invoice_display", "payments_display", "created_at", "confirmed_at", "processing_at",
                 "shipped_at", "delivered_at", "closed_at", "cancelled_at"]
@@ -367,8 +383,7 @@ class OrderAdmin(admin.ModelAdmin):
         if invoice is None:
             return "none yet (made at confirmation)"
         return format_html(
-            '<a href="{}">{}</a> {} — total {} {}, paid {}, due {}',
-            reverse("admin:billing_invoice_change", args=[invoice.pk]), invoice.number or invoice.pk,
+            '{} {} — total {} {}, paid {}, due {}', invoice.number or "draft invoice",
             status_badge(invoice.status), format_amount(invoice.total, invoice.currency), invoice.currency,
             format_amount(invoice.amount_paid, invoice.currency), format_amount(invoice.amount_due, invoice.currency),
         )
@@ -442,7 +457,10 @@ class OrderAdmin(admin.ModelAdmin):
                           "needs_form": True, "url": reverse("admin:sales_order_move", args=[order.pk, "closed"])})
         can_hold = request.user.has_perm("sales.hold_order") and order.status not in (
             OrderStatus.CLOSED, OrderStatus.CANCELLED)
+        invoice = getattr(order, "invoice", None)
         return {
+            "invoice_url": reverse("admin:billing_invoice_change", args=[invoice.pk])
+            if invoice is not None and request.user.has_perm("billing.view_invoice") else None,
             "order_moves": moves,
             "hold_url": reverse("admin:sales_order_hold", args=[order.pk]) if can_hold and not order.on_hold else None,
             "release_url": (reverse("admin:sales_order_release_hold", args=[order.pk])
