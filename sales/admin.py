@@ -113,11 +113,13 @@ class OrderForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        address = self.instance.shipping_address if self.instance.pk else None
+        # The primary key has a default (a new ULID), so "new" is ``_state.adding``, not a missing pk.
+        adding = self.instance._state.adding
+        address = None if adding else self.instance.shipping_address
         for name in ADDRESS_FIELDS:
             if address:
                 self.fields[name].initial = address.get(name.removeprefix("ship_"), "")
-        if not self.instance.pk:
+        if adding:
             for name in ADDRESS_FIELDS:
                 self.fields[name].help_text = "Leave the address empty to use the customer's default."
 
@@ -137,7 +139,7 @@ class OrderForm(forms.ModelForm):
         data = super().clean()
         self.cleaned_address = self.address()
         customer = data.get("customer")
-        if not self.instance.pk and self.cleaned_address is None and customer is not None \
+        if self.instance._state.adding and self.cleaned_address is None and customer is not None \
                 and not customer.default_shipping_address:
             self.add_error("ship_line1", "The customer has no default shipping address: enter one.")
         currency = data.get("currency")
@@ -170,6 +172,8 @@ class OrderLineFormSet(BaseInlineFormSet):
         super().clean()
         if any(form.errors for form in self.forms):
             return
+        if not self.instance._state.adding and self.instance.status != OrderStatus.DRAFT:
+            return  # read-only lines (not posted, not saved): nothing to check
         currency = self.instance.currency if self.instance.pk else self.data.get("currency", "")
         if not is_known_currency(currency or ""):
             return  # the order form reports the currency
