@@ -136,6 +136,11 @@ def _build_lines(*, currency: str, line_items: Sequence[LineInput]) -> list[Orde
     return lines
 
 
+def order_lines_validate(*, currency: str, line_items: Sequence[LineInput]) -> None:
+    """Check lines as ``order_create`` would (400/422 domain errors), writing nothing: for forms."""
+    _build_lines(currency=currency, line_items=line_items)
+
+
 def _set_totals(order: Order, lines: Sequence[OrderLine]) -> None:
     order.subtotal = quantize(sum((line.line_total for line in lines), Decimal(0)), order.currency)
     order.total = order.subtotal

@@ -194,4 +194,11 @@ INVOICE_PAYMENT_TERMS_DAYS = env_int("INVOICE_PAYMENT_TERMS_DAYS", 30)
 LOW_STOCK_THRESHOLD = env_int("LOW_STOCK_THRESHOLD", 5)
 ORDER_RETURN_WINDOW_DAYS = env_int("ORDER_RETURN_WINDOW_DAYS", 30)
 API_TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
+# The seller printed on invoices.
+SELLER = {
+    "name": os.environ.get("SELLER_NAME", "SynthesQ Sales Demo Ltd"),
+    "address": env_list("SELLER_ADDRESS", ["1 Market Street", "Austin, TX 78701", "United States"]),
+    "email": os.environ.get("SELLER_EMAIL", "billing@synthesq.example"),
+    "tax_id": os.environ.get("SELLER_TAX_ID", ""),
+}
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 48)

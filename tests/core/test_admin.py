@@ -68,6 +68,8 @@ def test_stock_is_read_only_in_the_product_admin(staff_client: Client) -> None:
         "is_active": "on", "stock_quantity": "999",
         "movements-TOTAL_FORMS": "0", "movements-INITIAL_FORMS": "1",
         "movements-MIN_NUM_FORMS": "0", "movements-MAX_NUM_FORMS": "1000",
+        "variants-TOTAL_FORMS": "0", "variants-INITIAL_FORMS": "0",
+        "variants-MIN_NUM_FORMS": "0", "variants-MAX_NUM_FORMS": "1000",
     })
     product.refresh_from_db()
     assert product.name == "Renamed"
@@ -79,6 +81,8 @@ def _product_form(**overrides: str) -> dict[str, str]:
         "sku": "NEW-1", "name": "New", "description": "", "price": "10.00", "currency": "USD", "is_active": "on",
         "movements-TOTAL_FORMS": "0", "movements-INITIAL_FORMS": "0",
         "movements-MIN_NUM_FORMS": "0", "movements-MAX_NUM_FORMS": "1000",
+        "variants-TOTAL_FORMS": "0", "variants-INITIAL_FORMS": "0",
+        "variants-MIN_NUM_FORMS": "0", "variants-MAX_NUM_FORMS": "1000",
     }
     data.update(overrides)
     return data

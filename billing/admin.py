@@ -1,0 +1,263 @@
+"""Staff back-office for invoices and payments. Every change goes through ``billing.services``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from synthesq.core.admin_tools import run_service, status_badge
+from synthesq.core.money import format_amount
+
+from . import services
+from .models import Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus, Payment, PaymentMethod
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "overdue"
+    parameter_name = "overdue"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Overdue"), ("no", "Not overdue")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
+        overdue = Q(status=InvoiceStatus.ISSUED, due_at__lt=timezone.now())
+        if self.value() == "yes":
+            return queryset.filter(overdue)
+        if self.value() == "no":
+            return queryset.exclude(overdue)
+        return queryset
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("billing.view_invoice")
+
+
+class InvoiceLineInline(ReadOnlyInline):
+    model = InvoiceLine
+    fields = readonly_fields = ["position", "sku", "description", "quantity", "unit_price_display",
+                                "line_total_display"]
+
+    @admin.display(description="unit price")
+    def unit_price_display(self, line: InvoiceLine) -> str:
+        return format_amount(line.unit_price, line.invoice.currency) or ""
+
+    @admin.display(description="amount")
+    def line_total_display(self, line: InvoiceLine) -> str:
+        return format_amount(line.line_total, line.invoice.currency) or ""
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = readonly_fields = ["created_at", "amount_display", "payment_method", "reference", "recorded_by"]
+
+    @admin.display(description="amount")
+    def amount_display(self, payment: Payment) -> str:
+        return f"{format_amount(payment.amount, payment.currency)} {payment.currency}"
+
+
+class InvoiceEventInline(ReadOnlyInline):
+    model = InvoiceEvent
+    fields = readonly_fields = ["created_at", "kind", "from_status", "to_status", "actor", "reason", "data"]
+    verbose_name_plural = "history"
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(min_value=0, max_digits=18, decimal_places=4)
+    currency = forms.CharField(max_length=3)
+    payment_method = forms.ChoiceField(choices=PaymentMethod.choices)
+    reference = forms.CharField(max_length=100, help_text="The bank transaction, card authorisation, cheque number…")
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(max_length=255, label="Why void this invoice?")
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    list_display = ["number_display", "order_link", "customer_name", "status_display", "total_display",
+                    "amount_due_display", "due_at", "overdue_display"]
+    list_filter = ["status", OverdueFilter, "currency", ("issued_at", admin.DateFieldListFilter)]
+    search_fields = ["number", "order__order_number", "customer_name", "customer_email"]
+    list_select_related = ["order"]
+    date_hierarchy = "created_at"
+    inlines = [InvoiceLineInline, PaymentInline, InvoiceEventInline]
+    change_form_template = "admin/billing/invoice/change_form.html"
+    fields = ["number", "status_display", "order_link", "customer_name", "customer_email", "billing_address",
+              "currency", "total_display", "amount_paid_display", "amount_due_display", "issued_at", "due_at",
+              "paid_at", "voided_at", "void_reason", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="number", ordering="number")
+    def number_display(self, invoice: Invoice) -> str:
+        return invoice.number or f"(draft) {invoice.pk}"
+
+    @admin.display(description="order")
+    def order_link(self, invoice: Invoice) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("admin:sales_order_change", args=[invoice.order_id]),
+                           invoice.order.order_number)
+
+    @admin.display(description="status", ordering="status")
+    def status_display(self, invoice: Invoice) -> str:
+        return status_badge(invoice.status)
+
+    @admin.display(description="total", ordering="total")
+    def total_display(self, invoice: Invoice) -> str:
+        return f"{format_amount(invoice.total, invoice.currency)} {invoice.currency}"
+
+    @admin.display(description="paid")
+    def amount_paid_display(self, invoice: Invoice) -> str:
+        return f"{format_amount(invoice.amount_paid, invoice.currency)} {invoice.currency}"
+
+    @admin.display(description="amount due")
+    def amount_due_display(self, invoice: Invoice) -> str:
+        return f"{format_amount(invoice.amount_due, invoice.currency)} {invoice.currency}"
+
+    @admin.display(description="overdue", boolean=True)
+    def overdue_display(self, invoice: Invoice) -> bool:
+        return invoice.is_overdue
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # invoices are made by confirming orders
+
+    def has_delete_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
+        return False  # read-only fields; changes go through the buttons below
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        invoice = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if invoice is not None:
+            allowed = services.invoice_allowed_statuses(invoice, request.user)
+            extra_context.update({
+                "issue_url": reverse("admin:billing_invoice_issue", args=[invoice.pk])
+                if InvoiceStatus.ISSUED in allowed else None,
+                "void_url": reverse("admin:billing_invoice_void", args=[invoice.pk])
+                if InvoiceStatus.VOID in allowed else None,
+                "payment_url": reverse("admin:billing_invoice_payment", args=[invoice.pk])
+                if request.user.has_perm("billing.add_payment")
+                and invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED) else None,
+                "print_url": reverse("admin:billing_invoice_print", args=[invoice.pk]),
+            })
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # -- actions on one invoice ----------------------------------------------------------------------
+    def get_urls(self) -> list[Any]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/issue/", wrap(self.issue_view), name="billing_invoice_issue"),
+            path("<path:object_id>/void/", wrap(self.void_view), name="billing_invoice_void"),
+            path("<path:object_id>/record-payment/", wrap(self.payment_view), name="billing_invoice_payment"),
+            path("<path:object_id>/print/", wrap(self.print_view), name="billing_invoice_print"),
+            *super().get_urls(),
+        ]
+
+    def _invoice(self, request: HttpRequest, object_id: str) -> Invoice:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(Invoice.objects.select_related("order"), pk=object_id)
+
+    def _back(self, invoice: Invoice) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:billing_invoice_change", args=[invoice.pk]))
+
+    def _form_page(self, request: HttpRequest, invoice: Invoice, form: forms.Form, title: str,
+                   submit_label: str) -> HttpResponse:
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": invoice,
+                   "title": title, "form": form, "submit_label": submit_label,
+                   "back_url": reverse("admin:billing_invoice_change", args=[invoice.pk])}
+        return TemplateResponse(request, "admin/action_form.html", context)
+
+    def issue_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        invoice = self._invoice(request, object_id)
+        if request.method == "POST":
+            run_service(request, lambda: services.invoice_issue(invoice_id=invoice.pk, actor=request.user),
+                        "Invoice issued.")
+        return self._back(invoice)
+
+    def void_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        invoice = self._invoice(request, object_id)
+        form = VoidForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            run_service(request, lambda: services.invoice_void(
+                invoice_id=invoice.pk, actor=request.user, reason=form.cleaned_data["reason"]), "Invoice voided.")
+            return self._back(invoice)
+        return self._form_page(request, invoice, form, f"Void invoice {invoice}", "Void invoice")
+
+    def payment_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        invoice = self._invoice(request, object_id)
+        if not request.user.has_perm("billing.add_payment"):
+            raise PermissionDenied
+        form = PaymentForm(request.POST or None, initial={"currency": invoice.currency,
+                                                          "amount": format_amount(invoice.amount_due,
+                                                                                  invoice.currency)})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            ok = run_service(request, lambda: services.payment_record(
+                invoice_id=invoice.pk, amount=data["amount"], currency=data["currency"].upper(),
+                payment_method=data["payment_method"], reference=data["reference"], actor=request.user,
+            ), f"Payment of {data['amount']} {data['currency'].upper()} recorded.")
+            if ok:
+                return self._back(invoice)
+        return self._form_page(request, invoice, form, f"Record a payment on {invoice}", "Record payment")
+
+    def print_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        invoice = self._invoice(request, object_id)
+        fmt = lambda amount: format_amount(amount, invoice.currency)  # noqa: E731
+        lines = [{"line": line, "unit_price": fmt(line.unit_price), "line_total": fmt(line.line_total)}
+                 for line in invoice.lines.order_by("position")]
+        payments = [{"payment": p, "amount": fmt(p.amount)} for p in invoice.payments.order_by("id")]
+        return TemplateResponse(request, "billing/invoice_print.html", {
+            "invoice": invoice, "lines": lines, "payments": payments, "seller": settings.SELLER,
+            "subtotal": fmt(invoice.subtotal), "total": fmt(invoice.total),
+            "amount_paid": fmt(invoice.amount_paid), "amount_due": fmt(invoice.amount_due),
+        })
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    """Payments are recorded from their invoice's page ("Record payment"); here they are listed."""
+
+    list_display = ["id", "invoice", "amount_display", "payment_method", "reference", "recorded_by", "created_at"]
+    list_filter = ["payment_method", "currency"]
+    search_fields = ["reference", "invoice__number"]
+    list_select_related = ["invoice", "recorded_by"]
+    readonly_fields = ["id", "invoice", "amount_display", "payment_method", "reference", "recorded_by", "created_at"]
+    fields = readonly_fields
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_display(self, payment: Payment) -> str:
+        return f"{format_amount(payment.amount, payment.currency)} {payment.currency}"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Payment | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Payment | None = None) -> bool:
+        return False
+
+
