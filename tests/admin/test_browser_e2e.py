@@ -59,7 +59,7 @@ def _login(page, live_server, username: str) -> None:
     page.wait_for_selector("#user-tools")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_warehouse_ships_and_finance_records_payment_in_the_browser(browser_page, live_server) -> None:
     page = browser_page
     # given a processing order of 2 x 129.99 and staff logins for warehouse and finance

@@ -177,7 +177,7 @@ def test_a_payment_arriving_during_an_order_move_waits_for_it(order_move: str) -
     def move() -> Any:
         if order_move == "cancel":
             return sales_services.order_cancel(order_id=invoice.order_id, actor=None, reason="race")
-        return sales_services.order_close(order_id=invoice.order_id, actor=None)
+        return sales_services.order_close(order_id=invoice.order_id, actor=None, waive_return_window=True)
 
     def pay() -> Any:
         order_locked.wait(timeout=10)
