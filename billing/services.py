@@ -122,12 +122,17 @@ def invoice_create_for_order(*, order: Order, actor: Actor) -> Invoice:
 # --- status changes ----------------------------------------------------------------------------------
 
 
+def _may(invoice: Invoice, method: Any, actor: Actor) -> bool:
+    """The actor's role allows this move (its conditions are checked separately, with specific refusals)."""
+    return actor is None or method._django_fsm.has_transition_perm(invoice, invoice.status, actor)
+
+
 def _issue(invoice: Invoice, *, actor: Actor, check_permission: bool, reason: str = "") -> Invoice:
     """Issue a locked invoice: number, issue date, due date. ``check_permission`` is off for automations
     (closing an order, a payment on a draft), whose own permission was checked."""
-    if not can_proceed(invoice.issue):
+    if not can_proceed(invoice.issue, check_conditions=False):
         raise _refuse(invoice, InvoiceStatus.ISSUED)
-    if check_permission and actor is not None and not has_transition_perm(invoice.issue, actor):
+    if check_permission and not _may(invoice, invoice.issue, actor):
         raise PermissionRefused("Your role may not issue invoices.")
     now = timezone.now()
     number = invoice_number(now.year, sequence_next(invoice_number_sequence(now.year)))
@@ -140,12 +145,14 @@ def _issue(invoice: Invoice, *, actor: Actor, check_permission: bool, reason: st
 
 
 def _void(invoice: Invoice, *, actor: Actor, check_permission: bool, reason: str = "") -> Invoice:
-    if invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED) and invoice.amount_paid > 0:
+    if not can_proceed(invoice.void, check_conditions=False):
+        raise _refuse(invoice, InvoiceStatus.VOID)
+    if check_permission and not _may(invoice, invoice.void, actor):
+        raise PermissionRefused("Your role may not void invoices.")
+    if invoice.amount_paid > 0:
         raise InvoiceHasPayments(invoice_id=invoice.pk, amount_paid=invoice.amount_paid, currency=invoice.currency)
     if not can_proceed(invoice.void):
         raise _refuse(invoice, InvoiceStatus.VOID)
-    if check_permission and actor is not None and not has_transition_perm(invoice.void, actor):
-        raise PermissionRefused("Your role may not void invoices.")
     from_status = invoice.status
     invoice.void(reason=reason)
     invoice.save()

@@ -71,6 +71,11 @@ class CustomerAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [CustomerOrderInline]
 
+    def get_fields(self, request: HttpRequest, obj: Customer | None = None) -> list[str]:
+        if request.user.has_perm("billing.view_invoice"):
+            return self.fields
+        return [name for name in self.fields if name != "open_invoices"]
+
     @admin.display(description="open invoices")
     def open_invoices(self, customer: Customer) -> str:
         invoices = [inv for inv in customer.invoices.all().order_by("-id") if inv.status in ("draft", "issued")]
@@ -149,6 +154,7 @@ class OrderForm(forms.ModelForm):
 
 
 class OrderLineForm(forms.ModelForm):
+    quantity = forms.IntegerField(min_value=1, max_value=1_000_000)
     unit_price = forms.DecimalField(required=False, min_value=0, max_digits=18, decimal_places=4,
                                     help_text="Empty: the product's price.")
 
@@ -292,6 +298,19 @@ MOVE_LABELS = {
     OrderStatus.CANCELLED: "Cancel…",
 }
 NEEDS_FORM = {OrderStatus.SHIPPED, OrderStatus.CLOSED, OrderStatus.CANCELLED}
+# Billing columns and fields, shown only to roles that may see invoices.
+INVOICE_COLUMNS = {"invoice_status", "amount_due", "invoice_display", "payments_display"}
+BULK_ACTION_PERMISSIONS = {
+    "confirm_selected": "sales.confirm_order",
+    "process_selected": "sales.process_order",
+    "deliver_selected": "sales.deliver_order",
+    "cancel_selected": "sales.cancel_order",
+}
+TRANSITION_PERMISSIONS = {
+    OrderStatus.CONFIRMED: "sales.confirm_order", OrderStatus.PROCESSING: "sales.process_order",
+    OrderStatus.SHIPPED: "sales.ship_order", OrderStatus.DELIVERED: "sales.deliver_order",
+    OrderStatus.CLOSED: "sales.close_order", OrderStatus.CANCELLED: "sales.cancel_order",
+}
 
 
 class OnHoldFilter(admin.SimpleListFilter):
@@ -347,11 +366,30 @@ class OrderAdmin(admin.ModelAdmin):
         invoice = getattr(order, "invoice", None)
         return f"{format_amount(invoice.amount_due, invoice.currency)} {invoice.currency}" if invoice else "—"
 
+    # -- what each role sees ---------------------------------------------------------------------------
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        if request.user.has_perm("billing.view_invoice"):
+            return self.list_display
+        return [name for name in self.list_display if name not in INVOICE_COLUMNS]
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        for name, permission in BULK_ACTION_PERMISSIONS.items():
+            if name in actions and not request.user.has_perm(permission):
+                del actions[name]
+        return actions
+
     # -- the form ------------------------------------------------------------------------------------
     def get_fields(self, request: HttpRequest, obj: Order | None = None) -> list[str]:
         if obj is None:
             return ["customer", "currency", *ADDRESS_FIELDS]
         address = ADDRESS_FIELDS if obj.status == OrderStatus.DRAFT else ["shipping_address_display"]
+        fields = self._all_fields(address)
+        if not request.user.has_perm("billing.view_invoice"):
+            fields = [name for name in fields if name not in INVOICE_COLUMNS]
+        return fields
+
+    def _all_fields(self, address: list[str]) -> list[str]:
         return ["order_number", "status_display", "customer", "currency", *address, "subtotal_display",
                 "total_display",
                 "tracking_number", "carrier", "cancellation_reason", "hold_display", "return_window_display",
@@ -492,6 +530,9 @@ class OrderAdmin(admin.ModelAdmin):
         order = self._order_or_404(request, object_id)
         if status not in MOVE_LABELS:
             messages.error(request, f"Unknown status {status!r}.")
+            return self._back(order)
+        if request.method == "GET" and not request.user.has_perm(TRANSITION_PERMISSIONS[status]):
+            messages.error(request, f"Your role may not move orders to {status!r}.")
             return self._back(order)
         if request.method == "POST":
             form = MoveForm(request.POST, status=status, user=request.user)

@@ -142,8 +142,9 @@ def test_sales_cannot_record_payments(sales_client: Client) -> None:
 
 def test_sales_cannot_close_nor_waive(sales_client: Client) -> None:
     order = OrderFactory(status=OrderStatus.DELIVERED)
-    form = sales_client.get(order_url(order, "move/closed/")).context["form"]
-    assert "waive_return_window" not in form.fields
+    # the close form is not even shown to sales: back to the order with the reason
+    response = sales_client.get(order_url(order, "move/closed/"), follow=True)
+    assert "Your role may not move orders to 'closed'." in messages_text(response, "error")
     # when sales posts a waiver anyway, then the role refuses it (before any window check)
     response = sales_client.post(order_url(order, "move/closed/"), {"waive_return_window": "on"}, follow=True)
     assert response.status_code == 200
@@ -303,3 +304,16 @@ def test_demo_data_has_one_staff_login_per_role() -> None:
     sales.login(username="sales", password=DEMO_PASSWORD)
     draft = Order.objects.get(status="draft")
     assert move_buttons(sales.get(order_url(draft))) == {"confirmed", "cancelled"}
+
+
+def test_warehouse_sees_no_invoice_data_in_orders_or_customers(warehouse_client: Client, finance_client: Client) -> None:
+    # given a confirmed order (with its draft invoice)
+    order = OrderFactory(status=OrderStatus.CONFIRMED)
+    # then the order list, the order page and the customer page show billing data to finance only
+    for client, shows in ((warehouse_client, False), (finance_client, True)):
+        listing = client.get("/admin/sales/order/").content.decode()
+        page = client.get(order_url(order, "change/")).content.decode()
+        customer = client.get(f"/admin/sales/customer/{order.customer_id}/change/").content.decode()
+        assert ("amount due" in listing.lower()) is shows
+        assert ("Payments:" in page) is shows
+        assert ("Open invoices" in customer) is shows

@@ -28,6 +28,7 @@ from .helpers import (
     invoice_number,
     invoice_url,
     order_status_url,
+    pay,
     snapshot,
 )
 
@@ -571,4 +572,18 @@ def test_invoices_are_read_only_apart_from_status(finance_api: APIClient) -> Non
     assert_problem(finance_api.patch(invoice_url(invoice.pk), {"total": "1.00"}, format="json"), 405,
                    "method_not_allowed")
     assert_problem(finance_api.delete(invoice_url(invoice.pk)), 405, "method_not_allowed")
+    assert snapshot() == before
+
+
+def test_a_role_without_void_permission_gets_403_even_on_a_part_paid_invoice(
+    sales_api: APIClient, finance_api: APIClient
+) -> None:
+    # given a part-paid invoice
+    invoice = InvoiceFactory(status="issued")
+    assert pay(finance_api, invoice, "10.00").status_code == 201
+    before = snapshot()
+    # when sales (no void permission) asks to void it
+    response = sales_api.patch(invoice_url(invoice.pk, "/status"), {"status": "void"}, format="json")
+    # then its role is what refuses it (403), before the invoice's state (409), and nothing changed
+    assert response.status_code == 403
     assert snapshot() == before
