@@ -306,7 +306,9 @@ def test_demo_data_has_one_staff_login_per_role() -> None:
     assert move_buttons(sales.get(order_url(draft))) == {"confirmed", "cancelled"}
 
 
-def test_warehouse_sees_no_invoice_data_in_orders_or_customers(warehouse_client: Client, finance_client: Client) -> None:
+def test_warehouse_sees_no_invoice_data_in_orders_or_customers(
+    warehouse_client: Client, finance_client: Client
+) -> None:
     # given a confirmed order (with its draft invoice)
     order = OrderFactory(status=OrderStatus.CONFIRMED)
     # then the order list, the order page and the customer page show billing data to finance only
