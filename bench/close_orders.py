@@ -13,26 +13,19 @@ and prints orders closed per second and the ratio of the two times. It prints fi
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scratch_db import setup_scratch_database
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/synthesq_bench"
 
 
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def main() -> None:
@@ -41,15 +34,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=2000)
     args = parser.parse_args()
 
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    _ensure_database(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "synthesq.settings.base")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-0123456789")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_scratch_database(DEFAULT_URL)
     from django.db import connection
     from django.utils import timezone
 
@@ -58,7 +43,6 @@ def main() -> None:
     from sales import services
     from sales.models import Customer, Order, OrderLine, OrderStatus
 
-    call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE billing_invoiceevent, billing_payment, billing_invoiceline, billing_invoice, "

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import os
 import statistics
 import sys
 import time
@@ -21,19 +20,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from scratch_db import setup_scratch_database
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/synthesq_bench_list"
 ADDRESS = '{"line1": "1 Main", "city": "Austin", "country": "US"}'
 
 
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _timed(fn, repeat: int = 5) -> float:
@@ -49,16 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=1_000_000)
     args = parser.parse_args()
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    _ensure_database(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "synthesq.settings.base")
-    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-0123456789")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    setup_scratch_database(DEFAULT_URL)
     from django.db import connection
     from rest_framework.test import APIClient
     from ulid import ULID
@@ -67,7 +52,6 @@ def main() -> None:
     from sales.models import Customer, Order, OrderStatus
     from synthesq.core.services import api_token_create, api_user_provision
 
-    call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE sales_orderevent, sales_orderline, sales_order, sales_customer, "
                        "inventory_stockmovement, inventory_product CASCADE")
@@ -98,6 +82,8 @@ def main() -> None:
                     "cancellation_reason": "", "created_by_id": None, "created_at": created, "updated_at": created,
                     "on_hold": False, "hold_reason": "", "held_at": None, "held_by_id": None,
                 }
+                if values["status"] in ("delivered", "closed"):
+                    values["delivered_at"] = created
                 copy.write_row([values.get(f.attname) for f in fields])
         with raw.cursor().copy("COPY sales_orderline (order_id, position, product_id, sku, name, quantity, "
                                "unit_price, line_total) FROM STDIN") as copy:

@@ -2,23 +2,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from synthesq.core.errors import BusinessRuleViolation, Conflict
+from synthesq.core.errors import BusinessRuleViolation, Conflict, InvalidTransition
 from synthesq.core.money import format_amount
 
 
-class InvalidInvoiceTransition(Conflict):
-    code = "invalid_transition"
-    title = "Status change not allowed"
-
-    def __init__(self, *, current_status: str, requested_status: str, allowed_statuses: list[str],
-                 detail: str | None = None) -> None:
-        current_status, requested_status = str(current_status), str(requested_status)
-        allowed_statuses = [str(s) for s in allowed_statuses]
-        super().__init__(
-            detail or f"An invoice in status {current_status!r} cannot move to {requested_status!r}; "
-            f"allowed next: {', '.join(allowed_statuses) or 'none'}.",
-            current_status=current_status, requested_status=requested_status, allowed_statuses=allowed_statuses,
-        )
+class InvalidInvoiceTransition(InvalidTransition):
+    subject = "An invoice"
 
 
 class InvoiceHasPayments(Conflict):

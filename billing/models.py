@@ -3,14 +3,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from synthesq.core.ids import PrefixedIdField
-from synthesq.core.models import TimeStampedModel
+from synthesq.core.models import HistoryEvent, TimeStampedModel
 from synthesq.core.money import CurrencyField, MoneyField, quantize
 
 
@@ -126,7 +125,7 @@ class InvoiceLine(models.Model):
         return f"{self.quantity} x {self.sku}"
 
 
-class InvoiceEvent(models.Model):
+class InvoiceEvent(HistoryEvent):
     """The invoice's history: creation, every status change, every payment."""
 
     class Kind(models.TextChoices):
@@ -136,14 +135,6 @@ class InvoiceEvent(models.Model):
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    reason = models.CharField(max_length=255, blank=True)
-    data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["invoice", "id"]

@@ -4,25 +4,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from synthesq.core.errors import BusinessRuleViolation, Conflict
+from synthesq.core.errors import InvalidTransition as BaseInvalidTransition
 
 
-class InvalidTransition(Conflict):
-    code = "invalid_transition"
-    title = "Status change not allowed"
-
-    def __init__(self, *, current_status: str, requested_status: str, allowed_statuses: list[str],
-                 detail: str | None = None) -> None:
-        # Plain strings (not enum members) so messages and bodies read "draft", not OrderStatus.DRAFT.
-        current_status, requested_status = str(current_status), str(requested_status)
-        allowed_statuses = [str(s) for s in allowed_statuses]
-        allowed = ", ".join(allowed_statuses) or "none"
-        super().__init__(
-            detail or f"An order in status {current_status!r} cannot move to {requested_status!r}; "
-            f"allowed next: {allowed}.",
-            current_status=current_status,
-            requested_status=requested_status,
-            allowed_statuses=allowed_statuses,
-        )
+class InvalidTransition(BaseInvalidTransition):
+    subject = "An order"
 
 
 class OrderNotEditable(Conflict):

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -9,7 +8,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from synthesq.core.ids import PrefixedIdField
-from synthesq.core.models import TimeStampedModel
+from synthesq.core.models import HistoryEvent, TimeStampedModel
 from synthesq.core.money import CurrencyField, MoneyField
 
 
@@ -170,8 +169,8 @@ class OrderLine(models.Model):
         return f"{self.quantity} x {self.sku}"
 
 
-class OrderEvent(models.Model):
-    """The order's history: creation, every status change, draft edits (and later holds), with who and why."""
+class OrderEvent(HistoryEvent):
+    """The order's history: creation, draft edits, holds and every status change, with who and why."""
 
     class Kind(models.TextChoices):
         CREATED = "created", "Created"
@@ -182,14 +181,6 @@ class OrderEvent(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    from_status = models.CharField(max_length=20, blank=True)
-    to_status = models.CharField(max_length=20, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    reason = models.CharField(max_length=255, blank=True)
-    data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["order", "id"]

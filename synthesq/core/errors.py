@@ -59,3 +59,23 @@ class BusinessRuleViolation(DomainError):
     status = 422
     code = "business_rule_violation"
     title = "Refused by a business rule"
+
+
+class InvalidTransition(Conflict):
+    """A status change the state machine does not allow from the current status (409). The body carries
+    ``current_status``, ``requested_status`` and ``allowed_statuses``."""
+
+    code = "invalid_transition"
+    title = "Status change not allowed"
+    subject = "A resource"  # how the message names the thing, e.g. "An order"
+
+    def __init__(self, *, current_status: str, requested_status: str, allowed_statuses: list[str],
+                 detail: str | None = None) -> None:
+        # Plain strings (not enum members) so messages and bodies read "draft", not OrderStatus.DRAFT.
+        current_status, requested_status = str(current_status), str(requested_status)
+        allowed_statuses = [str(s) for s in allowed_statuses]
+        super().__init__(
+            detail or f"{self.subject} in status {current_status!r} cannot move to {requested_status!r}; "
+            f"allowed next: {', '.join(allowed_statuses) or 'none'}.",
+            current_status=current_status, requested_status=requested_status, allowed_statuses=allowed_statuses,
+        )

@@ -18,6 +18,24 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class HistoryEvent(models.Model):
+    """One row of an entity's history (orders, invoices): what happened, the status before and after, who,
+    why, and any data (a tracking number, an invoice number, a payment). Subclasses add the entity and
+    their ``kind`` choices."""
+
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=255, blank=True)
+    data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
 TOKEN_PREFIX = "sqs_"
 
 

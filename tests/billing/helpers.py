@@ -12,7 +12,7 @@ from billing.models import Invoice, InvoiceEvent, InvoiceLine, Payment
 from inventory.models import Product, StockMovement
 from sales.models import Order, OrderEvent
 from synthesq.core.models import IdempotencyKey, Sequence
-from tests.sales.helpers import assert_problem, error_fields, follow_pages
+from tests.helpers import assert_problem, error_fields, follow_pages
 
 __all__ = [
     "INVOICES_URL",

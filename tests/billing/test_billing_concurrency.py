@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.db.models.signals import pre_save
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -26,6 +25,7 @@ from sales import services as sales_services
 from sales.models import Order
 from synthesq.core.models import Sequence
 from tests.factories import InvoiceFactory, ProductFactory
+from tests.helpers import run_in_threads
 
 from .helpers import invoice_number, invoice_url
 
@@ -33,27 +33,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, seri
 
 
 def run_together(*works: Callable[[], Any]) -> list[Any]:
-    """Run each callable in its own thread, all released at once; returns each outcome (result or exception)
-    in the order given."""
-    barrier = threading.Barrier(len(works))
-    outcomes: list[Any] = [None] * len(works)
-
-    def target(index: int, work: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = work()
-        except Exception as exc:  # collected, and asserted on by the test
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i, work)) for i, work in enumerate(works)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
-    return outcomes
+    return run_in_threads(list(works))
 
 
 def paying(invoice_id: str, amount: str, reference: str) -> Callable[[], Any]:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
-
-from django.db import connection
 
 from inventory.models import Product, StockMovement
 from sales.models import Order, OrderEvent, OrderLine
@@ -113,26 +109,3 @@ def events_of(order_id: str) -> list[tuple[str, str, str]]:
     return list(OrderEvent.objects.filter(order_id=order_id).order_by("id")
                 .values_list("kind", "from_status", "to_status"))
 
-
-def run_in_threads(works: list[Callable[[], Any]], *, timeout: float = 60) -> list[Any]:
-    """Run each callable in its own thread, all released together; each thread closes its connection.
-    Returns the outcomes (a value or the raised exception) in the order of ``works``."""
-    barrier = threading.Barrier(len(works))
-    outcomes: list[Any] = [None] * len(works)
-
-    def target(index: int, work: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = work()
-        except Exception as exc:  # collected, and asserted on by the test
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i, w)) for i, w in enumerate(works)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
-    return outcomes

@@ -25,6 +25,7 @@ from sales import services
 from sales.models import Order, OrderEvent, OrderStatus
 from sales.signals import orders_closed
 from tests.factories import OrderFactory
+from tests.helpers import assert_problem, run_in_threads
 
 from .closing import (
     assert_closed_and_invoiced,
@@ -36,7 +37,6 @@ from .closing import (
     delivered_order,
     status_url,
 )
-from .helpers import assert_problem
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -45,27 +45,7 @@ TIMEOUT = 30
 
 
 def _run_together(*works: Callable[[], Any]) -> list[Any]:
-    """Run each callable in its own thread, started together; results (or exceptions) in the same order.
-    Each thread closes its own connection."""
-    barrier = threading.Barrier(len(works))
-    results: list[Any] = [None] * len(works)
-
-    def target(index: int, work: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = work()
-        except BaseException as exc:  # collected, and asserted on by the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=target, args=(i, work)) for i, work in enumerate(works)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
-    return results
+    return run_in_threads(list(works))
 
 
 def _batch(batch_size: int = 5, **kwargs: Any) -> Callable[[], services.CloseRunReport]:

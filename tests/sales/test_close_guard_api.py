@@ -16,6 +16,7 @@ from billing import services as billing_services
 from billing.models import Invoice, InvoiceStatus
 from sales.models import Order, OrderEvent, OrderStatus
 from tests.factories import OrderFactory
+from tests.helpers import assert_problem, error_fields
 
 from .closing import (
     assert_closed_and_invoiced,
@@ -27,7 +28,6 @@ from .closing import (
     order_url,
     status_url,
 )
-from .helpers import assert_problem, error_fields
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ from rest_framework.test import APIClient
 
 from sales.models import Customer
 from tests.factories import CustomerFactory, ProductFactory
-
-from .helpers import assert_problem, error_fields, follow_pages
+from tests.helpers import assert_problem, error_fields, follow_pages
 
 pytestmark = pytest.mark.django_db
 

@@ -12,9 +12,9 @@ from rest_framework.test import APIClient
 
 from sales.models import Order, OrderEvent, OrderStatus
 from tests.factories import OrderFactory
+from tests.helpers import assert_problem, error_fields, follow_pages
 
 from .closing import ORDERS_URL, days_ago, delivered_order, history_url, hold_url, order_state, order_url, status_url
-from .helpers import assert_problem, error_fields, follow_pages
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from rest_framework.test import APIClient
 from sales.models import Order, OrderEvent, OrderLine
 from synthesq.core.models import IdempotencyKey
 from tests.factories import CustomerFactory, OrderFactory, ProductFactory
+from tests.helpers import assert_problem, error_fields
 
-from .helpers import assert_problem, error_fields
 from .order_helpers import (
     GUIDE_ADDRESS,
     LINE_FIELDS,

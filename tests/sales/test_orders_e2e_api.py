@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 from inventory.models import StockMovement
 from inventory.selectors import stock_ledger_mismatches
 from tests.factories import CustomerFactory, ProductFactory
+from tests.helpers import follow_pages
 
-from .helpers import follow_pages
 from .order_helpers import (
     GUIDE_ADDRESS,
     ORDERS_URL,

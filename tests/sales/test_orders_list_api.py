@@ -16,8 +16,8 @@ from rest_framework.test import APIClient
 from inventory.models import StockMovement
 from sales.models import Order
 from tests.factories import CustomerFactory, OrderFactory, ProductFactory
+from tests.helpers import assert_problem, error_fields, follow_pages
 
-from .helpers import assert_problem, error_fields, follow_pages
 from .order_helpers import ORDERS_URL, order_payload, status_url
 
 pytestmark = pytest.mark.django_db

@@ -15,8 +15,8 @@ from sales.models import Order, OrderEvent
 from sales.signals import order_status_changed
 from synthesq.core.errors import Conflict
 from tests.factories import CustomerFactory, OrderFactory, ProductFactory
+from tests.helpers import assert_problem, error_fields, follow_pages
 
-from .helpers import assert_problem, error_fields, follow_pages
 from .order_helpers import (
     ALLOWED_MOVES,
     EVENT_FIELDS,

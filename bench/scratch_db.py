@@ -1,0 +1,33 @@
+"""Set up Django on a scratch PostgreSQL database for a benchmark (created if missing, migrated)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup_scratch_database(default_url: str) -> str:
+    """Point Django at ``BENCH_DATABASE_URL`` (default ``default_url``), create that database if missing,
+    set Django up and migrate. Returns the URL used."""
+    import psycopg
+
+    url = os.environ.get("BENCH_DATABASE_URL", default_url)
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    sys.path.insert(0, str(ROOT))
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "synthesq.settings.base")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-0123456789")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return url

@@ -1,0 +1,68 @@
+"""Helpers shared by the API tests of every app: problem-details assertions, page walking, and running work
+in real parallel threads (each on its own database connection) for the PostgreSQL concurrency tests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection
+
+PROBLEM = "application/problem+json"
+
+
+def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
+    """The response is an RFC 9457 problem with this status and code; returns the body."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status
+    assert body["code"] == code
+    assert body["type"] == f"urn:synthesq:problem:{code}"
+    assert body["title"]
+    assert body["detail"]
+    return body
+
+
+def error_fields(body: dict[str, Any]) -> list[str | None]:
+    return [error["field"] for error in body["errors"]]
+
+
+def follow_pages(api: Any, url: str) -> tuple[list[dict[str, Any]], int]:
+    """Every result reached by following ``next`` from ``url``, and the number of pages read."""
+    results: list[dict[str, Any]] = []
+    pages = 0
+    while url:
+        response = api.get(url)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        results.extend(body["results"])
+        pages += 1
+        url = body["next"]
+        assert pages < 100, "pagination does not end"
+    return results, pages
+
+
+def run_in_threads(works: list[Callable[[], Any]], *, timeout: float = 60) -> list[Any]:
+    """Run each callable in its own thread, all released together; each thread closes its connection.
+    Returns the outcomes (a value or the raised exception) in the order of ``works``."""
+    barrier = threading.Barrier(len(works))
+    outcomes: list[Any] = [None] * len(works)
+
+    def target(index: int, work: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = work()
+        except BaseException as exc:  # collected, and asserted on by the test
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=target, args=(i, w)) for i, w in enumerate(works)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
+    return outcomes
