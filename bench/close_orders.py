@@ -3,8 +3,8 @@
     make bench-close                      # or: .venv/bin/python bench/close_orders.py --orders 100000
 
 Builds the orders (one line each, a draft invoice each, delivered 40 days ago) in a scratch database
-(BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/synthesq_bench, created if missing and
-emptied first), then measures in the same run:
+(BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/synthesq_bench, dropped and
+created anew), then measures in the same run:
   1. a bare SQL UPDATE that only sets status and closed_at of those rows (reverted afterwards), and
   2. close_delivered_orders' service (history rows, invoice numbers and issuing included),
 and prints orders closed per second and the ratio of the two times. It prints figures; it asserts nothing.
@@ -43,12 +43,6 @@ def main() -> None:
     from sales import services
     from sales.models import Customer, Order, OrderLine, OrderStatus
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE billing_invoiceevent, billing_payment, billing_invoiceline, billing_invoice, "
-            "sales_orderevent, sales_orderline, sales_order, sales_customer, inventory_stockmovement, "
-            "inventory_product, core_sequence CASCADE"
-        )
 
     n = args.orders
     print(f"Building {n:,} delivered orders with draft invoices …", flush=True)

@@ -1,4 +1,4 @@
-"""Set up Django on a scratch PostgreSQL database for a benchmark (created if missing, migrated)."""
+"""Set up Django on a scratch PostgreSQL database for a benchmark (dropped, created and migrated anew)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def setup_scratch_database(default_url: str) -> str:
-    """Point Django at ``BENCH_DATABASE_URL`` (default ``default_url``), create that database if missing,
-    set Django up and migrate. Returns the URL used."""
+    """Point Django at ``BENCH_DATABASE_URL`` (default ``default_url``), recreate that database empty, set
+    Django up and migrate. Returns the URL used. The database is scratch: whatever it held is dropped."""
     import psycopg
 
     url = os.environ.get("BENCH_DATABASE_URL", default_url)
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
     sys.path.insert(0, str(ROOT))
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "synthesq.settings.base")
