@@ -43,7 +43,6 @@ def main() -> None:
     from sales import services
     from sales.models import Customer, Order, OrderLine, OrderStatus
 
-
     n = args.orders
     print(f"Building {n:,} delivered orders with draft invoices …", flush=True)
     started = time.perf_counter()
