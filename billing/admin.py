@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from synthesq.core.admin_tools import run_service, status_badge
+from synthesq.core.admin_tools import action_form_page, run_service, status_badge
 from synthesq.core.money import format_amount
 
 from . import services
@@ -183,12 +183,6 @@ class InvoiceAdmin(admin.ModelAdmin):
     def _back(self, invoice: Invoice) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:billing_invoice_change", args=[invoice.pk]))
 
-    def _form_page(self, request: HttpRequest, invoice: Invoice, form: forms.Form, title: str,
-                   submit_label: str) -> HttpResponse:
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": invoice,
-                   "title": title, "form": form, "submit_label": submit_label,
-                   "back_url": reverse("admin:billing_invoice_change", args=[invoice.pk])}
-        return TemplateResponse(request, "admin/action_form.html", context)
 
     def issue_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         invoice = self._invoice(request, object_id)
@@ -204,7 +198,8 @@ class InvoiceAdmin(admin.ModelAdmin):
             run_service(request, lambda: services.invoice_void(
                 invoice_id=invoice.pk, actor=request.user, reason=form.cleaned_data["reason"]), "Invoice voided.")
             return self._back(invoice)
-        return self._form_page(request, invoice, form, f"Void invoice {invoice}", "Void invoice")
+        return action_form_page(self, request, invoice, form, title=f"Void invoice {invoice}",
+                                submit_label="Void invoice")
 
     def payment_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         invoice = self._invoice(request, object_id)
@@ -221,7 +216,8 @@ class InvoiceAdmin(admin.ModelAdmin):
             ), f"Payment of {data['amount']} {data['currency'].upper()} recorded.")
             if ok:
                 return self._back(invoice)
-        return self._form_page(request, invoice, form, f"Record a payment on {invoice}", "Record payment")
+        return action_form_page(self, request, invoice, form, title=f"Record a payment on {invoice}",
+                                submit_label="Record payment")
 
     def print_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         invoice = self._invoice(request, object_id)

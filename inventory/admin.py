@@ -9,11 +9,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from synthesq.core.admin_tools import run_service
+from synthesq.core.admin_tools import action_form_page, run_service
 from synthesq.core.errors import DomainError
 from synthesq.core.money import fits_currency, is_known_currency, minor_unit
 
@@ -146,10 +145,8 @@ class ProductAdmin(admin.ModelAdmin):
             ), f"Stock of {product.sku} adjusted by {form.cleaned_data['quantity_delta']:+d}.")
             if ok:
                 return HttpResponseRedirect(back)
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": product,
-                   "title": f"Adjust stock of {product.sku} (now {product.stock_quantity})", "form": form,
-                   "back_url": back, "submit_label": "Adjust stock"}
-        return TemplateResponse(request, "admin/action_form.html", context)
+        return action_form_page(self, request, product, form, submit_label="Adjust stock",
+                                title=f"Adjust stock of {product.sku} (now {product.stock_quantity})")
 
     def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
         data = {field: form.cleaned_data[field] for field in form.changed_data if field in form.cleaned_data}

@@ -12,11 +12,10 @@ from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from synthesq.core.admin_tools import run_service, status_badge
+from synthesq.core.admin_tools import action_form_page, run_service, status_badge
 from synthesq.core.errors import DomainError
 from synthesq.core.money import format_amount, is_known_currency
 
@@ -546,7 +545,7 @@ class OrderAdmin(admin.ModelAdmin):
                 return self._back(order)
         else:
             form = MoveForm(status=status, user=request.user)
-        return self._form_page(request, order, form, title=f"{MOVE_LABELS[status].rstrip('…')}: {order}")
+        return action_form_page(self, request, order, form, title=f"{MOVE_LABELS[status].rstrip('…')}: {order}")
 
     def hold_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         order = self._order_or_404(request, object_id)
@@ -558,7 +557,7 @@ class OrderAdmin(admin.ModelAdmin):
                 order_id=order.pk, actor=request.user, reason=form.cleaned_data["reason"]),
                 f"Order {order.order_number} is on hold.")
             return self._back(order)
-        return self._form_page(request, order, form, title=f"Put {order} on hold")
+        return action_form_page(self, request, order, form, title=f"Put {order} on hold")
 
     def release_hold_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         order = self._order_or_404(request, object_id)
@@ -570,10 +569,6 @@ class OrderAdmin(admin.ModelAdmin):
                     f"Order {order.order_number} is no longer on hold.")
         return self._back(order)
 
-    def _form_page(self, request: HttpRequest, order: Order, form: forms.Form, *, title: str) -> HttpResponse:
-        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": order,
-                   "title": title, "form": form, "back_url": reverse("admin:sales_order_change", args=[order.pk])}
-        return TemplateResponse(request, "admin/action_form.html", context)
 
     # -- bulk actions --------------------------------------------------------------------------------
     def _bulk(self, request: HttpRequest, queryset: QuerySet[Order], status: str, **kwargs: Any) -> None:

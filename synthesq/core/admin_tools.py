@@ -7,6 +7,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 
 from .errors import DomainError
@@ -38,3 +40,16 @@ def run_service(request: HttpRequest, action: Callable[[], Any], success: str) -
         return False
     messages.success(request, success)
     return True
+
+
+def action_form_page(model_admin: Any, request: HttpRequest, obj: Any, form: Any, *, title: str,
+                     submit_label: str = "Confirm") -> TemplateResponse:
+    """The admin page that asks for what an action needs (a tracking number, a reason, a payment), styled
+    like the admin, with a way back to the object's page."""
+    opts = model_admin.model._meta
+    context = {
+        **model_admin.admin_site.each_context(request), "opts": opts, "original": obj, "title": title,
+        "form": form, "submit_label": submit_label,
+        "back_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]),
+    }
+    return TemplateResponse(request, "admin/action_form.html", context)
