@@ -141,7 +141,17 @@ def _issue(invoice: Invoice, *, actor: Actor, check_permission: bool, reason: st
     invoice.save()
     _record(invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
             to_status=invoice.status, reason=reason, data={"number": number, "due_at": invoice.due_at})
+    _settle_if_paid(invoice, actor=actor, reason="nothing to pay")
     return invoice
+
+
+def _settle_if_paid(invoice: Invoice, *, actor: Actor, reason: str) -> None:
+    """An issued invoice whose payments cover its total becomes paid (an invoice of 0 at once)."""
+    if invoice.status == InvoiceStatus.ISSUED and can_proceed(invoice.settle):
+        invoice.settle()
+        invoice.save()
+        _record(invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED, actor=actor, from_status=InvoiceStatus.ISSUED,
+                to_status=invoice.status, reason=reason)
 
 
 def _void(invoice: Invoice, *, actor: Actor, check_permission: bool, reason: str = "") -> Invoice:
@@ -263,11 +273,7 @@ def payment_record(
             to_status=invoice.status,
             data={"payment_id": payment.pk, "amount": str(amount), "payment_method": payment_method,
                   "reference": reference, "amount_paid": format_amount(invoice.amount_paid, currency)})
-    if can_proceed(invoice.settle):
-        invoice.settle()
-        invoice.save()
-        _record(invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED, actor=actor, from_status=InvoiceStatus.ISSUED,
-                to_status=invoice.status, reason="paid in full")
+    _settle_if_paid(invoice, actor=actor, reason="paid in full")
     return payment
 
 
@@ -293,6 +299,8 @@ def invoices_issue_for_closed_orders(*, order_ids: Sequence[str], actor: Actor, 
                      data={"number": number, "due_at": due_at.isoformat(), "batch": True}, created_at=issued_at)
         for pk, number in zip(invoice_ids, numbers, strict=True)
     ])
+    for invoice in Invoice.objects.filter(pk__in=invoice_ids, total=0):  # rare: nothing to pay
+        _settle_if_paid(invoice, actor=actor, reason="nothing to pay")
     return len(invoice_ids)
 
 

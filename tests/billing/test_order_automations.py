@@ -3,10 +3,14 @@ draft invoice, and payment stays independent of delivery."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from billing.models import Invoice
@@ -176,3 +180,25 @@ def test_payment_on_a_delivered_order_with_a_draft_invoice_issues_it() -> None:
     stored = Invoice.objects.get(pk=invoice.pk)
     assert (stored.status, stored.number, stored.amount_paid) == ("paid", invoice_number(1), Decimal("259.98"))
     assert Order.objects.get(pk=invoice.order_id).status == "delivered"
+
+
+@pytest.mark.parametrize("how", ["issue", "close", "batch"])
+def test_an_invoice_of_zero_is_paid_as_soon_as_it_is_issued(finance_api: APIClient, how: str) -> None:
+    # given a delivered order whose only line is free (unit price 0), so its invoice totals 0
+    product = ProductFactory(stock=5)
+    order = OrderFactory(status="delivered", lines=[(product, 1)], unit_price=Decimal("0"))
+    invoice = Invoice.objects.get(order=order)
+    assert (invoice.status, invoice.total) == ("draft", Decimal("0"))
+    # when it is issued (by hand, by closing the order, or by the batch close)
+    if how == "issue":
+        assert finance_api.patch(f"/api/v1/sales/invoices/{invoice.pk}/status", {"status": "issued"},
+                                 format="json").status_code == 200
+    elif how == "close":
+        assert move(finance_api, order.pk, "closed").status_code == 200
+    else:
+        Order.objects.filter(pk=order.pk).update(delivered_at=timezone.now() - timedelta(days=40))
+        call_command("close_delivered_orders", stdout=StringIO(), stderr=StringIO())
+    # then there is nothing to pay: it is numbered and paid at once
+    invoice.refresh_from_db()
+    assert invoice.number and invoice.status == "paid"
+    assert invoice.amount_due == Decimal("0")

@@ -63,6 +63,7 @@ class OrderFactory(factory.django.DjangoModelFactory):
     lines = None
     line_count = 1
     quantity = 2
+    unit_price = None  # None: each product's price
     stock = 10
     actor = None
 
@@ -77,7 +78,8 @@ class OrderFactory(factory.django.DjangoModelFactory):
         actor = kwargs["actor"]
         order = services.order_create(
             actor=actor, customer_id=kwargs["customer"].pk, currency=currency,
-            line_items=[services.LineInput(product_id=p.pk, quantity=q) for p, q in lines],
+            line_items=[services.LineInput(product_id=p.pk, quantity=q, unit_price=kwargs["unit_price"])
+                        for p, q in lines],
             shipping_address=kwargs["shipping_address"],
         )
         for service_name, extra in _PATH[kwargs["status"]]:
