@@ -42,6 +42,21 @@ def client_for(db: None) -> Callable[..., APIClient]:
 
 
 @pytest.fixture
+def sales_api(client_for: Callable[..., APIClient]) -> APIClient:
+    return client_for("sales")
+
+
+@pytest.fixture
+def warehouse_api(client_for: Callable[..., APIClient]) -> APIClient:
+    return client_for("warehouse")
+
+
+@pytest.fixture
+def finance_api(client_for: Callable[..., APIClient]) -> APIClient:
+    return client_for("finance")
+
+
+@pytest.fixture
 def admin_api(client_for: Callable[..., APIClient]) -> APIClient:
     return client_for(superuser=True)
 

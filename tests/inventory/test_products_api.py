@@ -41,10 +41,6 @@ def post_raw(api: APIClient, body: str) -> Any:
     return api.post(URL, data=body, content_type="application/json")
 
 
-@pytest.fixture
-def warehouse_api(client_for: Callable[..., APIClient]) -> APIClient:
-    return client_for("warehouse")
-
 
 # --- create ---------------------------------------------------------------------------------------------
 

@@ -32,10 +32,6 @@ def movements_url(product_id: str) -> str:
     return product_url(product_id, "/movements")
 
 
-@pytest.fixture
-def warehouse_api(client_for: Callable[..., APIClient]) -> APIClient:
-    return client_for("warehouse")
-
 
 # --- adjustments ----------------------------------------------------------------------------------------
 

@@ -40,14 +40,6 @@ def at_second(when: datetime) -> datetime:
     return when.replace(microsecond=0)
 
 
-@pytest.fixture
-def finance_api(client_for: Callable[..., APIClient]) -> APIClient:
-    return client_for("finance")
-
-
-@pytest.fixture
-def sales_api(client_for: Callable[..., APIClient]) -> APIClient:
-    return client_for("sales")
 
 
 @pytest.fixture(autouse=True)

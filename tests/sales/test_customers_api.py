@@ -42,10 +42,6 @@ def snapshot() -> list[dict[str, Any]]:
     return list(Customer.objects.order_by("id").values())
 
 
-@pytest.fixture
-def sales_api(client_for: Callable[..., APIClient]) -> APIClient:
-    return client_for("sales")
-
 
 # --- create ---------------------------------------------------------------------------------------------
 

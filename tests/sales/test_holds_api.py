@@ -35,14 +35,6 @@ def events(order_id: str, *kinds: str) -> list[OrderEvent]:
     return list(OrderEvent.objects.filter(order_id=order_id, kind__in=kinds).select_related("actor").order_by("id"))
 
 
-@pytest.fixture
-def sales_api(client_for: Callable[..., APIClient]) -> APIClient:
-    return client_for("sales")
-
-
-@pytest.fixture
-def finance_api(client_for: Callable[..., APIClient]) -> APIClient:
-    return client_for("finance")
 
 
 # --- putting on hold --------------------------------------------------------------------------------------

@@ -33,10 +33,6 @@ pytestmark = pytest.mark.django_db
 ORDER_NUMBER = re.compile(r"^SO-\d{8}$")
 
 
-@pytest.fixture
-def sales_api(client_for: Callable[..., APIClient]) -> APIClient:
-    return client_for("sales")
-
 
 def _number(order_number: str) -> int:
     return int(order_number.removeprefix("SO-"))

@@ -49,14 +49,6 @@ def allowed_from(status: str) -> list[str]:
     return [to for to in STATUSES if (status, to) in ALLOWED_MOVES]
 
 
-@pytest.fixture
-def sales_api(client_for: Callable[..., APIClient]) -> APIClient:
-    return client_for("sales")
-
-
-@pytest.fixture
-def warehouse_api(client_for: Callable[..., APIClient]) -> APIClient:
-    return client_for("warehouse")
 
 
 @pytest.fixture
