@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from synthesq.core.admin_tools import action_form_page, run_service, status_badge
-from synthesq.core.money import format_amount
+from synthesq.core.money import format_amount, format_money
 
 from . import services
 from .models import Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus, Payment, PaymentMethod
@@ -73,7 +73,7 @@ class PaymentInline(ReadOnlyInline):
 
     @admin.display(description="amount")
     def amount_display(self, payment: Payment) -> str:
-        return f"{format_amount(payment.amount, payment.currency)} {payment.currency}"
+        return format_money(payment.amount, payment.currency)
 
 
 class InvoiceEventInline(ReadOnlyInline):
@@ -123,15 +123,15 @@ class InvoiceAdmin(admin.ModelAdmin):
 
     @admin.display(description="total", ordering="total")
     def total_display(self, invoice: Invoice) -> str:
-        return f"{format_amount(invoice.total, invoice.currency)} {invoice.currency}"
+        return format_money(invoice.total, invoice.currency)
 
     @admin.display(description="paid")
     def amount_paid_display(self, invoice: Invoice) -> str:
-        return f"{format_amount(invoice.amount_paid, invoice.currency)} {invoice.currency}"
+        return format_money(invoice.amount_paid, invoice.currency)
 
     @admin.display(description="amount due")
     def amount_due_display(self, invoice: Invoice) -> str:
-        return f"{format_amount(invoice.amount_due, invoice.currency)} {invoice.currency}"
+        return format_money(invoice.amount_due, invoice.currency)
 
     @admin.display(description="overdue", boolean=True)
     def overdue_display(self, invoice: Invoice) -> bool:
@@ -245,7 +245,7 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.display(description="amount", ordering="amount")
     def amount_display(self, payment: Payment) -> str:
-        return f"{format_amount(payment.amount, payment.currency)} {payment.currency}"
+        return format_money(payment.amount, payment.currency)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

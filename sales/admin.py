@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 
 from synthesq.core.admin_tools import action_form_page, run_service, status_badge
 from synthesq.core.errors import DomainError
-from synthesq.core.money import format_amount, is_known_currency
+from synthesq.core.money import format_amount, format_money, is_known_currency
 
 from . import services
 from .api.serializers import AddressSerializer
@@ -51,7 +51,7 @@ class CustomerOrderInline(admin.TabularInline):
 
     @admin.display(description="total")
     def total_display(self, order: Order) -> str:
-        return f"{format_amount(order.total, order.currency)} {order.currency}"
+        return format_money(order.total, order.currency)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -83,7 +83,7 @@ class CustomerAdmin(admin.ModelAdmin):
         return format_html_join(
             ", ", '<a href="{}">{}</a> ({} due)',
             ((reverse("admin:billing_invoice_change", args=[inv.pk]), inv.number or "draft",
-              f"{format_amount(inv.amount_due, inv.currency)} {inv.currency}") for inv in invoices),
+              format_money(inv.amount_due, inv.currency)) for inv in invoices),
         )
 
     def save_model(self, request: HttpRequest, obj: Customer, form: Any, change: bool) -> None:
@@ -349,11 +349,11 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.display(description="total", ordering="total")
     def total_display(self, order: Order) -> str:
-        return f"{format_amount(order.total, order.currency)} {order.currency}"
+        return format_money(order.total, order.currency)
 
     @admin.display(description="subtotal")
     def subtotal_display(self, order: Order) -> str:
-        return f"{format_amount(order.subtotal, order.currency)} {order.currency}"
+        return format_money(order.subtotal, order.currency)
 
     @admin.display(description="invoice")
     def invoice_status(self, order: Order) -> str:
@@ -363,7 +363,7 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description="amount due")
     def amount_due(self, order: Order) -> str:
         invoice = getattr(order, "invoice", None)
-        return f"{format_amount(invoice.amount_due, invoice.currency)} {invoice.currency}" if invoice else "—"
+        return format_money(invoice.amount_due, invoice.currency) if invoice else "—"
 
     # -- what each role sees ---------------------------------------------------------------------------
     def get_list_display(self, request: HttpRequest) -> list[str]:

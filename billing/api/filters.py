@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.request import Request
 
 from billing.models import Invoice, InvoiceStatus, Payment
-from synthesq.core.filters import StrictOrderingFilter, normalise_multi_value
+from synthesq.core.filters import StrictBooleanFilter, StrictOrderingFilter, normalise_multi_value
 
 
 class InvoiceFilter(django_filters.FilterSet):
@@ -19,8 +19,8 @@ class InvoiceFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         choices=InvoiceStatus.choices, help_text="One or more statuses; also status[]=… or status=a,b."
     )
-    overdue = django_filters.TypedChoiceFilter(
-        choices=[("true", "true"), ("false", "false")], coerce=lambda v: v == "true", method="filter_overdue",
+    overdue = StrictBooleanFilter(
+        method="filter_overdue",
         help_text="true: issued and past due_at; false: all others.",
     )
     number = django_filters.CharFilter(field_name="number", lookup_expr="iexact")

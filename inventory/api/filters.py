@@ -2,13 +2,12 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from inventory.models import Product
+from synthesq.core.filters import StrictBooleanFilter
 
 
 class ProductFilter(django_filters.FilterSet):
     sku = django_filters.CharFilter(field_name="sku", lookup_expr="iexact", help_text="Exact SKU (any case).")
-    active = django_filters.TypedChoiceFilter(
-        field_name="is_active", choices=[("true", "true"), ("false", "false")], coerce=lambda v: v == "true",
-    )
+    active = StrictBooleanFilter(field_name="is_active")
     currency = django_filters.CharFilter(field_name="currency")
     parent_id = django_filters.CharFilter(field_name="parent_id", help_text="Variants of this product.")
     stock_lte = django_filters.NumberFilter(field_name="stock_quantity", lookup_expr="lte",

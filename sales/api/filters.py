@@ -5,7 +5,7 @@ from typing import Any
 import django_filters
 
 from sales.models import Customer, Order, OrderStatus
-from synthesq.core.filters import BoundedIsoDateTimeFromToRangeFilter, normalise_multi_value
+from synthesq.core.filters import BoundedIsoDateTimeFromToRangeFilter, StrictBooleanFilter, normalise_multi_value
 
 
 class CustomerFilter(django_filters.FilterSet):
@@ -30,9 +30,7 @@ class OrderFilter(django_filters.FilterSet):
         field_name="created_at", help_text="created_at_after / created_at_before (ISO 8601)."
     )
     order_number = django_filters.CharFilter(field_name="order_number", lookup_expr="iexact")
-    on_hold = django_filters.TypedChoiceFilter(
-        field_name="on_hold", choices=[("true", "true"), ("false", "false")], coerce=lambda v: v == "true",
-    )
+    on_hold = StrictBooleanFilter(field_name="on_hold")
     search = django_filters.CharFilter(field_name="order_number", lookup_expr="icontains",
                                        help_text="Part of the order number.")
 

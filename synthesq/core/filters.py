@@ -14,6 +14,15 @@ from rest_framework.request import Request
 MAX_UTC_OFFSET = timedelta(hours=14)
 
 
+class StrictBooleanFilter(django_filters.TypedChoiceFilter):
+    """``?flag=true`` / ``?flag=false``; any other value is a 400 (django-filter's BooleanFilter ignores it)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
+        kwargs.setdefault("coerce", lambda value: value == "true")
+        super().__init__(*args, **kwargs)
+
+
 class StrictOrderingFilter(OrderingFilter):
     """DRF's OrderingFilter, but an unknown sort field is a 400 instead of being silently ignored.
 

@@ -58,6 +58,11 @@ def format_amount(amount: Decimal | None, currency: str) -> str | None:
     return str(quantize(Decimal(amount), currency))
 
 
+def format_money(amount: Decimal | None, currency: str) -> str:
+    """``"259.98 USD"``: the amount in the currency's minor unit, then the code (for people: admin, print)."""
+    return f"{format_amount(amount, currency) or ''} {currency}".strip()
+
+
 class MoneyField(models.DecimalField):
     """A money amount column; the currency lives in a sibling field."""
 
