@@ -14,7 +14,7 @@ from django.utils.html import format_html
 
 from synthesq.core.admin_tools import action_form_page, run_service
 from synthesq.core.errors import DomainError
-from synthesq.core.money import fits_currency, is_known_currency, minor_unit
+from synthesq.core.money import scale_error
 
 from . import services
 from .models import Product, StockMovement
@@ -28,8 +28,9 @@ class ProductAdminForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         price, currency = data.get("price"), data.get("currency")
-        if price is not None and currency and is_known_currency(currency) and not fits_currency(price, currency):
-            self.add_error("price", f"{currency} amounts have at most {minor_unit(currency)} decimal places.")
+        scale = scale_error(price, currency) if price is not None and currency else None
+        if scale:
+            self.add_error("price", scale)
         parent = data.get("parent")
         if parent is not None:
             try:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Case, CharField, Count, Prefetch, Q, QuerySet, Value, When
+
+from synthesq.core.actors import Actor
+from synthesq.core.errors import NotFound
+from synthesq.core.fsm import allowed_targets
 
 from .models import Customer, Order, OrderEvent, OrderLine, OrderStatus
 
@@ -20,8 +24,27 @@ def order_list() -> QuerySet[Order]:
     ).order_by("-id")
 
 
+def order_get_for_update(order_id: str) -> Order:
+    """The order row, locked until the transaction ends (404 when there is none). Every order change starts
+    here: the order is the first lock taken, before its products and its invoice."""
+    order = Order.objects.select_for_update(of=("self",)).filter(pk=order_id).first()
+    if order is None:
+        raise NotFound(f"No order {order_id!r}.")
+    return order
+
+
+def order_allowed_statuses(order: Order, user: Actor = None) -> list[str]:
+    """Statuses the order may move to now (conditions met); with ``user``, only those the user may make."""
+    return allowed_targets(order, user)
+
+
 def order_event_list(*, order_id: str) -> QuerySet[OrderEvent]:
     return OrderEvent.objects.filter(order_id=order_id).select_related("actor").order_by("id")
+
+
+def close_cutoff(*, as_of: datetime, return_window_days: int) -> datetime:
+    """Orders delivered at or before this instant have had their return window pass by ``as_of``."""
+    return as_of - timedelta(days=return_window_days)
 
 
 def orders_closable(*, cutoff: datetime) -> QuerySet[Order]:

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.models import Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus, Payment, PaymentMethod
-from billing.services import invoice_allowed_statuses
+from billing.selectors import invoice_allowed_statuses
 from sales.api.serializers import AddressSerializer
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField
 from synthesq.core.serializers import InputSerializer

@@ -1,43 +1,40 @@
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from sales.addresses import ADDRESS_PARTS, address_clean
 from sales.models import Customer, Order, OrderEvent, OrderLine, OrderStatus
-from sales.services import order_allowed_statuses, return_window_ends_at
+from sales.selectors import order_allowed_statuses
+from synthesq.core.errors import ValidationFailed
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField
 from synthesq.core.serializers import InputSerializer
 
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
-
 
 class AddressSerializer(InputSerializer):
-    line1 = serializers.CharField(max_length=200)
-    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    city = serializers.CharField(max_length=100)
-    state = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    country = serializers.CharField(min_length=2, max_length=2, help_text="ISO 3166-1 alpha-2, e.g. US")
+    """A postal address; its parts and rules are ``sales.addresses``'s (the admin's forms use the same)."""
 
-    def validate_country(self, value: str) -> str:
-        value = value.upper()
-        if not _COUNTRY.match(value):
-            raise serializers.ValidationError("Use an ISO 3166-1 alpha-2 country code, e.g. US.")
-        return value
-
-    def to_internal_value(self, data: Any) -> dict[str, str]:
-        value = dict(super().to_internal_value(data))
-        # An address is always replaced whole, so a PATCH of the customer (root ``partial=True``, which
-        # DRF passes down to nested fields) must not let an incomplete address through.
-        missing = [name for name, field in self.fields.items() if field.required and name not in value]
-        if missing:
-            raise serializers.ValidationError(
-                {name: [serializers.ErrorDetail("This field is required.", code="required")] for name in missing}
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            part.name: serializers.CharField(
+                max_length=part.max_length, min_length=2 if part.name == "country" else None,
+                required=part.required, allow_blank=not part.required, help_text=part.help_text or None,
             )
-        return value
+            for part in ADDRESS_PARTS
+        }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        # Also on a PATCH of the customer (root ``partial=True``, which DRF passes down to nested fields):
+        # an address is always replaced whole, so an incomplete one must not get through.
+        try:
+            return address_clean(attrs)
+        except ValidationFailed as exc:
+            raise serializers.ValidationError({
+                error["field"]: [serializers.ErrorDetail(error["message"], code=error["code"])]
+                for error in exc.extra["errors"]
+            }) from exc
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -98,7 +95,7 @@ class OrderSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_return_window_ends_at(self, order: Order) -> str | None:
-        ends_at = return_window_ends_at(order)
+        ends_at = order.return_window_ends_at()
         return serializers.DateTimeField().to_representation(ends_at) if ends_at else None
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=OrderStatus.choices)))

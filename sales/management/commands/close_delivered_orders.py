@@ -93,7 +93,7 @@ class Command(BaseCommand):
 
     # -- dry run -------------------------------------------------------------------------------------
     def _dry_run(self, as_of: datetime, window: int, options: dict[str, Any]) -> None:
-        cutoff = services.close_cutoff(as_of=as_of, return_window_days=window)
+        cutoff = selectors.close_cutoff(as_of=as_of, return_window_days=window)
         closable = selectors.orders_closable(cutoff=cutoff).order_by("delivered_at", "id")
         if options["limit"]:
             closable = closable[: options["limit"]]
@@ -129,7 +129,7 @@ class Command(BaseCommand):
         in_main_thread = threading.current_thread() is threading.main_thread()
         previous = ({sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
                     if in_main_thread else {})
-        cutoff = services.close_cutoff(as_of=as_of, return_window_days=window)
+        cutoff = selectors.close_cutoff(as_of=as_of, return_window_days=window)
         total = selectors.orders_closable(cutoff=cutoff).count()
         if options["limit"]:
             total = min(total, options["limit"])
