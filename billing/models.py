@@ -21,11 +21,14 @@ class InvoiceStatus(models.TextChoices):
     VOID = "void", "Void"
 
 
-def _nothing_paid(invoice: Invoice) -> bool:
+# Transition conditions receive the model instance (django-fsm types them on ``Model``).
+def _nothing_paid(invoice: models.Model) -> bool:
+    assert isinstance(invoice, Invoice)
     return invoice.amount_paid == 0
 
 
-def _fully_paid(invoice: Invoice) -> bool:
+def _fully_paid(invoice: models.Model) -> bool:
+    assert isinstance(invoice, Invoice)
     return invoice.amount_paid >= invoice.total
 
 
@@ -107,7 +110,7 @@ class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
 
     @transition(field=status, source=InvoiceStatus.DRAFT, target=InvoiceStatus.ISSUED,
                 permission="billing.issue_invoice")
-    def issue(self, *, number: str, issued_at: object, due_at: object) -> None:
+    def issue(self, *, number: str, issued_at: datetime, due_at: datetime) -> None:
         self.number = number
         self.issued_at = issued_at
         self.due_at = due_at

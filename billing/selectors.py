@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from sales.models import Order
-from synthesq.core.actors import Actor
+from synthesq.core.actors import Viewer
 from synthesq.core.errors import NotFound
 from synthesq.core.fsm import allowed_targets
 
@@ -19,7 +19,7 @@ def invoice_list() -> QuerySet[Invoice]:
     ).order_by("-id")
 
 
-def invoice_allowed_statuses(invoice: Invoice, user: Actor = None) -> list[str]:
+def invoice_allowed_statuses(invoice: Invoice, user: Viewer = None) -> list[str]:
     """Statuses the invoice may be moved to by request now (``paid`` is reached only through payments)."""
     return allowed_targets(invoice, user)
 

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from synthesq.core.actors import acting_user
 from synthesq.core.admin_tools import action_form_page, run_service
 from synthesq.core.errors import DomainError
 from synthesq.core.money import scale_error
@@ -26,7 +27,8 @@ class ProductAdminForm(forms.ModelForm):
         fields = ["sku", "name", "description", "price", "currency", "parent", "is_active"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         price, currency = data.get("price"), data.get("currency")
         scale = scale_error(price, currency) if price is not None and currency else None
         if scale:
@@ -42,8 +44,7 @@ class ProductAdminForm(forms.ModelForm):
 
 class StockMovementInline(admin.TabularInline):
     model = StockMovement
-    fields = ["created_at", "kind", "quantity_delta", "balance_after", "reason", "reference", "actor"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "kind", "quantity_delta", "balance_after", "reason", "reference", "actor")
     ordering = ["-id"]
     extra = 0
     can_delete = False
@@ -75,8 +76,7 @@ class LowStockFilter(admin.SimpleListFilter):
 class VariantInline(admin.TabularInline):
     model = Product
     fk_name = "parent"
-    fields = ["variant_link", "name", "price", "currency", "stock_quantity", "is_active"]
-    readonly_fields = fields
+    fields = readonly_fields = ("variant_link", "name", "price", "currency", "stock_quantity", "is_active")
     extra = 0
     can_delete = False
     verbose_name = "variant"
@@ -142,7 +142,7 @@ class ProductAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             ok = run_service(request, lambda: services.stock_adjust(
                 product=product, quantity_delta=form.cleaned_data["quantity_delta"],
-                reason=form.cleaned_data["reason"], actor=request.user,
+                reason=form.cleaned_data["reason"], actor=acting_user(request),
             ), f"Stock of {product.sku} adjusted by {form.cleaned_data['quantity_delta']:+d}.")
             if ok:
                 return HttpResponseRedirect(back)
@@ -152,10 +152,10 @@ class ProductAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
         data = {field: form.cleaned_data[field] for field in form.changed_data if field in form.cleaned_data}
         if change:
-            services.product_update(product=obj, actor=request.user, data=data)
+            services.product_update(product=obj, actor=acting_user(request), data=data)
         else:
             created = services.product_create(
-                actor=request.user, sku=obj.sku, name=obj.name, description=obj.description,
+                actor=acting_user(request), sku=obj.sku, name=obj.name, description=obj.description,
                 price=obj.price, currency=obj.currency, parent=obj.parent, is_active=obj.is_active,
             )
             obj.pk = created.pk

@@ -12,8 +12,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Case, F, IntegerField, Value, When
 
-from synthesq.core.errors import ValidationFailed
 from synthesq.core.actors import Actor
+from synthesq.core.errors import ValidationFailed
 from synthesq.core.money import scale_error
 
 from .exceptions import InsufficientStock, ProductHasStock, ProductHasVariants, ShortLine

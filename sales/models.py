@@ -44,7 +44,9 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-def _not_on_hold(order: Order) -> bool:
+def _not_on_hold(order: models.Model) -> bool:
+    """Transition condition (django-fsm types conditions on ``Model``)."""
+    assert isinstance(order, Order)
     return not order.on_hold
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 from django.db.models import Case, CharField, Count, Prefetch, Q, QuerySet, Value, When
+from django_stubs_ext import WithAnnotations
 
-from synthesq.core.actors import Actor
+from synthesq.core.actors import Viewer
 from synthesq.core.errors import NotFound
 from synthesq.core.fsm import allowed_targets
 
@@ -33,7 +35,7 @@ def order_get_for_update(order_id: str) -> Order:
     return order
 
 
-def order_allowed_statuses(order: Order, user: Actor = None) -> list[str]:
+def order_allowed_statuses(order: Order, user: Viewer = None) -> list[str]:
     """Statuses the order may move to now (conditions met); with ``user``, only those the user may make."""
     return allowed_targets(order, user)
 
@@ -52,7 +54,11 @@ def orders_closable(*, cutoff: datetime) -> QuerySet[Order]:
     return Order.objects.filter(status=OrderStatus.DELIVERED, on_hold=False, delivered_at__lte=cutoff)
 
 
-def orders_not_closable(*, cutoff: datetime) -> QuerySet[Order]:
+class SkipReason(TypedDict):
+    skip_reason: str
+
+
+def orders_not_closable(*, cutoff: datetime) -> QuerySet[WithAnnotations[Order, SkipReason]]:
     """Delivered orders the batch close skips, with ``skip_reason``: on_hold or return_window_open."""
     return Order.objects.filter(status=OrderStatus.DELIVERED).filter(
         Q(on_hold=True) | Q(delivered_at__gt=cutoff)
@@ -63,9 +69,9 @@ def orders_not_closable(*, cutoff: datetime) -> QuerySet[Order]:
 
 
 def close_skip_counts(*, cutoff: datetime) -> dict[str, int]:
-    counts = dict(
-        orders_not_closable(cutoff=cutoff).values_list("skip_reason").annotate(n=Count("id")).values_list(
-            "skip_reason", "n"
-        )
+    """How many delivered orders the batch close skips, by reason (as ``orders_not_closable`` gives them)."""
+    counts = Order.objects.filter(status=OrderStatus.DELIVERED).aggregate(
+        held=Count("id", filter=Q(on_hold=True)),
+        window_open=Count("id", filter=Q(on_hold=False, delivered_at__gt=cutoff)),
     )
-    return {"on_hold": counts.get("on_hold", 0), "return_window_open": counts.get("return_window_open", 0)}
+    return {"on_hold": counts["held"], "return_window_open": counts["window_open"]}

@@ -16,13 +16,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from synthesq.core.actors import acting_user
 from synthesq.core.admin_tools import action_form_page, run_service, status_badge
 from synthesq.core.money import format_amount, format_money
 
 from .. import selectors, services
 from ..models import Invoice, InvoiceEvent, InvoiceLine, InvoiceQuerySet, InvoiceStatus, Payment, PaymentMethod
 
-INVOICE_STATUS_COLOURS = {
+INVOICE_STATUS_COLOURS: dict[str, str] = {
     InvoiceStatus.DRAFT: "#6c757d", InvoiceStatus.ISSUED: "#0d6efd", InvoiceStatus.PAID: "#198754",
     InvoiceStatus.VOID: "#adb5bd",
 }
@@ -64,8 +65,8 @@ class ReadOnlyInline(admin.TabularInline):
 
 class InvoiceLineInline(ReadOnlyInline):
     model = InvoiceLine
-    fields = readonly_fields = ["position", "sku", "description", "quantity", "unit_price_display",
-                                "line_total_display"]
+    fields = readonly_fields = ("position", "sku", "description", "quantity", "unit_price_display",
+                                "line_total_display")
 
     @admin.display(description="unit price")
     def unit_price_display(self, line: InvoiceLine) -> str:
@@ -78,7 +79,7 @@ class InvoiceLineInline(ReadOnlyInline):
 
 class PaymentInline(ReadOnlyInline):
     model = Payment
-    fields = readonly_fields = ["created_at", "amount_display", "payment_method", "reference", "recorded_by"]
+    fields = readonly_fields = ("created_at", "amount_display", "payment_method", "reference", "recorded_by")
 
     @admin.display(description="amount")
     def amount_display(self, payment: Payment) -> str:
@@ -87,7 +88,7 @@ class PaymentInline(ReadOnlyInline):
 
 class InvoiceEventInline(ReadOnlyInline):
     model = InvoiceEvent
-    fields = readonly_fields = ["created_at", "kind", "from_status", "to_status", "actor", "reason", "data"]
+    fields = readonly_fields = ("created_at", "kind", "from_status", "to_status", "actor", "reason", "data")
     verbose_name_plural = "history"
 
 
@@ -112,10 +113,11 @@ class InvoiceAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [InvoiceLineInline, PaymentInline, InvoiceEventInline]
     change_form_template = "admin/billing/invoice/change_form.html"
-    fields = ["number", "status_display", "order_link", "customer_name", "customer_email", "billing_address",
-              "currency", "total_display", "amount_paid_display", "amount_due_display", "issued_at", "due_at",
-              "paid_at", "voided_at", "void_reason", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "number", "status_display", "order_link", "customer_name", "customer_email", "billing_address", "currency",
+        "total_display", "amount_paid_display", "amount_due_display", "issued_at", "due_at", "paid_at", "voided_at",
+        "void_reason", "created_at",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Invoice]:
         queryset = super().get_queryset(request)
@@ -203,7 +205,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     def issue_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         invoice = self._invoice(request, object_id)
         if request.method == "POST":
-            run_service(request, lambda: services.invoice_issue(invoice_id=invoice.pk, actor=request.user),
+            run_service(request, lambda: services.invoice_issue(invoice_id=invoice.pk, actor=acting_user(request)),
                         "Invoice issued.")
         return self._back(invoice)
 
@@ -212,7 +214,8 @@ class InvoiceAdmin(admin.ModelAdmin):
         form = VoidForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             run_service(request, lambda: services.invoice_void(
-                invoice_id=invoice.pk, actor=request.user, reason=form.cleaned_data["reason"]), "Invoice voided.")
+                invoice_id=invoice.pk, actor=acting_user(request), reason=form.cleaned_data["reason"]),
+                "Invoice voided.")
             return self._back(invoice)
         return action_form_page(self, request, invoice, form, title=f"Void invoice {invoice}",
                                 submit_label="Void invoice")
@@ -227,7 +230,7 @@ class InvoiceAdmin(admin.ModelAdmin):
             data = form.cleaned_data
             ok = run_service(request, lambda: services.payment_record(
                 invoice_id=invoice.pk, amount=data["amount"], currency=data["currency"].upper(),
-                payment_method=data["payment_method"], reference=data["reference"], actor=request.user,
+                payment_method=data["payment_method"], reference=data["reference"], actor=acting_user(request),
             ), f"Payment of {data['amount']} {data['currency'].upper()} recorded.")
             if ok:
                 return self._back(invoice)

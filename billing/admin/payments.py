@@ -16,8 +16,8 @@ class PaymentAdmin(admin.ModelAdmin):
     list_filter = ["payment_method", "currency"]
     search_fields = ["reference", "invoice__number"]
     list_select_related = ["invoice", "recorded_by"]
-    readonly_fields = ["id", "invoice", "amount_display", "payment_method", "reference", "recorded_by", "created_at"]
-    fields = readonly_fields
+    fields = readonly_fields = ("id", "invoice", "amount_display", "payment_method", "reference", "recorded_by",
+                                "created_at")
 
     @admin.display(description="amount", ordering="amount")
     def amount_display(self, payment: Payment) -> str:

@@ -79,14 +79,15 @@ class InvoicedOrderAdmin(OrderAdmin):
 
 
 class InvoicedCustomerAdmin(CustomerAdmin):
-    def get_fields(self, request: HttpRequest, obj: Customer | None = None) -> list[str]:
-        fields = list(super().get_fields(request, obj))
-        if _sees_invoices(request):
-            fields.insert(fields.index("default_shipping_address") + 1, "open_invoices")
-        return fields
+    def get_fields(self, request: HttpRequest, obj: Customer | None = None) -> tuple[str, ...]:
+        fields = tuple(str(name) for name in super().get_fields(request, obj))
+        if not _sees_invoices(request):
+            return fields
+        at = fields.index("default_shipping_address") + 1
+        return (*fields[:at], "open_invoices", *fields[at:])
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Customer | None = None) -> list[str]:
-        return [*super().get_readonly_fields(request, obj), "open_invoices"]
+    def get_readonly_fields(self, request: HttpRequest, obj: Customer | None = None) -> tuple[str, ...]:
+        return (*super().get_readonly_fields(request, obj), "open_invoices")
 
     @admin.display(description="open invoices")
     def open_invoices(self, customer: Customer) -> str:

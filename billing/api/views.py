@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from billing import selectors, services
 from billing.models import InvoiceStatus
+from synthesq.core.actors import acting_user
 from synthesq.core.idempotency import idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
 
@@ -57,7 +58,7 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         invoice = self.get_object()
         data = InvoiceStatusInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.invoice_transition(invoice_id=invoice.pk, actor=request.user, **data.validated_data)
+        services.invoice_transition(invoice_id=invoice.pk, actor=acting_user(request), **data.validated_data)
         return Response(self._read(invoice.pk))
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)
@@ -97,7 +98,7 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def _create(self, request: Request) -> Response:
         data = PaymentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        payment = services.payment_record(actor=request.user, **data.validated_data)
+        payment = services.payment_record(actor=acting_user(request), **data.validated_data)
         body = PaymentSerializer(selectors.payment_list().get(pk=payment.pk)).data
         return Response(body, status=status.HTTP_201_CREATED,
                         headers={"Location": f"/api/v1/sales/payments/{payment.pk}"})

@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from inventory import selectors, services
+from synthesq.core.actors import acting_user
 from synthesq.core.pagination import OldestFirstCursorPage
 
 from .filters import ProductFilter
@@ -49,7 +50,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def create(self, request: Request) -> Response:
         data = ProductInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        product = services.product_create(actor=request.user, **data.validated_data)
+        product = services.product_create(actor=acting_user(request), **data.validated_data)
         return Response(self._read(product.pk), status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, pk: str | None = None) -> Response:
@@ -63,7 +64,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = ProductUpdateSerializer(data=request.data, partial=partial, context={"instance": product})
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data) if partial else data.replacement_data()
-        services.product_update(product=product, actor=request.user, data=changes)
+        services.product_update(product=product, actor=acting_user(request), data=changes)
         return Response(self._read(product.pk))
 
     @action(detail=True, methods=["post"])
@@ -71,7 +72,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         product = self.get_object()
         data = StockAdjustmentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        movement = services.stock_adjust(product=product, actor=request.user, **data.validated_data)
+        movement = services.stock_adjust(product=product, actor=acting_user(request), **data.validated_data)
         return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)

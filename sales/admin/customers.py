@@ -18,8 +18,7 @@ from .orders import order_status_badge
 
 class CustomerOrderInline(admin.TabularInline):
     model = Order
-    fields = ["order_link", "status_display", "total_display", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("order_link", "status_display", "total_display", "created_at")
     extra = 0
     can_delete = False
     show_change_link = False

@@ -66,7 +66,8 @@ class OrderForm(forms.ModelForm):
             return None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         self.cleaned_address = self.address()
         customer = data.get("customer")
         if self.instance._state.adding and self.cleaned_address is None and customer is not None \
@@ -91,7 +92,7 @@ class OrderLineForm(forms.ModelForm):
 class OrderLineFormSet(BaseInlineFormSet):
     """Checks the lines exactly as the service will (products, variants, currency, decimals)."""
 
-    def _live_forms(self) -> list[forms.Form]:
+    def _live_forms(self) -> list[forms.BaseForm]:
         return [form for form in self.forms
                 if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("product")]
 
@@ -130,8 +131,8 @@ class OrderLineFormSet(BaseInlineFormSet):
             field = error.get("field") or ""
             if field.startswith("line_items["):
                 index = int(field[len("line_items["):field.index("]")])
-                name = field.rsplit(".", 1)[-1] if "." in field else None
-                live[index].add_error({"product_id": "product"}.get(name, name), error["message"])
+                name = field.rsplit(".", 1)[-1] if "." in field else ""
+                live[index].add_error({"product_id": "product"}.get(name, name) or None, error["message"])
                 placed = True
         return placed
 

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 
+from synthesq.core.actors import acting_user
 from synthesq.core.admin_tools import action_form_page, run_service
 from synthesq.core.errors import DomainError
 from synthesq.core.fsm import permission_for
@@ -42,7 +43,6 @@ BULK_MOVES = {
 class OrderActionsMixin:
     """For ``OrderAdmin``: the move, hold and release views and the bulk moves."""
 
-    actions = list(BULK_MOVES)
     admin_site: admin.AdminSite
 
     def move_context(self, request: HttpRequest, order: Order) -> dict[str, Any]:
@@ -99,7 +99,7 @@ class OrderActionsMixin:
             if status not in NEEDS_FORM or form.is_valid():
                 data = form.cleaned_data if status in NEEDS_FORM else {"reason": request.POST.get("reason", "")}
                 run_service(request, lambda: services.order_transition(
-                    order_id=order.pk, status=status, actor=request.user, reason=data.get("reason", ""),
+                    order_id=order.pk, status=status, actor=acting_user(request), reason=data.get("reason", ""),
                     tracking_number=data.get("tracking_number"), carrier=data.get("carrier"),
                     waive_return_window=bool(data.get("waive_return_window")),
                 ), f"Order {order.order_number} is now {status}.")
@@ -116,7 +116,7 @@ class OrderActionsMixin:
         form = HoldForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             run_service(request, lambda: services.order_hold(
-                order_id=order.pk, actor=request.user, reason=form.cleaned_data["reason"]),
+                order_id=order.pk, actor=acting_user(request), reason=form.cleaned_data["reason"]),
                 f"Order {order.order_number} is on hold.")
             return self._back(order)
         return action_form_page(self, request, order, form, title=f"Put {order} on hold")
@@ -127,7 +127,7 @@ class OrderActionsMixin:
             raise PermissionDenied
         if request.method != "POST":
             return self._back(order)
-        run_service(request, lambda: services.order_release_hold(order_id=order.pk, actor=request.user),
+        run_service(request, lambda: services.order_release_hold(order_id=order.pk, actor=acting_user(request)),
                     f"Order {order.order_number} is no longer on hold.")
         return self._back(order)
 
@@ -136,7 +136,7 @@ class OrderActionsMixin:
         moved, refused = [], []
         for order in queryset.order_by("pk"):
             try:
-                services.order_transition(order_id=order.pk, status=status, actor=request.user, **kwargs)
+                services.order_transition(order_id=order.pk, status=status, actor=acting_user(request), **kwargs)
             except DomainError as exc:
                 refused.append(f"{order.order_number}: {exc.detail}")
             else:

@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
+from synthesq.core.actors import acting_user
 from synthesq.core.admin_tools import status_badge
 from synthesq.core.errors import DomainError
 from synthesq.core.money import format_amount, format_money
@@ -20,9 +21,9 @@ from synthesq.core.money import format_amount, format_money
 from .. import services
 from ..models import Order, OrderEvent, OrderLine, OrderStatus
 from .forms import ADDRESS_FIELDS, OrderForm, OrderLineForm, OrderLineFormSet
-from .order_actions import OrderActionsMixin
+from .order_actions import BULK_MOVES, OrderActionsMixin
 
-ORDER_STATUS_COLOURS = {
+ORDER_STATUS_COLOURS: dict[str, str] = {
     OrderStatus.DRAFT: "#6c757d", OrderStatus.CONFIRMED: "#0d6efd", OrderStatus.PROCESSING: "#6f42c1",
     OrderStatus.SHIPPED: "#fd7e14", OrderStatus.DELIVERED: "#20c997", OrderStatus.CLOSED: "#198754",
     OrderStatus.CANCELLED: "#dc3545",
@@ -45,10 +46,10 @@ class OrderLineInline(admin.TabularInline):
             return request.user.has_perm("sales.add_order")
         return order.status == OrderStatus.DRAFT and request.user.has_perm("sales.change_order")
 
-    def get_fields(self, request: HttpRequest, obj: Order | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Order | None = None) -> tuple[str, ...]:
         if self._editable(request, obj):
-            return ["product", "quantity", "unit_price"]
-        return ["product", "sku", "name", "quantity", "unit_price_display", "line_total_display"]
+            return ("product", "quantity", "unit_price")
+        return ("product", "sku", "name", "quantity", "unit_price_display", "line_total_display")
 
     @admin.display(description="unit price")
     def unit_price_display(self, line: OrderLine) -> str:
@@ -58,8 +59,8 @@ class OrderLineInline(admin.TabularInline):
     def line_total_display(self, line: OrderLine) -> str:
         return format_amount(line.line_total, line.order.currency) or ""
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Order | None = None) -> list[str]:
-        return [] if self._editable(request, obj) else self.get_fields(request, obj)
+    def get_readonly_fields(self, request: HttpRequest, obj: Order | None = None) -> tuple[str, ...]:
+        return () if self._editable(request, obj) else self.get_fields(request, obj)
 
     def get_extra(self, request: HttpRequest, obj: Order | None = None, **kwargs: Any) -> int:
         return 1 if obj is None else 0
@@ -79,8 +80,7 @@ class OrderLineInline(admin.TabularInline):
 
 class OrderEventInline(admin.TabularInline):
     model = OrderEvent
-    fields = ["created_at", "kind", "from_status", "to_status", "actor", "reason", "data"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "kind", "from_status", "to_status", "actor", "reason", "data")
     extra = 0
     can_delete = False
     verbose_name_plural = "history"
@@ -111,12 +111,13 @@ class OnHoldFilter(admin.SimpleListFilter):
 @admin.register(Order)
 class OrderAdmin(OrderActionsMixin, admin.ModelAdmin):
     form = OrderForm
-    list_display = ["order_number", "customer", "status_display", "total_display", "on_hold", "created_at"]
+    list_display = ("order_number", "customer", "status_display", "total_display", "on_hold", "created_at")
     list_filter = ["status", "currency", ("created_at", admin.DateFieldListFilter), OnHoldFilter]
     search_fields = ["order_number", "customer__name", "customer__email", "tracking_number"]
     list_select_related = ["customer"]
     date_hierarchy = "created_at"
     autocomplete_fields = ["customer"]
+    actions = list(BULK_MOVES)
     inlines = [OrderLineInline, OrderEventInline]
     change_form_template = "admin/sales/order/change_form.html"
 
@@ -134,9 +135,9 @@ class OrderAdmin(OrderActionsMixin, admin.ModelAdmin):
         return []
 
     # -- list columns --------------------------------------------------------------------------------
-    def get_list_display(self, request: HttpRequest) -> list[str]:
-        at = self.list_display.index("total_display") + 1
-        return [*self.list_display[:at], *self.extra_list_columns(request), *self.list_display[at:]]
+    def get_list_display(self, request: HttpRequest) -> tuple[str, ...]:
+        columns = ("order_number", "customer", "status_display", "total_display")
+        return (*columns, *self.extra_list_columns(request), "on_hold", "created_at")
 
     @admin.display(description="status", ordering="status")
     def status_display(self, order: Order) -> str:
@@ -151,20 +152,20 @@ class OrderAdmin(OrderActionsMixin, admin.ModelAdmin):
         return format_money(order.subtotal, order.currency)
 
     # -- the form ------------------------------------------------------------------------------------
-    def get_fields(self, request: HttpRequest, obj: Order | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Order | None = None) -> tuple[str, ...]:
         if obj is None:
-            return ["customer", "currency", *ADDRESS_FIELDS]
+            return ("customer", "currency", *ADDRESS_FIELDS)
         address = ADDRESS_FIELDS if obj.status == OrderStatus.DRAFT else ["shipping_address_display"]
-        return ["order_number", "status_display", "customer", "currency", *address, "subtotal_display",
+        return ("order_number", "status_display", "customer", "currency", *address, "subtotal_display",
                 "total_display", "tracking_number", "carrier", "cancellation_reason", "hold_display",
                 "return_window_display", *self.extra_detail_fields(request, obj), "created_at", "confirmed_at",
-                "processing_at", "shipped_at", "delivered_at", "closed_at", "cancelled_at"]
+                "processing_at", "shipped_at", "delivered_at", "closed_at", "cancelled_at")
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Order | None = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Order | None = None) -> tuple[str, ...]:
         if obj is None:
-            return []
+            return ()
         editable = set(ADDRESS_FIELDS) if obj.status == OrderStatus.DRAFT else set()
-        return [f for f in self.get_fields(request, obj) if f not in editable]
+        return tuple(f for f in self.get_fields(request, obj) if f not in editable)
 
     @admin.display(description="shipping address")
     def shipping_address_display(self, order: Order) -> str:
@@ -193,7 +194,7 @@ class OrderAdmin(OrderActionsMixin, admin.ModelAdmin):
         order: Order = form.instance
         if not change:
             created = services.order_create(
-                actor=request.user, customer_id=form.cleaned_data["customer"].pk,
+                actor=acting_user(request), customer_id=form.cleaned_data["customer"].pk,
                 currency=form.cleaned_data["currency"], line_items=line_items or [],
                 shipping_address=form.cleaned_address,
             )
@@ -202,7 +203,7 @@ class OrderAdmin(OrderActionsMixin, admin.ModelAdmin):
         if order.status == OrderStatus.DRAFT:
             address_changed = any(name in form.changed_data for name in ADDRESS_FIELDS)
             services.order_update_draft(
-                order_id=order.pk, actor=request.user,
+                order_id=order.pk, actor=acting_user(request),
                 line_items=line_items if lines is not None and lines.has_changed() else None,
                 shipping_address=form.cleaned_address if address_changed and form.cleaned_address else None,
             )

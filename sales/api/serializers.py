@@ -10,7 +10,7 @@ from sales.models import Customer, Order, OrderEvent, OrderLine, OrderStatus
 from sales.selectors import order_allowed_statuses
 from synthesq.core.errors import ValidationFailed
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField
-from synthesq.core.serializers import InputSerializer
+from synthesq.core.serializers import ActorField, InputSerializer
 
 
 class AddressSerializer(InputSerializer):
@@ -116,13 +116,14 @@ class LineItemInputSerializer(InputSerializer):
 class OrderCreateInputSerializer(InputSerializer):
     customer_id = serializers.CharField(max_length=40)
     currency = CurrencySerializerField()
-    line_items = LineItemInputSerializer(many=True, allow_empty=False, max_length=500)
+    # many=True hands max_length to the ListSerializer (DRF does; its stubs do not know).
+    line_items = LineItemInputSerializer(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
     shipping_address = AddressSerializer(required=False, allow_null=True,
                                          help_text="Omitted: the customer's default shipping address.")
 
 
 class OrderUpdateInputSerializer(InputSerializer):
-    line_items = LineItemInputSerializer(many=True, allow_empty=False, max_length=500, required=False,
+    line_items = LineItemInputSerializer(many=True, allow_empty=False, max_length=500, required=False,  # type: ignore[call-arg]
                                          help_text="Replaces all lines.")
     shipping_address = AddressSerializer(required=False)
 
@@ -154,7 +155,7 @@ class OrderHoldReleaseInputSerializer(InputSerializer):
 
 
 class OrderEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    actor = ActorField()
 
     class Meta:
         model = OrderEvent

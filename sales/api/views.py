@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from sales import selectors, services
 from sales.models import OrderStatus
+from synthesq.core.actors import acting_user
 from synthesq.core.idempotency import idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
 
@@ -118,7 +119,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data.is_valid(raise_exception=True)
         values = data.validated_data
         order = services.order_create(
-            actor=request.user,
+            actor=acting_user(request),
             customer_id=values["customer_id"],
             currency=values["currency"],
             line_items=_line_inputs(values["line_items"]),
@@ -133,7 +134,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data.is_valid(raise_exception=True)
         values = data.validated_data
         services.order_update_draft(
-            order_id=order.pk, actor=request.user,
+            order_id=order.pk, actor=acting_user(request),
             line_items=_line_inputs(values["line_items"]) if "line_items" in values else None,
             shipping_address=values.get("shipping_address"),
         )
@@ -144,7 +145,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         order = self.get_object()
         data = OrderStatusInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.order_transition(order_id=order.pk, actor=request.user, **data.validated_data)
+        services.order_transition(order_id=order.pk, actor=acting_user(request), **data.validated_data)
         return Response(self._read(order.pk))
 
     @extend_schema(methods=["POST"], summary="Put an order on hold (it cannot be closed while held)",
@@ -156,13 +157,13 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def hold(self, request: Request, pk: str | None = None) -> Response:
         order = self.get_object()
         if request.method == "DELETE":
-            data = OrderHoldReleaseInputSerializer(data=request.data or {})
-            data.is_valid(raise_exception=True)
-            services.order_release_hold(order_id=order.pk, actor=request.user, **data.validated_data)
+            release = OrderHoldReleaseInputSerializer(data=request.data or {})
+            release.is_valid(raise_exception=True)
+            services.order_release_hold(order_id=order.pk, actor=acting_user(request), **release.validated_data)
         else:
-            data = OrderHoldInputSerializer(data=request.data)
-            data.is_valid(raise_exception=True)
-            services.order_hold(order_id=order.pk, actor=request.user, **data.validated_data)
+            hold = OrderHoldInputSerializer(data=request.data)
+            hold.is_valid(raise_exception=True)
+            services.order_hold(order_id=order.pk, actor=acting_user(request), **hold.validated_data)
         return Response(self._read(order.pk))
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)

@@ -86,7 +86,7 @@ def orders_close_chunk(
     Order.objects.filter(pk__in=ids).update(status=_CLOSE_TRANSITION.target, closed_at=now, updated_at=now)
     OrderEvent.objects.bulk_create([
         OrderEvent(order_id=pk, kind=OrderEvent.Kind.STATUS_CHANGED, from_status=OrderStatus.DELIVERED,
-                   to_status=_CLOSE_TRANSITION.target, reason="return window passed", data={"batch": True},
+                   to_status=str(_CLOSE_TRANSITION.target), reason="return window passed", data={"batch": True},
                    created_at=now)
         for pk in ids
     ])

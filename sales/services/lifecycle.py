@@ -157,7 +157,7 @@ def order_cancel(*, order_id: str, actor: Actor, reason: str = "") -> Order:
 
 
 # The fields a move takes besides ``status`` and ``reason``, by target.
-_FIELDS_BY_TARGET = {
+_FIELDS_BY_TARGET: dict[str, set[str]] = {
     OrderStatus.SHIPPED: {"tracking_number", "carrier"},
     OrderStatus.CLOSED: {"waive_return_window"},
 }

@@ -74,7 +74,8 @@ def allowed_targets(instance: models.Model, user: Any = None, field: str = "stat
     else:
         transitions = getattr(instance, f"get_available_user_{field}_transitions")(user)
     targets = {str(transition.target) for transition in transitions if not transition.custom.get("automatic")}
-    declared = [str(value) for value, _label in instance._meta.get_field(field).choices or []]
+    fsm_field: Any = instance._meta.get_field(field)
+    declared = [str(value) for value, _label in fsm_field.choices or []]
     return [status for status in declared if status in targets]
 
 

@@ -138,7 +138,7 @@ class AmountSerializerField(serializers.DecimalField):
             data = str(data)
         return super().to_internal_value(data)
 
-    def to_representation(self, value: Any) -> str | None:
+    def to_representation(self, value: Any) -> Any:
         if value is None:
             return None
         obj = getattr(self, "_current_instance", None)

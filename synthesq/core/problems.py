@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from rest_framework import exceptions, serializers
@@ -171,7 +171,7 @@ def _plain_problem(request: HttpRequest, status: int, code: str, title: str, det
 
 
 @csrf_exempt
-def api_aware_404(request: HttpRequest, exception: Exception | None = None):
+def api_aware_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """URL not found: problem details under /api/, Django's page elsewhere."""
     if request.path.startswith("/api/"):
         return _plain_problem(request, 404, "not_found", "Not found", "No resource at this URL.")
@@ -180,7 +180,7 @@ def api_aware_404(request: HttpRequest, exception: Exception | None = None):
     return page_not_found(request, exception)
 
 
-def api_aware_500(request: HttpRequest):
+def api_aware_500(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return _plain_problem(request, 500, "server_error", "Internal server error",
                               "An unexpected error occurred; it has been logged.")

@@ -26,7 +26,9 @@ class ProblemSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField(help_text="Stable machine-readable error code.")
     instance = serializers.CharField(required=False)
-    errors = FieldErrorSerializer(many=True, required=False, help_text="For validation_error: each field.")
+    # A declared field, moved off the class by DRF's metaclass: the serializer's own ``errors`` is untouched.
+    errors = FieldErrorSerializer(  # type: ignore[assignment]
+        many=True, required=False, help_text="For validation_error: each field.")
 
 
 _DESCRIPTIONS = {

@@ -7,6 +7,13 @@ from typing import Any
 from rest_framework import serializers
 
 
+class ActorField(serializers.SlugRelatedField):
+    """Who did it (history, ledger, payments): the user's username, or null for the system."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="username", read_only=True, allow_null=True, **kwargs)
+
+
 class InputSerializer(serializers.Serializer):
     """A request body: unknown keys are refused (a typo such as ``unit_prce`` must not pass silently).
 

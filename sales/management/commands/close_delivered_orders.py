@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from datetime import time as dtime
 from typing import Any
 
@@ -97,29 +97,30 @@ class Command(BaseCommand):
         closable = selectors.orders_closable(cutoff=cutoff).order_by("delivered_at", "id")
         if options["limit"]:
             closable = closable[: options["limit"]]
-        would_close = list(closable.values("id", "order_number", "delivered_at"))
+        would_close = list(closable.only("id", "order_number", "delivered_at"))
         skipped = list(selectors.orders_not_closable(cutoff=cutoff).order_by("delivered_at", "id")
-                       .values("id", "order_number", "delivered_at", "skip_reason", "hold_reason"))
+                       .only("id", "order_number", "delivered_at", "on_hold", "hold_reason"))
         if options["json"]:
             self.stdout.write(json.dumps({
                 "dry_run": True, "as_of": as_of.isoformat(), "return_window_days": window,
-                "would_close": [o["id"] for o in would_close],
+                "would_close": [order.pk for order in would_close],
                 "skipped": selectors.close_skip_counts(cutoff=cutoff),
-                "skipped_orders": [{"id": o["id"], "reason": o["skip_reason"]} for o in skipped],
+                "skipped_orders": [{"id": order.pk, "reason": order.skip_reason} for order in skipped],
             }, indent=2))
             return
         for order in would_close:
-            self.stdout.write(f"would close {order['order_number']} ({order['id']}), "
-                              f"delivered {order['delivered_at']:%Y-%m-%d}")
+            self.stdout.write(f"would close {order.order_number} ({order.pk}), "
+                              f"delivered {order.delivered_at:%Y-%m-%d}")
         for order in skipped:
-            why = (f"on hold: {order['hold_reason']}" if order["skip_reason"] == "on_hold"
-                   else f"return window open until {order['delivered_at'] + timedelta(days=window):%Y-%m-%d %H:%M}")
-            self.stdout.write(f"skip {order['order_number']} ({order['id']}): {why}")
+            ends_at = order.return_window_ends_at(return_window_days=window)
+            why = (f"on hold: {order.hold_reason}" if order.skip_reason == "on_hold"
+                   else f"return window open until {ends_at:%Y-%m-%d %H:%M}")
+            self.stdout.write(f"skip {order.order_number} ({order.pk}): {why}")
         self.stdout.write(f"Dry run: {len(would_close)} would be closed, {len(skipped)} skipped. Nothing changed.")
 
     # -- the run -------------------------------------------------------------------------------------
     def _run(self, as_of: datetime, window: int, options: dict[str, Any]) -> None:
-        stop = {"signal": None}
+        stop: dict[str, int | None] = {"signal": None}
 
         def request_stop(signum: int, frame: Any) -> None:
             stop["signal"] = signum
