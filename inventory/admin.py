@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from synthesq.core.actors import acting_user
-from synthesq.core.admin_tools import action_form_page, run_service
+from synthesq.core.admin_tools import ReadOnlyInline, action_form_page, run_service
 from synthesq.core.errors import DomainError
 from synthesq.core.money import scale_error
 
@@ -42,19 +42,11 @@ class ProductAdminForm(forms.ModelForm):
         return data
 
 
-class StockMovementInline(admin.TabularInline):
+class StockMovementInline(ReadOnlyInline):
     model = StockMovement
-    fields = readonly_fields = ("created_at", "kind", "quantity_delta", "balance_after", "reason", "reference", "actor")
+    fields = readonly_fields = ("created_at", "kind", "quantity_delta", "balance_after", "reason", "reference",
+                                "actor")
     ordering = ["-id"]
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class LowStockFilter(admin.SimpleListFilter):
@@ -73,12 +65,10 @@ class LowStockFilter(admin.SimpleListFilter):
         return queryset
 
 
-class VariantInline(admin.TabularInline):
+class VariantInline(ReadOnlyInline):
     model = Product
     fk_name = "parent"
     fields = readonly_fields = ("variant_link", "name", "price", "currency", "stock_quantity", "is_active")
-    extra = 0
-    can_delete = False
     verbose_name = "variant"
     verbose_name_plural = "variants"
 
@@ -86,12 +76,6 @@ class VariantInline(admin.TabularInline):
     def variant_link(self, product: Product) -> str:
         return format_html('<a href="{}">{}</a>', reverse("admin:inventory_product_change", args=[product.pk]),
                            product.sku)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class StockAdjustmentForm(forms.Form):

@@ -35,7 +35,7 @@ ADDRESS_PARTS: tuple[AddressPart, ...] = (
 
 
 def address_errors(address: Mapping[str, Any]) -> list[dict[str, str]]:
-    """What is wrong with ``address`` (one entry per part), empty when it is valid."""
+    """What is wrong with ``address``, at most one entry per part; empty when it is valid."""
     errors = []
     for part in ADDRESS_PARTS:
         value = address.get(part.name)
@@ -44,12 +44,11 @@ def address_errors(address: Mapping[str, Any]) -> list[dict[str, str]]:
                 errors.append(field_error(part.name, "This field is required.", "required"))
         elif not isinstance(value, str):
             errors.append(field_error(part.name, "Not a valid string.", "invalid"))
+        elif part.name == "country" and not _COUNTRY.match(value.upper()):
+            errors.append(field_error(part.name, COUNTRY_MESSAGE, "invalid"))
         elif len(value) > part.max_length:
             errors.append(field_error(part.name, f"Ensure this field has no more than {part.max_length} characters.",
                                       "max_length"))
-    country = address.get("country")
-    if isinstance(country, str) and country and not _COUNTRY.match(country.upper()):
-        errors.append(field_error("country", COUNTRY_MESSAGE, "invalid"))
     return errors
 
 

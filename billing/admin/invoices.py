@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from synthesq.core.actors import acting_user
-from synthesq.core.admin_tools import action_form_page, run_service, status_badge
+from synthesq.core.admin_tools import ReadOnlyInline, action_form_page, run_service, status_badge
 from synthesq.core.money import format_amount, format_money
 
 from .. import selectors, services
@@ -49,21 +49,11 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm("billing.view_invoice")
+class BillingInline(ReadOnlyInline):
+    view_permission = "billing.view_invoice"
 
 
-class InvoiceLineInline(ReadOnlyInline):
+class InvoiceLineInline(BillingInline):
     model = InvoiceLine
     fields = readonly_fields = ("position", "sku", "description", "quantity", "unit_price_display",
                                 "line_total_display")
@@ -77,7 +67,7 @@ class InvoiceLineInline(ReadOnlyInline):
         return format_amount(line.line_total, line.invoice.currency) or ""
 
 
-class PaymentInline(ReadOnlyInline):
+class PaymentInline(BillingInline):
     model = Payment
     fields = readonly_fields = ("created_at", "amount_display", "payment_method", "reference", "recorded_by")
 
@@ -86,7 +76,7 @@ class PaymentInline(ReadOnlyInline):
         return format_money(payment.amount, payment.currency)
 
 
-class InvoiceEventInline(ReadOnlyInline):
+class InvoiceEventInline(BillingInline):
     model = InvoiceEvent
     fields = readonly_fields = ("created_at", "kind", "from_status", "to_status", "actor", "reason", "data")
     verbose_name_plural = "history"

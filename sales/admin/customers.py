@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from synthesq.core.admin_tools import ReadOnlyInline
 from synthesq.core.money import format_money
 
 from .. import services
@@ -16,7 +17,7 @@ from ..models import Customer, Order
 from .orders import order_status_badge
 
 
-class CustomerOrderInline(admin.TabularInline):
+class CustomerOrderInline(ReadOnlyInline):
     model = Order
     fields = readonly_fields = ("order_link", "status_display", "total_display", "created_at")
     extra = 0
@@ -37,12 +38,6 @@ class CustomerOrderInline(admin.TabularInline):
     @admin.display(description="total")
     def total_display(self, order: Order) -> str:
         return format_money(order.total, order.currency)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Customer)

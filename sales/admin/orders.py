@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from synthesq.core.actors import acting_user
-from synthesq.core.admin_tools import status_badge
+from synthesq.core.admin_tools import ReadOnlyInline, status_badge
 from synthesq.core.errors import DomainError
 from synthesq.core.money import format_amount, format_money
 
@@ -78,21 +78,11 @@ class OrderLineInline(admin.TabularInline):
         return request.user.has_perm("sales.view_order") or request.user.has_perm("sales.add_order")
 
 
-class OrderEventInline(admin.TabularInline):
+class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
     fields = readonly_fields = ("created_at", "kind", "from_status", "to_status", "actor", "reason", "data")
-    extra = 0
-    can_delete = False
     verbose_name_plural = "history"
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm("sales.view_order")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    view_permission = "sales.view_order"
 
 
 class OnHoldFilter(admin.SimpleListFilter):

@@ -108,14 +108,30 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             problem_body(status=exc.status, code=exc.code, title=exc.title, detail=exc.detail,
                          instance=instance, **exc.extra)
         )
+    conflict = _conflict_problem(exc, instance)
+    if conflict is not None:
+        return conflict
+    exc = _as_api_exception(exc)
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    set_rollback()
+    return _api_problem(exc, instance)
 
+
+def _as_api_exception(exc: Exception) -> Exception:
+    """Django's own exceptions as the DRF exceptions they mean."""
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
-    elif isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
-    elif isinstance(exc, (ConcurrentTransition, TransitionNotAllowed)):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
+    return exc
+
+
+def _conflict_problem(exc: Exception, instance: str | None) -> Response | None:
+    """Races and constraints that services guard against first: refused with 409, never a 500."""
+    if isinstance(exc, (ConcurrentTransition, TransitionNotAllowed)):
         # Safety net: services check transitions first and lock rows, so this means a race was lost.
         set_rollback()
         return problem_response(problem_body(
@@ -123,7 +139,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             detail="The resource changed while this request ran; nothing was changed. Read it and retry.",
             instance=instance,
         ))
-    elif isinstance(exc, IntegrityError):
+    if isinstance(exc, IntegrityError):
         # A constraint caught what a service check should have: refuse, never 500.
         logger.warning("Integrity error mapped to 409: %s", exc)
         set_rollback()
@@ -132,11 +148,10 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             detail="The request conflicts with the current state of the data; nothing was changed.",
             instance=instance,
         ))
+    return None
 
-    if not isinstance(exc, exceptions.APIException):
-        return None
 
-    set_rollback()
+def _api_problem(exc: exceptions.APIException, instance: str | None) -> Response:
     code, title = "error", "Error"
     for cls, cls_code, cls_title in _DRF_CODES:
         if isinstance(exc, cls):

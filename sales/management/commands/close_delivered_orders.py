@@ -139,35 +139,35 @@ class Command(BaseCommand):
         try:
             report = services.orders_close_delivered(
                 as_of=as_of, return_window_days=window, batch_size=options["batch_size"], limit=options["limit"],
-                on_progress=lambda r: progress.update(r.closed, len(r.failed or {})),
+                on_progress=lambda r: progress.update(r.closed, len(r.failed)),
                 should_stop=lambda: stop["signal"] is not None,
             )
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-        progress.update(report.closed, len(report.failed or {}), final=True)
+        progress.update(report.closed, len(report.failed), final=True)
         progress.finish()
-        duration = time.monotonic() - started
-        failed = report.failed or {}
-        if options["json"]:
-            self.stdout.write(json.dumps({
-                "dry_run": False, "as_of": as_of.isoformat(), "return_window_days": window,
-                "closed": report.closed, "invoices_issued": report.invoices_issued,
-                "skipped": report.skipped,
-                "failed": [{"id": pk, "reason": why} for pk, why in failed.items()],
-                "interrupted": report.interrupted, "duration_seconds": round(duration, 3),
-            }, indent=2))
-        else:
-            for pk, why in failed.items():
-                self.stderr.write(f"failed {pk}: {why}")
-            skipped = report.skipped or {}
-            self.stdout.write(
-                f"Closed {report.closed} order(s), issued {report.invoices_issued} invoice(s); skipped "
-                f"{skipped.get('on_hold', 0)} on hold and {skipped.get('return_window_open', 0)} inside their "
-                f"return window; {len(failed)} failed; {duration:.1f}s"
-                + (" (interrupted)" if report.interrupted else "") + "."
-            )
+        self._report(report, duration=time.monotonic() - started, as_json=options["json"])
         if stop["signal"] is not None:
             sys.exit(128 + stop["signal"])
-        if failed:
+        if report.failed:
             sys.exit(1)
+
+    def _report(self, report: services.CloseRunReport, *, duration: float, as_json: bool) -> None:
+        if as_json:
+            self.stdout.write(json.dumps({
+                "dry_run": False, "as_of": report.as_of.isoformat(), "return_window_days": report.return_window_days,
+                "closed": report.closed, "invoices_issued": report.invoices_issued,
+                "skipped": report.skipped,
+                "failed": [{"id": pk, "reason": why} for pk, why in report.failed.items()],
+                "interrupted": report.interrupted, "duration_seconds": round(duration, 3),
+            }, indent=2))
+            return
+        for pk, why in report.failed.items():
+            self.stderr.write(f"failed {pk}: {why}")
+        self.stdout.write(
+            f"Closed {report.closed} order(s), issued {report.invoices_issued} invoice(s); skipped "
+            f"{report.skipped.get('on_hold', 0)} on hold and {report.skipped.get('return_window_open', 0)} inside "
+            f"their return window; {len(report.failed)} failed; {duration:.1f}s"
+            + (" (interrupted)" if report.interrupted else "") + "."
+        )

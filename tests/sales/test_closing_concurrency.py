@@ -27,7 +27,7 @@ from sales.signals import orders_closed
 from tests.factories import OrderFactory
 from tests.helpers import assert_problem, run_in_threads
 
-from .closing import (
+from .helpers import (
     assert_closed_and_invoiced,
     assert_invoice_numbers_gap_free,
     assert_untouched_delivered,
