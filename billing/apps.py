@@ -7,4 +7,7 @@ class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (billing follows the order lifecycle)
+        from . import (
+            events,  # noqa: F401  (declares the app's event types)
+            receivers,  # noqa: F401  (billing follows the order lifecycle)
+        )

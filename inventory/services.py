@@ -9,13 +9,14 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Case, F, IntegerField, Value, When
 
+from integrations.events import publishes_events
 from synthesq.core.actors import Actor
 from synthesq.core.errors import ValidationFailed
 from synthesq.core.money import scale_error
 
+from . import events
 from .exceptions import InsufficientStock, ProductHasStock, ProductHasVariants, ShortLine
 from .models import Product, StockMovement
 
@@ -62,7 +63,7 @@ def _lock_products(product_ids: Iterable[str]) -> dict[str, Product]:
     }
 
 
-@transaction.atomic
+@publishes_events
 def product_create(
     *,
     actor: Actor,
@@ -91,10 +92,11 @@ def product_create(
             product=product, kind=StockMovement.Kind.INITIAL, quantity_delta=stock_quantity,
             balance_after=stock_quantity, reason="initial stock", actor=actor,
         )
+    events.publish_product_created(product.pk)
     return product
 
 
-@transaction.atomic
+@publishes_events
 def product_update(*, product: Product, actor: Actor, data: dict[str, Any]) -> Product:
     """Change catalogue fields. Stock is not among them: it changes only through stock movements."""
     unknown = set(data) - set(_UPDATABLE_FIELDS)
@@ -104,6 +106,7 @@ def product_update(*, product: Product, actor: Actor, data: dict[str, Any]) -> P
     # Lock the product and its new parent together, in primary-key order: crossing updates cannot deadlock.
     rows = _lock_products([product.pk, *([new_parent.pk] if new_parent is not None else [])])
     locked = rows[product.pk]
+    before = events.product_data(product.pk)
     for field, value in data.items():
         setattr(locked, field, value)
     _validate_price(locked.price, locked.currency)
@@ -111,10 +114,11 @@ def product_update(*, product: Product, actor: Actor, data: dict[str, Any]) -> P
         locked.parent = rows[new_parent.pk]
         validate_parent(locked, rows[new_parent.pk])
     locked.save(update_fields=[*data.keys(), "updated_at"])
+    events.publish_product_updated(locked.pk, before)
     return locked
 
 
-@transaction.atomic
+@publishes_events
 def stock_adjust(*, product: Product, quantity_delta: int, reason: str, actor: Actor) -> StockMovement:
     """A manual correction (cycle count, damage, receipt of goods). Refused if stock would go below zero."""
     if quantity_delta == 0:
@@ -130,10 +134,13 @@ def stock_adjust(*, product: Product, quantity_delta: int, reason: str, actor: A
             [ShortLine(product_id=locked.pk, requested=-quantity_delta, available=locked.stock_quantity)]
         )
     Product.objects.filter(pk=locked.pk).update(stock_quantity=F("stock_quantity") + quantity_delta)
-    return StockMovement.objects.create(
+    movement = StockMovement.objects.create(
         product=locked, kind=StockMovement.Kind.ADJUSTMENT, quantity_delta=quantity_delta,
         balance_after=locked.stock_quantity + quantity_delta, reason=reason.strip(), actor=actor,
     )
+    events.publish_stock_adjusted(movement)
+    events.publish_low_stock({locked.pk: (locked.stock_quantity, movement.balance_after)})
+    return movement
 
 
 def _apply_movements(
@@ -152,7 +159,10 @@ def _apply_movements(
         )
         for pk, delta in sorted(deltas.items())
     ]
-    return StockMovement.objects.bulk_create(movements)
+    created = StockMovement.objects.bulk_create(movements)
+    events.publish_low_stock({pk: (locked[pk].stock_quantity, locked[pk].stock_quantity + delta)
+                              for pk, delta in deltas.items()})
+    return created
 
 
 def _quantities_by_product(items: Iterable[tuple[str, int]]) -> Counter[str]:
@@ -180,7 +190,7 @@ def _refuse_products_with_variants(product_ids: Iterable[str]) -> None:
         raise ProductHasVariants(first_parent)
 
 
-@transaction.atomic
+@publishes_events
 def stock_reserve(
     *, items: Iterable[tuple[str, int]], reference: str, actor: Actor, reason: str = ""
 ) -> list[StockMovement]:
@@ -204,7 +214,7 @@ def stock_reserve(
     )
 
 
-@transaction.atomic
+@publishes_events
 def stock_release(
     *, items: Iterable[tuple[str, int]], reference: str, actor: Actor, reason: str = ""
 ) -> list[StockMovement]:

@@ -3,6 +3,7 @@
 from rest_framework.routers import SimpleRouter
 
 from billing.api.views import InvoiceViewSet, PaymentViewSet
+from integrations.api.views import EventViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
 from inventory.api.views import ProductViewSet
 from sales.api.views import CustomerViewSet, OrderViewSet
 
@@ -19,5 +20,8 @@ router.register("sales/orders", OrderViewSet, basename="order")
 router.register("sales/invoices", InvoiceViewSet, basename="invoice")
 router.register("sales/payments", PaymentViewSet, basename="payment")
 router.register("inventory/products", ProductViewSet, basename="product")
+router.register("events", EventViewSet, basename="event")
+router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
+router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 
 urlpatterns = router.urls

@@ -11,6 +11,7 @@ from synthesq.core.actors import Actor
 from synthesq.core.fsm import declared_transition
 from synthesq.core.sequences import sequence_reserve_block
 
+from .. import events
 from ..models import Invoice, InvoiceEvent, InvoiceStatus
 from .invoices import invoice_due_at, invoice_number, invoice_number_sequence, settle_if_paid
 
@@ -39,6 +40,7 @@ def invoices_issue_for_closed_orders(*, order_ids: Sequence[str], actor: Actor, 
                      data={"number": number, "due_at": due_at.isoformat(), "batch": True}, created_at=issued_at)
         for pk, number in zip(invoice_ids, numbers, strict=True)
     ])
+    events.publish_invoices_issued(invoice_ids)
     for invoice in Invoice.objects.filter(pk__in=invoice_ids, total=0):  # rare: nothing to pay
         settle_if_paid(invoice, actor=actor, reason="nothing to pay")
     return len(invoice_ids)

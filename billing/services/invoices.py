@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
+from integrations.events import publishes_events
 from sales.models import Order
 from synthesq.core.actors import Actor
 from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
@@ -20,7 +20,7 @@ from synthesq.core.fsm import conditions_met, may_move, transition_for
 from synthesq.core.money import format_amount
 from synthesq.core.sequences import sequence_next
 
-from .. import selectors
+from .. import events, selectors
 from ..exceptions import InvalidInvoiceTransition, InvoiceHasPayments
 from ..models import Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus
 
@@ -54,7 +54,7 @@ def _check_move(invoice: Invoice, target: str, verb: str, *, actor: Actor, check
 # --- creation ----------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@publishes_events
 def invoice_create_for_order(*, order: Order, actor: Actor) -> Invoice:
     """The order's draft invoice: a snapshot of customer, lines and totals. One per order."""
     existing = Invoice.objects.filter(order=order).first()
@@ -76,6 +76,7 @@ def invoice_create_for_order(*, order: Order, actor: Actor) -> Invoice:
     InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.CREATED, actor=actor, to_status=invoice.status,
                         data={"order_id": order.pk, "order_number": order.order_number,
                               "total": format_amount(invoice.total, invoice.currency)})
+    events.publish_invoice("invoice.created", invoice.pk)
     return invoice
 
 
@@ -93,6 +94,7 @@ def issue_locked(invoice: Invoice, *, actor: Actor, check_permission: bool, reas
     invoice.save()
     InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
                         to_status=invoice.status, reason=reason, data={"number": number, "due_at": invoice.due_at})
+    events.publish_invoice_moved(invoice.pk, from_status=from_status, to_status=invoice.status)
     settle_if_paid(invoice, actor=actor, reason="nothing to pay")
     return invoice
 
@@ -104,6 +106,7 @@ def settle_if_paid(invoice: Invoice, *, actor: Actor, reason: str) -> None:
         invoice.save()
         InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED, actor=actor,
                             from_status=InvoiceStatus.ISSUED, to_status=invoice.status, reason=reason)
+        events.publish_invoice_moved(invoice.pk, from_status=InvoiceStatus.ISSUED, to_status=invoice.status)
 
 
 def _void(invoice: Invoice, *, actor: Actor, check_permission: bool, reason: str = "") -> Invoice:
@@ -117,22 +120,23 @@ def _void(invoice: Invoice, *, actor: Actor, check_permission: bool, reason: str
     invoice.save()
     InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
                         to_status=invoice.status, reason=reason)
+    events.publish_invoice_moved(invoice.pk, from_status=from_status, to_status=invoice.status)
     return invoice
 
 
-@transaction.atomic
+@publishes_events
 def invoice_issue(*, invoice_id: str, actor: Actor, reason: str = "") -> Invoice:
     return issue_locked(selectors.invoice_get_for_update(invoice_id), actor=actor, check_permission=True,
                         reason=reason)
 
 
-@transaction.atomic
+@publishes_events
 def invoice_void(*, invoice_id: str, actor: Actor, reason: str = "") -> Invoice:
     """Void a draft, or an issued invoice on which nothing has been paid."""
     return _void(selectors.invoice_get_for_update(invoice_id), actor=actor, check_permission=True, reason=reason)
 
 
-@transaction.atomic
+@publishes_events
 def invoice_transition(*, invoice_id: str, status: str, actor: Actor, reason: str = "") -> Invoice:
     """The API's ``PATCH …/status``: ``issued`` or ``void``. ``paid`` is reached only by payments."""
     if status == InvoiceStatus.ISSUED:

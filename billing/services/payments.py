@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import transaction
-
+from integrations.events import publishes_events
 from synthesq.core.actors import Actor
 from synthesq.core.errors import ValidationFailed, field_error
 from synthesq.core.money import format_amount, minor_unit, quantize, scale_error
 
-from .. import selectors
+from .. import events, selectors
 from ..exceptions import DuplicatePaymentReference, InvoiceNotPayable, Overpayment, PaymentCurrencyMismatch
 from ..models import Invoice, InvoiceEvent, InvoiceStatus, Payment
 from .invoices import issue_locked, settle_if_paid
@@ -37,7 +36,7 @@ def _check_payment(invoice: Invoice, *, amount: Decimal, currency: str, referenc
         raise Overpayment(amount=quantize(amount, currency), amount_due=invoice.amount_due)
 
 
-@transaction.atomic
+@publishes_events
 def payment_record(
     *,
     invoice_id: str,
@@ -69,5 +68,6 @@ def payment_record(
                         to_status=invoice.status,
                         data={"payment_id": payment.pk, "amount": str(amount), "payment_method": payment_method,
                               "reference": reference, "amount_paid": format_amount(invoice.amount_paid, currency)})
+    events.publish_payment(payment)
     settle_if_paid(invoice, actor=actor, reason="paid in full")
     return payment

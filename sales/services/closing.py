@@ -17,12 +17,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
 from django.utils import timezone
 
+from integrations.events import publishes_events
 from synthesq.core.fsm import declared_transition
 
-from .. import selectors
+from .. import events, selectors
 from ..models import Order, OrderEvent, OrderStatus
 from ..signals import orders_closed
 
@@ -62,7 +62,7 @@ class CloseRunReport:
         return self.effects["invoices_issued"]
 
 
-@transaction.atomic
+@publishes_events
 def orders_close_chunk(
     *, cutoff: datetime, limit: int, exclude: Sequence[str] = (), order_ids: Sequence[str] | None = None
 ) -> ChunkResult:
@@ -90,6 +90,7 @@ def orders_close_chunk(
                    created_at=now)
         for pk in ids
     ])
+    events.publish_orders_closed(ids)
     orders_closed.send(sender=Order, order_ids=ids, closed_at=now, actor=None, effects=result.effects)
     return result
 

@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 
+from integrations.events import publishes_events
 from inventory.models import Product
 from synthesq.core.actors import Actor
 from synthesq.core.errors import ValidationFailed, field_error
 from synthesq.core.money import quantize, scale_error
 from synthesq.core.sequences import sequence_next
 
-from .. import selectors
+from .. import events, selectors
 from ..exceptions import CurrencyMismatch, OrderNotEditable
 from ..models import Customer, Order, OrderEvent, OrderLine, OrderStatus
 
@@ -92,7 +92,7 @@ def _set_totals(order: Order, lines: Sequence[OrderLine]) -> None:
     order.total = order.subtotal
 
 
-@transaction.atomic
+@publishes_events
 def order_create(
     *,
     actor: Actor,
@@ -123,10 +123,11 @@ def order_create(
     OrderLine.objects.bulk_create(lines)
     OrderEvent.record(order, kind=OrderEvent.Kind.CREATED, actor=actor, to_status=order.status,
                       data={"lines": len(lines), "total": str(order.total)})
+    events.publish_order("order.created", order)
     return order
 
 
-@transaction.atomic
+@publishes_events
 def order_update_draft(
     *,
     order_id: str,
@@ -139,6 +140,7 @@ def order_update_draft(
     if order.status != OrderStatus.DRAFT:
         raise OrderNotEditable(current_status=order.status)
     changed: dict[str, Any] = {}
+    before = events.order_data(order)
     if line_items is not None:
         lines = _build_lines(currency=order.currency, line_items=line_items)
         order.lines.all().delete()
@@ -154,4 +156,5 @@ def order_update_draft(
         order.save(update_fields=["subtotal", "total", "shipping_address", "updated_at"])
         OrderEvent.record(order, kind=OrderEvent.Kind.UPDATED, actor=actor, from_status=order.status,
                           to_status=order.status, data=changed)
+        events.publish_order_updated(order, before)
     return order

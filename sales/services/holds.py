@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils import timezone
 
+from integrations.events import publishes_events
 from synthesq.core.actors import Actor
 from synthesq.core.errors import ValidationFailed, field_error
 
-from .. import selectors
+from .. import events, selectors
 from ..exceptions import HoldConflict
 from ..models import Order, OrderEvent, OrderStatus
 
 _HOLD_FIELDS = ["on_hold", "hold_reason", "held_at", "held_by", "updated_at"]
 
 
-@transaction.atomic
+@publishes_events
 def order_hold(*, order_id: str, actor: Actor, reason: str) -> Order:
     """Put an order on hold (a dispute): it cannot be closed until released. Closed and cancelled orders
     cannot be held; an order already on hold is refused (409)."""
@@ -32,10 +32,11 @@ def order_hold(*, order_id: str, actor: Actor, reason: str) -> Order:
     order.save(update_fields=_HOLD_FIELDS)
     OrderEvent.record(order, kind=OrderEvent.Kind.HELD, actor=actor, from_status=order.status,
                       to_status=order.status, reason=order.hold_reason)
+    events.publish_order("order.hold_placed", order, previous={"on_hold": False, "hold_reason": "", "held_at": None})
     return order
 
 
-@transaction.atomic
+@publishes_events
 def order_release_hold(*, order_id: str, actor: Actor, reason: str = "") -> Order:
     order = selectors.order_get_for_update(order_id)
     if not order.on_hold:
@@ -45,4 +46,5 @@ def order_release_hold(*, order_id: str, actor: Actor, reason: str = "") -> Orde
     order.save(update_fields=_HOLD_FIELDS)
     OrderEvent.record(order, kind=OrderEvent.Kind.HOLD_RELEASED, actor=actor, from_status=order.status,
                       to_status=order.status, reason=reason, data={"hold_reason": held_for})
+    events.publish_order("order.hold_released", order, previous={"on_hold": True, "hold_reason": held_for})
     return order

@@ -10,15 +10,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
+from integrations.events import publishes_events
 from inventory import services as inventory_services
 from synthesq.core.actors import Actor
 from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
 from synthesq.core.fsm import conditions_met, may_move, transition_for
 
-from .. import selectors
+from .. import events, selectors
 from ..exceptions import InvalidTransition, OrderOnHold, ReturnWindowOpen
 from ..models import Order, OrderEvent, OrderStatus
 from ..signals import order_status_changed
@@ -61,6 +61,7 @@ def _move(
     order.save()
     event = OrderEvent.record(order, kind=OrderEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
                               to_status=order.status, reason=reason, data=data)
+    events.publish_order_moved(order, from_status)
     order_status_changed.send(sender=Order, order=order, from_status=from_status, to_status=order.status,
                               actor=actor, event=event)
     return order
@@ -70,7 +71,7 @@ def _stock_items(order: Order) -> list[tuple[str, int]]:
     return list(order.lines.values_list("product_id", "quantity"))
 
 
-@transaction.atomic
+@publishes_events
 def order_confirm(*, order_id: str, actor: Actor, reason: str = "") -> Order:
     """draft → confirmed: reserve stock for every line (all or nothing: 422 ``insufficient_stock``)."""
 
@@ -82,12 +83,12 @@ def order_confirm(*, order_id: str, actor: Actor, reason: str = "") -> Order:
     return _move(order_id, target=OrderStatus.CONFIRMED, actor=actor, reason=reason, before=reserve)
 
 
-@transaction.atomic
+@publishes_events
 def order_start_processing(*, order_id: str, actor: Actor, reason: str = "") -> Order:
     return _move(order_id, target=OrderStatus.PROCESSING, actor=actor, reason=reason)
 
 
-@transaction.atomic
+@publishes_events
 def order_ship(*, order_id: str, actor: Actor, tracking_number: str, carrier: str, reason: str = "") -> Order:
     shipment = {"tracking_number": (tracking_number or "").strip(), "carrier": (carrier or "").strip()}
 
@@ -101,12 +102,12 @@ def order_ship(*, order_id: str, actor: Actor, tracking_number: str, carrier: st
                  transition_kwargs=shipment, data=dict(shipment))
 
 
-@transaction.atomic
+@publishes_events
 def order_deliver(*, order_id: str, actor: Actor, reason: str = "") -> Order:
     return _move(order_id, target=OrderStatus.DELIVERED, actor=actor, reason=reason)
 
 
-@transaction.atomic
+@publishes_events
 def order_close(
     *,
     order_id: str,
@@ -137,7 +138,7 @@ def order_close(
     return _move(order_id, target=OrderStatus.CLOSED, actor=actor, reason=reason, guard=guard, data=data)
 
 
-@transaction.atomic
+@publishes_events
 def order_cancel(*, order_id: str, actor: Actor, reason: str = "") -> Order:
     """draft or confirmed → cancelled; stock reserved at confirmation is released."""
 
@@ -184,7 +185,7 @@ def _refuse_stray_fields(status: str, *, tracking_number: str | None, carrier: s
         ])
 
 
-@transaction.atomic
+@publishes_events
 def order_transition(
     *,
     order_id: str,

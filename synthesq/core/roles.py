@@ -48,6 +48,15 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "billing.view_payment",
         "billing.add_payment",
     ),
+    "integrations": (
+        "integrations.view_event",
+        "integrations.add_webhookendpoint",
+        "integrations.change_webhookendpoint",
+        "integrations.delete_webhookendpoint",
+        "integrations.view_webhookendpoint",
+        "integrations.view_webhookdelivery",
+        "integrations.change_webhookdelivery",
+    ),
 }
 
 ROLE_NAMES: tuple[str, ...] = tuple(ROLE_PERMISSIONS)

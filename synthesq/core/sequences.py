@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F
 
 from .models import Sequence
 
@@ -16,11 +15,22 @@ def sequence_next(name: str) -> int:
 
 
 def sequence_reserve_block(name: str, count: int) -> int:
-    """Reserve ``count`` consecutive values in one locked step; returns the first. For batch numbering."""
+    """Reserve ``count`` consecutive values in one locked step; returns the first. For batch numbering.
+
+    One statement once the counter exists (``UPDATE … RETURNING``, PostgreSQL and SQLite ≥ 3.35); the row
+    stays locked until the caller's transaction ends."""
     if count < 1:
         raise ValueError("count must be positive")
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("sequences must be used inside the transaction that uses the numbers")
-    Sequence.objects.bulk_create([Sequence(name=name, value=0)], ignore_conflicts=True)
-    Sequence.objects.filter(name=name).update(value=F("value") + count)
-    return Sequence.objects.values_list("value", flat=True).get(name=name) - count + 1
+    table = connection.ops.quote_name(Sequence._meta.db_table)
+    with connection.cursor() as cursor:
+        for _ in range(2):
+            cursor.execute(f"UPDATE {table} SET value = value + %s WHERE name = %s RETURNING value", [count, name])
+            row = cursor.fetchone()
+            if row is not None:
+                return int(row[0]) - count + 1
+            # A new counter: create it (a concurrent creator wins harmlessly), then take the block.
+            Sequence.objects.bulk_create([Sequence(name=name, value=0)], ignore_conflicts=True)
+    raise RuntimeError(f"sequence {name!r} could not be created")

@@ -69,7 +69,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_fsm",
+    "django_tasks",
+    "django_tasks_db",
     "synthesq.core",
+    "integrations",
     "inventory",
     "sales",
     "billing",
@@ -202,3 +205,12 @@ SELLER = {
     "tax_id": os.environ.get("SELLER_TAX_ID", ""),
 }
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 48)
+
+# Events and webhooks. Background work runs on Django's task framework (django-tasks) with the database backend:
+# a task is enqueued by an INSERT in the caller's transaction; `manage.py db_worker` runs them, on any number of
+# hosts. Another backend (e.g. RQ on Redis) is a change here, not in code.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
+WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 5)
+# Development and tests only: deliver to http:// and to private/loopback addresses.
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)

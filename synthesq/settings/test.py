@@ -8,3 +8,5 @@ from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["*"]
+# Test receivers listen on http://127.0.0.1 (SSRF tests switch this off again).
+WEBHOOK_ALLOW_PRIVATE_URLS = True

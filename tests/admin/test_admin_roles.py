@@ -262,6 +262,8 @@ ROLE_PAGES = {
                   "/admin/sales/customer/"],
     "finance": ["/admin/billing/invoice/", "/admin/billing/invoice/?overdue=yes", "/admin/billing/payment/",
                 "/admin/sales/order/", "/admin/sales/order/?status__exact=shipped"],
+    "integrations": ["/admin/integrations/webhookendpoint/", "/admin/integrations/webhookendpoint/add/",
+                     "/admin/integrations/webhookdelivery/", "/admin/integrations/event/"],
 }
 
 

@@ -1,0 +1,46 @@
+"""What billing publishes: invoices created, issued, paid and voided, and payments recorded. Objects are
+rendered as the API renders them (an invoice with its lines, amounts and ``overdue``; a payment with the
+invoice after it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from integrations.events import publish, register_event_types
+
+from . import selectors
+from .api.serializers import InvoiceSerializer, PaymentSerializer
+from .models import InvoiceStatus, Payment
+
+register_event_types({
+    "invoice.created": "An order was confirmed and its draft invoice made.",
+    "invoice.issued": "An invoice was issued: numbered, dated, due.",
+    "invoice.paid": "Payments reached an invoice's total.",
+    "invoice.voided": "An invoice was voided.",
+    "payment.recorded": "A payment was recorded against an invoice.",
+})
+
+STATUS_EVENTS = {InvoiceStatus.ISSUED: "invoice.issued", InvoiceStatus.PAID: "invoice.paid",
+                 InvoiceStatus.VOID: "invoice.voided"}
+
+
+def publish_invoice(event_type: str, invoice_id: str, *, previous: dict[str, Any] | None = None) -> None:
+    data = InvoiceSerializer(selectors.invoice_list().get(pk=invoice_id)).data
+    publish(event_type, object_id=invoice_id, obj=dict(data), previous_attributes=previous)
+
+
+def publish_invoice_moved(invoice_id: str, *, from_status: str, to_status: str) -> None:
+    publish_invoice(STATUS_EVENTS[InvoiceStatus(to_status)], invoice_id, previous={"status": str(from_status)})
+
+
+def publish_invoices_issued(invoice_ids: Sequence[str]) -> None:
+    """The batch close's ``invoice.issued`` events: the chunk's invoices rendered together (two queries)."""
+    for data in InvoiceSerializer(selectors.invoice_list().filter(pk__in=list(invoice_ids)), many=True).data:
+        publish("invoice.issued", object_id=data["id"], obj=dict(data),
+                previous_attributes={"status": InvoiceStatus.DRAFT.value})
+
+
+def publish_payment(payment: Payment) -> None:
+    data = PaymentSerializer(selectors.payment_list().get(pk=payment.pk)).data
+    publish("payment.recorded", object_id=payment.pk, obj=dict(data))

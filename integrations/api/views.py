@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from integrations import selectors, services
+from integrations.models import Event, WebhookDelivery, WebhookEndpoint
+from synthesq.core.actors import acting_user
+
+from .filters import EventFilter, EventOrderingFilter
+from .serializers import (
+    EventSerializer,
+    WebhookDeliverySerializer,
+    WebhookEndpointInputSerializer,
+    WebhookEndpointSerializer,
+    WebhookEndpointUpdateSerializer,
+    WebhookEndpointWithSecretSerializer,
+)
+
+_EVENT_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Event id (evt_…)")
+_ENDPOINT_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Webhook endpoint id (we_…)")
+_DELIVERY_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Webhook delivery id (whd_…)")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List events (newest first; sort=created_at for oldest first)", tags=["events"]),
+    retrieve=extend_schema(summary="Get an event", tags=["events"], parameters=[_EVENT_ID]),
+)
+class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Every committed change, in the order it was committed: catch up from the last event you saw."""
+
+    serializer_class = EventSerializer
+    filterset_class = EventFilter
+    filter_backends = [DjangoFilterBackend, EventOrderingFilter]
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self) -> QuerySet[Event]:
+        return selectors.event_list()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List webhook endpoints", tags=["webhooks"]),
+    retrieve=extend_schema(summary="Get a webhook endpoint", tags=["webhooks"], parameters=[_ENDPOINT_ID]),
+    create=extend_schema(summary="Register a webhook endpoint (the answer carries its secret, once)",
+                         tags=["webhooks"], request=WebhookEndpointInputSerializer,
+                         responses={201: WebhookEndpointWithSecretSerializer}),
+    partial_update=extend_schema(summary="Change a webhook endpoint (url, events, description, active)",
+                                 tags=["webhooks"], request=WebhookEndpointUpdateSerializer,
+                                 responses=WebhookEndpointSerializer, parameters=[_ENDPOINT_ID]),
+    destroy=extend_schema(summary="Delete a webhook endpoint", tags=["webhooks"], parameters=[_ENDPOINT_ID]),
+    rotate_secret=extend_schema(summary="Rotate the signing secret (the old one signs too for 24 hours)",
+                                tags=["webhooks"], request=None, responses=WebhookEndpointWithSecretSerializer,
+                                parameters=[_ENDPOINT_ID]),
+    test=extend_schema(summary="Send a ping event to this endpoint", tags=["webhooks"], request=None,
+                       responses={202: OpenApiResponse(description="The ping is on its way.")},
+                       parameters=[_ENDPOINT_ID]),
+    deliveries=extend_schema(summary="The endpoint's deliveries with every attempt, newest first",
+                             tags=["webhooks"], responses=WebhookDeliverySerializer(many=True),
+                             parameters=[_ENDPOINT_ID], filters=False),
+)
+class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = WebhookEndpointSerializer
+    ordering_fields = ["created_at"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    action_permissions = {
+        "rotate_secret": ("integrations.change_webhookendpoint",),
+        "test": ("integrations.change_webhookendpoint",),
+        "deliveries": ("integrations.view_webhookdelivery",),
+    }
+
+    def get_queryset(self) -> QuerySet[WebhookEndpoint]:
+        return selectors.endpoint_list()
+
+    def create(self, request: Request) -> Response:
+        data = WebhookEndpointInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint, secret = services.webhook_endpoint_create(actor=acting_user(request), **data.validated_data)
+        return Response(WebhookEndpointWithSecretSerializer(endpoint, context={"secret": secret}).data,
+                        status=status.HTTP_201_CREATED,
+                        headers={"Location": f"/api/v1/webhook-endpoints/{endpoint.pk}"})
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        endpoint = self.get_object()
+        data = WebhookEndpointUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        endpoint = services.webhook_endpoint_update(endpoint_id=endpoint.pk, data=dict(data.validated_data),
+                                                    actor=acting_user(request))
+        return Response(WebhookEndpointSerializer(endpoint).data)
+
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        services.webhook_endpoint_delete(endpoint_id=self.get_object().pk, actor=acting_user(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request: Request, pk: str | None = None) -> Response:
+        endpoint, secret = services.webhook_endpoint_rotate_secret(endpoint_id=self.get_object().pk,
+                                                                   actor=acting_user(request))
+        return Response(WebhookEndpointWithSecretSerializer(endpoint, context={"secret": secret}).data)
+
+    @action(detail=True, methods=["post"])
+    def test(self, request: Request, pk: str | None = None) -> Response:
+        services.webhook_endpoint_test(endpoint_id=self.get_object().pk, actor=acting_user(request))
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def deliveries(self, request: Request, pk: str | None = None) -> Response:
+        endpoint = self.get_object()
+        page = self.paginate_queryset(selectors.delivery_list().filter(endpoint=endpoint))
+        return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(summary="Get a webhook delivery with its attempts", tags=["webhooks"],
+                           parameters=[_DELIVERY_ID]),
+    retry=extend_schema(summary="Send a delivery again now", tags=["webhooks"], request=None,
+                        responses={202: WebhookDeliverySerializer}, parameters=[_DELIVERY_ID]),
+)
+class WebhookDeliveryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = WebhookDeliverySerializer
+    action_permissions = {"retry": ("integrations.change_webhookdelivery",)}
+    problem_responses = {"retry": (409,)}
+
+    def get_queryset(self) -> QuerySet[WebhookDelivery]:
+        return selectors.delivery_list()
+
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: str | None = None) -> Response:
+        item = services.webhook_delivery_retry(delivery_id=self.get_object().pk, actor=acting_user(request))
+        return Response(WebhookDeliverySerializer(selectors.delivery_list().get(pk=item.pk)).data,
+                        status=status.HTTP_202_ACCEPTED)
+
+

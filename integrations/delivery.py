@@ -1,0 +1,180 @@
+"""Sending one webhook: where it may go, how it is signed, and what the receiver said.
+
+Safety against server-side request forgery: an endpoint's URL must be https and its host must resolve only to
+public addresses — never loopback, private, link-local (cloud metadata lives there), multicast, reserved or
+unspecified ones. It is checked at registration and again at every delivery, after DNS; the connection then goes
+to the very address that was checked (the name is kept for TLS and the Host header), so a DNS answer that
+changes in between cannot redirect it. Redirects are not followed, the whole exchange has a 10 s timeout and at
+most 64 KB of the answer is read. ``WEBHOOK_ALLOW_PRIVATE_URLS=1`` (development and tests only) lifts the
+address and https rules.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import urllib3
+from django.conf import settings
+from standardwebhooks import Webhook
+
+TIMEOUT_SECONDS = 10.0
+MAX_RESPONSE_BYTES = 64 * 1024
+EXCERPT_CHARS = 1000
+# Cloud metadata services that are not in a link-local or private range.
+METADATA_ADDRESSES = {ipaddress.ip_address("100.100.100.200"), ipaddress.ip_address("fd00:ec2::254")}
+
+_pools: dict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = {}
+
+
+class UnsafeUrl(ValueError):
+    """The URL may not receive webhooks (scheme, host or the addresses it resolves to)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    scheme: str
+    host: str
+    port: int
+    path: str
+    address: str  # the vetted IP the connection goes to
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None
+    duration_ms: int
+    excerpt: str
+    error: str
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def _allow_private() -> bool:
+    return bool(settings.WEBHOOK_ALLOW_PRIVATE_URLS)
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to (a seam for tests)."""
+    return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)})
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast and ip not in METADATA_ADDRESSES
+
+
+def check_url(url: str) -> Target:
+    """Where ``url`` would be delivered to; ``UnsafeUrl`` when it may not receive webhooks."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    allow_private = _allow_private()
+    if scheme != "https" and not (allow_private and scheme == "http"):
+        raise UnsafeUrl("Webhook URLs must use https.")
+    if not parts.hostname:
+        raise UnsafeUrl("The URL has no host.")
+    if parts.username or parts.password:
+        raise UnsafeUrl("The URL must not carry credentials.")
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError as exc:
+        raise UnsafeUrl("The URL's port is invalid.") from exc
+    try:
+        addresses = resolve(parts.hostname, port)
+    except (OSError, UnicodeError) as exc:
+        raise UnsafeUrl(f"{parts.hostname} does not resolve.") from exc
+    if not addresses:
+        raise UnsafeUrl(f"{parts.hostname} does not resolve.")
+    if not allow_private:
+        blocked = [address for address in addresses if not _is_public(address)]
+        if blocked:
+            raise UnsafeUrl(f"{parts.hostname} resolves to a non-public address ({blocked[0]}).")
+    path = parts.path or "/"
+    if parts.query:
+        path = f"{path}?{parts.query}"
+    return Target(scheme=scheme, host=parts.hostname, port=port, path=path, address=addresses[0])
+
+
+def signature_header(secrets: list[str], *, message_id: str, timestamp: datetime, body: str) -> str:
+    """``v1,<base64 HMAC-SHA256>`` per secret, space separated (two while a rotated-out secret still signs)."""
+    return " ".join(Webhook(secret).sign(message_id, timestamp, body) for secret in secrets)
+
+
+def _pool(target: Target) -> urllib3.HTTPConnectionPool:
+    key = (target.scheme, target.address, target.port, target.host)
+    pool = _pools.get(key)
+    if pool is None:
+        timeout = urllib3.Timeout(total=TIMEOUT_SECONDS)
+        if target.scheme == "https":
+            pool = urllib3.HTTPSConnectionPool(target.address, target.port, timeout=timeout, maxsize=4,
+                                               server_hostname=target.host, assert_hostname=target.host,
+                                               cert_reqs="CERT_REQUIRED")
+        else:
+            pool = urllib3.HTTPConnectionPool(target.address, target.port, timeout=timeout, maxsize=4)
+        if len(_pools) > 256:
+            _pools.clear()
+        _pools[key] = pool
+    return pool
+
+
+def send(url: str, *, secrets: list[str], message_id: str, body: str) -> Outcome:
+    """POST a signed webhook to ``url`` (checked again here, after DNS). Never raises for the receiver's sake:
+    every failure is an ``Outcome`` with its error."""
+    started = time.monotonic()
+    try:
+        target = check_url(url)
+    except UnsafeUrl as exc:
+        return Outcome(status_code=None, duration_ms=0, excerpt="", error=f"refused: {exc}"[:255])
+    now = datetime.now(UTC)
+    headers = {
+        "Host": target.host if target.port in (80, 443) else f"{target.host}:{target.port}",
+        "Content-Type": "application/json",
+        "User-Agent": "SynthesQ-Webhooks/1.0",
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signature_header(secrets, message_id=message_id, timestamp=now, body=body),
+    }
+    try:
+        response = _pool(target).urlopen("POST", target.path, body=body.encode(), headers=headers, redirect=False,
+                                         retries=False, preload_content=False, assert_same_host=False)
+        content = _read_capped(response, deadline=started + TIMEOUT_SECONDS)
+        return Outcome(status_code=response.status, duration_ms=_ms(started),
+                       excerpt=content.decode("utf-8", "replace")[:EXCERPT_CHARS], error="")
+    except urllib3.exceptions.HTTPError as exc:
+        return Outcome(status_code=None, duration_ms=_ms(started), excerpt="", error=_describe(exc))
+
+
+def _read_capped(response: urllib3.BaseHTTPResponse, *, deadline: float) -> bytes:
+    """At most 64 KB of the answer, read before the deadline; a connection left with unread data is closed
+    rather than reused."""
+    content = b""
+    try:
+        while len(content) <= MAX_RESPONSE_BYTES and time.monotonic() < deadline:
+            chunk = response.read(8192)
+            if not chunk:
+                response.release_conn()
+                return content
+            content += chunk
+        response.close()
+        return content[:MAX_RESPONSE_BYTES]
+    except BaseException:
+        response.close()
+        raise
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, urllib3.exceptions.TimeoutError):
+        return f"timeout after {TIMEOUT_SECONDS:.0f} s"
+    return f"{type(exc).__name__}: {exc}"[:255]

@@ -1,0 +1,144 @@
+"""Publishing events: the services' side of the outbox.
+
+A service that changes state publishes what happened with ``publish(...)``; it runs under
+``@publishes_events`` (``transaction.atomic`` plus an event scope). Events are buffered while the service runs
+and written when its outermost scope ends — still inside the transaction, as one bulk INSERT, with one
+``fan_out_events`` task enqueued by one more INSERT on the same connection. So a committed change always has its
+events and their delivery task, and a rolled-back one has neither (a nested service that fails takes its
+buffered events with it). Publishing outside a service's scope is a programming error.
+
+Event types are declared by the app that owns the object (``register_event_types``); endpoints subscribe to
+types or to ``<prefix>.*`` wildcards.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ParamSpec, TypeVar
+
+from django.db import transaction
+from django.utils import timezone
+
+from synthesq.core.sequences import sequence_reserve_block
+
+EVENT_SEQUENCE = "events"
+_TYPES: dict[str, str] = {}
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def register_event_types(types: dict[str, str]) -> None:
+    """Declare event types (type → what it means); each app declares its own."""
+    _TYPES.update(types)
+
+
+def event_types() -> dict[str, str]:
+    return dict(sorted(_TYPES.items()))
+
+
+def pattern_is_known(pattern: str) -> bool:
+    if pattern == "*":
+        return True
+    if pattern.endswith(".*"):
+        return any(name.startswith(pattern[:-1]) for name in _TYPES)
+    return pattern in _TYPES
+
+
+def type_matches(event_type: str, patterns: Iterable[str]) -> bool:
+    """Whether ``event_type`` is among ``patterns`` (exact types, ``prefix.*`` wildcards or ``*``)."""
+    return any(p == "*" or p == event_type or (p.endswith(".*") and event_type.startswith(p[:-1]))
+               for p in patterns)
+
+
+@dataclass
+class PendingEvent:
+    type: str
+    object_id: str
+    data: dict[str, Any]
+    only_endpoint_id: str = ""
+    created_at: datetime = field(default_factory=timezone.now)
+
+
+_scope: ContextVar[list[PendingEvent] | None] = ContextVar("event_scope", default=None)
+
+
+@contextmanager
+def event_scope() -> Iterator[list[PendingEvent]]:
+    """Collect the events published inside; the outermost scope writes them when it ends normally."""
+    buffer = _scope.get()
+    if buffer is not None:  # nested: a failure drops what was published inside
+        mark = len(buffer)
+        try:
+            yield buffer
+        except BaseException:
+            del buffer[mark:]
+            raise
+        return
+    buffer = []
+    token = _scope.set(buffer)
+    try:
+        yield buffer
+        _flush(buffer)
+    finally:
+        _scope.reset(token)
+
+
+def publishes_events(func: Callable[P, R]) -> Callable[P, R]:
+    """A service that runs in one transaction and publishes the events of what it changed."""
+
+    @functools.wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction.atomic(), event_scope():
+            return func(*args, **kwargs)
+
+    return run
+
+
+def publish(event_type: str, *, object_id: str, obj: dict[str, Any],
+            previous_attributes: dict[str, Any] | None = None, only_endpoint_id: str = "") -> None:
+    """Record that ``event_type`` happened to the object (``obj`` as the API renders it now). A ping names
+    the one endpoint it is for."""
+    buffer = _scope.get()
+    if buffer is None:
+        raise RuntimeError("Events are published by services, inside their transaction (@publishes_events).")
+    if event_type not in _TYPES:
+        raise ValueError(f"Undeclared event type {event_type!r}")
+    data: dict[str, Any] = {"object": obj}
+    if previous_attributes:
+        data["previous_attributes"] = previous_attributes
+    buffer.append(PendingEvent(type=event_type, object_id=object_id, data=data, only_endpoint_id=only_endpoint_id))
+
+
+def _flush(pending: list[PendingEvent]) -> None:
+    """Write the buffered events (one INSERT) and enqueue their fan-out (one task), in the transaction."""
+    if not pending:
+        return
+    from .models import Event
+    from .tasks import fan_out_events
+
+    first = sequence_reserve_block(EVENT_SEQUENCE, len(pending))
+    events = Event.objects.bulk_create([
+        Event(sequence=first + offset, type=item.type, object_id=item.object_id, data=item.data,
+              only_endpoint_id=item.only_endpoint_id, created_at=item.created_at)
+        for offset, item in enumerate(pending)
+    ])
+    fan_out_events.enqueue([event.pk for event in events])
+
+
+register_event_types({
+    "ping": "A test event sent to one endpoint (POST /api/v1/webhook-endpoints/{id}/test).",
+    "webhook_endpoint.disabled": "An endpoint failed continuously for WEBHOOK_DISABLE_AFTER_DAYS and was disabled.",
+})
+
+
+def previous_attributes(before: dict[str, Any], after: dict[str, Any],
+                        ignore: Iterable[str] = ("updated_at",)) -> dict[str, Any]:
+    """The fields that changed between two renderings of an object, with their earlier values."""
+    skipped = set(ignore)
+    return {name: value for name, value in before.items() if name not in skipped and after.get(name) != value}

@@ -1,0 +1,49 @@
+"""What inventory publishes: products created and changed, manual stock adjustments, and stock running low
+(a product's stock crossing LOW_STOCK_THRESHOLD downwards). Objects are rendered as the API renders them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from integrations.events import previous_attributes, publish, register_event_types
+
+from . import selectors
+from .api.serializers import ProductSerializer, StockMovementSerializer
+from .models import StockMovement
+
+register_event_types({
+    "product.created": "A product was created (with its initial stock).",
+    "product.updated": "A product's catalogue fields changed.",
+    "stock.adjusted": "Stock was adjusted by hand (the ledger row).",
+    "stock.low": "A product's stock fell to LOW_STOCK_THRESHOLD or below.",
+})
+
+
+def product_data(product_id: str) -> dict[str, Any]:
+    return dict(ProductSerializer(selectors.product_get(product_id=product_id)).data)
+
+
+def publish_product_created(product_id: str) -> None:
+    publish("product.created", object_id=product_id, obj=product_data(product_id))
+
+
+def publish_product_updated(product_id: str, before: dict[str, Any]) -> None:
+    after = product_data(product_id)
+    changed = previous_attributes(before, after)
+    if changed:
+        publish("product.updated", object_id=product_id, obj=after, previous_attributes=changed)
+
+
+def publish_stock_adjusted(movement: StockMovement) -> None:
+    publish("stock.adjusted", object_id=movement.product_id, obj=dict(StockMovementSerializer(movement).data))
+
+
+def publish_low_stock(levels: dict[str, tuple[int, int]]) -> None:
+    """``levels`` maps product ids to (stock before, stock after) of one change."""
+    threshold = settings.LOW_STOCK_THRESHOLD
+    for product_id, (before, after) in sorted(levels.items()):
+        if before > threshold >= after:
+            publish("stock.low", object_id=product_id, obj=product_data(product_id),
+                    previous_attributes={"stock_quantity": before})

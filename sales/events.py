@@ -1,0 +1,67 @@
+"""What sales publishes: customers created and changed, and every step of an order — created, draft edits,
+each status it reaches, holds placed and released. Objects are rendered as the API renders them (an order with
+its lines; ``allowed_statuses`` are the moves possible now, whoever may make them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from integrations.events import previous_attributes, publish, register_event_types
+
+from . import selectors
+from .api.serializers import CustomerSerializer, OrderSerializer
+from .models import Customer, Order, OrderStatus
+
+register_event_types({
+    "customer.created": "A customer was created.",
+    "customer.updated": "A customer's details changed.",
+    "order.created": "A draft order was created.",
+    "order.updated": "A draft's lines or shipping address changed.",
+    "order.confirmed": "An order was confirmed (stock reserved, invoice created).",
+    "order.processing": "The warehouse picked an order up.",
+    "order.shipped": "An order left the warehouse (tracking number and carrier).",
+    "order.delivered": "An order was delivered.",
+    "order.closed": "An order was closed (its invoice issued if it was a draft).",
+    "order.cancelled": "An order was cancelled (its stock released, its invoice voided).",
+    "order.hold_placed": "An order was put on hold.",
+    "order.hold_released": "An order's hold was released.",
+})
+
+STATUS_EVENTS = {status: f"order.{status}" for status in OrderStatus.values if status != OrderStatus.DRAFT}
+
+
+def customer_data(customer: Customer) -> dict[str, Any]:
+    return dict(CustomerSerializer(customer).data)
+
+
+def order_data(order: Order) -> dict[str, Any]:
+    return dict(OrderSerializer(order).data)
+
+
+def publish_customer(event_type: str, customer: Customer, before: dict[str, Any] | None = None) -> None:
+    after = customer_data(customer)
+    changed = previous_attributes(before, after) if before is not None else None
+    if before is not None and not changed:
+        return  # nothing a client would see changed
+    publish(event_type, object_id=customer.pk, obj=after, previous_attributes=changed)
+
+
+def publish_order(event_type: str, order: Order, *, previous: dict[str, Any] | None = None) -> None:
+    publish(event_type, object_id=order.pk, obj=order_data(order), previous_attributes=previous)
+
+
+def publish_order_updated(order: Order, before: dict[str, Any]) -> None:
+    after = order_data(order)
+    publish("order.updated", object_id=order.pk, obj=after, previous_attributes=previous_attributes(before, after))
+
+
+def publish_order_moved(order: Order, from_status: str) -> None:
+    publish_order(STATUS_EVENTS[str(order.status)], order, previous={"status": str(from_status)})
+
+
+def publish_orders_closed(order_ids: Sequence[str]) -> None:
+    """The batch close's ``order.closed`` events: the chunk's orders rendered together (two queries)."""
+    for data in OrderSerializer(selectors.order_list().filter(pk__in=list(order_ids)), many=True).data:
+        publish("order.closed", object_id=data["id"], obj=dict(data),
+                previous_attributes={"status": OrderStatus.DELIVERED.value})
