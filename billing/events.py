@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from integrations.events import publish, register_event_types
+from integrations.events import events_enabled, publish, register_event_types
 
 from . import selectors
 from .api.serializers import InvoiceSerializer, PaymentSerializer
@@ -26,8 +26,8 @@ STATUS_EVENTS = {InvoiceStatus.ISSUED: "invoice.issued", InvoiceStatus.PAID: "in
 
 
 def publish_invoice(event_type: str, invoice_id: str, *, previous: dict[str, Any] | None = None) -> None:
-    data = InvoiceSerializer(selectors.invoice_list().get(pk=invoice_id)).data
-    publish(event_type, object_id=invoice_id, obj=dict(data), previous_attributes=previous)
+    publish(event_type, object_id=invoice_id, previous_attributes=previous,
+            obj=lambda: dict(InvoiceSerializer(selectors.invoice_list().get(pk=invoice_id)).data))
 
 
 def publish_invoice_moved(invoice_id: str, *, from_status: str, to_status: str) -> None:
@@ -36,11 +36,13 @@ def publish_invoice_moved(invoice_id: str, *, from_status: str, to_status: str) 
 
 def publish_invoices_issued(invoice_ids: Sequence[str]) -> None:
     """The batch close's ``invoice.issued`` events: the chunk's invoices rendered together (two queries)."""
+    if not events_enabled():
+        return
     for data in InvoiceSerializer(selectors.invoice_list().filter(pk__in=list(invoice_ids)), many=True).data:
         publish("invoice.issued", object_id=data["id"], obj=dict(data),
                 previous_attributes={"status": InvoiceStatus.DRAFT.value})
 
 
 def publish_payment(payment: Payment) -> None:
-    data = PaymentSerializer(selectors.payment_list().get(pk=payment.pk)).data
-    publish("payment.recorded", object_id=payment.pk, obj=dict(data))
+    publish("payment.recorded", object_id=payment.pk,
+            obj=lambda: dict(PaymentSerializer(selectors.payment_list().get(pk=payment.pk)).data))

@@ -4,9 +4,9 @@ Safety against server-side request forgery: an endpoint's URL must be https and 
 public addresses — never loopback, private, link-local (cloud metadata lives there), multicast, reserved or
 unspecified ones. It is checked at registration and again at every delivery, after DNS; the connection then goes
 to the very address that was checked (the name is kept for TLS and the Host header), so a DNS answer that
-changes in between cannot redirect it. Redirects are not followed, the whole exchange has a 10 s timeout and at
-most 64 KB of the answer is read. ``WEBHOOK_ALLOW_PRIVATE_URLS=1`` (development and tests only) lifts the
-address and https rules.
+changes in between cannot redirect it. Redirects are not followed, the whole exchange has a timeout
+(WEBHOOK_TIMEOUT_SECONDS, 10) and at most 64 KB of the answer is read. ``WEBHOOK_ALLOW_PRIVATE_URLS=1``
+(development and tests only) lifts the address and https rules.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import urllib3
 from django.conf import settings
 from standardwebhooks import Webhook
 
-TIMEOUT_SECONDS = 10.0
 MAX_RESPONSE_BYTES = 64 * 1024
 EXCERPT_CHARS = 1000
 # Cloud metadata services that are not in a link-local or private range.
@@ -112,7 +111,7 @@ def _pool(target: Target) -> urllib3.HTTPConnectionPool:
     key = (target.scheme, target.address, target.port, target.host)
     pool = _pools.get(key)
     if pool is None:
-        timeout = urllib3.Timeout(total=TIMEOUT_SECONDS)
+        timeout = urllib3.Timeout(total=_timeout())
         if target.scheme == "https":
             pool = urllib3.HTTPSConnectionPool(target.address, target.port, timeout=timeout, maxsize=4,
                                                server_hostname=target.host, assert_hostname=target.host,
@@ -145,7 +144,7 @@ def send(url: str, *, secrets: list[str], message_id: str, body: str) -> Outcome
     try:
         response = _pool(target).urlopen("POST", target.path, body=body.encode(), headers=headers, redirect=False,
                                          retries=False, preload_content=False, assert_same_host=False)
-        content = _read_capped(response, deadline=started + TIMEOUT_SECONDS)
+        content = _read_capped(response, deadline=started + _timeout())
         return Outcome(status_code=response.status, duration_ms=_ms(started),
                        excerpt=content.decode("utf-8", "replace")[:EXCERPT_CHARS], error="")
     except urllib3.exceptions.HTTPError as exc:
@@ -170,11 +169,15 @@ def _read_capped(response: urllib3.BaseHTTPResponse, *, deadline: float) -> byte
         raise
 
 
+def _timeout() -> float:
+    return float(settings.WEBHOOK_TIMEOUT_SECONDS)
+
+
 def _ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
 def _describe(exc: Exception) -> str:
     if isinstance(exc, urllib3.exceptions.TimeoutError):
-        return f"timeout after {TIMEOUT_SECONDS:.0f} s"
+        return f"timeout after {_timeout():g} s"
     return f"{type(exc).__name__}: {exc}"[:255]

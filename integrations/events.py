@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -100,16 +101,22 @@ def publishes_events(func: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def publish(event_type: str, *, object_id: str, obj: dict[str, Any],
+def events_enabled() -> bool:
+    return bool(settings.EVENTS_ENABLED)
+
+
+def publish(event_type: str, *, object_id: str, obj: dict[str, Any] | Callable[[], dict[str, Any]],
             previous_attributes: dict[str, Any] | None = None, only_endpoint_id: str = "") -> None:
-    """Record that ``event_type`` happened to the object (``obj`` as the API renders it now). A ping names
-    the one endpoint it is for."""
+    """Record that ``event_type`` happened to the object: ``obj`` is the object as the API renders it now
+    (or a function that renders it, called only when events are on). A ping names the one endpoint it is for."""
     buffer = _scope.get()
     if buffer is None:
         raise RuntimeError("Events are published by services, inside their transaction (@publishes_events).")
     if event_type not in _TYPES:
         raise ValueError(f"Undeclared event type {event_type!r}")
-    data: dict[str, Any] = {"object": obj}
+    if not events_enabled():
+        return
+    data: dict[str, Any] = {"object": obj() if callable(obj) else obj}
     if previous_attributes:
         data["previous_attributes"] = previous_attributes
     buffer.append(PendingEvent(type=event_type, object_id=object_id, data=data, only_endpoint_id=only_endpoint_id))

@@ -38,7 +38,6 @@ from .models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, Webh
 # 10 h); each wait varies by up to 10 % so that many failing deliveries do not retry in one burst.
 RETRY_SCHEDULE_SECONDS = (0, 5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
 JITTER = 0.1
-LEASE = timedelta(seconds=http.TIMEOUT_SECONDS + 5)
 ROTATION_OVERLAP = timedelta(hours=24)
 _ENDPOINT_FIELDS = ("url", "events", "description", "is_active")
 
@@ -228,7 +227,7 @@ def _claim(delivery_id: str) -> Claim | None:
         item.save()
         return None
     item.attempts += 1
-    item.lease_until = item.next_attempt_at = now + LEASE
+    item.lease_until = item.next_attempt_at = now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
     item.last_attempt_at = now
     item.save(update_fields=["attempts", "lease_until", "next_attempt_at", "last_attempt_at"])
     _tasks().attempt_delivery.using(run_after=item.lease_until).enqueue(item.pk)

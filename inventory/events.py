@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 
-from integrations.events import previous_attributes, publish, register_event_types
+from integrations.events import events_enabled, previous_attributes, publish, register_event_types
 
 from . import selectors
 from .api.serializers import ProductSerializer, StockMovementSerializer
@@ -22,14 +23,17 @@ register_event_types({
 
 
 def product_data(product_id: str) -> dict[str, Any]:
-    return dict(ProductSerializer(selectors.product_get(product_id=product_id)).data)
+    """The product as the API renders it (empty when events are off)."""
+    return dict(ProductSerializer(selectors.product_get(product_id=product_id)).data) if events_enabled() else {}
 
 
 def publish_product_created(product_id: str) -> None:
-    publish("product.created", object_id=product_id, obj=product_data(product_id))
+    publish("product.created", object_id=product_id, obj=lambda: product_data(product_id))
 
 
 def publish_product_updated(product_id: str, before: dict[str, Any]) -> None:
+    if not events_enabled():
+        return
     after = product_data(product_id)
     changed = previous_attributes(before, after)
     if changed:
@@ -37,7 +41,8 @@ def publish_product_updated(product_id: str, before: dict[str, Any]) -> None:
 
 
 def publish_stock_adjusted(movement: StockMovement) -> None:
-    publish("stock.adjusted", object_id=movement.product_id, obj=dict(StockMovementSerializer(movement).data))
+    publish("stock.adjusted", object_id=movement.product_id,
+            obj=lambda: dict(StockMovementSerializer(movement).data))
 
 
 def publish_low_stock(levels: dict[str, tuple[int, int]]) -> None:
@@ -45,5 +50,5 @@ def publish_low_stock(levels: dict[str, tuple[int, int]]) -> None:
     threshold = settings.LOW_STOCK_THRESHOLD
     for product_id, (before, after) in sorted(levels.items()):
         if before > threshold >= after:
-            publish("stock.low", object_id=product_id, obj=product_data(product_id),
+            publish("stock.low", object_id=product_id, obj=partial(product_data, product_id),
                     previous_attributes={"stock_quantity": before})

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from integrations.events import previous_attributes, publish, register_event_types
+from integrations.events import events_enabled, previous_attributes, publish, register_event_types
 
 from . import selectors
 from .api.serializers import CustomerSerializer, OrderSerializer
@@ -32,14 +32,18 @@ STATUS_EVENTS = {status: f"order.{status}" for status in OrderStatus.values if s
 
 
 def customer_data(customer: Customer) -> dict[str, Any]:
-    return dict(CustomerSerializer(customer).data)
+    """The customer as the API renders it (empty when events are off: nothing will compare with it)."""
+    return dict(CustomerSerializer(customer).data) if events_enabled() else {}
 
 
 def order_data(order: Order) -> dict[str, Any]:
-    return dict(OrderSerializer(order).data)
+    """The order as the API renders it (empty when events are off)."""
+    return dict(OrderSerializer(order).data) if events_enabled() else {}
 
 
 def publish_customer(event_type: str, customer: Customer, before: dict[str, Any] | None = None) -> None:
+    if not events_enabled():
+        return
     after = customer_data(customer)
     changed = previous_attributes(before, after) if before is not None else None
     if before is not None and not changed:
@@ -48,10 +52,12 @@ def publish_customer(event_type: str, customer: Customer, before: dict[str, Any]
 
 
 def publish_order(event_type: str, order: Order, *, previous: dict[str, Any] | None = None) -> None:
-    publish(event_type, object_id=order.pk, obj=order_data(order), previous_attributes=previous)
+    publish(event_type, object_id=order.pk, obj=lambda: order_data(order), previous_attributes=previous)
 
 
 def publish_order_updated(order: Order, before: dict[str, Any]) -> None:
+    if not events_enabled():
+        return
     after = order_data(order)
     publish("order.updated", object_id=order.pk, obj=after, previous_attributes=previous_attributes(before, after))
 
@@ -62,6 +68,8 @@ def publish_order_moved(order: Order, from_status: str) -> None:
 
 def publish_orders_closed(order_ids: Sequence[str]) -> None:
     """The batch close's ``order.closed`` events: the chunk's orders rendered together (two queries)."""
+    if not events_enabled():
+        return
     for data in OrderSerializer(selectors.order_list().filter(pk__in=list(order_ids)), many=True).data:
         publish("order.closed", object_id=data["id"], obj=dict(data),
                 previous_attributes={"status": OrderStatus.DELIVERED.value})

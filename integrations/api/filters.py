@@ -41,10 +41,19 @@ class EventFilter(django_filters.FilterSet):
         field_name="created_at", help_text="created_at_after / created_at_before (ISO 8601)."
     )
     object_id = django_filters.CharFilter(field_name="object_id", help_text="Events about this object.")
+    after = django_filters.CharFilter(method="filter_after", max_length=40,
+                                      help_text="Only events committed after this event id: catch up from the last "
+                                                "event you saw (with sort=created_at, oldest first).")
 
     class Meta:
         model = Event
-        fields = ["type", "created_at", "object_id"]
+        fields = ["type", "created_at", "object_id", "after"]
+
+    def filter_after(self, queryset: QuerySet[Event], name: str, value: str) -> QuerySet[Event]:
+        sequence = Event.objects.filter(pk=value).values_list("sequence", flat=True).first()
+        if sequence is None:
+            raise ValidationError({"after": [f"Unknown event {value!r} (events are kept EVENT_RETENTION_DAYS)."]})
+        return queryset.filter(sequence__gt=sequence)
 
     def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(normalise_multi_value(data, "type"), *args, **kwargs)

@@ -211,6 +211,11 @@ IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 48)
 # hosts. Another backend (e.g. RQ on Redis) is a change here, not in code.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
+# Off only to measure what events cost (bench/webhooks.py): nothing is then published, delivered or listed.
+EVENTS_ENABLED = env_bool("EVENTS_ENABLED", default=True)
 WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 5)
+# One attempt's whole exchange, and how long a worker holds an attempt before another may take it over.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", WEBHOOK_TIMEOUT_SECONDS + 5)
 # Development and tests only: deliver to http:// and to private/loopback addresses.
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)

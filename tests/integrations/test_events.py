@@ -1,0 +1,204 @@
+"""Every service that changes state writes exactly its events, in its transaction, with one fan-out task; a
+refused or rolled-back change writes none and enqueues nothing; nothing outside a service can publish."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from billing import services as billing
+from billing.models import Invoice
+from integrations.events import publish
+from integrations.models import Event
+from inventory import services as inventory
+from sales import services as sales
+from sales.models import Order, OrderStatus
+from synthesq.core.errors import DomainError
+from tests.factories import CustomerFactory, InvoiceFactory, OrderFactory, ProductFactory, UserFactory
+
+from .helpers import event_types, last_sequence
+
+pytestmark = pytest.mark.django_db
+
+ADDRESS = {"line1": "1 Main St", "city": "Austin", "country": "US"}
+
+
+def _order(status: str = OrderStatus.DRAFT, **kwargs: Any) -> Order:
+    return OrderFactory(status=status, **kwargs)
+
+
+def _invoice_of(order: Order) -> Invoice:
+    return Invoice.objects.get(order=order)
+
+
+# (name, given: build the state and return the change to make, the event types it must write)
+SCENARIOS: list[tuple[str, Callable[[Any], Callable[[], Any]], list[str]]] = [
+    ("create a customer", lambda u: lambda: sales.customer_create(name="Acme", email="a@acme.example"),
+     ["customer.created"]),
+    ("change a customer", lambda u: (lambda c: lambda: sales.customer_update(customer=c, data={"name": "New"}))(
+        CustomerFactory()), ["customer.updated"]),
+    ("save a customer unchanged", lambda u: (lambda c: lambda: sales.customer_update(
+        customer=c, data={"name": c.name}))(CustomerFactory()), []),
+    ("create a product", lambda u: lambda: inventory.product_create(
+        actor=u, sku="NEW-1", name="New", price=Decimal("5.00"), currency="USD", stock_quantity=3),
+     ["product.created"]),
+    ("change a product", lambda u: (lambda p: lambda: inventory.product_update(
+        product=p, actor=u, data={"name": "Renamed"}))(ProductFactory()), ["product.updated"]),
+    ("adjust stock, staying above the threshold", lambda u: (lambda p: lambda: inventory.stock_adjust(
+        product=p, quantity_delta=-2, reason="count", actor=u))(ProductFactory(stock=20)), ["stock.adjusted"]),
+    ("adjust stock below the threshold", lambda u: (lambda p: lambda: inventory.stock_adjust(
+        product=p, quantity_delta=-16, reason="damage", actor=u))(ProductFactory(stock=20)),
+     ["stock.adjusted", "stock.low"]),
+    ("create a draft", lambda u: (lambda c, p: lambda: sales.order_create(
+        actor=u, customer_id=c.pk, currency="USD", line_items=[sales.LineInput(p.pk, 1)]))(
+        CustomerFactory(), ProductFactory()), ["order.created"]),
+    ("edit a draft", lambda u: (lambda o: lambda: sales.order_update_draft(
+        order_id=o.pk, actor=u, shipping_address=ADDRESS))(_order()), ["order.updated"]),
+    ("confirm", lambda u: (lambda o: lambda: sales.order_confirm(order_id=o.pk, actor=u))(_order()),
+     ["order.confirmed", "invoice.created"]),
+    ("confirm, taking stock below the threshold", lambda u: (lambda o: lambda: sales.order_confirm(
+        order_id=o.pk, actor=u))(_order(lines=[(ProductFactory(stock=6), 2)])),
+     ["stock.low", "order.confirmed", "invoice.created"]),
+    ("start processing", lambda u: (lambda o: lambda: sales.order_start_processing(order_id=o.pk, actor=u))(
+        _order(OrderStatus.CONFIRMED)), ["order.processing"]),
+    ("ship", lambda u: (lambda o: lambda: sales.order_ship(order_id=o.pk, actor=u, tracking_number="1Z",
+                                                           carrier="UPS"))(_order(OrderStatus.PROCESSING)),
+     ["order.shipped"]),
+    ("deliver", lambda u: (lambda o: lambda: sales.order_deliver(order_id=o.pk, actor=u))(
+        _order(OrderStatus.SHIPPED)), ["order.delivered"]),
+    ("close (the draft invoice is issued)", lambda u: (lambda o: lambda: sales.order_close(
+        order_id=o.pk, actor=u, waive_return_window=True))(_order(OrderStatus.DELIVERED)),
+     ["order.closed", "invoice.issued"]),
+    ("cancel a draft", lambda u: (lambda o: lambda: sales.order_cancel(order_id=o.pk, actor=u))(_order()),
+     ["order.cancelled"]),
+    ("cancel a confirmed order (its invoice is voided)", lambda u: (lambda o: lambda: sales.order_cancel(
+        order_id=o.pk, actor=u))(_order(OrderStatus.CONFIRMED)), ["order.cancelled", "invoice.voided"]),
+    ("put on hold", lambda u: (lambda o: lambda: sales.order_hold(order_id=o.pk, actor=u, reason="dispute"))(
+        _order(OrderStatus.DELIVERED)), ["order.hold_placed"]),
+    ("release a hold", lambda u: (lambda o: (sales.order_hold(order_id=o.pk, actor=u, reason="x"),
+                                             lambda: sales.order_release_hold(order_id=o.pk, actor=u))[1])(
+        _order(OrderStatus.DELIVERED)), ["order.hold_released"]),
+    ("issue an invoice", lambda u: (lambda i: lambda: billing.invoice_issue(invoice_id=i.pk, actor=u))(
+        InvoiceFactory()), ["invoice.issued"]),
+    ("void an invoice", lambda u: (lambda i: lambda: billing.invoice_void(invoice_id=i.pk, actor=u))(
+        InvoiceFactory()), ["invoice.voided"]),
+    ("pay part of a draft invoice (it is issued first)", lambda u: (lambda i: lambda: billing.payment_record(
+        invoice_id=i.pk, amount=Decimal("10.00"), currency="USD", payment_method="card", reference="P1",
+        actor=u))(InvoiceFactory()), ["invoice.issued", "payment.recorded"]),
+    ("pay an issued invoice in full", lambda u: (lambda i: lambda: billing.payment_record(
+        invoice_id=i.pk, amount=i.total, currency="USD", payment_method="card", reference="P2", actor=u))(
+        InvoiceFactory(status="issued")), ["payment.recorded", "invoice.paid"]),
+    ("close delivered orders in a batch", lambda u: (lambda orders: lambda: sales.orders_close_chunk(
+        cutoff=timezone.now(), limit=10))([_order(OrderStatus.DELIVERED) for _ in range(2)]),
+     ["order.closed", "order.closed", "invoice.issued", "invoice.issued"]),
+]
+
+
+@pytest.mark.parametrize(("name", "given", "expected"), SCENARIOS, ids=[s[0] for s in SCENARIOS])
+def test_each_change_writes_exactly_its_events(name: str, given: Callable[[Any], Callable[[], Any]],
+                                               expected: list[str]) -> None:
+    # given the state before the change
+    change = given(UserFactory(superuser=True))
+    before, tasks_before = last_sequence(), DBTaskResult.objects.count()
+    # when the service makes the change
+    change()
+    # then exactly its events were written, in order, with one fan-out task when there are any
+    assert event_types(after=before) == expected
+    assert DBTaskResult.objects.count() - tasks_before == (1 if expected else 0)
+    if expected:
+        task = DBTaskResult.objects.order_by("-enqueued_at").first()
+        assert task is not None and task.task_path == "integrations.tasks.fan_out_events"
+        written = list(Event.objects.filter(sequence__gt=before).order_by("sequence").values_list("pk", flat=True))
+        assert task.args_kwargs["args"] == [written]
+
+
+def test_a_refused_change_writes_no_event_and_enqueues_nothing() -> None:
+    # given a draft for more than the stock
+    order = OrderFactory(lines=[(ProductFactory(stock=1), 2)])
+    before, tasks_before = last_sequence(), DBTaskResult.objects.count()
+    # when confirming it is refused
+    with pytest.raises(DomainError):
+        sales.order_confirm(order_id=order.pk, actor=None)
+    # then nothing was published
+    assert event_types(after=before) == []
+    assert DBTaskResult.objects.count() == tasks_before
+
+
+def test_a_rolled_back_change_writes_no_event_and_enqueues_nothing() -> None:
+    # given a customer, and a caller whose transaction fails after the service succeeded
+    customer = CustomerFactory()
+    before, tasks_before = last_sequence(), DBTaskResult.objects.count()
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), transaction.atomic():
+        sales.customer_update(customer=customer, data={"name": "Renamed"})
+        assert event_types(after=before) == ["customer.updated"]  # written, inside the transaction
+        raise Boom
+    # then the event and its task went with the transaction
+    assert event_types(after=before) == []
+    assert DBTaskResult.objects.count() == tasks_before
+
+
+def test_a_nested_service_that_fails_takes_its_events_with_it() -> None:
+    # given an order whose confirmation will be refused, inside a service scope that carries on
+    from integrations.events import publishes_events
+
+    refused = OrderFactory(lines=[(ProductFactory(stock=1), 2)])
+    before = last_sequence()
+
+    @publishes_events
+    def outer() -> None:
+        sales.customer_create(name="Kept", email="kept@example.com")
+        try:
+            with transaction.atomic():
+                sales.order_confirm(order_id=refused.pk, actor=None)
+        except DomainError:
+            pass
+
+    outer()
+    assert event_types(after=before) == ["customer.created"]
+
+
+def test_nothing_outside_a_service_can_publish() -> None:
+    with pytest.raises(RuntimeError, match="published by services"):
+        publish("customer.created", object_id="cust_x", obj={})
+
+
+def test_event_data_is_the_object_as_the_api_renders_it_with_previous_attributes(
+    client_for: Callable[..., Any],
+) -> None:
+    # given a customer renamed through the service
+    customer = CustomerFactory(name="Old name")
+    sales.customer_update(customer=customer, data={"name": "New name"})
+    event = Event.objects.get(type="customer.updated")
+    # then the event carries the customer as GET renders it now, and the name it had before
+    api = client_for("sales")
+    rendered = api.get(f"/api/v1/sales/customers/{customer.pk}").json()
+    assert event.data["object"] == rendered
+    assert event.data["previous_attributes"] == {"name": "Old name"}
+    assert event.object_id == customer.pk
+
+
+def test_an_order_move_names_the_status_it_left() -> None:
+    order = OrderFactory()
+    sales.order_confirm(order_id=order.pk, actor=None)
+    event = Event.objects.get(type="order.confirmed")
+    assert event.data["previous_attributes"] == {"status": "draft"}
+    assert event.data["object"]["status"] == "confirmed"
+    assert [line["sku"] for line in event.data["object"]["line_items"]] == [order.lines.get().sku]
+
+
+def test_sequences_are_gap_free_in_commit_order() -> None:
+    OrderFactory(status=OrderStatus.CONFIRMED)
+    CustomerFactory()
+    sales.customer_create(name="A", email="a@example.com")
+    sequences = list(Event.objects.order_by("sequence").values_list("sequence", flat=True))
+    assert sequences == list(range(1, len(sequences) + 1))
