@@ -44,6 +44,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(max_length=2000, assume_scheme="https", help_text="https only; public addresses only.")
     events = forms.CharField(
         help_text='Event types, comma separated; "order.*" takes every order event.', max_length=2000)
 

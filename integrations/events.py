@@ -14,6 +14,7 @@ types or to ``<prefix>.*`` wildcards.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -22,7 +23,8 @@ from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.utils import timezone
 
 from synthesq.core.sequences import sequence_reserve_block
@@ -123,20 +125,53 @@ def publish(event_type: str, *, object_id: str, obj: dict[str, Any] | Callable[[
 
 
 def _flush(pending: list[PendingEvent]) -> None:
-    """Write the buffered events (one INSERT) and enqueue their fan-out (one task), in the transaction."""
+    """Write the buffered events and enqueue their fan-out (one task), in the transaction."""
     if not pending:
         return
     from .models import Event
-    from .tasks import fan_out_events
+    from .tasks import enqueue, fan_out_events
 
-    first = sequence_reserve_block(EVENT_SEQUENCE, len(pending))
-    events = Event.objects.bulk_create([
-        Event(sequence=first + offset, type=item.type, object_id=item.object_id, data=item.data,
-              only_endpoint_id=item.only_endpoint_id, created_at=item.created_at)
-        for offset, item in enumerate(pending)
-    ])
-    fan_out_events.enqueue([event.pk for event in events])
+    ids = [Event._meta.pk.get_default() for _ in pending]
+    if connection.vendor == "postgresql":
+        _insert_numbered(ids, pending)
+    else:
+        first = sequence_reserve_block(EVENT_SEQUENCE, len(pending))
+        Event.objects.bulk_create([
+            Event(id=pk, sequence=first + offset, type=item.type, object_id=item.object_id, data=item.data,
+                  only_endpoint_id=item.only_endpoint_id, created_at=item.created_at)
+            for offset, (pk, item) in enumerate(zip(ids, pending, strict=True))
+        ])
+    enqueue(fan_out_events, ids)
 
+
+def _insert_numbered(ids: list[str], pending: list[PendingEvent]) -> None:
+    """PostgreSQL: take the block of sequence numbers and insert the events in one statement (the counter row
+    stays locked until the transaction ends, which is what keeps sequences visible in order)."""
+    from synthesq.core.models import Sequence
+
+    from .models import Event
+
+    count = len(pending)
+    sql = f"""
+        WITH block AS (UPDATE {Sequence._meta.db_table} SET value = value + %s WHERE name = %s RETURNING value)
+        INSERT INTO {Event._meta.db_table} (id, sequence, type, object_id, data, created_at, fanned_out,
+                                            only_endpoint_id)
+        SELECT v.id, block.value - %s + v.ord, v.type, v.object_id, v.data::jsonb, v.created_at, false, v.endpoint
+          FROM block, unnest(%s::varchar[], %s::int[], %s::varchar[], %s::varchar[], %s::text[],
+                             %s::timestamptz[], %s::varchar[])
+                      AS v(id, ord, type, object_id, data, created_at, endpoint)
+    """
+    params: list[Any] = [count, EVENT_SEQUENCE, count, ids, list(range(1, count + 1)), [item.type for item in pending],
+              [item.object_id for item in pending],
+              [json.dumps(item.data, cls=DjangoJSONEncoder) for item in pending],
+              [item.created_at for item in pending], [item.only_endpoint_id for item in pending]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount == 0:  # the very first events: create the counter, then number them
+            Sequence.objects.bulk_create([Sequence(name=EVENT_SEQUENCE, value=0)], ignore_conflicts=True)
+            cursor.execute(sql, params)
+        if cursor.rowcount != count:
+            raise RuntimeError("events were not written")
 
 register_event_types({
     "ping": "A test event sent to one endpoint (POST /api/v1/webhook-endpoints/{id}/test).",

@@ -3,10 +3,11 @@ their subscribers, delivery attempts with the Standard Webhooks retry schedule, 
 work a stopped worker left behind, and the retention purge.
 
 Delivery is at least once. An attempt is claimed in a short transaction that takes a lease on the delivery
-row (SKIP LOCKED: two workers never claim one attempt) and enqueues a watchdog trigger for when the lease ends;
-the HTTP request is made outside any transaction; its outcome is recorded in a second short transaction, which
-schedules the next attempt on failure. If the worker dies in between, the watchdog finds the lease expired,
-records the attempt as interrupted and tries again: nothing is lost and nothing blocks an API request.
+row (SKIP LOCKED: two workers never claim one attempt); the HTTP request is made outside any transaction; its
+outcome is recorded in a second short transaction, which schedules the next attempt on failure. Watchdogs cover
+a worker that dies in between: the fan-out enqueues one sweep of its deliveries for after their first attempts'
+leases, and each retry enqueues its own for when its lease ends. A watchdog that finds a lease expired records
+the attempt as interrupted and tries again: nothing is lost, and nothing blocks an API request.
 """
 
 from __future__ import annotations
@@ -175,10 +176,42 @@ def events_fan_out(*, event_ids: Sequence[str]) -> int:
     ]
     WebhookDelivery.objects.bulk_create(deliveries)
     Event.objects.filter(pk__in=[event.pk for event in events]).update(fanned_out=True)
-    attempt = _tasks().attempt_delivery
+    tasks = _tasks()
     for item in deliveries:
-        attempt.enqueue(item.pk)
+        tasks.enqueue(tasks.attempt_delivery, item.pk, at=now)
+    if deliveries:  # the first attempts' watchdog: one for the lot
+        tasks.enqueue(tasks.sweep_deliveries, [item.pk for item in deliveries], at=now + _lease() * 2)
     return len(deliveries)
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
+
+
+@transaction.atomic
+def _sweep_due(delivery_ids: Sequence[str]) -> list[str]:
+    """Those of ``delivery_ids`` that are due and not under way; those under way get a watchdog of their own
+    for when their lease ends (their first attempt started late)."""
+    now = timezone.now()
+    pending = WebhookDelivery.objects.filter(pk__in=list(delivery_ids), status=DeliveryStatus.PENDING)
+    tasks = _tasks()
+    due = []
+    for pk, lease_until, next_attempt_at in pending.values_list("pk", "lease_until", "next_attempt_at"):
+        if lease_until is not None and lease_until > now:
+            tasks.enqueue(tasks.attempt_delivery, pk, at=lease_until)
+        elif lease_until is not None or next_attempt_at is None or next_attempt_at <= now:
+            due.append(pk)
+        # else: a retry is scheduled, with its own task
+    return due
+
+
+def webhook_deliveries_sweep(*, delivery_ids: Sequence[str]) -> int:
+    """Attempt those of ``delivery_ids`` that are due and not under way (usually none: their first attempts
+    came and went). Returns how many were attempted."""
+    due = _sweep_due(delivery_ids)
+    for pk in due:
+        webhook_delivery_attempt(delivery_id=pk)
+    return len(due)
 
 
 # --- attempts ----------------------------------------------------------------------------------------
@@ -227,10 +260,12 @@ def _claim(delivery_id: str) -> Claim | None:
         item.save()
         return None
     item.attempts += 1
-    item.lease_until = item.next_attempt_at = now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
+    item.lease_until = item.next_attempt_at = now + _lease()
     item.last_attempt_at = now
     item.save(update_fields=["attempts", "lease_until", "next_attempt_at", "last_attempt_at"])
-    _tasks().attempt_delivery.using(run_after=item.lease_until).enqueue(item.pk)
+    if item.attempts > 1:  # a retry's watchdog (first attempts share their fan-out's sweep)
+        tasks = _tasks()
+        tasks.enqueue(tasks.attempt_delivery, item.pk, at=item.lease_until)
     return Claim(delivery_id=item.pk, number=item.attempts, url=item.endpoint.url,
                  secrets=endpoint_signing_secrets(item.endpoint, now), message_id=item.event_id,
                  body=webhook_payload(item.event))
@@ -262,7 +297,8 @@ def _record(claim: Claim, outcome: http.Outcome, attempted_at: datetime) -> Webh
             item.fail()
         else:
             item.lease_until, item.next_attempt_at = None, timezone.now() + delay
-            _tasks().attempt_delivery.using(run_after=item.next_attempt_at).enqueue(item.pk)
+            tasks = _tasks()
+            tasks.enqueue(tasks.attempt_delivery, item.pk, at=item.next_attempt_at)
         _note_failure(item.endpoint)
     item.save()
     return attempt
@@ -300,7 +336,8 @@ def webhook_delivery_retry(*, delivery_id: str, actor: Actor) -> WebhookDelivery
         raise DeliveryInProgress(delivery_id=item.pk)
     item.resend()
     item.save()
-    _tasks().attempt_delivery.enqueue(item.pk)
+    tasks = _tasks()
+    tasks.enqueue(tasks.attempt_delivery, item.pk)
     return item
 
 
@@ -318,11 +355,11 @@ def webhooks_recover(*, now: datetime | None = None, limit: int = 1000) -> dict[
     events = list(Event.objects.filter(fanned_out=False, created_at__lt=cutoff)
                   .order_by("sequence").values_list("pk", flat=True)[:limit])
     for start in range(0, len(events), 500):
-        tasks.fan_out_events.enqueue(events[start:start + 500])
+        tasks.enqueue(tasks.fan_out_events, events[start:start + 500])
     deliveries = list(WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lt=cutoff)
                       .values_list("pk", flat=True)[:limit])
     for pk in deliveries:
-        tasks.attempt_delivery.enqueue(pk)
+        tasks.enqueue(tasks.attempt_delivery, pk)
     return {"events": len(events), "deliveries": len(deliveries)}
 
 

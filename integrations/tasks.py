@@ -3,9 +3,20 @@ enqueued by an INSERT in the caller's transaction). Tasks take ids, are safe to 
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
 from django_tasks import task
 
 from . import services
+
+
+def enqueue(task_: Any, *args: Any, at: datetime | None = None) -> None:
+    """Enqueue ``task_`` to run at ``at`` (default: now). Work due now carries the time it was due, so due
+    tasks are taken oldest first, ahead of those scheduled for later (a backend keeping "no date" last would
+    otherwise make every worker read past the scheduled ones first)."""
+    task_.using(run_after=at or timezone.now()).enqueue(*args)
 
 
 @task()
@@ -14,6 +25,13 @@ def fan_out_events(event_ids: list[str]) -> int:
     created = services.events_fan_out(event_ids=event_ids)
     services.webhooks_recover_now_and_then()
     return created
+
+
+@task()
+def sweep_deliveries(delivery_ids: list[str]) -> None:
+    """After a fan-out's first attempts were due: attempt any of its deliveries whose first attempt was lost
+    (its worker stopped), so a stopped worker loses nothing."""
+    services.webhook_deliveries_sweep(delivery_ids=delivery_ids)
 
 
 @task()

@@ -52,6 +52,14 @@ def address_errors(address: Mapping[str, Any]) -> list[dict[str, str]]:
     return errors
 
 
+def address_representation(address: Mapping[str, Any] | None) -> dict[str, str | None] | None:
+    """As the API renders a stored address: its known parts, in order."""
+    if address is None:
+        return None
+    return {part.name: None if address[part.name] is None else str(address[part.name])
+            for part in ADDRESS_PARTS if part.name in address}
+
+
 def address_clean(address: Mapping[str, Any]) -> dict[str, str]:
     """The address as stored: its known parts, the country upper-cased. Raises ``ValidationFailed`` naming
     each part that is missing or invalid. An address is always replaced whole, never merged."""

@@ -11,7 +11,7 @@ from integrations.events import events_enabled, previous_attributes, publish, re
 
 from . import selectors
 from .api.serializers import CustomerSerializer, OrderSerializer
-from .models import Customer, Order, OrderStatus
+from .models import Customer, Order, OrderStatus, with_lines
 
 register_event_types({
     "customer.created": "A customer was created.",
@@ -37,8 +37,8 @@ def customer_data(customer: Customer) -> dict[str, Any]:
 
 
 def order_data(order: Order) -> dict[str, Any]:
-    """The order as the API renders it (empty when events are off)."""
-    return dict(OrderSerializer(order).data) if events_enabled() else {}
+    """The order as the API renders it (empty when events are off); its lines are read once per request."""
+    return dict(OrderSerializer(with_lines(order)).data) if events_enabled() else {}
 
 
 def publish_customer(event_type: str, customer: Customer, before: dict[str, Any] | None = None) -> None:

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -179,6 +179,15 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.sku}"
+
+
+def with_lines(order: Order, *, reload: bool = False) -> Order:
+    """Load the order's lines once (in position order); later ``order.lines.all()`` reads them from memory.
+    ``reload`` after the lines were replaced."""
+    if reload:
+        getattr(order, "_prefetched_objects_cache", {}).pop("lines", None)
+    prefetch_related_objects([order], Prefetch("lines", queryset=OrderLine.objects.order_by("position")))
+    return order
 
 
 class OrderEvent(HistoryEvent):

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.models import Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus, Payment, PaymentMethod
+from billing.representations import invoice_representation
 from billing.selectors import invoice_allowed_statuses
 from sales.api.serializers import AddressSerializer
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField
@@ -44,6 +47,11 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "created_at", "updated_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: Invoice) -> dict[str, Any]:
+        """Built by ``billing.representations`` (the fields above declare the schema; a test holds them equal)."""
+        request = self.context.get("request")
+        return invoice_representation(instance, user=request.user if request else None)
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=InvoiceStatus.choices)))
     def get_allowed_statuses(self, invoice: Invoice) -> list[str]:

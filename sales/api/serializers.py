@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from sales.addresses import ADDRESS_PARTS, address_clean
 from sales.models import Customer, Order, OrderEvent, OrderLine, OrderStatus
+from sales.representations import order_representation
 from sales.selectors import order_allowed_statuses
 from synthesq.core.errors import ValidationFailed
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField
@@ -92,6 +93,11 @@ class OrderSerializer(serializers.ModelSerializer):
             "closed_at", "cancelled_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: Order) -> dict[str, Any]:
+        """Built by ``sales.representations`` (the fields above declare the schema; a test holds them equal)."""
+        request = self.context.get("request")
+        return order_representation(instance, user=request.user if request else None)
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_return_window_ends_at(self, order: Order) -> str | None:

@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from sales import selectors, services
-from sales.models import OrderStatus
+from sales.models import Order, OrderStatus, with_lines
 from synthesq.core.actors import acting_user
 from synthesq.core.idempotency import idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
@@ -125,7 +125,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             line_items=_line_inputs(values["line_items"]),
             shipping_address=values.get("shipping_address"),
         )
-        return Response(self._read(order.pk), status=status.HTTP_201_CREATED,
+        return Response(self._render(order), status=status.HTTP_201_CREATED,
                         headers={"Location": f"/api/v1/sales/orders/{order.pk}"})
 
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
@@ -133,20 +133,20 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = OrderUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        services.order_update_draft(
+        order = services.order_update_draft(
             order_id=order.pk, actor=acting_user(request),
             line_items=_line_inputs(values["line_items"]) if "line_items" in values else None,
             shipping_address=values.get("shipping_address"),
         )
-        return Response(self._read(order.pk))
+        return Response(self._render(order))
 
     @action(detail=True, methods=["patch"], url_path="status")
     def change_status(self, request: Request, pk: str | None = None) -> Response:
         order = self.get_object()
         data = OrderStatusInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.order_transition(order_id=order.pk, actor=acting_user(request), **data.validated_data)
-        return Response(self._read(order.pk))
+        order = services.order_transition(order_id=order.pk, actor=acting_user(request), **data.validated_data)
+        return Response(self._render(order))
 
     @extend_schema(methods=["POST"], summary="Put an order on hold (it cannot be closed while held)",
                    tags=["orders"], request=OrderHoldInputSerializer, responses=OrderSerializer,
@@ -159,12 +159,13 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if request.method == "DELETE":
             release = OrderHoldReleaseInputSerializer(data=request.data or {})
             release.is_valid(raise_exception=True)
-            services.order_release_hold(order_id=order.pk, actor=acting_user(request), **release.validated_data)
+            order = services.order_release_hold(order_id=order.pk, actor=acting_user(request),
+                                                **release.validated_data)
         else:
             hold = OrderHoldInputSerializer(data=request.data)
             hold.is_valid(raise_exception=True)
-            services.order_hold(order_id=order.pk, actor=acting_user(request), **hold.validated_data)
-        return Response(self._read(order.pk))
+            order = services.order_hold(order_id=order.pk, actor=acting_user(request), **hold.validated_data)
+        return Response(self._render(order))
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)
     def history(self, request: Request, pk: str | None = None) -> Response:
@@ -172,9 +173,9 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         page = self.paginate_queryset(selectors.order_event_list(order_id=order.pk))
         return self.get_paginated_response(OrderEventSerializer(page, many=True).data)
 
-    def _read(self, order_id: str) -> dict:
-        order = selectors.order_list().get(pk=order_id)
-        return OrderSerializer(order, context=self.get_serializer_context()).data
+    def _render(self, order: Order) -> dict:
+        """The order a service returned, as it now stands (its lines read once in the request)."""
+        return OrderSerializer(with_lines(order), context=self.get_serializer_context()).data
 
 
 def _line_inputs(items: list[dict]) -> list[services.LineInput]:

@@ -19,7 +19,7 @@ from synthesq.core.sequences import sequence_next
 
 from .. import events, selectors
 from ..exceptions import CurrencyMismatch, OrderNotEditable
-from ..models import Customer, Order, OrderEvent, OrderLine, OrderStatus
+from ..models import Customer, Order, OrderEvent, OrderLine, OrderStatus, with_lines
 
 ORDER_NUMBER_SEQUENCE = "order_number"
 
@@ -147,6 +147,7 @@ def order_update_draft(
         for line in lines:
             line.order = order
         OrderLine.objects.bulk_create(lines)
+        with_lines(order, reload=True)
         _set_totals(order, lines)
         changed.update(lines=len(lines), total=str(order.total))
     if shipping_address is not None:

@@ -20,7 +20,7 @@ from synthesq.core.fsm import conditions_met, may_move, transition_for
 
 from .. import events, selectors
 from ..exceptions import InvalidTransition, OrderOnHold, ReturnWindowOpen
-from ..models import Order, OrderEvent, OrderStatus
+from ..models import Order, OrderEvent, OrderStatus, with_lines
 from ..signals import order_status_changed
 
 
@@ -68,7 +68,8 @@ def _move(
 
 
 def _stock_items(order: Order) -> list[tuple[str, int]]:
-    return list(order.lines.values_list("product_id", "quantity"))
+    with_lines(order)
+    return [(line.product_id, line.quantity) for line in order.lines.all()]
 
 
 @publishes_events

@@ -265,3 +265,28 @@ def test_purge_deletes_old_events_with_their_deliveries() -> None:
     assert list(Event.objects.values_list("type", flat=True)) == ["customer.created"]
     assert not WebhookDelivery.objects.exists() and not WebhookAttempt.objects.exists()
     assert f"Deleted {len(old_ids)} event(s)" in out.getvalue()
+
+
+def test_the_sweep_covers_a_first_attempt_that_started_late_and_was_interrupted() -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    with receiver() as hook:
+        _endpoint(hook.url, ["customer.created"])
+        sales.customer_create(name="A", email="a@example.com")
+        run_tasks(rounds=1)  # the fan-out: an attempt task and a sweep for later
+        item = WebhookDelivery.objects.get()
+        # given the first attempt was taken late (its lease outlives the sweep) and its worker stopped
+        assert services._claim(item.pk) is not None
+        DBTaskResult.objects.filter(status="READY", task_path__endswith="attempt_delivery").delete()
+        # when the sweep runs while the lease still holds
+        DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+        run_tasks()
+        assert hook.received == []
+        # then it left a watchdog for the lease's end, which delivers it
+        past = timezone.now() - timedelta(seconds=1)
+        WebhookDelivery.objects.filter(pk=item.pk).update(lease_until=past, next_attempt_at=past)
+        DBTaskResult.objects.filter(status="READY").update(run_after=past)
+        run_tasks()
+    item.refresh_from_db()
+    assert item.status == DeliveryStatus.SUCCEEDED
+    assert hook.ids() == [item.event_id]

@@ -202,3 +202,18 @@ def test_sequences_are_gap_free_in_commit_order() -> None:
     sales.customer_create(name="A", email="a@example.com")
     sequences = list(Event.objects.order_by("sequence").values_list("sequence", flat=True))
     assert sequences == list(range(1, len(sequences) + 1))
+
+
+def test_a_draft_edit_names_what_it_replaced() -> None:
+    # given a draft of one line, rendered once already in this request
+    order = OrderFactory()
+    old_lines = Event.objects.get(type="order.created").data["object"]["line_items"]
+    other = ProductFactory(price=Decimal("3.00"))
+    # when its lines are replaced
+    sales.order_update_draft(order_id=order.pk, actor=None, line_items=[sales.LineInput(other.pk, 2)])
+    event = Event.objects.get(type="order.updated")
+    # then the event shows the new lines and the replaced ones
+    assert [line["sku"] for line in event.data["object"]["line_items"]] == [other.sku]
+    assert event.data["previous_attributes"]["line_items"] == old_lines
+    assert event.data["previous_attributes"]["total"] == old_lines[0]["line_total"]
+    assert event.data["object"]["total"] == "6.00"

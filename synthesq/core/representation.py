@@ -1,0 +1,25 @@
+"""Building API output as plain dicts, exactly as the serializers' fields would (ISO 8601 datetimes in the
+current time zone with ``Z`` for UTC, amounts in the currency's minor unit). For the hot reads and for
+events, where a serializer's field machinery per object costs more than the data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from .money import format_amount
+
+
+def iso_datetime(value: datetime | None) -> str | None:
+    """As DRF's ``DateTimeField`` renders it with DATETIME_FORMAT "iso-8601"."""
+    if not value:
+        return None
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def amount(value: Decimal | None, currency: str) -> str | None:
+    """As ``AmountSerializerField`` renders it."""
+    return format_amount(value, currency)

@@ -1,0 +1,58 @@
+"""The plain-dict renderings the API and events use are exactly what the serializers' declared fields give
+(the fields also make the OpenAPI schema), for orders and invoices in every state."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from rest_framework import serializers
+
+from billing.api.serializers import InvoiceSerializer
+from billing.models import Invoice
+from billing.selectors import invoice_list
+from sales.api.serializers import OrderSerializer
+from sales.models import Order, OrderStatus
+from sales.selectors import order_list
+from tests.factories import CustomerFactory, InvoiceFactory, OrderFactory, ProductFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _generic(serializer: serializers.ModelSerializer, instance: object) -> dict:
+    """What DRF's own field machinery renders for the declared fields."""
+    return dict(serializers.ModelSerializer.to_representation(serializer, instance))
+
+
+@pytest.mark.parametrize("status", list(OrderStatus.values))
+def test_orders_render_as_their_declared_fields(status: str, rf: pytest.FixtureRequest) -> None:
+    order = OrderFactory(status=status, line_count=3)
+    if status == OrderStatus.DELIVERED:
+        Order.objects.filter(pk=order.pk).update(on_hold=True, hold_reason="dispute")
+    order = order_list().get(pk=order.pk)
+    for user in (None, UserFactory(roles=["warehouse"]), UserFactory(superuser=True)):
+        request = rf.get("/") if user else None  # type: ignore[attr-defined]
+        if request is not None:
+            request.user = user
+        serializer = OrderSerializer(order, context={"request": request} if request else {})
+        assert serializer.data == _generic(serializer, order)
+
+
+def test_odd_orders_render_as_their_declared_fields() -> None:
+    # an address with only some parts, another currency, no lines prefetched
+    customer = CustomerFactory(default_shipping_address={"line1": "1 Rue", "city": "Paris", "country": "FR",
+                                                         "line2": None})
+    yen = ProductFactory(price=Decimal("1300"), currency="JPY")
+    order = Order.objects.get(pk=OrderFactory(customer=customer, currency="JPY", lines=[(yen, 3)]).pk)
+    serializer = OrderSerializer(order)
+    assert serializer.data == _generic(serializer, order)
+    assert serializer.data["total"] == "3900"
+
+
+@pytest.mark.parametrize("status", ["draft", "issued", "paid", "void"])
+def test_invoices_render_as_their_declared_fields(status: str) -> None:
+    invoice = InvoiceFactory(status=status, paid=Decimal("10.00") if status == "issued" else None)
+    invoice = invoice_list().get(pk=invoice.pk)
+    serializer = InvoiceSerializer(invoice)
+    assert serializer.data == _generic(serializer, invoice)
+    assert isinstance(invoice, Invoice)
