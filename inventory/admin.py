@@ -37,7 +37,7 @@ from synthesq.core.admin_tools import (
 from synthesq.core.backoffice import Figure, Panel
 from synthesq.core.errors import DomainError
 from synthesq.core.exports import ExportResource, local_time, text
-from synthesq.core.money import format_amount, format_money, scale_error
+from synthesq.core.money import format_money, quantize, scale_error
 
 from . import selectors, services
 from .models import Product, StockMovement
@@ -51,7 +51,7 @@ class ProductAdminForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk and self.instance.price is not None:  # "129.99", not the column's "129.9900"
-            self.initial["price"] = format_amount(self.instance.price, self.instance.currency)
+            self.initial["price"] = quantize(self.instance.price, self.instance.currency)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -160,7 +160,7 @@ class ProductAdmin(ModelAdmin):
             if ok:
                 return back_to(product)
         return action_form_page(self, request, product, form, submit_label="Adjust stock",
-                                title=f"Adjust stock of {product.sku} {product.name}",
+                                title=f"Adjust stock of {product.sku} {product.name} (now {product.stock_quantity})",
                                 facts=[("SKU", product.sku), ("Product", product.name),
                                        ("In stock now", str(product.stock_quantity))])
 

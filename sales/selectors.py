@@ -124,9 +124,9 @@ def order_next_step(order: Order) -> NextStep:
 
 # -- figures for the dashboard (each one query, whatever the number of orders) --------------------------------
 def order_status_figures() -> dict[str, int]:
-    """Orders per status, plus ``on_hold`` and ``delivered_to_close`` (delivered, not on hold)."""
+    """Orders per status, plus ``held`` (on hold) and ``delivered_to_close`` (delivered, not on hold)."""
     counts = Order.objects.aggregate(
-        on_hold=Count("id", filter=Q(on_hold=True)),
+        held=Count("id", filter=Q(on_hold=True)),
         delivered_to_close=Count("id", filter=Q(status=OrderStatus.DELIVERED, on_hold=False)),
         **{status.value: Count("id", filter=Q(status=status)) for status in OrderStatus},
     )

@@ -2,8 +2,9 @@
 download the PDF. Each calls one service and shows its result or refusal as a message.
 
 As on the order page, ``has_<action>_permission(request, object_id)`` draws a button only when the user may use
-it on the invoice as it is now (``invoice_allowed_statuses``, payable or not); when the action runs, only the
-role is checked, and the service refuses a stale click with a message."""
+it on the invoice as it is now (``invoice_allowed_statuses``, payable or not). When issue or void runs, the
+service checks the role and the state and refuses with a message; recording a payment checks the role first (the
+payment service leaves the role to its callers) and leaves the rest to the service."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from unfold.enums import ActionVariant
 
 from synthesq.core.actors import acting_user
 from synthesq.core.admin_tools import BackofficeForm, action_form_page, admin_object, back_to, local_day, run_service
-from synthesq.core.money import format_amount, format_money, scale_error
+from synthesq.core.money import format_amount, format_money
 
 from .. import selectors, services
 from ..documents import invoice_document, invoice_pdf, invoice_pdf_filename
@@ -36,15 +37,6 @@ class PaymentForm(BackofficeForm):
         super().__init__(*args, **kwargs)
         self.invoice = invoice
         self.fields["amount"].help_text = f"Amount due: {format_money(invoice.amount_due, invoice.currency)}."
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        amount, currency = data.get("amount"), (data.get("currency") or "").upper()
-        if amount is not None and currency:
-            problem = scale_error(amount, currency)
-            if problem:
-                self.add_error("amount", problem)
-        return data
 
 
 class VoidForm(BackofficeForm):
@@ -68,9 +60,12 @@ class InvoiceActionsMixin:
 
     def _may(self, request: HttpRequest, object_id: str | None, permission: str, target: str | None = None,
              payable: bool = False) -> bool:
+        running = object_id is None or not drawing_buttons(request)
+        if running and target is not None:
+            return True  # the service checks the role and the state
         if not request.user.has_perm(permission):
             return False
-        if object_id is None or not drawing_buttons(request):
+        if running:
             return True
         invoice = admin_object(self, request, object_id)
         if target is not None:
@@ -112,7 +107,7 @@ class InvoiceActionsMixin:
             ok = run_service(request, lambda: services.payment_record(
                 invoice_id=invoice.pk, amount=data["amount"], currency=currency,
                 payment_method=data["payment_method"], reference=data["reference"], actor=acting_user(request),
-            ), f"Payment of {format_money(data['amount'], currency)} recorded on {invoice}.")
+            ), f"Payment of {format_money(data['amount'], currency)} recorded.")
             if ok:
                 return back_to(invoice)
         return action_form_page(self, request, invoice, form, title=f"Record a payment on {invoice}",

@@ -189,9 +189,9 @@ class InvoiceAdmin(InvoiceActionsMixin, ExportMixin, ModelAdmin):
     def amount_due_display(self, invoice: Invoice) -> str:
         return format_money(invoice.amount_due, invoice.currency)
 
-    @admin.display(description="due", ordering="due_at")
+    @admin.display(description="due at", ordering="due_at")
     def due_display(self, invoice: Invoice) -> str:
-        return local_day(invoice.due_at)
+        return local_minute(invoice.due_at)
 
     @admin.display(description="overdue", boolean=True)
     def overdue_display(self, invoice: Invoice) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -57,7 +58,7 @@ class OrderInvoiceInline(StackedInline):
         return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is not None and _sees_invoices(request)  # not on the add page: no invoice before confirmation
+        return _sees_invoices(request)
 
     @admin.display(description="invoice")
     def invoice_link(self, invoice: Invoice) -> str:
@@ -79,7 +80,7 @@ class OrderInvoiceInline(StackedInline):
 
     @admin.display(description="payments")
     def payments(self, invoice: Invoice) -> str:
-        rows = [(reverse("admin:billing_payment_change", args=[p.pk]), local_minute(p.created_at), p.reference,
+        rows = [(reverse("admin:billing_payment_change", args=[quote(p.pk)]), local_minute(p.created_at), p.reference,
                  format_money(p.amount, p.currency), p.get_payment_method_display())
                 for p in invoice.payments.order_by("created_at", "id")]
         if not rows:
@@ -92,6 +93,12 @@ class InvoicedOrderAdmin(OrderAdmin):
     inlines = [*OrderAdmin.inlines[:1], OrderInvoiceInline, *OrderAdmin.inlines[1:]]
     actions_detail = [*OrderAdmin.actions_detail, "record_payment", "open_invoice"]
     actions_row = ["open_invoice"]
+
+    def get_inline_instances(self, request: HttpRequest, obj: Order | None = None) -> list[Any]:
+        inlines = super().get_inline_instances(request, obj)
+        if obj is None:  # the add page: no invoice before confirmation
+            return [inline for inline in inlines if not isinstance(inline, OrderInvoiceInline)]
+        return inlines
 
     def extra_list_columns(self, request: HttpRequest) -> list[str]:
         return ["invoice_status", "amount_due"] if _sees_invoices(request) else []
@@ -148,7 +155,7 @@ class InvoicedOrderAdmin(OrderAdmin):
         if invoice is None:
             messages.error(request, f"Order {order.order_number} has no invoice yet: it is made at confirmation.")
             return back_to(order)
-        return HttpResponseRedirect(reverse(url_name, args=[invoice.pk]))
+        return HttpResponseRedirect(reverse(url_name, args=[quote(invoice.pk)]))
 
 
 class CustomerInvoiceInline(ReadOnlyInline):

@@ -124,6 +124,5 @@ def finance_orders(request: HttpRequest) -> Panel:
     return Panel("Orders", [
         Figure("Delivered, waiting to close", str(counts["delivered_to_close"]),
                orders_url(status__exact=OrderStatus.DELIVERED, on_hold="no")),
-        Figure("On hold", str(counts["on_hold"]), orders_url(on_hold="yes"),
-               tone="danger" if counts["on_hold"] else ""),
+        Figure("On hold", str(counts["held"]), orders_url(on_hold="yes"), tone="danger" if counts["held"] else ""),
     ])

@@ -12,7 +12,7 @@ from unfold.widgets import UnfoldAdminTextInputWidget
 
 from synthesq.core.admin_tools import BackofficeForm
 from synthesq.core.errors import DomainError, ValidationFailed
-from synthesq.core.money import format_amount, is_known_currency
+from synthesq.core.money import is_known_currency, quantize
 
 from .. import services
 from ..addresses import ADDRESS_PARTS, address_clean
@@ -118,7 +118,7 @@ class OrderLineForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         line = self.instance
         if line.pk and line.unit_price is not None:  # "129.99", not the column's "129.9900"
-            self.initial["unit_price"] = format_amount(line.unit_price, line.order.currency)
+            self.initial["unit_price"] = quantize(line.unit_price, line.order.currency)
 
 
 class OrderLineFormSet(BaseInlineFormSet):

@@ -3,9 +3,11 @@ with a form where the move needs data), holds, and bulk moves with a per-order r
 shows its result or its refusal as a message.
 
 Buttons are Unfold detail actions. Unfold asks ``has_<action>_permission(request, object_id)`` before it draws a
-button and again before it runs the action: drawing one on the order page needs the role *and* the order's state
-now (``order_allowed_statuses``); running one needs the role only, because a button pressed on a page that went
-stale (someone else moved the order meanwhile) must end in the service's refusal as a message, not an error page.
+button and again before it runs the action. Drawing a move's button needs the role *and* the order's state now
+(``order_allowed_statuses``). Running it is left to the service, which checks both (role, then state) in its
+transaction: a button pressed on a page that went stale, or a form posted by a role without the move, ends in the
+service's refusal as a message, never an error page. Holds are checked by role before running, as the hold
+services leave the role to their callers.
 """
 
 from __future__ import annotations
@@ -59,11 +61,8 @@ def drawing_buttons(request: HttpRequest) -> bool:
 
 def _move_permission(target: str) -> Callable[..., bool]:
     def has_permission(self: OrderActionsMixin, request: HttpRequest, object_id: str | None = None) -> bool:
-        permission = permission_for(Order, target)
-        if permission and not request.user.has_perm(permission):
-            return False
         if object_id is None or not drawing_buttons(request):
-            return True
+            return True  # running: the service checks the role and the state
         return target in self.allowed_moves(request, admin_object(self, request, object_id))
 
     has_permission.__name__ = f"has_move_{target}_permission"
@@ -113,6 +112,10 @@ class OrderActionsMixin:
                 waive_return_window=bool(data.get("waive_return_window")),
             ), f"Order {order.order_number} is now {OrderStatus(status).label.lower()}.",
                 describe=lambda exc: self.describe_refusal(request, exc))
+            return back_to(order)
+        permission = permission_for(Order, status)
+        if permission and not request.user.has_perm(permission):
+            messages.error(request, f"Your role may not move orders to {str(status)!r}.")
             return back_to(order)
         if status not in self.allowed_moves(request, order):
             messages.error(request, f"Order {order.order_number} is {order.get_status_display().lower()}: it cannot "

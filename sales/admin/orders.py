@@ -202,7 +202,7 @@ class OrderAdmin(OrderActionsMixin, ModelAdmin):
     def subtotal_display(self, order: Order) -> str:
         return format_money(order.subtotal, order.currency)
 
-    @admin.display(description="created", ordering="created_at")
+    @admin.display(description="created at", ordering="created_at")
     def created_display(self, order: Order) -> str:
         return local_minute(order.created_at)
 

@@ -8,8 +8,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import quote, unquote
 from django.db import models
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -78,7 +79,7 @@ def status_badge(status: str, colours: Mapping[str, str], label: str | None = No
 
 
 def admin_link(url_name: str, pk: Any, text: str) -> str:
-    return format_html('<a class="backoffice-link" href="{}">{}</a>', reverse(url_name, args=[pk]), text)
+    return format_html('<a class="backoffice-link" href="{}">{}</a>', reverse(url_name, args=[quote(pk)]), text)
 
 
 def local_minute(value: Any) -> str:
@@ -107,6 +108,8 @@ def admin_object(model_admin: Any, request: HttpRequest, object_id: str) -> Any:
     """The object an admin URL names, or 404. Admin URLs carry quoted primary keys (``ord_01…`` is
     ``ord_5F01…`` in a link), so the id is unquoted here, once for every view. Kept on the request, so the
     permission hooks of several buttons on one page look it up once."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
     cache: dict[tuple[str, str], Any] = request.__dict__.setdefault("_admin_objects", {})
     key = (model_admin.model._meta.label, str(object_id))
     if key not in cache:
@@ -118,7 +121,7 @@ def admin_object(model_admin: Any, request: HttpRequest, object_id: str) -> Any:
 
 def change_url(obj: models.Model) -> str:
     opts = obj._meta
-    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[quote(obj.pk)])
 
 
 def back_to(obj: models.Model) -> HttpResponseRedirect:
