@@ -13,9 +13,11 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from import_export.admin import ExportMixin
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter, RadioFilter
+from unfold.contrib.import_export.forms import ExportForm
 
 from synthesq.core.actors import acting_user
 from synthesq.core.admin_filters import AmountRangeFilter, LocalDateRangeFilter
@@ -34,6 +36,7 @@ from synthesq.core.money import format_money
 from .. import selectors, services
 from ..addresses import address_lines
 from ..models import Order, OrderEvent, OrderLine, OrderStatus
+from .exports import OrderResource
 from .forms import ADDRESS_FIELDS, OrderForm, OrderLineForm, OrderLineFormSet
 from .next_step import next_step_text
 from .order_actions import BULK_MOVES, HOLD_ACTIONS, MOVE_ACTIONS, OrderActionsMixin
@@ -149,8 +152,10 @@ class CurrencyFilter(DropdownFilter):
 
 
 @admin.register(Order)
-class OrderAdmin(OrderActionsMixin, ModelAdmin):
+class OrderAdmin(OrderActionsMixin, ExportMixin, ModelAdmin):
     form = OrderForm
+    resource_classes = [OrderResource]
+    export_form_class = ExportForm
     list_filter = [("status", ChoicesDropdownFilter), CurrencyFilter, ("created_at", LocalDateRangeFilter),
                    ("total", AmountRangeFilter), OnHoldFilter]
     list_filter_submit = True

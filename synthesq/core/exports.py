@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -38,14 +37,5 @@ def text(column: str, attribute: str) -> fields.Field:
     return fields.Field(attribute=attribute, column_name=column, readonly=True)
 
 
-class ExportResource(resources.Resource):
-    """Export only: every field is read-only and declared by the subclass, in column order."""
-
-    class Meta:
-        skip_unchanged = True
-
-    @staticmethod
-    def quantized(value: Decimal | None, currency: str) -> Decimal | None:
-        from .money import quantize
-
-        return None if value is None else quantize(Decimal(value), currency)
+class ExportResource(resources.ModelResource):
+    """Export only: every field is read-only and declared by the subclass, in column order (``Meta.fields``)."""

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from import_export.formats.base_formats import CSV, XLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -215,6 +216,7 @@ UNFOLD = {
 # Exports only (no imports: every write goes through the services).
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
+EXPORT_FORMATS = [CSV, XLSX]
 
 LOGGING = {
     "version": 1,
