@@ -111,10 +111,12 @@ class NextStep:
 
 
 def order_next_step(order: Order) -> NextStep:
-    moves = tuple(
-        NextMove(str(t.target), roles_with(str(t.permission)) if isinstance(t.permission, str) else ())
-        for t in all_transitions(Order) if str(t.source) == order.status
-    )
+    order_of = {status.value: index for index, status in enumerate(OrderStatus)}
+    moves = tuple(sorted(
+        (NextMove(str(t.target), roles_with(str(t.permission)) if isinstance(t.permission, str) else ())
+         for t in all_transitions(Order) if str(t.source) == order.status),
+        key=lambda move: order_of.get(move.status, 99),
+    ))
     return NextStep(
         status=order.status, since=getattr(order, STATUS_SINCE[OrderStatus(order.status)]), moves=moves,
         closable_from=order.return_window_ends_at() if order.status == OrderStatus.DELIVERED else None,

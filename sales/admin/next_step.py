@@ -42,5 +42,8 @@ def next_step_text(step: NextStep) -> str:
             return f"{where} — {who} can close it after {local_minute(step.closable_from)} (or now, waiving the " \
                    "return window)."
         return f"{where} — {who} can close it now (the return window has passed)."
-    steps = [f"{_who(move.roles)} can {VERBS[OrderStatus(move.status)]}" for move in step.moves]
+    by_roles: dict[tuple[str, ...], list[str]] = {}
+    for move in step.moves:
+        by_roles.setdefault(move.roles, []).append(VERBS[OrderStatus(move.status)])
+    steps = [f"{_who(roles)} can {' or '.join(verbs)}" for roles, verbs in by_roles.items()]
     return f"{where} — {'; '.join(steps)}."
