@@ -189,7 +189,10 @@ class InvoiceEvent(HistoryEvent):
         indexes = [models.Index(fields=["invoice", "id"], name="invoiceevent_invoice_id")]
 
     def __str__(self) -> str:
-        change = f": {self.from_status} → {self.to_status}" if self.from_status != self.to_status else ""
+        if self.from_status and self.from_status != self.to_status:
+            change = f": {self.from_status} → {self.to_status}"
+        else:
+            change = f": {self.to_status}" if self.to_status else ""
         return f"{self.get_kind_display()}{change}"
 
 

@@ -4,6 +4,7 @@ through ``billing.services``."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin
@@ -28,7 +29,16 @@ from synthesq.core.admin_tools import (
 )
 from synthesq.core.money import format_money
 
-from ..models import AGEING_BUCKETS, Invoice, InvoiceEvent, InvoiceLine, InvoiceQuerySet, InvoiceStatus, Payment
+from ..models import (
+    AGEING_BUCKETS,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoiceQuerySet,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+)
 from .exports import InvoiceResource
 from .invoice_actions import InvoiceActionsMixin
 
@@ -125,8 +135,10 @@ class InvoiceEventInline(BillingInline):
     @admin.display(description="details")
     def details(self, event: InvoiceEvent) -> str:
         data = dict(event.data or {})
-        if data.get("amount") and data.get("currency"):
-            data["amount"] = format_money(data["amount"], data["currency"])
+        if data.get("amount"):
+            data["amount"] = format_money(Decimal(str(data["amount"])), event.invoice.currency)
+        if data.get("payment_method") in PaymentMethod.values:
+            data["payment_method"] = PaymentMethod(data["payment_method"]).label
         return labelled(data, INVOICE_EVENT_LABELS)
 
 

@@ -9,6 +9,7 @@ the invoice), and adds its inlines and detail actions."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin, messages
@@ -123,7 +124,10 @@ class OrderEventInline(ReadOnlyInline):
 
     @admin.display(description="details")
     def details(self, event: OrderEvent) -> str:
-        return labelled(event.data or {}, ORDER_EVENT_LABELS)
+        data = dict(event.data or {})
+        if data.get("total"):
+            data["total"] = format_money(Decimal(str(data["total"])), event.order.currency)
+        return labelled(data, ORDER_EVENT_LABELS)
 
 
 class OnHoldFilter(RadioFilter):
@@ -218,12 +222,12 @@ class OrderAdmin(OrderActionsMixin, ExportMixin, ModelAdmin):
                     ("Shipping address", {"fields": ADDRESS_FIELDS})]
         address = ADDRESS_FIELDS if obj.status == OrderStatus.DRAFT else ["shipping_address_display"]
         return [
-            ("Order", {"fields": ["order_number", "status_display", "next_step", "customer_link", "currency",
+            ("Order", {"fields": ["order_number", "status_display", "customer_link", "currency",
                                   "subtotal_display", "total_display", "hold_display",
                                   *self.extra_detail_fields(request, obj)]}),
             ("Dates", {"fields": ["created_display", "confirmed_at", "processing_at", "closed_at", "cancelled_at",
                                   "cancellation_reason"]}),
-            ("Shipment", {"classes": ["page-tab-shipment"],
+            ("Shipment", {"classes": ["panel-shipment"],
                           "fields": [*address, "tracking_number", "carrier", "shipped_at", "delivered_at",
                                      "return_window_display"]}),
         ]
@@ -244,10 +248,6 @@ class OrderAdmin(OrderActionsMixin, ExportMixin, ModelAdmin):
     @admin.display(description="customer")
     def customer_link(self, order: Order) -> str:
         return admin_link("admin:sales_customer_change", order.customer_id, str(order.customer))
-
-    @admin.display(description="next step")
-    def next_step(self, order: Order) -> str:
-        return next_step_text(selectors.order_next_step(order))
 
     @admin.display(description="shipping address")
     def shipping_address_display(self, order: Order) -> str:
@@ -297,6 +297,8 @@ class OrderAdmin(OrderActionsMixin, ExportMixin, ModelAdmin):
         if object_id:
             order = admin_object(self, request, object_id)
             extra_context.update(self.summary_context(request, order))
+            if order.status != OrderStatus.DRAFT:  # nothing on the page is editable: no save buttons
+                extra_context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except DomainError as exc:  # a race the form could not see: report it, change nothing

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -123,7 +123,7 @@ def nav_item(group: str, *, title: str, url_name: str, icon: str, permission: st
 
 def page_tab(model_label: str, *, title: str, slug: str, order: int, permission: str | None = None) -> None:
     """A tab on the change page of ``model_label`` ("app.model"): ``slug`` is "general", an inline's prefix,
-    or a fieldset tab declared with ``classes=["page-tab-<slug>"]``."""
+    or a fieldset declared with ``classes=["panel-<slug>"]``."""
     tabs = [tab for tab in _tabs.get(model_label, []) if tab.slug != slug]
     _tabs[model_label] = sorted([*tabs, _Tab(title, slug, order, permission)], key=lambda tab: tab.order)
 
@@ -137,11 +137,26 @@ def _allowed(request: HttpRequest, permission: str | None) -> bool:
     return permission is None or request.user.has_perm(permission)
 
 
+def _active_item(request: HttpRequest) -> _NavItem | None:
+    """The sidebar item for this page: its list, and of the items on that list the one whose pre-filter the
+    page's query matches most closely (so "To ship" is active, not "Orders", on ``?status__exact=processing``)."""
+    asked = set(QueryDict(request.META.get("QUERY_STRING", "")).items())
+    best: tuple[int, _NavItem] | None = None
+    for group in _navigation.values():
+        for item in group.items:
+            wanted = set(QueryDict(item.query).items())
+            if request.path.startswith(reverse(item.url_name)) and wanted <= asked \
+                    and (best is None or len(wanted) > best[0]):
+                best = (len(wanted), item)
+    return best[1] if best else None
+
+
 def sidebar_navigation(request: HttpRequest) -> list[dict[str, Any]]:
     groups = []
+    active = _active_item(request)
     for group in sorted(_navigation.values(), key=lambda g: g.order):
         items = [
-            {"title": item.title, "icon": item.icon,
+            {"title": item.title, "icon": item.icon, "active": item is active,
              "link": reverse(item.url_name) + (f"?{item.query}" if item.query else "")}
             for item in group.items if _allowed(request, item.permission)
         ]

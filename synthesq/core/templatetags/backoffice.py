@@ -10,12 +10,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django import template
 
 register = template.Library()
-PREFIX = "page-tab-"
+PREFIX = "panel-"
 
 
 @register.filter
 def page_tab(fieldset: Any) -> str:
-    """The page tab a fieldset belongs to (``classes=["page-tab-shipment"]`` → "shipment"), or ""."""
+    """The page tab a fieldset belongs to (``classes=["panel-shipment"]`` → "shipment"), or ""."""
     for name in str(getattr(fieldset, "classes", "") or "").split():
         if name.startswith(PREFIX):
             return name[len(PREFIX):]
