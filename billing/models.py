@@ -168,7 +168,7 @@ class InvoiceLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.sku} × {self.quantity}"
+        return f"{self.sku} × {self.quantity}"  # noqa: RUF001 (the multiplication sign is meant)
 
 
 class InvoiceEvent(HistoryEvent):

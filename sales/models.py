@@ -178,7 +178,7 @@ class OrderLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.sku} × {self.quantity}"
+        return f"{self.sku} × {self.quantity}"  # noqa: RUF001 (the multiplication sign is meant)
 
 
 class OrderEvent(HistoryEvent):

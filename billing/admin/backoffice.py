@@ -35,7 +35,7 @@ def invoices_url(**params: Any) -> str:
 
 
 def _ageing(request: HttpRequest) -> list[selectors.AgeingFigure]:
-    return per_request(request, "receivables_ageing", selectors.receivables_ageing)  # type: ignore[no-any-return]
+    return per_request(request, "receivables_ageing", selectors.receivables_ageing)
 
 
 def _count(n: int) -> str:

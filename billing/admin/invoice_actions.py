@@ -65,7 +65,7 @@ class InvoiceActionsMixin:
             return True  # the service checks the role and the state
         if not request.user.has_perm(permission):
             return False
-        if running:
+        if running or object_id is None:
             return True
         invoice = admin_object(self, request, object_id)
         if target is not None:

@@ -16,7 +16,6 @@ from synthesq.core.pagination import OldestFirstCursorPage
 from synthesq.core.renderers import PDFRenderer
 
 from ..documents import invoice_pdf, invoice_pdf_filename
-
 from .filters import InvoiceFilter, InvoiceOrderingFilter, PaymentFilter
 from .serializers import (
     InvoiceEventSerializer,

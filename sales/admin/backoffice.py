@@ -28,7 +28,7 @@ def orders_url(**params: Any) -> str:
 
 
 def _status_figures(request: HttpRequest) -> dict[str, int]:
-    return per_request(request, "order_status_figures", selectors.order_status_figures)  # type: ignore[no-any-return]
+    return per_request(request, "order_status_figures", selectors.order_status_figures)
 
 
 def _count(n: int, noun: str = "order") -> str:

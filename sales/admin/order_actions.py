@@ -122,8 +122,8 @@ class OrderActionsMixin:
                                     f"be moved to {OrderStatus(status).label.lower()} now.")
             return back_to(order)
         label = MOVES[status][0].rstrip("…")
-        form = form if status in NEEDS_FORM else BackofficeForm()
-        return action_form_page(self, request, order, form, title=f"{label}: {order.order_number}",
+        shown = form if status in NEEDS_FORM else BackofficeForm()
+        return action_form_page(self, request, order, shown, title=f"{label}: {order.order_number}",
                                 submit_label=label, facts=self.order_facts(order))
 
     def describe_refusal(self, request: HttpRequest, exc: DomainError) -> str | None:

@@ -16,6 +16,7 @@ from unfold.admin import ModelAdmin
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from . import backoffice
+from .actors import acting_user
 from .admin_tools import action_form_page
 from .models import ApiToken, StaffPreferences
 from .services import api_token_create, api_token_revoke
@@ -111,11 +112,11 @@ class StaffPreferencesAdmin(ModelAdmin):
         form = TimeZoneForm(request.POST or None, initial={"time_zone": staff_time_zone(request)})
         if request.method == "POST" and form.is_valid():
             name = form.cleaned_data["time_zone"]
-            StaffPreferences.objects.update_or_create(user=request.user, defaults={"time_zone": name})
+            StaffPreferences.objects.update_or_create(user=acting_user(request), defaults={"time_zone": name})
             remember_time_zone(request, name)
             messages.success(request, f"Dates are now shown in {name}.")
             return HttpResponseRedirect(reverse("admin:index"))
-        preferences = StaffPreferences(user=request.user, time_zone=staff_time_zone(request))
+        preferences = StaffPreferences(user=acting_user(request), time_zone=staff_time_zone(request))
         return action_form_page(self, request, preferences, form, title="Your time zone", submit_label="Save",
                                 back_url=reverse("admin:index"))
 

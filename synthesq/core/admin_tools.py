@@ -9,8 +9,8 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
-from django.db import models
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse

@@ -45,7 +45,7 @@ def staff_time_zone(request: HttpRequest) -> str:
         return str(cached)
     from .models import StaffPreferences
 
-    chosen = StaffPreferences.objects.filter(user_id=request.user.pk).values_list("time_zone", flat=True).first()
+    chosen = StaffPreferences.objects.filter(user_id=str(request.user.pk)).values_list("time_zone", flat=True).first()
     name = chosen if chosen and is_time_zone(chosen) else default_time_zone()
     request.session[SESSION_KEY] = name
     return name

@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.contrib.admin.utils import quote
 from django.conf import settings
+from django.contrib.admin.utils import quote
 from django.test import Client
 from django.utils import formats, timezone
 

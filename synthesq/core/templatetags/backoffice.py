@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
-
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
 
 register = template.Library()
 PREFIX = "panel-"
