@@ -187,7 +187,9 @@ class MoveForm(BackofficeForm):
             del self.fields["tracking_number"], self.fields["carrier"]
         if status != OrderStatus.CLOSED or not user.has_perm("sales.waive_return_window"):
             del self.fields["waive_return_window"]
-        if status == OrderStatus.CANCELLED:
+        if status not in (OrderStatus.CANCELLED, OrderStatus.CLOSED):
+            del self.fields["reason"]
+        elif status == OrderStatus.CANCELLED:
             self.fields["reason"].required = True
             self.fields["reason"].label = "Cancellation reason"
 
