@@ -1,24 +1,40 @@
-"""Integrations in the back-office: events (read only), webhook endpoints (register, change, rotate the secret,
-send a ping) and their deliveries with every attempt (resend one). Every change goes through
-``integrations.services``."""
+"""Integrations in the back-office (Unfold): events (read only), webhook endpoints (register, change, rotate the
+secret, send a ping) and their deliveries with every attempt (resend one or many), a sidebar group and a dashboard
+section for the integrations role. Every change goes through ``integrations.services``."""
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import path, reverse
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin
+from unfold.decorators import action
 
+from synthesq.core import backoffice
 from synthesq.core.actors import acting_user
-from synthesq.core.admin_tools import ReadOnlyInline, run_service, status_badge
+from synthesq.core.admin_tools import (
+    BackofficeForm,
+    ReadOnlyInline,
+    action_form_page,
+    admin_link,
+    admin_object,
+    back_to,
+    local_minute,
+    run_service,
+    status_badge,
+)
+from synthesq.core.backoffice import Figure, Panel
 from synthesq.core.errors import DomainError
 
-from . import services
+from . import selectors, services
 from .models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 DELIVERY_STATUS_COLOURS: dict[str, str] = {
@@ -27,11 +43,20 @@ DELIVERY_STATUS_COLOURS: dict[str, str] = {
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
-    list_display = ("id", "type", "object_id", "created_at")
+class EventAdmin(ModelAdmin):
+    list_display = ("type", "object_id", "created_display", "id")
     list_filter = ("type",)
     search_fields = ("id", "object_id")
-    fields = readonly_fields = ("id", "type", "object_id", "created_at", "data", "fanned_out")
+    search_help_text = "Event id or the id of the object it is about"
+    fields = readonly_fields = ("id", "type", "object_id", "created_display", "data_display")
+
+    @admin.display(description="created", ordering="sequence")
+    def created_display(self, event: Event) -> str:
+        return local_minute(event.created_at)
+
+    @admin.display(description="data (the object as the API rendered it, and what changed)")
+    def data_display(self, event: Event) -> str:
+        return format_html('<pre class="event-data">{}</pre>', json.dumps(event.data, indent=2, cls=DjangoJSONEncoder))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -45,8 +70,8 @@ class EventAdmin(admin.ModelAdmin):
 
 class WebhookEndpointForm(forms.ModelForm):
     url = forms.URLField(max_length=2000, assume_scheme="https", help_text="https only; public addresses only.")
-    events = forms.CharField(
-        help_text='Event types, comma separated; "order.*" takes every order event.', max_length=2000)
+    events = forms.CharField(max_length=2000,
+                             help_text='Event types, comma separated; "order.*" takes every order event.')
 
     class Meta:
         model = WebhookEndpoint
@@ -75,8 +100,8 @@ class WebhookEndpointForm(forms.ModelForm):
 
 class DeliveryInline(ReadOnlyInline):
     model = WebhookDelivery
-    fields = readonly_fields = ("delivery_link", "event_type", "status_display", "attempts", "last_status_code",
-                                "next_attempt_at", "created_at")
+    fields = readonly_fields = ("delivery_link", "status_display", "attempts", "last_status_code", "next_display",
+                                "created_display")
     ordering = ("-id",)
     verbose_name_plural = "recent deliveries"
     max_num = 20
@@ -86,37 +111,53 @@ class DeliveryInline(ReadOnlyInline):
 
     @admin.display(description="delivery")
     def delivery_link(self, item: WebhookDelivery) -> str:
-        return format_html('<a href="{}">{}</a>', reverse("admin:integrations_webhookdelivery_change",
-                                                          args=[item.pk]), item.pk)
-
-    @admin.display(description="event")
-    def event_type(self, item: WebhookDelivery) -> str:
-        return item.event.type
+        return admin_link("admin:integrations_webhookdelivery_change", item.pk, f"{item.event.type} · {item.pk}")
 
     @admin.display(description="status")
     def status_display(self, item: WebhookDelivery) -> str:
         return status_badge(item.status, DELIVERY_STATUS_COLOURS)
 
+    @admin.display(description="next attempt")
+    def next_display(self, item: WebhookDelivery) -> str:
+        return local_minute(item.next_attempt_at)
+
+    @admin.display(description="created")
+    def created_display(self, item: WebhookDelivery) -> str:
+        return local_minute(item.created_at)
+
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(ModelAdmin):
     form = WebhookEndpointForm
-    list_display = ("url", "description", "events_display", "is_active", "failing_since", "created_at")
+    list_display = ("url", "description", "events_display", "is_active", "failing_display")
     list_filter = ("is_active",)
     search_fields = ("url", "description")
-    readonly_fields = ("id", "failing_since", "disabled_at", "created_at")
+    readonly_fields = ("id", "failing_display", "disabled_display", "created_display")
     inlines = (DeliveryInline,)
     actions = ("send_test",)
-    change_form_template = "admin/integrations/webhookendpoint/change_form.html"
+    actions_detail = ("rotate_secret", "ping")
 
     @admin.display(description="events")
     def events_display(self, endpoint: WebhookEndpoint) -> str:
         return ", ".join(endpoint.events)
 
+    @admin.display(description="failing since")
+    def failing_display(self, endpoint: WebhookEndpoint) -> str:
+        return local_minute(endpoint.failing_since)
+
+    @admin.display(description="disabled")
+    def disabled_display(self, endpoint: WebhookEndpoint) -> str:
+        return local_minute(endpoint.disabled_at)
+
+    @admin.display(description="created")
+    def created_display(self, endpoint: WebhookEndpoint) -> str:
+        return local_minute(endpoint.created_at)
+
     def get_fields(self, request: HttpRequest, obj: WebhookEndpoint | None = None) -> tuple[str, ...]:
         if obj is None:
             return ("url", "description", "events")
-        return ("id", "url", "description", "events", "is_active", "failing_since", "disabled_at", "created_at")
+        return ("id", "url", "description", "events", "is_active", "failing_display", "disabled_display",
+                "created_display")
 
     def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form: Any, change: bool) -> None:
         data = form.cleaned_data
@@ -133,26 +174,40 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: WebhookEndpoint) -> None:
         services.webhook_endpoint_delete(endpoint_id=obj.pk, actor=acting_user(request))
 
-    def get_urls(self) -> list[Any]:
-        return [
-            path("<path:object_id>/rotate-secret/", self.admin_site.admin_view(self.rotate_view),
-                 name="integrations_webhookendpoint_rotate"),
-            *super().get_urls(),
-        ]
+    def has_rotate_secret_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
+        return request.user.has_perm("integrations.change_webhookendpoint")
 
-    def rotate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        back = HttpResponseRedirect(reverse("admin:integrations_webhookendpoint_change", args=[object_id]))
-        if request.method != "POST" or not self.has_change_permission(request):
-            return back
+    def has_ping_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
+        return request.user.has_perm("integrations.change_webhookendpoint")
+
+    @action(description="Rotate secret…", url_path="rotate-secret", permissions=["rotate_secret"], icon="key",
+            attrs={"data-action": "rotate-secret"})
+    def rotate_secret(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        endpoint: WebhookEndpoint = admin_object(self, request, object_id)
+        if request.method != "POST":
+            return action_form_page(self, request, endpoint, BackofficeForm(), submit_label="Rotate secret",
+                                    title=f"Rotate the signing secret of {endpoint.url}",
+                                    intro="The new secret signs from now on; the current one keeps signing beside "
+                                          "it for 24 hours, so receivers can switch without missing a delivery.")
         try:
-            _endpoint, secret = services.webhook_endpoint_rotate_secret(endpoint_id=object_id,
+            _endpoint, secret = services.webhook_endpoint_rotate_secret(endpoint_id=endpoint.pk,
                                                                         actor=acting_user(request))
         except DomainError as exc:
             messages.error(request, exc.detail)
         else:
-            messages.warning(request, "New signing secret (the old one signs too for 24 hours; copy it now, it "
-                             f"will not be shown again): {secret}")
-        return back
+            messages.warning(request, f"New signing secret (copy it now, it will not be shown again): {secret}")
+        return back_to(endpoint)
+
+    @action(description="Send a test ping", url_path="ping", permissions=["ping"], icon="send",
+            attrs={"data-action": "ping", "data-post": "1"})
+    def ping(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        endpoint: WebhookEndpoint = admin_object(self, request, object_id)
+        if request.method != "POST":
+            return action_form_page(self, request, endpoint, BackofficeForm(), submit_label="Send ping",
+                                    title=f"Send a ping event to {endpoint.url}")
+        run_service(request, partial(services.webhook_endpoint_test, endpoint_id=endpoint.pk,
+                                     actor=acting_user(request)), f"Ping sent to {endpoint.url}.")
+        return back_to(endpoint)
 
     @admin.action(description="Send a test ping", permissions=["change"])
     def send_test(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
@@ -163,22 +218,28 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 class AttemptInline(ReadOnlyInline):
     model = WebhookAttempt
-    fields = readonly_fields = ("number", "attempted_at", "status_code", "duration_ms", "error",
+    fields = readonly_fields = ("number", "attempted_display", "status_code", "duration_ms", "error",
                                 "response_excerpt")
     verbose_name_plural = "attempts"
 
+    @admin.display(description="attempted")
+    def attempted_display(self, attempt: WebhookAttempt) -> str:
+        return local_minute(attempt.attempted_at)
+
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
-    list_display = ("id", "event_type", "endpoint", "status_display", "attempts", "last_status_code",
-                    "next_attempt_at", "created_at")
+class WebhookDeliveryAdmin(ModelAdmin):
+    list_display = ("event_type", "endpoint", "status_display", "attempts", "last_status_code", "next_display",
+                    "created_display")
     list_filter = ("status",)
     search_fields = ("id", "event__id", "endpoint__url")
     list_select_related = ("event", "endpoint")
     fields = readonly_fields = ("id", "endpoint", "event", "status_display", "attempts", "last_status_code",
-                                "last_attempt_at", "next_attempt_at", "completed_at", "created_at")
+                                "last_display", "next_display", "created_display")
     inlines = (AttemptInline,)
-    actions = ("resend",)
+    actions = ("resend_selected",)
+    actions_detail = ("resend",)
+    actions_row = ("resend",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[WebhookDelivery]:
         return super().get_queryset(request).defer("event__data")
@@ -191,14 +252,71 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def status_display(self, item: WebhookDelivery) -> str:
         return status_badge(item.status, DELIVERY_STATUS_COLOURS)
 
+    @admin.display(description="last attempt")
+    def last_display(self, item: WebhookDelivery) -> str:
+        return local_minute(item.last_attempt_at)
+
+    @admin.display(description="next attempt")
+    def next_display(self, item: WebhookDelivery) -> str:
+        return local_minute(item.next_attempt_at)
+
+    @admin.display(description="created", ordering="created_at")
+    def created_display(self, item: WebhookDelivery) -> str:
+        return local_minute(item.created_at)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: WebhookDelivery | None = None) -> bool:
         return False
 
+    def has_resend_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
+        return request.user.has_perm("integrations.change_webhookdelivery")
+
+    @action(description="Resend now", url_path="resend", permissions=["resend"], icon="replay",
+            attrs={"data-action": "resend", "data-post": "1"})
+    def resend(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        item: WebhookDelivery = admin_object(self, request, object_id)
+        if request.method != "POST":
+            return action_form_page(self, request, item, BackofficeForm(), submit_label="Resend now",
+                                    title=f"Send {item.event.type} to {item.endpoint.url} again")
+        run_service(request, partial(services.webhook_delivery_retry, delivery_id=item.pk,
+                                     actor=acting_user(request)), f"Delivery {item.pk} will be sent again.")
+        return back_to(item)
+
     @admin.action(description="Resend now", permissions=["change"])
-    def resend(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+    def resend_selected(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
         for item in queryset:
             run_service(request, partial(services.webhook_delivery_retry, delivery_id=item.pk,
                                          actor=acting_user(request)), f"Delivery {item.pk} will be sent again.")
+
+
+# -- the back-office: sidebar and dashboard ----------------------------------------------------------------------
+backoffice.nav_group("Integrations", order=40)
+backoffice.nav_item("Integrations", title="Webhook endpoints", url_name="admin:integrations_webhookendpoint_changelist",
+                    icon="webhook", permission="integrations.view_webhookendpoint", order=10)
+backoffice.nav_item("Integrations", title="Failing deliveries", icon="sync_problem",
+                    url_name="admin:integrations_webhookdelivery_changelist", query="status__exact=failed",
+                    permission="integrations.view_webhookdelivery", order=20)
+backoffice.nav_item("Integrations", title="Deliveries", url_name="admin:integrations_webhookdelivery_changelist",
+                    icon="outbox", permission="integrations.view_webhookdelivery", order=30)
+backoffice.nav_item("Integrations", title="Events", url_name="admin:integrations_event_changelist", icon="bolt",
+                    permission="integrations.view_event", order=40)
+backoffice.dashboard_section("integrations", title="Integrations", permission="integrations.view_webhookdelivery",
+                             order=40, icon="webhook")
+
+
+@backoffice.dashboard_panel("integrations", order=10)
+def webhook_figures(request: HttpRequest) -> Panel:
+    figures = selectors.webhook_figures()
+    deliveries = reverse("admin:integrations_webhookdelivery_changelist")
+    endpoints = reverse("admin:integrations_webhookendpoint_changelist")
+    return Panel("Webhooks", [
+        Figure("Active endpoints", str(figures["active_endpoints"]), f"{endpoints}?is_active__exact=1"),
+        Figure("Disabled endpoints", str(figures["disabled_endpoints"]), f"{endpoints}?is_active__exact=0",
+               tone="danger" if figures["disabled_endpoints"] else ""),
+        Figure("Deliveries pending", str(figures["pending"]), f"{deliveries}?status__exact=pending",
+               tone="warning" if figures["pending"] else ""),
+        Figure("Deliveries failed", str(figures["failed"]), f"{deliveries}?status__exact=failed",
+               tone="danger" if figures["failed"] else ""),
+    ])
