@@ -22,6 +22,7 @@ from sales.models import Order
 from synthesq.core.errors import NotFound, PermissionRefused, ValidationFailed
 from synthesq.core.money import fits_currency, format_amount, minor_unit, quantize
 from synthesq.core.sequences import sequence_next, sequence_reserve_block
+from synthesq.observability import events as business_events
 
 from .exceptions import (
     DuplicatePaymentReference,
@@ -274,6 +275,9 @@ def payment_record(
             data={"payment_id": payment.pk, "amount": str(amount), "payment_method": payment_method,
                   "reference": reference, "amount_paid": format_amount(invoice.amount_paid, currency)})
     _settle_if_paid(invoice, actor=actor, reason="paid in full")
+    business_events.payment_recorded(payment_id=payment.pk, invoice_id=invoice.pk, amount=amount, currency=currency,
+                                     payment_method=payment_method, invoice_status=invoice.status,
+                                     actor_id=getattr(actor, "pk", None))
     return payment
 
 

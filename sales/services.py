@@ -29,6 +29,7 @@ from inventory.models import Product
 from synthesq.core.errors import NotFound, PermissionRefused, ValidationFailed
 from synthesq.core.money import fits_currency, minor_unit, quantize
 from synthesq.core.sequences import sequence_next
+from synthesq.observability import events as business_events
 
 from . import selectors
 from .exceptions import (
@@ -579,6 +580,8 @@ def orders_close_delivered(
         report.invoices_issued += issued
         if on_progress is not None:
             on_progress(report)
+    business_events.batch_close_run(closed=report.closed, invoices_issued=report.invoices_issued, failed=failed,
+                                    skipped=report.skipped or {}, interrupted=report.interrupted)
     return report
 
 
