@@ -44,20 +44,11 @@ def logging_settings(*, log_format: str, level: str) -> dict[str, Any]:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    renderer: list[Any] = (
-        [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
-        if log_format == "json"
-        else [structlog.dev.ConsoleRenderer()]
-    )
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {
-            "structured": {
-                "()": structlog.stdlib.ProcessorFormatter,
-                "foreign_pre_chain": _SHARED_PROCESSORS,
-                "processors": [structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer],
-            },
+            "structured": {"()": "synthesq.observability.logs.structured_formatter", "log_format": log_format},
         },
         "handlers": {
             "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "structured"},
@@ -69,3 +60,16 @@ def logging_settings(*, log_format: str, level: str) -> dict[str, Any]:
             "django.server": {"level": "WARNING"},
         },
     }
+
+
+def structured_formatter(log_format: str = "json") -> structlog.stdlib.ProcessorFormatter:
+    """The formatter of every log line: JSON (one object per line, tracebacks as data) or console."""
+    renderer: list[Any] = (
+        [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
+        if log_format == "json"
+        else [structlog.dev.ConsoleRenderer()]
+    )
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_SHARED_PROCESSORS,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer],
+    )
