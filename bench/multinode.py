@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import requests
@@ -136,6 +137,10 @@ def move(cluster: Cluster, order_id: str, target: str) -> requests.Response:
     return cluster.call(MOVER[target], "PATCH", f"/sales/orders/{order_id}/status", body)
 
 
+def move_status(cluster: Cluster, order_id: str, target: str) -> int:
+    return move(cluster, order_id, target).status_code
+
+
 # --- scenarios -----------------------------------------------------------------------------------------
 
 
@@ -144,7 +149,7 @@ def confirm_race(cluster: Cluster, *, orders: int = 50, stock: int = 10) -> dict
     product = new_product(cluster, "RACE-CONFIRM", stock=stock)
     quantities = [1 + n % 3 for n in range(orders)]
     drafts = [new_order(cluster, customer, product, q)["id"] for q in quantities]
-    statuses = run_together([lambda o=order_id: move(cluster, o, "confirmed").status_code for order_id in drafts])
+    statuses = run_together([partial(move_status, cluster, order_id, "confirmed") for order_id in drafts])
     return {"product_id": product, "stock": stock, "orders": dict(zip(drafts, quantities, strict=True)),
             "statuses": dict(zip(drafts, statuses, strict=True))}
 
@@ -162,7 +167,7 @@ def payment_race(cluster: Cluster, *, payments: int = 8, amount: str = "30.00") 
                 "reference": f"RACE-{n}"}
         return cluster.call("finance", "POST", "/sales/payments", body).status_code
 
-    statuses = run_together([lambda n=n: pay(n) for n in range(payments)])
+    statuses = run_together([partial(pay, n) for n in range(payments)])
     return {"invoice_id": invoice, "amount": amount, "statuses": statuses}
 
 
@@ -172,8 +177,7 @@ def batch_close_race(cluster: Cluster, *, orders: int = 30, batch_size: int = 4)
     product = new_product(cluster, "RACE-CLOSE", stock=orders)
     ids = [new_order(cluster, customer, product, 1)["id"] for _ in range(orders)]
     for target in ("confirmed", "processing", "shipped", "delivered"):
-        statuses = run_together([lambda o=order_id, t=target: move(cluster, o, t).status_code for order_id in ids],
-                                max_threads=8)
+        statuses = run_together([partial(move_status, cluster, order_id, target) for order_id in ids], max_threads=8)
         if set(statuses) != {200}:
             raise AssertionError(f"moving the close race's orders to {target}: {Counter(statuses)}")
     time.sleep(0.05)  # delivered strictly before the runs' "now"
@@ -341,8 +345,8 @@ def throughput(cluster: Cluster, *, clients: int, orders_per_client: int) -> Thr
         body = {"customer_id": customer, "currency": "USD", "line_items": [{"product_id": product, "quantity": 1}]}
         for _ in range(orders_per_client):
             order = timed(lambda: cluster.call("sales", "POST", "/sales/orders", body), 201).json()["id"]
-            timed(lambda o=order: move(cluster, o, "confirmed"), 200)
-            timed(lambda o=order: cluster.call("sales", "GET", f"/sales/orders/{o}"), 200)
+            timed(partial(move, cluster, order, "confirmed"), 200)
+            timed(partial(cluster.call, "sales", "GET", f"/sales/orders/{order}"), 200)
 
     started = time.perf_counter()
     outcomes = run_together([client for _ in range(clients)])

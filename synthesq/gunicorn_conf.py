@@ -130,6 +130,7 @@ def on_starting(server: Any) -> None:
     result = subprocess.run(command, env=env, check=False)
     if result.returncode != 0:
         server.log.error("Not serving: prepare_to_serve failed (see above).")
+        on_exit(server)  # gunicorn does not call it when start-up fails
         raise SystemExit(1)
 
 

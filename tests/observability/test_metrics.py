@@ -3,14 +3,16 @@ token or an address on the allow-list); off (404) when neither is configured."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client, override_settings
 
 pytestmark = pytest.mark.django_db
 
 
-def scrape(**headers: str) -> object:
-    return Client().get("/metrics", **headers)
+def scrape(**meta: Any) -> Any:
+    return Client().get("/metrics", **meta)
 
 
 @override_settings(METRICS_TOKEN="", METRICS_ALLOWED_IPS=[])
