@@ -59,7 +59,7 @@ release: venv serve-env
 
 serve: venv serve-env
 	@echo "Serving on http://$(HOST):$(PORT)/ (admin /admin/, API /api/v1/, probes /healthz /readyz)"
-	$(SERVE_ENV) $(BIN)/honcho --no-colour start web
+	$(SERVE_ENV) $(BIN)/honcho --no-colour start web  # + worker, once the Procfile has the task worker
 
 # A wheel and an sdist in dist/ (templates and static files inside).
 dist: venv

@@ -30,6 +30,7 @@ from functools import partial
 from typing import Any
 
 import requests
+from django.db import connection, transaction
 
 from bench.nodes import ROOT, Node
 
@@ -171,8 +172,10 @@ def payment_race(cluster: Cluster, *, payments: int = 8, amount: str = "30.00") 
     return {"invoice_id": invoice, "amount": amount, "statuses": statuses}
 
 
-def batch_close_race(cluster: Cluster, *, orders: int = 30, batch_size: int = 4) -> dict[str, Any]:
+def batch_close_race(cluster: Cluster, *, orders: int = 30, batch_size: int = 2) -> dict[str, Any]:
     """Deliver ``orders`` orders, then start ``close_delivered_orders`` on every node at the same moment."""
+    from sales.models import Order
+
     customer = new_customer(cluster, "Close Race")
     product = new_product(cluster, "RACE-CLOSE", stock=orders)
     ids = [new_order(cluster, customer, product, 1)["id"] for _ in range(orders)]
@@ -183,8 +186,19 @@ def batch_close_race(cluster: Cluster, *, orders: int = 30, batch_size: int = 4)
     time.sleep(0.05)  # delivered strictly before the runs' "now"
     command = [sys.executable, "manage.py", "close_delivered_orders", "--return-window-days", "0",
                "--batch-size", str(batch_size), "--json"]
-    runs = [subprocess.Popen(command, cwd=ROOT, env=node.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True) for node in cluster.nodes]
+    # The runs start at different speeds; so that they race for the same orders, this process holds the orders'
+    # rows until every run is connected (a run that finds them held waits and polls), then lets them go together.
+    with transaction.atomic():
+        list(Order.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True))
+        runs = [subprocess.Popen(command, cwd=ROOT, env={**node.env, "PGAPPNAME": CLOSE_RUN_APPLICATION},
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for node in cluster.nodes]
+        try:
+            _wait_for_close_runs(len(runs), timeout=60)
+        except BaseException:
+            for run in runs:
+                run.kill()
+                run.wait()
+            raise
     reports = []
     for run in runs:
         stdout, stderr = run.communicate(timeout=120)
@@ -192,6 +206,25 @@ def batch_close_race(cluster: Cluster, *, orders: int = 30, batch_size: int = 4)
             raise AssertionError(f"close_delivered_orders exited {run.returncode}: {stderr[-2000:]}")
         reports.append(json.loads(stdout))
     return {"order_ids": ids, "reports": reports}
+
+
+CLOSE_RUN_APPLICATION = "synthesq-close-race"
+
+
+def _wait_for_close_runs(count: int, *, timeout: float) -> None:
+    """Until ``count`` batch close runs are connected to this database (and a moment more, for their first claim).
+    They are found by their application_name (PGAPPNAME), which this module gives them."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # in a transaction the view is a frozen snapshot
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND application_name = %s", [CLOSE_RUN_APPLICATION])
+            if cursor.fetchone()[0] >= count:
+                time.sleep(0.5)  # each run claims, finds every order held, and polls (for up to 5 s)
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"the {count} batch close runs did not connect within {timeout:.0f}s")
 
 
 def numbering_race(cluster: Cluster, *, orders: int = 40) -> dict[str, Any]:
@@ -348,6 +381,9 @@ def throughput(cluster: Cluster, *, clients: int, orders_per_client: int) -> Thr
             timed(partial(move, cluster, order, "confirmed"), 200)
             timed(partial(cluster.call, "sales", "GET", f"/sales/orders/{order}"), 200)
 
+    # Warm-up (not timed): every worker loads what it loads lazily on its first requests.
+    run_together([partial(cluster.call, "sales", "GET", "/sales/orders?limit=1") for _ in range(4 * clients)],
+                 max_threads=clients)
     started = time.perf_counter()
     outcomes = run_together([client for _ in range(clients)])
     seconds = time.perf_counter() - started

@@ -8,7 +8,8 @@ dropped and created anew):
      8 payments racing on one invoice, one batch close on each node at once, concurrent order creation),
      then checks every invariant (bench/multinode.py) and prints the outcome;
   2. measures throughput (create an order, confirm it, read it: 3 requests per order, from --clients client
-     threads) against one node, then against two nodes with the same workers each, and prints both.
+     threads, after a warm-up) against one node, then against two nodes with the same workers each, --repeat
+     times alternately, and prints each round and the medians.
 All nodes run on this machine and share its cores with PostgreSQL and the clients, so the second figure says
 what a second node adds *here*; on separate machines each node brings its own cores. Exit status 1 if an
 invariant is broken.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 from pathlib import Path
 
@@ -34,10 +36,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per node (default 2)")
     parser.add_argument("--clients", type=int, default=12, help="concurrent client threads (default 12)")
     parser.add_argument("--orders-per-client", type=int, default=20, help="orders each client makes (default 20)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of one node then two nodes (default 3)")
     args = parser.parse_args()
 
     url = setup_scratch_database(DEFAULT_URL)
-    from bench.multinode import Cluster, check_invariants, make_tokens, run_scenarios, throughput
+    from bench.multinode import Cluster, Throughput, check_invariants, make_tokens, run_scenarios, throughput
     from bench.nodes import running_nodes
 
     tokens = make_tokens()
@@ -59,16 +62,19 @@ def main() -> None:
 
     print(f"\n2. Throughput: {args.clients} clients x {args.orders_per_client} orders (create, confirm, read)",
           flush=True)
-    figures = []
-    for count in (1, 2):
-        with running_nodes(count, database_url=url, workers=args.workers) as nodes:
-            figures.append(throughput(Cluster(nodes=nodes, tokens=tokens), clients=args.clients,
-                                      orders_per_client=args.orders_per_client))
-    for figure in figures:
-        print(f"   {figure.nodes} node(s): {figure.requests:5d} requests in {figure.seconds:6.2f}s = "
-              f"{figure.per_second:7.1f} req/s   p50 {figure.percentile(0.5):6.1f} ms   "
-              f"p95 {figure.percentile(0.95):6.1f} ms")
-    print(f"   two nodes / one node: {figures[1].per_second / figures[0].per_second:.2f}x")
+    figures: dict[int, list[Throughput]] = {1: [], 2: []}
+    for _round in range(args.repeat):
+        for count in (1, 2):
+            with running_nodes(count, database_url=url, workers=args.workers) as nodes:
+                figure = throughput(Cluster(nodes=nodes, tokens=tokens), clients=args.clients,
+                                    orders_per_client=args.orders_per_client)
+            figures[count].append(figure)
+            print(f"   {figure.nodes} node(s): {figure.requests:5d} requests in {figure.seconds:6.2f}s = "
+                  f"{figure.per_second:7.1f} req/s   p50 {figure.percentile(0.5):6.1f} ms   "
+                  f"p95 {figure.percentile(0.95):6.1f} ms", flush=True)
+    one, two = (statistics.median(f.per_second for f in figures[n]) for n in (1, 2))
+    print(f"   median of {args.repeat} round(s): one node {one:.1f} req/s, two nodes {two:.1f} req/s "
+          f"= {two / one:.2f}x")
     sys.exit(1 if broken else 0)
 
 
