@@ -218,7 +218,7 @@ if _PACKAGED_TEMPLATES.is_dir():
 # --- Static files: WhiteNoise --------------------------------------------------------------------------
 # The app serves its own static files (admin, API docs) with DEBUG off: compressed, and cached for a year
 # under hashed names with the production storage (synthesq.settings.production), filled by collectstatic,
-# which gunicorn runs at start-up (synthesq.serving). Tests and development use the plain storage.
+# which gunicorn runs at start-up (manage.py prepare_to_serve). Tests and development use the plain storage.
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
                   "whitenoise.middleware.WhiteNoiseMiddleware")
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
@@ -257,9 +257,10 @@ for _database in DATABASES.values():
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"] if DEBUG else [])
 
-# --- Health probes -------------------------------------------------------------------------------------
+# --- Health probes and business events ------------------------------------------------------------------
 # /healthz (liveness) and /readyz (readiness: database, migrations, a shared cache when configured), JSON,
-# no authentication: synthesq.observability.health (django-health-check's checks).
+# no authentication: synthesq.observability.health (django-health-check's checks). The app also connects
+# the receivers that log and count the order lifecycle (synthesq.observability.receivers).
 INSTALLED_APPS += ["synthesq.observability"]
 
 # --- Error reports: Sentry -----------------------------------------------------------------------------

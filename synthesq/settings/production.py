@@ -17,7 +17,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Production shape (issue 14) -----------------------------------------------------------------------
 # Static files under hashed names, gzip-compressed, served by WhiteNoise with far-future caching; needs
-# collectstatic, which gunicorn runs at start-up (synthesq.serving).
+# collectstatic, which gunicorn runs at start-up (manage.py prepare_to_serve).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
