@@ -58,7 +58,7 @@ class Cluster:
     def call(self, role: str, method: str, path: str, body: Any = None, *, base: str | None = None
              ) -> requests.Response:
         return requests.request(
-            method, f"{base or self.url()}{API}{path}", json=body, timeout=60,
+            method, f"{base or self.url()}{API}{path}", json=body, timeout=30,
             headers={"Authorization": f"Bearer {self.tokens[role]}"},
         )
 
@@ -200,11 +200,17 @@ def batch_close_race(cluster: Cluster, *, orders: int = 30, batch_size: int = 2)
                 run.wait()
             raise
     reports = []
-    for run in runs:
-        stdout, stderr = run.communicate(timeout=120)
-        if run.returncode != 0:
-            raise AssertionError(f"close_delivered_orders exited {run.returncode}: {stderr[-2000:]}")
-        reports.append(json.loads(stdout))
+    try:
+        for run in runs:
+            stdout, stderr = run.communicate(timeout=120)
+            if run.returncode != 0:
+                raise AssertionError(f"close_delivered_orders exited {run.returncode}: {stderr[-2000:]}")
+            reports.append(json.loads(stdout))
+    finally:
+        for run in runs:
+            if run.poll() is None:
+                run.kill()
+                run.wait()
     return {"order_ids": ids, "reports": reports}
 
 

@@ -97,6 +97,18 @@ def node_environment(*, database_url: str, secret_key: str, workers: int, extra:
     return env
 
 
+try:  # Linux: a node gets SIGTERM when the process that started it dies, so none outlives a killed test run
+    import ctypes
+
+    _LIBC = ctypes.CDLL(None, use_errno=True)
+    _PR_SET_PDEATHSIG = 1
+
+    def _end_with_parent() -> None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)  # runs in the child between fork and exec: nothing else
+except (OSError, AttributeError):  # pragma: no cover - not Linux
+    _end_with_parent = None  # type: ignore[assignment]
+
+
 def start_node(name: str, *, port: int, env: dict[str, str], log_dir: Path) -> Node:
     log_path = log_dir / f"{name}.log"
     node_env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
@@ -105,6 +117,7 @@ def start_node(name: str, *, port: int, env: dict[str, str], log_dir: Path) -> N
             [sys.executable, "-m", "gunicorn", "--config", "python:synthesq.gunicorn_conf", "synthesq.wsgi"],
             cwd=ROOT, env=node_env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,  # its own process group: stop_node signals the master and its workers
+            preexec_fn=_end_with_parent,
         )
     return Node(name=name, port=port, process=process, log_path=log_path, env=node_env)
 
