@@ -1,16 +1,18 @@
 # SynthesQ Sales. The two commands a newcomer needs:
 #   make run    set up everything (virtualenv, packages, SQLite database, demo data) and serve on :8000
 #   make test   run the whole test suite (SQLite by default; PostgreSQL when DATABASE_URL points at one)
+# Production-shaped (README "Running in production"):
+#   make release  apply migrations (the release step)     make serve  gunicorn with the production settings
 
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 DEV_ENV := DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check lock bench-close clean venv
+.PHONY: run test lint check lock bench-close bench-nodes clean venv serve serve-env release dist
 
 venv: $(STAMP)
 
@@ -43,6 +45,30 @@ check: venv
 	DJANGO_SETTINGS_MODULE=synthesq.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
 	ALLOWED_HOSTS=sales.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# --- production shape -------------------------------------------------------------------------------
+# The production settings on PostgreSQL, served by gunicorn through the Procfile's processes (honcho).
+# gunicorn refuses to start while migrations are pending (run `make release`) and collects static files.
+# Plain HTTP on HOST:PORT for a local run: no redirect to HTTPS unless SECURE_SSL_REDIRECT=1 is set.
+SERVE_ENV := DJANGO_SETTINGS_MODULE=synthesq.settings.production \
+	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-localhost,127.0.0.1}" SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-0}" \
+	GUNICORN_BIND="$${GUNICORN_BIND:-$(HOST):$(PORT)}" PATH="$(CURDIR)/$(BIN):$$PATH"
+
+serve-env:
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*) ;; \
+	  *) echo "make serve/release need DATABASE_URL=postgres://user@host:5432/db (and SECRET_KEY)" >&2; exit 2;; esac
+	@test -n "$$SECRET_KEY" || { echo "make serve/release need SECRET_KEY (50+ random characters)" >&2; exit 2; }
+
+release: venv serve-env
+	$(SERVE_ENV) $(BIN)/honcho --no-colour start release
+
+serve: venv serve-env
+	@echo "Serving on http://$(HOST):$(PORT)/ (admin /admin/, API /api/v1/, probes /healthz /readyz)"
+	$(SERVE_ENV) $(BIN)/honcho --no-colour start web worker
+
+# A wheel and an sdist in dist/ (templates and static files inside).
+dist: venv
+	$(BIN)/python -m build --outdir dist .
+
 # Re-pin requirements.lock after changing dependencies in pyproject.toml.
 lock: venv
 	$(BIN)/python -m pip install --quiet pip-tools
@@ -53,5 +79,10 @@ lock: venv
 bench-close: venv
 	$(BIN)/python bench/close_orders.py $(BENCH_ARGS)
 
+# Two gunicorn nodes on one PostgreSQL: the concurrency scenarios split across them, every invariant checked,
+# and the throughput of two nodes against one (prints figures).
+bench-nodes: venv
+	$(BIN)/python bench/two_nodes.py $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache staticfiles
+	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache staticfiles build dist *.egg-info

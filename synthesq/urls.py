@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from synthesq.core.problems import api_aware_404
+from synthesq.observability import health, metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -10,6 +11,10 @@ urlpatterns = [
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("synthesq.api")),
     re_path(r"^api/", api_aware_404),  # unknown API URLs: problem details, also with DEBUG on
+    # Operations: probes (no authentication) and Prometheus metrics (token or address allow-list).
+    path("healthz", health.liveness, name="healthz"),
+    path("readyz", health.readiness, name="readyz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
 ]
 
 handler404 = "synthesq.core.problems.api_aware_404"

@@ -10,7 +10,7 @@ from synthesq.core.actors import Actor
 from synthesq.core.errors import ValidationFailed, field_error
 from synthesq.core.money import format_amount, minor_unit, quantize, scale_error
 
-from .. import events, selectors
+from .. import events, selectors, telemetry
 from ..exceptions import DuplicatePaymentReference, InvoiceNotPayable, Overpayment, PaymentCurrencyMismatch
 from ..models import Invoice, InvoiceEvent, InvoiceStatus, Payment
 from .invoices import issue_locked, settle_if_paid
@@ -70,4 +70,7 @@ def payment_record(
                               "reference": reference, "amount_paid": format_amount(invoice.amount_paid, currency)})
     events.publish_payment(payment)
     settle_if_paid(invoice, actor=actor, reason="paid in full")
+    telemetry.payment_recorded(payment_id=payment.pk, invoice_id=invoice.pk, amount=amount, currency=currency,
+                                     payment_method=payment_method, invoice_status=invoice.status,
+                                     actor_id=getattr(actor, "pk", None))
     return payment

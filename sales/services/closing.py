@@ -22,7 +22,7 @@ from django.utils import timezone
 from integrations.events import publishes_events
 from synthesq.core.fsm import declared_transition
 
-from .. import events, selectors
+from .. import events, selectors, telemetry
 from ..models import Order, OrderEvent, OrderStatus
 from ..signals import orders_closed
 
@@ -92,6 +92,8 @@ def orders_close_chunk(
     ])
     events.publish_orders_closed(ids)
     orders_closed.send(sender=Order, order_ids=ids, closed_at=now, actor=None, effects=result.effects)
+    telemetry.orders_closed_in_batch(order_ids=ids, from_status=OrderStatus.DELIVERED,
+                                     to_status=str(_CLOSE_TRANSITION.target))
     return result
 
 
@@ -138,6 +140,8 @@ def orders_close_delivered(
         report.effects.update(chunk.effects)
         if on_progress is not None:
             on_progress(report)
+    telemetry.batch_close_run(closed=report.closed, invoices_issued=report.invoices_issued, failed=report.failed,
+                                    skipped=report.skipped, interrupted=report.interrupted)
     return report
 
 

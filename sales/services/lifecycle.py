@@ -18,7 +18,7 @@ from synthesq.core.actors import Actor
 from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
 from synthesq.core.fsm import conditions_met, may_move, transition_for
 
-from .. import events, selectors
+from .. import events, selectors, telemetry
 from ..exceptions import InvalidTransition, OrderOnHold, ReturnWindowOpen
 from ..models import Order, OrderEvent, OrderStatus, with_lines
 from ..signals import order_status_changed
@@ -64,6 +64,8 @@ def _move(
     events.publish_order_moved(order, from_status)
     order_status_changed.send(sender=Order, order=order, from_status=from_status, to_status=order.status,
                               actor=actor, event=event)
+    telemetry.order_moved(order_id=order.pk, order_number=order.order_number, from_status=from_status,
+                          to_status=order.status, actor_id=getattr(actor, "pk", None))
     return order
 
 

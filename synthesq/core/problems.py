@@ -20,7 +20,10 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from synthesq.observability import events
+
 from .errors import DomainError
+from .request_id import current_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +59,8 @@ def problem_body(*, status: int, code: str, title: str, detail: str, instance: s
     }
     if instance:
         body["instance"] = instance
+    if request_id := current_request_id():
+        body["request_id"] = request_id  # the X-Request-ID of the response, to quote when reporting it
     body.update(extra)
     return body
 
@@ -95,6 +100,7 @@ def _summary(errors: list[dict[str, Any]]) -> str:
 
 
 def problem_response(body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    events.problem_returned(status=body["status"], code=body["code"])
     return Response(body, status=body["status"], headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
@@ -178,6 +184,7 @@ def _api_problem(exc: exceptions.APIException, instance: str | None) -> Response
 
 
 def _plain_problem(request: HttpRequest, status: int, code: str, title: str, detail: str) -> JsonResponse:
+    events.problem_returned(status=status, code=code)
     return JsonResponse(
         problem_body(status=status, code=code, title=title, detail=detail, instance=request.path),
         status=status,

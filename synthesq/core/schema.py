@@ -26,6 +26,7 @@ class ProblemSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField(help_text="Stable machine-readable error code.")
     instance = serializers.CharField(required=False)
+    request_id = serializers.CharField(required=False, help_text="The request's X-Request-ID, to quote when reporting.")
     # A declared field, moved off the class by DRF's metaclass: the serializer's own ``errors`` is untouched.
     errors = FieldErrorSerializer(  # type: ignore[assignment]
         many=True, required=False, help_text="For validation_error: each field.")

@@ -7,6 +7,8 @@ Environment variables:
     ALLOWED_HOSTS    comma separated. Default with DEBUG: localhost,127.0.0.1,[::1]; without: none.
     CONN_MAX_AGE     seconds a PostgreSQL connection is kept open. Default 60.
     INVOICE_PAYMENT_TERMS_DAYS, LOW_STOCK_THRESHOLD, ORDER_RETURN_WINDOW_DAYS: business settings.
+    Running in production (static files, logs, metrics, health probes, Sentry): the blocks at the end;
+    every variable is in the README's configuration table.
 """
 
 from __future__ import annotations
@@ -221,13 +223,6 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 EXPORT_FORMATS = [CSV, XLSX]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-}
-
 # Business settings.
 INVOICE_PAYMENT_TERMS_DAYS = env_int("INVOICE_PAYMENT_TERMS_DAYS", 30)
 LOW_STOCK_THRESHOLD = env_int("LOW_STOCK_THRESHOLD", 5)
@@ -247,6 +242,8 @@ IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 48)
 # hosts. Another backend (e.g. RQ on Redis) is a change here, not in code.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
+# /readyz turns unready when the oldest due task has waited longer than this (0: not checked).
+TASKS_READY_MAX_AGE_SECONDS = env_int("TASKS_READY_MAX_AGE_SECONDS", 0)
 # Off only to measure what events cost (bench/webhooks.py): nothing is then published, delivered or listed.
 EVENTS_ENABLED = env_bool("EVENTS_ENABLED", default=True)
 WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 5)
@@ -255,3 +252,79 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", WEBHOOK_TIMEOUT_SECONDS + 5)
 # Development and tests only: deliver to http:// and to private/loopback addresses.
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
+# =====================================================================================================
+# Production shape (issue 14): request ids, static files, logs, metrics, health probes, error reports.
+# One block per concern; every value from the environment (README: "Configuration").
+# =====================================================================================================
+
+# --- Request ids ---------------------------------------------------------------------------------------
+# X-Request-ID accepted (when sane) or generated, echoed in the response, bound to every log line of the
+# request and put in problem bodies as request_id.
+MIDDLEWARE.insert(0, "synthesq.core.request_id.RequestIdMiddleware")
+
+# --- Templates shipped in the package ------------------------------------------------------------------
+# The checkout keeps templates/ at the top; a built wheel carries the same files as synthesq/templates/
+# (pyproject's package-dir), which an installed copy finds here.
+_PACKAGED_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+if _PACKAGED_TEMPLATES.is_dir():
+    TEMPLATES[0]["DIRS"] = [_PACKAGED_TEMPLATES]
+
+# --- Static files: WhiteNoise --------------------------------------------------------------------------
+# The app serves its own static files (admin, API docs) with DEBUG off: compressed, and cached for a year
+# under hashed names with the production storage (synthesq.settings.production), filled by collectstatic,
+# which gunicorn runs at start-up (manage.py prepare_to_serve). Tests and development use the plain storage.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "whitenoise.middleware.WhiteNoiseMiddleware")
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
+
+# --- Logs: structlog -----------------------------------------------------------------------------------
+# JSON lines by default with DEBUG off, readable console lines with DEBUG on (LOG_FORMAT=json|console).
+# django-structlog's middleware binds request_id (the one RequestIdMiddleware chose), user_id and ip to every
+# line of a request and ends it with request_finished (route, view, status code, duration_ms).
+from synthesq.observability.logs import logging_settings  # noqa: E402
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("console" if DEBUG else "json")
+LOGGING = logging_settings(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
+INSTALLED_APPS += ["django_structlog"]
+MIDDLEWARE.insert(MIDDLEWARE.index("synthesq.core.request_id.RequestIdMiddleware") + 1,
+                  "django_structlog.middlewares.RequestMiddleware")
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True  # RequestIdMiddleware has already vetted or replaced it
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = 10  # logging.DEBUG: one INFO line per request, when it finishes
+
+# --- Metrics: Prometheus -------------------------------------------------------------------------------
+# django-prometheus: HTTP metrics by view/method/status (its two middlewares wrap all others) and database
+# query metrics (its database backends wrap Django's). Business counters: synthesq.observability.metrics.
+# /metrics answers only a bearer METRICS_TOKEN or an address in METRICS_ALLOWED_IPS (IPs or CIDRs); with
+# neither it is 404. With DEBUG the loopback addresses are allowed by default.
+INSTALLED_APPS += ["django_prometheus"]
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+_PROMETHEUS_DB_ENGINES = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+for _database in DATABASES.values():
+    _database["ENGINE"] = _PROMETHEUS_DB_ENGINES.get(_database["ENGINE"], _database["ENGINE"])
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"] if DEBUG else [])
+
+# --- Health probes and business events ------------------------------------------------------------------
+# /healthz (liveness) and /readyz (readiness: database, migrations, a shared cache when configured), JSON,
+# no authentication: synthesq.observability.health (django-health-check's checks). The app also connects
+# the receivers that log and count the order lifecycle (synthesq.observability.receivers).
+INSTALLED_APPS += ["synthesq.observability"]
+
+# --- Error reports: Sentry -----------------------------------------------------------------------------
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from synthesq.observability.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        release=os.environ.get("SENTRY_RELEASE") or None,
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE") or 0),
+    )

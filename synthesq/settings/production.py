@@ -14,3 +14,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Production shape (issue 14) -----------------------------------------------------------------------
+# Static files under hashed names, gzip-compressed, served by WhiteNoise with far-future caching; needs
+# collectstatic, which gunicorn runs at start-up (manage.py prepare_to_serve).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Probes and the metrics scraper talk to each node directly over plain HTTP: no redirect to HTTPS for them.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

@@ -10,3 +10,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["*"]
 # Test receivers listen on http://127.0.0.1 (SSRF tests switch this off again).
 WEBHOOK_ALLOW_PRIVATE_URLS = True
+
+# Static files straight from the apps (as with DEBUG), so tests need no collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

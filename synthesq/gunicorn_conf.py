@@ -1,0 +1,146 @@
+"""gunicorn's configuration for a SynthesQ Sales web node, from the environment.
+
+The checkout's ``gunicorn.conf.py`` loads this module (gunicorn reads that file from the working directory by
+itself); an installed copy names it: ``gunicorn -c python:synthesq.gunicorn_conf synthesq.wsgi``.
+
+    DJANGO_SETTINGS_MODULE   default synthesq.settings.production (gunicorn is how production serves)
+    PORT / GUNICORN_BIND     where to listen (default 0.0.0.0:$PORT, PORT 8000)
+    WEB_CONCURRENCY          worker processes (default 2 * CPUs + 1)
+    GUNICORN_THREADS         threads per worker (default 1: sync workers)
+    GUNICORN_TIMEOUT         seconds a request may take before its worker is killed and replaced (30)
+    GUNICORN_GRACEFUL_TIMEOUT  seconds workers get to finish their requests on a restart or stop (30)
+    GUNICORN_KEEPALIVE       seconds an idle keep-alive connection stays open (5; keep it above nothing the
+                             balancer needs and below the balancer's idle timeout)
+    GUNICORN_CONTROL_SOCKET  path of gunicorn's control socket (gunicornc); off when unset
+    GUNICORN_MAX_REQUESTS    a worker is replaced gracefully after this many requests (1000, with jitter 100;
+                             0 turns it off)
+    FORWARDED_ALLOW_IPS      proxies trusted for X-Forwarded-* (gunicorn's own variable; default loopback)
+    COLLECTSTATIC_AT_START   0 skips collectstatic at start-up (when the build already collected)
+    PROMETHEUS_MULTIPROC_DIR where workers share metrics (default: a fresh temporary directory per node)
+
+Start-up: before any worker starts, the master runs ``manage.py prepare_to_serve`` in a child process, which
+refuses to serve with pending migrations (gunicorn then exits with status 1) and runs collectstatic. The master
+never imports the app, so ``kill -HUP`` (graceful reload) brings new code to the new workers, and ``TERM`` stops
+gracefully (workers finish their requests within the graceful timeout).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from typing import Any
+
+from gunicorn.glogging import Logger
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip() else default
+
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "synthesq.settings.production")
+
+# --- where and how many --------------------------------------------------------------------------------
+bind = [os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT') or 8000}"]
+workers = _env_int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
+threads = _env_int("GUNICORN_THREADS", 1)
+wsgi_app = "synthesq.wsgi:application"
+
+# --- time limits and graceful restarts -----------------------------------------------------------------
+timeout = _env_int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+if os.path.isdir("/dev/shm"):  # the workers' heartbeat files in memory, not on a slow or full disk
+    worker_tmp_dir = "/dev/shm"
+
+# gunicorn 25+ opens a control socket at one path per user ($HOME/.gunicorn/gunicorn.ctl), which several nodes
+# on one machine would fight over: off unless GUNICORN_CONTROL_SOCKET names a path for this node.
+control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+
+# --- request limits (gunicorn's defaults, stated) ------------------------------------------------------
+limit_request_line = 4094  # bytes in the request line (method, URL with query string, protocol)
+limit_request_fields = 100  # headers per request
+limit_request_field_size = 8190  # bytes per header
+
+# --- logs: gunicorn's own lines to stderr, one JSON access line per request to stdout ------------------
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+accesslog = "-"
+
+
+class JsonAccessLogger(Logger):
+    """The access log as JSON lines (the app's logs are JSON too), with the request id the app answered."""
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
+        if not self.cfg.accesslog:
+            return
+        atoms = self.atoms(resp, req, environ, request_time)
+        line = {
+            "timestamp": datetime.now(UTC).isoformat(),
+            "logger": "gunicorn.access",
+            "event": "access",
+            "request_id": atoms.get("{x-request-id}o"),
+            "remote_addr": atoms["h"],
+            "method": atoms["m"],
+            "path": atoms["U"],
+            "query": atoms["q"] or None,
+            "status": int(atoms["s"]) if str(atoms["s"]).isdigit() else atoms["s"],
+            "bytes": atoms["B"],
+            "duration_ms": round(atoms["D"] / 1000, 2),
+            "user_agent": atoms["a"],
+        }
+        try:
+            self.access_log.info(json.dumps(line))
+        except Exception:  # never let a log line break a response
+            self.exception("access log failed")
+
+
+logger_class = JsonAccessLogger
+
+
+# --- Prometheus: one metrics directory per node, shared by its workers ----------------------------------
+# prometheus_client reads PROMETHEUS_MULTIPROC_DIR when it is imported, in the workers: set it here, in the
+# master, before they start.
+# (gunicorn may read this module more than once: the environment, not a module global, remembers the choice.)
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="synthesq-metrics-")
+    os.environ["SYNTHESQ_TEMPORARY_METRICS_DIR"] = os.environ["PROMETHEUS_MULTIPROC_DIR"]  # removed on exit
+
+
+def on_starting(server: Any) -> None:
+    metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(metrics_dir, exist_ok=True)
+    for name in os.listdir(metrics_dir):  # values of a previous run of this node
+        if name.endswith(".db"):
+            os.remove(os.path.join(metrics_dir, name))
+    command = [sys.executable, "-m", "synthesq", "prepare_to_serve"]
+    if os.environ.get("COLLECTSTATIC_AT_START", "1").strip().lower() in {"0", "false", "no", "off"}:
+        command.append("--no-collectstatic")
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}  # its metrics are not the node's
+    result = subprocess.run(command, env=env, check=False)
+    if result.returncode != 0:
+        server.log.error("Not serving: prepare_to_serve failed (see above).")
+        on_exit(server)  # gunicorn does not call it when start-up fails
+        raise SystemExit(1)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    temporary = os.environ.get("SYNTHESQ_TEMPORARY_METRICS_DIR")
+    if temporary:
+        shutil.rmtree(temporary, ignore_errors=True)

@@ -1,0 +1,79 @@
+"""Logs: one JSON object per line in production, readable console lines in development.
+
+Everything goes through the standard library's logging and structlog's ``ProcessorFormatter``, so Django's
+own records, the app's ``logging.getLogger(__name__)`` records and structlog events come out in the same
+format, and all of them carry the context bound for the request (``request_id``, ``user_id``, ``ip``) by
+django-structlog's middleware. The request's closing line (``request_finished``) also says the route, the
+view, the status (``code``) and the duration (added in ``receivers`` through django-structlog's signals).
+
+This module is imported by the settings, so it imports nothing from Django.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+LOG_FORMATS = ("json", "console")
+
+# Run on every record, structlog's and the standard library's alike, before it is rendered.
+_SHARED_PROCESSORS: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_logger_name,
+    structlog.stdlib.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    structlog.stdlib.ExtraAdder(),
+]
+
+
+def logging_settings(*, log_format: str, level: str) -> dict[str, Any]:
+    """Configure structlog and return Django's ``LOGGING`` for ``log_format`` (``json`` or ``console``)."""
+    if log_format not in LOG_FORMATS:
+        raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, got {log_format!r}")
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *_SHARED_PROCESSORS,
+            structlog.stdlib.PositionalArgumentsFormatter(),
+            structlog.processors.StackInfoRenderer(),
+            structlog.processors.UnicodeDecoder(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "structured": {"()": "synthesq.observability.logs.structured_formatter", "log_format": log_format},
+        },
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "structured"},
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            # django-structlog's request_finished replaces Django's own request log lines.
+            "django.request": {"level": "ERROR"},
+            "django.server": {"level": "WARNING"},
+        },
+    }
+
+
+def structured_formatter(log_format: str = "json") -> structlog.stdlib.ProcessorFormatter:
+    """The formatter of every log line: JSON (one object per line, tracebacks as data) or console."""
+    renderer: list[Any] = (
+        [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
+        if log_format == "json"
+        else [structlog.dev.ConsoleRenderer()]
+    )
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_SHARED_PROCESSORS,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer],
+    )
+
+
+# Business events (an order moved, a payment recorded, a batch close run): each app logs its own here.
+business_log = structlog.get_logger("synthesq.events")

@@ -1,0 +1,80 @@
+"""A web node as production runs it: gunicorn with the production settings (DEBUG off) serves the API and a
+styled admin (static files collected at start-up and served by WhiteNoise), logs JSON, stops gracefully, and
+refuses to start while migrations are pending."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import requests
+from django.test import Client
+
+from bench.multinode import make_tokens
+from bench.nodes import free_ports, node_environment, running_nodes, start_node, stop_node
+
+from .helpers import database_url_for_processes
+
+
+def test_static_files_are_served_in_tests_without_collectstatic() -> None:
+    # (test settings: WhiteNoise reads the apps' static directories, as in development)
+    response = Client().get("/static/admin/css/base.css")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_gunicorn_serves_the_api_and_a_styled_admin_with_debug_off(tmp_path: Path) -> None:
+    # given a production node on PostgreSQL that collects its static files at start-up
+    static_root = tmp_path / "static"
+    extra = {"COLLECTSTATIC_AT_START": "1", "STATIC_ROOT": str(static_root), "LOG_LEVEL": "INFO"}
+    with running_nodes(1, database_url=database_url_for_processes(), workers=1, extra_env=extra,
+                       log_dir=tmp_path) as [node]:
+        # when a browser opens the admin
+        login = requests.get(f"{node.url}/admin/login/", timeout=10)
+        # then the page links its stylesheet under a hashed name, served compressed and cached for good
+        assert login.status_code == 200 and "DEBUG" not in login.text
+        stylesheet = re.search(r'href="(/static/admin/css/base\.[0-9a-f]{12}\.css)"', login.text)
+        assert stylesheet, login.text[:2000]
+        css = requests.get(f"{node.url}{stylesheet.group(1)}", headers={"Accept-Encoding": "gzip"}, timeout=10)
+        assert css.status_code == 200 and css.headers["Content-Type"].startswith("text/css")
+        assert css.headers["Content-Encoding"] == "gzip"
+        assert "immutable" in css.headers["Cache-Control"]
+        assert (static_root / "staticfiles.json").exists()
+        # and the API answers a token with JSON and echoes the request id
+        token = make_tokens()["sales"]
+        orders = requests.get(f"{node.url}/api/v1/sales/orders", timeout=10,
+                              headers={"Authorization": f"Bearer {token}", "X-Request-ID": "serve-test-1"})
+        assert orders.status_code == 200 and orders.json()["results"] == []
+        assert orders.headers["X-Request-ID"] == "serve-test-1"
+        # and a missing page is Django's plain 404, not a debug page
+        missing = requests.get(f"{node.url}/nothing-here", timeout=10)
+        assert missing.status_code == 404 and "Traceback" not in missing.text
+    # and it stopped gracefully
+    assert node.process.returncode == 0, node.log_tail()
+    # and its log is JSON lines: the app's line and gunicorn's access line of that request share its id
+    lines = [json.loads(line) for line in node.log_path.read_text().splitlines() if line.startswith("{")]
+    of_request = [line for line in lines if line.get("request_id") == "serve-test-1"]
+    assert {line["logger"] for line in of_request} == {"django_structlog.middlewares.request", "gunicorn.access"}
+    access = next(line for line in of_request if line["logger"] == "gunicorn.access")
+    assert (access["method"], access["path"], access["status"]) == ("GET", "/api/v1/sales/orders", 200)
+
+
+def test_gunicorn_refuses_to_start_while_migrations_are_pending(tmp_path: Path) -> None:
+    # given a database that has never been migrated
+    env = node_environment(database_url=f"sqlite:///{tmp_path / 'unmigrated.sqlite3'}", secret_key="k" * 50,
+                           workers=1)
+    # when a node starts on it
+    node = start_node("unmigrated", port=free_ports(1)[0], env=env, log_dir=tmp_path)
+    try:
+        node.process.wait(timeout=60)
+    finally:
+        stop_node(node)
+    # then it exits with an error naming the pending migrations and the release step, without serving
+    assert node.process.returncode != 0
+    log = node.log_path.read_text()
+    assert "migration(s) not applied" in log and "manage.py migrate" in log
+    assert "Booting worker" not in log
