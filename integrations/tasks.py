@@ -21,21 +21,22 @@ def enqueue(task_: Any, *args: Any, at: datetime | None = None) -> None:
 
 @task()
 def fan_out_events(event_ids: list[str]) -> int:
-    """Create the deliveries of these events to the endpoints subscribed to them, and start each."""
-    created = services.events_fan_out(event_ids=event_ids)
+    """Create the deliveries of these events to the endpoints subscribed to them, and deliver them."""
+    attempts = services.webhook_deliveries_run(delivery_ids=services.events_fan_out(event_ids=event_ids))
     services.webhooks_recover_now_and_then()
-    return created
+    return attempts
 
 
 @task()
-def sweep_deliveries(delivery_ids: list[str]) -> None:
+def sweep_deliveries(delivery_ids: list[str]) -> int:
     """After a fan-out's first attempts were due: attempt any of its deliveries whose first attempt was lost
     (its worker stopped), so a stopped worker loses nothing."""
-    services.webhook_deliveries_sweep(delivery_ids=delivery_ids)
+    return services.webhook_deliveries_sweep(delivery_ids=delivery_ids)
 
 
 @task()
-def attempt_delivery(delivery_id: str) -> None:
+def attempt_delivery(delivery_id: str) -> int:
     """Try one delivery if it is due (a later trigger of a delivery already done or under way does nothing)."""
-    services.webhook_delivery_attempt(delivery_id=delivery_id)
+    attempts = services.webhook_deliveries_run(delivery_ids=[delivery_id])
     services.webhooks_recover_now_and_then()
+    return attempts

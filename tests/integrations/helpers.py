@@ -109,3 +109,11 @@ def event_types(after: int = 0) -> list[str]:
 
 def last_sequence() -> int:
     return Event.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+
+
+def fan_out_only() -> list[str]:
+    """Create the deliveries of every event not fanned out yet, without sending them (as a worker that stopped
+    right after the fan-out's transaction would leave them). Returns their ids."""
+    from integrations import services
+
+    return services.events_fan_out(event_ids=list(Event.objects.filter(fanned_out=False).values_list("pk", flat=True)))

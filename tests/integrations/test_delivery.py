@@ -19,7 +19,7 @@ from sales import services as sales
 from sales.models import OrderStatus
 from tests.factories import OrderFactory, UserFactory
 
-from .helpers import Receiver, receiver, run_tasks
+from .helpers import Receiver, fan_out_only, receiver, run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -216,11 +216,11 @@ def test_an_interrupted_attempt_is_taken_over_when_its_lease_ends() -> None:
     with receiver() as hook:
         _endpoint(hook.url, ["customer.created"])
         sales.customer_create(name="A", email="a@example.com")
-        run_tasks(rounds=1)  # the fan-out only
+        fan_out_only()
         item = WebhookDelivery.objects.get()
         # given a worker that claimed the attempt and stopped before recording an answer
-        assert services._claim(item.pk) is not None
-        assert services._claim(item.pk) is None  # and nobody else may take it while the lease runs
+        assert services.claim_deliveries([item.pk])
+        assert services.claim_deliveries([item.pk]) == []  # and nobody else may take it while the lease runs
         # when the lease has run out and the watchdog comes due
         from django_tasks_db.models import DBTaskResult
 
@@ -273,10 +273,10 @@ def test_the_sweep_covers_a_first_attempt_that_started_late_and_was_interrupted(
     with receiver() as hook:
         _endpoint(hook.url, ["customer.created"])
         sales.customer_create(name="A", email="a@example.com")
-        run_tasks(rounds=1)  # the fan-out: an attempt task and a sweep for later
+        fan_out_only()  # the deliveries, and a sweep for later
         item = WebhookDelivery.objects.get()
         # given the first attempt was taken late (its lease outlives the sweep) and its worker stopped
-        assert services._claim(item.pk) is not None
+        assert services.claim_deliveries([item.pk])
         DBTaskResult.objects.filter(status="READY", task_path__endswith="attempt_delivery").delete()
         # when the sweep runs while the lease still holds
         DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
@@ -290,3 +290,34 @@ def test_the_sweep_covers_a_first_attempt_that_started_late_and_was_interrupted(
     item.refresh_from_db()
     assert item.status == DeliveryStatus.SUCCEEDED
     assert hook.ids() == [item.event_id]
+
+
+def test_a_failing_endpoint_waits_in_its_own_tasks_while_the_others_are_delivered_at_once() -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    with receiver() as healthy, receiver(default=500) as broken:
+        _endpoint(healthy.url, ["customer.created"])
+        failing, _secret = _endpoint(broken.url, ["customer.created"])
+        WebhookEndpoint.objects.filter(pk=failing.pk).update(failing_since=timezone.now() - timedelta(hours=1))
+        sales.customer_create(name="A", email="a@example.com")
+        # when the fan-out runs (and only it)
+        attempts_before = DBTaskResult.objects.filter(task_path__endswith="attempt_delivery").count()
+        now_ids = fan_out_only()
+        # then the healthy endpoint's delivery is attempted in the fan-out, the failing one's in a task of its own
+        assert len(now_ids) == 1 and WebhookDelivery.objects.get(pk=now_ids[0]).endpoint_id != failing.pk
+        assert DBTaskResult.objects.filter(task_path__endswith="attempt_delivery").count() == attempts_before + 1
+        # and when the fan-out goes on to deliver its own, and the other task runs, each got its one
+        services.webhook_deliveries_run(delivery_ids=now_ids)
+        assert (len(healthy.received), len(broken.received)) == (1, 0)
+        run_tasks()
+        assert (len(healthy.received), len(broken.received)) == (1, 1)
+
+
+def test_many_deliveries_go_out_in_concurrent_chunks() -> None:
+    with receiver() as hook:
+        _endpoint(hook.url, ["customer.created"])
+        for index in range(120):
+            sales.customer_create(name=f"C{index}", email=f"c{index}@example.com")
+        run_tasks()
+    assert len(set(hook.ids())) == len(hook.ids()) == 120
+    assert set(WebhookDelivery.objects.values_list("status", "attempts")) == {(DeliveryStatus.SUCCEEDED, 1)}

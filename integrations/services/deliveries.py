@@ -1,0 +1,280 @@
+"""Fanning events out to their endpoints and delivering them: at least once, never one attempt twice.
+
+- **Fan-out** (one task per committed transaction that published events): one delivery per event and subscribed
+  endpoint, written in one transaction with a single *sweep* task scheduled for after the first attempts' leases.
+  The same task then delivers them at once. Endpoints that are currently failing are left to tasks of their own
+  (their retries), so one dead receiver never holds up the others.
+- **Attempts**, in chunks: a short transaction claims up to ``CHUNK`` due deliveries (``SELECT … FOR UPDATE SKIP
+  LOCKED``) and takes a lease on each; the POSTs go out concurrently, outside any transaction; a second short
+  transaction records every answer in bulk, schedules each failure's next attempt on the Standard Webhooks
+  schedule (a task with ``run_after``) and keeps each endpoint's failure clock.
+- **Watchdogs**: the fan-out's sweep covers the first attempts; each retry's claim enqueues its own for when its
+  lease ends. A watchdog that finds a lease expired records the attempt as interrupted and tries again.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from synthesq.core.actors import Actor
+from synthesq.core.errors import NotFound
+
+from .. import delivery as http
+from ..events import publish, publishes_events, type_matches
+from ..exceptions import DeliveryInProgress
+from ..models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from ._tasks import tasks_module
+from .endpoints import endpoint_data, endpoint_signing_secrets
+
+# Standard Webhooks' schedule: the wait before attempts 1 to 8 (immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h,
+# 10 h); each wait varies by up to 10 % so that many failing deliveries do not retry in one burst.
+RETRY_SCHEDULE_SECONDS = (0, 5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
+JITTER = 0.1
+CHUNK = 50  # deliveries claimed, sent and recorded together
+SEND_THREADS = 8  # concurrent POSTs of one chunk
+INTERRUPTED = "interrupted: no answer was recorded"
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
+
+
+def retry_delay(next_attempt: int) -> timedelta | None:
+    """The wait before attempt ``next_attempt`` (1-based), jittered; None when the schedule has run out."""
+    if next_attempt > len(RETRY_SCHEDULE_SECONDS):
+        return None
+    base = RETRY_SCHEDULE_SECONDS[next_attempt - 1]
+    return timedelta(seconds=base * random.uniform(1 - JITTER, 1 + JITTER))
+
+
+def webhook_payload(event: Event) -> str:
+    """The body every endpoint receives: ``{"id", "type", "created_at", "data"}``."""
+    return json.dumps({"id": event.pk, "type": event.type, "created_at": event.created_at, "data": event.data},
+                      cls=DjangoJSONEncoder, separators=(",", ":"))
+
+
+# --- fan-out -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def events_fan_out(*, event_ids: Sequence[str]) -> list[str]:
+    """Create one delivery per event and subscribed endpoint (or the one endpoint a ping is for). Returns the
+    deliveries to attempt now, in this task; those to currently failing endpoints get a task each. Events
+    another worker is fanning out are skipped: an event is fanned out once."""
+    events = list(Event.objects.select_for_update(skip_locked=True)
+                  .filter(pk__in=list(event_ids), fanned_out=False).order_by("sequence"))
+    if not events:
+        return []
+    endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
+    now = timezone.now()
+    deliveries = [
+        WebhookDelivery(endpoint=endpoint, event=event, next_attempt_at=now, created_at=now)
+        for event in events for endpoint in endpoints
+        if (event.only_endpoint_id == endpoint.pk if event.only_endpoint_id else
+            type_matches(event.type, endpoint.events))
+    ]
+    WebhookDelivery.objects.bulk_create(deliveries)
+    Event.objects.filter(pk__in=[event.pk for event in events]).update(fanned_out=True)
+    tasks = tasks_module()
+    if deliveries:  # the first attempts' watchdog, one for the lot
+        tasks.enqueue(tasks.sweep_deliveries, [item.pk for item in deliveries], at=now + _lease() * 2)
+    failing = {endpoint.pk for endpoint in endpoints if endpoint.failing_since is not None}
+    for item in deliveries:
+        if item.endpoint_id in failing:
+            tasks.enqueue(tasks.attempt_delivery, item.pk, at=now)
+    return [item.pk for item in deliveries if item.endpoint_id not in failing]
+
+
+# --- attempts ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    delivery_id: str
+    number: int
+    endpoint_id: str
+    url: str
+    secrets: list[str]
+    message_id: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Result:
+    claim: Claim
+    outcome: http.Outcome
+    attempted_at: datetime
+
+
+def _attempt_row(item: WebhookDelivery, number: int, outcome: http.Outcome, at: datetime) -> WebhookAttempt:
+    return WebhookAttempt(delivery=item, number=number, attempted_at=at, duration_ms=outcome.duration_ms,
+                          status_code=outcome.status_code, succeeded=outcome.succeeded,
+                          response_excerpt=outcome.excerpt, error=outcome.error)
+
+
+def _refused(error: str) -> http.Outcome:
+    return http.Outcome(status_code=None, duration_ms=0, excerpt="", error=error)
+
+
+_CLAIM_FIELDS = ["status", "attempts", "lease_until", "next_attempt_at", "last_attempt_at", "completed_at"]
+
+
+@transaction.atomic
+def claim_deliveries(delivery_ids: Sequence[str], *, limit: int = CHUNK) -> list[Claim]:
+    """Take the next attempt of up to ``limit`` of ``delivery_ids`` that are due and not under way: lease each
+    (and enqueue a retry's watchdog). Those a stopped worker left get an "interrupted" attempt on record; those
+    whose endpoint was disabled or whose schedule ran out fail."""
+    now = timezone.now()
+    items = list(WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+                 .select_related("endpoint", "event")
+                 .filter(pk__in=list(delivery_ids), status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+                 .exclude(lease_until__gt=now).order_by("created_at", "id")[:limit])
+    log: list[WebhookAttempt] = []
+    claims: list[Claim] = []
+    tasks = tasks_module()
+    for item in items:
+        if item.lease_until is not None:
+            log.append(_attempt_row(item, item.attempts, _refused(INTERRUPTED), now))
+        if not item.endpoint.is_active or item.attempts >= len(RETRY_SCHEDULE_SECONDS):
+            reason = "endpoint disabled" if not item.endpoint.is_active else "retry schedule exhausted"
+            log.append(_attempt_row(item, item.attempts + 1, _refused(reason), now))
+            item.fail()
+            continue
+        item.attempts += 1
+        item.lease_until = item.next_attempt_at = now + _lease()
+        item.last_attempt_at = now
+        if item.attempts > 1:
+            tasks.enqueue(tasks.attempt_delivery, item.pk, at=item.lease_until)
+        claims.append(Claim(delivery_id=item.pk, number=item.attempts, endpoint_id=item.endpoint_id,
+                            url=item.endpoint.url, secrets=endpoint_signing_secrets(item.endpoint, now),
+                            message_id=item.event_id, body=webhook_payload(item.event)))
+    WebhookAttempt.objects.bulk_create(log)
+    WebhookDelivery.objects.bulk_update(items, _CLAIM_FIELDS)
+    return claims
+
+
+def _send(claim: Claim) -> Result:
+    attempted_at = timezone.now()
+    outcome = http.send(claim.url, secrets=claim.secrets, message_id=claim.message_id, body=claim.body)
+    return Result(claim=claim, outcome=outcome, attempted_at=attempted_at)
+
+
+def send_all(claims: Sequence[Claim]) -> list[Result]:
+    """POST every claimed delivery, concurrently (no database work here)."""
+    if len(claims) == 1:
+        return [_send(claims[0])]
+    with ThreadPoolExecutor(max_workers=min(SEND_THREADS, len(claims)), thread_name_prefix="webhook") as pool:
+        return list(pool.map(_send, claims))
+
+
+_RECORD_FIELDS = ["status", "lease_until", "next_attempt_at", "last_status_code", "completed_at"]
+
+
+@publishes_events
+def record_results(results: Sequence[Result]) -> None:
+    """Record every answer; on failure schedule the next attempt (or give up); keep the endpoints' failure
+    clocks: an endpoint failing continuously for WEBHOOK_DISABLE_AFTER_DAYS is disabled."""
+    items = WebhookDelivery.objects.select_for_update().in_bulk([result.claim.delivery_id for result in results])
+    succeeded: set[str] = set()
+    failed: set[str] = set()
+    changed: list[WebhookDelivery] = []
+    tasks = tasks_module()
+    for result in results:
+        item = items[result.claim.delivery_id]
+        if item.attempts != result.claim.number or item.status != DeliveryStatus.PENDING:
+            continue  # a watchdog took over after the lease ran out; its attempt decides
+        item.last_status_code = result.outcome.status_code
+        if result.outcome.succeeded:
+            item.succeed()
+            succeeded.add(item.endpoint_id)
+        else:
+            delay = retry_delay(result.claim.number + 1)
+            if delay is None:
+                item.fail()
+            else:
+                item.lease_until, item.next_attempt_at = None, timezone.now() + delay
+                tasks.enqueue(tasks.attempt_delivery, item.pk, at=item.next_attempt_at)
+            failed.add(item.endpoint_id)
+        changed.append(item)
+    WebhookAttempt.objects.bulk_create([
+        _attempt_row(items[result.claim.delivery_id], result.claim.number, result.outcome, result.attempted_at)
+        for result in results
+    ])
+    WebhookDelivery.objects.bulk_update(changed, _RECORD_FIELDS)
+    if succeeded:
+        WebhookEndpoint.objects.filter(pk__in=succeeded, failing_since__isnull=False).update(failing_since=None)
+    for endpoint_id in sorted(failed - succeeded):
+        _note_failure(endpoint_id)
+
+
+def _note_failure(endpoint_id: str) -> None:
+    now = timezone.now()
+    WebhookEndpoint.objects.filter(pk=endpoint_id, failing_since__isnull=True).update(failing_since=now)
+    cutoff = now - timedelta(days=settings.WEBHOOK_DISABLE_AFTER_DAYS)
+    disabled = WebhookEndpoint.objects.filter(pk=endpoint_id, is_active=True, failing_since__lt=cutoff).update(
+        is_active=False, disabled_at=now, updated_at=now)
+    if disabled:
+        endpoint = WebhookEndpoint.objects.get(pk=endpoint_id)
+        publish("webhook_endpoint.disabled", object_id=endpoint.pk, obj=endpoint_data(endpoint),
+                previous_attributes={"active": True})
+
+
+def webhook_deliveries_run(*, delivery_ids: Sequence[str]) -> int:
+    """Attempt those of ``delivery_ids`` that are due, a chunk at a time: claim, send, record. Returns how many
+    attempts were made."""
+    made = 0
+    ids = list(delivery_ids)
+    for start in range(0, len(ids), CHUNK):
+        claims = claim_deliveries(ids[start:start + CHUNK])
+        if claims:
+            record_results(send_all(claims))
+            made += len(claims)
+    return made
+
+
+@transaction.atomic
+def _sweep_due(delivery_ids: Sequence[str]) -> list[str]:
+    """Those of ``delivery_ids`` that are due and not under way; those under way get a watchdog of their own
+    for when their lease ends (their first attempt started late)."""
+    now = timezone.now()
+    pending = WebhookDelivery.objects.filter(pk__in=list(delivery_ids), status=DeliveryStatus.PENDING)
+    tasks = tasks_module()
+    due = []
+    for pk, lease_until, next_attempt_at in pending.values_list("pk", "lease_until", "next_attempt_at"):
+        if lease_until is not None and lease_until > now:
+            tasks.enqueue(tasks.attempt_delivery, pk, at=lease_until)
+        elif lease_until is not None or next_attempt_at is None or next_attempt_at <= now:
+            due.append(pk)
+        # else: a retry is scheduled, with its own task
+    return due
+
+
+def webhook_deliveries_sweep(*, delivery_ids: Sequence[str]) -> int:
+    """Attempt those of ``delivery_ids`` that are due and not under way (usually none: their first attempts
+    came and went). Returns how many attempts were made."""
+    return webhook_deliveries_run(delivery_ids=_sweep_due(delivery_ids))
+
+
+@transaction.atomic
+def webhook_delivery_retry(*, delivery_id: str, actor: Actor) -> WebhookDelivery:
+    """Send a delivery again now (staff or the integration asked), whatever it came to before."""
+    item = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+    if item is None:
+        raise NotFound(f"No webhook delivery {delivery_id!r}.")
+    if item.lease_until is not None and item.lease_until > timezone.now():
+        raise DeliveryInProgress(delivery_id=item.pk)
+    item.resend()
+    item.save()
+    tasks = tasks_module()
+    tasks.enqueue(tasks.attempt_delivery, item.pk)
+    return item

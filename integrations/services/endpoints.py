@@ -1,0 +1,126 @@
+"""Webhook endpoints: registered, changed, deleted, their signing secret rotated, pinged (the integrations role
+manages them through the API and the admin)."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from synthesq.core.actors import Actor
+from synthesq.core.errors import NotFound, ValidationFailed, field_error
+
+from .. import delivery as http
+from ..events import pattern_is_known, publish, publishes_events
+from ..models import WebhookEndpoint
+
+ROTATION_OVERLAP = timedelta(hours=24)
+_ENDPOINT_FIELDS = ("url", "events", "description", "is_active")
+
+
+def _new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _clean_url(url: str) -> str:
+    try:
+        http.check_url(url)
+    except http.UnsafeUrl as exc:
+        raise ValidationFailed(str(exc), errors=[field_error("url", str(exc), "unsafe_url")]) from exc
+    return url
+
+
+def _clean_events(patterns: Sequence[str]) -> list[str]:
+    unknown = [p for p in patterns if not pattern_is_known(p)]
+    if not patterns or unknown:
+        message = f"Unknown event type(s): {', '.join(unknown)}." if unknown else "Subscribe to at least one type."
+        raise ValidationFailed(message, errors=[field_error("events", message, "invalid_choice")])
+    return list(dict.fromkeys(patterns))
+
+
+def webhook_endpoint_validate(*, url: str | None = None, events: Sequence[str] | None = None) -> None:
+    """Check an endpoint's URL and subscriptions as the services will (400 naming the field), writing nothing:
+    for forms."""
+    if url is not None:
+        _clean_url(url)
+    if events is not None:
+        _clean_events(events)
+
+
+@transaction.atomic
+def webhook_endpoint_create(*, url: str, events: Sequence[str], description: str = "",
+                            actor: Actor) -> tuple[WebhookEndpoint, str]:
+    """Register an endpoint; returns it with its signing secret (shown to the caller once)."""
+    endpoint = WebhookEndpoint.objects.create(
+        url=_clean_url(url), events=_clean_events(events), description=description, secret=_new_secret(),
+        created_by=actor,
+    )
+    return endpoint, endpoint.secret
+
+
+def _lock_endpoint(endpoint_id: str) -> WebhookEndpoint:
+    endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
+    if endpoint is None:
+        raise NotFound(f"No webhook endpoint {endpoint_id!r}.")
+    return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_update(*, endpoint_id: str, data: dict[str, Any], actor: Actor) -> WebhookEndpoint:
+    unknown = set(data) - set(_ENDPOINT_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"Not updatable: {', '.join(sorted(unknown))}.")
+    endpoint = _lock_endpoint(endpoint_id)
+    if "url" in data:
+        data["url"] = _clean_url(data["url"])
+    if "events" in data:
+        data["events"] = _clean_events(data["events"])
+    for name, value in data.items():
+        setattr(endpoint, name, value)
+    if data.get("is_active") is True:  # re-enabled: a fresh start for the failure clock
+        endpoint.disabled_at = endpoint.failing_since = None
+    endpoint.save()
+    return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_delete(*, endpoint_id: str, actor: Actor) -> None:
+    _lock_endpoint(endpoint_id).delete()
+
+
+@transaction.atomic
+def webhook_endpoint_rotate_secret(*, endpoint_id: str, actor: Actor) -> tuple[WebhookEndpoint, str]:
+    """A new signing secret; the previous one keeps signing beside it for 24 hours, so receivers can switch."""
+    endpoint = _lock_endpoint(endpoint_id)
+    endpoint.previous_secret, endpoint.secret = endpoint.secret, _new_secret()
+    endpoint.previous_secret_expires_at = timezone.now() + ROTATION_OVERLAP
+    endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"])
+    return endpoint, endpoint.secret
+
+
+def endpoint_signing_secrets(endpoint: WebhookEndpoint, now: datetime | None = None) -> list[str]:
+    now = now or timezone.now()
+    rotated = endpoint.previous_secret_expires_at
+    if endpoint.previous_secret and rotated is not None and rotated > now:
+        return [endpoint.secret, endpoint.previous_secret]
+    return [endpoint.secret]
+
+
+@publishes_events
+def webhook_endpoint_test(*, endpoint_id: str, actor: Actor) -> None:
+    """Send a ``ping`` event to this endpoint only."""
+    endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id).first()
+    if endpoint is None:
+        raise NotFound(f"No webhook endpoint {endpoint_id!r}.")
+    publish("ping", object_id=endpoint.pk, obj=endpoint_data(endpoint), only_endpoint_id=endpoint.pk)
+
+
+def endpoint_data(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    from ..api.serializers import WebhookEndpointSerializer
+
+    return dict(WebhookEndpointSerializer(endpoint).data)
