@@ -147,6 +147,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18612)
     args = parser.parse_args()
     os.environ["WEBHOOK_ALLOW_PRIVATE_URLS"] = "1"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # one JSON line per request would be measured too
     url = setup_scratch_database(DEFAULT_URL)
 
     counter = multiprocessing.Value("i", 0)

@@ -113,11 +113,11 @@ def _pool(target: Target) -> urllib3.HTTPConnectionPool:
     if pool is None:
         timeout = urllib3.Timeout(total=_timeout())
         if target.scheme == "https":
-            pool = urllib3.HTTPSConnectionPool(target.address, target.port, timeout=timeout, maxsize=4,
+            pool = urllib3.HTTPSConnectionPool(target.address, target.port, timeout=timeout, maxsize=8,
                                                server_hostname=target.host, assert_hostname=target.host,
                                                cert_reqs="CERT_REQUIRED")
         else:
-            pool = urllib3.HTTPConnectionPool(target.address, target.port, timeout=timeout, maxsize=4)
+            pool = urllib3.HTTPConnectionPool(target.address, target.port, timeout=timeout, maxsize=8)
         if len(_pools) > 256:
             _pools.clear()
         _pools[key] = pool
