@@ -37,7 +37,7 @@ def test_gunicorn_serves_the_api_and_a_styled_admin_with_debug_off(tmp_path: Pat
         login = requests.get(f"{node.url}/admin/login/", timeout=10)
         # then the page links its stylesheet under a hashed name, served compressed and cached for good
         assert login.status_code == 200 and "DEBUG" not in login.text
-        stylesheet = re.search(r'href="(/static/admin/css/base\.[0-9a-f]{12}\.css)"', login.text)
+        stylesheet = re.search(r'href="(/static/unfold/css/styles\.[0-9a-f]{12}\.css)"', login.text)
         assert stylesheet, login.text[:2000]
         css = requests.get(f"{node.url}{stylesheet.group(1)}", headers={"Accept-Encoding": "gzip"}, timeout=10)
         assert css.status_code == 200 and css.headers["Content-Type"].startswith("text/css")
