@@ -46,3 +46,13 @@ def close_skip_counts(*, cutoff: datetime) -> dict[str, int]:
         )
     )
     return {"on_hold": counts.get("on_hold", 0), "return_window_open": counts.get("return_window_open", 0)}
+
+
+def customer_lock(*, customer_id: str) -> None:
+    """Lock the customer row for the caller's transaction, as ``customer_update`` does (for ``If-Match``)."""
+    list(Customer.objects.select_for_update().filter(pk=customer_id).values_list("pk", flat=True))
+
+
+def order_lock(*, order_id: str) -> None:
+    """Lock the order row for the caller's transaction, first, as every order service does (for ``If-Match``)."""
+    list(Order.objects.select_for_update(of=("self",)).filter(pk=order_id).values_list("pk", flat=True))

@@ -12,5 +12,7 @@ urlpatterns = [
     re_path(r"^api/", api_aware_404),  # unknown API URLs: problem details, also with DEBUG on
 ]
 
+handler400 = "synthesq.core.problems.api_aware_400"
+handler403 = "synthesq.core.problems.api_aware_403"
 handler404 = "synthesq.core.problems.api_aware_404"
 handler500 = "synthesq.core.problems.api_aware_500"
