@@ -27,7 +27,7 @@ from django_fsm import can_proceed
 from inventory import services as inventory_services
 from inventory.models import Product
 from synthesq.core.errors import NotFound, PermissionRefused, ValidationFailed
-from synthesq.core.money import fits_currency, minor_unit, quantize
+from synthesq.core.money import AMOUNT_MAX_EXCLUSIVE, fits_currency, minor_unit, quantize
 from synthesq.core.sequences import sequence_next
 
 from . import selectors
@@ -133,6 +133,13 @@ def _build_lines(*, currency: str, line_items: Sequence[LineInput]) -> list[Orde
             position=position, product=product, sku=product.sku, name=product.name, quantity=line.quantity,
             unit_price=unit_price, line_total=quantize(unit_price * line.quantity, currency),
         ))
+    # Amounts are stored with 14 whole digits: a total beyond that is refused, never a database error.
+    too_large = [_field_error(f"line_items[{index}].quantity", "The line total is too large.", "max_value")
+                 for index, line in enumerate(lines) if line.line_total >= AMOUNT_MAX_EXCLUSIVE]
+    if not too_large and sum(line.line_total for line in lines) >= AMOUNT_MAX_EXCLUSIVE:
+        too_large = [_field_error("line_items", "The order total is too large.", "max_value")]
+    if too_large:
+        raise ValidationFailed(errors=too_large)
     return lines
 
 

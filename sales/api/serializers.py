@@ -20,7 +20,8 @@ class AddressSerializer(InputSerializer):
     city = serializers.CharField(max_length=100)
     state = serializers.CharField(max_length=100, required=False, allow_blank=True)
     postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    country = serializers.RegexField(r"^[A-Za-z]{2}$", help_text="ISO 3166-1 alpha-2, e.g. US")
+    country = serializers.RegexField(r"^[A-Za-z]{2}$", help_text="ISO 3166-1 alpha-2, e.g. US",
+                                     error_messages={"invalid": "Use an ISO 3166-1 alpha-2 country code, e.g. US."})
 
     def validate_country(self, value: str) -> str:
         value = value.upper()

@@ -158,13 +158,13 @@ class BoundedIsoDateTimeFromToRangeFilter(django_filters.IsoDateTimeFromToRangeF
 
 def normalise_multi_value(data: Any, name: str) -> Any:
     """Accept a multi-value filter in every common spelling: ``name=a&name=b``, the guide's
-    ``name[]=a&name[]=b`` and ``name=a,b``; returns query data with a plain ``name`` list. Empty parts stay (and
-    are refused as values): ``status=draft,`` is a mistake, not ``status=draft``."""
+    ``name[]=a&name[]=b`` and ``name=a,b`` (blanks around parts ignored); returns query data with a plain ``name``
+    list. Empty parts stay (and are refused as values): ``status=draft,`` is a mistake, not ``status=draft``."""
     bracketed = f"{name}[]"
     if data is None or not (bracketed in data or any("," in v for v in data.getlist(name))):
         return data
     data = data.copy()
     raw = data.getlist(name) + data.getlist(bracketed)
-    data.setlist(name, [part for value in raw for part in value.split(",")])
+    data.setlist(name, [part.strip() for value in raw for part in value.split(",")])
     data.pop(bracketed, None)
     return data

@@ -6,7 +6,7 @@
   before anything is read, and while reading (the stream stops at the limit and the parser gets a 413), so a
   large body is never buffered or parsed;
 - refuses control characters before they can reach the database: in the path (an id) with 404, in query
-  parameters with 400 ``validation_error`` naming the parameter, in headers with 400 ``malformed_request``
+  parameters and headers with 400 ``validation_error`` naming the parameter or header
   (JSON bodies are checked by the parser, ``synthesq.core.parsers``);
 - turns every error response that is not yet problem details — Django's own, produced outside DRF: an
   unknown URL, a bad ``Host``, CSRF, a 500 (with ``DEBUG`` too) — into ``application/problem+json``;
@@ -121,8 +121,10 @@ class ApiEdgeMiddleware:
         for name, value in request.META.items():
             if name.startswith("HTTP_") and isinstance(value, str) and header_has_control_characters(value):
                 header = name[5:].replace("_", "-").title()
-                return problem_json(request, status=400, code="malformed_request", title="Malformed request",
-                                    detail=f"The {header} header contains control characters.")
+                return problem_json(request, status=400, code="validation_error", title="Invalid request",
+                                    detail=f"{header}: {CONTROL_CHARACTERS_MESSAGE}",
+                                    errors=[{"field": header, "message": CONTROL_CHARACTERS_MESSAGE,
+                                             "code": "invalid"}])
         try:
             query = request.GET
         except SuspiciousOperation as exc:  # e.g. too many parameters
@@ -145,7 +147,11 @@ def as_problem(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     if response.status_code < 400 or response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE):
         return response
     status = response.status_code
-    code, title = _CODES.get(status, ("error", HTTPStatus(status).phrase if status in HTTPStatus else "Error"))
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    code, title = _CODES.get(status, ("error", phrase))
     if status == 413:
         problem = too_large(request)
     else:

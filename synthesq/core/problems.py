@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
@@ -138,6 +138,15 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             status=409, code="concurrent_change", title="Changed concurrently",
             detail="The resource changed while this request ran; nothing was changed. Read it and retry.",
             instance=instance,
+        ))
+    elif isinstance(exc, DataError):
+        # A value the database cannot hold (a number out of range) that no check caught: bad input, never 500.
+        logger.warning("Data error mapped to 400: %s", exc)
+        set_rollback()
+        return problem_response(problem_body(
+            status=400, code="validation_error", title="Invalid request",
+            detail="A value is out of the range the data can hold; nothing was changed.", instance=instance,
+            errors=[{"field": None, "message": "A value is out of range.", "code": "out_of_range"}],
         ))
     elif isinstance(exc, IntegrityError):
         # A constraint caught what a service check should have: refuse, never 500.

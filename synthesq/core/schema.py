@@ -21,6 +21,7 @@ from drf_spectacular.extensions import (
 )
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 
 from .money import AMOUNT_MAX_EXCLUSIVE, amount_pattern, currency_codes
 from .problem_schemas import (
@@ -58,12 +59,11 @@ ETAG_HEADER = {
     "required": True,
     "description": "The version of the resource returned; send it back in `If-Match` to change this version only.",
 }
-IF_MATCH_PATTERN = r'^(\*|(W/)?"[!#-~]*"( *, *(W/)?"[!#-~]*")*)$'
 IF_MATCH_PARAMETER = OpenApiParameter(
-    "If-Match", {"type": "string", "pattern": IF_MATCH_PATTERN, "maxLength": 1024}, OpenApiParameter.HEADER,
-    required=False,
-    description="Change the resource only if it is still at this version (its `ETag`); otherwise 412 "
-                "`precondition_failed` and nothing changes. Without it the change is made whatever the version.",
+    "If-Match", str, OpenApiParameter.HEADER, required=False,
+    description="Change the resource only if it is still at this version: its `ETag`, several separated by "
+                "commas, or `*` for any. Otherwise (weak or malformed tags included) 412 `precondition_failed` "
+                "and nothing changes. Without it the change is made whatever the version.",
 )
 
 
@@ -188,6 +188,14 @@ class ClosedInputSerializerExtension(OpenApiSerializerExtension):
     def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
         schema["additionalProperties"] = False
+        for name, field in self.target.fields.items():
+            # Lists of objects (line_items): drf-spectacular leaves out their size limits.
+            prop = schema.get("properties", {}).get(name)
+            if isinstance(field, serializers.ListSerializer) and isinstance(prop, dict) and prop.get("type") == "array":
+                if not field.allow_empty:
+                    prop["minItems"] = 1
+                if field.max_length is not None:
+                    prop["maxItems"] = field.max_length
         if not type(self.target).__dict__.get("__doc__"):
             schema.pop("description", None)  # the base class's docstring says nothing about this body
         return schema
