@@ -20,6 +20,8 @@ from .exceptions import InsufficientStock, ProductHasStock, ProductHasVariants, 
 from .models import Product, StockMovement
 
 Actor = AbstractBaseUser | None
+# The stock column's capacity (a 32-bit integer on PostgreSQL).
+STOCK_MAX = 2_147_483_647
 
 _UPDATABLE_FIELDS = ("sku", "name", "description", "price", "currency", "parent", "is_active")
 
@@ -131,6 +133,9 @@ def stock_adjust(*, product: Product, quantity_delta: int, reason: str, actor: A
         raise InsufficientStock(
             [ShortLine(product_id=locked.pk, requested=-quantity_delta, available=locked.stock_quantity)]
         )
+    if locked.stock_quantity + quantity_delta > STOCK_MAX:
+        raise ValidationFailed(f"Stock cannot exceed {STOCK_MAX}.", errors=[
+            {"field": "quantity_delta", "message": f"Stock would exceed {STOCK_MAX}.", "code": "max_value"}])
     Product.objects.filter(pk=locked.pk).update(stock_quantity=F("stock_quantity") + quantity_delta)
     return StockMovement.objects.create(
         product=locked, kind=StockMovement.Kind.ADJUSTMENT, quantity_delta=quantity_delta,

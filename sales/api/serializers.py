@@ -126,6 +126,8 @@ class OrderCreateInputSerializer(InputSerializer):
 
 
 class OrderUpdateInputSerializer(InputSerializer):
+    min_fields = 1
+
     line_items = LineItemInputSerializer(many=True, allow_empty=False, max_length=500, required=False,
                                          help_text="Replaces all lines.")
     shipping_address = AddressSerializer(required=False)

@@ -139,6 +139,13 @@ class AmountSerializerField(serializers.DecimalField):
         kwargs.setdefault("coerce_to_string", True)
         super().__init__(**kwargs)
 
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        # DRF's DecimalField takes "" for null when null is allowed: an empty string is not an amount
+        # ("unit_price": "" must not silently become the catalogue price).
+        if isinstance(data, str) and not data.strip():
+            self.fail("format")
+        return serializers.Field.validate_empty_values(self, data)
+
     def to_internal_value(self, data: Any) -> Decimal:
         if isinstance(data, bool):
             self.fail("invalid")

@@ -161,10 +161,13 @@ class ProblemAutoSchema(AutoSchema):
         if self.method == "PATCH" and not (not isinstance(serializer, type) and getattr(serializer, "partial", False)):
             self.method = "PUT"
             try:
-                return super()._get_request_for_media_type(serializer, direction)
+                schema, required = super()._get_request_for_media_type(serializer, direction)
             finally:
                 self.method = "PATCH"
-        return super()._get_request_for_media_type(serializer, direction)
+        else:
+            schema, required = super()._get_request_for_media_type(serializer, direction)
+        # A body that must name at least one field is itself required.
+        return schema, required or bool(getattr(serializer, "min_fields", 0))
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -188,6 +191,8 @@ class ClosedInputSerializerExtension(OpenApiSerializerExtension):
     def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
         schema["additionalProperties"] = False
+        if self.target.min_fields:
+            schema["minProperties"] = self.target.min_fields
         for name, field in self.target.fields.items():
             # Lists of objects (line_items): drf-spectacular leaves out their size limits.
             prop = schema.get("properties", {}).get(name)

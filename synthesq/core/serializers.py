@@ -35,6 +35,8 @@ def _declared_type_error(field: serializers.Field, value: Any) -> serializers.Er
         pk_field = getattr(field, "pk_field", None)
         if isinstance(pk_field, serializers.CharField) and not isinstance(value, str):
             return _NOT_A_STRING
+        if value == "":  # DRF takes "" for null: an empty id is not "no parent"
+            return serializers.ErrorDetail("This field may not be blank.", code="blank")
     return None
 
 
@@ -48,6 +50,8 @@ class InputSerializer(serializers.Serializer):
     """
 
     put_defaults: dict[str, Any] = {}
+    # The schema's minProperties: a body that must name at least this many fields.
+    min_fields: int = 0
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()

@@ -10,6 +10,7 @@ The patterns are the same in the OpenAPI schema (ECMA and Rust regular expressio
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 # Refused everywhere: C0 controls, DEL and C1 controls.
@@ -29,12 +30,12 @@ _PARAMETER_REFUSED = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _BODY_REFUSED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-# In header values: C0 controls but tab, and DEL (bytes above 0x7f are the UTF-8 of non-ASCII text).
-_HEADER_REFUSED = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-
-
 def header_has_control_characters(value: str) -> bool:
-    return _HEADER_REFUSED.search(value) is not None
+    """A header value as WSGI gives it (its bytes as Latin-1), read as the UTF-8 clients send: refused like a
+    parameter (``\xc2\x84`` is U+0084, a C1 control; ``\xe2\x82\xac`` is a euro sign and passes)."""
+    with contextlib.suppress(UnicodeError):
+        value = value.encode("latin-1").decode("utf-8")
+    return _PARAMETER_REFUSED.search(value) is not None
 
 
 def has_control_characters(value: str, *, allow_line_breaks: bool = False) -> bool:
