@@ -47,8 +47,9 @@ def if_match_tags(request: Request) -> list[str] | None:
     return [f'"{opaque}"' for weak, opaque in _TAG.findall(value) if not weak]
 
 
+# For viewsets: ``ETag`` on ``retrieve`` and on the conditional actions' responses, and ``check_if_match``.
+# (No docstring: drf-spectacular would describe every operation of the viewset with it.)
 class ETagMixin:
-    """For viewsets: ``ETag`` on ``retrieve`` and on the conditional actions' responses, and ``check_if_match``."""
 
     if_match_actions: tuple[str, ...] = ()
 
