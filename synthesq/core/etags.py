@@ -44,7 +44,12 @@ def if_match_tags(request: Request) -> list[str] | None:
         return None
     if value.strip() == "*":
         return ["*"]
-    return [f'"{opaque}"' for weak, opaque in _TAG.findall(value) if not weak]
+    tags = []
+    for part in value.split(","):
+        match = _TAG.fullmatch(part.strip())
+        if match and not match.group(1):
+            tags.append(f'"{match.group(2)}"')
+    return tags
 
 
 # For viewsets: ``ETag`` on ``retrieve`` and on the conditional actions' responses, and ``check_if_match``.
