@@ -22,7 +22,8 @@ import pytest
 from synthesq.core.services import api_token_create
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Live server: real transactions; the database is restored (roles included) for the tests after.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PACKAGE = "synthesq_client"
 GUIDE_ADDRESS = {"line1": "123 Commerce St", "city": "Austin", "state": "TX", "postal_code": "78701",

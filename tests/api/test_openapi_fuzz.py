@@ -41,7 +41,8 @@ from tests.factories import (
 
 from .schemathesis_hooks import STATE_DEPENDENT_FIELDS
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Live server: real transactions; the database is restored (roles included) for the tests after.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
