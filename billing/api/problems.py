@@ -9,7 +9,7 @@ from billing.exceptions import (
     Overpayment,
     PaymentCurrencyMismatch,
 )
-from synthesq.core.problem_schemas import DECIMAL, STRING, problem_doc
+from synthesq.core.problem_schemas import DECIMAL, STRING, also_returned_by, problem_doc
 
 INVOICE_HAS_PAYMENTS = problem_doc("InvoiceHasPayments", error=InvoiceHasPayments,
                                    description="An invoice with payments cannot be voided (nor its order cancelled).",
@@ -23,3 +23,6 @@ PAYMENT_CURRENCY_MISMATCH = problem_doc("PaymentCurrencyMismatch", error=Payment
                                         invoice_currency=STRING, payment_currency=STRING)
 OVERPAYMENT = problem_doc("Overpayment", error=Overpayment, description="More than the invoice's `amount_due`.",
                           amount=DECIMAL, amount_due=DECIMAL)
+
+# Cancelling a confirmed order voids its invoice, which billing refuses while the invoice has payments.
+also_returned_by("order", "change_status", INVOICE_HAS_PAYMENTS.name)

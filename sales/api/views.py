@@ -104,7 +104,7 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         "create": ("CurrencyMismatch", "IdempotencyKeyReused"),
         "partial_update": ("OrderNotEditable", "CurrencyMismatch"),
         "change_status": ("InvalidTransition", "OrderOnHold", "ReturnWindowOpen", "InsufficientStock",
-                          "ProductHasVariants", "InvoiceHasPayments"),
+                          "ProductHasVariants"),
         "hold.post": ("AlreadyOnHold", "OrderNotHoldable"),
         "hold.delete": ("NotOnHold",),
     }

@@ -12,6 +12,7 @@ are declared below.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +97,17 @@ PROBLEM_BASE: JsonSchema = {
         "instance": {"type": "string", "description": "The request path."},
     },
 }
+
+
+# Problems an operation returns that another app raises inside it (through a signal's receiver): keyed by the
+# viewset's router basename and action, so the app that raises them declares them without the viewset's app
+# having to name it.
+EXTRA_PROBLEM_RESPONSES: dict[tuple[str, str], list[str]] = defaultdict(list)
+
+
+def also_returned_by(basename: str, action: str, *names: str) -> None:
+    """Declare that the viewset registered as ``basename`` can return these problems from ``action``."""
+    EXTRA_PROBLEM_RESPONSES[(basename, action)].extend(names)
 
 
 def problem_component(doc: ProblemDoc) -> JsonSchema:

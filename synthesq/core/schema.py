@@ -27,6 +27,7 @@ from .money import AMOUNT_MAX_EXCLUSIVE, amount_pattern, currency_codes
 from .problem_schemas import (
     CONCURRENT_CHANGE,
     CONFLICT,
+    EXTRA_PROBLEM_RESPONSES,
     HELPER_COMPONENTS,
     MALFORMED_REQUEST,
     NOT_ACCEPTABLE,
@@ -107,7 +108,9 @@ class ProblemAutoSchema(AutoSchema):
             docs.append(NOT_FOUND)
         if self._is_conditional():
             docs.append(PRECONDITION_FAILED)
-        for name in self._declared("problem_responses"):
+        action, _method = self._action_key()
+        extra = EXTRA_PROBLEM_RESPONSES.get((getattr(self.view, "basename", ""), action or ""), [])
+        for name in (*self._declared("problem_responses"), *extra):
             if name not in PROBLEM_DOCS:
                 raise KeyError(f"{type(self.view).__name__} declares unknown problem {name!r}")
             docs.append(PROBLEM_DOCS[name])
