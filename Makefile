@@ -31,6 +31,7 @@ test: venv
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/mypy .
 	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(DEV_ENV) $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
 

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import BooleanField, Case, F, Q, Value, When
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -20,12 +21,35 @@ class InvoiceStatus(models.TextChoices):
     VOID = "void", "Void"
 
 
-def _nothing_paid(invoice: Invoice) -> bool:
+# Transition conditions receive the model instance (django-fsm types them on ``Model``).
+def _nothing_paid(invoice: models.Model) -> bool:
+    assert isinstance(invoice, Invoice)
     return invoice.amount_paid == 0
 
 
-def _fully_paid(invoice: Invoice) -> bool:
+def _fully_paid(invoice: models.Model) -> bool:
+    assert isinstance(invoice, Invoice)
     return invoice.amount_paid >= invoice.total
+
+
+class InvoiceQuerySet(models.QuerySet["Invoice"]):
+    """"Overdue" is stated once, here: issued (not paid, not void) and past its due date."""
+
+    @staticmethod
+    def overdue_condition(now: datetime | None = None) -> Q:
+        return Q(status=InvoiceStatus.ISSUED, due_at__lt=now or timezone.now())
+
+    def overdue(self, now: datetime | None = None) -> InvoiceQuerySet:
+        return self.filter(self.overdue_condition(now))
+
+    def not_overdue(self, now: datetime | None = None) -> InvoiceQuerySet:
+        return self.exclude(self.overdue_condition(now))
+
+    def with_overdue(self, now: datetime | None = None) -> InvoiceQuerySet:
+        """Annotates ``is_overdue`` (what lists and detail reads show)."""
+        return self.annotate(is_overdue=Case(
+            When(self.overdue_condition(now), then=Value(True)), default=Value(False), output_field=BooleanField()
+        ))
 
 
 class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
@@ -52,6 +76,8 @@ class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
     paid_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.CharField(max_length=255, blank=True)
+
+    objects = InvoiceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
@@ -82,19 +108,16 @@ class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
             return quantize(Decimal(0), self.currency)
         return quantize(self.total - self.amount_paid, self.currency)
 
-    @property
-    def is_overdue(self) -> bool:
-        return self.status == InvoiceStatus.ISSUED and self.due_at is not None and self.due_at < timezone.now()
-
     @transition(field=status, source=InvoiceStatus.DRAFT, target=InvoiceStatus.ISSUED,
                 permission="billing.issue_invoice")
-    def issue(self, *, number: str, issued_at: object, due_at: object) -> None:
+    def issue(self, *, number: str, issued_at: datetime, due_at: datetime) -> None:
         self.number = number
         self.issued_at = issued_at
         self.due_at = due_at
 
+    # Reached only as a consequence of payments (never requested): "automatic" keeps it out of allowed moves.
     @transition(field=status, source=InvoiceStatus.ISSUED, target=InvoiceStatus.PAID, conditions=[_fully_paid],
-                permission="billing.add_payment")
+                permission="billing.add_payment", custom={"automatic": True})
     def settle(self) -> None:
         self.paid_at = timezone.now()
 
@@ -127,6 +150,8 @@ class InvoiceLine(models.Model):
 
 class InvoiceEvent(HistoryEvent):
     """The invoice's history: creation, every status change, every payment."""
+
+    subject_field = "invoice"
 
     class Kind(models.TextChoices):
         CREATED = "created", "Created"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django.dispatch import receiver
@@ -24,5 +25,9 @@ def follow_order_status(*, order: Order, to_status: str, actor: Any, **kwargs: A
 
 
 @receiver(orders_closed, sender=Order, dispatch_uid="billing.orders_closed")
-def finalise_invoices_of_closed_orders(*, order_ids: list[str], closed_at: Any, actor: Any, **kwargs: Any) -> int:
-    return services.invoices_issue_for_closed_orders(order_ids=order_ids, actor=actor, issued_at=closed_at)
+def finalise_invoices_of_closed_orders(
+    *, order_ids: list[str], closed_at: Any, actor: Any, effects: Counter[str], **kwargs: Any
+) -> None:
+    effects["invoices_issued"] += services.invoices_issue_for_closed_orders(
+        order_ids=order_ids, actor=actor, issued_at=closed_at
+    )

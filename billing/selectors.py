@@ -1,18 +1,49 @@
-"""Reads for billing."""
+"""Reads for billing, and the locking reads its services start from."""
 
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
 from sales.models import Order
+from synthesq.core.actors import Viewer
+from synthesq.core.errors import NotFound
+from synthesq.core.fsm import allowed_targets
 
 from .models import Invoice, InvoiceEvent, InvoiceLine, Payment
 
 
 def invoice_list() -> QuerySet[Invoice]:
-    return Invoice.objects.prefetch_related(
+    """Invoices with their lines prefetched and ``is_overdue`` annotated."""
+    return Invoice.objects.with_overdue().prefetch_related(
         Prefetch("lines", queryset=InvoiceLine.objects.order_by("position"))
     ).order_by("-id")
+
+
+def invoice_allowed_statuses(invoice: Invoice, user: Viewer = None) -> list[str]:
+    """Statuses the invoice may be moved to by request now (``paid`` is reached only through payments)."""
+    return allowed_targets(invoice, user)
+
+
+def invoice_lock_with_order(invoice_id: str) -> Invoice | None:
+    """Lock the invoice's order, then the invoice (None if there is no such invoice).
+
+    Order moves lock the order, then (through the receivers) its invoice; billing takes the same order. Locking
+    the invoice alone is not enough: PostgreSQL share-locks the order when a transaction updates the invoice row
+    a second time (its foreign key is checked again), so a payment on a draft, or one settling the invoice,
+    would wait for the order while holding the invoice, and deadlock with a concurrent cancel or close."""
+    order_id = Invoice.objects.filter(pk=invoice_id).values_list("order_id", flat=True).first()
+    if order_id is None:
+        return None
+    list(Order.objects.select_for_update().filter(pk=order_id).values_list("pk", flat=True))
+    return Invoice.objects.select_for_update(of=("self",)).filter(pk=invoice_id).first()
+
+
+def invoice_get_for_update(invoice_id: str) -> Invoice:
+    """``invoice_lock_with_order``, or 404 when there is no such invoice."""
+    invoice = invoice_lock_with_order(invoice_id)
+    if invoice is None:
+        raise NotFound(f"No invoice {invoice_id!r}.")
+    return invoice
 
 
 def invoice_event_list(*, invoice_id: str) -> QuerySet[InvoiceEvent]:
@@ -22,10 +53,3 @@ def invoice_event_list(*, invoice_id: str) -> QuerySet[InvoiceEvent]:
 def payment_list() -> QuerySet[Payment]:
     return Payment.objects.select_related("invoice", "recorded_by").order_by("-id")
 
-
-def invoice_lock(*, invoice_id: str) -> None:
-    """Lock the invoice's order, then the invoice, for the caller's transaction: the billing services' order, so a
-    conditional change cannot deadlock with a payment, a cancel or a close (for ``If-Match``)."""
-    order_id = Invoice.objects.filter(pk=invoice_id).values_list("order_id", flat=True).first()
-    list(Order.objects.select_for_update().filter(pk=order_id).values_list("pk", flat=True))
-    list(Invoice.objects.select_for_update(of=("self",)).filter(pk=invoice_id).values_list("pk", flat=True))

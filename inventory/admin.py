@@ -12,9 +12,10 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from synthesq.core.admin_tools import action_form_page, run_service
+from synthesq.core.actors import acting_user
+from synthesq.core.admin_tools import ReadOnlyInline, action_form_page, run_service
 from synthesq.core.errors import DomainError
-from synthesq.core.money import fits_currency, is_known_currency, minor_unit
+from synthesq.core.money import scale_error
 
 from . import services
 from .models import Product, StockMovement
@@ -26,10 +27,12 @@ class ProductAdminForm(forms.ModelForm):
         fields = ["sku", "name", "description", "price", "currency", "parent", "is_active"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         price, currency = data.get("price"), data.get("currency")
-        if price is not None and currency and is_known_currency(currency) and not fits_currency(price, currency):
-            self.add_error("price", f"{currency} amounts have at most {minor_unit(currency)} decimal places.")
+        scale = scale_error(price, currency) if price is not None and currency else None
+        if scale:
+            self.add_error("price", scale)
         parent = data.get("parent")
         if parent is not None:
             try:
@@ -39,20 +42,11 @@ class ProductAdminForm(forms.ModelForm):
         return data
 
 
-class StockMovementInline(admin.TabularInline):
+class StockMovementInline(ReadOnlyInline):
     model = StockMovement
-    fields = ["created_at", "kind", "quantity_delta", "balance_after", "reason", "reference", "actor"]
-    readonly_fields = fields
+    fields = readonly_fields = ("created_at", "kind", "quantity_delta", "balance_after", "reason", "reference",
+                                "actor")
     ordering = ["-id"]
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class LowStockFilter(admin.SimpleListFilter):
@@ -71,13 +65,10 @@ class LowStockFilter(admin.SimpleListFilter):
         return queryset
 
 
-class VariantInline(admin.TabularInline):
+class VariantInline(ReadOnlyInline):
     model = Product
     fk_name = "parent"
-    fields = ["variant_link", "name", "price", "currency", "stock_quantity", "is_active"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
+    fields = readonly_fields = ("variant_link", "name", "price", "currency", "stock_quantity", "is_active")
     verbose_name = "variant"
     verbose_name_plural = "variants"
 
@@ -85,12 +76,6 @@ class VariantInline(admin.TabularInline):
     def variant_link(self, product: Product) -> str:
         return format_html('<a href="{}">{}</a>', reverse("admin:inventory_product_change", args=[product.pk]),
                            product.sku)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class StockAdjustmentForm(forms.Form):
@@ -141,7 +126,7 @@ class ProductAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             ok = run_service(request, lambda: services.stock_adjust(
                 product=product, quantity_delta=form.cleaned_data["quantity_delta"],
-                reason=form.cleaned_data["reason"], actor=request.user,
+                reason=form.cleaned_data["reason"], actor=acting_user(request),
             ), f"Stock of {product.sku} adjusted by {form.cleaned_data['quantity_delta']:+d}.")
             if ok:
                 return HttpResponseRedirect(back)
@@ -151,10 +136,10 @@ class ProductAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
         data = {field: form.cleaned_data[field] for field in form.changed_data if field in form.cleaned_data}
         if change:
-            services.product_update(product=obj, actor=request.user, data=data)
+            services.product_update(product=obj, actor=acting_user(request), data=data)
         else:
             created = services.product_create(
-                actor=request.user, sku=obj.sku, name=obj.name, description=obj.description,
+                actor=acting_user(request), sku=obj.sku, name=obj.name, description=obj.description,
                 price=obj.price, currency=obj.currency, parent=obj.parent, is_active=obj.is_active,
             )
             obj.pk = created.pk

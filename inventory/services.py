@@ -9,17 +9,16 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Case, F, IntegerField, Value, When
 
+from synthesq.core.actors import Actor
 from synthesq.core.errors import ValidationFailed
-from synthesq.core.money import fits_currency, minor_unit
+from synthesq.core.money import scale_error
 
 from .exceptions import InsufficientStock, ProductHasStock, ProductHasVariants, ShortLine
 from .models import Product, StockMovement
 
-Actor = AbstractBaseUser | None
 # The stock column's capacity (a 32-bit integer on PostgreSQL).
 STOCK_MAX = 2_147_483_647
 
@@ -30,8 +29,8 @@ def _validate_price(price: Decimal, currency: str) -> None:
     if price < 0:
         raise ValidationFailed("price must not be negative.",
                                errors=[{"field": "price", "message": "Must not be negative.", "code": "min_value"}])
-    if not fits_currency(price, currency):
-        message = f"{currency} amounts have at most {minor_unit(currency)} decimal places."
+    message = scale_error(price, currency)
+    if message:
         raise ValidationFailed(message, errors=[{"field": "price", "message": message, "code": "invalid"}])
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -42,7 +44,9 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-def _not_on_hold(order: Order) -> bool:
+def _not_on_hold(order: models.Model) -> bool:
+    """Transition condition (django-fsm types conditions on ``Model``)."""
+    assert isinstance(order, Order)
     return not order.on_hold
 
 
@@ -111,6 +115,14 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
     def __str__(self) -> str:
         return self.order_number
 
+    def return_window_ends_at(self, *, return_window_days: int | None = None) -> datetime | None:
+        """When a delivered order's return window ends (``ORDER_RETURN_WINDOW_DAYS`` after delivery); from then
+        on it may be closed. None before delivery."""
+        if self.delivered_at is None:
+            return None
+        days = settings.ORDER_RETURN_WINDOW_DAYS if return_window_days is None else return_window_days
+        return self.delivered_at + timedelta(days=days)
+
     @transition(field=status, source=OrderStatus.DRAFT, target=OrderStatus.CONFIRMED,
                 permission="sales.confirm_order")
     def confirm(self) -> None:
@@ -171,6 +183,8 @@ class OrderLine(models.Model):
 
 class OrderEvent(HistoryEvent):
     """The order's history: creation, draft edits, holds and every status change, with who and why."""
+
+    subject_field = "order"
 
     class Kind(models.TextChoices):
         CREATED = "created", "Created"

@@ -9,5 +9,7 @@ from django.dispatch import Signal
 order_status_changed = Signal()
 
 # Sent by the batch close (close_delivered_orders) once per chunk of orders closed in bulk, inside the
-# chunk's transaction, instead of one order_status_changed per order. Arguments: order_ids, closed_at, actor.
+# chunk's transaction, instead of one order_status_changed per order. Arguments: order_ids, closed_at, actor,
+# and effects: a Counter in which followers report what they did, by name, for the run's report (billing adds
+# "invoices_issued"). Receivers' return values are ignored.
 orders_closed = Signal()

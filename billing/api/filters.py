@@ -4,12 +4,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet, Value
+from django.db.models import QuerySet, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from rest_framework.request import Request
 
-from billing.models import Invoice, InvoiceStatus, Payment
+from billing.models import Invoice, InvoiceQuerySet, InvoiceStatus, Payment
 from synthesq.core.filters import StrictBooleanFilter, StrictFilterSet, StrictOrderingFilter
 
 
@@ -31,9 +30,8 @@ class InvoiceFilter(StrictFilterSet):
         model = Invoice
         fields = ["order_id", "customer_id", "status", "overdue", "number"]
 
-    def filter_overdue(self, queryset: QuerySet[Invoice], name: str, value: bool) -> QuerySet[Invoice]:
-        overdue = Q(status=InvoiceStatus.ISSUED, due_at__lt=timezone.now())
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+    def filter_overdue(self, queryset: InvoiceQuerySet, name: str, value: bool) -> QuerySet[Invoice]:
+        return queryset.overdue() if value else queryset.not_overdue()
 
 
 class PaymentFilter(StrictFilterSet):

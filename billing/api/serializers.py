@@ -4,10 +4,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.models import Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus, Payment, PaymentMethod
-from billing.services import invoice_allowed_statuses
+from billing.selectors import invoice_allowed_statuses
 from sales.api.serializers import AddressSerializer
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField
-from synthesq.core.serializers import InputSerializer
+from synthesq.core.serializers import ActorField, InputSerializer
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
@@ -58,7 +58,7 @@ class InvoiceStatusInputSerializer(InputSerializer):
 
 
 class InvoiceEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    actor = ActorField()
 
     class Meta:
         model = InvoiceEvent
@@ -80,7 +80,7 @@ class InvoiceSummarySerializer(serializers.ModelSerializer):
 class PaymentSerializer(serializers.ModelSerializer):
     invoice_id = serializers.CharField(read_only=True)
     amount = AmountSerializerField()
-    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    recorded_by = ActorField()
     invoice = InvoiceSummarySerializer(read_only=True, help_text="The invoice after this payment.")
 
     class Meta:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -9,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from billing import selectors, services
+from synthesq.core.actors import acting_user
 from synthesq.core.etags import ETagMixin
 from synthesq.core.idempotency import idempotency_key_parameter, idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
@@ -56,10 +56,9 @@ class InvoiceViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         invoice = self.get_object()
         data = InvoiceStatusInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with transaction.atomic():
-            self.check_if_match(request, lock=lambda: selectors.invoice_lock(invoice_id=invoice.pk),
-                                current=lambda: self._read(invoice.pk))
-            services.invoice_transition(invoice_id=invoice.pk, actor=request.user, **data.validated_data)
+        with self.conditional_change(request, lock=lambda: selectors.invoice_get_for_update(invoice.pk),
+                                     current=lambda: self._read(invoice.pk)):
+            services.invoice_transition(invoice_id=invoice.pk, actor=acting_user(request), **data.validated_data)
         return Response(self._read(invoice.pk))
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)
@@ -99,7 +98,7 @@ class PaymentViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def _create(self, request: Request) -> Response:
         data = PaymentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        payment = services.payment_record(actor=request.user, **data.validated_data)
+        payment = services.payment_record(actor=acting_user(request), **data.validated_data)
         body = PaymentSerializer(selectors.payment_list().get(pk=payment.pk)).data
         return Response(body, status=status.HTTP_201_CREATED,
                         headers={"Location": f"/api/v1/sales/payments/{payment.pk}"})

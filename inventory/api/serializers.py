@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from inventory.models import Product, StockMovement
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField, check_amount
-from synthesq.core.serializers import InputSerializer
+from synthesq.core.serializers import ActorField, InputSerializer
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -71,7 +71,7 @@ class ProductUpdateSerializer(ProductInputSerializer):
 
 class StockMovementSerializer(serializers.ModelSerializer):
     product_id = serializers.CharField(read_only=True)
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    actor = ActorField()
 
     class Meta:
         model = StockMovement

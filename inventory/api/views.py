@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -8,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from inventory import selectors, services
+from synthesq.core.actors import acting_user
 from synthesq.core.etags import ETagMixin
 from synthesq.core.pagination import OldestFirstCursorPage
 
@@ -58,7 +58,7 @@ class ProductViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def create(self, request: Request) -> Response:
         data = ProductInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        product = services.product_create(actor=request.user, **data.validated_data)
+        product = services.product_create(actor=acting_user(request), **data.validated_data)
         return Response(self._read(product.pk), status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, pk: str | None = None) -> Response:
@@ -73,13 +73,12 @@ class ProductViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data) if partial else data.replacement_data()
         parent = changes.get("parent")
-        with transaction.atomic():
-            self.check_if_match(
-                request,
-                lock=lambda: selectors.products_lock(product_ids=[product.pk, *([parent.pk] if parent else [])]),
-                current=lambda: self._read(product.pk),
-            )
-            services.product_update(product=product, actor=request.user, data=changes)
+        with self.conditional_change(
+            request,
+            lock=lambda: selectors.products_lock(product_ids=[product.pk, *([parent.pk] if parent else [])]),
+            current=lambda: self._read(product.pk),
+        ):
+            services.product_update(product=product, actor=acting_user(request), data=changes)
         return Response(self._read(product.pk))
 
     @action(detail=True, methods=["post"])
@@ -87,7 +86,7 @@ class ProductViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         product = self.get_object()
         data = StockAdjustmentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        movement = services.stock_adjust(product=product, actor=request.user, **data.validated_data)
+        movement = services.stock_adjust(product=product, actor=acting_user(request), **data.validated_data)
         return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)

@@ -1,44 +1,43 @@
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from sales.addresses import ADDRESS_PARTS, COUNTRY_MESSAGE, AddressPart, address_clean
 from sales.models import Customer, Order, OrderEvent, OrderLine, OrderStatus
-from sales.services import order_allowed_statuses, return_window_ends_at
+from sales.selectors import order_allowed_statuses
+from synthesq.core.errors import ValidationFailed
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField
-from synthesq.core.serializers import InputSerializer
+from synthesq.core.serializers import ActorField, InputSerializer
 
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+def _address_field(part: AddressPart) -> serializers.Field:
+    if part.name == "country":
+        # Declared as exactly what address_clean accepts: two letters, any case.
+        return serializers.RegexField(r"^[A-Za-z]{2}$", trim_whitespace=False, help_text=part.help_text or None,
+                                      error_messages={"invalid": COUNTRY_MESSAGE})
+    return serializers.CharField(max_length=part.max_length, required=part.required, allow_blank=not part.required,
+                                 help_text=part.help_text or None)
 
 
 class AddressSerializer(InputSerializer):
-    line1 = serializers.CharField(max_length=200)
-    line2 = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    city = serializers.CharField(max_length=100)
-    state = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    postal_code = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    country = serializers.RegexField(r"^[A-Za-z]{2}$", help_text="ISO 3166-1 alpha-2, e.g. US",
-                                     error_messages={"invalid": "Use an ISO 3166-1 alpha-2 country code, e.g. US."})
+    """A postal address; its parts and rules are ``sales.addresses``'s (the admin's forms use the same)."""
 
-    def validate_country(self, value: str) -> str:
-        value = value.upper()
-        if not _COUNTRY.match(value):
-            raise serializers.ValidationError("Use an ISO 3166-1 alpha-2 country code, e.g. US.")
-        return value
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {part.name: _address_field(part) for part in ADDRESS_PARTS}
 
-    def to_internal_value(self, data: Any) -> dict[str, str]:
-        value = dict(super().to_internal_value(data))
-        # An address is always replaced whole, so a PATCH of the customer (root ``partial=True``, which
-        # DRF passes down to nested fields) must not let an incomplete address through.
-        missing = [name for name, field in self.fields.items() if field.required and name not in value]
-        if missing:
-            raise serializers.ValidationError(
-                {name: [serializers.ErrorDetail("This field is required.", code="required")] for name in missing}
-            )
-        return value
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        # Also on a PATCH of the customer (root ``partial=True``, which DRF passes down to nested fields):
+        # an address is always replaced whole, so an incomplete one must not get through.
+        try:
+            return address_clean(attrs)
+        except ValidationFailed as exc:
+            raise serializers.ValidationError({
+                error["field"]: [serializers.ErrorDetail(error["message"], code=error["code"])]
+                for error in exc.extra["errors"]
+            }) from exc
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -99,7 +98,7 @@ class OrderSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_return_window_ends_at(self, order: Order) -> str | None:
-        ends_at = return_window_ends_at(order)
+        ends_at = order.return_window_ends_at()
         return serializers.DateTimeField().to_representation(ends_at) if ends_at else None
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=OrderStatus.choices)))
@@ -120,7 +119,8 @@ class LineItemInputSerializer(InputSerializer):
 class OrderCreateInputSerializer(InputSerializer):
     customer_id = serializers.CharField(max_length=40)
     currency = CurrencySerializerField()
-    line_items = LineItemInputSerializer(many=True, allow_empty=False, max_length=500)
+    # many=True hands max_length to the ListSerializer (DRF does; its stubs do not know).
+    line_items = LineItemInputSerializer(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
     shipping_address = AddressSerializer(required=False, allow_null=True,
                                          help_text="Omitted: the customer's default shipping address.")
 
@@ -128,7 +128,7 @@ class OrderCreateInputSerializer(InputSerializer):
 class OrderUpdateInputSerializer(InputSerializer):
     min_fields = 1
 
-    line_items = LineItemInputSerializer(many=True, allow_empty=False, max_length=500, required=False,
+    line_items = LineItemInputSerializer(many=True, allow_empty=False, max_length=500, required=False,  # type: ignore[call-arg]
                                          help_text="Replaces all lines.")
     shipping_address = AddressSerializer(required=False)
 
@@ -160,7 +160,7 @@ class OrderHoldReleaseInputSerializer(InputSerializer):
 
 
 class OrderEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    actor = ActorField()
 
     class Meta:
         model = OrderEvent

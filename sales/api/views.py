@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from django.db import transaction
+from contextlib import AbstractContextManager
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -8,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from sales import selectors, services
+from synthesq.core.actors import acting_user
 from synthesq.core.etags import ETagMixin
 from synthesq.core.idempotency import idempotency_key_parameter, idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
@@ -65,9 +67,10 @@ class CustomerViewSet(
         data = CustomerInputSerializer(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data) if partial else data.replacement_data()
-        with transaction.atomic():
-            self.check_if_match(request, lock=lambda: selectors.customer_lock(customer_id=customer.pk),
-                                current=lambda: CustomerSerializer(selectors.customer_list().get(pk=customer.pk)).data)
+        with self.conditional_change(
+            request, lock=lambda: selectors.customer_lock(customer_id=customer.pk),
+            current=lambda: CustomerSerializer(selectors.customer_list().get(pk=customer.pk)).data,
+        ):
             customer = services.customer_update(customer=customer, data=changes)
         return Response(CustomerSerializer(customer).data)
 
@@ -121,7 +124,7 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         data.is_valid(raise_exception=True)
         values = data.validated_data
         order = services.order_create(
-            actor=request.user,
+            actor=acting_user(request),
             customer_id=values["customer_id"],
             currency=values["currency"],
             line_items=_line_inputs(values["line_items"]),
@@ -135,10 +138,9 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         data = OrderUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        with transaction.atomic():
-            self._check_if_match(request, order.pk)
+        with self._conditional_change(request, order.pk):
             services.order_update_draft(
-                order_id=order.pk, actor=request.user,
+                order_id=order.pk, actor=acting_user(request),
                 line_items=_line_inputs(values["line_items"]) if "line_items" in values else None,
                 shipping_address=values.get("shipping_address"),
             )
@@ -149,9 +151,8 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         order = self.get_object()
         data = OrderStatusInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with transaction.atomic():
-            self._check_if_match(request, order.pk)
-            services.order_transition(order_id=order.pk, actor=request.user, **data.validated_data)
+        with self._conditional_change(request, order.pk):
+            services.order_transition(order_id=order.pk, actor=acting_user(request), **data.validated_data)
         return Response(self._read(order.pk))
 
     @extend_schema(methods=["POST"], summary="Put an order on hold (it cannot be closed while held)",
@@ -163,13 +164,13 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     def hold(self, request: Request, pk: str | None = None) -> Response:
         order = self.get_object()
         if request.method == "DELETE":
-            data = OrderHoldReleaseInputSerializer(data=request.data or {})
-            data.is_valid(raise_exception=True)
-            services.order_release_hold(order_id=order.pk, actor=request.user, **data.validated_data)
+            release = OrderHoldReleaseInputSerializer(data=request.data or {})
+            release.is_valid(raise_exception=True)
+            services.order_release_hold(order_id=order.pk, actor=acting_user(request), **release.validated_data)
         else:
-            data = OrderHoldInputSerializer(data=request.data)
-            data.is_valid(raise_exception=True)
-            services.order_hold(order_id=order.pk, actor=request.user, **data.validated_data)
+            hold = OrderHoldInputSerializer(data=request.data)
+            hold.is_valid(raise_exception=True)
+            services.order_hold(order_id=order.pk, actor=acting_user(request), **hold.validated_data)
         return Response(self._read(order.pk))
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)
@@ -182,9 +183,9 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         order = selectors.order_list().get(pk=order_id)
         return OrderSerializer(order, context=self.get_serializer_context()).data
 
-    def _check_if_match(self, request: Request, order_id: str) -> None:
-        self.check_if_match(request, lock=lambda: selectors.order_lock(order_id=order_id),
-                            current=lambda: self._read(order_id))
+    def _conditional_change(self, request: Request, order_id: str) -> AbstractContextManager[None]:
+        return self.conditional_change(request, lock=lambda: selectors.order_get_for_update(order_id),
+                                       current=lambda: self._read(order_id))
 
 
 def _line_inputs(items: list[dict]) -> list[services.LineInput]:

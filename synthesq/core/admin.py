@@ -23,10 +23,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def is_active_display(self, obj: ApiToken) -> bool:
         return obj.is_active
 
-    def get_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> tuple[str, ...]:
         if obj is None:
-            return ["user", "name"]
-        return ["user", "name", "key_prefix", "created_at", "last_used_at", "revoked_at"]
+            return ("user", "name")
+        return ("user", "name", "key_prefix", "created_at", "last_used_at", "revoked_at")
 
     def get_readonly_fields(self, request: HttpRequest, obj: ApiToken | None = None) -> list[str]:
         if obj is None:

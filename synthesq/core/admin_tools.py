@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -13,17 +13,36 @@ from django.utils.html import format_html
 
 from .errors import DomainError
 
-BADGE_COLOURS = {
-    # orders
-    "draft": "#6c757d", "confirmed": "#0d6efd", "processing": "#6f42c1", "shipped": "#fd7e14",
-    "delivered": "#20c997", "closed": "#198754", "cancelled": "#dc3545",
-    # invoices
-    "issued": "#0d6efd", "paid": "#198754", "void": "#adb5bd",
-}
+NEUTRAL = "#6c757d"
 
 
-def status_badge(status: str, label: str | None = None) -> str:
-    colour = BADGE_COLOURS.get(str(status), "#6c757d")
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown on their parent's page that staff read but never add, change or delete there (history,
+    ledgers, related records). ``view_permission`` names who may see them; by default, who may see the page."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    view_permission: str | None = None
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if self.view_permission is not None:
+            return request.user.has_perm(self.view_permission)
+        return super().has_view_permission(request, obj)
+
+
+def status_badge(status: str, colours: Mapping[str, str], label: str | None = None) -> str:
+    """A coloured badge for a status; each app declares its own statuses' ``colours``."""
+    colour = colours.get(str(status), NEUTRAL)
     return format_html(
         '<span class="status-badge" style="background:{};color:#fff;padding:2px 8px;border-radius:10px;'
         'font-size:11px;white-space:nowrap">{}</span>', colour, label or str(status),

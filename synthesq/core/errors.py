@@ -24,6 +24,11 @@ class DomainError(Exception):
         super().__init__(self.detail)
 
 
+def field_error(field: str, message: str, code: str = "invalid") -> dict[str, str]:
+    """One entry of ``ValidationFailed.errors``: which field, what is wrong, a stable code."""
+    return {"field": field, "message": message, "code": code}
+
+
 class ValidationFailed(DomainError):
     """The request is malformed or a field is invalid (400). ``errors`` names each field."""
 

@@ -5,10 +5,11 @@ caller could see — another user's edit, a status move, a stock adjustment — 
 ``If-Match`` is made only if the resource is still at one of the named versions: the view locks the row (in
 the order the service will lock it, so no deadlock), recomputes the tag in the same transaction as the change,
 and answers 412 ``precondition_failed`` with the current tag otherwise, having changed nothing. Without
-``If-Match`` a change is made whatever the version, as before.
+``If-Match`` a change is made whatever the version, exactly as before.
 
-Viewsets use ``ETagMixin`` and name their conditional actions in ``if_match_actions``; the schema documents
-``ETag`` on those responses and on ``retrieve``, and ``If-Match`` on the conditional actions.
+Viewsets use ``ETagMixin``, wrap the change in ``conditional_change`` and name the actions in
+``if_match_actions``; the schema documents ``ETag`` on those responses and on ``retrieve``, and ``If-Match`` on
+the conditional actions.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from django.db import transaction
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
@@ -52,22 +55,29 @@ def if_match_tags(request: Request) -> list[str] | None:
     return tags
 
 
-# For viewsets: ``ETag`` on ``retrieve`` and on the conditional actions' responses, and ``check_if_match``.
+# For viewsets: ``ETag`` on ``retrieve`` and on the conditional actions' responses, and ``conditional_change``.
 # (No docstring: drf-spectacular would describe every operation of the viewset with it.)
 class ETagMixin:
 
     if_match_actions: tuple[str, ...] = ()
 
-    def check_if_match(self, request: Request, *, lock: Callable[[], Any], current: Callable[[], Any]) -> None:
-        """With ``If-Match``: ``lock`` the rows the change will lock (call this inside the change's transaction),
-        then refuse with 412 unless the ``current`` representation still has a named tag."""
+    @contextmanager
+    def conditional_change(self, request: Request, *, lock: Callable[[], Any],
+                           current: Callable[[], Any]) -> Iterator[None]:
+        """Run the change in the block only if ``If-Match`` names the current version. With the header, one
+        transaction holds the check and the change: ``lock`` the rows the change will lock (in its order), then
+        refuse with 412 unless the ``current`` representation still has a named tag. Without it, the block runs
+        as it always did (no transaction, lock or read of its own)."""
         tags = if_match_tags(request)
         if tags is None:
+            yield
             return
-        lock()
-        tag = etag_of(current())
-        if "*" not in tags and tag not in tags:
-            raise PreconditionFailed(current_etag=tag)
+        with transaction.atomic():
+            lock()
+            tag = etag_of(current())
+            if "*" not in tags and tag not in tags:
+                raise PreconditionFailed(current_etag=tag)
+            yield
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]

@@ -23,6 +23,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from .actors import acting_user
 from .errors import BusinessRuleViolation, ValidationFailed
 from .models import IdempotencyKey
 
@@ -82,10 +83,11 @@ def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
         try:
             with transaction.atomic():
                 record = IdempotencyKey.objects.create(
-                    user=request.user, key=key, endpoint=endpoint, request_digest=digest
+                    user=acting_user(request), key=key, endpoint=endpoint, request_digest=digest
                 )
         except IntegrityError:
-            record = IdempotencyKey.objects.select_for_update().get(user=request.user, endpoint=endpoint, key=key)
+            record = IdempotencyKey.objects.select_for_update().get(
+                user=acting_user(request), endpoint=endpoint, key=key)
             if record.created_at >= expiry:
                 if record.request_digest != digest:
                     raise IdempotencyKeyReused(

@@ -6,6 +6,7 @@ ordering by creation. Ids are stored whole (prefix included) in a ``CharField`` 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import models
@@ -43,7 +44,7 @@ class PrefixedIdField(models.CharField):
         kwargs["default"] = PrefixedULID(prefix)
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         name, path, args, kwargs = super().deconstruct()
         kwargs.pop("default", None)
         kwargs["prefix"] = self.prefix

@@ -103,7 +103,7 @@ class ApiEdgeMiddleware:
         if response is None:
             stream = getattr(request, "_stream", None)
             if stream is not None:
-                request._stream = BoundedStream(stream, max_body_bytes())  # type: ignore[attr-defined]
+                request._stream = BoundedStream(stream, max_body_bytes())  # type: ignore[assignment]
             response = self.get_response(request)
         response = as_problem(request, response)
         if not response.has_header("Cache-Control"):

@@ -3,11 +3,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any, ClassVar, Self
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
+
+from .actors import Actor
 
 
 class TimeStampedModel(models.Model):
@@ -21,7 +24,9 @@ class TimeStampedModel(models.Model):
 class HistoryEvent(models.Model):
     """One row of an entity's history (orders, invoices): what happened, the status before and after, who,
     why, and any data (a tracking number, an invoice number, a payment). Subclasses add the entity and
-    their ``kind`` choices."""
+    their ``kind`` choices, and name the foreign key to the entity in ``subject_field``."""
+
+    subject_field: ClassVar[str]
 
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
@@ -34,6 +39,15 @@ class HistoryEvent(models.Model):
 
     class Meta:
         abstract = True
+
+    @classmethod
+    def record(cls, subject: models.Model, *, kind: str, actor: Actor, from_status: str = "", to_status: str = "",
+               reason: str = "", data: dict[str, Any] | None = None) -> Self:
+        """Write one history row for ``subject`` (in the caller's transaction)."""
+        return cls._default_manager.create(
+            **{cls.subject_field: subject}, kind=kind, from_status=from_status, to_status=to_status, actor=actor,
+            reason=reason, data=data or {},
+        )
 
 
 TOKEN_PREFIX = "sqs_"

@@ -59,6 +59,20 @@ def fits_currency(amount: Decimal, currency: str) -> bool:
     return amount == amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
 
 
+def scale_error(amount: Decimal, currency: str) -> str | None:
+    """Why ``amount`` cannot be an amount in ``currency`` (more decimals than its minor unit allows), or None
+    when it fits. The one statement of the rule for services, serializers and admin forms; an unknown
+    currency is reported by the currency's own check, so it is not an error here."""
+    if not is_known_currency(currency):
+        return None
+    try:
+        if fits_currency(amount, currency):
+            return None
+    except (InvalidOperation, ValueError):
+        pass
+    return f"{currency} amounts have at most {minor_unit(currency)} decimal places."
+
+
 def format_amount(amount: Decimal | None, currency: str) -> str | None:
     if amount is None:
         return None
@@ -159,7 +173,7 @@ class AmountSerializerField(serializers.DecimalField):
             data = _without_trailing_zeros(data)
         return super().to_internal_value(data)
 
-    def to_representation(self, value: Any) -> str | None:
+    def to_representation(self, value: Any) -> Any:
         if value is None:
             return None
         obj = getattr(self, "_current_instance", None)
@@ -189,11 +203,6 @@ def _lookup(obj: Any, path: str) -> Any:
 
 def check_amount(amount: Decimal, currency: str, field: str) -> None:
     """Raise a 400 naming ``field`` when ``amount`` has more decimals than ``currency`` allows."""
-    try:
-        ok = fits_currency(amount, currency)
-    except (InvalidOperation, ValueError):
-        ok = False
-    if not ok:
-        raise serializers.ValidationError(
-            {field: [f"{currency} amounts have at most {minor_unit(currency)} decimal places."]}
-        )
+    message = scale_error(amount, currency)
+    if message:
+        raise serializers.ValidationError({field: [message]})

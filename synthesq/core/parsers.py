@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +26,8 @@ MAX_JSON_DEPTH = 64
 
 
 class DecimalJSONParser(JSONParser):
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+              ) -> Any:
         parser_context = parser_context or {}
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         try:

@@ -124,14 +124,30 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
                          instance=instance, **exc.extra),
             headers=dict(exc.headers) or None,
         )
+    conflict = _conflict_problem(exc, instance)
+    if conflict is not None:
+        return conflict
+    exc = _as_api_exception(exc)
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    set_rollback()
+    return _api_problem(exc, instance)
 
+
+def _as_api_exception(exc: Exception) -> Exception:
+    """Django's own exceptions as the DRF exceptions they mean."""
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
-    elif isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
-    elif isinstance(exc, (ConcurrentTransition, TransitionNotAllowed)):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
+    return exc
+
+
+def _conflict_problem(exc: Exception, instance: str | None) -> Response | None:
+    """Races, constraints and out-of-range values that services guard against first: 409 (400), never a 500."""
+    if isinstance(exc, (ConcurrentTransition, TransitionNotAllowed)):
         # Safety net: services check transitions first and lock rows, so this means a race was lost.
         set_rollback()
         return problem_response(problem_body(
@@ -139,7 +155,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             detail="The resource changed while this request ran; nothing was changed. Read it and retry.",
             instance=instance,
         ))
-    elif isinstance(exc, DataError):
+    if isinstance(exc, DataError):
         # A value the database cannot hold (a number out of range) that no check caught: bad input, never 500.
         logger.warning("Data error mapped to 400: %s", exc)
         set_rollback()
@@ -148,7 +164,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             detail="A value is out of the range the data can hold; nothing was changed.", instance=instance,
             errors=[{"field": None, "message": "A value is out of range.", "code": "out_of_range"}],
         ))
-    elif isinstance(exc, IntegrityError):
+    if isinstance(exc, IntegrityError):
         # A constraint caught what a service check should have: refuse, never 500.
         logger.warning("Integrity error mapped to 409: %s", exc)
         set_rollback()
@@ -157,11 +173,10 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             detail="The request conflicts with the current state of the data; nothing was changed.",
             instance=instance,
         ))
+    return None
 
-    if not isinstance(exc, exceptions.APIException):
-        return None
 
-    set_rollback()
+def _api_problem(exc: exceptions.APIException, instance: str | None) -> Response:
     code, title = "error", "Error"
     for cls, cls_code, cls_title in _DRF_CODES:
         if isinstance(exc, cls):
@@ -173,7 +188,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
     extra: dict[str, Any] = {}
     if isinstance(exc, exceptions.Throttled):
-        wait = max(0, math.ceil(exc.wait or 0))
+        wait = max(0, math.ceil(getattr(exc, "wait", None) or 0))
         headers["Retry-After"] = str(wait)
         extra["retry_after"] = wait
     if isinstance(exc, PayloadTooLarge):
@@ -199,7 +214,7 @@ def _plain_problem(request: HttpRequest, status: int, code: str, title: str, det
 
 
 @csrf_exempt
-def api_aware_404(request: HttpRequest, exception: Exception | None = None):
+def api_aware_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """URL not found: problem details under /api/, Django's page elsewhere."""
     if request.path.startswith("/api/"):
         return _plain_problem(request, 404, "not_found", "Not found", "No resource at this URL.")
@@ -208,7 +223,7 @@ def api_aware_404(request: HttpRequest, exception: Exception | None = None):
     return page_not_found(request, exception)
 
 
-def api_aware_500(request: HttpRequest):
+def api_aware_500(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return _plain_problem(request, 500, "server_error", "Internal server error",
                               "An unexpected error occurred; it has been logged.")
@@ -232,7 +247,7 @@ def api_aware_400(request: HttpRequest, exception: Exception | None = None) -> H
         return _plain_problem(request, 400, "malformed_request", "Malformed request", detail)
     from django.views.defaults import bad_request
 
-    return bad_request(request, exception)
+    return bad_request(request, exception or Exception("Bad request"))
 
 
 @csrf_exempt
@@ -241,7 +256,7 @@ def api_aware_403(request: HttpRequest, exception: Exception | None = None) -> H
         return _plain_problem(request, 403, "permission_denied", "Permission denied", "The request was refused.")
     from django.views.defaults import permission_denied
 
-    return permission_denied(request, exception)
+    return permission_denied(request, exception or Exception("Permission denied"))
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

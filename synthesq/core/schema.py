@@ -88,9 +88,8 @@ class ProblemAutoSchema(AutoSchema):
         """A view's per-action declaration; ``"hold.delete"`` keys are more specific than ``"hold"``."""
         action, method = self._action_key()
         declared = getattr(self.view, attribute, {})
-        if isinstance(declared, dict):
-            return tuple(declared.get(f"{action}.{method}", declared.get(action, ())))
-        return tuple(declared) if action in declared else ()
+        names = declared.get(f"{action}.{method}", declared.get(action)) if isinstance(declared, dict) else None
+        return tuple(names or ())
 
     def _is_conditional(self) -> bool:
         action, _method = self._action_key()
@@ -121,9 +120,9 @@ class ProblemAutoSchema(AutoSchema):
         if direction != "response":
             return responses
         if self._is_etagged():
-            for code, response in responses.items():
+            for code, success in responses.items():
                 if code.startswith("2"):
-                    response.setdefault("headers", {})["ETag"] = ETAG_HEADER
+                    success.setdefault("headers", {})["ETag"] = ETAG_HEADER
         docs = self.problem_docs()
         by_status: dict[int, list[ProblemDoc]] = defaultdict(list)
         for doc in docs:
@@ -202,8 +201,9 @@ class ClosedInputSerializerExtension(OpenApiSerializerExtension):
             if isinstance(field, serializers.ListSerializer) and isinstance(prop, dict) and prop.get("type") == "array":
                 if not field.allow_empty:
                     prop["minItems"] = 1
-                if field.max_length is not None:
-                    prop["maxItems"] = field.max_length
+                max_items = getattr(field, "max_length", None)
+                if max_items is not None:
+                    prop["maxItems"] = max_items
         if not type(self.target).__dict__.get("__doc__"):
             schema.pop("description", None)  # the base class's docstring says nothing about this body
         return schema

@@ -40,6 +40,13 @@ def _declared_type_error(field: serializers.Field, value: Any) -> serializers.Er
     return None
 
 
+class ActorField(serializers.SlugRelatedField):
+    """Who did it (history, ledger, payments): the user's username, or null for the system."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="username", read_only=True, allow_null=True, **kwargs)
+
+
 class InputSerializer(serializers.Serializer):
     """A request body: unknown keys are refused (a typo such as ``unit_prce`` must not pass silently), and every
     value must have the type the schema declares (no number for a string, no ``""`` for an amount, no ``"true"``

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,7 +15,7 @@ from .roles import ROLE_NAMES
 
 
 @transaction.atomic
-def api_token_create(*, user: AbstractUser, name: str = "") -> tuple[ApiToken, str]:
+def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     """Create a token for ``user``. Returns the token row and the plain token, which is never stored."""
     plain = ApiToken.generate_plain_token()
     token = ApiToken.objects.create(user=user, name=name, key_prefix=plain[:10], digest=token_digest(plain))
@@ -33,7 +33,7 @@ def api_token_revoke(*, token: ApiToken) -> ApiToken:
 @transaction.atomic
 def api_user_provision(
     *, username: str, superuser: bool = False, groups: Iterable[str] = ()
-) -> tuple[AbstractUser, bool]:
+) -> tuple[User, bool]:
     """Get or create an API user, make it a superuser if asked, and add it to role groups."""
     groups = [g for g in groups if g]
     unknown = sorted(set(groups) - set(ROLE_NAMES))

@@ -27,8 +27,13 @@ from .models import ApiToken
 class SettingsRateThrottle(SimpleRateThrottle):
     """DRF's sliding-window throttle with its rate read from ``API_THROTTLE_RATES`` now (not at import)."""
 
+    # Set by DRF from the rate (when there is one).
+    num_requests: int
+    duration: int
+
     def get_rate(self) -> str | None:
-        return settings.API_THROTTLE_RATES.get(self.scope)
+        rate: str | None = settings.API_THROTTLE_RATES.get(self.scope or "")
+        return rate
 
     def wait(self) -> float | None:
         """Seconds until the oldest request in the window leaves it (DRF spreads the remaining requests over the
@@ -70,4 +75,5 @@ class FailedAuthenticationThrottle(SettingsRateThrottle):
     def record_failure(self, request: Request) -> None:
         if self.rate is None:
             return
-        self.allow_request(request, None)  # appends this attempt to the address's history
+        no_view: Any = None
+        self.allow_request(request, no_view)  # appends this attempt to the address's history

@@ -31,17 +31,16 @@ GUIDE_ADDRESS = {"line1": "123 Commerce St", "city": "Austin", "state": "TX", "p
 
 
 @pytest.fixture(scope="module")
-def client_package(live_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
-    """The client generated from the schema the live server serves."""
+def client_package(live_server: Any, tmp_path_factory: pytest.TempPathFactory,
+                   django_db_blocker: Any) -> Iterator[ModuleType]:
+    """The client generated from the schema the live server serves (the server's request handling touches the
+    database connection, so it is unblocked while the generator reads the schema)."""
     workdir = tmp_path_factory.mktemp("generated-client")
     config = workdir / "config.yaml"
     config.write_text(f"project_name_override: {PACKAGE}\npackage_name_override: {PACKAGE}\npost_hooks: []\n")
     generator = Path(sys.executable).parent / "openapi-python-client"
-    result = subprocess.run(
-        [str(generator), "generate", "--url", f"{live_server.url}/api/v1/schema/?format=json", "--meta", "none",
-         "--config", str(config), "--output-path", str(workdir / PACKAGE), "--fail-on-warning"],
-        cwd=workdir, capture_output=True, text=True, timeout=300, check=False,
-    )
+    with django_db_blocker.unblock():
+        result = _generate(generator, live_server.url, config, workdir)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "warning" not in output.lower(), output
@@ -52,6 +51,14 @@ def client_package(live_server: Any, tmp_path_factory: pytest.TempPathFactory) -
         sys.path.remove(str(workdir))
         for name in [name for name in sys.modules if name == PACKAGE or name.startswith(f"{PACKAGE}.")]:
             del sys.modules[name]
+
+
+def _generate(generator: Path, base_url: str, config: Path, workdir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(generator), "generate", "--url", f"{base_url}/api/v1/schema/?format=json", "--meta", "none",
+         "--config", str(config), "--output-path", str(workdir / PACKAGE), "--fail-on-warning"],
+        cwd=workdir, capture_output=True, text=True, timeout=300, check=False,
+    )
 
 
 class Api:

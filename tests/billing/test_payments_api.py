@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from billing import services
@@ -37,6 +39,8 @@ FIELDS = {"id", "invoice_id", "amount", "currency", "payment_method", "reference
 INVOICE_SUMMARY_FIELDS = {"id", "number", "status", "total", "amount_paid", "amount_due"}
 # token lookup, the user's permissions, its groups' permissions, the page (invoice and recorder joined)
 LIST_QUERY_BUDGET = 4
+# Statements to record a payment, whatever the number of invoice lines (a draft is issued on the way).
+RECORD_QUERY_BUDGET = 18
 
 
 def payment_url(payment_id: str) -> str:
@@ -362,6 +366,32 @@ def test_payments_list_query_count_does_not_grow(
                        actor=finance_api.user)  # type: ignore[attr-defined]
     with django_assert_max_num_queries(LIST_QUERY_BUDGET):
         assert len(finance_api.get(PAYMENTS_URL, {"limit": 50}).json()["results"]) == 50
+
+
+def test_recording_a_payment_takes_the_same_queries_for_one_line_or_fifty(
+    finance_api: APIClient, django_assert_max_num_queries: Any
+) -> None:
+    # given draft invoices of 1 and of 50 lines, and a warmed-up token
+    small, large = InvoiceFactory(line_count=1), InvoiceFactory(line_count=50)
+    finance_api.get(PAYMENTS_URL)
+
+    def pay(invoice: Invoice, reference: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = finance_api.post(PAYMENTS_URL, {"invoice_id": invoice.pk, "amount": "1.00", "currency": "USD",
+                                                       "payment_method": "card", "reference": reference},
+                                        format="json")
+        assert response.status_code == 201, response.content
+        return len(queries)
+
+    # when each draft gets a payment (which issues it), then a second one
+    with django_assert_max_num_queries(RECORD_QUERY_BUDGET):
+        one = pay(small, "A")
+    fifty = pay(large, "A")
+    again = pay(large, "B")
+    # then one line or fifty cost the same, within the budget, and a payment on an issued invoice costs less
+    assert one == fifty <= RECORD_QUERY_BUDGET
+    assert again < fifty
+    assert Invoice.objects.get(pk=large.pk).amount_paid == Decimal("2.00")
 
 
 # --- roles -------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from sales.models import Order, OrderEvent, OrderStatus
 from tests.factories import OrderFactory
 from tests.helpers import assert_problem, error_fields
 
-from .closing import (
+from .helpers import (
     assert_closed_and_invoiced,
     assert_invoice_numbers_gap_free,
     close_events,

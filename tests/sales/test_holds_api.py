@@ -14,7 +14,7 @@ from sales.models import Order, OrderEvent, OrderStatus
 from tests.factories import OrderFactory
 from tests.helpers import assert_problem, error_fields, follow_pages
 
-from .closing import ORDERS_URL, days_ago, delivered_order, history_url, hold_url, order_state, order_url, status_url
+from .helpers import ORDERS_URL, days_ago, delivered_order, history_url, hold_url, order_state, order_url, status_url
 
 pytestmark = pytest.mark.django_db
 

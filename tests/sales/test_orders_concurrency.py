@@ -24,7 +24,7 @@ from sales.models import Order, OrderEvent
 from tests.factories import CustomerFactory, OrderFactory, ProductFactory
 from tests.helpers import run_in_threads
 
-from .order_helpers import ORDERS_URL, ledger_sum, movements, order_payload, status_url, stock_of
+from .helpers import ORDERS_URL, ledger_sum, movements, order_payload, status_url, stock_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -16,7 +16,7 @@ from synthesq.core.models import IdempotencyKey
 from tests.factories import CustomerFactory, OrderFactory, ProductFactory
 from tests.helpers import assert_problem, error_fields
 
-from .order_helpers import (
+from .helpers import (
     GUIDE_ADDRESS,
     LINE_FIELDS,
     ORDER_FIELDS,

@@ -14,7 +14,7 @@ from inventory.selectors import stock_ledger_mismatches
 from tests.factories import CustomerFactory, ProductFactory
 from tests.helpers import follow_pages
 
-from .order_helpers import (
+from .helpers import (
     GUIDE_ADDRESS,
     ORDERS_URL,
     TRACKING,

@@ -18,12 +18,15 @@ from sales.models import Order
 from tests.factories import CustomerFactory, OrderFactory, ProductFactory
 from tests.helpers import assert_problem, error_fields, follow_pages
 
-from .order_helpers import ORDERS_URL, order_payload, status_url
+from .helpers import ORDERS_URL, order_payload, status_url
 
 pytestmark = pytest.mark.django_db
 
 # token lookup, the user's permissions, its groups' permissions, the page, the lines of the page
 LIST_QUERY_BUDGET = 5
+# Statements per request, whatever the number of lines (token lookup, locks, history and invoice included).
+CREATE_QUERY_BUDGET = 15
+CONFIRM_QUERY_BUDGET = 29
 
 
 @pytest.fixture
@@ -263,8 +266,8 @@ def test_creating_one_line_or_fifty_takes_the_same_queries(api: APIClient) -> No
                                           format="json"), 201)
     fifty = _count_queries(lambda: api.post(ORDERS_URL, order_payload(customer.pk, [(p.pk, 1) for p in products]),
                                             format="json"), 201)
-    # then both took the same number of queries
-    assert one == fifty
+    # then both took the same number of queries, within the budget
+    assert one == fifty <= CREATE_QUERY_BUDGET
     assert Order.objects.count() == 2
 
 
@@ -275,8 +278,8 @@ def test_confirming_one_line_or_fifty_takes_the_same_queries(api: APIClient) -> 
     # when each is confirmed
     one = _count_queries(lambda: api.patch(status_url(small.pk), {"status": "confirmed"}, format="json"))
     fifty = _count_queries(lambda: api.patch(status_url(large.pk), {"status": "confirmed"}, format="json"))
-    # then both took the same number of queries, and all 50 lines were reserved
-    assert one == fifty
+    # then both took the same number of queries, within the budget, and all 50 lines were reserved
+    assert one == fifty <= CONFIRM_QUERY_BUDGET
     assert large.lines.count() == 50
     assert Order.objects.get(pk=large.pk).status == "confirmed"
     assert StockMovement.objects.filter(reference=large.pk, kind="reservation").count() == 50

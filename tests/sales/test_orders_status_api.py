@@ -17,7 +17,7 @@ from synthesq.core.errors import Conflict
 from tests.factories import CustomerFactory, OrderFactory, ProductFactory
 from tests.helpers import assert_problem, error_fields, follow_pages
 
-from .order_helpers import (
+from .helpers import (
     ALLOWED_MOVES,
     EVENT_FIELDS,
     ORDERS_URL,

@@ -13,7 +13,7 @@ import signal
 import sys
 import threading
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from datetime import time as dtime
 from typing import Any
 
@@ -93,33 +93,34 @@ class Command(BaseCommand):
 
     # -- dry run -------------------------------------------------------------------------------------
     def _dry_run(self, as_of: datetime, window: int, options: dict[str, Any]) -> None:
-        cutoff = services.close_cutoff(as_of=as_of, return_window_days=window)
+        cutoff = selectors.close_cutoff(as_of=as_of, return_window_days=window)
         closable = selectors.orders_closable(cutoff=cutoff).order_by("delivered_at", "id")
         if options["limit"]:
             closable = closable[: options["limit"]]
-        would_close = list(closable.values("id", "order_number", "delivered_at"))
+        would_close = list(closable.only("id", "order_number", "delivered_at"))
         skipped = list(selectors.orders_not_closable(cutoff=cutoff).order_by("delivered_at", "id")
-                       .values("id", "order_number", "delivered_at", "skip_reason", "hold_reason"))
+                       .only("id", "order_number", "delivered_at", "on_hold", "hold_reason"))
         if options["json"]:
             self.stdout.write(json.dumps({
                 "dry_run": True, "as_of": as_of.isoformat(), "return_window_days": window,
-                "would_close": [o["id"] for o in would_close],
+                "would_close": [order.pk for order in would_close],
                 "skipped": selectors.close_skip_counts(cutoff=cutoff),
-                "skipped_orders": [{"id": o["id"], "reason": o["skip_reason"]} for o in skipped],
+                "skipped_orders": [{"id": order.pk, "reason": order.skip_reason} for order in skipped],
             }, indent=2))
             return
         for order in would_close:
-            self.stdout.write(f"would close {order['order_number']} ({order['id']}), "
-                              f"delivered {order['delivered_at']:%Y-%m-%d}")
+            self.stdout.write(f"would close {order.order_number} ({order.pk}), "
+                              f"delivered {order.delivered_at:%Y-%m-%d}")
         for order in skipped:
-            why = (f"on hold: {order['hold_reason']}" if order["skip_reason"] == "on_hold"
-                   else f"return window open until {order['delivered_at'] + timedelta(days=window):%Y-%m-%d %H:%M}")
-            self.stdout.write(f"skip {order['order_number']} ({order['id']}): {why}")
+            ends_at = order.return_window_ends_at(return_window_days=window)
+            why = (f"on hold: {order.hold_reason}" if order.skip_reason == "on_hold"
+                   else f"return window open until {ends_at:%Y-%m-%d %H:%M}")
+            self.stdout.write(f"skip {order.order_number} ({order.pk}): {why}")
         self.stdout.write(f"Dry run: {len(would_close)} would be closed, {len(skipped)} skipped. Nothing changed.")
 
     # -- the run -------------------------------------------------------------------------------------
     def _run(self, as_of: datetime, window: int, options: dict[str, Any]) -> None:
-        stop = {"signal": None}
+        stop: dict[str, int | None] = {"signal": None}
 
         def request_stop(signum: int, frame: Any) -> None:
             stop["signal"] = signum
@@ -129,7 +130,7 @@ class Command(BaseCommand):
         in_main_thread = threading.current_thread() is threading.main_thread()
         previous = ({sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
                     if in_main_thread else {})
-        cutoff = services.close_cutoff(as_of=as_of, return_window_days=window)
+        cutoff = selectors.close_cutoff(as_of=as_of, return_window_days=window)
         total = selectors.orders_closable(cutoff=cutoff).count()
         if options["limit"]:
             total = min(total, options["limit"])
@@ -138,35 +139,35 @@ class Command(BaseCommand):
         try:
             report = services.orders_close_delivered(
                 as_of=as_of, return_window_days=window, batch_size=options["batch_size"], limit=options["limit"],
-                on_progress=lambda r: progress.update(r.closed, len(r.failed or {})),
+                on_progress=lambda r: progress.update(r.closed, len(r.failed)),
                 should_stop=lambda: stop["signal"] is not None,
             )
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-        progress.update(report.closed, len(report.failed or {}), final=True)
+        progress.update(report.closed, len(report.failed), final=True)
         progress.finish()
-        duration = time.monotonic() - started
-        failed = report.failed or {}
-        if options["json"]:
-            self.stdout.write(json.dumps({
-                "dry_run": False, "as_of": as_of.isoformat(), "return_window_days": window,
-                "closed": report.closed, "invoices_issued": report.invoices_issued,
-                "skipped": report.skipped,
-                "failed": [{"id": pk, "reason": why} for pk, why in failed.items()],
-                "interrupted": report.interrupted, "duration_seconds": round(duration, 3),
-            }, indent=2))
-        else:
-            for pk, why in failed.items():
-                self.stderr.write(f"failed {pk}: {why}")
-            skipped = report.skipped or {}
-            self.stdout.write(
-                f"Closed {report.closed} order(s), issued {report.invoices_issued} invoice(s); skipped "
-                f"{skipped.get('on_hold', 0)} on hold and {skipped.get('return_window_open', 0)} inside their "
-                f"return window; {len(failed)} failed; {duration:.1f}s"
-                + (" (interrupted)" if report.interrupted else "") + "."
-            )
+        self._report(report, duration=time.monotonic() - started, as_json=options["json"])
         if stop["signal"] is not None:
             sys.exit(128 + stop["signal"])
-        if failed:
+        if report.failed:
             sys.exit(1)
+
+    def _report(self, report: services.CloseRunReport, *, duration: float, as_json: bool) -> None:
+        if as_json:
+            self.stdout.write(json.dumps({
+                "dry_run": False, "as_of": report.as_of.isoformat(), "return_window_days": report.return_window_days,
+                "closed": report.closed, "invoices_issued": report.invoices_issued,
+                "skipped": report.skipped,
+                "failed": [{"id": pk, "reason": why} for pk, why in report.failed.items()],
+                "interrupted": report.interrupted, "duration_seconds": round(duration, 3),
+            }, indent=2))
+            return
+        for pk, why in report.failed.items():
+            self.stderr.write(f"failed {pk}: {why}")
+        self.stdout.write(
+            f"Closed {report.closed} order(s), issued {report.invoices_issued} invoice(s); skipped "
+            f"{report.skipped.get('on_hold', 0)} on hold and {report.skipped.get('return_window_open', 0)} inside "
+            f"their return window; {len(report.failed)} failed; {duration:.1f}s"
+            + (" (interrupted)" if report.interrupted else "") + "."
+        )

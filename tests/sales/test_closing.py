@@ -26,7 +26,7 @@ from sales.models import Order, OrderEvent, OrderStatus
 from sales.signals import orders_closed
 from tests.factories import OrderFactory
 
-from .closing import (
+from .helpers import (
     assert_closed_and_invoiced,
     assert_invoice_numbers_gap_free,
     assert_untouched_delivered,

@@ -27,7 +27,7 @@ from sales.signals import orders_closed
 from tests.factories import OrderFactory
 from tests.helpers import assert_problem, run_in_threads
 
-from .closing import (
+from .helpers import (
     assert_closed_and_invoiced,
     assert_invoice_numbers_gap_free,
     assert_untouched_delivered,
@@ -159,7 +159,7 @@ def test_batch_skips_an_order_the_api_is_closing(monkeypatch: pytest.MonkeyPatch
     target = ids[0]
     token, finance_user = finance_token
     locked, others_done = threading.Event(), threading.Event()
-    real_window_end = services.return_window_ends_at
+    real_window_end = Order.return_window_ends_at
 
     def slow_window_end(order: Order, **kwargs: Any) -> Any:
         # runs inside the API's close, after its row lock and before its invoice is numbered
@@ -168,7 +168,7 @@ def test_batch_skips_an_order_the_api_is_closing(monkeypatch: pytest.MonkeyPatch
             assert others_done.wait(TIMEOUT), "the batch did not close the other orders"
         return real_window_end(order, **kwargs)
 
-    monkeypatch.setattr(services, "return_window_ends_at", slow_window_end)
+    monkeypatch.setattr(Order, "return_window_ends_at", slow_window_end)
 
     def api_close() -> Any:
         return _api(token).patch(status_url(target), {"status": "closed"}, format="json")

@@ -1,4 +1,5 @@
-"""Staff back-office for invoices and payments. Every change goes through ``billing.services``."""
+"""Invoices in the back-office: list, invoice page with its lines, payments and history, and the actions on
+one invoice (issue, void, record a payment, print). Every change goes through ``billing.services``."""
 
 from __future__ import annotations
 
@@ -8,19 +9,28 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
-from synthesq.core.admin_tools import action_form_page, run_service, status_badge
+from synthesq.core.actors import acting_user
+from synthesq.core.admin_tools import ReadOnlyInline, action_form_page, run_service, status_badge
 from synthesq.core.money import format_amount, format_money
 
-from . import services
-from .models import Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus, Payment, PaymentMethod
+from .. import selectors, services
+from ..models import Invoice, InvoiceEvent, InvoiceLine, InvoiceQuerySet, InvoiceStatus, Payment, PaymentMethod
+
+INVOICE_STATUS_COLOURS: dict[str, str] = {
+    InvoiceStatus.DRAFT: "#6c757d", InvoiceStatus.ISSUED: "#0d6efd", InvoiceStatus.PAID: "#198754",
+    InvoiceStatus.VOID: "#adb5bd",
+}
+
+
+def invoice_status_badge(invoice: Invoice, label: str | None = None) -> str:
+    return status_badge(invoice.status, INVOICE_STATUS_COLOURS, label)
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -31,32 +41,22 @@ class OverdueFilter(admin.SimpleListFilter):
         return [("yes", "Overdue"), ("no", "Not overdue")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
-        overdue = Q(status=InvoiceStatus.ISSUED, due_at__lt=timezone.now())
+        assert isinstance(queryset, InvoiceQuerySet)
         if self.value() == "yes":
-            return queryset.filter(overdue)
+            return queryset.overdue()
         if self.value() == "no":
-            return queryset.exclude(overdue)
+            return queryset.not_overdue()
         return queryset
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm("billing.view_invoice")
+class BillingInline(ReadOnlyInline):
+    view_permission = "billing.view_invoice"
 
 
-class InvoiceLineInline(ReadOnlyInline):
+class InvoiceLineInline(BillingInline):
     model = InvoiceLine
-    fields = readonly_fields = ["position", "sku", "description", "quantity", "unit_price_display",
-                                "line_total_display"]
+    fields = readonly_fields = ("position", "sku", "description", "quantity", "unit_price_display",
+                                "line_total_display")
 
     @admin.display(description="unit price")
     def unit_price_display(self, line: InvoiceLine) -> str:
@@ -67,18 +67,18 @@ class InvoiceLineInline(ReadOnlyInline):
         return format_amount(line.line_total, line.invoice.currency) or ""
 
 
-class PaymentInline(ReadOnlyInline):
+class PaymentInline(BillingInline):
     model = Payment
-    fields = readonly_fields = ["created_at", "amount_display", "payment_method", "reference", "recorded_by"]
+    fields = readonly_fields = ("created_at", "amount_display", "payment_method", "reference", "recorded_by")
 
     @admin.display(description="amount")
     def amount_display(self, payment: Payment) -> str:
         return format_money(payment.amount, payment.currency)
 
 
-class InvoiceEventInline(ReadOnlyInline):
+class InvoiceEventInline(BillingInline):
     model = InvoiceEvent
-    fields = readonly_fields = ["created_at", "kind", "from_status", "to_status", "actor", "reason", "data"]
+    fields = readonly_fields = ("created_at", "kind", "from_status", "to_status", "actor", "reason", "data")
     verbose_name_plural = "history"
 
 
@@ -103,10 +103,16 @@ class InvoiceAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [InvoiceLineInline, PaymentInline, InvoiceEventInline]
     change_form_template = "admin/billing/invoice/change_form.html"
-    fields = ["number", "status_display", "order_link", "customer_name", "customer_email", "billing_address",
-              "currency", "total_display", "amount_paid_display", "amount_due_display", "issued_at", "due_at",
-              "paid_at", "voided_at", "void_reason", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "number", "status_display", "order_link", "customer_name", "customer_email", "billing_address", "currency",
+        "total_display", "amount_paid_display", "amount_due_display", "issued_at", "due_at", "paid_at", "voided_at",
+        "void_reason", "created_at",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Invoice]:
+        queryset = super().get_queryset(request)
+        assert isinstance(queryset, InvoiceQuerySet)
+        return queryset.with_overdue()
 
     @admin.display(description="number", ordering="number")
     def number_display(self, invoice: Invoice) -> str:
@@ -119,7 +125,7 @@ class InvoiceAdmin(admin.ModelAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_display(self, invoice: Invoice) -> str:
-        return status_badge(invoice.status)
+        return invoice_status_badge(invoice)
 
     @admin.display(description="total", ordering="total")
     def total_display(self, invoice: Invoice) -> str:
@@ -135,7 +141,7 @@ class InvoiceAdmin(admin.ModelAdmin):
 
     @admin.display(description="overdue", boolean=True)
     def overdue_display(self, invoice: Invoice) -> bool:
-        return invoice.is_overdue
+        return bool(getattr(invoice, "is_overdue", False))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # invoices are made by confirming orders
@@ -151,18 +157,21 @@ class InvoiceAdmin(admin.ModelAdmin):
         invoice = self.get_object(request, object_id)
         extra_context = extra_context or {}
         if invoice is not None:
-            allowed = services.invoice_allowed_statuses(invoice, request.user)
-            extra_context.update({
-                "issue_url": reverse("admin:billing_invoice_issue", args=[invoice.pk])
-                if InvoiceStatus.ISSUED in allowed else None,
-                "void_url": reverse("admin:billing_invoice_void", args=[invoice.pk])
-                if InvoiceStatus.VOID in allowed else None,
-                "payment_url": reverse("admin:billing_invoice_payment", args=[invoice.pk])
-                if request.user.has_perm("billing.add_payment")
-                and invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED) else None,
-                "print_url": reverse("admin:billing_invoice_print", args=[invoice.pk]),
-            })
+            extra_context.update(self._action_urls(request, invoice))
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _action_urls(self, request: HttpRequest, invoice: Invoice) -> dict[str, str | None]:
+        allowed = selectors.invoice_allowed_statuses(invoice, request.user)
+        payable = invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED)
+        return {
+            "issue_url": reverse("admin:billing_invoice_issue", args=[invoice.pk])
+            if InvoiceStatus.ISSUED in allowed else None,
+            "void_url": reverse("admin:billing_invoice_void", args=[invoice.pk])
+            if InvoiceStatus.VOID in allowed else None,
+            "payment_url": reverse("admin:billing_invoice_payment", args=[invoice.pk])
+            if request.user.has_perm("billing.add_payment") and payable else None,
+            "print_url": reverse("admin:billing_invoice_print", args=[invoice.pk]),
+        }
 
     # -- actions on one invoice ----------------------------------------------------------------------
     def get_urls(self) -> list[Any]:
@@ -183,11 +192,10 @@ class InvoiceAdmin(admin.ModelAdmin):
     def _back(self, invoice: Invoice) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:billing_invoice_change", args=[invoice.pk]))
 
-
     def issue_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         invoice = self._invoice(request, object_id)
         if request.method == "POST":
-            run_service(request, lambda: services.invoice_issue(invoice_id=invoice.pk, actor=request.user),
+            run_service(request, lambda: services.invoice_issue(invoice_id=invoice.pk, actor=acting_user(request)),
                         "Invoice issued.")
         return self._back(invoice)
 
@@ -196,7 +204,8 @@ class InvoiceAdmin(admin.ModelAdmin):
         form = VoidForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             run_service(request, lambda: services.invoice_void(
-                invoice_id=invoice.pk, actor=request.user, reason=form.cleaned_data["reason"]), "Invoice voided.")
+                invoice_id=invoice.pk, actor=acting_user(request), reason=form.cleaned_data["reason"]),
+                "Invoice voided.")
             return self._back(invoice)
         return action_form_page(self, request, invoice, form, title=f"Void invoice {invoice}",
                                 submit_label="Void invoice")
@@ -205,14 +214,13 @@ class InvoiceAdmin(admin.ModelAdmin):
         invoice = self._invoice(request, object_id)
         if not request.user.has_perm("billing.add_payment"):
             raise PermissionDenied
-        form = PaymentForm(request.POST or None, initial={"currency": invoice.currency,
-                                                          "amount": format_amount(invoice.amount_due,
-                                                                                  invoice.currency)})
+        form = PaymentForm(request.POST or None, initial={
+            "currency": invoice.currency, "amount": format_amount(invoice.amount_due, invoice.currency)})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             ok = run_service(request, lambda: services.payment_record(
                 invoice_id=invoice.pk, amount=data["amount"], currency=data["currency"].upper(),
-                payment_method=data["payment_method"], reference=data["reference"], actor=request.user,
+                payment_method=data["payment_method"], reference=data["reference"], actor=acting_user(request),
             ), f"Payment of {data['amount']} {data['currency'].upper()} recorded.")
             if ok:
                 return self._back(invoice)
@@ -221,7 +229,10 @@ class InvoiceAdmin(admin.ModelAdmin):
 
     def print_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         invoice = self._invoice(request, object_id)
-        fmt = lambda amount: format_amount(amount, invoice.currency)  # noqa: E731
+
+        def fmt(amount: Any) -> str | None:
+            return format_amount(amount, invoice.currency)
+
         lines = [{"line": line, "unit_price": fmt(line.unit_price), "line_total": fmt(line.line_total)}
                  for line in invoice.lines.order_by("position")]
         payments = [{"payment": p, "amount": fmt(p.amount)} for p in invoice.payments.order_by("id")]
@@ -230,30 +241,3 @@ class InvoiceAdmin(admin.ModelAdmin):
             "subtotal": fmt(invoice.subtotal), "total": fmt(invoice.total),
             "amount_paid": fmt(invoice.amount_paid), "amount_due": fmt(invoice.amount_due),
         })
-
-
-@admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
-    """Payments are recorded from their invoice's page ("Record payment"); here they are listed."""
-
-    list_display = ["id", "invoice", "amount_display", "payment_method", "reference", "recorded_by", "created_at"]
-    list_filter = ["payment_method", "currency"]
-    search_fields = ["reference", "invoice__number"]
-    list_select_related = ["invoice", "recorded_by"]
-    readonly_fields = ["id", "invoice", "amount_display", "payment_method", "reference", "recorded_by", "created_at"]
-    fields = readonly_fields
-
-    @admin.display(description="amount", ordering="amount")
-    def amount_display(self, payment: Payment) -> str:
-        return format_money(payment.amount, payment.currency)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Payment | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Payment | None = None) -> bool:
-        return False
-
-

@@ -1,0 +1,8 @@
+"""Staff back-office for billing: invoices, payments, and billing's part of the order and customer pages
+(registered on import)."""
+
+from .invoices import InvoiceAdmin
+from .payments import PaymentAdmin
+from .sales_pages import InvoicedCustomerAdmin, InvoicedOrderAdmin
+
+__all__ = ["InvoiceAdmin", "InvoicedCustomerAdmin", "InvoicedOrderAdmin", "PaymentAdmin"]

@@ -1,0 +1,30 @@
+"""Writes for billing: invoices (``invoices``), payments (``payments``) and the batch close's bulk issuing
+(``closing``). Import the functions from here: ``from billing import services``."""
+
+from .closing import invoices_issue_for_closed_orders
+from .invoices import (
+    invoice_create_for_order,
+    invoice_due_at,
+    invoice_finalise_for_closed_order,
+    invoice_issue,
+    invoice_number,
+    invoice_number_sequence,
+    invoice_transition,
+    invoice_void,
+    invoice_void_for_cancelled_order,
+)
+from .payments import payment_record
+
+__all__ = [
+    "invoice_create_for_order",
+    "invoice_due_at",
+    "invoice_finalise_for_closed_order",
+    "invoice_issue",
+    "invoice_number",
+    "invoice_number_sequence",
+    "invoice_transition",
+    "invoice_void",
+    "invoice_void_for_cancelled_order",
+    "invoices_issue_for_closed_orders",
+    "payment_record",
+]

@@ -1,0 +1,172 @@
+"""Invoices: created from an order at confirmation (a snapshot), issued with a gap-free per-year number,
+voided while nothing is paid, and following the order's lifecycle (cancel voids, close issues).
+
+Each service runs in one transaction with the invoice's order and then the invoice locked. Invoice numbers
+come from a per-year counter incremented in the issuing transaction (gap-free, never duplicated).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from sales.models import Order
+from synthesq.core.actors import Actor
+from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
+from synthesq.core.fsm import conditions_met, may_move, transition_for
+from synthesq.core.money import format_amount
+from synthesq.core.sequences import sequence_next
+
+from .. import selectors
+from ..exceptions import InvalidInvoiceTransition, InvoiceHasPayments
+from ..models import Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus
+
+
+def invoice_number_sequence(year: int) -> str:
+    return f"invoice-{year}"
+
+
+def invoice_number(year: int, value: int) -> str:
+    return f"INV-{year}-{value:06d}"
+
+
+def invoice_due_at(issued_at: datetime) -> datetime:
+    return issued_at + timedelta(days=settings.INVOICE_PAYMENT_TERMS_DAYS)
+
+
+def _refuse(invoice: Invoice, target: str, detail: str | None = None) -> InvalidInvoiceTransition:
+    return InvalidInvoiceTransition(current_status=invoice.status, requested_status=target,
+                                    allowed_statuses=selectors.invoice_allowed_statuses(invoice), detail=detail)
+
+
+def _check_move(invoice: Invoice, target: str, verb: str, *, actor: Actor, check_permission: bool) -> None:
+    """The move is declared from the current status (409), and the actor's role allows it (403) unless this is
+    an automation whose own permission was checked (closing an order, a payment on a draft)."""
+    if transition_for(invoice, target) is None:
+        raise _refuse(invoice, target)
+    if check_permission and actor is not None and not may_move(invoice, target, actor):
+        raise PermissionRefused(f"Your role may not {verb} invoices.")
+
+
+# --- creation ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invoice_create_for_order(*, order: Order, actor: Actor) -> Invoice:
+    """The order's draft invoice: a snapshot of customer, lines and totals. One per order."""
+    existing = Invoice.objects.filter(order=order).first()
+    if existing is not None:
+        return existing
+    customer = order.customer
+    invoice = Invoice.objects.create(
+        order=order, customer=customer, currency=order.currency,
+        customer_name=customer.name, customer_email=customer.email,
+        billing_address=customer.default_shipping_address or order.shipping_address,
+        subtotal=order.subtotal, total=order.total,
+    )
+    InvoiceLine.objects.bulk_create([
+        InvoiceLine(invoice=invoice, position=line.position, product_id=line.product_id, sku=line.sku,
+                    description=line.name, quantity=line.quantity, unit_price=line.unit_price,
+                    line_total=line.line_total)
+        for line in order.lines.all()
+    ])
+    InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.CREATED, actor=actor, to_status=invoice.status,
+                        data={"order_id": order.pk, "order_number": order.order_number,
+                              "total": format_amount(invoice.total, invoice.currency)})
+    return invoice
+
+
+# --- status changes ----------------------------------------------------------------------------------
+
+
+def issue_locked(invoice: Invoice, *, actor: Actor, check_permission: bool, reason: str = "") -> Invoice:
+    """Issue a locked invoice: number, issue date, due date. ``check_permission`` is off for automations
+    (closing an order, a payment on a draft), whose own permission was checked."""
+    _check_move(invoice, InvoiceStatus.ISSUED, "issue", actor=actor, check_permission=check_permission)
+    now = timezone.now()
+    number = invoice_number(now.year, sequence_next(invoice_number_sequence(now.year)))
+    from_status = invoice.status
+    invoice.issue(number=number, issued_at=now, due_at=invoice_due_at(now))
+    invoice.save()
+    InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
+                        to_status=invoice.status, reason=reason, data={"number": number, "due_at": invoice.due_at})
+    settle_if_paid(invoice, actor=actor, reason="nothing to pay")
+    return invoice
+
+
+def settle_if_paid(invoice: Invoice, *, actor: Actor, reason: str) -> None:
+    """An issued invoice whose payments cover its total becomes paid (an invoice of 0 at once)."""
+    if invoice.status == InvoiceStatus.ISSUED and conditions_met(invoice, InvoiceStatus.PAID):
+        invoice.settle()
+        invoice.save()
+        InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED, actor=actor,
+                            from_status=InvoiceStatus.ISSUED, to_status=invoice.status, reason=reason)
+
+
+def _void(invoice: Invoice, *, actor: Actor, check_permission: bool, reason: str = "") -> Invoice:
+    _check_move(invoice, InvoiceStatus.VOID, "void", actor=actor, check_permission=check_permission)
+    if invoice.amount_paid > 0:
+        raise InvoiceHasPayments(invoice_id=invoice.pk, amount_paid=invoice.amount_paid, currency=invoice.currency)
+    if not conditions_met(invoice, InvoiceStatus.VOID):
+        raise _refuse(invoice, InvoiceStatus.VOID)
+    from_status = invoice.status
+    invoice.void(reason=reason)
+    invoice.save()
+    InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
+                        to_status=invoice.status, reason=reason)
+    return invoice
+
+
+@transaction.atomic
+def invoice_issue(*, invoice_id: str, actor: Actor, reason: str = "") -> Invoice:
+    return issue_locked(selectors.invoice_get_for_update(invoice_id), actor=actor, check_permission=True,
+                        reason=reason)
+
+
+@transaction.atomic
+def invoice_void(*, invoice_id: str, actor: Actor, reason: str = "") -> Invoice:
+    """Void a draft, or an issued invoice on which nothing has been paid."""
+    return _void(selectors.invoice_get_for_update(invoice_id), actor=actor, check_permission=True, reason=reason)
+
+
+@transaction.atomic
+def invoice_transition(*, invoice_id: str, status: str, actor: Actor, reason: str = "") -> Invoice:
+    """The API's ``PATCH …/status``: ``issued`` or ``void``. ``paid`` is reached only by payments."""
+    if status == InvoiceStatus.ISSUED:
+        return invoice_issue(invoice_id=invoice_id, actor=actor, reason=reason)
+    if status == InvoiceStatus.VOID:
+        return invoice_void(invoice_id=invoice_id, actor=actor, reason=reason)
+    if status not in InvoiceStatus.values:
+        raise ValidationFailed(errors=[field_error("status", f"Unknown status {status!r}.", "invalid_choice")])
+    invoice = selectors.invoice_get_for_update(invoice_id)
+    detail = "An invoice becomes paid only by recording payments." if status == InvoiceStatus.PAID else None
+    raise _refuse(invoice, status, detail)
+
+
+# --- following the order -----------------------------------------------------------------------------
+
+
+def invoice_void_for_cancelled_order(*, order: Order, actor: Actor) -> Invoice | None:
+    """Cancelling an order voids its invoice; an invoice with payments refuses the cancellation (409)."""
+    invoice = Invoice.objects.select_for_update(of=("self",)).filter(order=order).first()
+    if invoice is None or invoice.status == InvoiceStatus.VOID:
+        return invoice
+    if invoice.amount_paid > 0:
+        raise InvoiceHasPayments(
+            invoice_id=invoice.pk, amount_paid=invoice.amount_paid, currency=invoice.currency,
+            detail=f"The order's invoice {invoice.number or invoice.pk} has payments "
+            f"({format_amount(invoice.amount_paid, invoice.currency)}); "
+            "an order with payments cannot be cancelled.",
+        )
+    return _void(invoice, actor=actor, check_permission=False, reason=f"order {order.order_number} cancelled")
+
+
+def invoice_finalise_for_closed_order(*, order: Order, actor: Actor) -> Invoice | None:
+    """Closing an order issues its invoice if it is still a draft (the guide's invoice finalisation)."""
+    invoice = Invoice.objects.select_for_update(of=("self",)).filter(order=order).first()
+    if invoice is None or invoice.status != InvoiceStatus.DRAFT:
+        return invoice
+    return issue_locked(invoice, actor=actor, check_permission=False, reason=f"order {order.order_number} closed")

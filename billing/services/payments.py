@@ -1,0 +1,73 @@
+"""Payments: money received against an invoice. Checked against the locked invoice (after its order), so
+concurrent payments can never together exceed its total."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from synthesq.core.actors import Actor
+from synthesq.core.errors import ValidationFailed, field_error
+from synthesq.core.money import format_amount, minor_unit, quantize, scale_error
+
+from .. import selectors
+from ..exceptions import DuplicatePaymentReference, InvoiceNotPayable, Overpayment, PaymentCurrencyMismatch
+from ..models import Invoice, InvoiceEvent, InvoiceStatus, Payment
+from .invoices import issue_locked, settle_if_paid
+
+
+def _check_payment(invoice: Invoice, *, amount: Decimal, currency: str, reference: str) -> None:
+    """Refusals, in the order a client fixes them: the invoice's state, the currency, the amount, the
+    reference, then the amount against what is due."""
+    if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED):
+        raise InvoiceNotPayable(invoice_id=invoice.pk, status=invoice.status)
+    if currency != invoice.currency:
+        raise PaymentCurrencyMismatch(invoice_currency=invoice.currency, payment_currency=currency)
+    if amount <= 0 or scale_error(amount, currency):
+        message = (f"Must be positive, with at most {minor_unit(currency)} decimal places."
+                   if amount > 0 else "Must be positive.")
+        raise ValidationFailed(message, errors=[field_error("amount", message)])
+    if not reference:
+        raise ValidationFailed(errors=[field_error("reference", "Required.", "required")])
+    duplicate = invoice.payments.filter(reference=reference).first()
+    if duplicate is not None:
+        raise DuplicatePaymentReference(invoice_id=invoice.pk, reference=reference, payment_id=duplicate.pk)
+    if quantize(amount, currency) > invoice.amount_due:
+        raise Overpayment(amount=quantize(amount, currency), amount_due=invoice.amount_due)
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    invoice_id: str,
+    amount: Decimal,
+    currency: str,
+    payment_method: str,
+    reference: str,
+    actor: Actor,
+) -> Payment:
+    """Record money received. A draft invoice is issued first; partial payments add up; the invoice
+    becomes ``paid`` when they reach its total. Refused: void or paid invoice (409), other currency (422),
+    more than the amount due (422), a reference already booked on this invoice (409)."""
+    invoice = selectors.invoice_lock_with_order(invoice_id)
+    if invoice is None:
+        raise ValidationFailed(f"Unknown invoice {invoice_id!r}.",
+                               errors=[field_error("invoice_id", f"Unknown invoice {invoice_id!r}.", "not_found")])
+    reference = reference.strip()
+    _check_payment(invoice, amount=amount, currency=currency, reference=reference)
+    amount = quantize(amount, currency)
+    if invoice.status == InvoiceStatus.DRAFT:
+        issue_locked(invoice, actor=actor, check_permission=False, reason="payment received on a draft invoice")
+    payment = Payment.objects.create(
+        invoice=invoice, amount=amount, currency=currency, payment_method=payment_method, reference=reference,
+        recorded_by=actor,
+    )
+    invoice.amount_paid += amount
+    invoice.save(update_fields=["amount_paid", "updated_at"])
+    InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.PAYMENT_RECORDED, actor=actor, from_status=invoice.status,
+                        to_status=invoice.status,
+                        data={"payment_id": payment.pk, "amount": str(amount), "payment_method": payment_method,
+                              "reference": reference, "amount_paid": format_amount(invoice.amount_paid, currency)})
+    settle_if_paid(invoice, actor=actor, reason="paid in full")
+    return payment

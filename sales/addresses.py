@@ -1,0 +1,64 @@
+"""Postal addresses (a customer's default shipping address, an order's shipping address, an invoice's
+billing address): one statement of their parts and rules, used by the API's serializers and the admin's
+forms alike."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from synthesq.core.errors import ValidationFailed, field_error
+
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+COUNTRY_MESSAGE = "Use an ISO 3166-1 alpha-2 country code, e.g. US."
+
+
+@dataclass(frozen=True)
+class AddressPart:
+    name: str
+    label: str
+    max_length: int
+    required: bool
+    help_text: str = ""
+
+
+ADDRESS_PARTS: tuple[AddressPart, ...] = (
+    AddressPart("line1", "Address line 1", 200, required=True),
+    AddressPart("line2", "Address line 2", 200, required=False),
+    AddressPart("city", "City", 100, required=True),
+    AddressPart("state", "State", 100, required=False),
+    AddressPart("postal_code", "Postal code", 20, required=False),
+    AddressPart("country", "Country", 2, required=True, help_text="ISO 3166-1 alpha-2, e.g. US"),
+)
+
+
+def address_errors(address: Mapping[str, Any]) -> list[dict[str, str]]:
+    """What is wrong with ``address``, at most one entry per part; empty when it is valid."""
+    errors = []
+    for part in ADDRESS_PARTS:
+        value = address.get(part.name)
+        if value in (None, ""):
+            if part.required:
+                errors.append(field_error(part.name, "This field is required.", "required"))
+        elif not isinstance(value, str):
+            errors.append(field_error(part.name, "Not a valid string.", "invalid"))
+        elif part.name == "country" and not _COUNTRY.match(value.upper()):
+            errors.append(field_error(part.name, COUNTRY_MESSAGE, "invalid"))
+        elif len(value) > part.max_length:
+            errors.append(field_error(part.name, f"Ensure this field has no more than {part.max_length} characters.",
+                                      "max_length"))
+    return errors
+
+
+def address_clean(address: Mapping[str, Any]) -> dict[str, str]:
+    """The address as stored: its known parts, the country upper-cased. Raises ``ValidationFailed`` naming
+    each part that is missing or invalid. An address is always replaced whole, never merged."""
+    errors = address_errors(address)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    cleaned = {part.name: address[part.name] for part in ADDRESS_PARTS if part.name in address}
+    cleaned["country"] = cleaned["country"].upper()
+    return cleaned
+

@@ -1,0 +1,48 @@
+"""Holds: a disputed order is put on hold and cannot be closed until the hold is released."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from synthesq.core.actors import Actor
+from synthesq.core.errors import ValidationFailed, field_error
+
+from .. import selectors
+from ..exceptions import HoldConflict
+from ..models import Order, OrderEvent, OrderStatus
+
+_HOLD_FIELDS = ["on_hold", "hold_reason", "held_at", "held_by", "updated_at"]
+
+
+@transaction.atomic
+def order_hold(*, order_id: str, actor: Actor, reason: str) -> Order:
+    """Put an order on hold (a dispute): it cannot be closed until released. Closed and cancelled orders
+    cannot be held; an order already on hold is refused (409)."""
+    if not reason.strip():
+        raise ValidationFailed(errors=[field_error("reason", "Say why the order is on hold.", "required")])
+    order = selectors.order_get_for_update(order_id)
+    if order.status in (OrderStatus.CLOSED, OrderStatus.CANCELLED):
+        raise HoldConflict(f"A {order.status} order cannot be put on hold.", code="order_not_holdable",
+                           current_status=str(order.status))
+    if order.on_hold:
+        raise HoldConflict(f"The order is already on hold ({order.hold_reason}).", code="already_on_hold",
+                           hold_reason=order.hold_reason)
+    order.on_hold, order.hold_reason, order.held_at, order.held_by = True, reason.strip(), timezone.now(), actor
+    order.save(update_fields=_HOLD_FIELDS)
+    OrderEvent.record(order, kind=OrderEvent.Kind.HELD, actor=actor, from_status=order.status,
+                      to_status=order.status, reason=order.hold_reason)
+    return order
+
+
+@transaction.atomic
+def order_release_hold(*, order_id: str, actor: Actor, reason: str = "") -> Order:
+    order = selectors.order_get_for_update(order_id)
+    if not order.on_hold:
+        raise HoldConflict("The order is not on hold.", code="not_on_hold")
+    held_for = order.hold_reason
+    order.on_hold, order.hold_reason, order.held_at, order.held_by = False, "", None, None
+    order.save(update_fields=_HOLD_FIELDS)
+    OrderEvent.record(order, kind=OrderEvent.Kind.HOLD_RELEASED, actor=actor, from_status=order.status,
+                      to_status=order.status, reason=reason, data={"hold_reason": held_for})
+    return order

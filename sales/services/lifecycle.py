@@ -1,0 +1,211 @@
+"""Status changes of orders. Each runs in one transaction with the order row locked: check that the move
+is declared from the current status (409 ``invalid_transition``), that the actor's role may make it
+(``may_move``, 403), the move's own guard (specific refusals such as ``order_on_hold``), then apply its side
+effects (stock reservation or release), call the django-fsm transition, save, write the history row and
+send ``order_status_changed`` for other apps (billing) to follow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from inventory import services as inventory_services
+from synthesq.core.actors import Actor
+from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
+from synthesq.core.fsm import conditions_met, may_move, transition_for
+
+from .. import selectors
+from ..exceptions import InvalidTransition, OrderOnHold, ReturnWindowOpen
+from ..models import Order, OrderEvent, OrderStatus
+from ..signals import order_status_changed
+
+
+def _refuse(order: Order, target: str) -> InvalidTransition:
+    return InvalidTransition(current_status=order.status, requested_status=target,
+                             allowed_statuses=selectors.order_allowed_statuses(order))
+
+
+def _move(
+    order_id: str,
+    *,
+    target: str,
+    actor: Actor,
+    reason: str = "",
+    transition_kwargs: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+    guard: Callable[[Order], None] | None = None,
+    before: Callable[[Order], None] | None = None,
+) -> Order:
+    """Lock, check the move is possible from the current status (409 ``invalid_transition``), check the
+    actor's permission for it (403), run the move's own ``guard`` (specific refusals such as
+    ``order_on_hold``), apply ``before`` side effects, transition, save, record and announce."""
+    order = selectors.order_get_for_update(order_id)
+    transition = transition_for(order, target)
+    if transition is None:
+        raise _refuse(order, target)
+    # The role's permission for this move (its conditions are checked after, with specific refusals).
+    if actor is not None and not may_move(order, target, actor):
+        raise PermissionRefused(f"Your role may not move orders to {str(target)!r}.")
+    if guard is not None:
+        guard(order)
+    if not conditions_met(order, target):
+        raise _refuse(order, target)
+    from_status = order.status
+    if before is not None:
+        before(order)
+    getattr(order, transition.name)(**(transition_kwargs or {}))
+    order.save()
+    event = OrderEvent.record(order, kind=OrderEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
+                              to_status=order.status, reason=reason, data=data)
+    order_status_changed.send(sender=Order, order=order, from_status=from_status, to_status=order.status,
+                              actor=actor, event=event)
+    return order
+
+
+def _stock_items(order: Order) -> list[tuple[str, int]]:
+    return list(order.lines.values_list("product_id", "quantity"))
+
+
+@transaction.atomic
+def order_confirm(*, order_id: str, actor: Actor, reason: str = "") -> Order:
+    """draft → confirmed: reserve stock for every line (all or nothing: 422 ``insufficient_stock``)."""
+
+    def reserve(order: Order) -> None:
+        inventory_services.stock_reserve(
+            items=_stock_items(order), reference=order.pk, actor=actor, reason=f"order {order.order_number}"
+        )
+
+    return _move(order_id, target=OrderStatus.CONFIRMED, actor=actor, reason=reason, before=reserve)
+
+
+@transaction.atomic
+def order_start_processing(*, order_id: str, actor: Actor, reason: str = "") -> Order:
+    return _move(order_id, target=OrderStatus.PROCESSING, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def order_ship(*, order_id: str, actor: Actor, tracking_number: str, carrier: str, reason: str = "") -> Order:
+    shipment = {"tracking_number": (tracking_number or "").strip(), "carrier": (carrier or "").strip()}
+
+    def require_tracking(order: Order) -> None:
+        errors = [field_error(name, "Required to ship an order.", "required")
+                  for name, value in shipment.items() if not value]
+        if errors:
+            raise ValidationFailed("tracking_number and carrier are required to ship.", errors=errors)
+
+    return _move(order_id, target=OrderStatus.SHIPPED, actor=actor, reason=reason, before=require_tracking,
+                 transition_kwargs=shipment, data=dict(shipment))
+
+
+@transaction.atomic
+def order_deliver(*, order_id: str, actor: Actor, reason: str = "") -> Order:
+    return _move(order_id, target=OrderStatus.DELIVERED, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def order_close(
+    *,
+    order_id: str,
+    actor: Actor,
+    reason: str = "",
+    waive_return_window: bool = False,
+    as_of: datetime | None = None,
+    return_window_days: int | None = None,
+) -> Order:
+    """delivered → closed, once no hold is on it (409 ``order_on_hold``) and its return window has passed
+    (409 ``return_window_open``), unless ``waive_return_window`` (permission ``sales.waive_return_window``,
+    recorded in the history). The invoice is issued if still a draft (billing follows the signal)."""
+    data: dict[str, Any] = {}
+
+    def guard(order: Order) -> None:
+        if order.on_hold:
+            raise OrderOnHold(hold_reason=order.hold_reason)
+        ends_at = order.return_window_ends_at(return_window_days=return_window_days)
+        if ends_at is None or ends_at <= (as_of or timezone.now()):
+            return
+        if not waive_return_window:
+            raise ReturnWindowOpen(return_window_ends_at=ends_at)
+        if actor is not None and not actor.has_perm("sales.waive_return_window"):
+            raise PermissionRefused("Your role may not waive the return window.")
+        data.update(return_window_waived=True, return_window_ends_at=ends_at.isoformat(),
+                    waived_by=getattr(actor, "username", None))
+
+    return _move(order_id, target=OrderStatus.CLOSED, actor=actor, reason=reason, guard=guard, data=data)
+
+
+@transaction.atomic
+def order_cancel(*, order_id: str, actor: Actor, reason: str = "") -> Order:
+    """draft or confirmed → cancelled; stock reserved at confirmation is released."""
+
+    def release(order: Order) -> None:
+        if order.on_hold:  # a cancelled order has nothing left to dispute: the hold ends with it
+            data["hold_released"] = order.hold_reason
+            order.on_hold, order.hold_reason, order.held_at, order.held_by = False, "", None, None
+        if order.status == OrderStatus.CONFIRMED:
+            inventory_services.stock_release(
+                items=_stock_items(order), reference=order.pk, actor=actor,
+                reason=f"order {order.order_number} cancelled",
+            )
+
+    data: dict[str, Any] = {}
+    return _move(order_id, target=OrderStatus.CANCELLED, actor=actor, reason=reason,
+                 transition_kwargs={"reason": reason}, before=release, data=data)
+
+
+# The fields a move takes besides ``status`` and ``reason``, by target.
+_FIELDS_BY_TARGET: dict[str, set[str]] = {
+    OrderStatus.SHIPPED: {"tracking_number", "carrier"},
+    OrderStatus.CLOSED: {"waive_return_window"},
+}
+_TARGET_OF_FIELD = {field: str(target) for target, fields in _FIELDS_BY_TARGET.items() for field in fields}
+_SIMPLE_MOVES: dict[str, Callable[..., Order]] = {
+    OrderStatus.CONFIRMED: order_confirm,
+    OrderStatus.PROCESSING: order_start_processing,
+    OrderStatus.DELIVERED: order_deliver,
+    OrderStatus.CANCELLED: order_cancel,
+}
+
+
+def _refuse_stray_fields(status: str, *, tracking_number: str | None, carrier: str | None,
+                         waive_return_window: bool) -> None:
+    given = {name for name, value in (("tracking_number", tracking_number), ("carrier", carrier))
+             if value is not None}
+    if waive_return_window:
+        given.add("waive_return_window")
+    stray = given - _FIELDS_BY_TARGET.get(status, set())
+    if stray:
+        raise ValidationFailed(errors=[
+            field_error(name, f"Only allowed with status {_TARGET_OF_FIELD[name]!r}.", "not_allowed")
+            for name in sorted(stray)
+        ])
+
+
+@transaction.atomic
+def order_transition(
+    *,
+    order_id: str,
+    status: str,
+    actor: Actor,
+    reason: str = "",
+    tracking_number: str | None = None,
+    carrier: str | None = None,
+    waive_return_window: bool = False,
+) -> Order:
+    """Move an order to ``status`` (the API's ``PATCH …/status``), dispatching to the named service."""
+    if status not in OrderStatus.values:
+        raise ValidationFailed(errors=[field_error("status", f"Unknown status {status!r}.", "invalid_choice")])
+    _refuse_stray_fields(status, tracking_number=tracking_number, carrier=carrier,
+                         waive_return_window=waive_return_window)
+    if status == OrderStatus.SHIPPED:
+        return order_ship(order_id=order_id, actor=actor, tracking_number=tracking_number or "",
+                          carrier=carrier or "", reason=reason)
+    if status == OrderStatus.CLOSED:
+        return order_close(order_id=order_id, actor=actor, reason=reason, waive_return_window=waive_return_window)
+    service = _SIMPLE_MOVES.get(status)
+    if service is None:  # "draft": no move leads back to draft
+        raise _refuse(selectors.order_get_for_update(order_id), status)
+    return service(order_id=order_id, actor=actor, reason=reason)

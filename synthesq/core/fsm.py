@@ -1,0 +1,95 @@
+"""The state machines behind one small public helper, on django-fsm-2's public API only.
+
+Orders, invoices (and every later lifecycle) declare their moves as ``@transition`` methods on an
+``FSMField``. Services, the API and the admin ask these questions of them:
+
+- ``transition_for(instance, target)``: the declared move from the instance's current status to ``target``
+  (``None`` when the state machine has no such move), with its method, permission and conditions;
+- ``may_move(instance, target, user)``: the move exists from here and the user's role may make it (its
+  conditions, such as "not on hold", are checked separately so that each gets its own refusal);
+- ``conditions_met(instance, target)``: the move exists from here and its conditions hold now;
+- ``allowed_targets(instance, user)``: the statuses the instance may be moved to now (conditions met), and
+  with ``user`` only those the user may make — what ``allowed_statuses`` shows. Moves declared with
+  ``custom={"automatic": True}`` (an invoice becoming paid) happen as a consequence of something else and
+  are never offered;
+- ``declared_transition(model, source, target)``: the declared move between two statuses, for batch services
+  that write the target status in bulk and must write exactly what the state machine declares;
+- ``permission_for(model, target)``: the permission a role needs to move instances of ``model`` to
+  ``target`` (for bulk actions, which have no single instance).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django_fsm import Transition
+
+_ANY_SOURCE = ("*", "+")
+
+
+def all_transitions(model: type[models.Model] | models.Model, field: str = "status") -> list[Transition]:
+    """Every declared transition of ``field`` on ``model`` (one per source status)."""
+    model_class = model if isinstance(model, type) else type(model)
+    fsm_field: Any = model_class._meta.get_field(field)
+    return list(fsm_field.get_all_transitions(model_class))
+
+
+def _state(instance: models.Model, field: str) -> str:
+    return str(getattr(instance, field))
+
+
+def _from_state(transition: Transition, state: str) -> bool:
+    source = transition.source
+    if source == "+":
+        return state != str(transition.target)
+    return source == "*" or str(source) == state
+
+
+def transition_for(instance: models.Model, target: str, field: str = "status") -> Transition | None:
+    """The declared move of ``instance`` from its current status to ``target``, or None."""
+    state = _state(instance, field)
+    for transition in all_transitions(instance, field):
+        if str(transition.target) == str(target) and _from_state(transition, state):
+            return transition
+    return None
+
+
+def conditions_met(instance: models.Model, target: str, field: str = "status") -> bool:
+    transition = transition_for(instance, target, field)
+    return transition is not None and all(condition(instance) for condition in transition.conditions)
+
+
+def may_move(instance: models.Model, target: str, user: Any, field: str = "status") -> bool:
+    """The move exists from the current status and ``user``'s role allows it (conditions not checked)."""
+    transition = transition_for(instance, target, field)
+    return transition is not None and transition.has_perm(instance, user)
+
+
+def allowed_targets(instance: models.Model, user: Any = None, field: str = "status") -> list[str]:
+    """Statuses ``instance`` may be moved to now (conditions met); with ``user``, only those the user may
+    make. Automatic moves are left out. In the order the status choices are declared."""
+    if user is None:
+        transitions = getattr(instance, f"get_available_{field}_transitions")()
+    else:
+        transitions = getattr(instance, f"get_available_user_{field}_transitions")(user)
+    targets = {str(transition.target) for transition in transitions if not transition.custom.get("automatic")}
+    fsm_field: Any = instance._meta.get_field(field)
+    declared = [str(value) for value, _label in fsm_field.choices or []]
+    return [status for status in declared if status in targets]
+
+
+def declared_transition(model: type[models.Model], source: str, target: str, field: str = "status") -> Transition:
+    for transition in all_transitions(model, field):
+        if str(transition.target) == str(target) and transition.source in (*_ANY_SOURCE, source):
+            return transition
+    raise LookupError(f"{model.__name__} declares no move from {source!r} to {target!r}")
+
+
+def permission_for(model: type[models.Model], target: str, field: str = "status") -> str | None:
+    """The permission that moves ``model`` instances to ``target`` (the same for every source status)."""
+    permissions = {t.permission for t in all_transitions(model, field) if str(t.target) == str(target)}
+    if len(permissions) > 1:
+        raise ValueError(f"{model.__name__} moves to {target!r} carry different permissions: {permissions}")
+    permission = next(iter(permissions), None)
+    return permission if isinstance(permission, str) else None

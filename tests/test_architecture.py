@@ -1,0 +1,113 @@
+"""The shape of the code, kept: apps depend one way (billing → sales → inventory → core), no app reads a
+higher app's fields, statuses or URLs behind the imports' back, django-fsm-2 is used through its public API
+only, and no module or function grows past what a reader takes in at once."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# Each package and the packages it may import from (besides itself, Django and libraries).
+LAYERS = {
+    "synthesq": set(),
+    "inventory": {"synthesq"},
+    "sales": {"inventory", "synthesq"},
+    "billing": {"sales", "inventory", "synthesq"},
+}
+# What a lower layer must not name in its code (identifiers, and strings that are names or paths such as
+# "billing.view_invoice" or "admin:billing_invoice_change"; prose in messages and docstrings may).
+HIGHER_NAMES = {
+    "synthesq": {"inventory", "sales", "billing", "invoice", "invoices", "payment", "payments"},
+    "inventory": {"sales", "billing", "invoice", "invoices", "payment", "payments"},
+    "sales": {"billing", "invoice", "invoices", "payment", "payments"},
+}
+# Figures other apps report through the batch close's signal, which its report prints by name.
+REPORTED_FIGURES = {"invoices_issued"}
+# The project-level wiring (URLs, settings, API router) brings the apps together by design.
+WIRING = {"synthesq/urls.py", "synthesq/api.py", "synthesq/settings/base.py", "synthesq/core/roles.py"}
+MAX_FILE_LINES = 400
+MAX_FUNCTION_LINES = 50
+
+
+def _sources(package: str) -> list[Path]:
+    return sorted(p for p in (ROOT / package).rglob("*.py") if "migrations" not in p.parts)
+
+
+def _all_sources() -> list[Path]:
+    return [path for package in LAYERS for path in _sources(package)]
+
+
+def _rel(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+def _imported_packages(tree: ast.AST) -> set[str]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found & set(LAYERS)
+
+
+@pytest.mark.parametrize("package", list(LAYERS))
+def test_apps_depend_one_way(package: str) -> None:
+    wrong = {
+        _rel(path): sorted(_imported_packages(ast.parse(path.read_text())) - LAYERS[package] - {package})
+        for path in _sources(package) if _rel(path) not in WIRING
+    }
+    assert {path: names for path, names in wrong.items() if names} == {}
+
+
+def _code_words(tree: ast.AST) -> set[str]:
+    """The words of the code's identifiers and of its name-like strings (no spaces), lower-cased."""
+    words: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            text = node.id
+        elif isinstance(node, ast.Attribute):
+            text = node.attr
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and not re.search(r"\s", node.value):
+            text = node.value
+        else:
+            continue
+        if text in REPORTED_FIGURES:
+            continue
+        words |= set(re.split(r"[^a-z]+", re.sub(r"([a-z])([A-Z])", r"\1_\2", text).lower()))
+    return words
+
+
+@pytest.mark.parametrize("package", list(HIGHER_NAMES))
+def test_no_app_reads_a_higher_app_behind_the_imports_back(package: str) -> None:
+    leaks = {}
+    for path in _sources(package):
+        if _rel(path) in WIRING:
+            continue
+        named = sorted(_code_words(ast.parse(path.read_text())) & HIGHER_NAMES[package])
+        if named:
+            leaks[_rel(path)] = named
+    assert leaks == {}
+
+
+def test_django_fsm_is_used_through_its_public_api_only() -> None:
+    private = [_rel(path) for path in _all_sources() if "_django_fsm" in path.read_text()]
+    assert private == []
+
+
+def test_no_module_or_function_is_too_long_to_read_at_once() -> None:
+    too_long = []
+    for path in _all_sources():
+        source = path.read_text()
+        if len(source.splitlines()) > MAX_FILE_LINES:
+            too_long.append(f"{_rel(path)}: {len(source.splitlines())} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    too_long.append(f"{_rel(path)}:{node.lineno} {node.name}: {length} lines")
+    assert too_long == []
