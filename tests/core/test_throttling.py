@@ -102,3 +102,35 @@ def test_rates_can_be_turned_off(client_for: Callable[..., APIClient], clock: Cl
     settings.API_THROTTLE_RATES = {"token": None, "failed_auth": None}
     api = client_for("sales")
     assert {api.get(URL).status_code for _ in range(10)} == {200}
+
+
+def _redis_reachable() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="needs Redis on 127.0.0.1:6379 (REDIS_URL's backend)")
+def test_counters_live_in_redis_when_it_is_the_cache(
+    client_for: Callable[..., APIClient], settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given Django's Redis cache (what REDIS_URL selects), in a database and prefix of this test's own
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:6379/15", "KEY_PREFIX": f"test-{id(settings)}"}}
+    settings.API_THROTTLE_RATES = {"token": "2/min", "failed_auth": None}
+    clock = Clock()
+    monkeypatch.setattr(throttling.SettingsRateThrottle, "timer", staticmethod(clock))
+    api = client_for("sales")
+    try:
+        # when a token goes over its rate, then 429, counted in Redis
+        assert [api.get(URL).status_code for _ in range(3)] == [200, 200, 429]
+        assert cache.get(f"throttle_token_{api.token.pk}")
+        # and after the window it works again
+        clock.now += 61
+        assert api.get(URL).status_code == 200
+    finally:
+        cache.delete(f"throttle_token_{api.token.pk}")  # only this test's key: the server may be shared
