@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,7 +11,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from synthesq.core.ids import PrefixedIdField
 from synthesq.core.models import HistoryEvent, TimeStampedModel
-from synthesq.core.money import CurrencyField, MoneyField, quantize
+from synthesq.core.money import CurrencyField, MoneyField, format_money, quantize
 
 
 class InvoiceStatus(models.TextChoices):
@@ -32,6 +32,11 @@ def _fully_paid(invoice: models.Model) -> bool:
     return invoice.amount_paid >= invoice.total
 
 
+# Days overdue per ageing bucket: (more than, at most); receivables are also "current" (not yet due).
+AGEING_BUCKETS: dict[str, tuple[int, int | None]] = {"0-30": (0, 30), "31-60": (30, 60), "61-90": (60, 90),
+                                                     "90+": (90, None)}
+
+
 class InvoiceQuerySet(models.QuerySet["Invoice"]):
     """"Overdue" is stated once, here: issued (not paid, not void) and past its due date."""
 
@@ -44,6 +49,24 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
 
     def not_overdue(self, now: datetime | None = None) -> InvoiceQuerySet:
         return self.exclude(self.overdue_condition(now))
+
+    @staticmethod
+    def ageing_condition(bucket: str, now: datetime | None = None) -> Q:
+        """Issued invoices in an ageing bucket: "current" (not yet due) or days overdue "0-30", "31-60",
+        "61-90", "90+" (an invoice 30 days and an hour overdue is in "31-60")."""
+        now = now or timezone.now()
+        if bucket == "current":
+            return Q(status=InvoiceStatus.ISSUED) & (Q(due_at__gte=now) | Q(due_at__isnull=True))
+        low, high = AGEING_BUCKETS[bucket]
+        condition = InvoiceQuerySet.overdue_condition(now)
+        if low:
+            condition &= Q(due_at__lt=now - timedelta(days=low))
+        if high is not None:
+            condition &= Q(due_at__gte=now - timedelta(days=high))
+        return condition
+
+    def ageing(self, bucket: str, now: datetime | None = None) -> InvoiceQuerySet:
+        return self.filter(self.ageing_condition(bucket, now))
 
     def with_overdue(self, now: datetime | None = None) -> InvoiceQuerySet:
         """Annotates ``is_overdue`` (what lists and detail reads show)."""
@@ -62,7 +85,7 @@ class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
     order = models.OneToOneField("sales.Order", on_delete=models.PROTECT, related_name="invoice")
     customer = models.ForeignKey("sales.Customer", on_delete=models.PROTECT, related_name="invoices")
     number = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False,
-                              help_text="Assigned at issue: INV-<year>-<sequence>, gap-free per year.")
+                              help_text="Assigned at issue: INV-YYYY-NNNNNN, gap-free per year.")
     status = FSMField(default=InvoiceStatus.DRAFT, choices=InvoiceStatus.choices, protected=True, db_index=True)
     currency = CurrencyField()
     customer_name = models.CharField(max_length=200)
@@ -100,7 +123,7 @@ class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return self.number or f"draft {self.pk}"
+        return self.number or f"Draft invoice ({self.customer_name})"
 
     @property
     def amount_due(self) -> Decimal:
@@ -145,7 +168,7 @@ class InvoiceLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} x {self.sku}"
+        return f"{self.sku} × {self.quantity}"  # noqa: RUF001 (the multiplication sign is meant)
 
 
 class InvoiceEvent(HistoryEvent):
@@ -166,7 +189,11 @@ class InvoiceEvent(HistoryEvent):
         indexes = [models.Index(fields=["invoice", "id"], name="invoiceevent_invoice_id")]
 
     def __str__(self) -> str:
-        return f"{self.invoice_id} {self.kind} {self.from_status}->{self.to_status}"
+        if self.from_status and self.from_status != self.to_status:
+            change = f": {self.from_status} → {self.to_status}"
+        else:
+            change = f": {self.to_status}" if self.to_status else ""
+        return f"{self.get_kind_display()}{change}"
 
 
 class PaymentMethod(models.TextChoices):
@@ -202,4 +229,5 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.currency} ({self.reference})"
+        when = timezone.localtime(self.created_at).strftime("%d %b %Y")
+        return f"{when} · {self.reference} · {format_money(self.amount, self.currency)}"

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, ExpressionWrapper, F, Prefetch, QuerySet, Sum
+from django.utils import timezone
 
 from sales.models import Order
 from synthesq.core.actors import Viewer
 from synthesq.core.errors import NotFound
 from synthesq.core.fsm import allowed_targets
+from synthesq.core.money import MoneyField
 
-from .models import Invoice, InvoiceEvent, InvoiceLine, Payment
+from .models import AGEING_BUCKETS, Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus, Payment
 
 
 def invoice_list() -> QuerySet[Invoice]:
@@ -53,3 +60,30 @@ def invoice_event_list(*, invoice_id: str) -> QuerySet[InvoiceEvent]:
 def payment_list() -> QuerySet[Payment]:
     return Payment.objects.select_related("invoice", "recorded_by").order_by("-id")
 
+
+# -- figures for the dashboard ------------------------------------------------------------------------------------
+AGEING_ORDER = ("current", *AGEING_BUCKETS)
+
+
+@dataclass(frozen=True)
+class AgeingFigure:
+    currency: str
+    bucket: str
+    count: int
+    amount_due: Decimal
+
+
+def receivables_ageing(now: datetime | None = None) -> list[AgeingFigure]:
+    """What customers owe on issued invoices, per currency and ageing bucket ("current": not yet due; then days
+    overdue), in one query whatever the number of invoices."""
+    now = now or timezone.now()
+    due = ExpressionWrapper(F("total") - F("amount_paid"), output_field=MoneyField())
+    aggregates: dict[str, Any] = {}
+    for bucket in AGEING_ORDER:
+        condition = Invoice.objects.ageing_condition(bucket, now)
+        aggregates[f"n_{bucket}"] = Count("id", filter=condition)
+        aggregates[f"due_{bucket}"] = Sum(due, filter=condition)
+    rows = (Invoice.objects.filter(status=InvoiceStatus.ISSUED).values("currency").order_by("currency")
+            .annotate(**aggregates))
+    return [AgeingFigure(row["currency"], bucket, row[f"n_{bucket}"], row[f"due_{bucket}"] or Decimal(0))
+            for row in rows for bucket in AGEING_ORDER]

@@ -1,23 +1,45 @@
+"""Products and the stock ledger in the back-office: product list (low-stock filter, prices in the currency's
+minor unit), the product page with its variants and ledger, "Adjust stock…" (a detail and row action calling
+``inventory.services.stock_adjust``), the ledger's own list with its export, and the warehouse's stock figures on
+the dashboard."""
+
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
-from django.utils.html import format_html
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from import_export.admin import ExportMixin
+from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, RadioFilter, RelatedDropdownFilter
+from unfold.contrib.import_export.forms import ExportForm
+from unfold.decorators import action
+from unfold.enums import ActionVariant
 
+from synthesq.core import backoffice
 from synthesq.core.actors import acting_user
-from synthesq.core.admin_tools import ReadOnlyInline, action_form_page, run_service
+from synthesq.core.admin_filters import LocalDateRangeFilter
+from synthesq.core.admin_tools import (
+    BackofficeForm,
+    ReadOnlyInline,
+    action_form_page,
+    admin_link,
+    admin_object,
+    back_to,
+    local_minute,
+    run_service,
+)
+from synthesq.core.backoffice import Figure, Panel
 from synthesq.core.errors import DomainError
-from synthesq.core.money import scale_error
+from synthesq.core.exports import ExportResource, local_time, text
+from synthesq.core.money import format_money, quantize, scale_error
 
-from . import services
+from . import selectors, services
 from .models import Product, StockMovement
 
 
@@ -25,6 +47,11 @@ class ProductAdminForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = ["sku", "name", "description", "price", "currency", "parent", "is_active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.price is not None:  # "129.99", not the column's "129.9900"
+            self.initial["price"] = quantize(self.instance.price, self.instance.currency)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -44,12 +71,17 @@ class ProductAdminForm(forms.ModelForm):
 
 class StockMovementInline(ReadOnlyInline):
     model = StockMovement
-    fields = readonly_fields = ("created_at", "kind", "quantity_delta", "balance_after", "reason", "reference",
-                                "actor")
-    ordering = ["-id"]
+    fields = readonly_fields = ("when", "kind", "quantity_delta", "balance_after", "reason", "reference", "actor")
+    verbose_name = "stock movement"
+    verbose_name_plural = "stock ledger"
+    ordering = ["id"]  # chronological, like the history
+
+    @admin.display(description="when")
+    def when(self, movement: StockMovement) -> str:
+        return local_minute(movement.created_at)
 
 
-class LowStockFilter(admin.SimpleListFilter):
+class LowStockFilter(RadioFilter):
     title = "stock"
     parameter_name = "stock"
 
@@ -57,28 +89,30 @@ class LowStockFilter(admin.SimpleListFilter):
         return [("low", f"Low (≤ {settings.LOW_STOCK_THRESHOLD})"), ("out", "Out of stock")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Product]) -> QuerySet[Product]:
-        sellable = queryset.exclude(Exists(Product.objects.filter(parent_id=OuterRef("pk"))))
         if self.value() == "low":
-            return sellable.filter(stock_quantity__lte=settings.LOW_STOCK_THRESHOLD)
+            return selectors.products_low_stock(queryset, threshold=settings.LOW_STOCK_THRESHOLD)
         if self.value() == "out":
-            return sellable.filter(stock_quantity=0)
+            return selectors.products_out_of_stock(queryset)
         return queryset
 
 
 class VariantInline(ReadOnlyInline):
     model = Product
     fk_name = "parent"
-    fields = readonly_fields = ("variant_link", "name", "price", "currency", "stock_quantity", "is_active")
+    fields = readonly_fields = ("variant_link", "name", "price_display", "stock_quantity", "is_active")
     verbose_name = "variant"
     verbose_name_plural = "variants"
 
     @admin.display(description="SKU")
     def variant_link(self, product: Product) -> str:
-        return format_html('<a href="{}">{}</a>', reverse("admin:inventory_product_change", args=[product.pk]),
-                           product.sku)
+        return admin_link("admin:inventory_product_change", product.pk, product.sku)
+
+    @admin.display(description="price")
+    def price_display(self, product: Product) -> str:
+        return format_money(product.price, product.currency)
 
 
-class StockAdjustmentForm(forms.Form):
+class StockAdjustmentForm(BackofficeForm):
     quantity_delta = forms.IntegerField(label="Change", help_text="Positive adds stock, negative removes it.")
     reason = forms.CharField(max_length=255, help_text="Why, e.g. 'cycle count' or 'goods received'.")
 
@@ -86,52 +120,49 @@ class StockAdjustmentForm(forms.Form):
         value = self.cleaned_data["quantity_delta"]
         if value == 0:
             raise forms.ValidationError("Must not be zero.")
-        return value
+        return int(value)
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ModelAdmin):
     form = ProductAdminForm
-    list_display = ["sku", "name", "price", "currency", "stock_quantity", "parent", "is_active"]
-    list_filter = [LowStockFilter, "is_active", "currency"]
-    change_form_template = "admin/inventory/product/change_form.html"
+    list_display = ["sku", "name", "price_display", "stock_quantity", "parent", "is_active"]
+    list_filter = [LowStockFilter, "is_active", ("currency", ChoicesDropdownFilter)]
     search_fields = ["sku", "name"]
+    search_help_text = "SKU or name"
     list_select_related = ["parent"]
-    readonly_fields = ["id", "stock_quantity", "created_at", "updated_at"]
-    fields = ["id", "sku", "name", "description", "price", "currency", "parent", "is_active",
-              "stock_quantity", "created_at", "updated_at"]
+    readonly_fields = ["stock_quantity", "created_at", "updated_at"]
+    fields = ["sku", "name", "description", "price", "currency", "parent", "is_active", "stock_quantity",
+              "created_at", "updated_at"]
     autocomplete_fields = ["parent"]
     inlines = [VariantInline, StockMovementInline]
+    actions_detail = ["adjust_stock"]
+    actions_row = ["adjust_stock"]
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        extra_context = extra_context or {}
-        if request.user.has_perm("inventory.adjust_stock"):
-            extra_context["adjust_url"] = reverse("admin:inventory_product_adjust", args=[object_id])
-        return super().change_view(request, object_id, form_url, extra_context)
+    @admin.display(description="price", ordering="price")
+    def price_display(self, product: Product) -> str:
+        return format_money(product.price, product.currency)
 
-    def get_urls(self) -> list[Any]:
-        return [
-            path("<path:object_id>/adjust-stock/", self.admin_site.admin_view(self.adjust_view),
-                 name="inventory_product_adjust"),
-            *super().get_urls(),
-        ]
+    def has_adjust_stock_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
+        return request.user.has_perm("inventory.adjust_stock")
 
-    def adjust_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        if not request.user.has_perm("inventory.adjust_stock"):
-            raise PermissionDenied
-        product = get_object_or_404(Product, pk=object_id)
-        back = reverse("admin:inventory_product_change", args=[product.pk])
+    @action(description="Adjust stock…", url_path="adjust-stock", permissions=["adjust_stock"], icon="tune",
+            variant=ActionVariant.PRIMARY, attrs={"data-action": "adjust-stock"})
+    def adjust_stock(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        product: Product = admin_object(self, request, object_id)
         form = StockAdjustmentForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
+            delta = form.cleaned_data["quantity_delta"]
             ok = run_service(request, lambda: services.stock_adjust(
-                product=product, quantity_delta=form.cleaned_data["quantity_delta"],
-                reason=form.cleaned_data["reason"], actor=acting_user(request),
-            ), f"Stock of {product.sku} adjusted by {form.cleaned_data['quantity_delta']:+d}.")
+                product=product, quantity_delta=delta, reason=form.cleaned_data["reason"],
+                actor=acting_user(request),
+            ), f"Stock of {product.sku} {product.name} adjusted by {delta:+d}.")
             if ok:
-                return HttpResponseRedirect(back)
+                return back_to(product)
         return action_form_page(self, request, product, form, submit_label="Adjust stock",
-                                title=f"Adjust stock of {product.sku} (now {product.stock_quantity})")
+                                title=f"Adjust stock of {product.sku} {product.name} (now {product.stock_quantity})",
+                                facts=[("SKU", product.sku), ("Product", product.name),
+                                       ("In stock now", str(product.stock_quantity))])
 
     def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
         data = {field: form.cleaned_data[field] for field in form.changed_data if field in form.cleaned_data}
@@ -146,3 +177,81 @@ class ProductAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Product | None = None) -> bool:
         return False
+
+
+class StockMovementResource(ExportResource):
+    when = local_time("when", "created_at")
+    sku = text("SKU", "product__sku")
+    product = text("product", "product__name")
+    kind = text("kind", "kind")
+    quantity_delta = text("change", "quantity_delta")
+    balance_after = text("balance after", "balance_after")
+    reason = text("reason", "reason")
+    reference = text("reference", "reference")
+    actor = text("by", "actor__username")
+
+    class Meta:
+        model = StockMovement
+        fields = ("when", "sku", "product", "kind", "quantity_delta", "balance_after", "reason", "reference",
+                  "actor")
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(ExportMixin, ModelAdmin):
+    """The stock ledger, every product's movements, oldest first; read-only (stock changes through services)."""
+
+    list_display = ["when", "product_link", "kind", "quantity_delta", "balance_after", "reason", "reference", "actor"]
+    list_filter = [("kind", ChoicesDropdownFilter), ("product", RelatedDropdownFilter),
+                   ("created_at", LocalDateRangeFilter)]
+    list_filter_submit = True
+    search_fields = ["product__sku", "product__name", "reason", "reference"]
+    list_select_related = ["product", "actor"]
+    resource_classes = [StockMovementResource]
+    export_form_class = ExportForm
+    ordering = ["id"]
+    fields = readonly_fields = ("when", "product_link", "kind", "quantity_delta", "balance_after", "reason",
+                                "reference", "actor")
+
+    @admin.display(description="when", ordering="created_at")
+    def when(self, movement: StockMovement) -> str:
+        return local_minute(movement.created_at)
+
+    @admin.display(description="product", ordering="product__sku")
+    def product_link(self, movement: StockMovement) -> str:
+        return admin_link("admin:inventory_product_change", movement.product_id, str(movement.product))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: StockMovement | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: StockMovement | None = None) -> bool:
+        return False
+
+
+# -- the back-office's shape ------------------------------------------------------------------------------------
+def products_url(**params: Any) -> str:
+    return reverse("admin:inventory_product_changelist") + "?" + urlencode(params)
+
+
+backoffice.nav_group("Warehouse", order=20)
+backoffice.nav_item("Warehouse", title="Products", url_name="admin:inventory_product_changelist", icon="category",
+                    permission="inventory.view_product", order=20)
+backoffice.nav_item("Warehouse", title="Low stock", url_name="admin:inventory_product_changelist",
+                    icon="production_quantity_limits", permission="inventory.view_product", order=21,
+                    query="stock=low&is_active__exact=1")
+backoffice.nav_item("Warehouse", title="Stock ledger", url_name="admin:inventory_stockmovement_changelist",
+                    icon="history", permission="inventory.view_stockmovement", order=30)
+
+
+@backoffice.dashboard_panel("warehouse", order=20)
+def stock(request: HttpRequest) -> Panel:
+    threshold = settings.LOW_STOCK_THRESHOLD
+    counts = selectors.stock_figures(threshold=threshold)
+    return Panel("Stock", [
+        Figure(f"Low stock (≤ {threshold})", str(counts["low"]), products_url(stock="low", is_active__exact=1),
+               tone="warning" if counts["low"] else ""),
+        Figure("Out of stock", str(counts["out"]), products_url(stock="out", is_active__exact=1),
+               tone="danger" if counts["out"] else ""),
+    ])

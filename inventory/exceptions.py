@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 
 from synthesq.core.errors import BusinessRuleViolation
 
@@ -10,6 +10,16 @@ class ShortLine:
     product_id: str
     requested: int
     available: int
+    # For people reading the refusal (the admin, the problem's detail); not part of a line's identity.
+    sku: str = field(default="", compare=False)
+    name: str = field(default="", compare=False)
+
+    def describe(self) -> str:
+        product = f"{self.sku} {self.name}".strip() or self.product_id
+        return f"{product} (requested {self.requested}, available {self.available})"
+
+    def as_problem_line(self) -> dict[str, object]:
+        return {"product_id": self.product_id, "requested": self.requested, "available": self.available}
 
 
 class InsufficientStock(BusinessRuleViolation):
@@ -18,10 +28,8 @@ class InsufficientStock(BusinessRuleViolation):
 
     def __init__(self, lines: list[ShortLine], detail: str | None = None) -> None:
         self.lines = lines
-        detail = detail or "Not enough stock for: " + ", ".join(
-            f"{line.product_id} (requested {line.requested}, available {line.available})" for line in lines
-        )
-        super().__init__(detail, lines=[asdict(line) for line in lines])
+        detail = detail or "Not enough stock for: " + ", ".join(line.describe() for line in lines)
+        super().__init__(detail, lines=[line.as_problem_line() for line in lines])
 
 
 class ProductHasVariants(BusinessRuleViolation):

@@ -75,4 +75,4 @@ class StockMovement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.product_id} {self.quantity_delta:+d} ({self.kind})"
+        return f"{self.get_kind_display()} {self.quantity_delta:+d}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from .models import Product, StockMovement
 
@@ -36,3 +36,25 @@ def products_lock(*, product_ids: list[str]) -> None:
     caller's transaction (for ``If-Match``)."""
     list(Product.objects.select_for_update(of=("self",), no_key=True).filter(pk__in=set(product_ids))
          .order_by("pk").values_list("pk", flat=True))
+
+
+def sellable_products(queryset: QuerySet[Product] | None = None) -> QuerySet[Product]:
+    """Products that hold stock and are sold: those without variants."""
+    queryset = Product.objects.all() if queryset is None else queryset
+    return queryset.exclude(Exists(Product.objects.filter(parent_id=OuterRef("pk"))))
+
+
+def products_low_stock(queryset: QuerySet[Product] | None = None, *, threshold: int) -> QuerySet[Product]:
+    """Sellable products with at most ``threshold`` in stock (out of stock included)."""
+    return sellable_products(queryset).filter(stock_quantity__lte=threshold)
+
+
+def products_out_of_stock(queryset: QuerySet[Product] | None = None) -> QuerySet[Product]:
+    return sellable_products(queryset).filter(stock_quantity=0)
+
+
+def stock_figures(*, threshold: int) -> dict[str, int]:
+    """How many active sellable products are low (≤ ``threshold``) and out of stock, in one query."""
+    counts = sellable_products().filter(is_active=True).aggregate(
+        low=Count("id", filter=Q(stock_quantity__lte=threshold)), out=Count("id", filter=Q(stock_quantity=0)))
+    return {"low": counts["low"], "out": counts["out"]}

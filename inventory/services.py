@@ -130,7 +130,8 @@ def stock_adjust(*, product: Product, quantity_delta: int, reason: str, actor: A
     _refuse_products_with_variants([locked.pk])
     if locked.stock_quantity + quantity_delta < 0:
         raise InsufficientStock(
-            [ShortLine(product_id=locked.pk, requested=-quantity_delta, available=locked.stock_quantity)]
+            [ShortLine(product_id=locked.pk, requested=-quantity_delta, available=locked.stock_quantity,
+                       sku=locked.sku, name=locked.name)]
         )
     if locked.stock_quantity + quantity_delta > STOCK_MAX:
         raise ValidationFailed(f"Stock cannot exceed {STOCK_MAX}.", errors=[
@@ -198,7 +199,8 @@ def stock_reserve(
     locked = _lock_existing(wanted)
     _refuse_products_with_variants(wanted)
     short = [
-        ShortLine(product_id=pk, requested=qty, available=locked[pk].stock_quantity)
+        ShortLine(product_id=pk, requested=qty, available=locked[pk].stock_quantity, sku=locked[pk].sku,
+                  name=locked[pk].name)
         for pk, qty in sorted(wanted.items())
         if locked[pk].stock_quantity < qty
     ]

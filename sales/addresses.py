@@ -62,3 +62,12 @@ def address_clean(address: Mapping[str, Any]) -> dict[str, str]:
     cleaned["country"] = cleaned["country"].upper()
     return cleaned
 
+
+
+def address_lines(address: Mapping[str, Any] | None) -> list[str]:
+    """The address as it is written on an envelope: street lines, "City, STATE POSTCODE", country."""
+    if not address:
+        return []
+    place = " ".join(part for part in (address.get("state"), address.get("postal_code")) if part)
+    city = ", ".join(part for part in (address.get("city"), place) if part)
+    return [str(line) for line in (address.get("line1"), address.get("line2"), city, address.get("country")) if line]

@@ -178,7 +178,7 @@ class OrderLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} x {self.sku}"
+        return f"{self.sku} × {self.quantity}"  # noqa: RUF001 (the multiplication sign is meant)
 
 
 class OrderEvent(HistoryEvent):
@@ -201,4 +201,8 @@ class OrderEvent(HistoryEvent):
         indexes = [models.Index(fields=["order", "id"], name="orderevent_order_id")]
 
     def __str__(self) -> str:
-        return f"{self.order_id} {self.kind} {self.from_status}→{self.to_status}"
+        if self.from_status and self.from_status != self.to_status:
+            change = f": {self.from_status} → {self.to_status}"
+        else:
+            change = f": {self.to_status}" if self.to_status else ""
+        return f"{self.get_kind_display()}{change}"

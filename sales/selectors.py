@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import TypedDict
 
-from django.db.models import Case, CharField, Count, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 from django_stubs_ext import WithAnnotations
 
 from synthesq.core.actors import Viewer
 from synthesq.core.errors import NotFound
-from synthesq.core.fsm import allowed_targets
+from synthesq.core.fsm import all_transitions, allowed_targets
+from synthesq.core.roles import roles_with
 
 from .models import Customer, Order, OrderEvent, OrderLine, OrderStatus
 
@@ -81,3 +86,84 @@ def customer_lock(*, customer_id: str) -> None:
     """Lock the customer row for the caller's transaction, as ``customer_update`` does (for ``If-Match``)."""
     list(Customer.objects.select_for_update().filter(pk=customer_id).values_list("pk", flat=True))
 
+# -- the next step of an order, and who takes it --------------------------------------------------------------
+STATUS_SINCE = {
+    OrderStatus.DRAFT: "created_at", OrderStatus.CONFIRMED: "confirmed_at", OrderStatus.PROCESSING: "processing_at",
+    OrderStatus.SHIPPED: "shipped_at", OrderStatus.DELIVERED: "delivered_at", OrderStatus.CLOSED: "closed_at",
+    OrderStatus.CANCELLED: "cancelled_at",
+}
+
+
+@dataclass(frozen=True)
+class NextMove:
+    status: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """Where an order stands and what comes next: the moves its state machine declares from here, each with the
+    roles that may make it; for a delivered order, when it may be closed; for a held order, who releases it."""
+
+    status: str
+    since: datetime | None
+    moves: tuple[NextMove, ...]
+    closable_from: datetime | None
+    on_hold: bool
+    hold_reason: str
+    release_roles: tuple[str, ...]
+
+
+def order_next_step(order: Order) -> NextStep:
+    order_of = {status.value: index for index, status in enumerate(OrderStatus)}
+    moves = tuple(sorted(
+        (NextMove(str(t.target), roles_with(str(t.permission)) if isinstance(t.permission, str) else ())
+         for t in all_transitions(Order) if str(t.source) == order.status),
+        key=lambda move: order_of.get(move.status, 99),
+    ))
+    return NextStep(
+        status=order.status, since=getattr(order, STATUS_SINCE[OrderStatus(order.status)]), moves=moves,
+        closable_from=order.return_window_ends_at() if order.status == OrderStatus.DELIVERED else None,
+        on_hold=order.on_hold, hold_reason=order.hold_reason, release_roles=roles_with("sales.hold_order"),
+    )
+
+
+# -- figures for the dashboard (each one query, whatever the number of orders) --------------------------------
+def order_status_figures() -> dict[str, int]:
+    """Orders per status, plus ``held`` (on hold) and ``delivered_to_close`` (delivered, not on hold)."""
+    counts = Order.objects.aggregate(
+        held=Count("id", filter=Q(on_hold=True)),
+        delivered_to_close=Count("id", filter=Q(status=OrderStatus.DELIVERED, on_hold=False)),
+        **{status.value: Count("id", filter=Q(status=status)) for status in OrderStatus},
+    )
+    return {key: int(value or 0) for key, value in counts.items()}
+
+
+@dataclass(frozen=True)
+class CurrencyFigure:
+    currency: str
+    count: int
+    total: Decimal
+
+
+def orders_created_by_currency(*, first_day: date, last_day: date) -> dict[str, list[CurrencyFigure]]:
+    """Orders created per currency, on ``last_day`` ("today") and from ``first_day`` to ``last_day`` ("month"),
+    days in the active time zone."""
+    today = Q(created_at__date=last_day)
+    rows = (Order.objects.filter(created_at__date__gte=first_day, created_at__date__lte=last_day)
+            .values("currency").order_by("currency")
+            .annotate(month_count=Count("id"), month_total=Sum("total"),
+                      today_count=Count("id", filter=today), today_total=Sum("total", filter=today)))
+    return {
+        "today": [CurrencyFigure(r["currency"], r["today_count"], r["today_total"] or Decimal(0))
+                  for r in rows if r["today_count"]],
+        "month": [CurrencyFigure(r["currency"], r["month_count"], r["month_total"] or Decimal(0)) for r in rows],
+    }
+
+
+def orders_per_day(*, first_day: date, last_day: date) -> dict[tuple[date, str], int]:
+    """How many orders were created each day (active time zone) by their status now."""
+    rows = (Order.objects.filter(created_at__date__gte=first_day, created_at__date__lte=last_day)
+            .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+            .values("day", "status").order_by().annotate(count=Count("id")))
+    return {(row["day"], row["status"]): row["count"] for row in rows}

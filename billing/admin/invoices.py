@@ -1,31 +1,54 @@
-"""Invoices in the back-office: list, invoice page with its lines, payments and history, and the actions on
-one invoice (issue, void, record a payment, print). Every change goes through ``billing.services``."""
+"""Invoices in the back-office: list (with ageing filters and exports), the invoice page with its customer and
+order, lines, payments and history, and the actions on one invoice (``invoice_actions``). Every change goes
+through ``billing.services``."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from django import forms
-from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils.html import format_html
+from django.http import HttpRequest
+from import_export.admin import ExportMixin
+from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter
+from unfold.contrib.import_export.forms import ExportForm
 
-from synthesq.core.actors import acting_user
-from synthesq.core.admin_tools import ReadOnlyInline, action_form_page, run_service, status_badge
-from synthesq.core.money import format_amount, format_money
+from sales.addresses import address_lines
+from sales.admin.orders import CurrencyFilter
+from synthesq.core.admin_filters import AmountRangeFilter, LocalDateRangeFilter
+from synthesq.core.admin_tools import (
+    ReadOnlyInline,
+    admin_link,
+    admin_object,
+    labelled,
+    local_day,
+    local_minute,
+    status_badge,
+)
+from synthesq.core.money import format_money
 
-from .. import selectors, services
-from ..models import Invoice, InvoiceEvent, InvoiceLine, InvoiceQuerySet, InvoiceStatus, Payment, PaymentMethod
+from ..models import (
+    AGEING_BUCKETS,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoiceQuerySet,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+)
+from .exports import InvoiceResource
+from .invoice_actions import InvoiceActionsMixin
 
 INVOICE_STATUS_COLOURS: dict[str, str] = {
     InvoiceStatus.DRAFT: "#6c757d", InvoiceStatus.ISSUED: "#0d6efd", InvoiceStatus.PAID: "#198754",
     InvoiceStatus.VOID: "#adb5bd",
+}
+INVOICE_EVENT_LABELS: dict[str, Any] = {
+    "number": "Number", "order_number": "Order", "amount": "Amount", "payment_method": "Method",
+    "reference": "Payment reference", "batch": lambda _v: "Issued by the nightly batch",
 }
 
 
@@ -33,19 +56,25 @@ def invoice_status_badge(invoice: Invoice, label: str | None = None) -> str:
     return status_badge(invoice.status, INVOICE_STATUS_COLOURS, label)
 
 
-class OverdueFilter(admin.SimpleListFilter):
+class OverdueFilter(DropdownFilter):
+    """Overdue or not, and the ageing buckets of the dashboard (days overdue)."""
+
     title = "overdue"
     parameter_name = "overdue"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", "Overdue"), ("no", "Not overdue")]
+        return [("yes", "Overdue"), ("no", "Not overdue"), ("current", "Issued, not yet due"),
+                *((bucket, f"Overdue {bucket} days") for bucket in AGEING_BUCKETS)]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
         assert isinstance(queryset, InvoiceQuerySet)
-        if self.value() == "yes":
+        value = self.value()
+        if value == "yes":
             return queryset.overdue()
-        if self.value() == "no":
+        if value == "no":
             return queryset.not_overdue()
+        if value == "current" or value in AGEING_BUCKETS:
+            return queryset.ageing(value)
         return queryset
 
 
@@ -55,21 +84,31 @@ class BillingInline(ReadOnlyInline):
 
 class InvoiceLineInline(BillingInline):
     model = InvoiceLine
-    fields = readonly_fields = ("position", "sku", "description", "quantity", "unit_price_display",
-                                "line_total_display")
+    fields = readonly_fields = ("sku", "description", "quantity", "unit_price_display", "line_total_display")
+    verbose_name = "line"
+    ordering = ["position"]
 
     @admin.display(description="unit price")
     def unit_price_display(self, line: InvoiceLine) -> str:
-        return format_amount(line.unit_price, line.invoice.currency) or ""
+        return format_money(line.unit_price, line.invoice.currency)
 
     @admin.display(description="amount")
     def line_total_display(self, line: InvoiceLine) -> str:
-        return format_amount(line.line_total, line.invoice.currency) or ""
+        return format_money(line.line_total, line.invoice.currency)
 
 
 class PaymentInline(BillingInline):
     model = Payment
-    fields = readonly_fields = ("created_at", "amount_display", "payment_method", "reference", "recorded_by")
+    fields = readonly_fields = ("payment_link", "received", "amount_display", "payment_method", "recorded_by")
+    ordering = ["created_at", "id"]  # chronological, like the history
+
+    @admin.display(description="reference")
+    def payment_link(self, payment: Payment) -> str:
+        return admin_link("admin:billing_payment_change", payment.pk, payment.reference)
+
+    @admin.display(description="received")
+    def received(self, payment: Payment) -> str:
+        return local_minute(payment.created_at)
 
     @admin.display(description="amount")
     def amount_display(self, payment: Payment) -> str:
@@ -78,50 +117,73 @@ class PaymentInline(BillingInline):
 
 class InvoiceEventInline(BillingInline):
     model = InvoiceEvent
-    fields = readonly_fields = ("created_at", "kind", "from_status", "to_status", "actor", "reason", "data")
+    fields = readonly_fields = ("when", "kind", "change", "actor", "reason", "details")
+    verbose_name = "history entry"
     verbose_name_plural = "history"
+    ordering = ["id"]
 
+    @admin.display(description="when")
+    def when(self, event: InvoiceEvent) -> str:
+        return local_minute(event.created_at)
 
-class PaymentForm(forms.Form):
-    amount = forms.DecimalField(min_value=0, max_digits=18, decimal_places=4)
-    currency = forms.CharField(max_length=3)
-    payment_method = forms.ChoiceField(choices=PaymentMethod.choices)
-    reference = forms.CharField(max_length=100, help_text="The bank transaction, card authorisation, cheque number…")
+    @admin.display(description="status")
+    def change(self, event: InvoiceEvent) -> str:
+        if event.from_status and event.to_status and event.from_status != event.to_status:
+            return f"{event.from_status} → {event.to_status}"
+        return event.to_status or "—"
 
-
-class VoidForm(forms.Form):
-    reason = forms.CharField(max_length=255, label="Why void this invoice?")
+    @admin.display(description="details")
+    def details(self, event: InvoiceEvent) -> str:
+        data = dict(event.data or {})
+        if data.get("amount"):
+            data["amount"] = format_money(Decimal(str(data["amount"])), event.invoice.currency)
+        if data.get("payment_method") in PaymentMethod.values:
+            data["payment_method"] = PaymentMethod(data["payment_method"]).label
+        return labelled(data, INVOICE_EVENT_LABELS)
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(InvoiceActionsMixin, ExportMixin, ModelAdmin):
     list_display = ["number_display", "order_link", "customer_name", "status_display", "total_display",
-                    "amount_due_display", "due_at", "overdue_display"]
-    list_filter = ["status", OverdueFilter, "currency", ("issued_at", admin.DateFieldListFilter)]
+                    "amount_due_display", "due_display", "overdue_display"]
+    list_filter = [("status", ChoicesDropdownFilter), OverdueFilter, CurrencyFilter,
+                   ("issued_at", LocalDateRangeFilter), ("due_at", LocalDateRangeFilter),
+                   ("total", AmountRangeFilter)]
+    list_filter_submit = True
     search_fields = ["number", "order__order_number", "customer_name", "customer_email"]
+    search_help_text = "Invoice number, order number, customer name or e-mail"
     list_select_related = ["order"]
-    date_hierarchy = "created_at"
     inlines = [InvoiceLineInline, PaymentInline, InvoiceEventInline]
     change_form_template = "admin/billing/invoice/change_form.html"
-    fields = readonly_fields = (
-        "number", "status_display", "order_link", "customer_name", "customer_email", "billing_address", "currency",
-        "total_display", "amount_paid_display", "amount_due_display", "issued_at", "due_at", "paid_at", "voided_at",
-        "void_reason", "created_at",
-    )
+    actions_detail = ["issue", "record_payment", "void", "print_invoice", "download_pdf"]
+    actions_row = ["record_payment", "download_pdf"]
+    resource_classes = [InvoiceResource]
+    export_form_class = ExportForm
+    ordering = ["-id"]
+    fieldsets = [
+        ("Invoice", {"fields": ["number_display", "status_display", "order_link", "customer_link", "currency",
+                                "total_display", "amount_paid_display", "amount_due_display"]}),
+        ("Billed to", {"fields": ["customer_name", "customer_email", "billing_address_display"]}),
+        ("Dates", {"fields": ["created_at", "issued_at", "due_at", "paid_at", "voided_at", "void_reason"]}),
+    ]
+    readonly_fields = [field for _name, options in fieldsets for field in options["fields"]]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Invoice]:
         queryset = super().get_queryset(request)
         assert isinstance(queryset, InvoiceQuerySet)
-        return queryset.with_overdue()
+        return queryset.with_overdue().select_related("order", "customer")
 
     @admin.display(description="number", ordering="number")
     def number_display(self, invoice: Invoice) -> str:
-        return invoice.number or f"(draft) {invoice.pk}"
+        return invoice.number or "Draft (numbered when issued)"
 
     @admin.display(description="order")
     def order_link(self, invoice: Invoice) -> str:
-        return format_html('<a href="{}">{}</a>', reverse("admin:sales_order_change", args=[invoice.order_id]),
-                           invoice.order.order_number)
+        return admin_link("admin:sales_order_change", invoice.order_id, invoice.order.order_number)
+
+    @admin.display(description="customer")
+    def customer_link(self, invoice: Invoice) -> str:
+        return admin_link("admin:sales_customer_change", invoice.customer_id, invoice.customer_name)
 
     @admin.display(description="status", ordering="status")
     def status_display(self, invoice: Invoice) -> str:
@@ -139,9 +201,28 @@ class InvoiceAdmin(admin.ModelAdmin):
     def amount_due_display(self, invoice: Invoice) -> str:
         return format_money(invoice.amount_due, invoice.currency)
 
+    @admin.display(description="due at", ordering="due_at")
+    def due_display(self, invoice: Invoice) -> str:
+        return local_minute(invoice.due_at)
+
     @admin.display(description="overdue", boolean=True)
     def overdue_display(self, invoice: Invoice) -> bool:
         return bool(getattr(invoice, "is_overdue", False))
+
+    @admin.display(description="address")
+    def billing_address_display(self, invoice: Invoice) -> str:
+        return ", ".join(address_lines(invoice.billing_address)) or "—"
+
+    def changeform_view(self, request: HttpRequest, object_id: str | None = None, form_url: str = "",
+                        extra_context: dict[str, Any] | None = None) -> Any:
+        extra_context = extra_context or {}
+        if object_id:
+            invoice: Invoice = admin_object(self, request, object_id)
+            extra_context["summary_items"] = [
+                ("Status", invoice_status_badge(invoice)), ("Total", format_money(invoice.total, invoice.currency)),
+                ("Amount due", format_money(invoice.amount_due, invoice.currency)), ("Due", local_day(invoice.due_at)),
+            ]
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # invoices are made by confirming orders
@@ -150,94 +231,4 @@ class InvoiceAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
-        return False  # read-only fields; changes go through the buttons below
-
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        invoice = self.get_object(request, object_id)
-        extra_context = extra_context or {}
-        if invoice is not None:
-            extra_context.update(self._action_urls(request, invoice))
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def _action_urls(self, request: HttpRequest, invoice: Invoice) -> dict[str, str | None]:
-        allowed = selectors.invoice_allowed_statuses(invoice, request.user)
-        payable = invoice.status in (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED)
-        return {
-            "issue_url": reverse("admin:billing_invoice_issue", args=[invoice.pk])
-            if InvoiceStatus.ISSUED in allowed else None,
-            "void_url": reverse("admin:billing_invoice_void", args=[invoice.pk])
-            if InvoiceStatus.VOID in allowed else None,
-            "payment_url": reverse("admin:billing_invoice_payment", args=[invoice.pk])
-            if request.user.has_perm("billing.add_payment") and payable else None,
-            "print_url": reverse("admin:billing_invoice_print", args=[invoice.pk]),
-        }
-
-    # -- actions on one invoice ----------------------------------------------------------------------
-    def get_urls(self) -> list[Any]:
-        wrap = self.admin_site.admin_view
-        return [
-            path("<path:object_id>/issue/", wrap(self.issue_view), name="billing_invoice_issue"),
-            path("<path:object_id>/void/", wrap(self.void_view), name="billing_invoice_void"),
-            path("<path:object_id>/record-payment/", wrap(self.payment_view), name="billing_invoice_payment"),
-            path("<path:object_id>/print/", wrap(self.print_view), name="billing_invoice_print"),
-            *super().get_urls(),
-        ]
-
-    def _invoice(self, request: HttpRequest, object_id: str) -> Invoice:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        return get_object_or_404(Invoice.objects.select_related("order"), pk=object_id)
-
-    def _back(self, invoice: Invoice) -> HttpResponseRedirect:
-        return HttpResponseRedirect(reverse("admin:billing_invoice_change", args=[invoice.pk]))
-
-    def issue_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        invoice = self._invoice(request, object_id)
-        if request.method == "POST":
-            run_service(request, lambda: services.invoice_issue(invoice_id=invoice.pk, actor=acting_user(request)),
-                        "Invoice issued.")
-        return self._back(invoice)
-
-    def void_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        invoice = self._invoice(request, object_id)
-        form = VoidForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            run_service(request, lambda: services.invoice_void(
-                invoice_id=invoice.pk, actor=acting_user(request), reason=form.cleaned_data["reason"]),
-                "Invoice voided.")
-            return self._back(invoice)
-        return action_form_page(self, request, invoice, form, title=f"Void invoice {invoice}",
-                                submit_label="Void invoice")
-
-    def payment_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        invoice = self._invoice(request, object_id)
-        if not request.user.has_perm("billing.add_payment"):
-            raise PermissionDenied
-        form = PaymentForm(request.POST or None, initial={
-            "currency": invoice.currency, "amount": format_amount(invoice.amount_due, invoice.currency)})
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            ok = run_service(request, lambda: services.payment_record(
-                invoice_id=invoice.pk, amount=data["amount"], currency=data["currency"].upper(),
-                payment_method=data["payment_method"], reference=data["reference"], actor=acting_user(request),
-            ), f"Payment of {data['amount']} {data['currency'].upper()} recorded.")
-            if ok:
-                return self._back(invoice)
-        return action_form_page(self, request, invoice, form, title=f"Record a payment on {invoice}",
-                                submit_label="Record payment")
-
-    def print_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        invoice = self._invoice(request, object_id)
-
-        def fmt(amount: Any) -> str | None:
-            return format_amount(amount, invoice.currency)
-
-        lines = [{"line": line, "unit_price": fmt(line.unit_price), "line_total": fmt(line.line_total)}
-                 for line in invoice.lines.order_by("position")]
-        payments = [{"payment": p, "amount": fmt(p.amount)} for p in invoice.payments.order_by("id")]
-        return TemplateResponse(request, "billing/invoice_print.html", {
-            "invoice": invoice, "lines": lines, "payments": payments, "seller": settings.SELLER,
-            "subtotal": fmt(invoice.subtotal), "total": fmt(invoice.total),
-            "amount_paid": fmt(invoice.amount_paid), "amount_due": fmt(invoice.amount_due),
-        })
+        return False  # read-only fields; changes go through the actions

@@ -1,23 +1,32 @@
-"""Billing's part of the sales pages: the order list and order page show the invoice's status, amount due
-and payments, with a link to the invoice; the customer page lists open invoices. Sales' admin knows nothing
-of billing: these subclasses take its place in the admin site, and show billing data only to roles that may
-see invoices."""
+"""Billing's part of the sales pages: the order list shows the invoice's status and amount due; the order page
+gets an "Invoice and payments" tab, the amount due in its summary, "Open invoice" and, for finance, "Record
+payment…"; the customer page lists the customer's invoices. Sales' admin knows nothing of billing: these
+subclasses take its place in the admin site, and show billing data only to roles that may see invoices."""
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.http import HttpRequest
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from unfold.admin import StackedInline
+from unfold.decorators import action
+from unfold.enums import ActionVariant
 
 from sales.admin import CustomerAdmin, OrderAdmin
+from sales.admin.order_actions import drawing_buttons
 from sales.models import Customer, Order
-from synthesq.core.money import format_amount, format_money
+from synthesq.core import backoffice
+from synthesq.core.admin_tools import ReadOnlyInline, admin_link, admin_object, back_to, local_day, local_minute
+from synthesq.core.money import format_money
 
 from ..models import Invoice, InvoiceStatus
 from .invoices import invoice_status_badge
 
-OPEN_STATUSES = (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED)
+PAYABLE = (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED)
 
 
 def _sees_invoices(request: HttpRequest) -> bool:
@@ -28,21 +37,78 @@ def _invoice_of(order: Order) -> Invoice | None:
     return getattr(order, "invoice", None)
 
 
+class OrderInvoiceInline(StackedInline):
+    """The order's invoice and its payments (the "Invoice and payments" tab)."""
+
+    model = Invoice
+    fk_name = "order"
+    verbose_name = "invoice and payments"
+    verbose_name_plural = "invoice and payments"
+    can_delete = False
+    extra = 0
+    fields = readonly_fields = ("invoice_link", "status_display", "totals", "due", "payments")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _sees_invoices(request)
+
+    @admin.display(description="invoice")
+    def invoice_link(self, invoice: Invoice) -> str:
+        return admin_link("admin:billing_invoice_change", invoice.pk, str(invoice))
+
+    @admin.display(description="status")
+    def status_display(self, invoice: Invoice) -> str:
+        return invoice_status_badge(invoice)
+
+    @admin.display(description="amounts")
+    def totals(self, invoice: Invoice) -> str:
+        return (f"total {format_money(invoice.total, invoice.currency)} · paid "
+                f"{format_money(invoice.amount_paid, invoice.currency)} · due "
+                f"{format_money(invoice.amount_due, invoice.currency)}")
+
+    @admin.display(description="due")
+    def due(self, invoice: Invoice) -> str:
+        return local_day(invoice.due_at)
+
+    @admin.display(description="payments")
+    def payments(self, invoice: Invoice) -> str:
+        rows = [(reverse("admin:billing_payment_change", args=[quote(p.pk)]), local_minute(p.created_at), p.reference,
+                 format_money(p.amount, p.currency), p.get_payment_method_display())
+                for p in invoice.payments.order_by("created_at", "id")]
+        if not rows:
+            return "none yet"
+        return format_html_join("", '<div class="labelled"><a href="{}">{}</a> · {} · {} · {}</div>', rows)
+
+
 class InvoicedOrderAdmin(OrderAdmin):
     list_select_related = [*OrderAdmin.list_select_related, "invoice"]
+    inlines = [*OrderAdmin.inlines[:1], OrderInvoiceInline, *OrderAdmin.inlines[1:]]
+    actions_detail = [*OrderAdmin.actions_detail, "record_payment", "open_invoice"]
+    actions_row = ["open_invoice"]
+
+    def get_inline_instances(self, request: HttpRequest, obj: Order | None = None) -> list[Any]:
+        inlines = super().get_inline_instances(request, obj)
+        if obj is None:  # the add page: no invoice before confirmation
+            return [inline for inline in inlines if not isinstance(inline, OrderInvoiceInline)]
+        return inlines
 
     def extra_list_columns(self, request: HttpRequest) -> list[str]:
         return ["invoice_status", "amount_due"] if _sees_invoices(request) else []
 
-    def extra_detail_fields(self, request: HttpRequest, order: Order) -> list[str]:
-        return ["invoice_display", "payments_display"] if _sees_invoices(request) else []
-
-    def related_links(self, request: HttpRequest, order: Order) -> list[dict[str, str]]:
+    def summary_items(self, request: HttpRequest, order: Order) -> list[tuple[str, str]]:
         invoice = _invoice_of(order)
         if invoice is None or not _sees_invoices(request):
             return []
-        return [{"label": "Open invoice", "action": "invoice",
-                 "url": reverse("admin:billing_invoice_change", args=[invoice.pk])}]
+        return [("Invoice", format_html("{} {}", invoice, invoice_status_badge(invoice))),
+                ("Amount due", format_money(invoice.amount_due, invoice.currency))]
 
     @admin.display(description="invoice")
     def invoice_status(self, order: Order) -> str:
@@ -54,53 +120,89 @@ class InvoicedOrderAdmin(OrderAdmin):
         invoice = _invoice_of(order)
         return format_money(invoice.amount_due, invoice.currency) if invoice else "—"
 
-    @admin.display(description="invoice")
-    def invoice_display(self, order: Order) -> str:
+    # -- shortcuts to the invoice -----------------------------------------------------------------------
+    def _invoice_shown(self, request: HttpRequest, object_id: str | None) -> Invoice | None:
+        if object_id is None or not drawing_buttons(request):
+            return None
+        return _invoice_of(admin_object(self, request, object_id))
+
+    def has_record_payment_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
+        if not request.user.has_perm("billing.add_payment"):
+            return False
+        if object_id is None or not drawing_buttons(request):
+            return True
+        invoice = self._invoice_shown(request, object_id)
+        return invoice is not None and invoice.status in PAYABLE
+
+    def has_open_invoice_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
+        if not _sees_invoices(request):
+            return False
+        return object_id is None or not drawing_buttons(request) or self._invoice_shown(request, object_id) is not None
+
+    @action(description="Record payment…", url_path="record-payment", permissions=["record_payment"],
+            icon="payments", variant=ActionVariant.PRIMARY, attrs={"data-action": "record-payment"})
+    def record_payment(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._to_invoice(request, object_id, "admin:billing_invoice_record_payment")
+
+    @action(description="Open invoice", url_path="invoice", permissions=["open_invoice"], icon="description",
+            attrs={"data-action": "invoice"})
+    def open_invoice(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._to_invoice(request, object_id, "admin:billing_invoice_change")
+
+    def _to_invoice(self, request: HttpRequest, object_id: str, url_name: str) -> HttpResponse:
+        order: Order = admin_object(self, request, object_id)
         invoice = _invoice_of(order)
         if invoice is None:
-            return "none yet (made at confirmation)"
-        return format_html(
-            '{} {} — total {} {}, paid {}, due {}', invoice.number or "draft invoice",
-            invoice_status_badge(invoice), format_amount(invoice.total, invoice.currency), invoice.currency,
-            format_amount(invoice.amount_paid, invoice.currency), format_amount(invoice.amount_due, invoice.currency),
-        )
+            messages.error(request, f"Order {order.order_number} has no invoice yet: it is made at confirmation.")
+            return back_to(order)
+        return HttpResponseRedirect(reverse(url_name, args=[quote(invoice.pk)]))
 
-    @admin.display(description="payments")
-    def payments_display(self, order: Order) -> str:
-        invoice = _invoice_of(order)
-        payments = list(invoice.payments.order_by("id")) if invoice else []
-        if not payments:
-            return "none"
-        return format_html_join(
-            "", "<div>{} {} {} by {} ({})</div>",
-            ((f"{p.created_at:%Y-%m-%d}", format_amount(p.amount, p.currency), p.currency,
-              p.get_payment_method_display(), p.reference) for p in payments),
-        )
+
+class CustomerInvoiceInline(ReadOnlyInline):
+    model = Invoice
+    fk_name = "customer"
+    fields = readonly_fields = ("invoice_link", "order_link", "status_display", "total_display", "amount_due",
+                                "due")
+    verbose_name = "invoice"
+    verbose_name_plural = "invoices"
+    view_permission = "billing.view_invoice"
+    ordering = ["id"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("order")
+
+    @admin.display(description="invoice")
+    def invoice_link(self, invoice: Invoice) -> str:
+        return admin_link("admin:billing_invoice_change", invoice.pk, str(invoice))
+
+    @admin.display(description="order")
+    def order_link(self, invoice: Invoice) -> str:
+        return admin_link("admin:sales_order_change", invoice.order_id, invoice.order.order_number)
+
+    @admin.display(description="status")
+    def status_display(self, invoice: Invoice) -> str:
+        return invoice_status_badge(invoice)
+
+    @admin.display(description="total")
+    def total_display(self, invoice: Invoice) -> str:
+        return format_money(invoice.total, invoice.currency)
+
+    @admin.display(description="amount due")
+    def amount_due(self, invoice: Invoice) -> str:
+        return format_money(invoice.amount_due, invoice.currency)
+
+    @admin.display(description="due")
+    def due(self, invoice: Invoice) -> str:
+        return local_day(invoice.due_at)
 
 
 class InvoicedCustomerAdmin(CustomerAdmin):
-    def get_fields(self, request: HttpRequest, obj: Customer | None = None) -> tuple[str, ...]:
-        fields = tuple(str(name) for name in super().get_fields(request, obj))
-        if not _sees_invoices(request):
-            return fields
-        at = fields.index("default_shipping_address") + 1
-        return (*fields[:at], "open_invoices", *fields[at:])
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Customer | None = None) -> tuple[str, ...]:
-        return (*super().get_readonly_fields(request, obj), "open_invoices")
-
-    @admin.display(description="open invoices")
-    def open_invoices(self, customer: Customer) -> str:
-        invoices = list(Invoice.objects.filter(customer=customer, status__in=OPEN_STATUSES).order_by("-id"))
-        if not invoices:
-            return "none"
-        return format_html_join(
-            ", ", '<a href="{}">{}</a> ({} due)',
-            ((reverse("admin:billing_invoice_change", args=[inv.pk]), inv.number or "draft",
-              format_money(inv.amount_due, inv.currency)) for inv in invoices),
-        )
+    inlines = [*CustomerAdmin.inlines, CustomerInvoiceInline]
 
 
 for model, model_admin in ((Order, InvoicedOrderAdmin), (Customer, InvoicedCustomerAdmin)):
     admin.site.unregister(model)
     admin.site.register(model, model_admin)
+
+backoffice.page_tab("sales.order", title="Invoice and payments", slug="invoice", order=20,
+                    permission="billing.view_invoice")

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -12,8 +13,10 @@ from synthesq.core.actors import acting_user
 from synthesq.core.etags import ETagMixin
 from synthesq.core.idempotency import idempotency_key_parameter, idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
+from synthesq.core.renderers import PDFRenderer
 
 from . import problems  # noqa: F401  (declares the problems named in problem_responses)
+from ..documents import invoice_pdf, invoice_pdf_filename
 from .filters import InvoiceFilter, InvoiceOrderingFilter, PaymentFilter
 from .serializers import (
     InvoiceEventSerializer,
@@ -35,6 +38,12 @@ _PAYMENT_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Pa
                                 parameters=[_INVOICE_ID]),
     history=extend_schema(summary="The invoice's history, oldest first", tags=["invoices"],
                           responses=InvoiceEventSerializer(many=True), parameters=[_INVOICE_ID], filters=False),
+    pdf=extend_schema(
+        summary="The invoice as a PDF", tags=["invoices"], parameters=[_INVOICE_ID], filters=False,
+        description="The same document as the back-office's printable invoice: issuer, number, dates, lines, "
+                    "tax if any, totals, payments and amount due. Sales and finance roles.",
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF file")},
+    ),
 )
 class InvoiceViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = InvoiceSerializer
@@ -44,6 +53,7 @@ class InvoiceViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     action_permissions = {
         "change_status": ("billing.view_invoice",),  # issue/void permissions are checked by the services
         "history": ("billing.view_invoice",),
+        "pdf": ("billing.view_invoice",),
     }
     problem_responses = {"change_status": ("InvalidTransition", "InvoiceHasPayments")}
     if_match_actions = ("change_status",)
@@ -66,6 +76,12 @@ class InvoiceViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         invoice = self.get_object()
         page = self.paginate_queryset(selectors.invoice_event_list(invoice_id=invoice.pk))
         return self.get_paginated_response(InvoiceEventSerializer(page, many=True).data)
+
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None, renderer_classes=[PDFRenderer])
+    def pdf(self, request: Request, pk: str | None = None) -> Response:
+        invoice = self.get_object()
+        return Response(invoice_pdf(invoice), content_type="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="{invoice_pdf_filename(invoice)}"'})
 
     def _read(self, invoice_id: str) -> dict:
         return InvoiceSerializer(selectors.invoice_list().get(pk=invoice_id),

@@ -1,6 +1,8 @@
-"""Staff back-office for customers and orders (registered on import)."""
+"""Staff back-office for customers and orders (registered on import), and sales' part of the navigation, the
+order page's tabs and the dashboard."""
 
+from . import backoffice
 from .customers import CustomerAdmin
 from .orders import OrderAdmin
 
-__all__ = ["CustomerAdmin", "OrderAdmin"]
+__all__ = ["CustomerAdmin", "OrderAdmin", "backoffice"]

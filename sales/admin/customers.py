@@ -1,4 +1,5 @@
-"""Customers in the back-office: their details and their orders. Changes go through ``sales.services``."""
+"""Customers in the back-office: their details, postal address and their orders. Changes go through
+``sales.services``."""
 
 from __future__ import annotations
 
@@ -6,30 +7,31 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html_join
+from unfold.admin import ModelAdmin
 
-from synthesq.core.admin_tools import ReadOnlyInline
+from synthesq.core.admin_filters import LocalDateRangeFilter
+from synthesq.core.admin_tools import ReadOnlyInline, admin_link, local_day, local_minute
 from synthesq.core.money import format_money
 
-from .. import services
+from .. import selectors, services
+from ..addresses import address_lines
 from ..models import Customer, Order
+from .forms import ADDRESS_FIELDS, CustomerForm
+from .next_step import next_step_text
 from .orders import order_status_badge
 
 
 class CustomerOrderInline(ReadOnlyInline):
     model = Order
-    fields = readonly_fields = ("order_link", "status_display", "total_display", "created_at")
-    extra = 0
-    can_delete = False
-    show_change_link = False
+    fields = readonly_fields = ("order_link", "status_display", "total_display", "created", "next_step")
+    verbose_name = "order"
     verbose_name_plural = "orders"
-    ordering = ["-id"]
+    ordering = ["id"]
 
     @admin.display(description="order")
     def order_link(self, order: Order) -> str:
-        return format_html('<a href="{}">{}</a>', reverse("admin:sales_order_change", args=[order.pk]),
-                           order.order_number)
+        return admin_link("admin:sales_order_change", order.pk, order.order_number)
 
     @admin.display(description="status")
     def status_display(self, order: Order) -> str:
@@ -39,23 +41,57 @@ class CustomerOrderInline(ReadOnlyInline):
     def total_display(self, order: Order) -> str:
         return format_money(order.total, order.currency)
 
+    @admin.display(description="created")
+    def created(self, order: Order) -> str:
+        return local_day(order.created_at)
+
+    @admin.display(description="next step")
+    def next_step(self, order: Order) -> str:
+        return next_step_text(selectors.order_next_step(order))
+
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["name", "email", "phone", "created_at"]
+class CustomerAdmin(ModelAdmin):
+    form = CustomerForm
+    list_display = ["name", "email", "phone", "city", "created_display"]
+    list_filter = [("created_at", LocalDateRangeFilter)]
+    list_filter_submit = True
     search_fields = ["name", "email"]
-    readonly_fields = ["id", "created_at", "updated_at"]
-    fields = ["id", "name", "email", "phone", "default_shipping_address", "created_at", "updated_at"]
-    date_hierarchy = "created_at"
     inlines = [CustomerOrderInline]
+    ordering = ["name"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Customer | None = None) -> list[Any]:
+        details = ["name", "email", "phone"]
+        if obj is not None:
+            details = [*details, "address_display", "created_display"]
+        return [("Customer", {"fields": details}),
+                ("Default shipping address", {"fields": ADDRESS_FIELDS})]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Customer | None = None) -> tuple[str, ...]:
+        return ("address_display", "created_display")
+
+    @admin.display(description="city")
+    def city(self, customer: Customer) -> str:
+        return (customer.default_shipping_address or {}).get("city", "") or "—"
+
+    @admin.display(description="created", ordering="created_at")
+    def created_display(self, customer: Customer) -> str:
+        return local_minute(customer.created_at)
+
+    @admin.display(description="ships to")
+    def address_display(self, customer: Customer) -> str:
+        lines = address_lines(customer.default_shipping_address)
+        return format_html_join("", "{}<br>", ((line,) for line in lines)) or "no default address"
 
     def save_model(self, request: HttpRequest, obj: Customer, form: Any, change: bool) -> None:
+        address = form.cleaned_address
         if change:
-            data = {field: form.cleaned_data[field] for field in form.changed_data}
+            data = {field: form.cleaned_data[field] for field in form.changed_data if field in ("name", "email",
+                                                                                                 "phone")}
+            if any(name in form.changed_data for name in ADDRESS_FIELDS):
+                data["default_shipping_address"] = address
             services.customer_update(customer=obj, data=data)
         else:
-            created = services.customer_create(
-                name=obj.name, email=obj.email, phone=obj.phone,
-                default_shipping_address=obj.default_shipping_address,
-            )
+            created = services.customer_create(name=obj.name, email=obj.email, phone=obj.phone,
+                                               default_shipping_address=address)
             obj.pk = created.pk

@@ -8,14 +8,16 @@ from typing import Any
 
 from django import forms
 from django.forms.models import BaseInlineFormSet
+from unfold.widgets import UnfoldAdminTextInputWidget
 
+from synthesq.core.admin_tools import BackofficeForm
 from synthesq.core.errors import DomainError, ValidationFailed
-from synthesq.core.money import is_known_currency
+from synthesq.core.money import is_known_currency, quantize
 
 from .. import services
 from ..addresses import ADDRESS_PARTS, address_clean
 from ..exceptions import CurrencyMismatch
-from ..models import Order, OrderLine, OrderStatus
+from ..models import Customer, Order, OrderLine, OrderStatus
 
 ADDRESS_FIELDS = [f"ship_{part.name}" for part in ADDRESS_PARTS]
 _PARTS = {part.name: part for part in ADDRESS_PARTS}
@@ -24,11 +26,12 @@ _PARTS = {part.name: part for part in ADDRESS_PARTS}
 def _address_field(name: str) -> forms.CharField:
     part = _PARTS[name]
     label = f"{part.label} ({part.help_text})" if part.help_text else part.label
-    return forms.CharField(label=label, max_length=part.max_length, required=False)
+    return forms.CharField(label=label, max_length=part.max_length, required=False,
+                           widget=UnfoldAdminTextInputWidget)
 
 
-class OrderForm(forms.ModelForm):
-    """Customer and currency (on creation), and the shipping address as plain fields."""
+class AddressFormMixin(forms.ModelForm):
+    """A postal address as plain fields (``ship_line1``…), validated by ``sales.addresses``."""
 
     ship_line1 = _address_field("line1")
     ship_line2 = _address_field("line2")
@@ -37,21 +40,10 @@ class OrderForm(forms.ModelForm):
     ship_postal_code = _address_field("postal_code")
     ship_country = _address_field("country")
 
-    class Meta:
-        model = Order
-        fields = ["customer", "currency"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # The primary key has a default (a new ULID), so "new" is ``_state.adding``, not a missing pk.
-        adding = self.instance._state.adding
-        address = None if adding else self.instance.shipping_address
+    def set_address_initial(self, address: dict[str, Any] | None) -> None:
         for part in ADDRESS_PARTS:
-            field = self.fields[f"ship_{part.name}"]
             if address:
-                field.initial = address.get(part.name, "")
-            if adding:
-                field.help_text = "Leave the address empty to use the customer's default."
+                self.fields[f"ship_{part.name}"].initial = address.get(part.name, "")
 
     def address(self) -> dict[str, str] | None:
         """The address entered, validated by ``sales.addresses``, or None when left empty."""
@@ -64,6 +56,23 @@ class OrderForm(forms.ModelForm):
             for error in exc.extra["errors"]:
                 self.add_error(f"ship_{error['field']}", error["message"])
             return None
+
+
+class OrderForm(AddressFormMixin):
+    """Customer and currency (on creation), and the shipping address as plain fields."""
+
+    class Meta:
+        model = Order
+        fields = ["customer", "currency"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The primary key has a default (a new ULID), so "new" is ``_state.adding``, not a missing pk.
+        adding = self.instance._state.adding
+        self.set_address_initial(None if adding else self.instance.shipping_address)
+        if adding:
+            for name in ADDRESS_FIELDS:
+                self.fields[name].help_text = "Leave the address empty to use the customer's default."
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -79,6 +88,23 @@ class OrderForm(forms.ModelForm):
         return data
 
 
+class CustomerForm(AddressFormMixin):
+    """A customer, with the default shipping address as postal fields (not JSON)."""
+
+    class Meta:
+        model = Customer
+        fields = ["name", "email", "phone"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_address_initial(self.instance.default_shipping_address)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        self.cleaned_address = self.address()
+        return self.cleaned_data
+
+
 class OrderLineForm(forms.ModelForm):
     quantity = forms.IntegerField(min_value=1, max_value=1_000_000)
     unit_price = forms.DecimalField(required=False, min_value=0, max_digits=18, decimal_places=4,
@@ -87,6 +113,12 @@ class OrderLineForm(forms.ModelForm):
     class Meta:
         model = OrderLine
         fields = ["product", "quantity", "unit_price"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        line = self.instance
+        if line.pk and line.unit_price is not None:  # "129.99", not the column's "129.9900"
+            self.initial["unit_price"] = quantize(line.unit_price, line.order.currency)
 
 
 class OrderLineFormSet(BaseInlineFormSet):
@@ -137,12 +169,16 @@ class OrderLineFormSet(BaseInlineFormSet):
         return placed
 
 
-class MoveForm(forms.Form):
+WAIVE_LABEL = "Waive the return window"
+
+
+class MoveForm(BackofficeForm):
     """What a move asks for: tracking for shipping, a reason for cancelling, the waiver for closing."""
 
     tracking_number = forms.CharField(max_length=64)
     carrier = forms.CharField(max_length=64)
-    waive_return_window = forms.BooleanField(required=False, label="Close now, waiving the return window")
+    waive_return_window = forms.BooleanField(required=False, label=WAIVE_LABEL,
+                                             help_text="Close now, before the customer's return window has passed.")
     reason = forms.CharField(max_length=255, required=False)
 
     def __init__(self, *args: Any, status: str, user: Any, **kwargs: Any) -> None:
@@ -151,10 +187,12 @@ class MoveForm(forms.Form):
             del self.fields["tracking_number"], self.fields["carrier"]
         if status != OrderStatus.CLOSED or not user.has_perm("sales.waive_return_window"):
             del self.fields["waive_return_window"]
-        if status == OrderStatus.CANCELLED:
+        if status not in (OrderStatus.CANCELLED, OrderStatus.CLOSED):
+            del self.fields["reason"]
+        elif status == OrderStatus.CANCELLED:
             self.fields["reason"].required = True
             self.fields["reason"].label = "Cancellation reason"
 
 
-class HoldForm(forms.Form):
+class HoldForm(BackofficeForm):
     reason = forms.CharField(max_length=255, label="Why is the order on hold?")

@@ -1,36 +1,49 @@
-"""What staff do to an order from its page and from the list: moves (one button per move the user may make
-now, with a form where the move needs data), holds, and bulk moves with a per-order report. Each calls one
-service and shows its result or its refusal as a message."""
+"""What staff do to an order from its page and from the list: moves (one button per move the user may make now,
+with a form where the move needs data), holds, and bulk moves with a per-order report. Each calls one service and
+shows its result or its refusal as a message.
+
+Buttons are Unfold detail actions. Unfold asks ``has_<action>_permission(request, object_id)`` before it draws a
+button and again before it runs the action. Drawing a move's button needs the role *and* the order's state now
+(``order_allowed_statuses``). Running it is left to the service, which checks both (role, then state) in its
+transaction: a button pressed on a page that went stale, or a form posted by a role without the move, ends in the
+service's refusal as a message, never an error page. Holds are checked by role before running, as the hold
+services leave the role to their callers.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.http import HttpRequest, HttpResponse
+from django.utils.dateparse import parse_datetime
+from unfold.decorators import action
+from unfold.enums import ActionVariant
 
 from synthesq.core.actors import acting_user
-from synthesq.core.admin_tools import action_form_page, run_service
+from synthesq.core.admin_tools import BackofficeForm, action_form_page, admin_object, back_to, local_minute, run_service
 from synthesq.core.errors import DomainError
 from synthesq.core.fsm import permission_for
 
 from .. import selectors, services
+from ..exceptions import ReturnWindowOpen
 from ..models import Order, OrderStatus
-from .forms import HoldForm, MoveForm
+from .forms import WAIVE_LABEL, HoldForm, MoveForm
 
-MOVE_LABELS = {
-    OrderStatus.CONFIRMED: "Confirm (reserve stock)",
-    OrderStatus.PROCESSING: "Mark processing",
-    OrderStatus.SHIPPED: "Ship…",
-    OrderStatus.DELIVERED: "Mark delivered",
-    OrderStatus.CLOSED: "Close…",
-    OrderStatus.CANCELLED: "Cancel…",
+# target -> (button label, icon, variant)
+MOVES: dict[str, tuple[str, str, ActionVariant]] = {
+    OrderStatus.CONFIRMED: ("Confirm (reserve stock)", "task_alt", ActionVariant.PRIMARY),
+    OrderStatus.PROCESSING: ("Start picking", "inventory_2", ActionVariant.PRIMARY),
+    OrderStatus.SHIPPED: ("Ship…", "local_shipping", ActionVariant.PRIMARY),
+    OrderStatus.DELIVERED: ("Mark delivered", "where_to_vote", ActionVariant.PRIMARY),
+    OrderStatus.CLOSED: ("Close…", "lock", ActionVariant.PRIMARY),
+    OrderStatus.CANCELLED: ("Cancel…", "cancel", ActionVariant.DANGER),
 }
 NEEDS_FORM = {OrderStatus.SHIPPED, OrderStatus.CLOSED, OrderStatus.CANCELLED}
+MOVE_ACTIONS = [f"move_{target}" for target in MOVES]
+HOLD_ACTIONS = ["hold", "release_hold"]
 # Bulk actions and the status each moves to; shown to roles whose permission allows that move.
 BULK_MOVES = {
     "confirm_selected": OrderStatus.CONFIRMED,
@@ -40,25 +53,44 @@ BULK_MOVES = {
 }
 
 
+def drawing_buttons(request: HttpRequest) -> bool:
+    """True while the order page is drawn (buttons follow the state); False while an action runs."""
+    match = getattr(request, "resolver_match", None)
+    return bool(match and (match.url_name or "").endswith("_change"))
+
+
+def _move_permission(target: str) -> Callable[..., bool]:
+    def has_permission(self: OrderActionsMixin, request: HttpRequest, object_id: str | None = None) -> bool:
+        if object_id is None or not drawing_buttons(request):
+            return True  # running: the service checks the role and the state
+        return target in self.allowed_moves(request, admin_object(self, request, object_id))
+
+    has_permission.__name__ = f"has_move_{target}_permission"
+    return has_permission
+
+
+def _move_action(target: str) -> Any:
+    label, icon, variant = MOVES[target]
+
+    def run(self: OrderActionsMixin, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self.move_view(request, object_id, target)
+
+    run.__name__ = f"move_{target}"
+    attrs = {"data-move": target} if target in NEEDS_FORM else {"data-move": target, "data-post": "1"}
+    return action(description=label, url_path=f"move/{target}", permissions=[f"move_{target}"], icon=icon,
+                  variant=variant, attrs=attrs)(run)
+
+
 class OrderActionsMixin:
-    """For ``OrderAdmin``: the move, hold and release views and the bulk moves."""
+    """For ``OrderAdmin``: the move, hold and release actions and the bulk moves."""
 
     admin_site: admin.AdminSite
 
-    def move_context(self, request: HttpRequest, order: Order) -> dict[str, Any]:
-        moves = [
-            {"status": status, "label": MOVE_LABELS[OrderStatus(status)], "needs_form": status in NEEDS_FORM,
-             "url": reverse("admin:sales_order_move", args=[order.pk, status])}
-            for status in selectors.order_allowed_statuses(order, request.user)
-        ]
-        may_hold = request.user.has_perm("sales.hold_order")
-        can_hold = may_hold and order.status not in (OrderStatus.CLOSED, OrderStatus.CANCELLED)
-        return {
-            "order_moves": moves,
-            "hold_url": reverse("admin:sales_order_hold", args=[order.pk]) if can_hold and not order.on_hold else None,
-            "release_url": reverse("admin:sales_order_release_hold", args=[order.pk])
-            if may_hold and order.on_hold else None,
-        }
+    def allowed_moves(self, request: HttpRequest, order: Order) -> list[str]:
+        cache: dict[str, list[str]] = request.__dict__.setdefault("_allowed_moves", {})
+        if order.pk not in cache:
+            cache[order.pk] = selectors.order_allowed_statuses(order, request.user)
+        return cache[order.pk]
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions: dict[str, Any] = super().get_actions(request)  # type: ignore[misc]
@@ -68,68 +100,81 @@ class OrderActionsMixin:
                 del actions[name]
         return actions
 
-    def get_urls(self) -> list[Any]:
-        wrap = self.admin_site.admin_view
-        return [
-            path("<path:object_id>/move/<str:status>/", wrap(self.move_view), name="sales_order_move"),
-            path("<path:object_id>/hold/", wrap(self.hold_view), name="sales_order_hold"),
-            path("<path:object_id>/release-hold/", wrap(self.release_hold_view), name="sales_order_release_hold"),
-            *super().get_urls(),  # type: ignore[misc]
-        ]
-
-    def _order_or_404(self, request: HttpRequest, object_id: str) -> Order:
-        if not self.has_view_permission(request):  # type: ignore[attr-defined]
-            raise PermissionDenied
-        return get_object_or_404(Order, pk=object_id)
-
-    def _back(self, order: Order) -> HttpResponseRedirect:
-        return HttpResponseRedirect(reverse("admin:sales_order_change", args=[order.pk]))
-
+    # -- one order -----------------------------------------------------------------------------------------
     def move_view(self, request: HttpRequest, object_id: str, status: str) -> HttpResponse:
-        order = self._order_or_404(request, object_id)
-        if status not in MOVE_LABELS:
-            messages.error(request, f"Unknown status {status!r}.")
-            return self._back(order)
+        order: Order = admin_object(self, request, object_id)
+        form = MoveForm(request.POST or None, status=status, user=request.user)
+        if request.method == "POST" and (status not in NEEDS_FORM or form.is_valid()):
+            data = form.cleaned_data if status in NEEDS_FORM else {}
+            run_service(request, lambda: services.order_transition(
+                order_id=order.pk, status=status, actor=acting_user(request), reason=data.get("reason", ""),
+                tracking_number=data.get("tracking_number"), carrier=data.get("carrier"),
+                waive_return_window=bool(data.get("waive_return_window")),
+            ), f"Order {order.order_number} is now {OrderStatus(status).label.lower()}.",
+                describe=lambda exc: self.describe_refusal(request, exc))
+            return back_to(order)
         permission = permission_for(Order, status)
-        if request.method == "GET" and permission and not request.user.has_perm(permission):
-            messages.error(request, f"Your role may not move orders to {status!r}.")
-            return self._back(order)
-        if request.method == "POST":
-            form = MoveForm(request.POST, status=status, user=request.user)
-            if status not in NEEDS_FORM or form.is_valid():
-                data = form.cleaned_data if status in NEEDS_FORM else {"reason": request.POST.get("reason", "")}
-                run_service(request, lambda: services.order_transition(
-                    order_id=order.pk, status=status, actor=acting_user(request), reason=data.get("reason", ""),
-                    tracking_number=data.get("tracking_number"), carrier=data.get("carrier"),
-                    waive_return_window=bool(data.get("waive_return_window")),
-                ), f"Order {order.order_number} is now {status}.")
-                return self._back(order)
-        else:
-            form = MoveForm(status=status, user=request.user)
-        title = f"{MOVE_LABELS[OrderStatus(status)].rstrip('…')}: {order}"
-        return action_form_page(self, request, order, form, title=title)
+        if permission and not request.user.has_perm(permission):
+            messages.error(request, f"Your role may not move orders to {str(status)!r}.")
+            return back_to(order)
+        if status not in self.allowed_moves(request, order):
+            messages.error(request, f"Order {order.order_number} is {order.get_status_display().lower()}: it cannot "
+                                    f"be moved to {OrderStatus(status).label.lower()} now.")
+            return back_to(order)
+        label = MOVES[status][0].rstrip("…")
+        shown = form if status in NEEDS_FORM else BackofficeForm()
+        return action_form_page(self, request, order, shown, title=f"{label}: {order.order_number}",
+                                submit_label=label, facts=self.order_facts(order))
 
-    def hold_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        order = self._order_or_404(request, object_id)
-        if not request.user.has_perm("sales.hold_order"):
-            raise PermissionDenied
+    def describe_refusal(self, request: HttpRequest, exc: DomainError) -> str | None:
+        """Refusals in staff's words: local dates, the form's labels instead of the API's field names."""
+        if isinstance(exc, ReturnWindowOpen):
+            ends = admin_object_window_end(exc)
+            how = (f"tick “{WAIVE_LABEL}” to close it now" if request.user.has_perm("sales.waive_return_window")
+                   else "finance may waive it")
+            return f"The return window is open until {ends}: the order can be closed after that, or {how}."
+        return None
+
+    def order_facts(self, order: Order) -> list[tuple[str, str]]:
+        return [("Order", order.order_number), ("Status", order.get_status_display()),
+                ("Customer", str(order.customer)), ("Created", local_minute(order.created_at))]
+
+    @action(description="Put on hold…", url_path="hold", permissions=["hold"], icon="pause_circle",
+            attrs={"data-move": "hold"})
+    def hold(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order: Order = admin_object(self, request, object_id)
         form = HoldForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             run_service(request, lambda: services.order_hold(
                 order_id=order.pk, actor=acting_user(request), reason=form.cleaned_data["reason"]),
                 f"Order {order.order_number} is on hold.")
-            return self._back(order)
-        return action_form_page(self, request, order, form, title=f"Put {order} on hold")
+            return back_to(order)
+        return action_form_page(self, request, order, form, title=f"Put {order.order_number} on hold",
+                                submit_label="Put on hold", facts=self.order_facts(order))
 
-    def release_hold_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        order = self._order_or_404(request, object_id)
-        if not request.user.has_perm("sales.hold_order"):
-            raise PermissionDenied
+    @action(description="Release hold", url_path="release-hold", permissions=["release_hold"], icon="play_circle",
+            attrs={"data-move": "release-hold", "data-post": "1"})
+    def release_hold(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order: Order = admin_object(self, request, object_id)
         if request.method != "POST":
-            return self._back(order)
+            return action_form_page(self, request, order, BackofficeForm(), submit_label="Release hold",
+                                    title=f"Release the hold on {order.order_number}", facts=self.order_facts(order))
         run_service(request, lambda: services.order_release_hold(order_id=order.pk, actor=acting_user(request)),
                     f"Order {order.order_number} is no longer on hold.")
-        return self._back(order)
+        return back_to(order)
+
+    def has_hold_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
+        if not request.user.has_perm("sales.hold_order"):
+            return False
+        if object_id is None or not drawing_buttons(request):
+            return True
+        order = admin_object(self, request, object_id)
+        return not order.on_hold and order.status not in (OrderStatus.CLOSED, OrderStatus.CANCELLED)
+
+    def has_release_hold_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
+        if not request.user.has_perm("sales.hold_order"):
+            return False
+        return object_id is None or not drawing_buttons(request) or admin_object(self, request, object_id).on_hold
 
     # -- bulk actions --------------------------------------------------------------------------------
     def _bulk(self, request: HttpRequest, queryset: QuerySet[Order], status: str, **kwargs: Any) -> None:
@@ -138,7 +183,7 @@ class OrderActionsMixin:
             try:
                 services.order_transition(order_id=order.pk, status=status, actor=acting_user(request), **kwargs)
             except DomainError as exc:
-                refused.append(f"{order.order_number}: {exc.detail}")
+                refused.append(f"{order.order_number}: {self.describe_refusal(request, exc) or exc.detail}")
             else:
                 moved.append(order.order_number)
         if moved:
@@ -152,7 +197,7 @@ class OrderActionsMixin:
     def confirm_selected(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._bulk(request, queryset, OrderStatus.CONFIRMED)
 
-    @admin.action(description="Mark selected orders processing")
+    @admin.action(description="Start picking the selected orders")
     def process_selected(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._bulk(request, queryset, OrderStatus.PROCESSING)
 
@@ -163,3 +208,13 @@ class OrderActionsMixin:
     @admin.action(description="Cancel selected orders")
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._bulk(request, queryset, OrderStatus.CANCELLED, reason="cancelled from the admin")
+
+
+def admin_object_window_end(exc: ReturnWindowOpen) -> str:
+    """The refusal's window end in the staff member's time zone, to the minute."""
+    return local_minute(parse_datetime(str(exc.extra["return_window_ends_at"])))
+
+
+for _target in MOVES:
+    setattr(OrderActionsMixin, f"move_{_target}", _move_action(_target))
+    setattr(OrderActionsMixin, f"has_move_{_target}_permission", _move_permission(_target))

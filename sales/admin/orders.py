@@ -1,32 +1,57 @@
-"""Orders in the back-office: the list, the order page (a draft's lines and address are editable), history.
-Every change goes through ``sales.services``, the same functions the API calls, so the admin cannot bypass a
-guard or skip a history or ledger row. Moves, holds and bulk actions are in ``order_actions``.
+"""Orders in the back-office: the list, the order page (a draft's lines and address are editable), its tabs
+(order, lines, shipment, history; other apps add theirs), and what comes next. Every change goes through
+``sales.services``, the same functions the API calls, so the admin cannot bypass a guard or skip a history or
+ledger row. Moves, holds and bulk actions are in ``order_actions``.
 
 Other apps add to the order pages without sales knowing their fields: a subclass registered in their admin
-overrides ``extra_list_columns``, ``extra_detail_fields`` and ``related_links`` (billing adds the invoice)."""
+overrides ``extra_list_columns``, ``extra_detail_fields``, ``related_links`` and ``summary_items`` (billing adds
+the invoice), and adds its inlines and detail actions."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.html import format_html_join
+from import_export.admin import ExportMixin
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter, RadioFilter
+from unfold.contrib.import_export.forms import ExportForm
 
 from synthesq.core.actors import acting_user
-from synthesq.core.admin_tools import ReadOnlyInline, status_badge
+from synthesq.core.admin_filters import AmountRangeFilter, LocalDateRangeFilter
+from synthesq.core.admin_tools import (
+    ReadOnlyInline,
+    admin_link,
+    admin_object,
+    labelled,
+    local_day,
+    local_minute,
+    status_badge,
+)
 from synthesq.core.errors import DomainError
-from synthesq.core.money import format_amount, format_money
+from synthesq.core.money import format_money
 
-from .. import services
+from .. import selectors, services
+from ..addresses import address_lines
 from ..models import Order, OrderEvent, OrderLine, OrderStatus
+from .exports import OrderResource
 from .forms import ADDRESS_FIELDS, OrderForm, OrderLineForm, OrderLineFormSet
-from .order_actions import BULK_MOVES, OrderActionsMixin
+from .next_step import next_step_text
+from .order_actions import BULK_MOVES, HOLD_ACTIONS, MOVE_ACTIONS, OrderActionsMixin
 
 ORDER_STATUS_COLOURS: dict[str, str] = {
     OrderStatus.DRAFT: "#6c757d", OrderStatus.CONFIRMED: "#0d6efd", OrderStatus.PROCESSING: "#6f42c1",
     OrderStatus.SHIPPED: "#fd7e14", OrderStatus.DELIVERED: "#20c997", OrderStatus.CLOSED: "#198754",
     OrderStatus.CANCELLED: "#dc3545",
+}
+# What an order's history rows carry in ``data``, as staff read it.
+ORDER_EVENT_LABELS: dict[str, Any] = {
+    "tracking_number": "Tracking number", "carrier": "Carrier", "hold_reason": "Hold reason",
+    "lines": "Lines", "total": "Total", "waive_return_window": lambda _v: "Return window waived",
+    "batch": lambda _v: "Closed by the nightly batch",
 }
 
 
@@ -34,12 +59,13 @@ def order_status_badge(order: Order) -> str:
     return status_badge(order.status, ORDER_STATUS_COLOURS)
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(TabularInline):
     model = OrderLine
     form = OrderLineForm
     formset = OrderLineFormSet
     autocomplete_fields = ["product"]
     ordering = ["position"]
+    verbose_name_plural = "lines"
 
     def _editable(self, request: HttpRequest, order: Order | None) -> bool:
         if order is None:
@@ -49,15 +75,15 @@ class OrderLineInline(admin.TabularInline):
     def get_fields(self, request: HttpRequest, obj: Order | None = None) -> tuple[str, ...]:
         if self._editable(request, obj):
             return ("product", "quantity", "unit_price")
-        return ("product", "sku", "name", "quantity", "unit_price_display", "line_total_display")
+        return ("sku", "name", "quantity", "unit_price_display", "line_total_display")
 
     @admin.display(description="unit price")
     def unit_price_display(self, line: OrderLine) -> str:
-        return format_amount(line.unit_price, line.order.currency) or ""
+        return format_money(line.unit_price, line.order.currency)
 
     @admin.display(description="line total")
     def line_total_display(self, line: OrderLine) -> str:
-        return format_amount(line.line_total, line.order.currency) or ""
+        return format_money(line.line_total, line.order.currency)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Order | None = None) -> tuple[str, ...]:
         return () if self._editable(request, obj) else self.get_fields(request, obj)
@@ -80,36 +106,72 @@ class OrderLineInline(admin.TabularInline):
 
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
-    fields = readonly_fields = ("created_at", "kind", "from_status", "to_status", "actor", "reason", "data")
+    fields = readonly_fields = ("when", "kind", "change", "actor", "reason", "details")
+    verbose_name = "history entry"
     verbose_name_plural = "history"
     view_permission = "sales.view_order"
+    ordering = ["id"]
+
+    @admin.display(description="when")
+    def when(self, event: OrderEvent) -> str:
+        return local_minute(event.created_at)
+
+    @admin.display(description="status")
+    def change(self, event: OrderEvent) -> str:
+        if event.from_status and event.to_status and event.from_status != event.to_status:
+            return f"{event.from_status} → {event.to_status}"
+        return event.to_status or "—"
+
+    @admin.display(description="details")
+    def details(self, event: OrderEvent) -> str:
+        data = dict(event.data or {})
+        if data.get("total"):
+            data["total"] = format_money(Decimal(str(data["total"])), event.order.currency)
+        return labelled(data, ORDER_EVENT_LABELS)
 
 
-class OnHoldFilter(admin.SimpleListFilter):
+class OnHoldFilter(RadioFilter):
     title = "on hold"
     parameter_name = "on_hold"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [("yes", "On hold"), ("no", "Not on hold")]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Order]) -> QuerySet[Order]:
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
         if self.value() in ("yes", "no"):
             return queryset.filter(on_hold=self.value() == "yes")
         return queryset
 
 
+class CurrencyFilter(DropdownFilter):
+    title = "currency"
+    parameter_name = "currency__exact"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        currencies = model_admin.model.objects.order_by("currency").values_list("currency", flat=True).distinct()
+        return [(code, code) for code in currencies]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(currency=self.value()) if self.value() else queryset
+
+
 @admin.register(Order)
-class OrderAdmin(OrderActionsMixin, admin.ModelAdmin):
+class OrderAdmin(OrderActionsMixin, ExportMixin, ModelAdmin):
     form = OrderForm
-    list_display = ("order_number", "customer", "status_display", "total_display", "on_hold", "created_at")
-    list_filter = ["status", "currency", ("created_at", admin.DateFieldListFilter), OnHoldFilter]
+    resource_classes = [OrderResource]
+    export_form_class = ExportForm
+    list_filter = [("status", ChoicesDropdownFilter), CurrencyFilter, ("created_at", LocalDateRangeFilter),
+                   ("total", AmountRangeFilter), OnHoldFilter]
+    list_filter_submit = True
     search_fields = ["order_number", "customer__name", "customer__email", "tracking_number"]
+    search_help_text = "Order number, customer name or e-mail, tracking number"
     list_select_related = ["customer"]
-    date_hierarchy = "created_at"
     autocomplete_fields = ["customer"]
     actions = list(BULK_MOVES)
+    actions_detail = [*MOVE_ACTIONS, *HOLD_ACTIONS]
     inlines = [OrderLineInline, OrderEventInline]
     change_form_template = "admin/sales/order/change_form.html"
+    ordering = ["-id"]
 
     # -- what other apps add (see the module's docstring) --------------------------------------------
     def extra_list_columns(self, request: HttpRequest) -> list[str]:
@@ -117,17 +179,25 @@ class OrderAdmin(OrderActionsMixin, admin.ModelAdmin):
         return []
 
     def extra_detail_fields(self, request: HttpRequest, order: Order) -> list[str]:
-        """Read-only fields shown after the hold and return window on the order page."""
+        """Read-only fields shown after the totals on the order page."""
         return []
 
     def related_links(self, request: HttpRequest, order: Order) -> list[dict[str, str]]:
-        """Buttons to related pages on the order page: ``{"label", "url", "action"}``."""
+        """Links to related pages on the order page: ``{"label", "url", "action"}``."""
+        return []
+
+    def summary_items(self, request: HttpRequest, order: Order) -> list[tuple[str, str]]:
+        """(label, value) pairs in the order page's summary, after the status and the total."""
         return []
 
     # -- list columns --------------------------------------------------------------------------------
     def get_list_display(self, request: HttpRequest) -> tuple[str, ...]:
-        columns = ("order_number", "customer", "status_display", "total_display")
-        return (*columns, *self.extra_list_columns(request), "on_hold", "created_at")
+        columns = ("order_number", "customer_name", "status_display", "total_display")
+        return (*columns, *self.extra_list_columns(request), "on_hold", "created_display")
+
+    @admin.display(description="customer", ordering="customer__name")
+    def customer_name(self, order: Order) -> str:
+        return order.customer.name
 
     @admin.display(description="status", ordering="status")
     def status_display(self, order: Order) -> str:
@@ -141,38 +211,57 @@ class OrderAdmin(OrderActionsMixin, admin.ModelAdmin):
     def subtotal_display(self, order: Order) -> str:
         return format_money(order.subtotal, order.currency)
 
-    # -- the form ------------------------------------------------------------------------------------
-    def get_fields(self, request: HttpRequest, obj: Order | None = None) -> tuple[str, ...]:
+    @admin.display(description="created at", ordering="created_at")
+    def created_display(self, order: Order) -> str:
+        return local_minute(order.created_at)
+
+    # -- the order page ------------------------------------------------------------------------------
+    def get_fieldsets(self, request: HttpRequest, obj: Order | None = None) -> list[tuple[str | None, dict[str, Any]]]:
         if obj is None:
-            return ("customer", "currency", *ADDRESS_FIELDS)
+            return [(None, {"fields": ["customer", "currency"]}),
+                    ("Shipping address", {"fields": ADDRESS_FIELDS})]
         address = ADDRESS_FIELDS if obj.status == OrderStatus.DRAFT else ["shipping_address_display"]
-        return ("order_number", "status_display", "customer", "currency", *address, "subtotal_display",
-                "total_display", "tracking_number", "carrier", "cancellation_reason", "hold_display",
-                "return_window_display", *self.extra_detail_fields(request, obj), "created_at", "confirmed_at",
-                "processing_at", "shipped_at", "delivered_at", "closed_at", "cancelled_at")
+        return [
+            ("Order", {"fields": ["order_number", "status_display", "customer_link", "currency",
+                                  "subtotal_display", "total_display", "hold_display",
+                                  *self.extra_detail_fields(request, obj)]}),
+            ("Dates", {"fields": ["created_display", "confirmed_at", "processing_at", "closed_at", "cancelled_at",
+                                  "cancellation_reason"]}),
+            ("Shipment", {"classes": ["panel-shipment"],
+                          "fields": [*address, "tracking_number", "carrier", "shipped_at", "delivered_at",
+                                     "return_window_display"]}),
+        ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Order | None = None) -> tuple[str, ...]:
         if obj is None:
             return ()
         editable = set(ADDRESS_FIELDS) if obj.status == OrderStatus.DRAFT else set()
-        return tuple(f for f in self.get_fields(request, obj) if f not in editable)
+        fields = [f for _name, options in self.get_fieldsets(request, obj) for f in options["fields"]]
+        return tuple(f for f in fields if f not in editable)
+
+    def get_inline_instances(self, request: HttpRequest, obj: Order | None = None) -> list[Any]:
+        inlines = super().get_inline_instances(request, obj)
+        for inline in inlines:
+            inline.tab = obj is not None  # tabs on the order page; one form when adding
+        return inlines
+
+    @admin.display(description="customer")
+    def customer_link(self, order: Order) -> str:
+        return admin_link("admin:sales_customer_change", order.customer_id, str(order.customer))
 
     @admin.display(description="shipping address")
     def shipping_address_display(self, order: Order) -> str:
-        address = order.shipping_address or {}
-        parts = [address.get(k) for k in ("line1", "line2", "city", "state", "postal_code", "country")]
-        return ", ".join(p for p in parts if p)
+        return format_html_join("", "{}<br>", ((line,) for line in address_lines(order.shipping_address))) or "—"
 
     @admin.display(description="hold")
     def hold_display(self, order: Order) -> str:
         if not order.on_hold:
             return "not on hold"
-        return f"ON HOLD since {order.held_at:%Y-%m-%d %H:%M}: {order.hold_reason}"
+        return f"On hold since {local_minute(order.held_at)}: {order.hold_reason}"
 
     @admin.display(description="return window ends")
     def return_window_display(self, order: Order) -> str:
-        ends_at = order.return_window_ends_at()
-        return f"{ends_at:%Y-%m-%d %H:%M} UTC" if ends_at else "—"
+        return local_minute(order.return_window_ends_at())
 
     # -- saving through the services -----------------------------------------------------------------
     def save_model(self, request: HttpRequest, obj: Order, form: Any, change: bool) -> None:
@@ -206,15 +295,24 @@ class OrderAdmin(OrderActionsMixin, admin.ModelAdmin):
                         extra_context: dict[str, Any] | None = None) -> HttpResponse:
         extra_context = extra_context or {}
         if object_id:
-            order = self.get_object(request, object_id)
-            if order is not None:
-                extra_context.update(self.move_context(request, order))
-                extra_context["related_links"] = self.related_links(request, order)
+            order = admin_object(self, request, object_id)
+            extra_context.update(self.summary_context(request, order))
+            if order.status != OrderStatus.DRAFT:  # nothing on the page is editable: no save buttons
+                extra_context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except DomainError as exc:  # a race the form could not see: report it, change nothing
             messages.error(request, exc.detail)
             return HttpResponseRedirect(request.path)
+
+    def summary_context(self, request: HttpRequest, order: Order) -> dict[str, Any]:
+        items = [("Status", order_status_badge(order)), ("Total", format_money(order.total, order.currency)),
+                 *self.summary_items(request, order)]
+        if order.on_hold:
+            items.append(("On hold", order.hold_reason))
+        return {"summary_items": items, "next_step_text": next_step_text(selectors.order_next_step(order)),
+                "related_links": self.related_links(request, order),
+                "summary_dates": [("Created", local_day(order.created_at))]}
 
     def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
         return False

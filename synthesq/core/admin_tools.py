@@ -1,22 +1,30 @@
-"""Small pieces shared by the apps' admins: status badges and running a service from an admin view."""
+"""Small pieces shared by the apps' admins: status badges, the object an admin URL names (quoted ids), running a
+service from an admin view, the page that asks for what an action needs, and read-only inlines."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from django.contrib import admin, messages
-from django.http import HttpRequest
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils import dateformat, timezone
+from django.utils.html import format_html, format_html_join
+from unfold import widgets as unfold_widgets
+from unfold.admin import TabularInline
 
 from .errors import DomainError
 
 NEUTRAL = "#6c757d"
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(TabularInline):
     """Rows shown on their parent's page that staff read but never add, change or delete there (history,
     ledgers, related records). ``view_permission`` names who may see them; by default, who may see the page."""
 
@@ -40,35 +48,108 @@ class ReadOnlyInline(admin.TabularInline):
         return super().has_view_permission(request, obj)
 
 
+class BackofficeForm(forms.Form):
+    """A plain form (what an action asks for) drawn with the back-office's widgets."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget = _styled_widget(field)
+
+
+def _styled_widget(field: forms.Field) -> forms.Widget:
+    attrs = dict(field.widget.attrs)
+    if isinstance(field, forms.BooleanField):
+        return unfold_widgets.UnfoldBooleanSwitchWidget(attrs=attrs)
+    if isinstance(field, forms.ChoiceField):
+        return unfold_widgets.UnfoldAdminSelectWidget(attrs=attrs, choices=field.choices)
+    if isinstance(field, forms.DecimalField):
+        return unfold_widgets.UnfoldAdminDecimalFieldWidget(attrs={"inputmode": "decimal", **attrs})
+    if isinstance(field, forms.IntegerField):
+        return unfold_widgets.UnfoldAdminIntegerFieldWidget(attrs=attrs)
+    if isinstance(field.widget, forms.Textarea):
+        return unfold_widgets.UnfoldAdminTextareaWidget(attrs=attrs)
+    return unfold_widgets.UnfoldAdminTextInputWidget(attrs=attrs)
+
+
 def status_badge(status: str, colours: Mapping[str, str], label: str | None = None) -> str:
     """A coloured badge for a status; each app declares its own statuses' ``colours``."""
     colour = colours.get(str(status), NEUTRAL)
-    return format_html(
-        '<span class="status-badge" style="background:{};color:#fff;padding:2px 8px;border-radius:10px;'
-        'font-size:11px;white-space:nowrap">{}</span>', colour, label or str(status),
-    )
+    return format_html('<span class="status-badge" style="background:{}">{}</span>', colour, label or str(status))
 
 
-def run_service(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
-    """Run a service from the admin: success message, or the domain error's detail as an error message
-    (never an error page). Returns whether it succeeded."""
+def admin_link(url_name: str, pk: Any, text: str) -> str:
+    return format_html('<a class="backoffice-link" href="{}">{}</a>', reverse(url_name, args=[quote(pk)]), text)
+
+
+def local_minute(value: Any) -> str:
+    """A time as staff read it: their time zone, to the minute ("28 Nov 2026, 14:05"); "—" when empty."""
+    if value is None:
+        return "—"
+    return dateformat.format(timezone.localtime(value), "j M Y, H:i")
+
+
+def local_day(value: Any) -> str:
+    return "—" if value is None else dateformat.format(timezone.localtime(value), "j M Y")
+
+
+def labelled(data: Mapping[str, Any], labels: Mapping[str, str | Callable[[Any], str]]) -> str:
+    """A history row's ``data`` as "Label: value" lines, in ``labels``' order; keys without a label are left out
+    (ids, internal flags). A label may be a function of the value ("Return window waived")."""
+    rows = []
+    for key, label in labels.items():
+        if key not in data or data[key] in (None, "", False):
+            continue
+        rows.append(label(data[key]) if callable(label) else f"{label}: {data[key]}")
+    return format_html_join("", '<div class="labelled">{}</div>', ((row,) for row in rows)) or "—"
+
+
+def admin_object(model_admin: Any, request: HttpRequest, object_id: str) -> Any:
+    """The object an admin URL names, or 404. Admin URLs carry quoted primary keys (``ord_01…`` is
+    ``ord_5F01…`` in a link), so the id is unquoted here, once for every view. Kept on the request, so the
+    permission hooks of several buttons on one page look it up once."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    cache: dict[tuple[str, str], Any] = request.__dict__.setdefault("_admin_objects", {})
+    key = (model_admin.model._meta.label, str(object_id))
+    if key not in cache:
+        cache[key] = model_admin.get_object(request, unquote(str(object_id)))
+    if cache[key] is None:
+        raise Http404(f"No {model_admin.model._meta.verbose_name} {unquote(str(object_id))!r}.")
+    return cache[key]
+
+
+def change_url(obj: models.Model) -> str:
+    opts = obj._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[quote(obj.pk)])
+
+
+def back_to(obj: models.Model) -> HttpResponseRedirect:
+    return HttpResponseRedirect(change_url(obj))
+
+
+def run_service(request: HttpRequest, action: Callable[[], Any], success: str,
+                describe: Callable[[DomainError], str | None] | None = None) -> bool:
+    """Run a service from the admin: success message, or the refusal as an error message (never an error page).
+    ``describe`` may word a refusal for staff (labels instead of API field names). Returns whether it succeeded."""
     try:
         action()
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, (describe(exc) if describe else None) or exc.detail)
         return False
     messages.success(request, success)
     return True
 
 
 def action_form_page(model_admin: Any, request: HttpRequest, obj: Any, form: Any, *, title: str,
-                     submit_label: str = "Confirm") -> TemplateResponse:
-    """The admin page that asks for what an action needs (a tracking number, a reason, a payment), styled
-    like the admin, with a way back to the object's page."""
+                     submit_label: str = "Confirm", intro: str = "", facts: Iterable[tuple[str, str]] = (),
+                     back_url: str | None = None) -> TemplateResponse:
+    """The page that asks for what an action needs (a tracking number, a reason, a payment) or confirms it,
+    styled like the admin, with a way back to the object's page."""
     opts = model_admin.model._meta
     context = {
         **model_admin.admin_site.each_context(request), "opts": opts, "original": obj, "title": title,
-        "form": form, "submit_label": submit_label,
-        "back_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]),
+        "form": form, "submit_label": submit_label, "intro": intro, "facts": list(facts),
+        "back_url": back_url or change_url(obj),
     }
     return TemplateResponse(request, "admin/action_form.html", context)

@@ -134,3 +134,17 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.key}"
+
+
+class StaffPreferences(models.Model):
+    """What a staff member chose for themselves in the back-office: the time zone they read dates in."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_preferences")
+    time_zone = models.CharField(max_length=64, help_text="Dates and times in the back-office are shown in it.")
+
+    class Meta:
+        verbose_name = "staff preferences"
+        verbose_name_plural = "staff preferences"
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.time_zone})"

@@ -73,3 +73,8 @@ def sync_roles(apps: Any, schema_editor: Any = None) -> None:
                 permission_model.objects.filter(content_type__app_label=app_label, codename=codename)
             )
         group.permissions.set(wanted)
+
+
+def roles_with(permission: str) -> tuple[str, ...]:
+    """The roles whose members hold ``permission`` (who takes a step, as staff read it)."""
+    return tuple(role for role, names in ROLE_PERMISSIONS.items() if permission in names)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from import_export.formats.base_formats import CSV, XLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -75,6 +76,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # Unfold (the admin's interface) before django.contrib.admin, so its templates win.
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.import_export",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -86,6 +91,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_fsm",
+    "import_export",
     "synthesq.core",
     "inventory",
     "sales",
@@ -100,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "synthesq.core.timezones.StaffTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -168,6 +175,10 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Dates and times as staff read them, to the minute: "28 Nov 2026, 14:05" (synthesq/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["synthesq.formats"]
+# The time zone staff see dates in unless they chose their own (Staff preferences in the admin).
+STAFF_DEFAULT_TIME_ZONE = os.environ.get("STAFF_DEFAULT_TIME_ZONE", TIME_ZONE)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -231,6 +242,31 @@ SPECTACULAR_SETTINGS = {
         "synthesq.core.schema.strip_trailing_slashes",
     ],
 }
+
+# The back-office (Django admin with Unfold). Navigation, the dashboard and the order page's tabs are built from
+# what each app contributes (synthesq/core/backoffice.py): the settings only point at the builders.
+UNFOLD = {
+    "SITE_TITLE": "SynthesQ back-office",
+    "SITE_HEADER": "SynthesQ Sales",
+    "SITE_SUBHEADER": "Back-office",
+    "SITE_SYMBOL": "storefront",
+    "SHOW_HISTORY": False,
+    "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "synthesq.core.backoffice.dashboard_callback",
+    "TABS": "synthesq.core.backoffice.page_tabs",
+    "STYLES": ["synthesq.core.backoffice.stylesheet_url"],
+    "SCRIPTS": ["synthesq.core.backoffice.script_url"],
+    "ACCOUNT": {"navigation": "synthesq.core.backoffice.account_links"},
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": "synthesq.core.backoffice.sidebar_navigation",
+    },
+}
+# Exports only (no imports: every write goes through the services).
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_SKIP_ADMIN_LOG = True
+EXPORT_FORMATS = [CSV, XLSX]
 
 LOGGING = {
     "version": 1,

@@ -75,8 +75,8 @@ def management(prefix: str, total: int = 0, initial: int = 0) -> dict[str, str]:
             f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
 
 
-_MESSAGES = re.compile(r'<ul class="messagelist">(.*?)</ul>', re.S)
-_ITEM = re.compile(r'<li(?: class="([^"]*)")?>(.*?)</li>', re.S)
+_MESSAGES = re.compile(r'<ul class="messagelist[^"]*"[^>]*>(.*?)</ul><!-- /messagelist -->', re.S)
+_ITEM = re.compile(r'<li class="([^"]*)">(.*?)</li>\s*(?=<li class=|$)', re.S)
 
 
 def page_messages(response: HttpResponse) -> list[tuple[str, str]]:
@@ -104,16 +104,39 @@ def move_buttons(response: HttpResponse) -> set[str]:
 
 
 def form_errors(response: HttpResponse) -> str:
-    """The text of every error list on the page (form, formset and field errors) joined by " | "."""
-    lists = re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.content.decode(), re.S)
-    return " | ".join(" ".join(html.unescape(re.sub(r"<[^>]+>", " ", item)).split()) for item in lists)
+    """The text of every error shown on the page (form, formset and field errors, as Unfold draws them: error lists,
+    error notes and the red error lines under fields) joined by " | "."""
+    page = response.content.decode()
+    found = re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', page, re.S)
+    found += re.findall(r'<div class="errornote[^"]*">(.*?)</div>', page, re.S)
+    found += re.findall(r'<div class="mt-2 text-red-600 text-xs dark:text-red-500">(.*?)</div>', page, re.S)
+    return " | ".join(" ".join(html.unescape(re.sub(r"<[^>]+>", " ", item)).split()) for item in found)
+
+
+_BUTTONS = {"release-hold": ("move", "release-hold"), "invoice-issue": ("action", "issue")}
+
+
+def button_link(response: HttpResponse, attr: str, value: str) -> str:
+    """The URL of the page's button (an Unfold action link) marked ``data-<attr>="<value>"``."""
+    page = response.content.decode()
+    for tag in re.findall(r"<a\b[^>]*>", page, re.S):
+        if f'data-{attr}="{value}"' in tag:
+            found = re.search(r'href="([^"]+)"', tag)
+            assert found, tag
+            return html.unescape(found.group(1))
+    raise AssertionError(f"no button data-{attr}={value!r} on the page")
 
 
 def hidden_form(response: HttpResponse, form_id: str) -> tuple[str, dict[str, str]]:
-    """The action and the posted data (CSRF token included) of a page's small POST form, e.g. ``move-confirmed``:
-    what pressing a button with ``form="<form_id>"`` sends."""
+    """What pressing a state-changing button (``data-post``: confirm, mark delivered, release hold, issue) sends:
+    a POST to the button's URL with the page's CSRF token (the back-office's script does this in a browser).
+    ``form_id`` names the button as the page's old forms did: ``move-<status>``, ``release-hold``,
+    ``invoice-issue``."""
+    attr, value = _BUTTONS.get(form_id) or ("move", form_id.removeprefix("move-"))
     page = response.content.decode()
-    found = re.search(rf'<form id="{re.escape(form_id)}" method="post" action="([^"]+)"[^>]*>(.*?)</form>', page, re.S)
-    assert found, f"no form {form_id!r} on the page"
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', found.group(2)))
-    return html.unescape(found.group(1)), fields
+    url = button_link(response, attr, value)
+    assert re.search(rf'data-{attr}="{re.escape(value)}"[^>]*data-post', page) or \
+        re.search(rf'data-post[^>]*data-{attr}="{re.escape(value)}"', page), f"{form_id} is not a POST button"
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token, "no CSRF token on the page"
+    return url, {"csrfmiddlewaretoken": token.group(1)}

@@ -9,6 +9,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
@@ -27,11 +28,11 @@ pytestmark = pytest.mark.django_db
 
 
 def order_url(order: Order, suffix: str = "change/") -> str:
-    return f"/admin/sales/order/{order.pk}/{suffix}"
+    return f"/admin/sales/order/{quote(order.pk)}/{suffix}"
 
 
 def invoice_url(invoice: Invoice, suffix: str = "change/") -> str:
-    return f"/admin/billing/invoice/{invoice.pk}/{suffix}"
+    return f"/admin/billing/invoice/{quote(invoice.pk)}/{suffix}"
 
 
 def admin_models(client: Client) -> set[str]:
@@ -49,7 +50,7 @@ def admin_models(client: Client) -> set[str]:
     ("role", "models"),
     [
         ("sales", {"sales.customer", "sales.order", "inventory.product", "billing.invoice"}),
-        ("warehouse", {"sales.customer", "sales.order", "inventory.product"}),
+        ("warehouse", {"sales.customer", "sales.order", "inventory.product", "inventory.stockmovement"}),
         ("finance", {"sales.customer", "sales.order", "inventory.product", "billing.invoice", "billing.payment"}),
     ],
 )
@@ -317,5 +318,5 @@ def test_warehouse_sees_no_invoice_data_in_orders_or_customers(
         page = client.get(order_url(order, "change/")).content.decode()
         customer = client.get(f"/admin/sales/customer/{order.customer_id}/change/").content.decode()
         assert ("amount due" in listing.lower()) is shows
-        assert ("Payments:" in page) is shows
-        assert ("Open invoices" in customer) is shows
+        assert ('id="invoice-group"' in page and "Invoice and payments" in page) is shows
+        assert ('id="invoices-group"' in customer) is shows

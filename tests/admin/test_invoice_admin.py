@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.contrib.admin.utils import quote
 from django.test import Client
 from django.utils import formats, timezone
 
@@ -25,7 +26,7 @@ CHANGELIST = "/admin/billing/invoice/"
 
 
 def url(invoice: Invoice, suffix: str = "change/") -> str:
-    return f"/admin/billing/invoice/{invoice.pk}/{suffix}"
+    return f"/admin/billing/invoice/{quote(invoice.pk)}/{suffix}"
 
 
 def draft_invoice(**order_kwargs: Any) -> Invoice:
@@ -70,7 +71,7 @@ def test_list_shows_number_order_status_total_amount_due_and_due_date(finance_cl
     assert response.status_code == 200
     page = response.content.decode()
     issued.refresh_from_db()
-    for text in (issued.number, issued.order.order_number, draft.order.order_number, f"(draft) {draft.pk}",
+    for text in (issued.number, issued.order.order_number, draft.order.order_number, "Draft (numbered when issued)",
                  ">issued<", ">draft<", "259.98 USD", "159.98 USD", "Due at"):
         assert text in page, text
     assert formats.localize(timezone.template_localtime(issued.due_at)) in page  # the due date column
@@ -112,14 +113,14 @@ def test_list_runs_a_constant_number_of_queries(
 @pytest.mark.parametrize(
     ("state", "role", "buttons"),
     [
-        ("draft", "finance", {"issue", "void", "record-payment", "print"}),
-        ("issued", "finance", {"void", "record-payment", "print"}),
-        ("part-paid", "finance", {"record-payment", "print"}),
-        ("paid", "finance", {"print"}),
-        ("void", "finance", {"print"}),
-        ("draft", "sales", {"print"}),
-        ("issued", "sales", {"print"}),
-        ("draft", "superuser", {"issue", "void", "record-payment", "print"}),
+        ("draft", "finance", {"issue", "void", "record-payment", "print", "pdf"}),
+        ("issued", "finance", {"void", "record-payment", "print", "pdf"}),
+        ("part-paid", "finance", {"record-payment", "print", "pdf"}),
+        ("paid", "finance", {"print", "pdf"}),
+        ("void", "finance", {"print", "pdf"}),
+        ("draft", "sales", {"print", "pdf"}),
+        ("issued", "sales", {"print", "pdf"}),
+        ("draft", "superuser", {"issue", "void", "record-payment", "print", "pdf"}),
     ],
 )
 def test_buttons_follow_status_and_role(login: Callable[..., Client], state: str, role: str,
@@ -175,8 +176,9 @@ def test_invoices_cannot_be_added_changed_or_deleted(superuser_client: Client) -
 def test_issue_gives_a_number_and_due_date(finance_client: Client) -> None:
     # given a draft invoice
     invoice = draft_invoice()
-    # when finance issues it (a GET does nothing)
-    assert finance_client.get(url(invoice, "issue/")).status_code == 302
+    # when finance issues it (a GET only asks to confirm)
+    confirm = finance_client.get(url(invoice, "issue/"))
+    assert confirm.status_code == 200 and "Issue invoice" in confirm.content.decode()
     assert Invoice.objects.get(pk=invoice.pk).status == "draft"
     response = finance_client.post(url(invoice, "issue/"), follow=True)
     # then it is issued with a number and a due date after the payment terms
@@ -280,7 +282,7 @@ def test_recording_the_full_payment_pays_the_invoice(finance_client: Client) -> 
     assert (payment.reference, payment.payment_method, payment.recorded_by) == (
         "TXN-1", "bank_transfer", finance_client.user)
     # and the page now offers only the printable invoice
-    assert data_attrs(finance_client.get(url(invoice)), "action") == {"print"}
+    assert data_attrs(finance_client.get(url(invoice)), "action") == {"print", "pdf"}
 
 
 def test_a_payment_on_a_draft_issues_it_first(finance_client: Client) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from django.contrib.admin.utils import quote
 from django.test import Client
 
 from inventory.models import Product, StockMovement
@@ -19,7 +20,7 @@ CHANGELIST = "/admin/inventory/product/"
 
 
 def url(product: Product, suffix: str = "change/") -> str:
-    return f"/admin/inventory/product/{product.pk}/{suffix}"
+    return f"/admin/inventory/product/{quote(product.pk)}/{suffix}"
 
 
 def ledger(product: Product) -> list[tuple[str, int, int, str]]:
@@ -123,7 +124,7 @@ def test_stock_adjustment_writes_a_ledger_row_with_the_reason(warehouse_client: 
 
     # then stock is 10 with a ledger row (delta, balance, reason, who), shown on the page
     assert response.status_code == 200
-    assert "Stock of DESK-STD adjusted by +6." in messages_text(response, "success")
+    assert f"Stock of DESK-STD {product.name} adjusted by +6." in messages_text(response, "success")
     product.refresh_from_db()
     assert product.stock_quantity == 10
     assert ledger(product)[-1] == ("adjustment", 6, 10, "goods received")

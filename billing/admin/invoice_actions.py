@@ -1,0 +1,141 @@
+"""What finance does on one invoice, as Unfold detail (and row) actions: issue, void, record a payment, print,
+download the PDF. Each calls one service and shows its result or refusal as a message.
+
+As on the order page, ``has_<action>_permission(request, object_id)`` draws a button only when the user may use
+it on the invoice as it is now (``invoice_allowed_statuses``, payable or not). When issue or void runs, the
+service checks the role and the state and refuses with a message; recording a payment checks the role first (the
+payment service leaves the role to its callers) and leaves the rest to the service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from unfold.decorators import action
+from unfold.enums import ActionVariant
+
+from synthesq.core.actors import acting_user
+from synthesq.core.admin_tools import BackofficeForm, action_form_page, admin_object, back_to, local_day, run_service
+from synthesq.core.money import format_amount, format_money
+
+from .. import selectors, services
+from ..documents import invoice_document, invoice_pdf, invoice_pdf_filename
+from ..models import Invoice, InvoiceStatus, PaymentMethod
+
+PAYABLE = (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED)
+
+
+class PaymentForm(BackofficeForm):
+    amount = forms.DecimalField(min_value=0, max_digits=18, decimal_places=4)
+    currency = forms.CharField(max_length=3)
+    payment_method = forms.ChoiceField(choices=PaymentMethod.choices)
+    reference = forms.CharField(max_length=100, help_text="The bank transaction, card authorisation, cheque number…")
+
+    def __init__(self, *args: Any, invoice: Invoice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invoice = invoice
+        self.fields["amount"].help_text = f"Amount due: {format_money(invoice.amount_due, invoice.currency)}."
+
+
+class VoidForm(BackofficeForm):
+    reason = forms.CharField(max_length=255, label="Why void this invoice?")
+
+
+def drawing_buttons(request: HttpRequest) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return bool(match and (match.url_name or "").endswith("_change"))
+
+
+class InvoiceActionsMixin:
+    """For ``InvoiceAdmin``."""
+
+    def invoice_facts(self, invoice: Invoice) -> list[tuple[str, str]]:
+        return [("Invoice", str(invoice)), ("Order", invoice.order.order_number),
+                ("Customer", invoice.customer_name), ("Total", format_money(invoice.total, invoice.currency)),
+                ("Paid", format_money(invoice.amount_paid, invoice.currency)),
+                ("Amount due", format_money(invoice.amount_due, invoice.currency)),
+                ("Due", local_day(invoice.due_at))]
+
+    def _may(self, request: HttpRequest, object_id: str | None, permission: str, target: str | None = None,
+             payable: bool = False) -> bool:
+        running = object_id is None or not drawing_buttons(request)
+        if running and target is not None:
+            return True  # the service checks the role and the state
+        if not request.user.has_perm(permission):
+            return False
+        if running or object_id is None:
+            return True
+        invoice = admin_object(self, request, object_id)
+        if target is not None:
+            return target in selectors.invoice_allowed_statuses(invoice, request.user)
+        return not payable or invoice.status in PAYABLE
+
+    def has_issue_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
+        return self._may(request, object_id, "billing.issue_invoice", InvoiceStatus.ISSUED)
+
+    def has_void_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
+        return self._may(request, object_id, "billing.void_invoice", InvoiceStatus.VOID)
+
+    def has_record_payment_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
+        return self._may(request, object_id, "billing.add_payment", payable=True)
+
+    def has_print_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
+        return request.user.has_perm("billing.view_invoice")
+
+    @action(description="Issue invoice", url_path="issue", permissions=["issue"], icon="send",
+            variant=ActionVariant.PRIMARY, attrs={"data-action": "issue", "data-post": "1"})
+    def issue(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        invoice: Invoice = admin_object(self, request, object_id)
+        if request.method != "POST":
+            return action_form_page(self, request, invoice, BackofficeForm(), title=f"Issue {invoice}",
+                                    submit_label="Issue invoice", facts=self.invoice_facts(invoice))
+        run_service(request, lambda: services.invoice_issue(invoice_id=invoice.pk, actor=acting_user(request)),
+                    "Invoice issued.")
+        return back_to(invoice)
+
+    @action(description="Record payment…", url_path="record-payment", permissions=["record_payment"],
+            icon="payments", variant=ActionVariant.PRIMARY, attrs={"data-action": "record-payment"})
+    def record_payment(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        invoice: Invoice = admin_object(self, request, object_id)
+        form = PaymentForm(request.POST or None, invoice=invoice, initial={
+            "currency": invoice.currency, "amount": format_amount(invoice.amount_due, invoice.currency)})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            currency = data["currency"].upper()
+            ok = run_service(request, lambda: services.payment_record(
+                invoice_id=invoice.pk, amount=data["amount"], currency=currency,
+                payment_method=data["payment_method"], reference=data["reference"], actor=acting_user(request),
+            ), f"Payment of {format_money(data['amount'], currency)} recorded.")
+            if ok:
+                return back_to(invoice)
+        return action_form_page(self, request, invoice, form, title=f"Record a payment on {invoice}",
+                                submit_label="Record payment", facts=self.invoice_facts(invoice))
+
+    @action(description="Void…", url_path="void", permissions=["void"], icon="block", variant=ActionVariant.DANGER,
+            attrs={"data-action": "void"})
+    def void(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        invoice: Invoice = admin_object(self, request, object_id)
+        form = VoidForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            run_service(request, lambda: services.invoice_void(
+                invoice_id=invoice.pk, actor=acting_user(request), reason=form.cleaned_data["reason"]),
+                "Invoice voided.")
+            return back_to(invoice)
+        return action_form_page(self, request, invoice, form, title=f"Void invoice {invoice}",
+                                submit_label="Void invoice", facts=self.invoice_facts(invoice))
+
+    @action(description="Printable invoice", url_path="print", permissions=["print"], icon="print",
+            attrs={"data-action": "print", "target": "_blank"})
+    def print_invoice(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        invoice: Invoice = admin_object(self, request, object_id)
+        return TemplateResponse(request, "billing/invoice_print.html", invoice_document(invoice))
+
+    @action(description="Download PDF", url_path="pdf", permissions=["print"], icon="picture_as_pdf",
+            attrs={"data-action": "pdf"})
+    def download_pdf(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        invoice: Invoice = admin_object(self, request, object_id)
+        response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{invoice_pdf_filename(invoice)}"'
+        return response

@@ -1,0 +1,52 @@
+"""The invoice as a document: one template (``billing/invoice_print.html``) for the printable page and the PDF,
+with the issuer from ``settings.SELLER``, the number, dates, lines, tax if any, totals, payments and amount due.
+The PDF is rendered by WeasyPrint (it needs Debian's Pango libraries; ``.ci/run`` installs them)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+
+from sales.addresses import address_lines
+from synthesq.core.money import format_amount
+
+from .models import Invoice
+
+
+def invoice_document(invoice: Invoice, *, for_pdf: bool = False) -> dict[str, Any]:
+    """What the invoice template shows, amounts written in the currency's minor unit."""
+
+    def fmt(amount: Decimal | None) -> str:
+        return format_amount(amount, invoice.currency) or ""
+
+    lines = [{"line": line, "unit_price": fmt(line.unit_price), "line_total": fmt(line.line_total)}
+             for line in invoice.lines.order_by("position")]
+    payments = [{"payment": p, "amount": fmt(p.amount)} for p in invoice.payments.order_by("created_at", "id")]
+    tax = invoice.total - invoice.subtotal
+    return {
+        "invoice": invoice, "lines": lines, "payments": payments, "seller": settings.SELLER, "for_pdf": for_pdf,
+        "order_number": invoice.order.order_number, "billing_address": address_lines(invoice.billing_address),
+        "subtotal": fmt(invoice.subtotal), "tax": fmt(tax) if tax else "", "total": fmt(invoice.total),
+        "amount_paid": fmt(invoice.amount_paid), "amount_due": fmt(invoice.amount_due),
+    }
+
+
+def invoice_html(invoice: Invoice, *, request: HttpRequest | None = None, for_pdf: bool = False) -> str:
+    return render_to_string("billing/invoice_print.html", invoice_document(invoice, for_pdf=for_pdf),
+                            request=request)
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice as a PDF (A4), from the same HTML as the printable page."""
+    from weasyprint import HTML  # imported here: loading Pango costs time that only PDFs need
+
+    pdf: bytes = HTML(string=invoice_html(invoice, for_pdf=True), base_url=str(settings.BASE_DIR)).write_pdf()
+    return pdf
+
+
+def invoice_pdf_filename(invoice: Invoice) -> str:
+    return f"{invoice.number or 'draft-invoice-' + invoice.order.order_number}.pdf"
