@@ -15,8 +15,8 @@ from synthesq.core.idempotency import idempotency_key_parameter, idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
 from synthesq.core.renderers import PDFRenderer
 
-from . import problems  # noqa: F401  (declares the problems named in problem_responses)
 from ..documents import invoice_pdf, invoice_pdf_filename
+from . import problems  # noqa: F401  (declares the problems named in problem_responses)
 from .filters import InvoiceFilter, InvoiceOrderingFilter, PaymentFilter
 from .serializers import (
     InvoiceEventSerializer,

@@ -1,9 +1,10 @@
 """The guide's whole story through a Python client generated from the served schema, and nothing else.
 
 openapi-python-client generates the client into a temporary directory at test time (generated code is never
-committed) and must not print a single warning: a warning means a piece of the API is missing from the client
-(it once silently dropped both list endpoints). The story then runs against a live server with one token per
-role, reading every answer — problems included — as the typed objects the schema promises.
+committed), with the repository's ``openapi-python-client.yaml``, and must not print a single warning: a warning
+means a piece of the API is missing from the client (it once silently dropped both list endpoints). The story
+then runs against a live server with one token per role, reading every answer — problems included — as the
+typed objects the schema promises.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PACKAGE = "synthesq_client"
+ROOT = Path(__file__).resolve().parents[2]
 GUIDE_ADDRESS = {"line1": "123 Commerce St", "city": "Austin", "state": "TX", "postal_code": "78701",
                  "country": "US"}
 
@@ -36,8 +38,7 @@ def client_package(live_server: Any, tmp_path_factory: pytest.TempPathFactory,
     """The client generated from the schema the live server serves (the server's request handling touches the
     database connection, so it is unblocked while the generator reads the schema)."""
     workdir = tmp_path_factory.mktemp("generated-client")
-    config = workdir / "config.yaml"
-    config.write_text(f"project_name_override: {PACKAGE}\npackage_name_override: {PACKAGE}\npost_hooks: []\n")
+    config = ROOT / "openapi-python-client.yaml"  # the configuration the README gives newcomers
     generator = Path(sys.executable).parent / "openapi-python-client"
     with django_db_blocker.unblock():
         result = _generate(generator, live_server.url, config, workdir)
