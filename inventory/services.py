@@ -19,6 +19,9 @@ from synthesq.core.money import scale_error
 from .exceptions import InsufficientStock, ProductHasStock, ProductHasVariants, ShortLine
 from .models import Product, StockMovement
 
+# The stock column's capacity (a 32-bit integer on PostgreSQL).
+STOCK_MAX = 2_147_483_647
+
 _UPDATABLE_FIELDS = ("sku", "name", "description", "price", "currency", "parent", "is_active")
 
 
@@ -130,6 +133,9 @@ def stock_adjust(*, product: Product, quantity_delta: int, reason: str, actor: A
             [ShortLine(product_id=locked.pk, requested=-quantity_delta, available=locked.stock_quantity,
                        sku=locked.sku, name=locked.name)]
         )
+    if locked.stock_quantity + quantity_delta > STOCK_MAX:
+        raise ValidationFailed(f"Stock cannot exceed {STOCK_MAX}.", errors=[
+            {"field": "quantity_delta", "message": f"Stock would exceed {STOCK_MAX}.", "code": "max_value"}])
     Product.objects.filter(pk=locked.pk).update(stock_quantity=F("stock_quantity") + quantity_delta)
     return StockMovement.objects.create(
         product=locked, kind=StockMovement.Kind.ADJUSTMENT, quantity_delta=quantity_delta,
