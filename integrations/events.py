@@ -53,6 +53,20 @@ def pattern_is_known(pattern: str) -> bool:
     return pattern in _TYPES
 
 
+def known_patterns() -> list[str]:
+    """Everything a subscription or a filter may name: ``*``, each ``prefix.*`` and each type."""
+    prefixes = sorted({name.split(".", 1)[0] for name in _TYPES if "." in name})
+    return ["*", *(f"{prefix}.*" for prefix in prefixes), *sorted(_TYPES)]
+
+
+class KnownPatternChoices:
+    """``known_patterns()`` as (value, label) choices, read each time they are iterated: the types are declared
+    when the apps are ready, after the serializers and filters that offer them are defined."""
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter([(pattern, pattern) for pattern in known_patterns()])
+
+
 def type_matches(event_type: str, patterns: Iterable[str]) -> bool:
     """Whether ``event_type`` is among ``patterns`` (exact types, ``prefix.*`` wildcards or ``*``)."""
     return any(p == "*" or p == event_type or (p.endswith(".*") and event_type.startswith(p[:-1]))

@@ -31,6 +31,13 @@ def stock_ledger_mismatches() -> list[tuple[str, int, int]]:
     return [(pk, stock, ledger or 0) for pk, stock, ledger in rows if stock != (ledger or 0)]
 
 
+def products_lock(*, product_ids: list[str]) -> None:
+    """Lock product rows in primary-key order with the inventory services' lock (FOR NO KEY UPDATE), for the
+    caller's transaction (for ``If-Match``)."""
+    list(Product.objects.select_for_update(of=("self",), no_key=True).filter(pk__in=set(product_ids))
+         .order_by("pk").values_list("pk", flat=True))
+
+
 def sellable_products(queryset: QuerySet[Product] | None = None) -> QuerySet[Product]:
     """Products that hold stock and are sold: those without variants."""
     queryset = Product.objects.all() if queryset is None else queryset

@@ -20,6 +20,9 @@ from . import events
 from .exceptions import InsufficientStock, ProductHasStock, ProductHasVariants, ShortLine
 from .models import Product, StockMovement
 
+# The stock column's capacity (a 32-bit integer on PostgreSQL).
+STOCK_MAX = 2_147_483_647
+
 _UPDATABLE_FIELDS = ("sku", "name", "description", "price", "currency", "parent", "is_active")
 
 
@@ -134,6 +137,9 @@ def stock_adjust(*, product: Product, quantity_delta: int, reason: str, actor: A
             [ShortLine(product_id=locked.pk, requested=-quantity_delta, available=locked.stock_quantity,
                        sku=locked.sku, name=locked.name)]
         )
+    if locked.stock_quantity + quantity_delta > STOCK_MAX:
+        raise ValidationFailed(f"Stock cannot exceed {STOCK_MAX}.", errors=[
+            {"field": "quantity_delta", "message": f"Stock would exceed {STOCK_MAX}.", "code": "max_value"}])
     Product.objects.filter(pk=locked.pk).update(stock_quantity=F("stock_quantity") + quantity_delta)
     movement = StockMovement.objects.create(
         product=locked, kind=StockMovement.Kind.ADJUSTMENT, quantity_delta=quantity_delta,

@@ -82,6 +82,10 @@ def close_skip_counts(*, cutoff: datetime) -> dict[str, int]:
     return {"on_hold": counts["held"], "return_window_open": counts["window_open"]}
 
 
+def customer_lock(*, customer_id: str) -> None:
+    """Lock the customer row for the caller's transaction, as ``customer_update`` does (for ``If-Match``)."""
+    list(Customer.objects.select_for_update().filter(pk=customer_id).values_list("pk", flat=True))
+
 # -- the next step of an order, and who takes it --------------------------------------------------------------
 STATUS_SINCE = {
     OrderStatus.DRAFT: "created_at", OrderStatus.CONFIRMED: "confirmed_at", OrderStatus.PROCESSING: "processing_at",

@@ -17,5 +17,7 @@ urlpatterns = [
     path("metrics", metrics.metrics_view, name="metrics"),
 ]
 
+handler400 = "synthesq.core.problems.api_aware_400"
+handler403 = "synthesq.core.problems.api_aware_403"
 handler404 = "synthesq.core.problems.api_aware_404"
 handler500 = "synthesq.core.problems.api_aware_500"

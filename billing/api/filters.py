@@ -9,14 +9,16 @@ from django.db.models.functions import Coalesce
 from rest_framework.request import Request
 
 from billing.models import Invoice, InvoiceQuerySet, InvoiceStatus, Payment
-from synthesq.core.filters import StrictBooleanFilter, StrictOrderingFilter, normalise_multi_value
+from synthesq.core.filters import StrictBooleanFilter, StrictFilterSet, StrictOrderingFilter
 
 
-class InvoiceFilter(django_filters.FilterSet):
+class InvoiceFilter(StrictFilterSet):
     order_id = django_filters.CharFilter(field_name="order_id")
     customer_id = django_filters.CharFilter(field_name="customer_id")
     status = django_filters.MultipleChoiceFilter(
-        choices=InvoiceStatus.choices, help_text="One or more statuses; also status[]=… or status=a,b."
+        choices=InvoiceStatus.choices,
+        help_text="One or more statuses: status=issued&status=paid. The guide's status[]=issued&status[]=paid and "
+                  "the comma-separated status=issued,paid mean the same.",
     )
     overdue = StrictBooleanFilter(
         method="filter_overdue",
@@ -28,14 +30,11 @@ class InvoiceFilter(django_filters.FilterSet):
         model = Invoice
         fields = ["order_id", "customer_id", "status", "overdue", "number"]
 
-    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
-        super().__init__(normalise_multi_value(data, "status"), *args, **kwargs)
-
     def filter_overdue(self, queryset: InvoiceQuerySet, name: str, value: bool) -> QuerySet[Invoice]:
         return queryset.overdue() if value else queryset.not_overdue()
 
 
-class PaymentFilter(django_filters.FilterSet):
+class PaymentFilter(StrictFilterSet):
     invoice_id = django_filters.CharFilter(field_name="invoice_id")
     payment_method = django_filters.ChoiceFilter(choices=Payment.Method.choices)
     reference = django_filters.CharFilter(field_name="reference")

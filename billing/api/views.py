@@ -9,13 +9,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from billing import selectors, services
-from billing.models import InvoiceStatus
 from synthesq.core.actors import acting_user
-from synthesq.core.idempotency import idempotent
+from synthesq.core.etags import ETagMixin
+from synthesq.core.idempotency import idempotency_key_parameter, idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
 from synthesq.core.renderers import PDFRenderer
 
 from ..documents import invoice_pdf, invoice_pdf_filename
+from . import problems  # noqa: F401  (declares the problems named in problem_responses)
 from .filters import InvoiceFilter, InvoiceOrderingFilter, PaymentFilter
 from .serializers import (
     InvoiceEventSerializer,
@@ -30,11 +31,7 @@ _PAYMENT_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Pa
 
 
 @extend_schema_view(
-    list=extend_schema(
-        summary="List invoices", tags=["invoices"],
-        parameters=[OpenApiParameter("status[]", str, many=True, explode=True, enum=InvoiceStatus.values,
-                                     description="Also accepted: status[]=issued&status[]=paid")],
-    ),
+    list=extend_schema(summary="List invoices", tags=["invoices"]),
     retrieve=extend_schema(summary="Get an invoice", tags=["invoices"], parameters=[_INVOICE_ID]),
     change_status=extend_schema(summary="Issue or void an invoice", tags=["invoices"],
                                 request=InvoiceStatusInputSerializer, responses=InvoiceSerializer,
@@ -48,7 +45,7 @@ _PAYMENT_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Pa
         responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF file")},
     ),
 )
-class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class InvoiceViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = InvoiceSerializer
     filterset_class = InvoiceFilter
     filter_backends = [DjangoFilterBackend, InvoiceOrderingFilter]
@@ -58,7 +55,8 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         "history": ("billing.view_invoice",),
         "pdf": ("billing.view_invoice",),
     }
-    problem_responses = {"change_status": (409,)}
+    problem_responses = {"change_status": ("InvalidTransition", "InvoiceHasPayments")}
+    if_match_actions = ("change_status",)
 
     def get_queryset(self):
         return selectors.invoice_list()
@@ -68,7 +66,9 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         invoice = self.get_object()
         data = InvoiceStatusInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.invoice_transition(invoice_id=invoice.pk, actor=acting_user(request), **data.validated_data)
+        with self.conditional_change(request, lock=lambda: selectors.invoice_get_for_update(invoice.pk),
+                                     current=lambda: self._read(invoice.pk)):
+            services.invoice_transition(invoice_id=invoice.pk, actor=acting_user(request), **data.validated_data)
         return Response(self._read(invoice.pk))
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)
@@ -93,17 +93,17 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     retrieve=extend_schema(summary="Get a payment", tags=["payments"], parameters=[_PAYMENT_ID]),
     create=extend_schema(
         summary="Record a payment against an invoice", tags=["payments"], request=PaymentInputSerializer,
-        responses={201: PaymentSerializer},
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-                                     description="Repeat-safe recording: the same key and body replays the first "
-                                                 "response; another body with the same key is 422.")],
+        responses={201: PaymentSerializer}, parameters=[idempotency_key_parameter("recording")],
     ),
 )
-class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PaymentViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = PaymentSerializer
     filterset_class = PaymentFilter
     ordering_fields = ["created_at", "amount"]
-    problem_responses = {"create": (409, 422)}
+    problem_responses = {
+        "create": ("InvoiceNotPayable", "DuplicatePaymentReference", "PaymentCurrencyMismatch", "Overpayment",
+                   "IdempotencyKeyReused"),
+    }
 
     def get_queryset(self):
         return selectors.payment_list()

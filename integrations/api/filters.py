@@ -7,9 +7,9 @@ from django.db.models import Q, QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
-from integrations.events import pattern_is_known
+from integrations.events import KnownPatternChoices, pattern_is_known
 from integrations.models import Event
-from synthesq.core.filters import BoundedIsoDateTimeFromToRangeFilter, StrictOrderingFilter, normalise_multi_value
+from synthesq.core.filters import BoundedIsoDateTimeFromToRangeFilter, StrictFilterSet, StrictOrderingFilter
 
 
 class EventTypeFilter(django_filters.MultipleChoiceFilter):
@@ -33,8 +33,9 @@ class EventTypeFilter(django_filters.MultipleChoiceFilter):
         return qs.filter(condition)
 
 
-class EventFilter(django_filters.FilterSet):
+class EventFilter(StrictFilterSet):
     type = EventTypeFilter(
+        choices=KnownPatternChoices(),
         help_text="One or more types; order.* matches every order event. Also type[]=… or type=a,b.",
     )
     created_at = BoundedIsoDateTimeFromToRangeFilter(
@@ -56,7 +57,7 @@ class EventFilter(django_filters.FilterSet):
         return queryset.filter(sequence__gt=sequence)
 
     def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
-        super().__init__(normalise_multi_value(data, "type"), *args, **kwargs)
+        super().__init__(data, *args, **kwargs)
         # Types are validated by the filter (wildcards are not choices).
         self.filters["type"].field.valid_value = lambda value: True
 

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
+from integrations.events import KnownPatternChoices
 from integrations.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from synthesq.core.serializers import InputSerializer
 
@@ -40,18 +39,13 @@ class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
 
 class WebhookEndpointInputSerializer(InputSerializer):
     url = serializers.URLField(max_length=2000, help_text="https only; public addresses only.")
-    events = serializers.ListField(child=serializers.CharField(max_length=64), min_length=1, max_length=100,
-                                   help_text='Event types, "order.*" wildcards allowed.')
+    events = serializers.ListField(child=serializers.ChoiceField(choices=KnownPatternChoices()), min_length=1,
+                                   max_length=100, help_text='Event types, "order.*" wildcards, or "*" for all.')
     description = serializers.CharField(max_length=255, required=False, allow_blank=True)
 
 
 class WebhookEndpointUpdateSerializer(WebhookEndpointInputSerializer):
     active = serializers.BooleanField(source="is_active", required=False)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not attrs:
-            raise serializers.ValidationError("Send at least one of url, events, description, active.")
-        return attrs
 
 
 class WebhookAttemptSerializer(serializers.ModelSerializer):

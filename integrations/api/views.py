@@ -11,7 +11,9 @@ from rest_framework.response import Response
 from integrations import selectors, services
 from integrations.models import Event, WebhookDelivery, WebhookEndpoint
 from synthesq.core.actors import acting_user
+from synthesq.core.etags import ETagMixin
 
+from . import problems  # noqa: F401  (declares the problems named in problem_responses)
 from .filters import EventFilter, EventOrderingFilter
 from .serializers import (
     EventSerializer,
@@ -31,7 +33,7 @@ _DELIVERY_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="W
     list=extend_schema(summary="List events (newest first; sort=created_at for oldest first)", tags=["events"]),
     retrieve=extend_schema(summary="Get an event", tags=["events"], parameters=[_EVENT_ID]),
 )
-class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EventViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Every committed change, in the order it was committed: catch up from the last event you saw."""
 
     serializer_class = EventSerializer
@@ -63,8 +65,10 @@ class EventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                              tags=["webhooks"], responses=WebhookDeliverySerializer(many=True),
                              parameters=[_ENDPOINT_ID], filters=False),
 )
-class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class WebhookEndpointViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                             viewsets.GenericViewSet):
     serializer_class = WebhookEndpointSerializer
+    if_match_actions = ("partial_update",)
     ordering_fields = ["created_at"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     action_permissions = {
@@ -88,8 +92,10 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
         endpoint = self.get_object()
         data = WebhookEndpointUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        endpoint = services.webhook_endpoint_update(endpoint_id=endpoint.pk, data=dict(data.validated_data),
-                                                    actor=acting_user(request))
+        with self.conditional_change(request, lock=lambda: services.webhook_endpoint_lock(endpoint.pk),
+                                     current=lambda: WebhookEndpointSerializer(self.get_object()).data):
+            endpoint = services.webhook_endpoint_update(endpoint_id=endpoint.pk, data=dict(data.validated_data),
+                                                        actor=acting_user(request))
         return Response(WebhookEndpointSerializer(endpoint).data)
 
     def destroy(self, request: Request, pk: str | None = None) -> Response:
@@ -120,10 +126,10 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, v
     retry=extend_schema(summary="Send a delivery again now", tags=["webhooks"], request=None,
                         responses={202: WebhookDeliverySerializer}, parameters=[_DELIVERY_ID]),
 )
-class WebhookDeliveryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class WebhookDeliveryViewSet(ETagMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = WebhookDeliverySerializer
     action_permissions = {"retry": ("integrations.change_webhookdelivery",)}
-    problem_responses = {"retry": (409,)}
+    problem_responses = {"retry": ("DeliveryInProgress",)}
 
     def get_queryset(self) -> QuerySet[WebhookDelivery]:
         return selectors.delivery_list()

@@ -63,7 +63,7 @@ def webhook_endpoint_create(*, url: str, events: Sequence[str], description: str
     return endpoint, endpoint.secret
 
 
-def _lock_endpoint(endpoint_id: str) -> WebhookEndpoint:
+def webhook_endpoint_lock(endpoint_id: str) -> WebhookEndpoint:
     endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=endpoint_id).first()
     if endpoint is None:
         raise NotFound(f"No webhook endpoint {endpoint_id!r}.")
@@ -75,7 +75,9 @@ def webhook_endpoint_update(*, endpoint_id: str, data: dict[str, Any], actor: Ac
     unknown = set(data) - set(_ENDPOINT_FIELDS)
     if unknown:
         raise ValidationFailed(f"Not updatable: {', '.join(sorted(unknown))}.")
-    endpoint = _lock_endpoint(endpoint_id)
+    endpoint = webhook_endpoint_lock(endpoint_id)
+    if not data:  # an empty change changes nothing
+        return endpoint
     if "url" in data:
         data["url"] = _clean_url(data["url"])
     if "events" in data:
@@ -90,13 +92,13 @@ def webhook_endpoint_update(*, endpoint_id: str, data: dict[str, Any], actor: Ac
 
 @transaction.atomic
 def webhook_endpoint_delete(*, endpoint_id: str, actor: Actor) -> None:
-    _lock_endpoint(endpoint_id).delete()
+    webhook_endpoint_lock(endpoint_id).delete()
 
 
 @transaction.atomic
 def webhook_endpoint_rotate_secret(*, endpoint_id: str, actor: Actor) -> tuple[WebhookEndpoint, str]:
     """A new signing secret; the previous one keeps signing beside it for 24 hours, so receivers can switch."""
-    endpoint = _lock_endpoint(endpoint_id)
+    endpoint = webhook_endpoint_lock(endpoint_id)
     endpoint.previous_secret, endpoint.secret = endpoint.secret, _new_secret()
     endpoint.previous_secret_expires_at = timezone.now() + ROTATION_OVERLAP
     endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at", "updated_at"])

@@ -2,16 +2,16 @@ import django_filters
 from django.db.models import Q, QuerySet
 
 from inventory.models import Product
-from synthesq.core.filters import StrictBooleanFilter
+from synthesq.core.filters import CurrencyFilter, StrictBooleanFilter, StrictFilterSet, WholeNumberFilter
 
 
-class ProductFilter(django_filters.FilterSet):
+class ProductFilter(StrictFilterSet):
     sku = django_filters.CharFilter(field_name="sku", lookup_expr="iexact", help_text="Exact SKU (any case).")
     active = StrictBooleanFilter(field_name="is_active")
-    currency = django_filters.CharFilter(field_name="currency")
+    currency = CurrencyFilter(field_name="currency")
     parent_id = django_filters.CharFilter(field_name="parent_id", help_text="Variants of this product.")
-    stock_lte = django_filters.NumberFilter(field_name="stock_quantity", lookup_expr="lte",
-                                            help_text="Stock at or below this quantity.")
+    stock_lte = WholeNumberFilter(field_name="stock_quantity", lookup_expr="lte", min_value=0,
+                                  max_value=2_000_000_000, help_text="Stock at or below this quantity.")
     search = django_filters.CharFilter(method="filter_search", help_text="Part of the name or SKU.")
 
     class Meta:

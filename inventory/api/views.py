@@ -8,8 +8,10 @@ from rest_framework.response import Response
 
 from inventory import selectors, services
 from synthesq.core.actors import acting_user
+from synthesq.core.etags import ETagMixin
 from synthesq.core.pagination import OldestFirstCursorPage
 
+from . import problems  # noqa: F401  (declares the problems named in problem_responses)
 from .filters import ProductFilter
 from .serializers import (
     ProductInputSerializer,
@@ -34,7 +36,7 @@ from .serializers import (
     movements=extend_schema(summary="The product's stock ledger, oldest first", tags=["stock"],
                             responses=StockMovementSerializer(many=True), filters=False),
 )
-class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ProductViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
     ordering_fields = ["created_at", "sku", "name", "price", "stock_quantity"]
@@ -42,7 +44,13 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         "adjustments": ("inventory.adjust_stock",),
         "movements": ("inventory.view_stockmovement",),
     }
-    problem_responses = {"create": (422,), "update": (422,), "partial_update": (422,), "adjustments": (422,)}
+    problem_responses = {
+        "create": ("ProductHasStock",),
+        "update": ("ProductHasStock",),
+        "partial_update": ("ProductHasStock",),
+        "adjustments": ("InsufficientStock", "ProductHasVariants"),
+    }
+    if_match_actions = ("update", "partial_update")
 
     def get_queryset(self):
         return selectors.product_list()
@@ -64,7 +72,13 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = ProductUpdateSerializer(data=request.data, partial=partial, context={"instance": product})
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data) if partial else data.replacement_data()
-        services.product_update(product=product, actor=acting_user(request), data=changes)
+        parent = changes.get("parent")
+        with self.conditional_change(
+            request,
+            lock=lambda: selectors.products_lock(product_ids=[product.pk, *([parent.pk] if parent else [])]),
+            current=lambda: self._read(product.pk),
+        ):
+            services.product_update(product=product, actor=acting_user(request), data=changes)
         return Response(self._read(product.pk))
 
     @action(detail=True, methods=["post"])

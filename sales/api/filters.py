@@ -1,14 +1,22 @@
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 
 from sales.models import Customer, Order, OrderStatus
-from synthesq.core.filters import BoundedIsoDateTimeFromToRangeFilter, StrictBooleanFilter, normalise_multi_value
+from synthesq.core.filters import (
+    BoundedIsoDateTimeFromToRangeFilter,
+    CurrencyFilter,
+    StrictBooleanFilter,
+    StrictFilterSet,
+)
+
+MULTI_STATUS_HELP = (
+    "One or more statuses: status=draft&status=confirmed. The guide's status[]=draft&status[]=confirmed and the "
+    "comma-separated status=draft,confirmed mean the same."
+)
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(StrictFilterSet):
     email = django_filters.CharFilter(field_name="email", lookup_expr="iexact", help_text="Exact e-mail (any case).")
     search = django_filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Part of the name.")
 
@@ -17,15 +25,13 @@ class CustomerFilter(django_filters.FilterSet):
         fields = ["email", "search"]
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(StrictFilterSet):
     """``status`` once, repeated (``status=a&status=b``), as ``status[]=a&status[]=b`` (the guide's form)
     or comma separated (``status=draft,confirmed``)."""
 
     customer_id = django_filters.CharFilter(field_name="customer_id")
-    status = django_filters.MultipleChoiceFilter(
-        choices=OrderStatus.choices, help_text="One or more statuses; also status[]=… or status=a,b."
-    )
-    currency = django_filters.CharFilter(field_name="currency")
+    status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices, help_text=MULTI_STATUS_HELP)
+    currency = CurrencyFilter(field_name="currency")
     created_at = BoundedIsoDateTimeFromToRangeFilter(
         field_name="created_at", help_text="created_at_after / created_at_before (ISO 8601)."
     )
@@ -37,6 +43,3 @@ class OrderFilter(django_filters.FilterSet):
     class Meta:
         model = Order
         fields = ["customer_id", "status", "currency", "created_at", "order_number", "on_hold", "search"]
-
-    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
-        super().__init__(normalise_multi_value(data, "status"), *args, **kwargs)

@@ -5,7 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from sales.addresses import ADDRESS_PARTS, address_clean
+from sales.addresses import ADDRESS_PARTS, COUNTRY_MESSAGE, AddressPart, address_clean
 from sales.models import Customer, Order, OrderEvent, OrderLine, OrderStatus
 from sales.representations import order_representation
 from sales.selectors import order_allowed_statuses
@@ -14,17 +14,20 @@ from synthesq.core.money import AmountSerializerField, CurrencySerializerField
 from synthesq.core.serializers import ActorField, InputSerializer
 
 
+def _address_field(part: AddressPart) -> serializers.Field:
+    if part.name == "country":
+        # Declared as exactly what address_clean accepts: two letters, any case.
+        return serializers.RegexField(r"^[A-Za-z]{2}$", trim_whitespace=False, help_text=part.help_text or None,
+                                      error_messages={"invalid": COUNTRY_MESSAGE})
+    return serializers.CharField(max_length=part.max_length, required=part.required, allow_blank=not part.required,
+                                 help_text=part.help_text or None)
+
+
 class AddressSerializer(InputSerializer):
     """A postal address; its parts and rules are ``sales.addresses``'s (the admin's forms use the same)."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
-        return {
-            part.name: serializers.CharField(
-                max_length=part.max_length, min_length=2 if part.name == "country" else None,
-                required=part.required, allow_blank=not part.required, help_text=part.help_text or None,
-            )
-            for part in ADDRESS_PARTS
-        }
+        return {part.name: _address_field(part) for part in ADDRESS_PARTS}
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         # Also on a PATCH of the customer (root ``partial=True``, which DRF passes down to nested fields):
@@ -129,6 +132,8 @@ class OrderCreateInputSerializer(InputSerializer):
 
 
 class OrderUpdateInputSerializer(InputSerializer):
+    min_fields = 1
+
     line_items = LineItemInputSerializer(many=True, allow_empty=False, max_length=500, required=False,  # type: ignore[call-arg]
                                          help_text="Replaces all lines.")
     shipping_address = AddressSerializer(required=False)

@@ -14,7 +14,7 @@ from integrations.events import publishes_events
 from inventory.models import Product
 from synthesq.core.actors import Actor
 from synthesq.core.errors import ValidationFailed, field_error
-from synthesq.core.money import quantize, scale_error
+from synthesq.core.money import AMOUNT_MAX_EXCLUSIVE, quantize, scale_error
 from synthesq.core.sequences import sequence_next
 
 from .. import events, selectors
@@ -79,7 +79,18 @@ def _build_lines(*, currency: str, line_items: Sequence[LineInput]) -> list[Orde
             position=position, product=product, sku=product.sku, name=product.name, quantity=line.quantity,
             unit_price=unit_price, line_total=quantize(unit_price * line.quantity, currency),
         ))
+    _refuse_totals_too_large(lines)
     return lines
+
+
+def _refuse_totals_too_large(lines: Sequence[OrderLine]) -> None:
+    """Amounts are stored with 14 whole digits: a total beyond that is refused, never a database error."""
+    too_large = [field_error(f"line_items[{index}].quantity", "The line total is too large.", "max_value")
+                 for index, line in enumerate(lines) if line.line_total >= AMOUNT_MAX_EXCLUSIVE]
+    if not too_large and sum(line.line_total for line in lines) >= AMOUNT_MAX_EXCLUSIVE:
+        too_large = [field_error("line_items", "The order total is too large.", "max_value")]
+    if too_large:
+        raise ValidationFailed(errors=too_large)
 
 
 def order_lines_validate(*, currency: str, line_items: Sequence[LineInput]) -> None:

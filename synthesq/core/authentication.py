@@ -8,9 +8,13 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from .models import ApiToken, token_digest
+from .throttling import FailedAuthenticationThrottle
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer <token>``. Every failed attempt counts against the client address; an address
+    over ``API_THROTTLE_RATES["failed_auth"]`` gets 429 for every attempt until its window has passed."""
+
     keyword = "Bearer"
     www_authenticate_realm = "api"
 
@@ -18,6 +22,15 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header:
             return None
+        throttle = FailedAuthenticationThrottle()
+        throttle.refuse_if_over(request)
+        try:
+            return self._authenticate(header)
+        except exceptions.AuthenticationFailed:
+            throttle.record_failure(request)
+            raise
+
+    def _authenticate(self, header: list[bytes]) -> tuple[Any, ApiToken]:
         if header[0].lower() != self.keyword.lower().encode():
             raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <token>'.")
         if len(header) != 2:

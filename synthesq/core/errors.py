@@ -13,6 +13,8 @@ class DomainError(Exception):
     status: int = 400
     code: str = "domain_error"
     title: str = "Request refused"
+    # Response headers that go with the problem (e.g. the current ETag of a 412).
+    headers: dict[str, str] = {}
 
     def __init__(self, detail: str | None = None, *, code: str | None = None, **extra: Any) -> None:
         self.detail = detail or self.title
@@ -56,6 +58,23 @@ class Conflict(DomainError):
     status = 409
     code = "conflict"
     title = "Conflict with the current state"
+
+
+class PreconditionFailed(DomainError):
+    """``If-Match`` names another version than the current one (412); nothing was changed. The body carries
+    ``current_etag``, also sent as the ``ETag`` header."""
+
+    status = 412
+    code = "precondition_failed"
+    title = "Precondition failed"
+
+    def __init__(self, *, current_etag: str) -> None:
+        super().__init__(
+            "The resource has changed since you read it (If-Match does not name its current version); nothing "
+            "was changed. Read it again and retry with its current ETag.",
+            current_etag=current_etag,
+        )
+        self.headers = {"ETag": current_etag}
 
 
 class BusinessRuleViolation(DomainError):

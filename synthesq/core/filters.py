@@ -1,19 +1,29 @@
-"""Shared list filters: ``sort=-created_at`` ordering that refuses unknown fields with a 400."""
+"""Shared list filters, as strict as the schema says: ``sort=-created_at`` ordering that refuses unknown fields,
+boolean, currency and whole-number filters that refuse anything else (an empty value too), and multi-value
+filters that accept every common spelling. Each bad value is a 400 naming the parameter."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
+from drf_spectacular.drainage import set_override
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 
+from .money import currency_codes
+
 MAX_UTC_OFFSET = timedelta(hours=14)
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(django_filters.TypedChoiceFilter):
     """``?flag=true`` / ``?flag=false``; any other value is a 400 (django-filter's BooleanFilter ignores it)."""
 
@@ -21,6 +31,65 @@ class StrictBooleanFilter(django_filters.TypedChoiceFilter):
         kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
         kwargs.setdefault("coerce", lambda value: value == "true")
         super().__init__(*args, **kwargs)
+
+
+class CurrencyFilter(django_filters.ChoiceFilter):
+    """An ISO 4217 code (the schema lists them); any other value is a 400."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", [(code, code) for code in currency_codes()])
+        kwargs.setdefault("help_text", "ISO 4217 currency code, e.g. USD.")
+        super().__init__(*args, **kwargs)
+
+
+class _WholeNumberField(forms.IntegerField):
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        if not re.fullmatch(r"-?[0-9]{1,12}", str(value)):
+            raise forms.ValidationError("Enter a whole number.", code="invalid")
+        return int(value)
+
+
+class WholeNumberFilter(django_filters.NumberFilter):
+    """A whole number within ``min_value``..``max_value`` (``stock_lte=0.5`` is a 400, not a comparison)."""
+
+    field_class = _WholeNumberField
+
+    def __init__(self, *args: Any, min_value: int, max_value: int, **kwargs: Any) -> None:
+        super().__init__(*args, min_value=min_value, max_value=max_value, **kwargs)
+        set_override(self, "field", {"type": "integer", "minimum": min_value, "maximum": max_value})
+
+
+_EMPTY_REFUSED = (
+    django_filters.ChoiceFilter, django_filters.MultipleChoiceFilter, django_filters.NumberFilter,
+    django_filters.RangeFilter, django_filters.DateTimeFromToRangeFilter, django_filters.TypedChoiceFilter,
+)
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A FilterSet whose choice, boolean, number and date filters refuse an empty value (``?active=`` is not a
+    boolean) and whose multi-value filters take ``status=a&status=b``, ``status[]=a`` and ``status=a,b``."""
+
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        for name, filter_ in self.base_filters.items():
+            if isinstance(filter_, django_filters.MultipleChoiceFilter):
+                data = normalise_multi_value(data, name)
+        super().__init__(data, *args, **kwargs)
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name, filter_ in self.filters.items():
+            if not isinstance(filter_, _EMPTY_REFUSED):
+                continue
+            suffixes = getattr(getattr(filter_.field, "widget", None), "suffixes", None)
+            params = [f"{name}_{suffix}" for suffix in suffixes] if suffixes else [name]
+            for param in params:
+                if param in self.data and "" in self.data.getlist(param):
+                    self.form.add_error(name, forms.ValidationError(f"{param}: an empty value is not allowed.",
+                                                                    code="blank"))
+                    valid = False
+        return valid
 
 
 class StrictOrderingFilter(OrderingFilter):
@@ -32,9 +101,9 @@ class StrictOrderingFilter(OrderingFilter):
     def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> list[str] | None:
         params = request.query_params.get(self.ordering_param)
         if params:
-            fields = [param.strip() for param in params.split(",") if param.strip()]
+            fields = params.split(",")
             valid = {name for name, _label in self.get_valid_fields(queryset, view, {"request": request})}
-            unknown = [f for f in fields if f.lstrip("-") not in valid]
+            unknown = [f or "(empty)" for f in fields if f.removeprefix("-") not in valid]
             if unknown:
                 raise ValidationError({self.ordering_param: [
                     f"Unknown sort field {', '.join(unknown)}; allowed: {', '.join(sorted(valid))} "
@@ -43,6 +112,20 @@ class StrictOrderingFilter(OrderingFilter):
             return self._with_tiebreaker(fields)
         default = self.get_default_ordering(view)
         return self._with_tiebreaker(list(default)) if default else None
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        fields = [name for name, _label in self.get_valid_fields(view.get_queryset(), view, {})]
+        return [{
+            "name": self.ordering_param,
+            "required": False,
+            "in": "query",
+            "description": "Sort by these fields, comma separated; prefix a field with - for descending, "
+                           "e.g. `-created_at`.",
+            "schema": {"type": "array", "items": {"type": "string",
+                                                  "enum": [v for f in fields for v in (f, f"-{f}")]}},
+            "style": "form",
+            "explode": False,
+        }]
 
     @staticmethod
     def _with_tiebreaker(fields: list[str]) -> list[str]:
@@ -75,12 +158,13 @@ class BoundedIsoDateTimeFromToRangeFilter(django_filters.IsoDateTimeFromToRangeF
 
 def normalise_multi_value(data: Any, name: str) -> Any:
     """Accept a multi-value filter in every common spelling: ``name=a&name=b``, the guide's
-    ``name[]=a&name[]=b`` and ``name=a,b``; returns query data with a plain ``name`` list."""
+    ``name[]=a&name[]=b`` and ``name=a,b`` (blanks around parts ignored); returns query data with a plain ``name``
+    list. Empty parts stay (and are refused as values): ``status=draft,`` is a mistake, not ``status=draft``."""
     bracketed = f"{name}[]"
     if data is None or not (bracketed in data or any("," in v for v in data.getlist(name))):
         return data
     data = data.copy()
     raw = data.getlist(name) + data.getlist(bracketed)
-    data.setlist(name, [part.strip() for value in raw for part in value.split(",") if part.strip()])
+    data.setlist(name, [part.strip() for value in raw for part in value.split(",")])
     data.pop(bracketed, None)
     return data

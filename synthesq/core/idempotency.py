@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -28,6 +30,17 @@ from .models import IdempotencyKey
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
 _REPLAYED_HEADERS = ("Location",)
+# Visible ASCII, spaces inside only: what every HTTP stack carries unchanged.
+KEY_PATTERN = r"^[!-~]([ -~]{0,253}[!-~])?$"
+
+
+def idempotency_key_parameter(what: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        HEADER, {"type": "string", "minLength": 1, "maxLength": 255, "pattern": KEY_PATTERN},
+        OpenApiParameter.HEADER, required=False,
+        description=f"Repeat-safe {what}: the same key and body replays the first response; another body with the "
+                    "same key is 422. 1 to 255 visible ASCII characters.",
+    )
 
 
 class IdempotencyKeyReused(BusinessRuleViolation):
@@ -44,10 +57,10 @@ def _key_from(request: Request) -> str | None:
     key = request.headers.get(HEADER)
     if key is None:
         return None
-    if not (1 <= len(key) <= 255) or not key.isprintable():
+    if not re.fullmatch(KEY_PATTERN, key):
         raise ValidationFailed(
-            f"{HEADER} must be 1 to 255 printable characters.",
-            errors=[{"field": HEADER, "message": "1 to 255 printable characters.", "code": "invalid"}],
+            f"{HEADER} must be 1 to 255 visible ASCII characters.",
+            errors=[{"field": HEADER, "message": "1 to 255 visible ASCII characters.", "code": "invalid"}],
         )
     return key
 

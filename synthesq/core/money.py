@@ -7,6 +7,7 @@ Database columns keep 4 decimals, enough for every ISO 4217 currency.
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from typing import Any
@@ -28,6 +29,12 @@ def _minor_units() -> dict[str, int]:
 
 def is_known_currency(code: str) -> bool:
     return code in _minor_units()
+
+
+@cache
+def currency_codes() -> list[str]:
+    """Every ISO 4217 code with a minor unit, sorted (the OpenAPI enum of request currencies)."""
+    return sorted(_minor_units())
 
 
 def minor_unit(currency: str) -> int:
@@ -115,14 +122,29 @@ class CurrencySerializerField(serializers.CharField):
         return value
 
 
+# Amounts on input: at most 14 whole digits and 4 decimals (the columns' precision). The schema declares the
+# same: a number below 10^14 in magnitude, or a string matching ``amount_pattern``.
+AMOUNT_MAX_EXCLUSIVE = 10 ** (MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES)
+
+
+def amount_pattern(*, signed: bool) -> str:
+    whole, fraction = MONEY_MAX_DIGITS - MONEY_DECIMAL_PLACES, MONEY_DECIMAL_PLACES
+    return rf"^{'-?' if signed else ''}[0-9]{{1,{whole}}}(\.[0-9]{{1,{fraction}}})?$"
+
+
 class AmountSerializerField(serializers.DecimalField):
     """An amount sent as a JSON number or string, returned as a decimal string.
 
     On output it is quantized to the currency named by ``currency_source`` on the object (default
     ``currency``); on input the serializer checks the scale against the currency (see ``check_amount``).
+    Input is exactly what the schema declares: a JSON number (trailing zeros do not count as decimals) or a
+    string of digits with an optional fraction; never a boolean, an empty string, an exponent or blanks.
     """
 
-    default_error_messages = {"float": "Send amounts as decimal numbers or strings."}
+    default_error_messages = {
+        "float": "Send amounts as decimal numbers or strings.",
+        "format": "Send a number or a decimal string such as \"129.99\".",
+    }
 
     def __init__(self, *, currency_source: str = "currency", **kwargs: Any) -> None:
         self.currency_source = currency_source
@@ -131,11 +153,24 @@ class AmountSerializerField(serializers.DecimalField):
         kwargs.setdefault("coerce_to_string", True)
         super().__init__(**kwargs)
 
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        # DRF's DecimalField takes "" for null when null is allowed: an empty string is not an amount
+        # ("unit_price": "" must not silently become the catalogue price).
+        if isinstance(data, str) and not data.strip():
+            self.fail("format")
+        return serializers.Field.validate_empty_values(self, data)
+
     def to_internal_value(self, data: Any) -> Decimal:
         if isinstance(data, bool):
             self.fail("invalid")
         if isinstance(data, float):  # only reachable if another parser produced a float
             data = str(data)
+        if isinstance(data, str):
+            signed = not (self.min_value is not None and self.min_value >= 0)
+            if not re.fullmatch(amount_pattern(signed=signed), data):
+                self.fail("format")
+        elif isinstance(data, Decimal) and data.is_finite():
+            data = _without_trailing_zeros(data)
         return super().to_internal_value(data)
 
     def to_representation(self, value: Any) -> Any:
@@ -150,6 +185,12 @@ class AmountSerializerField(serializers.DecimalField):
     def get_attribute(self, instance: Any) -> Any:
         self._current_instance = instance
         return super().get_attribute(instance)
+
+
+def _without_trailing_zeros(value: Decimal) -> Decimal:
+    """``129.9900`` as ``129.99`` (the same amount), but never an exponent form for whole numbers."""
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal  # type: ignore[operator]
 
 
 def _lookup(obj: Any, path: str) -> Any:

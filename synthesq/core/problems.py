@@ -8,11 +8,13 @@ rollback, so a refused request never leaves a partial write.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
+from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
@@ -29,6 +31,18 @@ logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
+
+class PayloadTooLarge(exceptions.APIException):
+    """The body is larger than ``API_MAX_BODY_BYTES`` (raised while reading it; see ``synthesq.core.middleware``)."""
+
+    status_code = 413
+    default_code = "payload_too_large"
+
+    def __init__(self, limit: int) -> None:
+        self.max_bytes = limit
+        super().__init__(f"The request body is larger than {limit} bytes.")
+
+
 # DRF exception class -> (code, title). Checked in order, so subclasses come first.
 _DRF_CODES: list[tuple[type[exceptions.APIException], str, str]] = [
     (exceptions.ParseError, "malformed_request", "Malformed request body"),
@@ -41,6 +55,7 @@ _DRF_CODES: list[tuple[type[exceptions.APIException], str, str]] = [
     (exceptions.NotAcceptable, "not_acceptable", "Not acceptable"),
     (exceptions.UnsupportedMediaType, "unsupported_media_type", "Unsupported media type"),
     (exceptions.Throttled, "throttled", "Too many requests"),
+    (PayloadTooLarge, "payload_too_large", "Request body too large"),
 ]
 
 
@@ -112,7 +127,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         set_rollback()
         return problem_response(
             problem_body(status=exc.status, code=exc.code, title=exc.title, detail=exc.detail,
-                         instance=instance, **exc.extra)
+                         instance=instance, **exc.extra),
+            headers=dict(exc.headers) or None,
         )
     conflict = _conflict_problem(exc, instance)
     if conflict is not None:
@@ -136,7 +152,7 @@ def _as_api_exception(exc: Exception) -> Exception:
 
 
 def _conflict_problem(exc: Exception, instance: str | None) -> Response | None:
-    """Races and constraints that services guard against first: refused with 409, never a 500."""
+    """Races, constraints and out-of-range values that services guard against first: 409 (400), never a 500."""
     if isinstance(exc, (ConcurrentTransition, TransitionNotAllowed)):
         # Safety net: services check transitions first and lock rows, so this means a race was lost.
         set_rollback()
@@ -144,6 +160,15 @@ def _conflict_problem(exc: Exception, instance: str | None) -> Response | None:
             status=409, code="concurrent_change", title="Changed concurrently",
             detail="The resource changed while this request ran; nothing was changed. Read it and retry.",
             instance=instance,
+        ))
+    if isinstance(exc, DataError):
+        # A value the database cannot hold (a number out of range) that no check caught: bad input, never 500.
+        logger.warning("Data error mapped to 400: %s", exc)
+        set_rollback()
+        return problem_response(problem_body(
+            status=400, code="validation_error", title="Invalid request",
+            detail="A value is out of the range the data can hold; nothing was changed.", instance=instance,
+            errors=[{"field": None, "message": "A value is out of range.", "code": "out_of_range"}],
         ))
     if isinstance(exc, IntegrityError):
         # A constraint caught what a service check should have: refuse, never 500.
@@ -167,10 +192,13 @@ def _api_problem(exc: exceptions.APIException, instance: str | None) -> Response
     headers: dict[str, str] = {}
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
-
     extra: dict[str, Any] = {}
+    if isinstance(exc, exceptions.Throttled):
+        wait = max(0, math.ceil(getattr(exc, "wait", None) or 0))
+        headers["Retry-After"] = str(wait)
+        extra["retry_after"] = wait
+    if isinstance(exc, PayloadTooLarge):
+        extra["max_bytes"] = exc.max_bytes
     if isinstance(exc, exceptions.ValidationError):
         errors = flatten_errors(exc.detail)
         extra["errors"] = errors
@@ -209,3 +237,41 @@ def api_aware_500(request: HttpRequest) -> HttpResponse:
     from django.views.defaults import server_error
 
     return server_error(request)
+
+
+@csrf_exempt
+def api_aware_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's bad requests (a Host it does not serve, too many fields, a body too big to read): problem
+    details under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        if isinstance(exception, RequestDataTooBig):
+            return _plain_problem(request, 413, "payload_too_large", "Request body too large",
+                                  "The request body is too large.")
+        if isinstance(exception, DisallowedHost):
+            detail = "The Host header names no host this server serves."
+        else:
+            detail = "The request is malformed."
+        return _plain_problem(request, 400, "malformed_request", "Malformed request", detail)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception or Exception("Bad request"))
+
+
+@csrf_exempt
+def api_aware_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return _plain_problem(request, 403, "permission_denied", "Permission denied", "The request was refused.")
+    from django.views.defaults import permission_denied
+
+    return permission_denied(request, exception or Exception("Permission denied"))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: problem details under /api/ (bearer-token requests never need CSRF; a session request
+    without its token does), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _plain_problem(request, 403, "permission_denied", "Permission denied",
+                              f"CSRF verification failed: {reason or 'no token'}. Authenticate with a bearer token.")
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    return django_csrf_failure(request, reason)

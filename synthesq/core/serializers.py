@@ -2,9 +2,42 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.fields import empty
+
+from .money import AmountSerializerField
+
+# Type errors, with DRF's codes.
+_NOT_A_STRING = serializers.ErrorDetail("Not a valid string.", code="invalid")
+_NOT_A_BOOLEAN = serializers.ErrorDetail("Must be true or false.", code="invalid")
+_NOT_AN_INTEGER = serializers.ErrorDetail("A valid integer is required.", code="invalid")
+_NOT_A_NUMBER = serializers.ErrorDetail("A valid number is required.", code="invalid")
+
+
+def _declared_type_error(field: serializers.Field, value: Any) -> serializers.ErrorDetail | None:
+    """Whether ``value`` has the JSON type the schema declares for ``field`` (DRF itself would turn a number into a
+    string, ``"yes"`` into true or ``"5"`` into 5: clients that trust the schema must meet the same rules)."""
+    if value is None or value is empty:
+        return None  # null and absence are DRF's own business (allow_null, required)
+    if isinstance(field, (serializers.CharField, serializers.ChoiceField)):
+        return None if isinstance(value, str) else _NOT_A_STRING
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else _NOT_A_BOOLEAN
+    if isinstance(field, serializers.IntegerField):
+        return None if isinstance(value, int) and not isinstance(value, bool) else _NOT_AN_INTEGER
+    if isinstance(field, AmountSerializerField):
+        ok = isinstance(value, (str, int, Decimal)) and not isinstance(value, bool)
+        return None if ok else _NOT_A_NUMBER
+    if isinstance(field, serializers.RelatedField):
+        pk_field = getattr(field, "pk_field", None)
+        if isinstance(pk_field, serializers.CharField) and not isinstance(value, str):
+            return _NOT_A_STRING
+        if value == "":  # DRF takes "" for null: an empty id is not "no parent"
+            return serializers.ErrorDetail("This field may not be blank.", code="blank")
+    return None
 
 
 class ActorField(serializers.SlugRelatedField):
@@ -15,19 +48,45 @@ class ActorField(serializers.SlugRelatedField):
 
 
 class InputSerializer(serializers.Serializer):
-    """A request body: unknown keys are refused (a typo such as ``unit_prce`` must not pass silently).
+    """A request body: unknown keys are refused (a typo such as ``unit_prce`` must not pass silently), and every
+    value must have the type the schema declares (no number for a string, no ``""`` for an amount, no ``"true"``
+    for a boolean). Strings are checked as sent: a string longer than ``max_length`` is refused even if trimming
+    would shorten it, and a field with a pattern (a ``RegexField``) is matched untrimmed.
 
     ``put_defaults`` are the values a PUT (full replacement) gives to optional fields it omits.
     """
 
     put_defaults: dict[str, Any] = {}
+    # The schema's minProperties: a body that must name at least this many fields.
+    min_fields: int = 0
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, (serializers.RegexField, serializers.EmailField)):
+                # The schema's pattern (or e-mail format) applies to the value as sent.
+                field.trim_whitespace = False
+        return fields
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
-            writable = {field.field_name for field in self.fields.values() if not field.read_only}
-            unknown = sorted(set(data) - writable)
-            if unknown:
-                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+            writable = {name: field for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data) - set(writable))
+            errors: dict[str, list[serializers.ErrorDetail]] = {
+                key: [serializers.ErrorDetail("Unknown field.", code="invalid")] for key in unknown
+            }
+            for name, field in writable.items():
+                value = data.get(name, empty)
+                error = _declared_type_error(field, value)
+                if error is None and isinstance(field, serializers.CharField) and isinstance(value, str) \
+                        and field.max_length is not None and len(value) > field.max_length:
+                    error = serializers.ErrorDetail(
+                        f"Ensure this field has no more than {field.max_length} characters.", code="max_length"
+                    )
+                if error is not None:
+                    errors[name] = [error]
+            if errors:
+                raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
 
     def replacement_data(self) -> dict[str, Any]:

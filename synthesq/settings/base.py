@@ -6,6 +6,12 @@ Environment variables:
     DATABASE_URL     e.g. postgres://postgres@127.0.0.1:5432/synthesq. Default: SQLite file db.sqlite3.
     ALLOWED_HOSTS    comma separated. Default with DEBUG: localhost,127.0.0.1,[::1]; without: none.
     CONN_MAX_AGE     seconds a PostgreSQL connection is kept open. Default 60.
+    REDIS_URL        e.g. redis://127.0.0.1:6379/0: Django's cache (throttling) in Redis. Default: local memory.
+    API_THROTTLE_TOKEN_RATE, API_THROTTLE_FAILED_AUTH_RATE
+                     requests per token, failed authentications per client address ("1200/min", "20/min";
+                     "off" turns one off).
+    TRUSTED_PROXIES  how many proxies in front of the app append to X-Forwarded-For. Default 0 (REMOTE_ADDR).
+    API_MAX_BODY_BYTES  largest request body under /api/ (413 above). Default 1048576 (1 MiB).
     INVOICE_PAYMENT_TERMS_DAYS, LOW_STOCK_THRESHOLD, ORDER_RETURN_WINDOW_DAYS: business settings.
     Running in production (static files, logs, metrics, health probes, Sentry): the blocks at the end;
     every variable is in the README's configuration table.
@@ -35,6 +41,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """A DRF throttle rate such as ``1200/min`` (requests per s, min, hour or day); ``off`` for none."""
+    value = (os.environ.get(name) or default).strip()
+    if value.lower() == "off":
+        return None
+    count, _, period = value.partition("/")
+    if not count.isdigit() or not period or period[0] not in "smhd":
+        raise ImproperlyConfigured(f"{name} must look like 1200/min or 20/s (or off), got {value!r}")
+    return value
 
 
 def env_int(name: str, default: int) -> int:
@@ -87,6 +104,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: body size and control-character limits, problem details for every /api/ error, no-store.
+    "synthesq.core.middleware.ApiEdgeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -131,6 +150,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache holds throttling counters: Redis (Django's own backend) when REDIS_URL is set, so every worker
+# and server shares them; otherwise this process's memory.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "synthesq"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "synthesq"}
+    )
+}
+
+# The API's edges (synthesq.core.middleware): bodies above this are 413 before they are read.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+API_THROTTLE_RATES = {
+    "token": env_rate("API_THROTTLE_TOKEN_RATE", "1200/min"),
+    "failed_auth": env_rate("API_THROTTLE_FAILED_AUTH_RATE", "20/min"),
+}
+CSRF_FAILURE_VIEW = "synthesq.core.problems.csrf_failure"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -156,6 +194,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["synthesq.core.parsers.DecimalJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "synthesq.core.pagination.CursorPage",
+    "DEFAULT_THROTTLE_CLASSES": ["synthesq.core.throttling.TokenRateThrottle"],
+    # Client addresses for throttling: REMOTE_ADDR, or what the trusted proxies in front saw.
+    "NUM_PROXIES": env_int("TRUSTED_PROXIES", 0),
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "synthesq.core.filters.StrictOrderingFilter",
@@ -174,8 +215,15 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Sales orders from draft to closed: customers, products and stock, orders, invoices and payments.\n\n"
         "Every request needs `Authorization: Bearer <token>`. Errors are RFC 9457 problem details "
-        "(`application/problem+json`) with a stable `code`. Money amounts are sent as JSON numbers or "
-        "strings and always returned as decimal strings quantized to the currency's minor unit."
+        "(`application/problem+json`) with a stable `code`; each code has its own schema (`<Name>Problem`), "
+        "attached to every operation and status that can return it. Money amounts are sent as JSON numbers or "
+        "strings and always returned as decimal strings quantized to the currency's minor unit.\n\n"
+        "Request bodies are at most 1 MiB (413 `payload_too_large`) and JSON nested at most 64 levels "
+        "(400 `malformed_request`); unknown fields, control characters and values of another type than "
+        "declared are refused (400). Single resources carry an `ETag`; send it back in `If-Match` to change "
+        "only that version (412 `precondition_failed` otherwise). Requests per token and failed "
+        "authentications per client address are throttled (429 `throttled`, with `Retry-After`). "
+        "Responses are `Cache-Control: no-store`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -194,6 +242,8 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "synthesq.core.schema.add_problem_components",
+        "synthesq.core.schema.declare_text_patterns",
         "synthesq.core.schema.strip_trailing_slashes",
     ],
 }

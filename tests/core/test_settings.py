@@ -62,3 +62,52 @@ def test_migrations_are_complete() -> None:
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", stdout=StringIO())
+
+
+PRODUCTION = {"DJANGO_SETTINGS_MODULE": "synthesq.settings.production", "ALLOWED_HOSTS": "sales.example.com"}
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DEBUG": "1"},  # DEBUG on would fall back to the development key in base
+        {"DEBUG": "0"},
+        {"DEBUG": "1", "SECRET_KEY": "short-but-set"},
+        {"SECRET_KEY": "x" * 60},  # long but not random
+        {"SECRET_KEY": "django-insecure-" + "k3y" * 20},
+    ],
+    ids=["debug-no-key", "no-key", "short-key", "repetitive-key", "insecure-prefix"],
+)
+def test_production_refuses_to_start_without_a_real_secret_key_whatever_debug_says(env: dict[str, str]) -> None:
+    result = manage("check", **PRODUCTION, **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY" in result.stderr
+
+
+def test_production_never_runs_with_debug_on() -> None:
+    code = "from django.conf import settings; print(settings.DEBUG, len(settings.SECRET_KEY))"
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=ROOT, capture_output=True, text=True,
+        env={**clean, **PRODUCTION, "DEBUG": "1", "SECRET_KEY": "Zq8-" + "abcdefghij" * 5}, timeout=60, check=False,
+    )
+    assert result.stdout.split() == ["False", "54"], result.stderr
+
+
+def test_cache_is_redis_when_redis_url_is_set() -> None:
+    code = "from django.conf import settings; c = settings.CACHES['default']; print(c['BACKEND'], c['LOCATION'])"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"], cwd=ROOT, capture_output=True, text=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "synthesq.settings.base", "DEBUG": "1",
+             "REDIS_URL": "redis://127.0.0.1:6379/3"},
+        timeout=60, check=False,
+    )
+    assert result.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "redis://127.0.0.1:6379/3"], \
+        result.stderr
+
+
+@pytest.mark.parametrize("rate", ["fast", "10/week", "/min"])
+def test_bad_throttle_rate_refuses_to_start(rate: str) -> None:
+    result = manage("check", DEBUG="1", API_THROTTLE_TOKEN_RATE=rate)
+    assert result.returncode != 0
+    assert "API_THROTTLE_TOKEN_RATE" in result.stderr

@@ -120,9 +120,28 @@ def test_register_read_change_and_delete_an_endpoint(integrations_api: APIClient
     assert not WebhookEndpoint.objects.exists()
 
 
+def test_an_empty_change_changes_nothing(integrations_api: APIClient) -> None:
+    # given a registered endpoint
+    created = _register(integrations_api, "http://127.0.0.1:9/in")
+    before = integrations_api.get(f"{ENDPOINTS_URL}/{created['id']}")
+    # when an empty change is sent
+    response = integrations_api.patch(f"{ENDPOINTS_URL}/{created['id']}", {}, format="json")
+    # then it is accepted and the endpoint is as it was (same version)
+    assert response.status_code == 200
+    assert response.json() == before.json()
+    assert response["ETag"] == before["ETag"]
+
+
+def test_subscriptions_offer_every_known_type_and_wildcard(integrations_api: APIClient) -> None:
+    schema = integrations_api.get("/api/v1/schema/?format=json").json()
+    items = schema["components"]["schemas"]["WebhookEndpointInputRequest"]["properties"]["events"]["items"]
+    offered = schema["components"]["schemas"][items["$ref"].rsplit("/", 1)[-1]]["enum"]
+    assert {"*", "order.*", "invoice.*", "order.confirmed", "invoice.paid", "stock.low"} <= set(offered)
+
+
 @pytest.mark.parametrize(("body", "field"), [
     ({"url": "http://127.0.0.1/in", "events": []}, "events"),
-    ({"url": "http://127.0.0.1/in", "events": ["order.nope"]}, "events"),
+    ({"url": "http://127.0.0.1/in", "events": ["order.nope"]}, "events[0]"),
     ({"url": "not a url", "events": ["order.*"]}, "url"),
     ({"url": "http://127.0.0.1/in", "events": ["order.*"], "secret": "mine"}, "secret"),
 ])

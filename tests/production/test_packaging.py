@@ -5,15 +5,29 @@ the deploy checklist, with no checkout in sight."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
 import tarfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted(str(p.relative_to(ROOT / "templates")) for p in (ROOT / "templates").rglob("*.html"))
+
+
+@pytest.fixture(autouse=True)
+def leave_the_checkout_clean() -> Iterator[None]:
+    """Building writes build/ and *.egg-info beside the sources; remove what these tests added."""
+    before = {path for path in ROOT.iterdir() if path.name == "build" or path.name.endswith(".egg-info")}
+    yield
+    for path in ROOT.iterdir():
+        if (path.name == "build" or path.name.endswith(".egg-info")) and path not in before:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def run(*command: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:

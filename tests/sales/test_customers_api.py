@@ -418,14 +418,16 @@ def test_limit_and_next_link_walk_every_customer_once(sales_api: APIClient) -> N
     assert seen == sorted(ids, reverse=True)
 
 
-def test_limit_is_capped_at_200_and_defaults_to_50(sales_api: APIClient) -> None:
+def test_limit_is_at_most_200_and_defaults_to_50(sales_api: APIClient) -> None:
     # given 205 customers
     CustomerFactory.create_batch(205)
-    # when asking for more than the maximum
-    capped = sales_api.get(URL, {"limit": 1000}).json()
-    # then a page holds at most 200, and the rest is on the next page
-    assert len(capped["results"]) == 200
-    assert len(sales_api.get(capped["next"]).json()["results"]) == 5
+    # when asking for the maximum
+    page = sales_api.get(URL, {"limit": 200}).json()
+    # then a page holds 200, and the rest is on the next page
+    assert len(page["results"]) == 200
+    assert len(sales_api.get(page["next"]).json()["results"]) == 5
+    # and more than the maximum is refused, as the schema's bounds say
+    assert sales_api.get(URL, {"limit": 1000}).json()["errors"][0]["field"] == "limit"
     # and without a limit, a page holds 50
     assert len(sales_api.get(URL).json()["results"]) == 50
 

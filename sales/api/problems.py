@@ -1,0 +1,36 @@
+"""The problems the sales services raise, as OpenAPI components (see ``synthesq.core.problem_schemas``)."""
+
+from __future__ import annotations
+
+from sales.exceptions import CurrencyMismatch, OrderNotEditable, OrderOnHold, ReturnWindowOpen
+from synthesq.core.problem_schemas import DATETIME, INTEGER, STRING, array_of, helper_component, problem_doc
+
+ORDER_NOT_EDITABLE = problem_doc("OrderNotEditable", error=OrderNotEditable,
+                                 description="Only drafts can be edited.", current_status=STRING)
+CURRENCY_MISMATCH = problem_doc(
+    "CurrencyMismatch", error=CurrencyMismatch,
+    description="Lines without `unit_price` whose product is priced in another currency than the order.",
+    order_currency=STRING,
+    lines=array_of(helper_component("CurrencyMismatchLine", {
+        "type": "object",
+        "required": ["line", "product_id", "product_currency"],
+        "properties": {
+            "line": {**INTEGER, "description": "Index in `line_items`."},
+            "product_id": STRING,
+            "product_currency": STRING,
+        },
+    })),
+)
+ORDER_ON_HOLD = problem_doc("OrderOnHold", error=OrderOnHold, description="Release the hold first.",
+                            hold_reason=STRING)
+RETURN_WINDOW_OPEN = problem_doc(
+    "ReturnWindowOpen", error=ReturnWindowOpen,
+    description="Close after `return_window_ends_at`, or now with `waive_return_window` (finance).",
+    return_window_ends_at=DATETIME,
+)
+ALREADY_ON_HOLD = problem_doc("AlreadyOnHold", status=409, code="already_on_hold", title="Hold not possible",
+                              hold_reason=STRING)
+ORDER_NOT_HOLDABLE = problem_doc("OrderNotHoldable", status=409, code="order_not_holdable",
+                                 title="Hold not possible", description="Closed and cancelled orders.",
+                                 current_status=STRING)
+NOT_ON_HOLD = problem_doc("NotOnHold", status=409, code="not_on_hold", title="Hold not possible")
