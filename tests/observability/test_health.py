@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -51,7 +52,7 @@ def _readyz_in_a_process(database_url: str) -> tuple[int, dict[str, object], str
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG"}}
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=90, check=True,
-        env={**env, "DJANGO_SETTINGS_MODULE": "synthesq.settings.production", "SECRET_KEY": "k" * 50,
+        env={**env, "DJANGO_SETTINGS_MODULE": "synthesq.settings.production", "SECRET_KEY": secrets.token_urlsafe(50),
              "ALLOWED_HOSTS": "testserver", "SECURE_SSL_REDIRECT": "0", "DATABASE_URL": database_url,
              "LOG_LEVEL": "CRITICAL"},
     )

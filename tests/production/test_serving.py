@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from pathlib import Path
 
 import pytest
@@ -65,8 +66,8 @@ def test_gunicorn_serves_the_api_and_a_styled_admin_with_debug_off(tmp_path: Pat
 
 def test_gunicorn_refuses_to_start_while_migrations_are_pending(tmp_path: Path) -> None:
     # given a database that has never been migrated
-    env = node_environment(database_url=f"sqlite:///{tmp_path / 'unmigrated.sqlite3'}", secret_key="k" * 50,
-                           workers=1)
+    env = node_environment(database_url=f"sqlite:///{tmp_path / 'unmigrated.sqlite3'}",
+                           secret_key=secrets.token_urlsafe(50), workers=1)
     # when a node starts on it
     node = start_node("unmigrated", port=free_ports(1)[0], env=env, log_dir=tmp_path)
     try:
