@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, overload
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -59,12 +59,23 @@ def known_patterns() -> list[str]:
     return ["*", *(f"{prefix}.*" for prefix in prefixes), *sorted(_TYPES)]
 
 
-class KnownPatternChoices:
-    """``known_patterns()`` as (value, label) choices, read each time they are iterated: the types are declared
+class KnownPatternChoices(Sequence[tuple[str, str]]):
+    """``known_patterns()`` as (value, label) choices, read each time they are used: the types are declared
     when the apps are ready, after the serializers and filters that offer them are defined."""
 
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        return iter([(pattern, pattern) for pattern in known_patterns()])
+    def _choices(self) -> list[tuple[str, str]]:
+        return [(pattern, pattern) for pattern in known_patterns()]
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, str]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tuple[str, str]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[str, str] | Sequence[tuple[str, str]]:
+        return self._choices()[index]
+
+    def __len__(self) -> int:
+        return len(self._choices())
 
 
 def type_matches(event_type: str, patterns: Iterable[str]) -> bool:
