@@ -8,7 +8,7 @@ Database columns keep 4 decimals, enough for every ISO 4217 currency.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, getcontext
 from functools import cache
 from typing import Any
 
@@ -190,7 +190,11 @@ class AmountSerializerField(serializers.DecimalField):
 def _without_trailing_zeros(value: Decimal) -> Decimal:
     """``129.9900`` as ``129.99`` (the same amount), but never an exponent form for whole numbers."""
     normal = value.normalize()
-    return normal.quantize(Decimal(1)) if normal.as_tuple().exponent > 0 else normal  # type: ignore[operator]
+    if normal.as_tuple().exponent <= 0:  # type: ignore[operator]
+        return normal
+    if normal.adjusted() >= getcontext().prec:  # larger than any amount (max_digits refuses it): no quantizing
+        return normal
+    return normal.quantize(Decimal(1))
 
 
 def _lookup(obj: Any, path: str) -> Any:

@@ -259,6 +259,8 @@ def test_patch_stock_quantity_is_400_and_changes_nothing(warehouse_api: APIClien
         ({"currency": "JPY"}, "price"),  # 129.99 does not fit JPY
         ({"price": "1.005"}, "price"),
         ({"price": -1}, "price"),
+        ({"price": 1e20}, "price"),  # whole, but more digits than any amount
+        ({"price": 1.622e308}, "price"),  # beyond what the decimal context can even quantize
         ({"currency": "usd"}, "currency"),
         ({"sku": "OTHER-SKU"}, "sku"),
         ({"parent_id": "SELF"}, "parent_id"),

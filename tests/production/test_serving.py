@@ -32,8 +32,9 @@ def test_gunicorn_serves_the_api_and_a_styled_admin_with_debug_off(tmp_path: Pat
     # given a production node on PostgreSQL that collects its static files at start-up
     static_root = tmp_path / "static"
     extra = {"COLLECTSTATIC_AT_START": "1", "STATIC_ROOT": str(static_root), "LOG_LEVEL": "INFO"}
+    # (collecting and compressing every static file takes a minute on a busy 2-core machine)
     with running_nodes(1, database_url=database_url_for_processes(), workers=1, extra_env=extra,
-                       log_dir=tmp_path) as [node]:
+                       log_dir=tmp_path, ready_timeout=240) as [node]:
         # when a browser opens the admin
         login = requests.get(f"{node.url}/admin/login/", timeout=10)
         # then the page links its stylesheet under a hashed name, served compressed and cached for good
