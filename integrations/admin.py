@@ -27,6 +27,7 @@ from synthesq.core.admin_tools import (
     admin_link,
     admin_object,
     back_to,
+    confirm_then_run,
     local_minute,
     run_service,
     status_badge,
@@ -202,12 +203,11 @@ class WebhookEndpointAdmin(ModelAdmin):
             attrs={"data-action": "ping", "data-post": "1"})
     def ping(self, request: HttpRequest, object_id: str) -> HttpResponse:
         endpoint: WebhookEndpoint = admin_object(self, request, object_id)
-        if request.method != "POST":
-            return action_form_page(self, request, endpoint, BackofficeForm(), submit_label="Send ping",
-                                    title=f"Send a ping event to {endpoint.url}")
-        run_service(request, partial(services.webhook_endpoint_test, endpoint_id=endpoint.pk,
-                                     actor=acting_user(request)), f"Ping sent to {endpoint.url}.")
-        return back_to(endpoint)
+        return confirm_then_run(
+            self, request, endpoint,
+            partial(services.webhook_endpoint_test, endpoint_id=endpoint.pk, actor=acting_user(request)),
+            title=f"Send a ping event to {endpoint.url}", submit_label="Send ping",
+            success=f"Ping sent to {endpoint.url}.")
 
     @admin.action(description="Send a test ping", permissions=["change"])
     def send_test(self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]) -> None:
@@ -277,12 +277,11 @@ class WebhookDeliveryAdmin(ModelAdmin):
             attrs={"data-action": "resend", "data-post": "1"})
     def resend(self, request: HttpRequest, object_id: str) -> HttpResponse:
         item: WebhookDelivery = admin_object(self, request, object_id)
-        if request.method != "POST":
-            return action_form_page(self, request, item, BackofficeForm(), submit_label="Resend now",
-                                    title=f"Send {item.event.type} to {item.endpoint.url} again")
-        run_service(request, partial(services.webhook_delivery_retry, delivery_id=item.pk,
-                                     actor=acting_user(request)), f"Delivery {item.pk} will be sent again.")
-        return back_to(item)
+        return confirm_then_run(
+            self, request, item, partial(services.webhook_delivery_retry, delivery_id=item.pk,
+                                         actor=acting_user(request)),
+            title=f"Send {item.event.type} to {item.endpoint.url} again", submit_label="Resend now",
+            success=f"Delivery {item.pk} will be sent again.")
 
     @admin.action(description="Resend now", permissions=["change"])
     def resend_selected(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:

@@ -17,7 +17,15 @@ from unfold.decorators import action
 from unfold.enums import ActionVariant
 
 from synthesq.core.actors import acting_user
-from synthesq.core.admin_tools import BackofficeForm, action_form_page, admin_object, back_to, local_day, run_service
+from synthesq.core.admin_tools import (
+    BackofficeForm,
+    action_form_page,
+    admin_object,
+    back_to,
+    confirm_then_run,
+    local_day,
+    run_service,
+)
 from synthesq.core.money import format_amount, format_money
 
 from .. import selectors, services
@@ -88,12 +96,10 @@ class InvoiceActionsMixin:
             variant=ActionVariant.PRIMARY, attrs={"data-action": "issue", "data-post": "1"})
     def issue(self, request: HttpRequest, object_id: str) -> HttpResponse:
         invoice: Invoice = admin_object(self, request, object_id)
-        if request.method != "POST":
-            return action_form_page(self, request, invoice, BackofficeForm(), title=f"Issue {invoice}",
-                                    submit_label="Issue invoice", facts=self.invoice_facts(invoice))
-        run_service(request, lambda: services.invoice_issue(invoice_id=invoice.pk, actor=acting_user(request)),
-                    "Invoice issued.")
-        return back_to(invoice)
+        return confirm_then_run(
+            self, request, invoice, lambda: services.invoice_issue(invoice_id=invoice.pk, actor=acting_user(request)),
+            title=f"Issue {invoice}", submit_label="Issue invoice", success="Invoice issued.",
+            facts=self.invoice_facts(invoice))
 
     @action(description="Record payment…", url_path="record-payment", permissions=["record_payment"],
             icon="payments", variant=ActionVariant.PRIMARY, attrs={"data-action": "record-payment"})

@@ -23,7 +23,15 @@ from unfold.decorators import action
 from unfold.enums import ActionVariant
 
 from synthesq.core.actors import acting_user
-from synthesq.core.admin_tools import BackofficeForm, action_form_page, admin_object, back_to, local_minute, run_service
+from synthesq.core.admin_tools import (
+    BackofficeForm,
+    action_form_page,
+    admin_object,
+    back_to,
+    confirm_then_run,
+    local_minute,
+    run_service,
+)
 from synthesq.core.errors import DomainError
 from synthesq.core.fsm import permission_for
 
@@ -156,12 +164,10 @@ class OrderActionsMixin:
             attrs={"data-move": "release-hold", "data-post": "1"})
     def release_hold(self, request: HttpRequest, object_id: str) -> HttpResponse:
         order: Order = admin_object(self, request, object_id)
-        if request.method != "POST":
-            return action_form_page(self, request, order, BackofficeForm(), submit_label="Release hold",
-                                    title=f"Release the hold on {order.order_number}", facts=self.order_facts(order))
-        run_service(request, lambda: services.order_release_hold(order_id=order.pk, actor=acting_user(request)),
-                    f"Order {order.order_number} is no longer on hold.")
-        return back_to(order)
+        return confirm_then_run(
+            self, request, order, lambda: services.order_release_hold(order_id=order.pk, actor=acting_user(request)),
+            title=f"Release the hold on {order.order_number}", submit_label="Release hold",
+            success=f"Order {order.order_number} is no longer on hold.", facts=self.order_facts(order))
 
     def has_hold_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
         if not request.user.has_perm("sales.hold_order"):

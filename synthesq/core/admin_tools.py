@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -153,3 +153,15 @@ def action_form_page(model_admin: Any, request: HttpRequest, obj: Any, form: Any
         "back_url": back_url or change_url(obj),
     }
     return TemplateResponse(request, "admin/action_form.html", context)
+
+
+def confirm_then_run(model_admin: Any, request: HttpRequest, obj: models.Model, action: Callable[[], Any], *,
+                     title: str, submit_label: str, success: str, facts: Iterable[tuple[str, str]] = ()
+                     ) -> HttpResponse:
+    """A one-step action (nothing to fill in): a GET shows what it will do and changes nothing; the POST runs
+    the service (its refusal as an error message) and goes back to the object's page."""
+    if request.method != "POST":
+        return action_form_page(model_admin, request, obj, BackofficeForm(), title=title, submit_label=submit_label,
+                                facts=facts)
+    run_service(request, action, success)
+    return back_to(obj)
