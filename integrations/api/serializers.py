@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from integrations.events import KnownPatternChoices
 from integrations.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from integrations.representations import endpoint_representation
 from synthesq.core.serializers import InputSerializer
 
 
@@ -24,6 +27,9 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
                   "updated_at"]
         read_only_fields = fields
 
+    def to_representation(self, instance: WebhookEndpoint) -> dict[str, Any]:
+        return endpoint_representation(instance)
+
 
 class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
     secret = serializers.SerializerMethodField(
@@ -35,6 +41,9 @@ class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
 
     def get_secret(self, endpoint: WebhookEndpoint) -> str:
         return str(self.context["secret"])
+
+    def to_representation(self, instance: WebhookEndpoint) -> dict[str, Any]:
+        return {**endpoint_representation(instance), "secret": self.get_secret(instance)}
 
 
 class WebhookEndpointInputSerializer(InputSerializer):

@@ -18,6 +18,7 @@ from synthesq.core.errors import NotFound, ValidationFailed, field_error
 from .. import delivery as http
 from ..events import pattern_is_known, publish, publishes_events
 from ..models import WebhookEndpoint
+from ..representations import endpoint_representation
 
 ROTATION_OVERLAP = timedelta(hours=24)
 _ENDPOINT_FIELDS = ("url", "events", "description", "is_active")
@@ -123,6 +124,4 @@ def webhook_endpoint_test(*, endpoint_id: str, actor: Actor) -> None:
 
 
 def endpoint_data(endpoint: WebhookEndpoint) -> dict[str, Any]:
-    from ..api.serializers import WebhookEndpointSerializer
-
-    return dict(WebhookEndpointSerializer(endpoint).data)
+    return endpoint_representation(endpoint)

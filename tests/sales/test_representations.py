@@ -56,3 +56,4 @@ def test_invoices_render_as_their_declared_fields(status: str) -> None:
     serializer = InvoiceSerializer(invoice)
     assert serializer.data == _generic(serializer, invoice)
     assert isinstance(invoice, Invoice)
+
