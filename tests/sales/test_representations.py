@@ -56,4 +56,3 @@ def test_invoices_render_as_their_declared_fields(status: str) -> None:
     serializer = InvoiceSerializer(invoice)
     assert serializer.data == _generic(serializer, invoice)
     assert isinstance(invoice, Invoice)
-
