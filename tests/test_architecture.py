@@ -1,6 +1,7 @@
 """The shape of the code, kept: apps depend one way (billing → sales → inventory → integrations → core), no app reads a
-higher app's fields, statuses or URLs behind the imports' back, django-fsm-2 is used through its public API
-only, and no module or function grows past what a reader takes in at once."""
+higher app's fields, statuses or URLs behind the imports' back, the rules never reach up into the API or the
+admin, django-fsm-2 is used through its public API only, and no module or function grows past what a reader
+takes in at once."""
 
 from __future__ import annotations
 
@@ -95,6 +96,45 @@ def test_no_app_reads_a_higher_app_behind_the_imports_back(package: str) -> None
         if named:
             leaks[_rel(path)] = named
     assert leaks == {}
+
+
+# The layers that face people and programs: the API, the admin, commands, URL wiring. The rules (models,
+# services, selectors, representations, tasks) never reach up into them. An app's ``events.py`` renders its
+# objects for integrators exactly as the API does, so it may use the API's serializers.
+INTERFACE_PARTS = {"api", "admin", "management", "templatetags"}
+INTERFACE_MODULES = ("admin", "urls", "views", "api", "backoffice")
+RENDERS_AS_THE_API = "events"
+
+
+def _faces_users(parts: tuple[str, ...]) -> bool:
+    return bool(set(parts) & INTERFACE_PARTS) or parts[-1].startswith(INTERFACE_MODULES)
+
+
+def _imported_modules(path: Path, tree: ast.AST) -> set[str]:
+    """Every module ``path`` imports (relative imports resolved), at any depth (lazy imports too)."""
+    here = list(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = here[:len(here) - node.level + 1] if node.level else []
+            module = [*base, *(node.module.split(".") if node.module else [])]
+            found |= {".".join(module)} if node.module else {".".join([*module, a.name]) for a in node.names}
+    return found
+
+
+def test_the_rules_never_reach_up_into_the_api_or_the_admin() -> None:
+    reaching = {}
+    for path in _all_sources():
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        if _faces_users(parts) or parts[-1] == RENDERS_AS_THE_API or _rel(path) in WIRING:
+            continue
+        up = sorted(module for module in _imported_modules(path, ast.parse(path.read_text()))
+                    if module.split(".")[0] in LAYERS and _faces_users(tuple(module.split("."))))
+        if up:
+            reaching[_rel(path)] = up
+    assert reaching == {}
 
 
 def test_django_fsm_is_used_through_its_public_api_only() -> None:
