@@ -90,6 +90,8 @@ def node_environment(*, database_url: str, secret_key: str, workers: int, extra:
         "COLLECTSTATIC_AT_START": "0",  # the proof drives the API; static files are tested on their own
         "GUNICORN_MAX_REQUESTS": "0",
         "LOG_LEVEL": os.environ.get("NODE_LOG_LEVEL", "WARNING"),
+        # A benchmark or proof drives a node with few tokens: their rate limit would measure itself.
+        "API_THROTTLE_TOKEN_RATE": os.environ.get("API_THROTTLE_TOKEN_RATE", "off"),
         "PYTHONUNBUFFERED": "1",
     })
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # each node makes its own

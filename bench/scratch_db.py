@@ -24,6 +24,8 @@ def setup_scratch_database(default_url: str) -> str:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "synthesq.settings.base")
     os.environ.setdefault("SECRET_KEY", "benchmark-only-secret-key-not-for-production-0123456789")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    # One token drives the whole load: the per-token rate limit would measure itself, not the work.
+    os.environ.setdefault("API_THROTTLE_TOKEN_RATE", "off")
     import django
 
     django.setup()
