@@ -8,6 +8,8 @@ through ``/api/v1/events`` never skips one. A ``WebhookDelivery`` is one event f
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -111,13 +113,13 @@ class WebhookDelivery(FSMModelMixin, models.Model):
         return f"{self.event_id} → {self.endpoint_id}"
 
     @transition(field=status, source=DeliveryStatus.PENDING, target=DeliveryStatus.SUCCEEDED)
-    def succeed(self) -> None:
-        self.completed_at = timezone.now()
+    def succeed(self, at: datetime | None = None) -> None:
+        self.completed_at = at or timezone.now()
         self.next_attempt_at = self.lease_until = None
 
     @transition(field=status, source=DeliveryStatus.PENDING, target=DeliveryStatus.FAILED)
-    def fail(self) -> None:
-        self.completed_at = timezone.now()
+    def fail(self, at: datetime | None = None) -> None:
+        self.completed_at = at or timezone.now()
         self.next_attempt_at = self.lease_until = None
 
     @transition(field=status, source="*", target=DeliveryStatus.PENDING)

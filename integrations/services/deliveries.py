@@ -2,7 +2,9 @@
 
 - **Fan-out** (one task per committed transaction that published events): one delivery per event and subscribed
   endpoint, written in one transaction with a single *sweep* task scheduled for after the first attempts' leases.
-  The same task then delivers them at once. Endpoints that are currently failing are left to tasks of their own
+  The same task then delivers them at once. It takes up to ``FAN_OUT_BATCH`` other events still waiting too, so
+  a backlog (a burst of changes, workers back after a pause) goes out in large chunks, and the tasks of the
+  events it took find nothing left to do. Endpoints that are currently failing are left to tasks of their own
   (their retries), so one dead receiver never holds up the others.
 - **Attempts**, in chunks: a short transaction claims up to ``CHUNK`` due deliveries (``SELECT … FOR UPDATE SKIP
   LOCKED``) and takes a lease on each; the POSTs go out concurrently, outside any transaction; a second short
@@ -16,10 +18,12 @@ from __future__ import annotations
 
 import json
 import random
+from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -41,6 +45,8 @@ from .endpoints import endpoint_data, endpoint_signing_secrets
 RETRY_SCHEDULE_SECONDS = (0, 5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
 JITTER = 0.1
 CHUNK = 50  # deliveries claimed, sent and recorded together
+FAN_OUT_BATCH = 100  # events one fan-out takes: its own, then others still waiting
+GROUPED_UPDATES_MAX = 4  # distinct value sets written as plain UPDATEs; beyond, one bulk_update
 SEND_THREADS = 8  # concurrent POSTs of one chunk
 INTERRUPTED = "interrupted: no answer was recorded"
 
@@ -71,8 +77,10 @@ def events_fan_out(*, event_ids: Sequence[str]) -> list[str]:
     """Create one delivery per event and subscribed endpoint (or the one endpoint a ping is for). Returns the
     deliveries to attempt now, in this task; those to currently failing endpoints get a task each. Events
     another worker is fanning out are skipped: an event is fanned out once."""
-    events = list(Event.objects.select_for_update(skip_locked=True)
-                  .filter(pk__in=list(event_ids), fanned_out=False).order_by("sequence"))
+    waiting = Event.objects.select_for_update(skip_locked=True).filter(fanned_out=False)
+    events = list(waiting.filter(pk__in=list(event_ids)).order_by("sequence"))
+    if len(events) < FAN_OUT_BATCH:
+        events += waiting.exclude(pk__in=list(event_ids)).order_by("created_at")[:FAN_OUT_BATCH - len(events)]
     if not events:
         return []
     endpoints = list(WebhookEndpoint.objects.filter(is_active=True))
@@ -148,7 +156,7 @@ def claim_deliveries(delivery_ids: Sequence[str], *, limit: int = CHUNK) -> list
         if not item.endpoint.is_active or item.attempts >= len(RETRY_SCHEDULE_SECONDS):
             reason = "endpoint disabled" if not item.endpoint.is_active else "retry schedule exhausted"
             log.append(_attempt_row(item, item.attempts + 1, _refused(reason), now))
-            item.fail()
+            item.fail(at=now)
             continue
         item.attempts += 1
         item.lease_until = item.next_attempt_at = now + _lease()
@@ -159,8 +167,22 @@ def claim_deliveries(delivery_ids: Sequence[str], *, limit: int = CHUNK) -> list
                             url=item.endpoint.url, secrets=endpoint_signing_secrets(item.endpoint, now),
                             message_id=item.event_id, body=webhook_payload(item.event)))
     WebhookAttempt.objects.bulk_create(log)
-    WebhookDelivery.objects.bulk_update(items, _CLAIM_FIELDS)
+    _save_fields(items, _CLAIM_FIELDS)
     return claims
+
+
+def _save_fields(items: Sequence[WebhookDelivery], fields: list[str]) -> None:
+    """Write ``fields`` of ``items``: one plain UPDATE per distinct set of values (a chunk's deliveries mostly
+    share theirs: same lease, same answer), far cheaper to build than ``bulk_update``'s CASE per field and row,
+    which stays for chunks whose values are all different."""
+    groups: dict[tuple[Any, ...], list[str]] = defaultdict(list)
+    for item in items:
+        groups[tuple(getattr(item, name) for name in fields)].append(item.pk)
+    if len(groups) > GROUPED_UPDATES_MAX:
+        WebhookDelivery.objects.bulk_update(items, fields)
+        return
+    for values, ids in groups.items():
+        WebhookDelivery.objects.filter(pk__in=ids).update(**dict(zip(fields, values, strict=True)))
 
 
 def _send(claim: Claim) -> Result:
@@ -185,6 +207,7 @@ def record_results(results: Sequence[Result]) -> None:
     """Record every answer; on failure schedule the next attempt (or give up); keep the endpoints' failure
     clocks: an endpoint failing continuously for WEBHOOK_DISABLE_AFTER_DAYS is disabled."""
     items = WebhookDelivery.objects.select_for_update().in_bulk([result.claim.delivery_id for result in results])
+    now = timezone.now()
     succeeded: set[str] = set()
     failed: set[str] = set()
     changed: list[WebhookDelivery] = []
@@ -195,12 +218,12 @@ def record_results(results: Sequence[Result]) -> None:
             continue  # a watchdog took over after the lease ran out; its attempt decides
         item.last_status_code = result.outcome.status_code
         if result.outcome.succeeded:
-            item.succeed()
+            item.succeed(at=now)
             succeeded.add(item.endpoint_id)
         else:
             delay = retry_delay(result.claim.number + 1)
             if delay is None:
-                item.fail()
+                item.fail(at=now)
             else:
                 item.lease_until, item.next_attempt_at = None, timezone.now() + delay
                 tasks.enqueue(tasks.attempt_delivery, item.pk, at=item.next_attempt_at)
@@ -210,7 +233,7 @@ def record_results(results: Sequence[Result]) -> None:
         _attempt_row(items[result.claim.delivery_id], result.claim.number, result.outcome, result.attempted_at)
         for result in results
     ])
-    WebhookDelivery.objects.bulk_update(changed, _RECORD_FIELDS)
+    _save_fields(changed, _RECORD_FIELDS)
     if succeeded:
         WebhookEndpoint.objects.filter(pk__in=succeeded, failing_since__isnull=False).update(failing_since=None)
     for endpoint_id in sorted(failed - succeeded):
