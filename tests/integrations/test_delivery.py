@@ -51,12 +51,13 @@ def test_each_event_reaches_each_subscribed_endpoint_once_signed() -> None:
         order = OrderFactory()
         sales.order_confirm(order_id=order.pk, actor=None)
         run_tasks()
-        # then the order endpoint got the order events, the other everything, each once, verified
+        # then the order endpoint got the order events, the other everything, each once, verified (webhooks
+        # sent together may arrive in any order)
         order_events = [body["type"] for body in _verified(orders_hook, orders_secret)]
-        assert order_events == ["order.created", "order.confirmed"]
-        all_events = [body["type"] for body in _verified(everything_hook, all_secret)]
-        assert all_events == list(Event.objects.order_by("sequence").values_list("type", flat=True))
-        assert "invoice.created" in all_events
+        assert sorted(order_events) == ["order.confirmed", "order.created"]
+        all_events = [body["id"] for body in _verified(everything_hook, all_secret)]
+        assert sorted(all_events) == sorted(Event.objects.values_list("id", flat=True))
+        assert Event.objects.filter(type="invoice.created").exists()
         # and each body is {id, type, created_at, data} with webhook-id the event id
         first = json.loads(orders_hook.received[0].body)
         assert set(first) == {"id", "type", "created_at", "data"}
