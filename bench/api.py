@@ -391,30 +391,35 @@ class Bench:
             for endpoint in endpoints:
                 self.pair(endpoint, self.args.duration, round_number)
 
-    def results(self, endpoints: list[Endpoint], statements: dict[str, dict[str, Any]]) -> list[Result]:
-        results = []
-        for endpoint in endpoints:
-            ours = [w for w in self.windows if w.target == endpoint.name]
-            # The floor window run just before each of ours (same round, the one preceding it).
-            floors = [self.windows[self.windows.index(w) - 1] for w in ours]
-            rate = statistics.median(w.per_second for w in ours)
-            floor_rate = statistics.median(w.per_second for w in floors)
-            results.append(Result(
-                endpoint=endpoint.name, label=endpoint.label, floor=endpoint.floor, goal=endpoint.goal,
-                per_second=rate, p50_ms=statistics.median(w.p50_ms for w in ours),
-                p99_ms=statistics.median(w.p99_ms for w in ours), floor_per_second=floor_rate,
-                ratio=rate / floor_rate if floor_rate else 0.0, errors=sum(w.errors for w in ours),
-                requests=sum(w.requests for w in ours),
-                statements=statements.get(endpoint.name, {}).get("statements"),
-                statements_without_transaction_control=statements.get(endpoint.name, {}).get(
-                    "without_transaction_control"),
-                floor_statements=statements.get(f"{endpoint.floor}-floor", {}).get("statements"),
-                rounds=[{"round": w.round, "per_second": round(w.per_second, 1),
-                         "floor_per_second": round(f.per_second, 1),
-                         "ratio": round(w.per_second / f.per_second, 3) if f.per_second else 0.0}
-                        for w, f in zip(ours, floors, strict=True)],
-            ))
-        return results
+
+def summarize(windows: list[Window], endpoints: list[Endpoint], statements: dict[str, dict[str, Any]]
+              ) -> list[Result]:
+    """Each endpoint's figures: medians of its windows, its ratio to the floor windows run just before them."""
+    results = []
+    for endpoint in endpoints:
+        # Each of its windows with the floor window run just before it.
+        pairs = [(w, windows[i - 1]) for i, w in enumerate(windows) if w.target == endpoint.name and i > 0]
+        ours, floors = [w for w, _ in pairs], [f for _, f in pairs]
+        if not ours or any(f.target != f"{endpoint.floor}-floor" for f in floors):
+            raise ValueError(f"{endpoint.name}: each window must follow a {endpoint.floor} floor window")
+        rate = statistics.median(w.per_second for w in ours)
+        floor_rate = statistics.median(w.per_second for w in floors)
+        results.append(Result(
+            endpoint=endpoint.name, label=endpoint.label, floor=endpoint.floor, goal=endpoint.goal,
+            per_second=rate, p50_ms=statistics.median(w.p50_ms for w in ours),
+            p99_ms=statistics.median(w.p99_ms for w in ours), floor_per_second=floor_rate,
+            ratio=rate / floor_rate if floor_rate else 0.0, errors=sum(w.errors for w in ours),
+            requests=sum(w.requests for w in ours),
+            statements=statements.get(endpoint.name, {}).get("statements"),
+            statements_without_transaction_control=statements.get(endpoint.name, {}).get(
+                "without_transaction_control"),
+            floor_statements=statements.get(f"{endpoint.floor}-floor", {}).get("statements"),
+            rounds=[{"round": w.round, "per_second": round(w.per_second, 1),
+                     "floor_per_second": round(f.per_second, 1),
+                     "ratio": round(w.per_second / f.per_second, 3) if f.per_second else 0.0}
+                    for w, f in zip(ours, floors, strict=True)],
+        ))
+    return results
 
 
 def floor_summary(windows: list[Window], statements: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -535,7 +540,7 @@ def main(argv: list[str] | None = None) -> None:
             check_once(base_url, state.token, method, path, body)
         bench = Bench(args, state, base_url, Path(tmp))
         bench.run(args.endpoint_list)
-        results = bench.results(args.endpoint_list, statements)
+        results = summarize(bench.windows, args.endpoint_list, statements)
         floors = floor_summary(bench.windows, statements)
         windows = bench.windows
     load_end = uptime()
