@@ -318,6 +318,18 @@ def check_once(base_url: str, token: str, method: str, path: str, body: Any = No
         return int(response.status)
 
 
+def git_commit() -> str:
+    """The checkout's commit (and whether it has uncommitted changes): what the figures are of."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=False).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        return "unknown"
+    return f"{head or 'unknown'}{' (with uncommitted changes)' if dirty else ''}"
+
+
 def uptime() -> str:
     try:
         return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
@@ -545,6 +557,7 @@ def main(argv: list[str] | None = None) -> None:
         windows = bench.windows
     load_end = uptime()
     header = [
+        f"Code: {git_commit()}",
         f"Machine: {os.cpu_count()} CPU(s), {platform.platform()}, Python {platform.python_version()}",
         f"Load before: {load_start}",
         f"Load after:  {load_end}",
@@ -555,6 +568,7 @@ def main(argv: list[str] | None = None) -> None:
     print_report(results, floors, header)
     if args.json_path:
         document = {
+            "commit": git_commit(),
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                         "python": platform.python_version(), "uptime_before": load_start, "uptime_after": load_end},
             "config": {"workers": args.workers, "threads": args.threads, "connections": args.connections,
