@@ -233,39 +233,55 @@ def is_transaction_control(sql: str) -> bool:
 
 
 
-def count_statements(state: Seed) -> dict[str, dict[str, Any]]:
+def count_statements(state: Seed, *, samples: int = 0) -> dict[str, dict[str, Any]]:
     """Each kind of request replayed through the whole Django stack (test client, the served settings): a
-    first request, then the one counted (the token's throttled ``last_used_at`` already written)."""
+    first request, then the one counted (the token's throttled ``last_used_at`` already written). With
+    ``samples``, that many more of each are timed: ``cpu_ms`` is the median CPU time of this process per request
+    (Python: middleware, DRF, serializers, the ORM building queries and rows; PostgreSQL's own work is in
+    another process and not in it), ``wall_ms`` the median elapsed time (with the database round trips)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {state.token}")
-    drafts = iter(make_drafts(state, 2))
+    drafts = iter(make_drafts(state, 2 + samples))
     body = json.dumps(create_body(state))
-    requests: dict[str, tuple[str, Any]] = {
-        "read-floor": ("get", lambda: client.get(f"{API}/floor/read/{state.read_ids[1]}")),
-        "get": ("get", lambda: client.get(f"{API}/sales/orders/{state.read_ids[2]}")),
-        "list": ("get", lambda: client.get(f"{API}/sales/orders?limit=50")),
-        "write-floor": ("write", lambda: client.patch(f"{API}/floor/write/{state.read_ids[3]}",
-                                                       {"carrier": "UPS"}, content_type="application/json")),
-        "create": ("write", lambda: client.post(f"{API}/sales/orders", body, content_type="application/json")),
-        "confirm": ("write", lambda: client.patch(f"{API}/sales/orders/{next(drafts)}/status",
-                                                   {"status": "confirmed"}, content_type="application/json")),
+    read_ids = state.read_ids
+    requests: dict[str, Any] = {
+        "read-floor": lambda i: client.get(f"{API}/floor/read/{read_ids[i % len(read_ids)]}"),
+        "get": lambda i: client.get(f"{API}/sales/orders/{read_ids[i % len(read_ids)]}"),
+        "list": lambda i: client.get(f"{API}/sales/orders?limit=50"),
+        "write-floor": lambda i: client.patch(f"{API}/floor/write/{read_ids[i % len(read_ids)]}",
+                                              {"carrier": "UPS"}, content_type="application/json"),
+        "create": lambda i: client.post(f"{API}/sales/orders", body, content_type="application/json"),
+        "confirm": lambda i: client.patch(f"{API}/sales/orders/{next(drafts)}/status", {"status": "confirmed"},
+                                          content_type="application/json"),
     }
-    counted: dict[str, dict[str, Any]] = {}
-    for name, (_kind, send) in requests.items():
-        first = send()
-        if first.status_code >= 300:
-            raise SystemExit(f"{name}: {first.status_code} {first.content[:500]!r}")
-        with CaptureQueriesContext(connection) as queries:
-            response = send()
+
+    def answered(name: str, response: Any) -> None:
         if response.status_code >= 300:
             raise SystemExit(f"{name}: {response.status_code} {response.content[:500]!r}")
+
+    counted: dict[str, dict[str, Any]] = {}
+    for name, send in requests.items():
+        answered(name, send(1))
+        with CaptureQueriesContext(connection) as queries:
+            answered(name, send(2))
         sql = [query["sql"] for query in queries.captured_queries]
         counted[name] = {"statements": len(sql),
                          "without_transaction_control": sum(not is_transaction_control(q) for q in sql),
                          "sql": sql}
+        if samples:
+            cpu: list[float] = []
+            wall: list[float] = []
+            for i in range(samples):
+                cpu_start, wall_start = time.process_time(), time.perf_counter()
+                response = send(3 + i)
+                cpu.append(time.process_time() - cpu_start)
+                wall.append(time.perf_counter() - wall_start)
+                answered(name, response)
+            counted[name].update(cpu_ms=round(statistics.median(cpu) * 1000, 2),
+                                 wall_ms=round(statistics.median(wall) * 1000, 2), samples=samples)
     return counted
 
 
@@ -457,13 +473,15 @@ def _sql(total: int | None, data: int | None) -> str:
     return "-" if total is None else f"{total} ({data})"
 
 
-def print_report(results: list[Result], floors: dict[str, dict[str, Any]], header: list[str]) -> None:
+def print_report(results: list[Result], floors: dict[str, dict[str, Any]],
+                 statements: dict[str, dict[str, Any]], header: list[str]) -> None:
     print()
     for line in header:
         print(line)
-    print()
-    print(f"{'request':<62} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'floor/s':>7} {'ratio':>5} {'goal':>5} "
-          f"{'':5} {'errors':>6} {'SQL':>8}")
+    if results:
+        print()
+        print(f"{'request':<62} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'floor/s':>7} {'ratio':>5} {'goal':>5} "
+              f"{'':5} {'errors':>6} {'SQL':>8}")
     for r in results:
         verdict = "ok" if r.meets_goal else "below"
         print(f"{r.label:<62} {r.per_second:7.1f} {r.p50_ms:7.1f} {r.p99_ms:7.1f} {r.floor_per_second:7.1f} "
@@ -473,11 +491,22 @@ def print_report(results: list[Result], floors: dict[str, dict[str, Any]], heade
         print(f"{floor['label']:<62} {floor['per_second']:7.1f} {floor['p50_ms']:7.1f} {floor['p99_ms']:7.1f} "
               f"{'':>7} {'':>5} {'':>5} {'':5} {floor['errors']:6d} "
               f"{_sql(floor['statements'], floor['statements_without_transaction_control']):>8}")
-    print("\nreq/s, p50, p99: medians over the rounds. ratio: median req/s of the endpoint / median of the floor"
-          "\nwindows run just before each of its windows (read floor for reads, write floor for writes); goal: the"
-          "\nissue's. errors: answers >= 400, socket errors and timeouts over all its windows. SQL: statements per"
-          "\nrequest in steady state (test client, CaptureQueriesContext, token lookup included), in brackets"
-          "\nwithout BEGIN/COMMIT/SAVEPOINT/RELEASE.")
+    if results:
+        print("\nreq/s, p50, p99: medians over the rounds. ratio: median req/s of the endpoint / median of the floor"
+              "\nwindows run just before each of its windows (read floor for reads, write floor for writes); goal:"
+              "\nthe issue's. errors: answers >= 400, socket errors and timeouts over all its windows.")
+    labels = {**{e.name: e.label for e in ENDPOINTS}, **{f"{k}-floor": v for k, v in FLOOR_LABELS.items()}}
+    print(f"\n{'per request, in-process (test client)':<62} {'SQL':>8} {'CPU ms':>7} {'x floor':>7} {'wall ms':>7}")
+    for name, figures in statements.items():
+        floor = statements.get("read-floor" if name in ("get", "list", "read-floor") else "write-floor", {})
+        cpu, floor_cpu = figures.get("cpu_ms"), floor.get("cpu_ms")
+        times = (f"{cpu:7.2f} {cpu / floor_cpu:6.1f}x {figures['wall_ms']:7.2f}"
+                 if cpu is not None and floor_cpu else f"{'-':>7} {'-':>7} {'-':>7}")
+        print(f"{labels.get(name, name):<62} {_sql(figures['statements'], figures['without_transaction_control']):>8} "
+              f"{times}")
+    print("\nSQL: statements per request in steady state (CaptureQueriesContext, token lookup included), in brackets"
+          "\nwithout BEGIN/COMMIT/SAVEPOINT/RELEASE. CPU ms: median CPU time of the Python process per request"
+          "\n(PostgreSQL's work excluded), x floor: against the read or write floor; wall ms: median elapsed time.")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -493,20 +522,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="comma-separated subset of get,list,create,confirm (default all)")
     parser.add_argument("--ports", default=None, help="ports gunicorn may listen on, e.g. 8340-8349 "
                         "(default NODE_PORTS, else 18400-18499)")
+    parser.add_argument("--cpu-samples", type=int, default=50,
+                        help="timed in-process replays of each request for its CPU time (default 50, 0: none)")
+    parser.add_argument("--no-load", action="store_true",
+                        help="only the statements and CPU time per request (no gunicorn, no wrk)")
     parser.add_argument("--json", dest="json_path", default=None, help="also write the figures as JSON here")
     parser.add_argument("--quick", action="store_true",
-                        help="a quick look while developing: 1 round of 3 s, 1 s warm-up, 1000 orders to read")
+                        help="a quick look while developing: 1 round of 3 s, 1 s warm-up, 1000 orders to read, "
+                        "10 CPU samples")
     args = parser.parse_args(argv)
     if args.quick:
-        args.rounds, args.duration, args.warmup, args.read_orders = 1, 3.0, 1.0, 1000
+        args.rounds, args.duration, args.warmup, args.read_orders, args.cpu_samples = 1, 3.0, 1.0, 1000, 10
     known = {e.name for e in ENDPOINTS}
     chosen = [name.strip() for name in args.endpoints.split(",") if name.strip()]
     unknown = sorted(set(chosen) - known)
     if unknown or not chosen:
         parser.error(f"unknown endpoint(s) {', '.join(unknown)}; choose from {', '.join(sorted(known))}")
     args.endpoint_list = [e for e in ENDPOINTS if e.name in chosen]
-    if args.rounds < 1 or args.duration < 1 or args.connections < args.threads:
-        parser.error("need --rounds >= 1, --duration >= 1 and --connections >= --threads")
+    if args.rounds < 1 or args.duration < 1 or args.connections < args.threads or args.cpu_samples < 0:
+        parser.error("need --rounds >= 1, --duration >= 1, --connections >= --threads and --cpu-samples >= 0")
     return args
 
 
@@ -514,7 +548,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     # WhiteNoise warns once that collectstatic has not run: the benchmark serves no static files.
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-    if shutil.which("wrk") is None:
+    if shutil.which("wrk") is None and not args.no_load:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
     if args.ports:
         os.environ["NODE_PORTS"] = args.ports
@@ -528,15 +562,55 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Seeding {url.rsplit('/', 1)[1]}: 20 customers, 60 products, {args.read_orders} orders of 3 lines …",
           flush=True)
     state = seed(read_orders=args.read_orders)
-    statements = count_statements(state)
+    vacuum_analyze()
+    statements = count_statements(state, samples=args.cpu_samples)
     print("Statements per request: " + ", ".join(f"{name} {value['statements']}"
                                                   for name, value in statements.items()), flush=True)
+    results: list[Result] = []
+    floors: dict[str, dict[str, Any]] = {}
+    windows: list[Window] = []
+    if not args.no_load:
+        results, floors, windows = load(args, state, url, statements)
+    load_end = uptime()
+    load_line = (f"gunicorn {args.workers} sync workers ({SETTINGS} = production + floor URLs), wrk -t{args.threads} "
+                 f"-c{args.connections}, {args.rounds} round(s) x {args.duration:g} s per endpoint, "
+                 f"{args.read_orders} orders read by id" if not args.no_load else "no load (--no-load)")
+    header = [
+        f"Code: {git_commit()}",
+        f"Machine: {os.cpu_count()} CPU(s), {platform.platform()}, Python {platform.python_version()}",
+        f"Load before: {load_start}",
+        f"Load after:  {load_end}",
+        f"{load_line}; {args.cpu_samples} timed replays per request in-process; "
+        f"run took {time.monotonic() - started:.0f} s",
+    ]
+    print_report(results, floors, statements, header)
+    if args.json_path:
+        document = {
+            "commit": git_commit(),
+            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                        "python": platform.python_version(), "uptime_before": load_start, "uptime_after": load_end},
+            "config": {"workers": args.workers, "threads": args.threads, "connections": args.connections,
+                       "rounds": args.rounds, "duration_s": args.duration, "warmup_s": args.warmup,
+                       "read_orders": args.read_orders, "settings": SETTINGS, "lines_per_order": LINES,
+                       "cpu_samples": args.cpu_samples, "load": not args.no_load},
+            "endpoints": [{**asdict(r), "meets_goal": r.meets_goal} for r in results],
+            "floors": floors,
+            "statements": statements,
+            "windows": [{**asdict(w), "per_second": round(w.per_second, 1)} for w in windows],
+        }
+        Path(args.json_path).write_text(json.dumps(document, indent=2) + "\n")
+        print(f"\nFigures written to {args.json_path}")
+    if any(r.errors for r in results):
+        sys.exit(1)
 
+
+def load(args: argparse.Namespace, state: Seed, url: str, statements: dict[str, dict[str, Any]]
+         ) -> tuple[list[Result], dict[str, dict[str, Any]], list[Window]]:
+    """Serve with gunicorn, run the interleaved windows, summarize them."""
     from django.db import connection
 
     from bench.nodes import running_nodes
 
-    vacuum_analyze()
     connection.close()
     with tempfile.TemporaryDirectory(prefix="synthesq-bench-api-") as tmp, running_nodes(
         1, database_url=url, workers=args.workers, extra_env={"DJANGO_SETTINGS_MODULE": SETTINGS},
@@ -552,37 +626,8 @@ def main(argv: list[str] | None = None) -> None:
             check_once(base_url, state.token, method, path, body)
         bench = Bench(args, state, base_url, Path(tmp))
         bench.run(args.endpoint_list)
-        results = summarize(bench.windows, args.endpoint_list, statements)
-        floors = floor_summary(bench.windows, statements)
-        windows = bench.windows
-    load_end = uptime()
-    header = [
-        f"Code: {git_commit()}",
-        f"Machine: {os.cpu_count()} CPU(s), {platform.platform()}, Python {platform.python_version()}",
-        f"Load before: {load_start}",
-        f"Load after:  {load_end}",
-        f"gunicorn {args.workers} sync workers ({SETTINGS} = production + floor URLs), wrk -t{args.threads} "
-        f"-c{args.connections}, {args.rounds} round(s) x {args.duration:g} s per endpoint, "
-        f"{args.read_orders} orders read by id; run took {time.monotonic() - started:.0f} s",
-    ]
-    print_report(results, floors, header)
-    if args.json_path:
-        document = {
-            "commit": git_commit(),
-            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
-                        "python": platform.python_version(), "uptime_before": load_start, "uptime_after": load_end},
-            "config": {"workers": args.workers, "threads": args.threads, "connections": args.connections,
-                       "rounds": args.rounds, "duration_s": args.duration, "warmup_s": args.warmup,
-                       "read_orders": args.read_orders, "settings": SETTINGS, "lines_per_order": LINES},
-            "endpoints": [{**asdict(r), "meets_goal": r.meets_goal} for r in results],
-            "floors": floors,
-            "statements": statements,
-            "windows": [{**asdict(w), "per_second": round(w.per_second, 1)} for w in windows],
-        }
-        Path(args.json_path).write_text(json.dumps(document, indent=2) + "\n")
-        print(f"\nFigures written to {args.json_path}")
-    if any(r.errors for r in results):
-        sys.exit(1)
+        return (summarize(bench.windows, args.endpoint_list, statements),
+                floor_summary(bench.windows, statements), bench.windows)
 
 
 if __name__ == "__main__":

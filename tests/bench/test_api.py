@@ -49,14 +49,15 @@ def test_the_seeded_drafts_are_orders_of_three_lines_the_api_confirms(seeded: Se
 
 @override_settings(ROOT_URLCONF="bench.floor.urls")
 def test_statements_are_counted_for_every_kind_of_request(seeded: Seed) -> None:
-    # when the benchmark counts the statements of one request of each kind
-    counted = count_statements(seeded)
+    # when the benchmark counts the statements of one request of each kind, and times two more of each
+    counted = count_statements(seeded, samples=2)
     # then every kind answered (2xx) and was counted, the floors at their minimum
     assert set(counted) == {"read-floor", "get", "list", "write-floor", "create", "confirm"}
     assert counted["read-floor"]["statements"] == 2
     assert counted["write-floor"]["without_transaction_control"] == 2
     for name, figures in counted.items():
         assert figures["statements"] == len(figures["sql"]) >= figures["without_transaction_control"] > 0, name
+        assert figures["samples"] == 2 and figures["cpu_ms"] > 0 and figures["wall_ms"] > 0, name
     assert counted["get"]["statements"] > counted["read-floor"]["statements"]
     assert counted["confirm"]["statements"] > counted["write-floor"]["statements"]
 
@@ -85,7 +86,7 @@ def test_each_endpoint_is_compared_with_the_floor_run_just_before_it() -> None:
 
 def test_quick_mode_and_endpoint_choice() -> None:
     args = parse_args(["--quick", "--endpoints", "get,confirm"])
-    assert (args.rounds, args.duration, args.warmup) == (1, 3.0, 1.0)
+    assert (args.rounds, args.duration, args.warmup, args.cpu_samples) == (1, 3.0, 1.0, 10)
     assert [e.name for e in args.endpoint_list] == ["get", "confirm"]
     with pytest.raises(SystemExit):
         parse_args(["--endpoints", "delete"])
