@@ -93,7 +93,7 @@ class Window:
     round: int
     seconds: float
     requests: int
-    errors: int  # status >= 400 plus socket errors and timeouts
+    errors: int  # answers outside 2xx, socket errors and timeouts
     error_detail: dict[str, int]
     p50_ms: float
     p90_ms: float
@@ -494,7 +494,7 @@ def print_report(results: list[Result], floors: dict[str, dict[str, Any]],
     if results:
         print("\nreq/s, p50, p99: medians over the rounds. ratio: median req/s of the endpoint / median of the floor"
               "\nwindows run just before each of its windows (read floor for reads, write floor for writes); goal:"
-              "\nthe issue's. errors: answers >= 400, socket errors and timeouts over all its windows.")
+              "\nthe issue's. errors: non-2xx answers, socket errors and timeouts over all its windows.")
     labels = {**{e.name: e.label for e in ENDPOINTS}, **{f"{k}-floor": v for k, v in FLOOR_LABELS.items()}}
     print(f"\n{'per request, in-process (test client)':<62} {'SQL':>8} {'CPU ms':>7} {'x floor':>7} {'wall ms':>7}")
     for name, figures in statements.items():

@@ -7,13 +7,16 @@
 -- "cycle" starts again at the top when a share is used up (reads), "once" never sends an id twice (confirming
 -- drafts: a thread whose share is used up sends its last id again, which fails and is counted as an error).
 -- BODY_FILE holds the request body ("-" for none). The token comes from the environment (BENCH_TOKEN).
--- At the end, done() prints one line "BENCH_JSON {...}" with the figures (times in microseconds).
+-- Every answer outside 2xx is counted (non2xx). At the end, done() prints one line "BENCH_JSON {...}" with the
+-- figures (times in microseconds; errors: socket errors, timeouts and the non-2xx answers).
 
 local thread_count = 0
+local all_threads = {}
 
 function setup(thread)
   thread:set("tid", thread_count)
   thread_count = thread_count + 1
+  table.insert(all_threads, thread)
 end
 
 local function read_file(path)
@@ -61,6 +64,13 @@ function init(args)
     headers["Content-Type"] = "application/json"
   end
   position = 0
+  non2xx = 0
+end
+
+function response(status, headers, body)
+  if status < 200 or status > 299 then
+    non2xx = non2xx + 1
+  end
 end
 
 function request()
@@ -81,10 +91,14 @@ end
 
 function done(summary, latency, requests)
   local e = summary.errors
+  local non2xx_total = 0
+  for _, thread in ipairs(all_threads) do
+    non2xx_total = non2xx_total + (thread:get("non2xx") or 0)
+  end
   io.write(string.format(
     'BENCH_JSON {"duration_us": %d, "requests": %d, "bytes": %d, "errors": {"connect": %d, "read": %d, ' ..
-    '"write": %d, "status": %d, "timeout": %d}, "latency_us": {"p50": %d, "p90": %d, "p99": %d, ' ..
+    '"write": %d, "non2xx": %d, "timeout": %d}, "latency_us": {"p50": %d, "p90": %d, "p99": %d, ' ..
     '"mean": %.1f, "max": %d}}\n',
-    summary.duration, summary.requests, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout,
+    summary.duration, summary.requests, summary.bytes, e.connect, e.read, e.write, non2xx_total, e.timeout,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.mean, latency.max))
 end
