@@ -422,7 +422,9 @@ class Bench:
 
 def summarize(windows: list[Window], endpoints: list[Endpoint], statements: dict[str, dict[str, Any]]
               ) -> list[Result]:
-    """Each endpoint's figures: medians of its windows, its ratio to the floor windows run just before them."""
+    """Each endpoint's figures: medians of its windows; its ratio to the floor is the median of the ratios of
+    each of its windows to the floor window run just before it (adjacent windows share the machine's load of the
+    moment, so a loaded machine shifts both and the ratio less)."""
     results = []
     for endpoint in endpoints:
         # Each of its windows with the floor window run just before it.
@@ -436,7 +438,8 @@ def summarize(windows: list[Window], endpoints: list[Endpoint], statements: dict
             endpoint=endpoint.name, label=endpoint.label, floor=endpoint.floor, goal=endpoint.goal,
             per_second=rate, p50_ms=statistics.median(w.p50_ms for w in ours),
             p99_ms=statistics.median(w.p99_ms for w in ours), floor_per_second=floor_rate,
-            ratio=rate / floor_rate if floor_rate else 0.0, errors=sum(w.errors for w in ours),
+            ratio=statistics.median(w.per_second / f.per_second if f.per_second else 0.0 for w, f in pairs),
+            errors=sum(w.errors for w in ours),
             requests=sum(w.requests for w in ours),
             statements=statements.get(endpoint.name, {}).get("statements"),
             statements_without_transaction_control=statements.get(endpoint.name, {}).get(
@@ -492,9 +495,9 @@ def print_report(results: list[Result], floors: dict[str, dict[str, Any]],
               f"{'':>7} {'':>5} {'':>5} {'':5} {floor['errors']:6d} "
               f"{_sql(floor['statements'], floor['statements_without_transaction_control']):>8}")
     if results:
-        print("\nreq/s, p50, p99: medians over the rounds. ratio: median req/s of the endpoint / median of the floor"
-              "\nwindows run just before each of its windows (read floor for reads, write floor for writes); goal:"
-              "\nthe issue's. errors: non-2xx answers, socket errors and timeouts over all its windows.")
+        print("\nreq/s, p50, p99: medians over the rounds. ratio: median over the rounds of the endpoint's req/s"
+              "\n/ the req/s of the floor window run just before it (read floor for reads, write floor for writes);"
+              "\ngoal: the issue's. errors: non-2xx answers, socket errors and timeouts over all its windows.")
     labels = {**{e.name: e.label for e in ENDPOINTS}, **{f"{k}-floor": v for k, v in FLOOR_LABELS.items()}}
     print(f"\n{'per request, in-process (test client)':<62} {'SQL':>8} {'CPU ms':>7} {'x floor':>7} {'wall ms':>7}")
     for name, figures in statements.items():
