@@ -22,12 +22,14 @@ right after its floor:
 ``VACUUM ANALYZE`` runs before every timed window (autovacuum may be off). The drafts to confirm are made just
 before each confirm window, 1.5 times as many as the write floor (the fastest a write can go) would get through
 in the window, so no request meets an already confirmed order. It prints per endpoint the requests/s, p50 and
-p99 latency (medians of the rounds), the ratio to the floor and the issue's goal, the errors (non-2xx answers
-and socket errors), and the SQL statements per request, counted apart from the load: one request of each kind
-replayed through Django's test client under ``CaptureQueriesContext`` in steady state (after a first request
-has written the token's throttled ``last_used_at``). ``--json PATH`` writes every figure, each window and the
+p99 latency (medians of the rounds), the ratio to the floor (median over the rounds of the endpoint's rate / the
+rate of the floor window just before it) and the issue's goal, the errors (non-2xx answers, socket errors,
+timeouts; exit status 1 if any). Apart from the load, each kind of request is replayed through Django's test
+client in steady state (after a first request has written the token's throttled ``last_used_at``): its SQL
+statements under ``CaptureQueriesContext`` and, over ``--cpu-samples`` replays, the median CPU time of the
+Python process (``--no-load``: only these). ``--json PATH`` writes every figure, each window and the
 statements' SQL. The machine's load (``uptime``) is recorded before and after: on a shared machine the ratios,
-measured in adjacent windows, mean more than the absolute rates.
+measured in adjacent windows, and the CPU times mean more than the absolute rates.
 """
 
 from __future__ import annotations
