@@ -183,9 +183,10 @@ def make_drafts(state: Seed, count: int, *, batch: int = 2000) -> list[str]:
         with transaction.atomic():
             first = sequence_reserve_block(ORDER_NUMBER_SEQUENCE, size)
             orders = Order.objects.bulk_create([
-                Order(order_number=f"SO-{first + i:08d}", customer_id=state.customer_ids[(start + i) % 20],
-                      currency="USD", shipping_address=ADDRESS, subtotal=line_total * LINES,
-                      total=line_total * LINES, created_by_id=state.user_id)
+                Order(order_number=f"SO-{first + i:08d}", currency="USD",
+                      customer_id=state.customer_ids[(start + i) % len(state.customer_ids)],
+                      shipping_address=ADDRESS, subtotal=line_total * LINES, total=line_total * LINES,
+                      created_by_id=state.user_id)
                 for i in range(size)
             ])
             OrderLine.objects.bulk_create([
@@ -232,7 +233,6 @@ def is_transaction_control(sql: str) -> bool:
     """BEGIN, COMMIT, SAVEPOINT and the like: counted by ``CaptureQueriesContext`` (and so by pytest-django's
     query assertions) like any statement; shown apart too, as what is left is the data work."""
     return sql.strip().upper().startswith(_TRANSACTION_CONTROL)
-
 
 
 def count_statements(state: Seed, *, samples: int = 0) -> dict[str, dict[str, Any]]:
