@@ -12,7 +12,7 @@ DEV_ENV := DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check lock bench-close bench-nodes clean venv serve serve-env release dist
+.PHONY: run test lint check lock bench-close bench-nodes bench-api clean venv serve serve-env release dist
 
 venv: $(STAMP)
 
@@ -83,6 +83,11 @@ bench-close: venv
 # and the throughput of two nodes against one (prints figures).
 bench-nodes: venv
 	$(BIN)/python bench/two_nodes.py $(BENCH_ARGS)
+
+# The hot API endpoints under load (gunicorn, wrk) against a bare DRF floor, with the statements per request
+# (prints figures; BENCH_ARGS="--quick" for a short look, "--json PATH" to keep them). Needs wrk (apt-get install wrk).
+bench-api: venv
+	$(BIN)/python bench/api.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache staticfiles build dist *.egg-info

@@ -1,0 +1,639 @@
+"""Benchmark: the hot API endpoints against a floor, under load (issue 15).
+
+    make bench-api                                   # or: .venv/bin/python bench/api.py [--quick] [--json PATH]
+
+In a scratch PostgreSQL database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/synthesq_bench_api,
+dropped and created anew) it seeds customers, products with plenty of stock, draft orders of 3 lines to read and
+one API token of the ``sales`` role, then serves the product and the floor (``bench/floor``: bare DRF endpoints
+behind the same bearer-token authentication, mounted beside the product's URLs by ``bench.floor.settings``,
+which extends the production settings) from one gunicorn (3 sync workers, DEBUG off, no per-token rate limit,
+ports from NODE_PORTS or --ports) and loads it with wrk (8 connections) in interleaved windows, each endpoint
+right after its floor:
+
+    read floor   GET   /api/v1/floor/read/{id}            one order row, plain Serializer
+    get          GET   /api/v1/sales/orders/{id}          3 lines, a different order each request
+    read floor   ...
+    list         GET   /api/v1/sales/orders?limit=50
+    write floor  PATCH /api/v1/floor/write/{id}           UPDATE one order row in a transaction
+    create       POST  /api/v1/sales/orders               the guide's body with 3 lines
+    write floor  ...
+    confirm      PATCH /api/v1/sales/orders/{id}/status   {"status": "confirmed"}, a different 3-line draft each
+
+``VACUUM ANALYZE`` runs before every timed window (autovacuum may be off). The drafts to confirm are made just
+before each confirm window, 1.5 times as many as the write floor (the fastest a write can go) would get through
+in the window, so no request meets an already confirmed order. It prints per endpoint the requests/s, p50 and
+p99 latency (medians of the rounds), the ratio to the floor (median over the rounds of the endpoint's rate / the
+rate of the floor window just before it) and the issue's goal, the errors (non-2xx answers, socket errors,
+timeouts; exit status 1 if any). Apart from the load, each kind of request is replayed through Django's test
+client in steady state (after a first request has written the token's throttled ``last_used_at``): its SQL
+statements under ``CaptureQueriesContext`` and, over ``--cpu-samples`` replays, the median CPU time of the
+Python process (``--no-load``: only these). ``--json PATH`` writes every figure, each window and the
+statements' SQL. The machine's load (``uptime``) is recorded before and after: on a shared machine the ratios,
+measured in adjacent windows, and the CPU times mean more than the absolute rates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import warnings
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.scratch_db import setup_scratch_database  # noqa: E402
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/synthesq_bench_api"
+LUA_SCRIPT = ROOT / "bench" / "api_wrk.lua"
+SETTINGS = "bench.floor.settings"
+API = "/api/v1"
+ADDRESS = {"line1": "123 Commerce St", "city": "Austin", "state": "TX", "postal_code": "78701", "country": "US"}
+PRICE = Decimal("129.99")
+STOCK = 1_000_000_000  # per product: no confirm ever runs short
+LINES = 3
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A product endpoint, the floor it is compared with, and the issue's goal ratio."""
+
+    name: str
+    label: str
+    floor: str  # "read" or "write"
+    goal: float
+
+
+ENDPOINTS = (
+    Endpoint("get", "GET /api/v1/sales/orders/{id} (3 lines)", "read", 0.70),
+    Endpoint("list", "GET /api/v1/sales/orders?limit=50", "read", 0.35),
+    Endpoint("create", "POST /api/v1/sales/orders (3 lines)", "write", 0.60),
+    Endpoint("confirm", "PATCH /api/v1/sales/orders/{id}/status -> confirmed (3 lines)", "write", 0.60),
+)
+FLOOR_LABELS = {"read": "GET /api/v1/floor/read/{id} (read floor)",
+                "write": "PATCH /api/v1/floor/write/{id} (write floor)"}
+
+
+@dataclass
+class Window:
+    """One timed wrk run."""
+
+    target: str  # an endpoint name, "read-floor" or "write-floor"
+    round: int
+    seconds: float
+    requests: int
+    errors: int  # answers outside 2xx, socket errors and timeouts
+    error_detail: dict[str, int]
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    load_before: tuple[float, float, float]
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class Seed:
+    token: str
+    user_id: int
+    customer_ids: list[str]
+    product_ids: list[str]
+    read_ids: list[str]
+    drafts_made: int = 0
+
+
+@dataclass
+class Result:
+    endpoint: str
+    label: str
+    floor: str
+    goal: float
+    per_second: float
+    p50_ms: float
+    p99_ms: float
+    floor_per_second: float
+    ratio: float
+    errors: int
+    requests: int
+    statements: int | None
+    statements_without_transaction_control: int | None
+    floor_statements: int | None
+    rounds: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def meets_goal(self) -> bool:
+        return self.ratio >= self.goal
+
+
+# --- seeding -------------------------------------------------------------------------------------------
+
+
+def seed(*, read_orders: int) -> Seed:
+    from inventory.services import product_create
+    from sales.services import customer_create
+    from synthesq.core.services import api_token_create, api_user_provision
+
+    user, _created = api_user_provision(username="bench-api", groups=["sales"])
+    _token, plain = api_token_create(user=user, name="bench/api.py")
+    customer_ids = [
+        customer_create(name=f"Bench Customer {i}", email=f"bench{i}@example.com",
+                        default_shipping_address=ADDRESS).pk
+        for i in range(20)
+    ]
+    product_ids = [
+        product_create(actor=user, sku=f"BENCH-{i:03d}", name=f"Bench product {i}", price=PRICE, currency="USD",
+                       stock_quantity=STOCK).pk
+        for i in range(60)
+    ]
+    state = Seed(token=plain, user_id=user.pk, customer_ids=customer_ids, product_ids=product_ids, read_ids=[])
+    state.read_ids = make_drafts(state, read_orders)
+    return state
+
+
+def make_drafts(state: Seed, count: int, *, batch: int = 2000) -> list[str]:
+    """``count`` draft orders of 3 lines (distinct products, spread over all of them so confirms seldom wait for
+    each other's product locks), numbered from the order sequence, each with its ``created`` history row.
+    Bulk inserts: the benchmark's preparation, not what it measures."""
+    from django.db import transaction
+
+    from sales.models import Order, OrderEvent, OrderLine
+    from sales.services.drafts import ORDER_NUMBER_SEQUENCE
+    from synthesq.core.sequences import sequence_reserve_block
+
+    ids: list[str] = []
+    products = state.product_ids
+    line_total = PRICE * 2
+    for start in range(0, count, batch):
+        size = min(batch, count - start)
+        with transaction.atomic():
+            first = sequence_reserve_block(ORDER_NUMBER_SEQUENCE, size)
+            orders = Order.objects.bulk_create([
+                Order(order_number=f"SO-{first + i:08d}", currency="USD",
+                      customer_id=state.customer_ids[(start + i) % len(state.customer_ids)],
+                      shipping_address=ADDRESS, subtotal=line_total * LINES, total=line_total * LINES,
+                      created_by_id=state.user_id)
+                for i in range(size)
+            ])
+            OrderLine.objects.bulk_create([
+                OrderLine(order=order, position=k + 1, product_id=products[index], sku=f"BENCH-{index:03d}",
+                          name=f"Bench product {index}", quantity=2, unit_price=PRICE, line_total=line_total)
+                for n, order in enumerate(orders, start=state.drafts_made + start)
+                for k in range(LINES)
+                for index in [(n * LINES + k) % len(products)]
+            ])
+            OrderEvent.objects.bulk_create([
+                OrderEvent(order=order, kind=OrderEvent.Kind.CREATED, actor_id=state.user_id, to_status="draft",
+                           data={"lines": LINES, "total": str(line_total * LINES)})
+                for order in orders
+            ])
+        ids.extend(order.pk for order in orders)
+    state.drafts_made += count
+    return ids
+
+
+def create_body(state: Seed) -> dict[str, Any]:
+    """The guide's body for creating an order, with 3 lines."""
+    return {
+        "customer_id": state.customer_ids[0],
+        "currency": "USD",
+        "line_items": [{"product_id": state.product_ids[k], "quantity": 2, "unit_price": 129.99}
+                       for k in range(LINES)],
+        "shipping_address": ADDRESS,
+    }
+
+
+def vacuum_analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+# --- statements per request ----------------------------------------------------------------------------
+
+_TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+def is_transaction_control(sql: str) -> bool:
+    """BEGIN, COMMIT, SAVEPOINT and the like: counted by ``CaptureQueriesContext`` (and so by pytest-django's
+    query assertions) like any statement; shown apart too, as what is left is the data work."""
+    return sql.strip().upper().startswith(_TRANSACTION_CONTROL)
+
+
+def count_statements(state: Seed, *, samples: int = 0) -> dict[str, dict[str, Any]]:
+    """Each kind of request replayed through the whole Django stack (test client, the served settings): a
+    first request, then the one counted (the token's throttled ``last_used_at`` already written). With
+    ``samples``, that many more of each are timed: ``cpu_ms`` is the median CPU time of this process per request
+    (Python: middleware, DRF, serializers, the ORM building queries and rows; PostgreSQL's own work is in
+    another process and not in it), ``wall_ms`` the median elapsed time (with the database round trips)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {state.token}")
+    drafts = iter(make_drafts(state, 2 + samples))
+    body = json.dumps(create_body(state))
+    read_ids = state.read_ids
+    requests: dict[str, Any] = {
+        "read-floor": lambda i: client.get(f"{API}/floor/read/{read_ids[i % len(read_ids)]}"),
+        "get": lambda i: client.get(f"{API}/sales/orders/{read_ids[i % len(read_ids)]}"),
+        "list": lambda i: client.get(f"{API}/sales/orders?limit=50"),
+        "write-floor": lambda i: client.patch(f"{API}/floor/write/{read_ids[i % len(read_ids)]}",
+                                              {"carrier": "UPS"}, content_type="application/json"),
+        "create": lambda i: client.post(f"{API}/sales/orders", body, content_type="application/json"),
+        "confirm": lambda i: client.patch(f"{API}/sales/orders/{next(drafts)}/status", {"status": "confirmed"},
+                                          content_type="application/json"),
+    }
+
+    def answered(name: str, response: Any) -> None:
+        if response.status_code >= 300:
+            raise SystemExit(f"{name}: {response.status_code} {response.content[:500]!r}")
+
+    counted: dict[str, dict[str, Any]] = {}
+    for name, send in requests.items():
+        answered(name, send(1))
+        with CaptureQueriesContext(connection) as queries:
+            answered(name, send(2))
+        sql = [query["sql"] for query in queries.captured_queries]
+        counted[name] = {"statements": len(sql),
+                         "without_transaction_control": sum(not is_transaction_control(q) for q in sql),
+                         "sql": sql}
+        if samples:
+            cpu: list[float] = []
+            wall: list[float] = []
+            for i in range(samples):
+                cpu_start, wall_start = time.process_time(), time.perf_counter()
+                response = send(3 + i)
+                cpu.append(time.process_time() - cpu_start)
+                wall.append(time.perf_counter() - wall_start)
+                answered(name, response)
+            counted[name].update(cpu_ms=round(statistics.median(cpu) * 1000, 2),
+                                 wall_ms=round(statistics.median(wall) * 1000, 2), samples=samples)
+    return counted
+
+
+# --- load ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    name: str
+    method: str
+    path: str  # may hold {id}
+    ids_file: str  # "-" for none
+    body_file: str  # "-" for none
+    mode: str = "cycle"
+
+
+def run_wrk(target: Target, *, base_url: str, token: str, seconds: float, connections: int, threads: int,
+            round_number: int) -> Window:
+    command = [
+        "wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+        "-s", str(LUA_SCRIPT), base_url, "--",
+        target.method, target.path, target.ids_file, target.body_file, target.mode,
+    ]
+    env = {**os.environ, "BENCH_TOKEN": token, "BENCH_THREADS": str(threads)}
+    load = os.getloadavg()
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    line = next((ln for ln in completed.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
+    if completed.returncode != 0 or line is None:
+        raise SystemExit(f"wrk failed on {target.name} ({completed.returncode}):\n{completed.stdout}\n"
+                         f"{completed.stderr}")
+    figures = json.loads(line.removeprefix("BENCH_JSON "))
+    detail = {key: int(value) for key, value in figures["errors"].items()}
+    latency = figures["latency_us"]
+    return Window(
+        target=target.name, round=round_number, seconds=figures["duration_us"] / 1e6,
+        requests=int(figures["requests"]), errors=sum(detail.values()), error_detail=detail,
+        p50_ms=latency["p50"] / 1000, p90_ms=latency["p90"] / 1000, p99_ms=latency["p99"] / 1000,
+        load_before=(round(load[0], 2), round(load[1], 2), round(load[2], 2)),
+    )
+
+
+def check_once(base_url: str, token: str, method: str, path: str, body: Any = None) -> int:
+    """One request before the load: the endpoint answers 2xx (else the benchmark stops)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        f"{base_url}{path}", data=data, method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return int(response.status)
+
+
+def git_commit() -> str:
+    """The checkout's commit (and whether it has uncommitted changes): what the figures are of."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=False).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        return "unknown"
+    return f"{head or 'unknown'}{' (with uncommitted changes)' if dirty else ''}"
+
+
+def uptime() -> str:
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        return "load average: " + ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+# --- the run -------------------------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, state: Seed, base_url: str, workdir: Path) -> None:
+        self.args = args
+        self.state = state
+        self.base_url = base_url
+        self.workdir = workdir
+        self.windows: list[Window] = []
+        read_ids = workdir / "read_ids.txt"
+        read_ids.write_text("\n".join(state.read_ids) + "\n")
+        self.read_ids_file = str(read_ids)
+        floor_body = workdir / "floor_write.json"
+        floor_body.write_text(json.dumps({"carrier": "UPS"}))
+        create_file = workdir / "create.json"
+        create_file.write_text(json.dumps(create_body(state)))
+        confirm_body = workdir / "confirm.json"
+        confirm_body.write_text(json.dumps({"status": "confirmed"}))
+        self.targets = {
+            "read-floor": Target("read-floor", "GET", f"{API}/floor/read/{{id}}", self.read_ids_file, "-"),
+            "write-floor": Target("write-floor", "PATCH", f"{API}/floor/write/{{id}}", self.read_ids_file,
+                                  str(floor_body)),
+            "get": Target("get", "GET", f"{API}/sales/orders/{{id}}", self.read_ids_file, "-"),
+            "list": Target("list", "GET", f"{API}/sales/orders?limit=50", "-", "-"),
+            "create": Target("create", "POST", f"{API}/sales/orders", "-", str(create_file)),
+            "confirm": Target("confirm", "PATCH", f"{API}/sales/orders/{{id}}/status", "-", str(confirm_body),
+                              mode="once"),
+        }
+
+    def drafts_for(self, seconds: float, write_floor_per_second: float) -> str:
+        """A file of fresh drafts for one confirm window: 1.5 times what the write floor would get through."""
+        count = math.ceil(max(write_floor_per_second, 200.0) * max(1, round(seconds)) * 1.5) + 50 * self.args.threads
+        path = self.workdir / f"drafts_{self.state.drafts_made}.txt"
+        path.write_text("\n".join(make_drafts(self.state, count)) + "\n")
+        return str(path)
+
+    def window(self, name: str, seconds: float, round_number: int, *, timed: bool = True) -> Window:
+        vacuum_analyze()
+        window = run_wrk(self.targets[name], base_url=self.base_url, token=self.state.token, seconds=seconds,
+                         connections=self.args.connections, threads=self.args.threads, round_number=round_number)
+        if timed:
+            self.windows.append(window)
+        mark = "" if timed else " (warm-up)"
+        errors = f"  ERRORS {window.errors} {window.error_detail}" if window.errors else ""
+        print(f"  round {round_number} {name:<12} {window.per_second:8.1f} req/s  p50 {window.p50_ms:7.1f} ms  "
+              f"p99 {window.p99_ms:7.1f} ms  load {window.load_before[0]:.2f}{mark}{errors}", flush=True)
+        return window
+
+    def pair(self, endpoint: Endpoint, seconds: float, round_number: int, *, timed: bool = True) -> None:
+        floor = self.window(f"{endpoint.floor}-floor", seconds, round_number, timed=timed)
+        if endpoint.name == "confirm":
+            self.targets["confirm"].ids_file = self.drafts_for(seconds, floor.per_second)
+        self.window(endpoint.name, seconds, round_number, timed=timed)
+
+    def run(self, endpoints: list[Endpoint]) -> None:
+        if self.args.warmup > 0:
+            print(f"Warm-up ({self.args.warmup:g} s per endpoint, not counted)", flush=True)
+            for endpoint in endpoints:
+                self.pair(endpoint, self.args.warmup, 0, timed=False)
+        print(f"{self.args.rounds} round(s) of {self.args.duration:g} s per endpoint, each right after its floor",
+              flush=True)
+        for round_number in range(1, self.args.rounds + 1):
+            for endpoint in endpoints:
+                self.pair(endpoint, self.args.duration, round_number)
+
+
+def summarize(windows: list[Window], endpoints: list[Endpoint], statements: dict[str, dict[str, Any]]
+              ) -> list[Result]:
+    """Each endpoint's figures: medians of its windows; its ratio to the floor is the median of the ratios of
+    each of its windows to the floor window run just before it (adjacent windows share the machine's load of the
+    moment, so a loaded machine shifts both and the ratio less)."""
+    results = []
+    for endpoint in endpoints:
+        # Each of its windows with the floor window run just before it.
+        pairs = [(w, windows[i - 1]) for i, w in enumerate(windows) if w.target == endpoint.name and i > 0]
+        ours, floors = [w for w, _ in pairs], [f for _, f in pairs]
+        if not ours or any(f.target != f"{endpoint.floor}-floor" for f in floors):
+            raise ValueError(f"{endpoint.name}: each window must follow a {endpoint.floor} floor window")
+        rate = statistics.median(w.per_second for w in ours)
+        floor_rate = statistics.median(w.per_second for w in floors)
+        results.append(Result(
+            endpoint=endpoint.name, label=endpoint.label, floor=endpoint.floor, goal=endpoint.goal,
+            per_second=rate, p50_ms=statistics.median(w.p50_ms for w in ours),
+            p99_ms=statistics.median(w.p99_ms for w in ours), floor_per_second=floor_rate,
+            ratio=statistics.median(w.per_second / f.per_second if f.per_second else 0.0 for w, f in pairs),
+            errors=sum(w.errors for w in ours),
+            requests=sum(w.requests for w in ours),
+            statements=statements.get(endpoint.name, {}).get("statements"),
+            statements_without_transaction_control=statements.get(endpoint.name, {}).get(
+                "without_transaction_control"),
+            floor_statements=statements.get(f"{endpoint.floor}-floor", {}).get("statements"),
+            rounds=[{"round": w.round, "per_second": round(w.per_second, 1),
+                     "floor_per_second": round(f.per_second, 1),
+                     "ratio": round(w.per_second / f.per_second, 3) if f.per_second else 0.0}
+                    for w, f in zip(ours, floors, strict=True)],
+        ))
+    return results
+
+
+def floor_summary(windows: list[Window], statements: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    summary = {}
+    for kind in ("read", "write"):
+        mine = [w for w in windows if w.target == f"{kind}-floor"]
+        if not mine:
+            continue
+        summary[kind] = {
+            "label": FLOOR_LABELS[kind], "windows": len(mine),
+            "per_second": round(statistics.median(w.per_second for w in mine), 1),
+            "p50_ms": round(statistics.median(w.p50_ms for w in mine), 2),
+            "p99_ms": round(statistics.median(w.p99_ms for w in mine), 2),
+            "errors": sum(w.errors for w in mine),
+            "statements": statements.get(f"{kind}-floor", {}).get("statements"),
+            "statements_without_transaction_control": statements.get(f"{kind}-floor", {}).get(
+                "without_transaction_control"),
+        }
+    return summary
+
+
+def _sql(total: int | None, data: int | None) -> str:
+    return "-" if total is None else f"{total} ({data})"
+
+
+def print_report(results: list[Result], floors: dict[str, dict[str, Any]],
+                 statements: dict[str, dict[str, Any]], header: list[str]) -> None:
+    print()
+    for line in header:
+        print(line)
+    if results:
+        print()
+        print(f"{'request':<62} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'floor/s':>7} {'ratio':>5} {'goal':>5} "
+              f"{'':5} {'errors':>6} {'SQL':>8}")
+    for r in results:
+        verdict = "ok" if r.meets_goal else "below"
+        print(f"{r.label:<62} {r.per_second:7.1f} {r.p50_ms:7.1f} {r.p99_ms:7.1f} {r.floor_per_second:7.1f} "
+              f"{r.ratio:5.0%} {format(r.goal, '.0%'):>5} {verdict:5} {r.errors:6d} "
+              f"{_sql(r.statements, r.statements_without_transaction_control):>8}")
+    for floor in floors.values():
+        print(f"{floor['label']:<62} {floor['per_second']:7.1f} {floor['p50_ms']:7.1f} {floor['p99_ms']:7.1f} "
+              f"{'':>7} {'':>5} {'':>5} {'':5} {floor['errors']:6d} "
+              f"{_sql(floor['statements'], floor['statements_without_transaction_control']):>8}")
+    if results:
+        print("\nreq/s, p50, p99: medians over the rounds. ratio: median over the rounds of the endpoint's req/s"
+              "\n/ the req/s of the floor window run just before it (read floor for reads, write floor for writes);"
+              "\ngoal: the issue's. errors: non-2xx answers, socket errors and timeouts over all its windows.")
+    labels = {**{e.name: e.label for e in ENDPOINTS}, **{f"{k}-floor": v for k, v in FLOOR_LABELS.items()}}
+    print(f"\n{'per request, in-process (test client)':<62} {'SQL':>8} {'CPU ms':>7} {'x floor':>7} {'wall ms':>7}")
+    for name, figures in statements.items():
+        floor = statements.get("read-floor" if name in ("get", "list", "read-floor") else "write-floor", {})
+        cpu, floor_cpu = figures.get("cpu_ms"), floor.get("cpu_ms")
+        times = (f"{cpu:7.2f} {cpu / floor_cpu:6.1f}x {figures['wall_ms']:7.2f}"
+                 if cpu is not None and floor_cpu else f"{'-':>7} {'-':>7} {'-':>7}")
+        print(f"{labels.get(name, name):<62} {_sql(figures['statements'], figures['without_transaction_control']):>8} "
+              f"{times}")
+    print("\nSQL: statements per request in steady state (CaptureQueriesContext, token lookup included), in brackets"
+          "\nwithout BEGIN/COMMIT/SAVEPOINT/RELEASE. CPU ms: median CPU time of the Python process per request"
+          "\n(PostgreSQL's work excluded), x floor: against the read or write floor; wall ms: median elapsed time.")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds (default 3)")
+    parser.add_argument("--duration", type=float, default=10, help="seconds per window (default 10)")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds per endpoint of warm-up (default 3, 0: none)")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3)")
+    parser.add_argument("--read-orders", type=int, default=5000, help="orders of 3 lines read by id (default 5000)")
+    parser.add_argument("--endpoints", default=",".join(e.name for e in ENDPOINTS),
+                        help="comma-separated subset of get,list,create,confirm (default all)")
+    parser.add_argument("--ports", default=None, help="ports gunicorn may listen on, e.g. 8340-8349 "
+                        "(default NODE_PORTS, else 18400-18499)")
+    parser.add_argument("--cpu-samples", type=int, default=50,
+                        help="timed in-process replays of each request for its CPU time (default 50, 0: none)")
+    parser.add_argument("--no-load", action="store_true",
+                        help="only the statements and CPU time per request (no gunicorn, no wrk)")
+    parser.add_argument("--json", dest="json_path", default=None, help="also write the figures as JSON here")
+    parser.add_argument("--quick", action="store_true",
+                        help="a quick look while developing: 1 round of 3 s, 1 s warm-up, 1000 orders to read, "
+                        "10 CPU samples")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.duration, args.warmup, args.read_orders, args.cpu_samples = 1, 3.0, 1.0, 1000, 10
+    known = {e.name for e in ENDPOINTS}
+    chosen = [name.strip() for name in args.endpoints.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - known)
+    if unknown or not chosen:
+        parser.error(f"unknown endpoint(s) {', '.join(unknown)}; choose from {', '.join(sorted(known))}")
+    args.endpoint_list = [e for e in ENDPOINTS if e.name in chosen]
+    if args.rounds < 1 or args.duration < 1 or args.connections < args.threads or args.cpu_samples < 0:
+        parser.error("need --rounds >= 1, --duration >= 1, --connections >= --threads and --cpu-samples >= 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    # WhiteNoise warns once that collectstatic has not run: the benchmark serves no static files.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+    if shutil.which("wrk") is None and not args.no_load:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    if args.ports:
+        os.environ["NODE_PORTS"] = args.ports
+    # The served settings in this process too (statements are counted under them), on plain HTTP, quiet.
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    load_start = uptime()
+    started = time.monotonic()
+    url = setup_scratch_database(DEFAULT_URL)
+    print(f"Seeding {url.rsplit('/', 1)[1]}: 20 customers, 60 products, {args.read_orders} orders of 3 lines …",
+          flush=True)
+    state = seed(read_orders=args.read_orders)
+    vacuum_analyze()
+    statements = count_statements(state, samples=args.cpu_samples)
+    print("Statements per request: " + ", ".join(f"{name} {value['statements']}"
+                                                  for name, value in statements.items()), flush=True)
+    results: list[Result] = []
+    floors: dict[str, dict[str, Any]] = {}
+    windows: list[Window] = []
+    if not args.no_load:
+        results, floors, windows = load(args, state, url, statements)
+    load_end = uptime()
+    load_line = (f"gunicorn {args.workers} sync workers ({SETTINGS} = production + floor URLs), wrk -t{args.threads} "
+                 f"-c{args.connections}, {args.rounds} round(s) x {args.duration:g} s per endpoint, "
+                 f"{args.read_orders} orders read by id" if not args.no_load else "no load (--no-load)")
+    header = [
+        f"Code: {git_commit()}",
+        f"Machine: {os.cpu_count()} CPU(s), {platform.platform()}, Python {platform.python_version()}",
+        f"Load before: {load_start}",
+        f"Load after:  {load_end}",
+        f"{load_line}; {args.cpu_samples} timed replays per request in-process; "
+        f"run took {time.monotonic() - started:.0f} s",
+    ]
+    print_report(results, floors, statements, header)
+    if args.json_path:
+        document = {
+            "commit": git_commit(),
+            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                        "python": platform.python_version(), "uptime_before": load_start, "uptime_after": load_end},
+            "config": {"workers": args.workers, "threads": args.threads, "connections": args.connections,
+                       "rounds": args.rounds, "duration_s": args.duration, "warmup_s": args.warmup,
+                       "read_orders": args.read_orders, "settings": SETTINGS, "lines_per_order": LINES,
+                       "cpu_samples": args.cpu_samples, "load": not args.no_load},
+            "endpoints": [{**asdict(r), "meets_goal": r.meets_goal} for r in results],
+            "floors": floors,
+            "statements": statements,
+            "windows": [{**asdict(w), "per_second": round(w.per_second, 1)} for w in windows],
+        }
+        Path(args.json_path).write_text(json.dumps(document, indent=2) + "\n")
+        print(f"\nFigures written to {args.json_path}")
+    if any(r.errors for r in results):
+        sys.exit(1)
+
+
+def load(args: argparse.Namespace, state: Seed, url: str, statements: dict[str, dict[str, Any]]
+         ) -> tuple[list[Result], dict[str, dict[str, Any]], list[Window]]:
+    """Serve with gunicorn, run the interleaved windows, summarize them."""
+    from django.db import connection
+
+    from bench.nodes import running_nodes
+
+    connection.close()
+    with tempfile.TemporaryDirectory(prefix="synthesq-bench-api-") as tmp, running_nodes(
+        1, database_url=url, workers=args.workers, extra_env={"DJANGO_SETTINGS_MODULE": SETTINGS},
+        log_dir=Path(tmp),
+    ) as nodes:
+        base_url = nodes[0].url
+        print(f"gunicorn: {args.workers} sync workers on {base_url} ({SETTINGS}); wrk -t{args.threads} "
+              f"-c{args.connections}", flush=True)
+        for method, path, body in [("GET", f"{API}/floor/read/{state.read_ids[0]}", None),
+                                   ("PATCH", f"{API}/floor/write/{state.read_ids[0]}", {"carrier": "UPS"}),
+                                   ("GET", f"{API}/sales/orders/{state.read_ids[0]}", None),
+                                   ("GET", f"{API}/sales/orders?limit=50", None)]:
+            check_once(base_url, state.token, method, path, body)
+        bench = Bench(args, state, base_url, Path(tmp))
+        bench.run(args.endpoint_list)
+        return (summarize(bench.windows, args.endpoint_list, statements),
+                floor_summary(bench.windows, statements), bench.windows)
+
+
+if __name__ == "__main__":
+    main()
