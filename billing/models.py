@@ -44,6 +44,12 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
     def overdue_condition(now: datetime | None = None) -> Q:
         return Q(status=InvoiceStatus.ISSUED, due_at__lt=now or timezone.now())
 
+    @staticmethod
+    def is_overdue(invoice: Invoice, now: datetime | None = None) -> bool:
+        """``overdue_condition`` for an invoice in memory (the same rule, for one a service has just changed)."""
+        return (invoice.status == InvoiceStatus.ISSUED and invoice.due_at is not None
+                and invoice.due_at < (now or timezone.now()))
+
     def overdue(self, now: datetime | None = None) -> InvoiceQuerySet:
         return self.filter(self.overdue_condition(now))
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from synthesq.core.ids import PrefixedIdField
-from synthesq.core.models import HistoryEvent, TimeStampedModel
+from synthesq.core.models import HistoryEvent, TimeStampedModel, set_prefetched
 from synthesq.core.money import CurrencyField, MoneyField
 
 
@@ -187,6 +187,14 @@ def with_lines(order: Order, *, reload: bool = False) -> Order:
     if reload:
         getattr(order, "_prefetched_objects_cache", {}).pop("lines", None)
     prefetch_related_objects([order], Prefetch("lines", queryset=OrderLine.objects.order_by("position")))
+    return order
+
+
+def set_lines(order: Order, lines: list[OrderLine]) -> Order:
+    """Give the order the lines it has in memory (just written, or read with its lock), in position order."""
+    for line in lines:
+        line.order = order
+    set_prefetched(order, "lines", sorted(lines, key=lambda line: line.position))
     return order
 
 
