@@ -195,7 +195,7 @@ def _update_and_record(movements: list[StockMovement]) -> None:
     """
     params: list[Any] = []
     for row in movements:
-        row.pk = row.pk or StockMovement._meta.pk.get_default()  # type: ignore[union-attr]
+        row.pk = row.pk or StockMovement._meta.pk.get_default()
         params.extend([row.product_id, row.pk, row.quantity_delta, row.balance_after])
     first = movements[0]
     params.extend([first.kind, first.reason, first.reference, first.actor_id, first.created_at])
@@ -220,7 +220,7 @@ def _lock_existing(product_ids: Iterable[str]) -> dict[str, Product]:
     """Lock the products (``_lock_products``), each read with whether it has variants (a product with variants
     holds no stock: ``ProductHasVariants``), in one statement."""
     wanted = set(product_ids)
-    locked = {
+    locked: dict[str, Product] = {
         p.pk: p
         for p in Product.objects.select_for_update(of=("self",), no_key=True)
         .annotate(has_variants=Exists(Product.objects.filter(parent_id=OuterRef("pk"))))
@@ -229,7 +229,7 @@ def _lock_existing(product_ids: Iterable[str]) -> dict[str, Product]:
     missing = sorted(wanted - set(locked))
     if missing:
         raise ValidationFailed(f"Unknown product(s): {', '.join(missing)}.")
-    first_parent = min((pk for pk, p in locked.items() if p.has_variants), default=None)  # type: ignore[attr-defined]
+    first_parent = min((pk for pk, p in locked.items() if getattr(p, "has_variants", False)), default=None)
     if first_parent is not None:
         raise ProductHasVariants(first_parent)
     return locked

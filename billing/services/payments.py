@@ -29,7 +29,7 @@ def _check_payment(invoice: Invoice, *, amount: Decimal, currency: str, referenc
         raise ValidationFailed(message, errors=[field_error("amount", message)])
     if not reference:
         raise ValidationFailed(errors=[field_error("reference", "Required.", "required")])
-    duplicate_id = invoice.duplicate_payment_id  # type: ignore[attr-defined]  (read with the invoice's lock)
+    duplicate_id = getattr(invoice, "duplicate_payment_id", None)  # read with the invoice's lock
     if duplicate_id is not None:
         raise DuplicatePaymentReference(invoice_id=invoice.pk, reference=reference, payment_id=duplicate_id)
     if quantize(amount, currency) > invoice.amount_due:

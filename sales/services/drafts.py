@@ -118,16 +118,16 @@ def _customer_and_products(
     """Whether the customer exists, its default shipping address, and the ordered products: one statement
     (each product row carries the customer's two values; with no known product, the customer is read alone)."""
     customer = Customer.objects.filter(pk=customer_id)
-    products = {} if not line_items else _catalogue().annotate(
-        customer_found=Exists(customer),
-        customer_address=Subquery(customer.values("default_shipping_address")[:1]),
-    ).in_bulk([line.product_id for line in line_items])
-    if products:
-        any_product = next(iter(products.values()))
-        return (bool(any_product.customer_found), any_product.customer_address,  # type: ignore[attr-defined]
-                products)
+    products: dict[str, Product] = {}
+    if line_items:
+        products.update(_catalogue().annotate(
+            customer_found=Exists(customer),
+            customer_address=Subquery(customer.values("default_shipping_address")[:1]),
+        ).in_bulk([line.product_id for line in line_items]))
+    for product in products.values():
+        return bool(getattr(product, "customer_found", False)), getattr(product, "customer_address", None), products
     address = customer.values_list("default_shipping_address", flat=True).first()
-    return customer.exists() if address is None else True, address, products
+    return address is not None or customer.exists(), address, products
 
 
 @publishes_events
