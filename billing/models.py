@@ -7,8 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import BooleanField, Case, F, Q, Value, When
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
+from synthesq.core.fsm import ConcurrentTransitions
 from synthesq.core.ids import PrefixedIdField
 from synthesq.core.models import HistoryEvent, TimeStampedModel
 from synthesq.core.money import CurrencyField, MoneyField, format_money, quantize
@@ -81,7 +82,7 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
         ))
 
 
-class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
+class Invoice(ConcurrentTransitions, TimeStampedModel):
     """The invoice of an order: a snapshot of customer, lines and totals taken at confirmation, which later
     catalogue or customer edits do not change. ``status`` changes only through ``billing.services``."""
 

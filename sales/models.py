@@ -7,8 +7,9 @@ from django.db import models
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
+from synthesq.core.fsm import ConcurrentTransitions
 from synthesq.core.ids import PrefixedIdField
 from synthesq.core.models import HistoryEvent, TimeStampedModel, set_prefetched
 from synthesq.core.money import CurrencyField, MoneyField
@@ -50,7 +51,7 @@ def _not_on_hold(order: models.Model) -> bool:
     return not order.on_hold
 
 
-class Order(ConcurrentTransitionMixin, TimeStampedModel):
+class Order(ConcurrentTransitions, TimeStampedModel):
     """A sales order. ``status`` changes only through the transition methods below, each called by its
     service in ``sales.services`` (which locks the row, checks permission, applies side effects such as
     stock reservation, saves and writes the history row). Transition bodies set only their own fields."""
