@@ -44,12 +44,14 @@ def order_lock_with_lines(order_id: str) -> Order:
     """The order locked as ``order_get_for_update`` locks it, with its lines and its customer, in one statement
     (404 when there is none).
 
-    The lines are locked too: a draft edit that replaced them while this waited has deleted the rows it would
-    return, so none come back and the order is then locked and its lines read afresh (as for an order without
-    lines, which the API never makes)."""
+    ``FOR UPDATE OF order, lines``: PostgreSQL locks each row's marks in that order, so the order is locked
+    first, as everywhere (a draft edit or a return holding the order never waits for lines this holds: no
+    deadlock). The lines are locked too so that none is stale: a draft edit that replaced them while this waited
+    for the order has deleted the rows this would return, so none come back, and the order is then locked and
+    its lines read afresh (as for an order without lines, which the API never makes)."""
     lines = list(
         OrderLine.objects.select_related("order", "order__customer")
-        .select_for_update(of=("self", "order")).filter(order_id=order_id).order_by("position")
+        .select_for_update(of=("order", "self")).filter(order_id=order_id).order_by("position")
     )
     if not lines:
         return with_lines(order_get_for_update(order_id))
