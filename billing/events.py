@@ -11,7 +11,8 @@ from integrations.events import events_enabled, publish, register_event_types
 
 from . import selectors
 from .api.serializers import InvoiceSerializer, PaymentSerializer
-from .models import InvoiceStatus, Payment
+from .models import Invoice, InvoiceStatus, Payment
+from .representations import invoice_representation
 
 register_event_types({
     "invoice.created": "An order was confirmed and its draft invoice made.",
@@ -25,13 +26,24 @@ STATUS_EVENTS = {InvoiceStatus.ISSUED: "invoice.issued", InvoiceStatus.PAID: "in
                  InvoiceStatus.VOID: "invoice.voided"}
 
 
-def publish_invoice(event_type: str, invoice_id: str, *, previous: dict[str, Any] | None = None) -> None:
+def invoice_data(invoice_id: str, invoice: Invoice | None = None) -> dict[str, Any]:
+    """The invoice as the API renders it: from ``invoice`` when the service holds it with its lines (just
+    written, or read with its lock), else read again."""
+    if invoice is not None and "lines" in getattr(invoice, "_prefetched_objects_cache", {}):
+        invoice.is_overdue = Invoice.objects.is_overdue(invoice)  # type: ignore[attr-defined]
+        return invoice_representation(invoice)
+    return dict(InvoiceSerializer(selectors.invoice_list().get(pk=invoice_id)).data)
+
+
+def publish_invoice(event_type: str, invoice_id: str, *, previous: dict[str, Any] | None = None,
+                    invoice: Invoice | None = None) -> None:
     publish(event_type, object_id=invoice_id, previous_attributes=previous,
-            obj=lambda: dict(InvoiceSerializer(selectors.invoice_list().get(pk=invoice_id)).data))
+            obj=lambda: invoice_data(invoice_id, invoice))
 
 
-def publish_invoice_moved(invoice_id: str, *, from_status: str, to_status: str) -> None:
-    publish_invoice(STATUS_EVENTS[InvoiceStatus(to_status)], invoice_id, previous={"status": str(from_status)})
+def publish_invoice_moved(invoice_id: str, *, from_status: str, to_status: str, invoice: Invoice | None = None) -> None:
+    publish_invoice(STATUS_EVENTS[InvoiceStatus(to_status)], invoice_id, previous={"status": str(from_status)},
+                    invoice=invoice)
 
 
 def publish_invoices_issued(invoice_ids: Sequence[str]) -> None:
@@ -44,5 +56,5 @@ def publish_invoices_issued(invoice_ids: Sequence[str]) -> None:
 
 
 def publish_payment(payment: Payment) -> None:
-    publish("payment.recorded", object_id=payment.pk,
-            obj=lambda: dict(PaymentSerializer(selectors.payment_list().get(pk=payment.pk)).data))
+    """The payment as the API renders it, from memory (the service holds it, its invoice and its actor)."""
+    publish("payment.recorded", object_id=payment.pk, obj=lambda: dict(PaymentSerializer(payment).data))

@@ -7,8 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import BooleanField, Case, F, Q, Value, When
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
+from synthesq.core.fsm import ConcurrentTransitions
 from synthesq.core.ids import PrefixedIdField
 from synthesq.core.models import HistoryEvent, TimeStampedModel
 from synthesq.core.money import CurrencyField, MoneyField, format_money, quantize
@@ -44,6 +45,12 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
     def overdue_condition(now: datetime | None = None) -> Q:
         return Q(status=InvoiceStatus.ISSUED, due_at__lt=now or timezone.now())
 
+    @staticmethod
+    def is_overdue(invoice: Invoice, now: datetime | None = None) -> bool:
+        """``overdue_condition`` for an invoice in memory (the same rule, for one a service has just changed)."""
+        return (invoice.status == InvoiceStatus.ISSUED and invoice.due_at is not None
+                and invoice.due_at < (now or timezone.now()))
+
     def overdue(self, now: datetime | None = None) -> InvoiceQuerySet:
         return self.filter(self.overdue_condition(now))
 
@@ -75,7 +82,7 @@ class InvoiceQuerySet(models.QuerySet["Invoice"]):
         ))
 
 
-class Invoice(ConcurrentTransitionMixin, TimeStampedModel):
+class Invoice(ConcurrentTransitions, TimeStampedModel):
     """The invoice of an order: a snapshot of customer, lines and totals taken at confirmation, which later
     catalogue or customer edits do not change. ``status`` changes only through ``billing.services``."""
 

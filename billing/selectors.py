@@ -7,7 +7,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, ExpressionWrapper, F, Prefetch, QuerySet, Sum
+from django.db.models import (
+    Count,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from sales.models import Order
@@ -31,18 +41,28 @@ def invoice_allowed_statuses(invoice: Invoice, user: Viewer = None) -> list[str]
     return allowed_targets(invoice, user)
 
 
-def invoice_lock_with_order(invoice_id: str) -> Invoice | None:
+def invoice_lock_with_order(invoice_id: str, *, payment_reference: str | None = None) -> Invoice | None:
     """Lock the invoice's order, then the invoice (None if there is no such invoice).
 
     Order moves lock the order, then (through the receivers) its invoice; billing takes the same order. Locking
     the invoice alone is not enough: PostgreSQL share-locks the order when a transaction updates the invoice row
     a second time (its foreign key is checked again), so a payment on a draft, or one settling the invoice,
-    would wait for the order while holding the invoice, and deadlock with a concurrent cancel or close."""
-    order_id = Invoice.objects.filter(pk=invoice_id).values_list("order_id", flat=True).first()
-    if order_id is None:
+    would wait for the order while holding the invoice, and deadlock with a concurrent cancel or close.
+
+    Three statements: the order locked through its invoice, then the invoice locked (with, for a payment, the id
+    of a payment already booked under ``payment_reference`` as ``duplicate_payment_id``: read after the order's
+    lock, so a concurrent payment has committed or not started), then its lines."""
+    if not list(Order.objects.select_for_update(of=("self",)).filter(invoice__id=invoice_id)
+                .values_list("pk", flat=True)):
         return None
-    list(Order.objects.select_for_update().filter(pk=order_id).values_list("pk", flat=True))
-    return Invoice.objects.select_for_update(of=("self",)).filter(pk=invoice_id).first()
+    query = Invoice.objects.select_for_update(of=("self",)).filter(pk=invoice_id)
+    if payment_reference is not None:
+        query = query.annotate(duplicate_payment_id=Subquery(
+            Payment.objects.filter(invoice_id=OuterRef("pk"), reference=payment_reference).values("pk")[:1]))
+    invoice = query.first()
+    if invoice is not None:
+        prefetch_related_objects([invoice], Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")))
+    return invoice
 
 
 def invoice_get_for_update(invoice_id: str) -> Invoice:

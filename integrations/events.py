@@ -118,11 +118,15 @@ def event_scope() -> Iterator[list[PendingEvent]]:
 
 
 def publishes_events(func: Callable[P, R]) -> Callable[P, R]:
-    """A service that runs in one transaction and publishes the events of what it changed."""
+    """A service that runs in one transaction and publishes the events of what it changed.
+
+    Called by another service (inside its event scope), it joins that service's transaction without a savepoint
+    of its own (two statements fewer per nested call): a refusal it raises refuses the outer service as a whole.
+    A caller that means to carry on after a nested refusal wraps the call in its own ``transaction.atomic()``."""
 
     @functools.wraps(func)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        with transaction.atomic(), event_scope():
+        with transaction.atomic(savepoint=_scope.get() is None), event_scope():
             return func(*args, **kwargs)
 
     return run

@@ -9,7 +9,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, Value, When
+from django.db import connection
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Value, When
+from django.utils import timezone
 
 from integrations.events import publishes_events
 from synthesq.core.actors import Actor
@@ -153,23 +155,56 @@ def stock_adjust(*, product: Product, quantity_delta: int, reason: str, actor: A
 def _apply_movements(
     locked: dict[str, Product], deltas: dict[str, int], *, kind: str, reference: str, reason: str, actor: Actor
 ) -> list[StockMovement]:
-    """One UPDATE for all products and one INSERT for all ledger rows, whatever the number of lines."""
-    Product.objects.filter(pk__in=deltas).update(
-        stock_quantity=F("stock_quantity")
-        + Case(*(When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()),
-               default=Value(0), output_field=IntegerField())
-    )
+    """Change the locked products' stock and write their ledger rows, whatever the number of lines: on
+    PostgreSQL one statement (``UPDATE … FROM (VALUES …)`` and the ledger ``INSERT`` in one ``WITH``), elsewhere
+    one ``UPDATE`` with a ``CASE`` and one bulk ``INSERT``. Balances are computed from the locked rows."""
     movements = [
         StockMovement(
             product_id=pk, kind=kind, quantity_delta=delta, balance_after=locked[pk].stock_quantity + delta,
-            reference=reference, reason=reason, actor=actor,
+            reference=reference, reason=reason, actor=actor, created_at=timezone.now(),
         )
         for pk, delta in sorted(deltas.items())
     ]
-    created = StockMovement.objects.bulk_create(movements)
+    if connection.vendor == "postgresql":
+        _update_and_record(movements)
+        created = movements
+    else:
+        Product.objects.filter(pk__in=deltas).update(
+            stock_quantity=F("stock_quantity")
+            + Case(*(When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()),
+                   default=Value(0), output_field=IntegerField())
+        )
+        created = StockMovement.objects.bulk_create(movements)
     events.publish_low_stock({pk: (locked[pk].stock_quantity, locked[pk].stock_quantity + delta)
                               for pk, delta in deltas.items()})
     return created
+
+
+def _update_and_record(movements: list[StockMovement]) -> None:
+    """PostgreSQL: the stock UPDATE of every product and the INSERT of its ledger row, one statement."""
+    product, movement = Product._meta.db_table, StockMovement._meta.db_table
+    values = ", ".join(["(%s, %s, %s::integer, %s::integer)"] * len(movements))
+    sql = f"""
+        WITH v(product_id, movement_id, delta, balance_after) AS (VALUES {values}),
+             changed AS (UPDATE {product} AS p SET stock_quantity = p.stock_quantity + v.delta
+                           FROM v WHERE p.id = v.product_id RETURNING p.id)
+        INSERT INTO {movement} (id, product_id, kind, quantity_delta, balance_after, reason, reference, actor_id,
+                                created_at)
+        SELECT v.movement_id, v.product_id, %s, v.delta, v.balance_after, %s, %s, %s, %s
+          FROM v JOIN changed ON changed.id = v.product_id ORDER BY v.movement_id
+    """
+    params: list[Any] = []
+    for row in movements:
+        row.pk = row.pk or StockMovement._meta.pk.get_default()
+        params.extend([row.product_id, row.pk, row.quantity_delta, row.balance_after])
+    first = movements[0]
+    params.extend([first.kind, first.reason, first.reference, first.actor_id, first.created_at])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount != len(movements):
+            raise RuntimeError("stock movements were not written")
+    for row in movements:
+        row._state.adding, row._state.db = False, connection.alias
 
 
 def _quantities_by_product(items: Iterable[tuple[str, int]]) -> Counter[str]:
@@ -182,11 +217,21 @@ def _quantities_by_product(items: Iterable[tuple[str, int]]) -> Counter[str]:
 
 
 def _lock_existing(product_ids: Iterable[str]) -> dict[str, Product]:
+    """Lock the products (``_lock_products``), each read with whether it has variants (a product with variants
+    holds no stock: ``ProductHasVariants``), in one statement."""
     wanted = set(product_ids)
-    locked = _lock_products(wanted)
+    locked: dict[str, Product] = {
+        p.pk: p
+        for p in Product.objects.select_for_update(of=("self",), no_key=True)
+        .annotate(has_variants=Exists(Product.objects.filter(parent_id=OuterRef("pk"))))
+        .filter(pk__in=wanted).order_by("pk")
+    }
     missing = sorted(wanted - set(locked))
     if missing:
         raise ValidationFailed(f"Unknown product(s): {', '.join(missing)}.")
+    first_parent = min((pk for pk, p in locked.items() if getattr(p, "has_variants", False)), default=None)
+    if first_parent is not None:
+        raise ProductHasVariants(first_parent)
     return locked
 
 
@@ -207,7 +252,6 @@ def stock_reserve(
     if not wanted:
         return []
     locked = _lock_existing(wanted)
-    _refuse_products_with_variants(wanted)
     short = [
         ShortLine(product_id=pk, requested=qty, available=locked[pk].stock_quantity, sku=locked[pk].sku,
                   name=locked[pk].name)
@@ -231,7 +275,6 @@ def stock_release(
     if not wanted:
         return []
     locked = _lock_existing(wanted)
-    _refuse_products_with_variants(wanted)
     return _apply_movements(
         locked, dict(wanted), kind=StockMovement.Kind.RELEASE, reference=reference, reason=reason, actor=actor,
     )

@@ -7,10 +7,11 @@ from django.db import models
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
+from synthesq.core.fsm import ConcurrentTransitions
 from synthesq.core.ids import PrefixedIdField
-from synthesq.core.models import HistoryEvent, TimeStampedModel
+from synthesq.core.models import HistoryEvent, TimeStampedModel, set_prefetched
 from synthesq.core.money import CurrencyField, MoneyField
 
 
@@ -50,7 +51,7 @@ def _not_on_hold(order: models.Model) -> bool:
     return not order.on_hold
 
 
-class Order(ConcurrentTransitionMixin, TimeStampedModel):
+class Order(ConcurrentTransitions, TimeStampedModel):
     """A sales order. ``status`` changes only through the transition methods below, each called by its
     service in ``sales.services`` (which locks the row, checks permission, applies side effects such as
     stock reservation, saves and writes the history row). Transition bodies set only their own fields."""
@@ -187,6 +188,14 @@ def with_lines(order: Order, *, reload: bool = False) -> Order:
     if reload:
         getattr(order, "_prefetched_objects_cache", {}).pop("lines", None)
     prefetch_related_objects([order], Prefetch("lines", queryset=OrderLine.objects.order_by("position")))
+    return order
+
+
+def set_lines(order: Order, lines: list[OrderLine]) -> Order:
+    """Give the order the lines it has in memory (just written, or read with its lock), in position order."""
+    for line in lines:
+        line.order = order
+    set_prefetched(order, "lines", sorted(lines, key=lambda line: line.position))
     return order
 
 

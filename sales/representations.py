@@ -3,6 +3,7 @@ schema and delegates here; a test holds the two to the same output)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from synthesq.core.actors import Viewer
@@ -39,3 +40,8 @@ def order_representation(order: Order, *, user: Viewer = None) -> dict[str, Any]
         "shipped_at": iso_datetime(order.shipped_at), "delivered_at": iso_datetime(order.delivered_at),
         "closed_at": iso_datetime(order.closed_at), "cancelled_at": iso_datetime(order.cancelled_at),
     }
+
+
+def order_representations(orders: Iterable[Order], *, user: Viewer = None) -> list[dict[str, Any]]:
+    """A page of orders (lines prefetched), as ``OrderSerializer(many=True)`` renders them."""
+    return [order_representation(order, user=user) for order in orders]

@@ -115,6 +115,6 @@ class PaymentViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         data = PaymentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         payment = services.payment_record(actor=acting_user(request), **data.validated_data)
-        body = PaymentSerializer(selectors.payment_list().get(pk=payment.pk)).data
+        body = PaymentSerializer(payment).data  # the service's payment, its invoice and actor in memory
         return Response(body, status=status.HTTP_201_CREATED,
                         headers={"Location": f"/api/v1/sales/payments/{payment.pk}"})

@@ -17,6 +17,7 @@ from sales.models import Order
 from synthesq.core.actors import Actor
 from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
 from synthesq.core.fsm import conditions_met, may_move, transition_for
+from synthesq.core.models import set_prefetched
 from synthesq.core.money import format_amount
 from synthesq.core.sequences import sequence_next
 
@@ -60,53 +61,67 @@ def invoice_create_for_order(*, order: Order, actor: Actor) -> Invoice:
     existing = Invoice.objects.filter(order=order).first()
     if existing is not None:
         return existing
-    customer = order.customer
-    invoice = Invoice.objects.create(
+    customer = order.customer  # read with the order's lock (sales.selectors.order_lock_with_lines)
+    invoice = Invoice(
         order=order, customer=customer, currency=order.currency,
         customer_name=customer.name, customer_email=customer.email,
         billing_address=customer.default_shipping_address or order.shipping_address,
         subtotal=order.subtotal, total=order.total,
     )
-    InvoiceLine.objects.bulk_create([
+    invoice.save(force_insert=True)
+    lines = InvoiceLine.objects.bulk_create([
         InvoiceLine(invoice=invoice, position=line.position, product_id=line.product_id, sku=line.sku,
                     description=line.name, quantity=line.quantity, unit_price=line.unit_price,
                     line_total=line.line_total)
         for line in order.lines.all()
     ])
+    set_prefetched(invoice, "lines", lines)
     InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.CREATED, actor=actor, to_status=invoice.status,
                         data={"order_id": order.pk, "order_number": order.order_number,
                               "total": format_amount(invoice.total, invoice.currency)})
-    events.publish_invoice("invoice.created", invoice.pk)
+    events.publish_invoice("invoice.created", invoice.pk, invoice=invoice)
     return invoice
 
 
 # --- status changes ----------------------------------------------------------------------------------
 
 
-def issue_locked(invoice: Invoice, *, actor: Actor, check_permission: bool, reason: str = "") -> Invoice:
+def issue_locked(invoice: Invoice, *, actor: Actor, check_permission: bool, reason: str = "",
+                 history: list[InvoiceEvent] | None = None) -> Invoice:
     """Issue a locked invoice: number, issue date, due date. ``check_permission`` is off for automations
-    (closing an order, a payment on a draft), whose own permission was checked."""
+    (closing an order, a payment on a draft), whose own permission was checked. With ``history`` the caller
+    saves the invoice and writes the history rows (appended there) with its own, in one INSERT."""
     _check_move(invoice, InvoiceStatus.ISSUED, "issue", actor=actor, check_permission=check_permission)
     now = timezone.now()
     number = invoice_number(now.year, sequence_next(invoice_number_sequence(now.year)))
     from_status = invoice.status
     invoice.issue(number=number, issued_at=now, due_at=invoice_due_at(now))
-    invoice.save()
-    InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
-                        to_status=invoice.status, reason=reason, data={"number": number, "due_at": invoice.due_at})
-    events.publish_invoice_moved(invoice.pk, from_status=from_status, to_status=invoice.status)
-    settle_if_paid(invoice, actor=actor, reason="nothing to pay")
+    _record(invoice, InvoiceEvent.build(
+        invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
+        to_status=invoice.status, reason=reason, data={"number": number, "due_at": invoice.due_at}), history)
+    events.publish_invoice_moved(invoice.pk, from_status=from_status, to_status=invoice.status, invoice=invoice)
+    settle_if_paid(invoice, actor=actor, reason="nothing to pay", history=history)
     return invoice
 
 
-def settle_if_paid(invoice: Invoice, *, actor: Actor, reason: str) -> None:
+def _record(invoice: Invoice, row: InvoiceEvent, history: list[InvoiceEvent] | None) -> None:
+    """Save the moved invoice and write its history row, or leave both to the caller collecting ``history``."""
+    if history is not None:
+        history.append(row)
+        return
+    invoice.save()
+    row.save(force_insert=True)
+
+
+def settle_if_paid(invoice: Invoice, *, actor: Actor, reason: str, history: list[InvoiceEvent] | None = None) -> None:
     """An issued invoice whose payments cover its total becomes paid (an invoice of 0 at once)."""
     if invoice.status == InvoiceStatus.ISSUED and conditions_met(invoice, InvoiceStatus.PAID):
         invoice.settle()
-        invoice.save()
-        InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED, actor=actor,
-                            from_status=InvoiceStatus.ISSUED, to_status=invoice.status, reason=reason)
-        events.publish_invoice_moved(invoice.pk, from_status=InvoiceStatus.ISSUED, to_status=invoice.status)
+        _record(invoice, InvoiceEvent.build(invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED, actor=actor,
+                                            from_status=InvoiceStatus.ISSUED, to_status=invoice.status,
+                                            reason=reason), history)
+        events.publish_invoice_moved(invoice.pk, from_status=InvoiceStatus.ISSUED, to_status=invoice.status,
+                                     invoice=invoice)
 
 
 def _void(invoice: Invoice, *, actor: Actor, check_permission: bool, reason: str = "") -> Invoice:

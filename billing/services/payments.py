@@ -29,9 +29,9 @@ def _check_payment(invoice: Invoice, *, amount: Decimal, currency: str, referenc
         raise ValidationFailed(message, errors=[field_error("amount", message)])
     if not reference:
         raise ValidationFailed(errors=[field_error("reference", "Required.", "required")])
-    duplicate = invoice.payments.filter(reference=reference).first()
-    if duplicate is not None:
-        raise DuplicatePaymentReference(invoice_id=invoice.pk, reference=reference, payment_id=duplicate.pk)
+    duplicate_id = getattr(invoice, "duplicate_payment_id", None)  # read with the invoice's lock
+    if duplicate_id is not None:
+        raise DuplicatePaymentReference(invoice_id=invoice.pk, reference=reference, payment_id=duplicate_id)
     if quantize(amount, currency) > invoice.amount_due:
         raise Overpayment(amount=quantize(amount, currency), amount_due=invoice.amount_due)
 
@@ -49,27 +49,33 @@ def payment_record(
     """Record money received. A draft invoice is issued first; partial payments add up; the invoice
     becomes ``paid`` when they reach its total. Refused: void or paid invoice (409), other currency (422),
     more than the amount due (422), a reference already booked on this invoice (409)."""
-    invoice = selectors.invoice_lock_with_order(invoice_id)
+    reference = reference.strip()
+    invoice = selectors.invoice_lock_with_order(invoice_id, payment_reference=reference)
     if invoice is None:
         raise ValidationFailed(f"Unknown invoice {invoice_id!r}.",
                                errors=[field_error("invoice_id", f"Unknown invoice {invoice_id!r}.", "not_found")])
-    reference = reference.strip()
     _check_payment(invoice, amount=amount, currency=currency, reference=reference)
     amount = quantize(amount, currency)
+    # Issuing a draft, the payment and settling: one UPDATE of the invoice and one INSERT of its history rows.
+    history: list[InvoiceEvent] = []
     if invoice.status == InvoiceStatus.DRAFT:
-        issue_locked(invoice, actor=actor, check_permission=False, reason="payment received on a draft invoice")
-    payment = Payment.objects.create(
+        issue_locked(invoice, actor=actor, check_permission=False, reason="payment received on a draft invoice",
+                     history=history)
+    payment = Payment(
         invoice=invoice, amount=amount, currency=currency, payment_method=payment_method, reference=reference,
         recorded_by=actor,
     )
+    payment.save(force_insert=True)
     invoice.amount_paid += amount
-    invoice.save(update_fields=["amount_paid", "updated_at"])
-    InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.PAYMENT_RECORDED, actor=actor, from_status=invoice.status,
-                        to_status=invoice.status,
-                        data={"payment_id": payment.pk, "amount": str(amount), "payment_method": payment_method,
-                              "reference": reference, "amount_paid": format_amount(invoice.amount_paid, currency)})
+    history.append(InvoiceEvent.build(
+        invoice, kind=InvoiceEvent.Kind.PAYMENT_RECORDED, actor=actor, from_status=invoice.status,
+        to_status=invoice.status,
+        data={"payment_id": payment.pk, "amount": str(amount), "payment_method": payment_method,
+              "reference": reference, "amount_paid": format_amount(invoice.amount_paid, currency)}))
     events.publish_payment(payment)
-    settle_if_paid(invoice, actor=actor, reason="paid in full")
+    settle_if_paid(invoice, actor=actor, reason="paid in full", history=history)
+    invoice.save()
+    InvoiceEvent.objects.bulk_create(history)
     telemetry.payment_recorded(payment_id=payment.pk, invoice_id=invoice.pk, amount=amount, currency=currency,
                                      payment_method=payment_method, invoice_status=invoice.status,
                                      actor_id=getattr(actor, "pk", None))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from integrations.events import publishes_events
 from inventory.models import Product
@@ -19,7 +19,7 @@ from synthesq.core.sequences import sequence_next
 
 from .. import events, selectors
 from ..exceptions import CurrencyMismatch, OrderNotEditable
-from ..models import Customer, Order, OrderEvent, OrderLine, OrderStatus, with_lines
+from ..models import Customer, Order, OrderEvent, OrderLine, OrderStatus, set_lines, with_lines
 
 ORDER_NUMBER_SEQUENCE = "order_number"
 
@@ -52,14 +52,23 @@ def _line_errors(index: int, line: LineInput, product: Product | None, currency:
     return errors
 
 
-def _build_lines(*, currency: str, line_items: Sequence[LineInput]) -> list[OrderLine]:
-    """Validate the lines against the catalogue and price them (unsaved, without order)."""
+def _catalogue() -> QuerySet[Product]:
+    return Product.objects.annotate(has_variants=Exists(Product.objects.filter(parent_id=OuterRef("pk"))))
+
+
+def _refuse_empty(line_items: Sequence[LineInput]) -> None:
     if not line_items:
         raise ValidationFailed("An order needs at least one line item.",
                                errors=[field_error("line_items", "At least one line item is required.", "empty")])
-    products = Product.objects.annotate(
-        has_variants=Exists(Product.objects.filter(parent_id=OuterRef("pk")))
-    ).in_bulk([line.product_id for line in line_items])
+
+
+def _build_lines(*, currency: str, line_items: Sequence[LineInput],
+                 products: dict[str, Product] | None = None) -> list[OrderLine]:
+    """Validate the lines against the catalogue (``products``: read already) and price them (unsaved, without
+    order)."""
+    _refuse_empty(line_items)
+    if products is None:
+        products = _catalogue().in_bulk([line.product_id for line in line_items])
     errors: list[dict[str, str]] = []
     mismatched: list[dict[str, Any]] = []
     for index, line in enumerate(line_items):
@@ -103,6 +112,24 @@ def _set_totals(order: Order, lines: Sequence[OrderLine]) -> None:
     order.total = order.subtotal
 
 
+def _customer_and_products(
+    customer_id: str, line_items: Sequence[LineInput]
+) -> tuple[bool, dict[str, str] | None, dict[str, Product]]:
+    """Whether the customer exists, its default shipping address, and the ordered products: one statement
+    (each product row carries the customer's two values; with no known product, the customer is read alone)."""
+    customer = Customer.objects.filter(pk=customer_id)
+    products: dict[str, Product] = {}
+    if line_items:
+        products.update(_catalogue().annotate(
+            customer_found=Exists(customer),
+            customer_address=Subquery(customer.values("default_shipping_address")[:1]),
+        ).in_bulk([line.product_id for line in line_items]))
+    for product in products.values():
+        return bool(getattr(product, "customer_found", False)), getattr(product, "customer_address", None), products
+    address = customer.values_list("default_shipping_address", flat=True).first()
+    return address is not None or customer.exists(), address, products
+
+
 @publishes_events
 def order_create(
     *,
@@ -114,24 +141,24 @@ def order_create(
 ) -> Order:
     """Create a draft. Prices are captured now: ``unit_price`` as sent, else the product's price (which must
     be in the order's currency). The shipping address defaults to the customer's."""
-    customer = Customer.objects.filter(pk=customer_id).first()
-    if customer is None:
+    found, default_address, products = _customer_and_products(customer_id, line_items)
+    if not found:
         raise ValidationFailed(f"Unknown customer {customer_id!r}.",
                                errors=[field_error("customer_id", f"Unknown customer {customer_id!r}.", "not_found")])
-    lines = _build_lines(currency=currency, line_items=line_items)
-    address = shipping_address or customer.default_shipping_address
+    lines = _build_lines(currency=currency, line_items=line_items, products=products)
+    address = shipping_address or default_address
     if not address:
         raise ValidationFailed("A shipping address is required (the customer has no default).",
                                errors=[field_error("shipping_address", "This field is required.", "required")])
     order = Order(
         order_number=f"SO-{sequence_next(ORDER_NUMBER_SEQUENCE):08d}",
-        customer=customer, currency=currency, shipping_address=address, created_by=actor,
+        customer_id=customer_id, currency=currency, shipping_address=address, created_by=actor,
     )
     _set_totals(order, lines)
-    order.save()
+    order.save(force_insert=True)
     for line in lines:
         line.order = order
-    OrderLine.objects.bulk_create(lines)
+    set_lines(order, OrderLine.objects.bulk_create(lines))  # the response and the event render them
     OrderEvent.record(order, kind=OrderEvent.Kind.CREATED, actor=actor, to_status=order.status,
                       data={"lines": len(lines), "total": str(order.total)})
     events.publish_order("order.created", order)

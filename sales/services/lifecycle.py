@@ -43,7 +43,7 @@ def _move(
     """Lock, check the move is possible from the current status (409 ``invalid_transition``), check the
     actor's permission for it (403), run the move's own ``guard`` (specific refusals such as
     ``order_on_hold``), apply ``before`` side effects, transition, save, record and announce."""
-    order = selectors.order_get_for_update(order_id)
+    order = selectors.order_lock_with_lines(order_id)  # the response and the events render its lines
     transition = transition_for(order, target)
     if transition is None:
         raise _refuse(order, target)

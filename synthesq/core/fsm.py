@@ -23,9 +23,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django_fsm import Transition
+from django_fsm import ConcurrentTransitionMixin, FSMFieldMixin, Transition
 
 _ANY_SOURCE = ("*", "+")
+
+
+class ConcurrentTransitions(ConcurrentTransitionMixin):
+    """django-fsm-2's ``ConcurrentTransitionMixin``, with the model's state fields found once per class: the
+    mixin looks them up among all fields each time an instance is made (a page of 50 orders showed it)."""
+
+    @property
+    def state_fields(self) -> tuple[FSMFieldMixin, ...]:
+        cls = type(self)
+        found: tuple[FSMFieldMixin, ...] | None = cls.__dict__.get("_state_fields_found")
+        if found is None:
+            found = tuple(field for field in self._meta.fields if isinstance(field, FSMFieldMixin))
+            cls._state_fields_found = found  # type: ignore[attr-defined]
+        return found
 
 
 def all_transitions(model: type[models.Model] | models.Model, field: str = "status") -> list[Transition]:
@@ -68,15 +82,47 @@ def may_move(instance: models.Model, target: str, user: Any, field: str = "statu
 
 def allowed_targets(instance: models.Model, user: Any = None, field: str = "status") -> list[str]:
     """Statuses ``instance`` may be moved to now (conditions met); with ``user``, only those the user may
-    make. Automatic moves are left out. In the order the status choices are declared."""
+    make. Automatic moves are left out. In the order the status choices are declared.
+
+    The moves from a status that the user's role may make are worked out once per user object (as Django caches
+    the user's permissions on it: one request) and status; per instance only the conditions are checked, and a
+    permission given as a function (which may read the instance) is asked each time."""
+    state = _state(instance, field)
+    targets = {
+        str(transition.target) for transition, ask in _permitted_moves(type(instance), field, state, user)
+        if all(condition(instance) for condition in transition.conditions)
+        and (not ask or transition.has_perm(instance, user))
+    }
+    return [status for status in _declared_statuses(type(instance), field) if status in targets]
+
+
+_MOVES: dict[tuple[type[models.Model], str, str], list[Transition]] = {}
+_DECLARED: dict[tuple[type[models.Model], str], list[str]] = {}
+
+
+def _declared_statuses(model: type[models.Model], field: str) -> list[str]:
+    key = (model, field)
+    if key not in _DECLARED:
+        fsm_field: Any = model._meta.get_field(field)
+        _DECLARED[key] = [str(value) for value, _label in fsm_field.choices or []]
+    return _DECLARED[key]
+
+
+def _permitted_moves(model: type[models.Model], field: str, state: str, user: Any) -> list[tuple[Transition, bool]]:
+    """The requestable moves from ``state`` (automatic ones left out) that ``user`` may make (all, without a
+    user), each with whether its permission must still be asked per instance (a function)."""
+    key = (model, field, state)
+    if key not in _MOVES:  # declared in code: the same for the life of the process
+        _MOVES[key] = [t for t in all_transitions(model, field)
+                       if _from_state(t, state) and not t.custom.get("automatic")]
     if user is None:
-        transitions = getattr(instance, f"get_available_{field}_transitions")()
-    else:
-        transitions = getattr(instance, f"get_available_user_{field}_transitions")(user)
-    targets = {str(transition.target) for transition in transitions if not transition.custom.get("automatic")}
-    fsm_field: Any = instance._meta.get_field(field)
-    declared = [str(value) for value, _label in fsm_field.choices or []]
-    return [status for status in declared if status in targets]
+        return [(transition, False) for transition in _MOVES[key]]
+    cache: dict[tuple[type[models.Model], str, str], list[tuple[Transition, bool]]] = (
+        user.__dict__.setdefault("_fsm_permitted_moves", {}))
+    if key not in cache:
+        cache[key] = [(t, True) if callable(t.permission) else (t, False) for t in _MOVES[key]
+                      if callable(t.permission) or not t.permission or user.has_perm(t.permission)]
+    return cache[key]
 
 
 def declared_transition(model: type[models.Model], source: str, target: str, field: str = "status") -> Transition:

@@ -21,6 +21,16 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+def set_prefetched(instance: models.Model, relation: str, objects: list[Any]) -> None:
+    """Hand ``instance`` the rows of a to-many ``relation`` it already has in memory (just written, or read in
+    the statement that locked it), as ``prefetch_related`` would: ``instance.<relation>.all()`` then reads no row."""
+    queryset = getattr(instance, relation).all()
+    queryset._result_cache = list(objects)
+    queryset._prefetch_done = True
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache[relation] = queryset
+
+
 class HistoryEvent(models.Model):
     """One row of an entity's history (orders, invoices): what happened, the status before and after, who,
     why, and any data (a tracking number, an invoice number, a payment). Subclasses add the entity and
@@ -44,10 +54,17 @@ class HistoryEvent(models.Model):
     def record(cls, subject: models.Model, *, kind: str, actor: Actor, from_status: str = "", to_status: str = "",
                reason: str = "", data: dict[str, Any] | None = None) -> Self:
         """Write one history row for ``subject`` (in the caller's transaction)."""
-        return cls._default_manager.create(
-            **{cls.subject_field: subject}, kind=kind, from_status=from_status, to_status=to_status, actor=actor,
-            reason=reason, data=data or {},
-        )
+        row = cls.build(subject, kind=kind, actor=actor, from_status=from_status, to_status=to_status,
+                        reason=reason, data=data)
+        row.save(force_insert=True)
+        return row
+
+    @classmethod
+    def build(cls, subject: models.Model, *, kind: str, actor: Actor, from_status: str = "", to_status: str = "",
+              reason: str = "", data: dict[str, Any] | None = None) -> Self:
+        """One history row for ``subject``, not yet written (for a service that writes several in one INSERT)."""
+        return cls(**{cls.subject_field: subject}, kind=kind, from_status=from_status, to_status=to_status,
+                   actor=actor, reason=reason, data=data or {})
 
 
 TOKEN_PREFIX = "sqs_"

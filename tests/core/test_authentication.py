@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
-from rest_framework.test import APIClient
+from rest_framework.test import APIClient, APIRequestFactory
 
+from synthesq.core.authentication import BearerTokenAuthentication
 from synthesq.core.models import ApiToken
 from synthesq.core.services import api_token_create, api_token_revoke
 from tests.factories import ApiTokenFactory, UserFactory
@@ -87,3 +90,27 @@ def test_revoking_twice_keeps_the_first_revocation_time() -> None:
 def test_schema_and_docs_need_no_token(anon_api: APIClient) -> None:
     assert anon_api.get("/api/v1/schema/").status_code == 200
     assert anon_api.get("/api/v1/docs/").status_code == 200
+
+
+@pytest.mark.parametrize("roles", [[], ["sales"], ["warehouse", "finance"]])
+def test_the_token_lookup_brings_the_users_permissions_as_django_reads_them(roles: list[str]) -> None:
+    # given a user with roles and a permission of its own (not through a role)
+    token = ApiTokenFactory(user=UserFactory(roles=roles))
+    token.user.user_permissions.add(Permission.objects.get(codename="adjust_stock"))
+    request = APIRequestFactory().get("/api/v1/sales/orders", HTTP_AUTHORIZATION=f"Bearer {token.plain}")
+    # when the token is looked up
+    user, _ = BearerTokenAuthentication().authenticate(request)  # type: ignore[misc]
+    # then the user's permission cache holds exactly what Django's ModelBackend reads from the rows
+    fresh = type(user).objects.get(pk=user.pk)
+    assert user._perm_cache == ModelBackend().get_all_permissions(fresh)
+    assert user.has_perm("inventory.adjust_stock")
+
+
+def test_a_role_granted_after_one_request_counts_on_the_next(anon_api: APIClient) -> None:
+    # given a user without roles, refused the order list
+    token = ApiTokenFactory(user=UserFactory())
+    anon_api.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plain}")
+    assert anon_api.get("/api/v1/sales/orders").status_code == 403
+    # when the sales role is granted, then the next request may list orders
+    token.user.groups.add(Group.objects.get(name="sales"))
+    assert anon_api.get("/api/v1/sales/orders").status_code == 200

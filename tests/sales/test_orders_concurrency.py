@@ -18,7 +18,7 @@ from inventory import services as inventory_services
 from inventory.exceptions import InsufficientStock
 from inventory.models import Product, StockMovement
 from inventory.selectors import stock_ledger_mismatches
-from sales import services
+from sales import selectors, services
 from sales.exceptions import InvalidTransition
 from sales.models import Order, OrderEvent
 from tests.factories import CustomerFactory, OrderFactory, ProductFactory
@@ -233,3 +233,45 @@ def test_concurrent_creates_with_one_idempotency_key_make_one_order(client_for: 
     assert {r.json()["id"] for r in responses} == {order_id}
     assert sum(r.get("Idempotent-Replayed") == "true" for r in responses) == THREADS - 1
     assert OrderEvent.objects.filter(order_id=order_id).count() == 1
+
+
+def test_confirming_while_a_draft_edit_replaces_the_lines_reserves_the_new_lines() -> None:
+    # given a draft of 1 x old, and another product new
+    old, new = ProductFactory(stock=10), ProductFactory(stock=10)
+    order = OrderFactory(lines=[(old, 1)])
+    confirmer_pid: list[int] = []
+    pid_known, locked, confirmed = threading.Event(), threading.Event(), threading.Event()
+
+    def edit() -> str:
+        # a draft edit holds the order (as order_update_draft locks it) while the confirmation starts, and only
+        # then replaces the lines: the confirmation, which locks the order before the lines, waits for it
+        with transaction.atomic():
+            selectors.order_get_for_update(order.pk)
+            locked.set()
+            if not pid_known.wait(timeout=10):
+                raise RuntimeError("the confirmation never started")
+            _wait_until_backend_waits_for_a_lock(confirmer_pid[0], confirmed)
+            services.order_update_draft(order_id=order.pk, actor=None,
+                                        line_items=[services.LineInput(product_id=new.pk, quantity=3)])
+        return "edited"
+
+    def confirm() -> Any:
+        confirmer_pid.append(_backend_pid())
+        pid_known.set()
+        assert locked.wait(timeout=10)
+        try:
+            return services.order_confirm(order_id=order.pk, actor=None)
+        finally:
+            confirmed.set()
+
+    # when the order is confirmed meanwhile
+    outcomes = run_in_threads([edit, confirm])
+    for outcome in outcomes:
+        if isinstance(outcome, RuntimeError):
+            raise outcome
+    # then both complete (no deadlock), and the confirmation reserved the lines the edit wrote, not the old ones
+    assert outcomes[0] == "edited", outcomes
+    assert isinstance(outcomes[1], Order) and outcomes[1].status == "confirmed", outcomes
+    assert movements(order.pk) == [(new.pk, -3)]
+    assert stock_of(old) == 10 and stock_of(new) == 7
+    _assert_ledger_sound()

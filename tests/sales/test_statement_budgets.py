@@ -1,0 +1,143 @@
+"""Statements per request on the hot paths, whatever the number of lines (issue 15).
+
+Counted through the API with a bearer token in its steady state (its throttled ``last_used_at`` write already
+made), events on and a webhook endpoint subscribed, so event and task rows are written; the counters (order,
+invoice and event numbers) exist, as they do in production after the first order. The budgets include the token
+lookup (one statement: token, user and permissions), history rows, events and the task.
+
+A write runs in the test's transaction, so its outermost ``atomic`` block is a SAVEPOINT / RELEASE pair that
+production sends as BEGIN / COMMIT (which Django does not log): ``TEST_TRANSACTION`` adds those two. Nested
+services join the outer transaction without savepoints of their own, so nothing else is added.
+
+On SQLite the reads have the same budgets; the writes take more (event numbering and the stock ledger each take
+one more statement there), so their budgets are pinned on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from billing.models import Invoice
+from integrations.models import WebhookEndpoint
+from sales.models import Order
+from tests.factories import CustomerFactory, ProductFactory
+from tests.sales.helpers import ORDERS_URL, order_payload, order_url, status_url
+
+PAYMENTS_URL = "/api/v1/sales/payments"
+TEST_TRANSACTION = 2
+BUDGETS = {"get": 3, "list": 3, "create": 8, "confirm": 12, "payment": 10}
+LINE_COUNTS = [1, 50]
+
+
+@pytest.fixture
+def api(client_for: Callable[..., APIClient], settings: Any) -> APIClient:
+    """A sales and finance user's client, events on, an endpoint subscribed to everything, and one order taken
+    through create, confirm and payment (the token touched, the counters created)."""
+    settings.EVENTS_ENABLED = True
+    WebhookEndpoint.objects.create(url="https://example.com/hooks", events=["*"], secret="whsec_budget")
+    client = client_for("sales", "finance")
+    order_id = create(client, [ProductFactory(stock=10, price="5.00")])
+    assert client.patch(status_url(order_id), {"status": "confirmed"}, format="json").status_code == 200
+    pay(client, Invoice.objects.get(order_id=order_id).pk, "WARM-UP")
+    return client
+
+
+def create(api: APIClient, products: list[Any], customer: Any = None) -> str:
+    body = order_payload((customer or CustomerFactory()).pk, [(p.pk, 2) for p in products])
+    response = api.post(ORDERS_URL, body, format="json")
+    assert response.status_code == 201, response.content
+    return str(response.json()["id"])
+
+
+def pay(api: APIClient, invoice_id: str, reference: str, amount: str = "1.00") -> dict[str, Any]:
+    response = api.post(PAYMENTS_URL, {"invoice_id": invoice_id, "amount": amount, "currency": "USD",
+                                       "payment_method": "bank_transfer", "reference": reference}, format="json")
+    assert response.status_code == 201, response.content
+    return dict(response.json())
+
+
+def confirmed(api: APIClient, lines: int) -> str:
+    """A confirmed order of ``lines`` lines; its invoice's id."""
+    order_id = create(api, products(lines))
+    assert api.patch(status_url(order_id), {"status": "confirmed"}, format="json").status_code == 200
+    return Invoice.objects.get(order_id=order_id).pk
+
+
+def products(count: int) -> list[Any]:
+    return [ProductFactory(stock=1000, price="10.00") for _ in range(count)]
+
+
+@pytest.mark.parametrize("lines", LINE_COUNTS)
+def test_get_one_order(api: APIClient, lines: int, django_assert_num_queries: Any) -> None:
+    # given an order of ``lines`` lines
+    order_id = create(api, products(lines))
+    # when it is read, then: token, the order, its lines
+    with django_assert_num_queries(BUDGETS["get"]):
+        response = api.get(order_url(order_id))
+    assert response.status_code == 200 and len(response.json()["line_items"]) == lines
+
+
+@pytest.mark.parametrize("lines", LINE_COUNTS)
+def test_list_a_page_of_orders(api: APIClient, lines: int, django_assert_num_queries: Any) -> None:
+    # given 50 orders (the last of ``lines`` lines)
+    catalogue = products(lines)
+    for _ in range(49):
+        create(api, catalogue[:1])
+    create(api, catalogue)
+    # when a page of 50 is listed, then: token, the orders, their lines
+    with django_assert_num_queries(BUDGETS["list"]):
+        response = api.get(f"{ORDERS_URL}?limit=50")
+    assert response.status_code == 200 and len(response.json()["results"]) == 50
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("lines", LINE_COUNTS)
+def test_create_an_order(api: APIClient, lines: int, django_assert_num_queries: Any) -> None:
+    # given ``lines`` products and a customer
+    catalogue, customer = products(lines), CustomerFactory()
+    # when an order of them is created, then: token, customer and products, number, order, lines, history,
+    # events, task
+    with django_assert_num_queries(BUDGETS["create"] + TEST_TRANSACTION):
+        order_id = create(api, catalogue, customer)
+    assert Order.objects.get(pk=order_id).lines.count() == lines
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("lines", LINE_COUNTS)
+def test_confirm_an_order(api: APIClient, lines: int, django_assert_num_queries: Any) -> None:
+    # given a draft of ``lines`` lines
+    order_id = create(api, products(lines))
+    # when it is confirmed, then: token, order with lines and customer, products, stock and ledger, order,
+    # history, invoice check, invoice, invoice lines, invoice history, events, task
+    with django_assert_num_queries(BUDGETS["confirm"] + TEST_TRANSACTION):
+        response = api.patch(status_url(order_id), {"status": "confirmed"}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "confirmed"
+    assert Invoice.objects.get(order_id=order_id).lines.count() == lines
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("lines", LINE_COUNTS)
+def test_pay_a_draft_invoice(api: APIClient, lines: int, django_assert_num_queries: Any) -> None:
+    # given a confirmed order of ``lines`` lines (its invoice a draft)
+    invoice_id = confirmed(api, lines)
+    # when a payment is recorded (issuing the invoice first), then: token, order lock, invoice lock with the
+    # duplicate check, invoice lines, invoice number, payment, invoice, history, events, task
+    with django_assert_num_queries(BUDGETS["payment"] + TEST_TRANSACTION):
+        body = pay(api, invoice_id, "TXN-1")
+    assert body["invoice"]["status"] == "issued"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("lines", LINE_COUNTS)
+def test_pay_an_issued_invoice_in_full(api: APIClient, lines: int, django_assert_max_num_queries: Any) -> None:
+    # given a confirmed order of ``lines`` lines, part-paid (its invoice issued)
+    invoice_id = confirmed(api, lines)
+    due = pay(api, invoice_id, "TXN-1")["invoice"]["amount_due"]
+    # when the rest is paid (settling the invoice), then within the budget
+    with django_assert_max_num_queries(BUDGETS["payment"] + TEST_TRANSACTION):
+        body = pay(api, invoice_id, "TXN-2", amount=due)
+    assert body["invoice"]["status"] == "paid"
