@@ -108,6 +108,7 @@ def _record(invoice: Invoice, row: InvoiceEvent, history: list[InvoiceEvent] | N
     """Save the moved invoice and write its history row, or leave both to the caller collecting ``history``."""
     if history is not None:
         history.append(row)
+        invoice.updated_at = timezone.now()  # as the caller's save will: the event renders the invoice now
         return
     invoice.save()
     row.save(force_insert=True)

@@ -187,6 +187,26 @@ def test_event_data_is_the_object_as_the_api_renders_it_with_previous_attributes
     assert event.object_id == customer.pk
 
 
+def test_a_payment_that_settles_a_draft_invoice_renders_it_as_each_step_left_it(
+    client_for: Callable[..., Any],
+) -> None:
+    # given a draft invoice last changed a while ago
+    invoice = _invoice_of(_order(OrderStatus.CONFIRMED))
+    before = invoice.updated_at
+    # when it is paid in full (issued first, then settled, in one transaction)
+    billing.payment_record(invoice_id=invoice.pk, amount=invoice.total, currency=invoice.currency,
+                           payment_method="card", reference="R-1", actor=None)
+    # then the issued event shows it issued and unpaid, the paid event as GET renders it now, both changed now
+    issued = Event.objects.get(type="invoice.issued").data["object"]
+    paid = Event.objects.get(type="invoice.paid").data["object"]
+    assert (issued["status"], issued["amount_paid"]) == ("issued", "0.00")
+    assert issued["updated_at"] > before.isoformat().replace("+00:00", "Z")
+    rendered = client_for("finance").get(f"/api/v1/sales/invoices/{invoice.pk}").json()
+    assert {key: value for key, value in paid.items() if key != "updated_at"} == {
+        key: value for key, value in rendered.items() if key != "updated_at"}
+    assert paid["updated_at"] > before.isoformat().replace("+00:00", "Z")
+
+
 def test_an_order_move_names_the_status_it_left() -> None:
     order = OrderFactory()
     sales.order_confirm(order_id=order.pk, actor=None)
