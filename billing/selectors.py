@@ -16,7 +16,17 @@ from synthesq.core.errors import NotFound
 from synthesq.core.fsm import allowed_targets
 from synthesq.core.money import MoneyField
 
-from .models import AGEING_BUCKETS, Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus, Payment
+from .models import (
+    AGEING_BUCKETS,
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+    Refund,
+)
 
 
 def invoice_list() -> QuerySet[Invoice]:
@@ -61,6 +71,18 @@ def payment_list() -> QuerySet[Payment]:
     return Payment.objects.select_related("invoice", "recorded_by").order_by("-id")
 
 
+def credit_note_list() -> QuerySet[CreditNote]:
+    """Credit notes, newest first, with their invoice and issuer joined and their lines prefetched."""
+    return CreditNote.objects.select_related("invoice", "created_by").prefetch_related(
+        Prefetch("lines", queryset=CreditNoteLine.objects.order_by("position"))
+    ).order_by("-id")
+
+
+def refund_list() -> QuerySet[Refund]:
+    """Refunds, newest first, with their invoice and recorder joined."""
+    return Refund.objects.select_related("invoice", "recorded_by").order_by("-id")
+
+
 # -- figures for the dashboard ------------------------------------------------------------------------------------
 AGEING_ORDER = ("current", *AGEING_BUCKETS)
 
@@ -77,7 +99,8 @@ def receivables_ageing(now: datetime | None = None) -> list[AgeingFigure]:
     """What customers owe on issued invoices, per currency and ageing bucket ("current": not yet due; then days
     overdue), in one query whatever the number of invoices."""
     now = now or timezone.now()
-    due = ExpressionWrapper(F("total") - F("amount_paid"), output_field=MoneyField())
+    due = ExpressionWrapper(F("total") - F("amount_credited") - F("amount_paid") + F("amount_refunded"),
+                            output_field=MoneyField())
     aggregates: dict[str, Any] = {}
     for bucket in AGEING_ORDER:
         condition = Invoice.objects.ageing_condition(bucket, now)

@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from billing.api.views import InvoiceViewSet, PaymentViewSet
+from billing.api.views import CreditNoteViewSet, InvoiceViewSet, PaymentViewSet, RefundViewSet
 from integrations.api.views import EventViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
 from inventory.api.views import ProductViewSet
 from sales.api.views import CustomerViewSet, OrderViewSet
@@ -19,6 +19,8 @@ router.register("sales/customers", CustomerViewSet, basename="customer")
 router.register("sales/orders", OrderViewSet, basename="order")
 router.register("sales/invoices", InvoiceViewSet, basename="invoice")
 router.register("sales/payments", PaymentViewSet, basename="payment")
+router.register("sales/credit-notes", CreditNoteViewSet, basename="credit-note")
+router.register("sales/refunds", RefundViewSet, basename="refund")
 router.register("inventory/products", ProductViewSet, basename="product")
 router.register("events", EventViewSet, basename="event")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")

@@ -22,6 +22,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "sales.cancel_order",
         "sales.hold_order",
         "billing.view_invoice",
+        "billing.view_creditnote",
     ),
     "warehouse": (
         "sales.view_customer",
@@ -47,6 +48,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "billing.void_invoice",
         "billing.view_payment",
         "billing.add_payment",
+        "billing.view_creditnote",
+        "billing.add_creditnote",
+        "billing.view_refund",
+        "billing.add_refund",
     ),
     "integrations": (
         "integrations.view_event",
