@@ -564,6 +564,7 @@ def test_mixed_population_closes_exactly_the_eligible_orders() -> None:
     eligible = {pk for pk, age, on_hold in zip(ids, ages, held, strict=True) if age > 30 and not on_hold}
     expected_skips = {
         "on_hold": sum(held) + 1,
+        "return_open": 0,
         "return_window_open": sum(1 for age, on_hold in zip(ages, held, strict=True) if age < 30 and not on_hold),
     }
     assert 80 < len(eligible) < 120
