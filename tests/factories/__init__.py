@@ -1,7 +1,7 @@
 from .billing import InvoiceFactory, PaymentFactory
 from .core import ApiTokenFactory, UserFactory
 from .inventory import ProductFactory, StockMovementFactory
-from .sales import CustomerFactory, OrderEventFactory, OrderFactory, OrderLineFactory
+from .sales import CustomerFactory, OrderEventFactory, OrderFactory, OrderLineFactory, ReturnFactory
 
 __all__ = [
     "ApiTokenFactory",
@@ -12,6 +12,7 @@ __all__ = [
     "OrderLineFactory",
     "PaymentFactory",
     "ProductFactory",
+    "ReturnFactory",
     "StockMovementFactory",
     "UserFactory",
 ]
