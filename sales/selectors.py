@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TypedDict
 
-from django.db.models import Case, CharField, Count, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django_stubs_ext import WithAnnotations
@@ -17,18 +17,49 @@ from synthesq.core.errors import NotFound
 from synthesq.core.fsm import all_transitions, allowed_targets
 from synthesq.core.roles import roles_with
 
-from .models import Customer, Order, OrderEvent, OrderLine, OrderStatus
+from .models import (
+    RETURN_CLAIMING_STATUSES,
+    RETURN_OPEN_STATUSES,
+    Customer,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    Return,
+    ReturnEvent,
+    ReturnLine,
+)
 
 
 def customer_list() -> QuerySet[Customer]:
     return Customer.objects.order_by("-id")
 
 
+def order_return_lines_prefetch() -> Prefetch:
+    """Each order line's return lines with their returns (one query for a page), for ``returned_quantity`` and
+    the order's ``returns``."""
+    return Prefetch("return_lines", queryset=ReturnLine.objects.select_related("sales_return").order_by("id"))
+
+
 def order_list() -> QuerySet[Order]:
-    """Orders with their lines prefetched (one query for all lines of a page)."""
+    """Orders with their lines and the lines' return lines prefetched (two queries for all lines of a page)."""
     return Order.objects.prefetch_related(
-        Prefetch("lines", queryset=OrderLine.objects.order_by("position"))
+        Prefetch("lines", queryset=OrderLine.objects.order_by("position")
+                 .prefetch_related(order_return_lines_prefetch()))
     ).order_by("-id")
+
+
+def order_return_lines(order: Order) -> dict[int, list[ReturnLine]]:
+    """The order's return lines (with their returns) by order line id: from the prefetch of ``order_list`` when
+    there, else one query."""
+    lines = list(order.lines.all())
+    if all("return_lines" in getattr(line, "_prefetched_objects_cache", {}) for line in lines):
+        return {line.pk: list(line.return_lines.all()) for line in lines}
+    by_line: dict[int, list[ReturnLine]] = {line.pk: [] for line in lines}
+    for return_line in (ReturnLine.objects.filter(order_line__order_id=order.pk)
+                        .select_related("sales_return").order_by("id")):
+        by_line.setdefault(return_line.order_line_id, []).append(return_line)
+    return by_line
 
 
 def order_get_for_update(order_id: str) -> Order:
@@ -55,31 +86,93 @@ def close_cutoff(*, as_of: datetime, return_window_days: int) -> datetime:
 
 
 def orders_closable(*, cutoff: datetime) -> QuerySet[Order]:
-    """Delivered, not on hold, delivered at or before ``cutoff`` (its return window has passed)."""
-    return Order.objects.filter(status=OrderStatus.DELIVERED, on_hold=False, delivered_at__lte=cutoff)
+    """Delivered, not on hold, delivered at or before ``cutoff`` (its return window has passed), no return
+    requested or received."""
+    return Order.objects.filter(status=OrderStatus.DELIVERED, on_hold=False, delivered_at__lte=cutoff).exclude(
+        _open_return()
+    )
 
 
 class SkipReason(TypedDict):
     skip_reason: str
 
 
+def _open_return() -> Exists:
+    return Exists(Return.objects.filter(order_id=OuterRef("pk"), status__in=RETURN_OPEN_STATUSES))
+
+
 def orders_not_closable(*, cutoff: datetime) -> QuerySet[WithAnnotations[Order, SkipReason]]:
-    """Delivered orders the batch close skips, with ``skip_reason``: on_hold or return_window_open."""
-    return Order.objects.filter(status=OrderStatus.DELIVERED).filter(
-        Q(on_hold=True) | Q(delivered_at__gt=cutoff)
+    """Delivered orders the batch close skips, with ``skip_reason``: on_hold, return_open (a return requested
+    or received) or return_window_open."""
+    return Order.objects.filter(status=OrderStatus.DELIVERED).annotate(has_open_return=_open_return()).filter(
+        Q(on_hold=True) | Q(delivered_at__gt=cutoff) | Q(has_open_return=True)
     ).annotate(
-        skip_reason=Case(When(on_hold=True, then=Value("on_hold")), default=Value("return_window_open"),
-                         output_field=CharField())
+        skip_reason=Case(When(on_hold=True, then=Value("on_hold")),
+                         When(has_open_return=True, then=Value("return_open")),
+                         default=Value("return_window_open"), output_field=CharField())
     )
 
 
 def close_skip_counts(*, cutoff: datetime) -> dict[str, int]:
     """How many delivered orders the batch close skips, by reason (as ``orders_not_closable`` gives them)."""
-    counts = Order.objects.filter(status=OrderStatus.DELIVERED).aggregate(
+    counts = Order.objects.filter(status=OrderStatus.DELIVERED).annotate(has_open_return=_open_return()).aggregate(
         held=Count("id", filter=Q(on_hold=True)),
-        window_open=Count("id", filter=Q(on_hold=False, delivered_at__gt=cutoff)),
+        return_open=Count("id", filter=Q(on_hold=False, has_open_return=True)),
+        window_open=Count("id", filter=Q(on_hold=False, has_open_return=False, delivered_at__gt=cutoff)),
     )
-    return {"on_hold": counts["held"], "return_window_open": counts["window_open"]}
+    return {"on_hold": counts["held"], "return_open": counts["return_open"],
+            "return_window_open": counts["window_open"]}
+
+
+def order_open_return_numbers(order_id: str) -> list[str]:
+    """Numbers of the order's returns still requested or received (they keep it from closing)."""
+    return list(Return.objects.filter(order_id=order_id, status__in=RETURN_OPEN_STATUSES)
+                .order_by("id").values_list("return_number", flat=True))
+
+
+# -- returns ---------------------------------------------------------------------------------------------------
+def return_list() -> QuerySet[Return]:
+    """Returns with their order (for the customer) and lines prefetched (one query for all lines of a page)."""
+    return Return.objects.select_related("order").prefetch_related(
+        Prefetch("lines", queryset=ReturnLine.objects.select_related("order_line").order_by("position"))
+    ).order_by("-id")
+
+
+def return_get(return_id: str) -> Return:
+    found = return_list().filter(pk=return_id).first()
+    if found is None:
+        raise NotFound(f"No return {return_id!r}.")
+    return found
+
+
+def return_get_for_update(return_id: str) -> Return:
+    """The return row, locked until the transaction ends (404 when there is none), after its order's row:
+    every return change locks the order first, then the return (the fixed order: order → return → invoice)."""
+    order_id = Return.objects.filter(pk=return_id).values_list("order_id", flat=True).first()
+    if order_id is None:
+        raise NotFound(f"No return {return_id!r}.")
+    order = order_get_for_update(order_id)
+    found = Return.objects.select_for_update(of=("self",)).filter(pk=return_id).first()
+    if found is None:
+        raise NotFound(f"No return {return_id!r}.")
+    found.order = order
+    return found
+
+
+def return_allowed_statuses(return_: Return, user: Viewer = None) -> list[str]:
+    """Statuses the return may move to now; with ``user``, only those the user may make."""
+    return allowed_targets(return_, user)
+
+
+def return_event_list(*, return_id: str) -> QuerySet[ReturnEvent]:
+    return ReturnEvent.objects.filter(sales_return_id=return_id).select_related("actor").order_by("id")
+
+
+def returned_quantities(*, order_id: str) -> dict[int, int]:
+    """Per order line id, the quantity that requested, received and credited returns claim."""
+    rows = (ReturnLine.objects.filter(order_line__order_id=order_id, sales_return__status__in=RETURN_CLAIMING_STATUSES)
+            .values("order_line_id").order_by().annotate(claimed=Sum("quantity")))
+    return {row["order_line_id"]: int(row["claimed"]) for row in rows}
 
 
 def customer_lock(*, customer_id: str) -> None:

@@ -1,7 +1,7 @@
 from .billing import CreditNoteFactory, InvoiceFactory, PaymentFactory, RefundFactory
 from .core import ApiTokenFactory, UserFactory
 from .inventory import ProductFactory, StockMovementFactory
-from .sales import CustomerFactory, OrderEventFactory, OrderFactory, OrderLineFactory
+from .sales import CustomerFactory, OrderEventFactory, OrderFactory, OrderLineFactory, ReturnFactory
 
 __all__ = [
     "ApiTokenFactory",
@@ -14,6 +14,7 @@ __all__ = [
     "PaymentFactory",
     "ProductFactory",
     "RefundFactory",
+    "ReturnFactory",
     "StockMovementFactory",
     "UserFactory",
 ]
