@@ -262,6 +262,10 @@ class CreditNote(models.Model):
     number = models.CharField(max_length=32, unique=True, editable=False,
                               help_text="CN-YYYY-NNNNNN, gap-free per year.")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    # The credited return, if any (one credit note per return). Django refuses field names ending in "_", so
+    # it is ``sales_return`` (``sales_return_id`` in the database), as on the return's own lines.
+    sales_return = models.OneToOneField("sales.Return", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="credit_note")
     reason = models.CharField(max_length=255)
     currency = CurrencyField()
     total = MoneyField()

@@ -147,7 +147,8 @@ class CreditNoteSerializer(serializers.ModelSerializer):
     invoice_number = serializers.CharField(source="invoice.number", read_only=True)
     order_id = serializers.CharField(source="invoice.order_id", read_only=True)
     customer_id = serializers.CharField(source="invoice.customer_id", read_only=True)
-    return_id = serializers.SerializerMethodField(help_text="The credited return (ret_…), if any.")
+    return_id = serializers.CharField(source="sales_return_id", read_only=True, allow_null=True,
+                                      help_text="The credited return (ret_…), if any.")
     total = AmountSerializerField()
     lines = CreditNoteLineSerializer(many=True, read_only=True)
     created_by = ActorField()
@@ -158,9 +159,6 @@ class CreditNoteSerializer(serializers.ModelSerializer):
         fields = ["id", "number", "invoice_id", "invoice_number", "order_id", "customer_id", "return_id", "reason",
                   "currency", "total", "lines", "issued_at", "created_by", "invoice"]
         read_only_fields = fields
-
-    def get_return_id(self, credit_note: CreditNote) -> str | None:
-        return getattr(credit_note, "sales_return_id", None)
 
 
 class CreditNoteLineInputSerializer(InputSerializer):

@@ -6,6 +6,7 @@ from .closing import invoices_issue_for_closed_orders
 from .credit_notes import (
     CreditLine,
     credit_note_issue,
+    credit_note_issue_for_return,
     credit_note_issue_locked,
     credit_note_number,
     credit_note_number_sequence,
@@ -27,6 +28,7 @@ from .refunds import refund_record
 __all__ = [
     "CreditLine",
     "credit_note_issue",
+    "credit_note_issue_for_return",
     "credit_note_issue_locked",
     "credit_note_number",
     "credit_note_number_sequence",

@@ -16,6 +16,7 @@ from typing import Any
 from django.utils import timezone
 
 from integrations.events import publishes_events
+from sales.models import Return
 from synthesq.core.actors import Actor
 from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
 from synthesq.core.money import format_amount, minor_unit, quantize, scale_error
@@ -93,7 +94,7 @@ def _check_creditable(invoice: Invoice | None, *, invoice_id: str) -> Invoice:
 
 
 def credit_note_issue_locked(invoice: Invoice, *, lines: Sequence[CreditLine], reason: str, actor: Actor,
-                             return_: Any = None) -> CreditNote:
+                             return_: Return | None = None) -> CreditNote:
     """Issue a credit note on a locked, creditable invoice (its order locked first): a draft is issued first;
     the total credited never exceeds the invoice's total (422); an invoice left with nothing due is paid."""
     currency = invoice.currency
@@ -106,9 +107,8 @@ def credit_note_issue_locked(invoice: Invoice, *, lines: Sequence[CreditLine], r
         issue_locked(invoice, actor=actor, check_permission=False, reason="credit note on a draft invoice")
     now = timezone.now()
     number = credit_note_number(now.year, sequence_next(credit_note_number_sequence(now.year)))
-    extra: dict[str, Any] = {"sales_return": return_} if return_ is not None else {}
-    credit_note = CreditNote.objects.create(number=number, invoice=invoice, reason=reason, currency=currency,
-                                            total=total, issued_at=now, created_by=actor, **extra)
+    credit_note = CreditNote.objects.create(number=number, invoice=invoice, sales_return=return_, reason=reason,
+                                            currency=currency, total=total, issued_at=now, created_by=actor)
     CreditNoteLine.objects.bulk_create([
         CreditNoteLine(credit_note=credit_note, position=position, product_id=line.product_id,
                        description=line.description[:200], quantity=line.quantity,
@@ -143,3 +143,25 @@ def credit_note_issue(*, invoice_id: str, lines: Sequence[CreditLine | dict[str,
     invoice = _check_creditable(selectors.invoice_lock_with_order(invoice_id), invoice_id=invoice_id)
     credit_lines = _credit_lines(lines=lines, amount=amount, reason=reason, currency=invoice.currency)
     return credit_note_issue_locked(invoice, lines=credit_lines, reason=reason, actor=actor)
+
+
+def credit_note_issue_for_return(*, return_: Return, actor: Actor) -> CreditNote:
+    """The credit note of a credited return: its lines at the order's prices, on the order's invoice. Runs in
+    ``return_credit``'s transaction (the order and the return locked, the finance role checked there), through
+    the ``return_credited`` signal; a refusal (no invoice or a void one: 409 ``invoice_not_creditable``; more
+    than is left to credit: 422 ``credit_exceeds_invoice``) refuses the whole change."""
+    invoice = Invoice.objects.select_for_update(of=("self",)).filter(order_id=return_.order_id).first()
+    if invoice is None:
+        raise InvoiceNotCreditable(
+            invoice_id=None, status=None,
+            detail=f"Return {return_.return_number}'s order has no invoice to credit.")
+    if invoice.status == InvoiceStatus.VOID:
+        raise InvoiceNotCreditable(
+            invoice_id=invoice.pk, status=invoice.status,
+            detail=f"Invoice {invoice.number or invoice.pk} is void; return {return_.return_number} cannot be "
+                   "credited on it.")
+    lines = [CreditLine(description=f"{line.order_line.name} (returned)", quantity=line.quantity,
+                        unit_price=line.unit_price, product_id=line.product_id)
+             for line in return_.lines.all()]
+    reason = f"Return {return_.return_number}" + (f": {return_.reason}" if return_.reason else "")
+    return credit_note_issue_locked(invoice, lines=lines, reason=reason[:255], actor=actor, return_=return_)
