@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -110,3 +110,32 @@ def receivables_ageing(now: datetime | None = None) -> list[AgeingFigure]:
             .annotate(**aggregates))
     return [AgeingFigure(row["currency"], bucket, row[f"n_{bucket}"], row[f"due_{bucket}"] or Decimal(0))
             for row in rows for bucket in AGEING_ORDER]
+
+
+@dataclass(frozen=True)
+class MonthFigure:
+    currency: str
+    count: int
+    amount: Decimal
+
+
+def month_so_far(today: date | None = None) -> tuple[date, date]:
+    """The first day of this month and today, in the active time zone (what the admin's date filters read)."""
+    today = today or timezone.localdate()
+    return today.replace(day=1), today
+
+
+def credited_this_month(today: date | None = None) -> list[MonthFigure]:
+    """Credit notes issued this month so far, per currency (one query)."""
+    first, last = month_so_far(today)
+    rows = (CreditNote.objects.filter(issued_at__date__gte=first, issued_at__date__lte=last)
+            .values("currency").order_by("currency").annotate(n=Count("id"), amount=Sum("total")))
+    return [MonthFigure(row["currency"], row["n"], row["amount"]) for row in rows]
+
+
+def refunded_this_month(today: date | None = None) -> list[MonthFigure]:
+    """Refunds recorded this month so far, per currency (one query)."""
+    first, last = month_so_far(today)
+    rows = (Refund.objects.filter(recorded_at__date__gte=first, recorded_at__date__lte=last)
+            .values("currency").order_by("currency").annotate(n=Count("id"), amount=Sum("amount")))
+    return [MonthFigure(row["currency"], row["n"], row["amount"]) for row in rows]
