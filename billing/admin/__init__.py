@@ -5,7 +5,16 @@ from . import backoffice
 from .credit_notes import CreditNoteAdmin, RefundAdmin
 from .invoices import InvoiceAdmin
 from .payments import PaymentAdmin
+from .return_pages import CreditedReturnAdmin
 from .sales_pages import InvoicedCustomerAdmin, InvoicedOrderAdmin
 
-__all__ = ["CreditNoteAdmin", "InvoiceAdmin", "InvoicedCustomerAdmin", "InvoicedOrderAdmin", "PaymentAdmin",
-           "RefundAdmin", "backoffice"]
+__all__ = [
+    "CreditNoteAdmin",
+    "CreditedReturnAdmin",
+    "InvoiceAdmin",
+    "InvoicedCustomerAdmin",
+    "InvoicedOrderAdmin",
+    "PaymentAdmin",
+    "RefundAdmin",
+    "backoffice",
+]

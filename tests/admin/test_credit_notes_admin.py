@@ -146,9 +146,12 @@ def test_a_credited_return_links_its_credit_note_to_the_order(finance_client: Cl
     note = CreditNote.objects.get(sales_return=return_)
     listing = finance_client.get(sidebar_link(finance_client.get("/admin/"), "Credit notes"))
     page = finance_client.get(object_link(listing, note.number))
-    body = page.content.decode()
-    assert return_.return_number in body
+    assert object_link(page, return_.return_number).startswith("/admin/sales/return/")
     assert object_link(page, return_.order.order_number).startswith("/admin/sales/order/")
+    # and the return's page links its credit note and the invoice back
+    return_page = finance_client.get(object_link(page, return_.return_number))
+    assert object_link(return_page, note.number).startswith("/admin/billing/creditnote/")
+    assert object_link(return_page, str(note.invoice.number)).startswith("/admin/billing/invoice/")
 
 
 # --- refunds ---------------------------------------------------------------------------------------------------
