@@ -36,6 +36,7 @@ from tests.factories import (
     OrderFactory,
     PaymentFactory,
     ProductFactory,
+    ReturnFactory,
     UserFactory,
 )
 
@@ -54,6 +55,7 @@ PATH_IDS = {
     "/api/v1/sales/orders/": "orders",
     "/api/v1/sales/invoices/": "invoices",
     "/api/v1/sales/payments/": "payments",
+    "/api/v1/sales/returns/": "returns",
     "/api/v1/inventory/products/": "products",
 }
 
@@ -70,12 +72,17 @@ def _seed() -> tuple[str, dict[str, list[str]]]:
     invoices = [InvoiceFactory(), InvoiceFactory(status="issued"),
                 InvoiceFactory(status="issued", paid=Decimal("100.00"))]
     payments = [PaymentFactory(invoice=invoices[1], amount=Decimal("10.00"))]
+    returnable = OrderFactory(status="delivered", customer=customers[1],
+                              lines=[(sellable[0], 50), (sellable[1], 50)])
+    returns = [ReturnFactory(order=returnable, lines=[(sellable[0].pk, 1, True)], **traits)
+               for traits in ({}, {"received": True}, {"credited": True}, {"rejected": True})]
     ids = {
         "customers": [c.pk for c in customers],
         "sellable": [p.pk for p in [*sellable, variant]],
         "products": [p.pk for p in [*sellable, parent, variant]],
         "parents": [parent.pk, sellable[0].pk],
-        "orders": [o.pk for o in orders],
+        "orders": [o.pk for o in [*orders, returnable]],
+        "returns": [r.pk for r in returns],
         "invoices": [i.pk for i in invoices],
         "payments": [p.pk for p in payments],
     }
@@ -94,7 +101,8 @@ def _config(schema: dict[str, Any], ids: dict[str, list[str]]) -> str:
     lines = [f"[dictionaries.{name}]\nvalues = {_toml(values)}\n" for name, values in ids.items()]
     lines.append("[parameters]")
     for key, dictionary in {"body.customer_id": "customers", "body.invoice_id": "invoices",
-                            "body.line_items[*].product_id": "sellable", "body.parent_id": "parents"}.items():
+                            "body.line_items[*].product_id": "sellable", "body.lines[*].product_id": "sellable",
+                            "body.parent_id": "parents"}.items():
         lines.append(f"{json.dumps(key)} = {_toml({'dictionary': dictionary, 'probability': 0.9})}")
     lines.append("")
     for path, item in schema["paths"].items():
