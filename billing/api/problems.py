@@ -48,3 +48,5 @@ REFUND_CURRENCY_MISMATCH = problem_doc("RefundCurrencyMismatch", error=RefundCur
 
 # Cancelling a confirmed order voids its invoice, which billing refuses while the invoice has payments.
 also_returned_by("order", "change_status", INVOICE_HAS_PAYMENTS.name)
+# Crediting a return issues its credit note through billing's receiver, which may refuse it.
+also_returned_by("return", "change_status", INVOICE_NOT_CREDITABLE.name, CREDIT_EXCEEDS_INVOICE.name)

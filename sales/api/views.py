@@ -234,7 +234,7 @@ _RETURN_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Ret
     history=extend_schema(summary="The return's history, oldest first", tags=["returns"],
                           responses=ReturnEventSerializer(many=True), parameters=[_RETURN_ID], filters=False),
 )
-class ReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReturnViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ReturnSerializer
     filterset_class = ReturnFilter
     ordering_fields = ["created_at", "return_number", "value"]

@@ -48,6 +48,12 @@ STATE_DEPENDENT_FIELDS: dict[str, set[str]] = {
     "PATCH /api/v1/inventory/products/{id}": PRODUCT,
     # zero is no adjustment
     "POST /api/v1/inventory/products/{id}/adjustments": {"quantity_delta"},
+    # a product not on the order, or named twice
+    "POST /api/v1/sales/orders/{id}/returns": {"lines[*].product_id"},
+    "GET /api/v1/sales/returns": LIST_RULES,
+    "GET /api/v1/sales/returns/{id}/history": LIST_RULES,
+    # a rejection needs its reason
+    "PATCH /api/v1/sales/returns/{id}/status": {"reason"},
     # an event id that names no kept event
     "GET /api/v1/events": LIST_RULES | {"after", "created_at"},
     "GET /api/v1/webhook-endpoints": LIST_RULES,
