@@ -1,4 +1,4 @@
-"""What billing publishes: invoices created, issued, paid and voided, and payments recorded. Objects are
+"""What billing publishes: invoices created, issued, paid and voided, payments, credit notes and refunds. Objects are
 rendered as the API renders them (an invoice with its lines, amounts and ``overdue``; a payment with the
 invoice after it)."""
 
@@ -10,7 +10,7 @@ from typing import Any
 from integrations.events import events_enabled, publish, register_event_types
 
 from . import selectors
-from .api.serializers import InvoiceSerializer, PaymentSerializer
+from .api.serializers import CreditNoteSerializer, InvoiceSerializer, PaymentSerializer, RefundSerializer
 from .models import Invoice, InvoiceStatus, Payment
 from .representations import invoice_representation
 
@@ -20,6 +20,8 @@ register_event_types({
     "invoice.paid": "Payments reached an invoice's total.",
     "invoice.voided": "An invoice was voided.",
     "payment.recorded": "A payment was recorded against an invoice.",
+    "credit_note.issued": "A credit note was issued against an invoice (a credited return, an adjustment).",
+    "refund.recorded": "Money was paid back on a payment.",
 })
 
 STATUS_EVENTS = {InvoiceStatus.ISSUED: "invoice.issued", InvoiceStatus.PAID: "invoice.paid",
@@ -58,3 +60,13 @@ def publish_invoices_issued(invoice_ids: Sequence[str]) -> None:
 def publish_payment(payment: Payment) -> None:
     """The payment as the API renders it, from memory (the service holds it, its invoice and its actor)."""
     publish("payment.recorded", object_id=payment.pk, obj=lambda: dict(PaymentSerializer(payment).data))
+
+
+def publish_credit_note(credit_note_id: str) -> None:
+    publish("credit_note.issued", object_id=credit_note_id,
+            obj=lambda: dict(CreditNoteSerializer(selectors.credit_note_list().get(pk=credit_note_id)).data))
+
+
+def publish_refund(refund_id: str) -> None:
+    publish("refund.recorded", object_id=refund_id,
+            obj=lambda: dict(RefundSerializer(selectors.refund_list().get(pk=refund_id)).data))

@@ -60,3 +60,59 @@ class Overpayment(BusinessRuleViolation):
     def __init__(self, *, amount: Decimal, amount_due: Decimal) -> None:
         super().__init__(f"The payment of {amount} exceeds the amount due, {amount_due}.",
                          amount=str(amount), amount_due=str(amount_due))
+
+
+class InvoiceNotCreditable(Conflict):
+    code = "invoice_not_creditable"
+    title = "Invoice cannot be credited"
+
+    def __init__(self, *, invoice_id: str | None, status: str | None, detail: str | None = None) -> None:
+        super().__init__(detail or f"Invoice {invoice_id} is {status}; only issued or paid invoices take credit notes.",
+                         invoice_id=invoice_id, invoice_status=str(status) if status else None)
+
+
+class CreditExceedsInvoice(BusinessRuleViolation):
+    code = "credit_exceeds_invoice"
+    title = "Credit exceeds the invoice"
+
+    def __init__(self, *, amount: Decimal, creditable: Decimal, currency: str) -> None:
+        super().__init__(
+            f"A credit of {format_amount(amount, currency)} exceeds what is left to credit on the invoice, "
+            f"{format_amount(creditable, currency)} (its total less earlier credit notes).",
+            amount=format_amount(amount, currency), creditable=format_amount(creditable, currency),
+        )
+
+
+class RefundExceedsPayment(BusinessRuleViolation):
+    code = "refund_exceeds_payment"
+    title = "Refund exceeds the payment"
+
+    def __init__(self, *, amount: Decimal, refundable: Decimal, currency: str) -> None:
+        super().__init__(
+            f"A refund of {format_amount(amount, currency)} exceeds what is left of the payment, "
+            f"{format_amount(refundable, currency)} (its amount less earlier refunds).",
+            amount=format_amount(amount, currency), payment_refundable=format_amount(refundable, currency),
+        )
+
+
+class RefundExceedsCredit(BusinessRuleViolation):
+    code = "refund_exceeds_credit"
+    title = "Refund exceeds what is owed"
+
+    def __init__(self, *, amount: Decimal, refundable: Decimal, currency: str) -> None:
+        super().__init__(
+            f"A refund of {format_amount(amount, currency)} exceeds the invoice's amount_refundable, "
+            f"{format_amount(refundable, currency)}: money goes back only when a credit note makes it owed.",
+            amount=format_amount(amount, currency), amount_refundable=format_amount(refundable, currency),
+        )
+
+
+class RefundCurrencyMismatch(BusinessRuleViolation):
+    code = "currency_mismatch"  # the payments' code: one code for "not in this currency"
+    title = "Currency mismatch"
+
+    def __init__(self, *, payment_currency: str, refund_currency: str) -> None:
+        super().__init__(
+            f"The payment is in {payment_currency}; a refund in {refund_currency} cannot be recorded on it.",
+            payment_currency=payment_currency, refund_currency=refund_currency,
+        )

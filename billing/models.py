@@ -24,13 +24,15 @@ class InvoiceStatus(models.TextChoices):
 
 # Transition conditions receive the model instance (django-fsm types them on ``Model``).
 def _nothing_paid(invoice: models.Model) -> bool:
+    """Nothing paid and nothing credited: a credited invoice stays, corrected by its credit notes."""
     assert isinstance(invoice, Invoice)
-    return invoice.amount_paid == 0
+    return invoice.amount_paid == 0 and invoice.amount_credited == 0
 
 
 def _fully_paid(invoice: models.Model) -> bool:
+    """Nothing is due any more: payments (less refunds) and credit notes together cover the total."""
     assert isinstance(invoice, Invoice)
-    return invoice.amount_paid >= invoice.total
+    return invoice.amount_paid - invoice.amount_refunded + invoice.amount_credited >= invoice.total
 
 
 # Days overdue per ageing bucket: (more than, at most); receivables are also "current" (not yet due).
@@ -101,6 +103,8 @@ class Invoice(ConcurrentTransitions, TimeStampedModel):
     subtotal = MoneyField()
     total = MoneyField()
     amount_paid = MoneyField(default=Decimal(0))
+    amount_credited = MoneyField(default=Decimal(0), help_text="The total of the invoice's credit notes.")
+    amount_refunded = MoneyField(default=Decimal(0), help_text="The total of the refunds of its payments.")
     issued_at = models.DateTimeField(null=True, blank=True)
     due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -122,6 +126,11 @@ class Invoice(ConcurrentTransitions, TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(amount_paid__gte=0), name="invoice_amount_paid_not_negative"),
             models.CheckConstraint(condition=Q(amount_paid__lte=F("total")), name="invoice_not_overpaid"),
+            models.CheckConstraint(condition=Q(amount_credited__gte=0), name="invoice_amount_credited_not_negative"),
+            models.CheckConstraint(condition=Q(amount_credited__lte=F("total")), name="invoice_not_overcredited"),
+            models.CheckConstraint(condition=Q(amount_refunded__gte=0), name="invoice_amount_refunded_not_negative"),
+            models.CheckConstraint(condition=Q(amount_refunded__lte=F("amount_paid")),
+                                   name="invoice_not_overrefunded"),
             models.CheckConstraint(
                 condition=Q(status=InvoiceStatus.DRAFT) | Q(status=InvoiceStatus.VOID, number__isnull=True)
                 | Q(number__isnull=False),
@@ -134,9 +143,18 @@ class Invoice(ConcurrentTransitions, TimeStampedModel):
 
     @property
     def amount_due(self) -> Decimal:
+        """``total - credited - paid + refunded``, never below zero (nothing is due on a void invoice)."""
         if self.status == InvoiceStatus.VOID:
             return quantize(Decimal(0), self.currency)
-        return quantize(self.total - self.amount_paid, self.currency)
+        due = self.total - self.amount_credited - self.amount_paid + self.amount_refunded
+        return quantize(max(due, Decimal(0)), self.currency)
+
+    @property
+    def amount_refundable(self) -> Decimal:
+        """What is owed back to the customer: ``paid - refunded - (total - credited)`` when positive (money
+        goes back only when a credit note makes it owed)."""
+        owed = self.amount_paid - self.amount_refunded - (self.total - self.amount_credited)
+        return quantize(max(owed, Decimal(0)), self.currency)
 
     @transition(field=status, source=InvoiceStatus.DRAFT, target=InvoiceStatus.ISSUED,
                 permission="billing.issue_invoice")
@@ -179,7 +197,7 @@ class InvoiceLine(models.Model):
 
 
 class InvoiceEvent(HistoryEvent):
-    """The invoice's history: creation, every status change, every payment."""
+    """The invoice's history: creation, every status change, every payment, credit note and refund."""
 
     subject_field = "invoice"
 
@@ -187,6 +205,8 @@ class InvoiceEvent(HistoryEvent):
         CREATED = "created", "Created"
         STATUS_CHANGED = "status_changed", "Status changed"
         PAYMENT_RECORDED = "payment_recorded", "Payment recorded"
+        CREDIT_NOTE_ISSUED = "credit_note_issued", "Credit note issued"
+        REFUND_RECORDED = "refund_recorded", "Refund recorded"
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -237,4 +257,82 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         when = timezone.localtime(self.created_at).strftime("%d %b %Y")
+        return f"{when} · {self.reference} · {format_money(self.amount, self.currency)}"
+
+
+class CreditNote(models.Model):
+    """A correction of an issued invoice: what the customer no longer owes (a credited return, a price
+    adjustment, goodwill). Numbered ``CN-YYYY-NNNNNN`` (its own gap-free counter per year) in the issuing
+    transaction; never changed afterwards. ``total`` adds to the invoice's ``amount_credited``."""
+
+    id = PrefixedIdField(prefix="cn")
+    number = models.CharField(max_length=32, unique=True, editable=False,
+                              help_text="CN-YYYY-NNNNNN, gap-free per year.")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    # The credited return, if any (one credit note per return). Django refuses field names ending in "_", so
+    # it is ``sales_return`` (``sales_return_id`` in the database), as on the return's own lines.
+    sales_return = models.OneToOneField("sales.Return", null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="credit_note")
+    reason = models.CharField(max_length=255)
+    currency = CurrencyField()
+    total = MoneyField()
+    issued_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gt=0), name="creditnote_total_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} · {format_money(self.total, self.currency)}"
+
+
+class CreditNoteLine(models.Model):
+    credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    product_id = models.CharField(max_length=40, blank=True, help_text="The returned product, if any.")
+    description = models.CharField(max_length=200)
+    quantity = models.PositiveIntegerField()
+    unit_price = MoneyField()
+    line_total = MoneyField()
+
+    class Meta:
+        ordering = ["credit_note", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["credit_note", "position"], name="creditnoteline_position_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="creditnoteline_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} × {self.quantity}"  # noqa: RUF001 (the multiplication sign is meant)
+
+
+class Refund(models.Model):
+    """Money paid back on a payment, once a credit note has made it owed (the invoice's ``amount_refundable``).
+    ``amount`` adds to the invoice's ``amount_refunded``."""
+
+    id = PrefixedIdField(prefix="ref")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="refunds")
+    amount = MoneyField()
+    currency = CurrencyField()
+    reason = models.CharField(max_length=255)
+    reference = models.CharField(max_length=100, help_text="The bank transfer or card refund that paid it back.")
+    recorded_at = models.DateTimeField(default=timezone.now, db_index=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        when = timezone.localtime(self.recorded_at).strftime("%d %b %Y")
         return f"{when} · {self.reference} · {format_money(self.amount, self.currency)}"

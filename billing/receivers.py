@@ -1,5 +1,6 @@
 """Billing follows the order lifecycle: these run inside the order's transaction, so a refusal here
-(an invoice with payments refusing a cancellation) refuses the order's move too."""
+(an invoice with payments refusing a cancellation) refuses the order's move too. A credited return gets its
+credit note the same way: a refusal (a void invoice, more than is left to credit) refuses the credit."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from sales.models import Order, OrderStatus
-from sales.signals import order_status_changed, orders_closed
+from sales.models import Order, OrderStatus, Return
+from sales.signals import order_status_changed, orders_closed, return_credited
 
 from . import services
 
@@ -31,3 +32,8 @@ def finalise_invoices_of_closed_orders(
     effects["invoices_issued"] += services.invoices_issue_for_closed_orders(
         order_ids=order_ids, actor=actor, issued_at=closed_at
     )
+
+
+@receiver(return_credited, sender=Return, dispatch_uid="billing.return_credited")
+def credit_the_return(*, return_: Return, actor: Any, **kwargs: Any) -> None:
+    services.credit_note_issue_for_return(return_=return_, actor=actor)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +26,17 @@ from synthesq.core.errors import NotFound
 from synthesq.core.fsm import allowed_targets
 from synthesq.core.money import MoneyField
 
-from .models import AGEING_BUCKETS, Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus, Payment
+from .models import (
+    AGEING_BUCKETS,
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+    Refund,
+)
 
 
 def invoice_list() -> QuerySet[Invoice]:
@@ -81,6 +91,18 @@ def payment_list() -> QuerySet[Payment]:
     return Payment.objects.select_related("invoice", "recorded_by").order_by("-id")
 
 
+def credit_note_list() -> QuerySet[CreditNote]:
+    """Credit notes, newest first, with their invoice and issuer joined and their lines prefetched."""
+    return CreditNote.objects.select_related("invoice", "created_by").prefetch_related(
+        Prefetch("lines", queryset=CreditNoteLine.objects.order_by("position"))
+    ).order_by("-id")
+
+
+def refund_list() -> QuerySet[Refund]:
+    """Refunds, newest first, with their invoice and recorder joined."""
+    return Refund.objects.select_related("invoice", "recorded_by").order_by("-id")
+
+
 # -- figures for the dashboard ------------------------------------------------------------------------------------
 AGEING_ORDER = ("current", *AGEING_BUCKETS)
 
@@ -97,7 +119,8 @@ def receivables_ageing(now: datetime | None = None) -> list[AgeingFigure]:
     """What customers owe on issued invoices, per currency and ageing bucket ("current": not yet due; then days
     overdue), in one query whatever the number of invoices."""
     now = now or timezone.now()
-    due = ExpressionWrapper(F("total") - F("amount_paid"), output_field=MoneyField())
+    due = ExpressionWrapper(F("total") - F("amount_credited") - F("amount_paid") + F("amount_refunded"),
+                            output_field=MoneyField())
     aggregates: dict[str, Any] = {}
     for bucket in AGEING_ORDER:
         condition = Invoice.objects.ageing_condition(bucket, now)
@@ -107,3 +130,32 @@ def receivables_ageing(now: datetime | None = None) -> list[AgeingFigure]:
             .annotate(**aggregates))
     return [AgeingFigure(row["currency"], bucket, row[f"n_{bucket}"], row[f"due_{bucket}"] or Decimal(0))
             for row in rows for bucket in AGEING_ORDER]
+
+
+@dataclass(frozen=True)
+class MonthFigure:
+    currency: str
+    count: int
+    amount: Decimal
+
+
+def month_so_far(today: date | None = None) -> tuple[date, date]:
+    """The first day of this month and today, in the active time zone (what the admin's date filters read)."""
+    today = today or timezone.localdate()
+    return today.replace(day=1), today
+
+
+def credited_this_month(today: date | None = None) -> list[MonthFigure]:
+    """Credit notes issued this month so far, per currency (one query)."""
+    first, last = month_so_far(today)
+    rows = (CreditNote.objects.filter(issued_at__date__gte=first, issued_at__date__lte=last)
+            .values("currency").order_by("currency").annotate(n=Count("id"), amount=Sum("total")))
+    return [MonthFigure(row["currency"], row["n"], row["amount"]) for row in rows]
+
+
+def refunded_this_month(today: date | None = None) -> list[MonthFigure]:
+    """Refunds recorded this month so far, per currency (one query)."""
+    first, last = month_so_far(today)
+    rows = (Refund.objects.filter(recorded_at__date__gte=first, recorded_at__date__lte=last)
+            .values("currency").order_by("currency").annotate(n=Count("id"), amount=Sum("amount")))
+    return [MonthFigure(row["currency"], row["n"], row["amount"]) for row in rows]

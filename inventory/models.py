@@ -51,6 +51,7 @@ class StockMovement(models.Model):
         ADJUSTMENT = "adjustment", "Manual adjustment"
         RESERVATION = "reservation", "Reserved for an order"
         RELEASE = "release", "Released from an order"
+        RETURN = "return", "Returned by a customer"
 
     id = PrefixedIdField(prefix="mov")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements")

@@ -278,3 +278,21 @@ def stock_release(
     return _apply_movements(
         locked, dict(wanted), kind=StockMovement.Kind.RELEASE, reference=reference, reason=reason, actor=actor,
     )
+
+
+@publishes_events
+def stock_return(
+    *, items: Iterable[tuple[str, int]], reference: str, actor: Actor, reason: str = ""
+) -> list[StockMovement]:
+    """Put goods a customer sent back into stock (a received return), one ``return`` ledger row per product."""
+    wanted = _quantities_by_product(items)
+    if not wanted:
+        return []
+    locked = _lock_existing(wanted)
+    _refuse_products_with_variants(wanted)
+    over = sorted(pk for pk, qty in wanted.items() if locked[pk].stock_quantity + qty > STOCK_MAX)
+    if over:
+        raise ValidationFailed(f"Stock cannot exceed {STOCK_MAX}: {', '.join(over)}.")
+    return _apply_movements(
+        locked, dict(wanted), kind=StockMovement.Kind.RETURN, reference=reference, reason=reason, actor=actor,
+    )

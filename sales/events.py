@@ -1,6 +1,7 @@
-"""What sales publishes: customers created and changed, and every step of an order — created, draft edits,
-each status it reaches, holds placed and released. Objects are rendered as the API renders them (an order with
-its lines; ``allowed_statuses`` are the moves possible now, whoever may make them)."""
+"""What sales publishes: customers created and changed, every step of an order — created, draft edits, each
+status it reaches, holds placed and released — and every step of a return. Objects are rendered as the API
+renders them (an order or a return with its lines; ``allowed_statuses`` are the moves possible now, whoever may
+make them)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import Any
 from integrations.events import events_enabled, previous_attributes, publish, register_event_types
 
 from . import selectors
-from .api.serializers import CustomerSerializer, OrderSerializer
-from .models import Customer, Order, OrderStatus, with_lines
+from .api.serializers import CustomerSerializer, OrderSerializer, ReturnSerializer
+from .models import Customer, Order, OrderStatus, Return, return_with_lines, with_lines
+from .representations import order_representations
 
 register_event_types({
     "customer.created": "A customer was created.",
@@ -26,6 +28,10 @@ register_event_types({
     "order.cancelled": "An order was cancelled (its stock released, its invoice voided).",
     "order.hold_placed": "An order was put on hold.",
     "order.hold_released": "An order's hold was released.",
+    "return.requested": "A customer's return of a delivered order was recorded.",
+    "return.received": "Returned goods arrived (restocked lines are back in stock).",
+    "return.credited": "A received return was credited (billing issued its credit note).",
+    "return.rejected": "A requested return was rejected, with the reason.",
 })
 
 STATUS_EVENTS = {status: f"order.{status}" for status in OrderStatus.values if status != OrderStatus.DRAFT}
@@ -70,6 +76,15 @@ def publish_orders_closed(order_ids: Sequence[str]) -> None:
     """The batch close's ``order.closed`` events: the chunk's orders rendered together (two queries)."""
     if not events_enabled():
         return
-    for data in OrderSerializer(selectors.order_list().filter(pk__in=list(order_ids)), many=True).data:
-        publish("order.closed", object_id=data["id"], obj=dict(data),
+    for data in order_representations(selectors.order_list().filter(pk__in=list(order_ids))):
+        publish("order.closed", object_id=data["id"], obj=data,
                 previous_attributes={"status": OrderStatus.DELIVERED.value})
+
+
+def return_data(return_: Return) -> dict[str, Any]:
+    """The return as the API renders it (empty when events are off); its lines are read once per request."""
+    return dict(ReturnSerializer(return_with_lines(return_)).data) if events_enabled() else {}
+
+
+def publish_return(event_type: str, return_: Return, *, previous: dict[str, Any] | None = None) -> None:
+    publish(event_type, object_id=return_.pk, obj=lambda: return_data(return_), previous_attributes=previous)

@@ -60,3 +60,59 @@ class HoldConflict(Conflict):
     """Putting on hold an order that is already on hold, closed or cancelled; releasing one that is not."""
 
     title = "Hold not possible"
+
+
+class ReturnInvalidTransition(BaseInvalidTransition):
+    subject = "A return"
+
+
+class OrderNotReturnable(Conflict):
+    code = "order_not_returnable"
+    title = "Order cannot take returns"
+
+    def __init__(self, *, current_status: str) -> None:
+        current_status = str(current_status)
+        super().__init__(
+            f"Only delivered orders take returns; this order is {current_status!r}.", current_status=current_status
+        )
+
+
+class ReturnWindowClosed(Conflict):
+    code = "return_window_closed"
+    title = "Return window closed"
+
+    def __init__(self, *, return_window_ends_at: datetime) -> None:
+        ends_at = return_window_ends_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        super().__init__(
+            f"The return window ended at {ends_at}; finance may still accept the return with "
+            "waive_return_window.",
+            return_window_ends_at=ends_at,
+        )
+
+
+class ReturnQuantityExceeded(BusinessRuleViolation):
+    """More of a line asked back than was delivered minus what other returns already claim. ``lines`` names
+    each such line: product_id, sku, requested, returnable."""
+
+    code = "return_quantity_exceeded"
+    title = "Return quantity exceeded"
+
+    def __init__(self, lines: list[dict[str, Any]]) -> None:
+        super().__init__(
+            "More than can still be returned: " + ", ".join(
+                f"{line['product_id']} ({line['sku']}): {line['requested']} requested, "
+                f"{line['returnable']} returnable" for line in lines
+            ) + ".",
+            lines=lines,
+        )
+
+
+class ReturnOpen(Conflict):
+    code = "return_open"
+    title = "Order has an open return"
+
+    def __init__(self, *, return_numbers: list[str]) -> None:
+        super().__init__(
+            f"The order has open returns ({', '.join(return_numbers)}); receive and credit or reject them first.",
+            return_numbers=return_numbers,
+        )

@@ -224,3 +224,139 @@ class OrderEvent(HistoryEvent):
         else:
             change = f": {self.to_status}" if self.to_status else ""
         return f"{self.get_kind_display()}{change}"
+
+
+class ReturnStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    RECEIVED = "received", "Received"
+    CREDITED = "credited", "Credited"
+    REJECTED = "rejected", "Rejected"
+
+
+# Returns in these statuses claim their quantities (a rejected return gives them back).
+RETURN_CLAIMING_STATUSES = (ReturnStatus.REQUESTED, ReturnStatus.RECEIVED, ReturnStatus.CREDITED)
+# Returns in these statuses keep their order from closing.
+RETURN_OPEN_STATUSES = (ReturnStatus.REQUESTED, ReturnStatus.RECEIVED)
+
+
+class Return(ConcurrentTransitions, TimeStampedModel):
+    """Goods a customer sends back from a delivered order (an RMA). ``status`` changes only through the
+    transition methods below, each called by its service in ``sales.services.returns`` (which locks the order
+    then the return, checks permission, restocks or asks billing for the credit note, saves and writes the
+    history row). Transition bodies set only their own fields."""
+
+    Status = ReturnStatus
+
+    id = PrefixedIdField(prefix="ret")
+    return_number = models.CharField(max_length=32, unique=True, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
+    status = FSMField(default=ReturnStatus.REQUESTED, choices=ReturnStatus.choices, protected=True, db_index=True)
+    reason = models.CharField(max_length=255, blank=True)
+    rejection_reason = models.CharField(max_length=255, blank=True)
+    return_window_waived = models.BooleanField(
+        default=False, help_text="Requested after the return window, which finance waived."
+    )
+    currency = CurrencyField()
+    value = MoneyField(default=0, help_text="Sum of the line totals, at the order's prices.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    received_at = models.DateTimeField(null=True, blank=True)
+    credited_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        permissions = [
+            ("receive_return", "Can receive returned goods"),
+            ("credit_return", "Can credit returns"),
+            ("reject_return", "Can reject returns"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="return_status_created"),
+            models.Index(fields=["order", "status"], name="return_order_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(value__gte=0), name="return_value_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.return_number
+
+    @transition(field=status, source=ReturnStatus.REQUESTED, target=ReturnStatus.RECEIVED,
+                permission="sales.receive_return")
+    def receive(self) -> None:
+        self.received_at = timezone.now()
+
+    @transition(field=status, source=ReturnStatus.RECEIVED, target=ReturnStatus.CREDITED,
+                permission="sales.credit_return")
+    def credit(self) -> None:
+        self.credited_at = timezone.now()
+
+    @transition(field=status, source=ReturnStatus.REQUESTED, target=ReturnStatus.REJECTED,
+                permission="sales.reject_return")
+    def reject(self, *, reason: str) -> None:
+        self.rejection_reason = reason
+        self.rejected_at = timezone.now()
+
+
+class ReturnLine(models.Model):
+    """A line of a return: which order line, how many, at the order line's unit price, and whether the
+    goods go back into stock when received."""
+
+    # Django refuses field names ending in "_", so the return is ``sales_return`` (``return`` is a keyword).
+    sales_return = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="return_lines")
+    product = models.ForeignKey("inventory.Product", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+    unit_price = MoneyField()
+    line_total = MoneyField()
+    restock = models.BooleanField(default=True, help_text="Back into stock when received.")
+
+    class Meta:
+        ordering = ["sales_return", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["sales_return", "position"], name="returnline_position_unique"),
+            models.UniqueConstraint(fields=["sales_return", "order_line"], name="returnline_order_line_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="returnline_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="returnline_unit_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_line.sku} × {self.quantity}"  # noqa: RUF001 (the multiplication sign is meant)
+
+
+def return_with_lines(return_: Return, *, reload: bool = False) -> Return:
+    """Load the return's lines (with their order lines) once, in position order."""
+    if reload:
+        getattr(return_, "_prefetched_objects_cache", {}).pop("lines", None)
+    prefetch_related_objects(
+        [return_], Prefetch("lines", queryset=ReturnLine.objects.select_related("order_line").order_by("position"))
+    )
+    return return_
+
+
+class ReturnEvent(HistoryEvent):
+    """The return's history: the request, and every status change, with who and why."""
+
+    subject_field = "sales_return"
+
+    class Kind(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        STATUS_CHANGED = "status_changed", "Status changed"
+
+    sales_return = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["sales_return", "id"]
+        indexes = [models.Index(fields=["sales_return", "id"], name="returnevent_return_id")]
+
+    def __str__(self) -> str:
+        if self.from_status and self.from_status != self.to_status:
+            change = f": {self.from_status} → {self.to_status}"
+        else:
+            change = f": {self.to_status}" if self.to_status else ""
+        return f"{self.get_kind_display()}{change}"

@@ -1,5 +1,6 @@
-"""Orders as the API renders them, built as plain dicts (``OrderSerializer`` declares the fields for the
-schema and delegates here; a test holds the two to the same output)."""
+"""Orders and returns as the API renders them, built as plain dicts (``OrderSerializer`` and
+``ReturnSerializer`` declare the fields for the schema and delegate here; a test holds the two to the same
+output)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,27 @@ from synthesq.core.actors import Viewer
 from synthesq.core.representation import amount, iso_datetime
 
 from .addresses import address_representation
-from .models import Order, OrderLine
-from .selectors import order_allowed_statuses
+from .models import RETURN_CLAIMING_STATUSES, Order, OrderLine, Return, ReturnLine
+from .selectors import order_allowed_statuses, order_return_lines, order_return_lines_for, return_allowed_statuses
 
 
-def order_line_representation(line: OrderLine, currency: str) -> dict[str, Any]:
+def claimed_quantity(return_lines: list[ReturnLine]) -> int:
+    """What requested, received and credited returns claim of an order line."""
+    return sum(line.quantity for line in return_lines if line.sales_return.status in RETURN_CLAIMING_STATUSES)
+
+
+def order_returns_summary(return_lines: list[ReturnLine]) -> list[dict[str, Any]]:
+    """The returns these lines belong to (id, number, status), oldest first."""
+    returns = {line.sales_return_id: line.sales_return for line in return_lines}
+    return [{"id": r.pk, "return_number": r.return_number, "status": str(r.status)}
+            for _, r in sorted(returns.items())]
+
+
+def order_line_representation(line: OrderLine, currency: str, return_lines: list[ReturnLine]) -> dict[str, Any]:
     return {
         "product_id": line.product_id, "sku": line.sku, "name": line.name, "quantity": line.quantity,
         "unit_price": amount(line.unit_price, currency), "line_total": amount(line.line_total, currency),
+        "returned_quantity": claimed_quantity(return_lines),
     }
 
 
@@ -25,10 +39,12 @@ def order_representation(order: Order, *, user: Viewer = None) -> dict[str, Any]
     """The order with its lines (``order.lines.all()``: prefetch them for lists) and the statuses ``user`` may
     move it to now (without a user: every move possible now)."""
     currency = order.currency
+    return_lines = order_return_lines(order)
     return {
         "id": order.pk, "order_number": order.order_number, "status": str(order.status),
         "customer_id": order.customer_id, "currency": currency,
-        "line_items": [order_line_representation(line, currency) for line in order.lines.all()],
+        "line_items": [order_line_representation(line, currency, return_lines.get(line.pk, []))
+                       for line in order.lines.all()],
         "subtotal": amount(order.subtotal, currency), "total": amount(order.total, currency),
         "shipping_address": address_representation(order.shipping_address),
         "tracking_number": order.tracking_number, "carrier": order.carrier,
@@ -39,9 +55,38 @@ def order_representation(order: Order, *, user: Viewer = None) -> dict[str, Any]
         "confirmed_at": iso_datetime(order.confirmed_at), "processing_at": iso_datetime(order.processing_at),
         "shipped_at": iso_datetime(order.shipped_at), "delivered_at": iso_datetime(order.delivered_at),
         "closed_at": iso_datetime(order.closed_at), "cancelled_at": iso_datetime(order.cancelled_at),
+        "returns": order_returns_summary([rl for lines in return_lines.values() for rl in lines]),
+    }
+
+
+def return_line_representation(line: ReturnLine, currency: str) -> dict[str, Any]:
+    return {
+        "product_id": line.product_id, "sku": line.order_line.sku, "name": line.order_line.name,
+        "quantity": line.quantity, "unit_price": amount(line.unit_price, currency),
+        "line_total": amount(line.line_total, currency), "restock": line.restock,
+    }
+
+
+def return_representation(return_: Return, *, user: Viewer = None) -> dict[str, Any]:
+    """The return with its lines (``return_.lines.all()`` with their order lines: prefetch them for lists) and
+    the statuses ``user`` may move it to now (without a user: every move possible now)."""
+    currency = return_.currency
+    return {
+        "id": return_.pk, "return_number": return_.return_number, "order_id": return_.order_id,
+        "customer_id": return_.order.customer_id, "status": str(return_.status), "reason": return_.reason,
+        "rejection_reason": return_.rejection_reason, "return_window_waived": return_.return_window_waived,
+        "currency": currency, "value": amount(return_.value, currency),
+        "lines": [return_line_representation(line, currency) for line in return_.lines.all()],
+        "allowed_statuses": return_allowed_statuses(return_, user),
+        "requested_at": iso_datetime(return_.requested_at), "received_at": iso_datetime(return_.received_at),
+        "credited_at": iso_datetime(return_.credited_at), "rejected_at": iso_datetime(return_.rejected_at),
+        "created_at": iso_datetime(return_.created_at), "updated_at": iso_datetime(return_.updated_at),
     }
 
 
 def order_representations(orders: Iterable[Order], *, user: Viewer = None) -> list[dict[str, Any]]:
-    """A page of orders (lines prefetched), as ``OrderSerializer(many=True)`` renders them."""
+    """A page of orders (lines prefetched), as ``OrderSerializer(many=True)`` renders them; the return lines of
+    those that have any are read together."""
+    orders = list(orders)
+    order_return_lines_for(orders)
     return [order_representation(order, user=user) for order in orders]

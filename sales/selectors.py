@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TypedDict
 
-from django.db.models import Case, CharField, Count, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django_stubs_ext import WithAnnotations
@@ -17,18 +31,66 @@ from synthesq.core.errors import NotFound
 from synthesq.core.fsm import all_transitions, allowed_targets
 from synthesq.core.roles import roles_with
 
-from .models import Customer, Order, OrderEvent, OrderLine, OrderStatus, set_lines, with_lines
+from .models import (
+    RETURN_CLAIMING_STATUSES,
+    RETURN_OPEN_STATUSES,
+    Customer,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    Return,
+    ReturnEvent,
+    ReturnLine,
+    set_lines,
+    with_lines,
+)
 
 
 def customer_list() -> QuerySet[Customer]:
     return Customer.objects.order_by("-id")
 
 
+def order_return_lines_prefetch() -> Prefetch:
+    """Each order line's return lines with their returns (one query for a page), for ``returned_quantity`` and
+    the order's ``returns``."""
+    return Prefetch("return_lines", queryset=ReturnLine.objects.select_related("sales_return").order_by("id"))
+
+
 def order_list() -> QuerySet[Order]:
-    """Orders with their lines prefetched (one query for all lines of a page)."""
-    return Order.objects.prefetch_related(
+    """Orders with their lines prefetched and ``has_returns`` annotated (two queries for a page): the return
+    lines of the few orders that have any are read by ``order_return_lines_for`` (one query more, only then)."""
+    return Order.objects.annotate(has_returns=Exists(Return.objects.filter(order_id=OuterRef("pk")))).prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("position"))
     ).order_by("-id")
+
+
+# Only a delivered order takes returns (and keeps them once closed): in any other status an order has none.
+ORDER_STATUSES_WITH_RETURNS = (OrderStatus.DELIVERED, OrderStatus.CLOSED)
+
+
+def _may_have_returns(order: Order) -> bool:
+    annotated = getattr(order, "has_returns", None)
+    return order.status in ORDER_STATUSES_WITH_RETURNS and annotated is not False
+
+
+def order_return_lines_for(orders: Iterable[Order]) -> None:
+    """Prefetch the return lines (with their returns) of those ``orders`` that may have any, in one query; an
+    order known to have none (its status, or ``has_returns`` from ``order_list``) costs nothing."""
+    lines = [line for order in orders if _may_have_returns(order) for line in order.lines.all()
+             if "return_lines" not in getattr(line, "_prefetched_objects_cache", {})]
+    if lines:
+        prefetch_related_objects(lines, order_return_lines_prefetch())
+
+
+def order_return_lines(order: Order) -> dict[int, list[ReturnLine]]:
+    """The order's return lines (with their returns) by order line id: none without a query when the order
+    cannot have any, else from the prefetch of ``order_return_lines_for`` or one query."""
+    lines = list(order.lines.all())
+    if not _may_have_returns(order):
+        return {}
+    order_return_lines_for([order])
+    return {line.pk: list(line.return_lines.all()) for line in lines}
 
 
 def order_get_for_update(order_id: str) -> Order:
@@ -73,31 +135,93 @@ def close_cutoff(*, as_of: datetime, return_window_days: int) -> datetime:
 
 
 def orders_closable(*, cutoff: datetime) -> QuerySet[Order]:
-    """Delivered, not on hold, delivered at or before ``cutoff`` (its return window has passed)."""
-    return Order.objects.filter(status=OrderStatus.DELIVERED, on_hold=False, delivered_at__lte=cutoff)
+    """Delivered, not on hold, delivered at or before ``cutoff`` (its return window has passed), no return
+    requested or received."""
+    return Order.objects.filter(status=OrderStatus.DELIVERED, on_hold=False, delivered_at__lte=cutoff).exclude(
+        _open_return()
+    )
 
 
 class SkipReason(TypedDict):
     skip_reason: str
 
 
+def _open_return() -> Exists:
+    return Exists(Return.objects.filter(order_id=OuterRef("pk"), status__in=RETURN_OPEN_STATUSES))
+
+
 def orders_not_closable(*, cutoff: datetime) -> QuerySet[WithAnnotations[Order, SkipReason]]:
-    """Delivered orders the batch close skips, with ``skip_reason``: on_hold or return_window_open."""
-    return Order.objects.filter(status=OrderStatus.DELIVERED).filter(
-        Q(on_hold=True) | Q(delivered_at__gt=cutoff)
+    """Delivered orders the batch close skips, with ``skip_reason``: on_hold, return_open (a return requested
+    or received) or return_window_open."""
+    return Order.objects.filter(status=OrderStatus.DELIVERED).annotate(has_open_return=_open_return()).filter(
+        Q(on_hold=True) | Q(delivered_at__gt=cutoff) | Q(has_open_return=True)
     ).annotate(
-        skip_reason=Case(When(on_hold=True, then=Value("on_hold")), default=Value("return_window_open"),
-                         output_field=CharField())
+        skip_reason=Case(When(on_hold=True, then=Value("on_hold")),
+                         When(has_open_return=True, then=Value("return_open")),
+                         default=Value("return_window_open"), output_field=CharField())
     )
 
 
 def close_skip_counts(*, cutoff: datetime) -> dict[str, int]:
     """How many delivered orders the batch close skips, by reason (as ``orders_not_closable`` gives them)."""
-    counts = Order.objects.filter(status=OrderStatus.DELIVERED).aggregate(
+    counts = Order.objects.filter(status=OrderStatus.DELIVERED).annotate(has_open_return=_open_return()).aggregate(
         held=Count("id", filter=Q(on_hold=True)),
-        window_open=Count("id", filter=Q(on_hold=False, delivered_at__gt=cutoff)),
+        return_open=Count("id", filter=Q(on_hold=False, has_open_return=True)),
+        window_open=Count("id", filter=Q(on_hold=False, has_open_return=False, delivered_at__gt=cutoff)),
     )
-    return {"on_hold": counts["held"], "return_window_open": counts["window_open"]}
+    return {"on_hold": counts["held"], "return_open": counts["return_open"],
+            "return_window_open": counts["window_open"]}
+
+
+def order_open_return_numbers(order_id: str) -> list[str]:
+    """Numbers of the order's returns still requested or received (they keep it from closing)."""
+    return list(Return.objects.filter(order_id=order_id, status__in=RETURN_OPEN_STATUSES)
+                .order_by("id").values_list("return_number", flat=True))
+
+
+# -- returns ---------------------------------------------------------------------------------------------------
+def return_list() -> QuerySet[Return]:
+    """Returns with their order (for the customer) and lines prefetched (one query for all lines of a page)."""
+    return Return.objects.select_related("order").prefetch_related(
+        Prefetch("lines", queryset=ReturnLine.objects.select_related("order_line").order_by("position"))
+    ).order_by("-id")
+
+
+def return_get(return_id: str) -> Return:
+    found = return_list().filter(pk=return_id).first()
+    if found is None:
+        raise NotFound(f"No return {return_id!r}.")
+    return found
+
+
+def return_get_for_update(return_id: str) -> Return:
+    """The return row, locked until the transaction ends (404 when there is none), after its order's row:
+    every return change locks the order first, then the return (the fixed order: order → return → invoice)."""
+    order_id = Return.objects.filter(pk=return_id).values_list("order_id", flat=True).first()
+    if order_id is None:
+        raise NotFound(f"No return {return_id!r}.")
+    order = order_get_for_update(order_id)
+    found = Return.objects.select_for_update(of=("self",)).filter(pk=return_id).first()
+    if found is None:
+        raise NotFound(f"No return {return_id!r}.")
+    found.order = order
+    return found
+
+
+def return_allowed_statuses(return_: Return, user: Viewer = None) -> list[str]:
+    """Statuses the return may move to now; with ``user``, only those the user may make."""
+    return allowed_targets(return_, user)
+
+
+def return_event_list(*, return_id: str) -> QuerySet[ReturnEvent]:
+    return ReturnEvent.objects.filter(sales_return_id=return_id).select_related("actor").order_by("id")
+
+
+def returned_quantities(*, order_id: str) -> dict[int, int]:
+    """Per order line id, the quantity that requested, received and credited returns claim."""
+    rows = (ReturnLine.objects.filter(order_line__order_id=order_id, sales_return__status__in=RETURN_CLAIMING_STATUSES)
+            .values("order_line_id").order_by().annotate(claimed=Sum("quantity")))
+    return {row["order_line_id"]: int(row["claimed"]) for row in rows}
 
 
 def customer_lock(*, customer_id: str) -> None:

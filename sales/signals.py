@@ -13,3 +13,8 @@ order_status_changed = Signal()
 # and effects: a Counter in which followers report what they did, by name, for the run's report (billing adds
 # "invoices_issued"). Receivers' return values are ignored.
 orders_closed = Signal()
+
+# Sent by return_credit inside its transaction, after the return became credited and its history row was
+# written. Arguments: return_ (the locked Return, lines loaded), actor. Billing's receiver issues the credit
+# note; a DomainError it raises refuses the whole change.
+return_credited = Signal()

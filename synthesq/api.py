@@ -2,10 +2,10 @@
 
 from rest_framework.routers import SimpleRouter
 
-from billing.api.views import InvoiceViewSet, PaymentViewSet
+from billing.api.views import CreditNoteViewSet, InvoiceViewSet, PaymentViewSet, RefundViewSet
 from integrations.api.views import EventViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
 from inventory.api.views import ProductViewSet
-from sales.api.views import CustomerViewSet, OrderViewSet
+from sales.api.views import CustomerViewSet, OrderViewSet, ReturnViewSet
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -17,8 +17,11 @@ class OptionalSlashRouter(SimpleRouter):
 router = OptionalSlashRouter()
 router.register("sales/customers", CustomerViewSet, basename="customer")
 router.register("sales/orders", OrderViewSet, basename="order")
+router.register("sales/returns", ReturnViewSet, basename="return")
 router.register("sales/invoices", InvoiceViewSet, basename="invoice")
 router.register("sales/payments", PaymentViewSet, basename="payment")
+router.register("sales/credit-notes", CreditNoteViewSet, basename="credit-note")
+router.register("sales/refunds", RefundViewSet, basename="refund")
 router.register("inventory/products", ProductViewSet, basename="product")
 router.register("events", EventViewSet, basename="event")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")

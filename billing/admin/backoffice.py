@@ -1,5 +1,6 @@
-"""What billing brings to the back-office: invoices and payments in the sidebar, and finance's dashboard panels
-(receivables by currency, overdue invoices by ageing bucket, the receivables ageing chart). Figures come from
+"""What billing brings to the back-office: invoices, payments, credit notes and refunds in the sidebar, and
+finance's dashboard panels (receivables by currency, overdue invoices by ageing bucket, credited and refunded this
+month, the receivables ageing chart). Figures come from
 ``billing.selectors`` in one query and link to the invoice list filtered to exactly those invoices."""
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ backoffice.nav_item("Finance", title="Overdue invoices", url_name="admin:billing
                     icon="alarm", permission="billing.view_invoice", order=20, query="overdue=yes")
 backoffice.nav_item("Finance", title="Payments", url_name="admin:billing_payment_changelist", icon="payments",
                     permission="billing.view_payment", order=30)
+backoffice.nav_item("Finance", title="Credit notes", url_name="admin:billing_creditnote_changelist",
+                    icon="receipt_long", permission="billing.view_creditnote", order=35)
+backoffice.nav_item("Finance", title="Refunds", url_name="admin:billing_refund_changelist", icon="undo",
+                    permission="billing.view_refund", order=36)
 
 
 def invoices_url(**params: Any) -> str:
@@ -64,6 +69,31 @@ def overdue(request: HttpRequest) -> Panel:
         figures.append(Figure(BUCKET_LABELS[bucket], str(count), invoices_url(overdue=bucket), hint=amounts,
                               tone="danger" if count and bucket != "0-30" else ("warning" if count else "")))
     return Panel("Overdue invoices by age", figures)
+
+
+@backoffice.dashboard_panel("finance", order=30)
+def credits_and_refunds(request: HttpRequest) -> Panel:
+    """Credited and refunded this month so far, per currency, each linking to exactly those rows."""
+    first, last = selectors.month_so_far()
+    month = {"from": first.isoformat(), "to": last.isoformat()}
+
+    def listing(url_name: str, field: str, currency: str | None) -> str:
+        params = {f"{field}_from": month["from"], f"{field}_to": month["to"]}
+        if currency:
+            params["currency__exact"] = currency
+        return reverse(url_name) + "?" + urlencode(params)
+
+    figures = []
+    for title, url_name, field, rows, noun in (
+        ("Credited", "admin:billing_creditnote_changelist", "issued_at", selectors.credited_this_month(),
+         "credit note"),
+        ("Refunded", "admin:billing_refund_changelist", "recorded_at", selectors.refunded_this_month(), "refund"),
+    ):
+        figures += [Figure(f"{title} this month · {row.currency}", format_money(row.amount, row.currency),
+                           listing(url_name, field, row.currency),
+                           hint=f"{row.count} {noun}{'' if row.count == 1 else 's'}")
+                    for row in rows] or [Figure(f"{title} this month", "none", listing(url_name, field, None))]
+    return Panel("Credit notes and refunds this month", figures)
 
 
 @backoffice.dashboard_panel("finance", order=40)

@@ -1,5 +1,5 @@
-"""What finance does on one invoice, as Unfold detail (and row) actions: issue, void, record a payment, print,
-download the PDF. Each calls one service and shows its result or refusal as a message.
+"""What finance does on one invoice, as Unfold detail (and row) actions: issue, void, record a payment, issue a
+credit note, print, download the PDF. Each calls one service and shows its result or refusal as a message.
 
 As on the order page, ``has_<action>_permission(request, object_id)`` draws a button only when the user may use
 it on the invoice as it is now (``invoice_allowed_statuses``, payable or not). When issue or void runs, the
@@ -33,6 +33,8 @@ from ..documents import invoice_document, invoice_pdf, invoice_pdf_filename
 from ..models import Invoice, InvoiceStatus, PaymentMethod
 
 PAYABLE = (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED)
+CREDITABLE = (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED, InvoiceStatus.PAID)
+CREDIT_NOTE_ROWS = 3
 
 
 class PaymentForm(BackofficeForm):
@@ -45,6 +47,49 @@ class PaymentForm(BackofficeForm):
         super().__init__(*args, **kwargs)
         self.invoice = invoice
         self.fields["amount"].help_text = f"Amount due: {format_money(invoice.amount_due, invoice.currency)}."
+
+
+class CreditNoteForm(BackofficeForm):
+    """A reason, and either one amount or up to three lines (description, quantity, unit price). Which of the
+    two, and every amount rule, is the service's to enforce; the form only gathers the filled rows."""
+
+    reason = forms.CharField(max_length=255, help_text="Printed on the credit note.")
+    amount = forms.DecimalField(required=False, min_value=0, max_digits=18, decimal_places=4,
+                                help_text="A single amount (goodwill, a price adjustment); or fill in lines below.")
+
+    line1_description = forms.CharField(required=False, max_length=200, label="Line 1: description")
+    line1_quantity = forms.IntegerField(required=False, min_value=1, label="Line 1: quantity")
+    line1_unit_price = forms.DecimalField(required=False, min_value=0, max_digits=18, decimal_places=4,
+                                          label="Line 1: unit price")
+    line2_description = forms.CharField(required=False, max_length=200, label="Line 2: description")
+    line2_quantity = forms.IntegerField(required=False, min_value=1, label="Line 2: quantity")
+    line2_unit_price = forms.DecimalField(required=False, min_value=0, max_digits=18, decimal_places=4,
+                                          label="Line 2: unit price")
+    line3_description = forms.CharField(required=False, max_length=200, label="Line 3: description")
+    line3_quantity = forms.IntegerField(required=False, min_value=1, label="Line 3: quantity")
+    line3_unit_price = forms.DecimalField(required=False, min_value=0, max_digits=18, decimal_places=4,
+                                          label="Line 3: unit price")
+
+    def __init__(self, *args: Any, invoice: Invoice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invoice = invoice
+        left = format_money(invoice.total - invoice.amount_credited, invoice.currency)
+        self.fields["amount"].help_text += f" At most {left} (the total less earlier credit notes)."
+
+    def credit_lines(self) -> list[dict[str, Any]] | None:
+        """The filled line rows (a row half filled in is an error on its first empty field), or None."""
+        lines = []
+        for row in range(1, CREDIT_NOTE_ROWS + 1):
+            values = {name: self.cleaned_data.get(f"line{row}_{name}") for name in
+                      ("description", "quantity", "unit_price")}
+            if not any(value not in (None, "") for value in values.values()):
+                continue
+            missing = [name for name, value in values.items() if value in (None, "")]
+            if missing:
+                self.add_error(f"line{row}_{missing[0]}", "Required for this line.")
+                continue
+            lines.append(values)
+        return lines or None
 
 
 class VoidForm(BackofficeForm):
@@ -62,7 +107,9 @@ class InvoiceActionsMixin:
     def invoice_facts(self, invoice: Invoice) -> list[tuple[str, str]]:
         return [("Invoice", str(invoice)), ("Order", invoice.order.order_number),
                 ("Customer", invoice.customer_name), ("Total", format_money(invoice.total, invoice.currency)),
+                ("Credited", format_money(invoice.amount_credited, invoice.currency)),
                 ("Paid", format_money(invoice.amount_paid, invoice.currency)),
+                ("Refunded", format_money(invoice.amount_refunded, invoice.currency)),
                 ("Amount due", format_money(invoice.amount_due, invoice.currency)),
                 ("Due", local_day(invoice.due_at))]
 
@@ -88,6 +135,13 @@ class InvoiceActionsMixin:
 
     def has_record_payment_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
         return self._may(request, object_id, "billing.add_payment", payable=True)
+
+    def has_issue_credit_note_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
+        if not request.user.has_perm("billing.add_creditnote"):
+            return False
+        if object_id is None or not drawing_buttons(request):
+            return True  # the service checks the state
+        return admin_object(self, request, object_id).status in CREDITABLE
 
     def has_print_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
         return request.user.has_perm("billing.view_invoice")
@@ -118,6 +172,25 @@ class InvoiceActionsMixin:
                 return back_to(invoice)
         return action_form_page(self, request, invoice, form, title=f"Record a payment on {invoice}",
                                 submit_label="Record payment", facts=self.invoice_facts(invoice))
+
+    @action(description="Issue credit note…", url_path="credit-note", permissions=["issue_credit_note"],
+            icon="receipt_long", attrs={"data-action": "credit-note"})
+    def issue_credit_note(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        invoice: Invoice = admin_object(self, request, object_id)
+        form = CreditNoteForm(request.POST or None, invoice=invoice)
+        if request.method == "POST" and form.is_valid():
+            lines = form.credit_lines()
+            if form.is_valid():  # no half-filled line
+                data = form.cleaned_data
+                ok = run_service(request, lambda: services.credit_note_issue(
+                    invoice_id=invoice.pk, lines=lines, amount=data["amount"], reason=data["reason"],
+                    actor=acting_user(request)), "Credit note issued.")
+                if ok:
+                    return back_to(invoice)
+        return action_form_page(self, request, invoice, form, title=f"Issue a credit note on {invoice}",
+                                submit_label="Issue credit note", facts=self.invoice_facts(invoice),
+                                intro="A credit note reduces what the customer owes; money already paid beyond "
+                                      "the new amount due can then be refunded from the payment's page.")
 
     @action(description="Void…", url_path="void", permissions=["void"], icon="block", variant=ActionVariant.DANGER,
             attrs={"data-action": "void"})

@@ -1,6 +1,6 @@
 """Invoices in the back-office: list (with ageing filters and exports), the invoice page with its customer and
-order, lines, payments and history, and the actions on one invoice (``invoice_actions``). Every change goes
-through ``billing.services``."""
+order, lines, payments, credit notes, refunds and history, and the actions on one invoice (``invoice_actions``).
+Every change goes through ``billing.services``."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from synthesq.core.money import format_money
 
 from ..models import (
     AGEING_BUCKETS,
+    CreditNote,
     Invoice,
     InvoiceEvent,
     InvoiceLine,
@@ -38,6 +39,7 @@ from ..models import (
     InvoiceStatus,
     Payment,
     PaymentMethod,
+    Refund,
 )
 from .exports import InvoiceResource
 from .invoice_actions import InvoiceActionsMixin
@@ -49,6 +51,8 @@ INVOICE_STATUS_COLOURS: dict[str, str] = {
 INVOICE_EVENT_LABELS: dict[str, Any] = {
     "number": "Number", "order_number": "Order", "amount": "Amount", "payment_method": "Method",
     "reference": "Payment reference", "batch": lambda _v: "Issued by the nightly batch",
+    "total": "Credited", "amount_credited": "Credited in all", "amount_refunded": "Refunded in all",
+    "amount_due": "Amount due", "amount_refundable": "Refundable",
 }
 
 
@@ -115,6 +119,47 @@ class PaymentInline(BillingInline):
         return format_money(payment.amount, payment.currency)
 
 
+class CreditNoteInline(BillingInline):
+    model = CreditNote
+    fields = readonly_fields = ("credit_note_link", "issued", "total_display", "reason")
+    verbose_name = "credit note"
+    ordering = ["issued_at", "id"]
+
+    @admin.display(description="number")
+    def credit_note_link(self, credit_note: CreditNote) -> str:
+        return admin_link("admin:billing_creditnote_change", credit_note.pk, credit_note.number)
+
+    @admin.display(description="issued")
+    def issued(self, credit_note: CreditNote) -> str:
+        return local_minute(credit_note.issued_at)
+
+    @admin.display(description="total")
+    def total_display(self, credit_note: CreditNote) -> str:
+        return format_money(credit_note.total, credit_note.currency)
+
+
+class RefundInline(BillingInline):
+    model = Refund
+    fields = readonly_fields = ("refund_link", "recorded", "amount_display", "payment_reference", "reason")
+    ordering = ["recorded_at", "id"]
+
+    @admin.display(description="reference")
+    def refund_link(self, refund: Refund) -> str:
+        return admin_link("admin:billing_refund_change", refund.pk, refund.reference)
+
+    @admin.display(description="recorded")
+    def recorded(self, refund: Refund) -> str:
+        return local_minute(refund.recorded_at)
+
+    @admin.display(description="amount")
+    def amount_display(self, refund: Refund) -> str:
+        return format_money(refund.amount, refund.currency)
+
+    @admin.display(description="on payment")
+    def payment_reference(self, refund: Refund) -> str:
+        return admin_link("admin:billing_payment_change", refund.payment_id, refund.payment.reference)
+
+
 class InvoiceEventInline(BillingInline):
     model = InvoiceEvent
     fields = readonly_fields = ("when", "kind", "change", "actor", "reason", "details")
@@ -153,16 +198,17 @@ class InvoiceAdmin(InvoiceActionsMixin, ExportMixin, ModelAdmin):
     search_fields = ["number", "order__order_number", "customer_name", "customer_email"]
     search_help_text = "Invoice number, order number, customer name or e-mail"
     list_select_related = ["order"]
-    inlines = [InvoiceLineInline, PaymentInline, InvoiceEventInline]
+    inlines = [InvoiceLineInline, PaymentInline, CreditNoteInline, RefundInline, InvoiceEventInline]
     change_form_template = "admin/billing/invoice/change_form.html"
-    actions_detail = ["issue", "record_payment", "void", "print_invoice", "download_pdf"]
+    actions_detail = ["issue", "record_payment", "issue_credit_note", "void", "print_invoice", "download_pdf"]
     actions_row = ["record_payment", "download_pdf"]
     resource_classes = [InvoiceResource]
     export_form_class = ExportForm
     ordering = ["-id"]
     fieldsets = [
         ("Invoice", {"fields": ["number_display", "status_display", "order_link", "customer_link", "currency",
-                                "total_display", "amount_paid_display", "amount_due_display"]}),
+                                "total_display", "amount_credited_display", "amount_paid_display",
+                                "amount_refunded_display", "amount_due_display", "amount_refundable_display"]}),
         ("Billed to", {"fields": ["customer_name", "customer_email", "billing_address_display"]}),
         ("Dates", {"fields": ["created_at", "issued_at", "due_at", "paid_at", "voided_at", "void_reason"]}),
     ]
@@ -197,9 +243,21 @@ class InvoiceAdmin(InvoiceActionsMixin, ExportMixin, ModelAdmin):
     def amount_paid_display(self, invoice: Invoice) -> str:
         return format_money(invoice.amount_paid, invoice.currency)
 
+    @admin.display(description="credited")
+    def amount_credited_display(self, invoice: Invoice) -> str:
+        return format_money(invoice.amount_credited, invoice.currency)
+
+    @admin.display(description="refunded")
+    def amount_refunded_display(self, invoice: Invoice) -> str:
+        return format_money(invoice.amount_refunded, invoice.currency)
+
     @admin.display(description="amount due")
     def amount_due_display(self, invoice: Invoice) -> str:
         return format_money(invoice.amount_due, invoice.currency)
+
+    @admin.display(description="refundable")
+    def amount_refundable_display(self, invoice: Invoice) -> str:
+        return format_money(invoice.amount_refundable, invoice.currency)
 
     @admin.display(description="due at", ordering="due_at")
     def due_display(self, invoice: Invoice) -> str:

@@ -8,7 +8,7 @@ from django.db.models import QuerySet, Value
 from django.db.models.functions import Coalesce
 from rest_framework.request import Request
 
-from billing.models import Invoice, InvoiceQuerySet, InvoiceStatus, Payment
+from billing.models import CreditNote, Invoice, InvoiceQuerySet, InvoiceStatus, Payment, Refund
 from synthesq.core.filters import StrictBooleanFilter, StrictFilterSet, StrictOrderingFilter
 
 
@@ -42,6 +42,25 @@ class PaymentFilter(StrictFilterSet):
     class Meta:
         model = Payment
         fields = ["invoice_id", "payment_method", "reference"]
+
+
+class CreditNoteFilter(StrictFilterSet):
+    invoice_id = django_filters.CharFilter(field_name="invoice_id")
+    customer_id = django_filters.CharFilter(field_name="invoice__customer_id")
+    number = django_filters.CharFilter(field_name="number", lookup_expr="iexact")
+
+    class Meta:
+        model = CreditNote
+        fields = ["invoice_id", "customer_id", "number"]
+
+
+class RefundFilter(StrictFilterSet):
+    payment_id = django_filters.CharFilter(field_name="payment_id")
+    invoice_id = django_filters.CharFilter(field_name="invoice_id")
+
+    class Meta:
+        model = Refund
+        fields = ["payment_id", "invoice_id"]
 
 
 # Cursor pagination pages on the value of the first sort field, so that value must never be NULL (rows with a

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from billing.exceptions import (
+    CreditExceedsInvoice,
     DuplicatePaymentReference,
     InvoiceHasPayments,
+    InvoiceNotCreditable,
     InvoiceNotPayable,
     Overpayment,
     PaymentCurrencyMismatch,
+    RefundCurrencyMismatch,
+    RefundExceedsCredit,
+    RefundExceedsPayment,
 )
 from synthesq.core.problem_schemas import DECIMAL, STRING, also_returned_by, problem_doc
 
@@ -23,6 +28,25 @@ PAYMENT_CURRENCY_MISMATCH = problem_doc("PaymentCurrencyMismatch", error=Payment
                                         invoice_currency=STRING, payment_currency=STRING)
 OVERPAYMENT = problem_doc("Overpayment", error=Overpayment, description="More than the invoice's `amount_due`.",
                           amount=DECIMAL, amount_due=DECIMAL)
+INVOICE_NOT_CREDITABLE = problem_doc("InvoiceNotCreditable", error=InvoiceNotCreditable,
+                                     description="Only issued or paid invoices take credit notes (a draft is "
+                                                 "issued first); a void one, or an order without invoice, cannot.",
+                                     invoice_id={"type": "string", "nullable": True},
+                                     invoice_status={"type": "string", "nullable": True})
+CREDIT_EXCEEDS_INVOICE = problem_doc("CreditExceedsInvoice", error=CreditExceedsInvoice,
+                                     description="The credit notes of an invoice never add up to more than its total.",
+                                     amount=DECIMAL, creditable=DECIMAL)
+REFUND_EXCEEDS_PAYMENT = problem_doc("RefundExceedsPayment", error=RefundExceedsPayment,
+                                     description="More than the payment less its earlier refunds.",
+                                     amount=DECIMAL, payment_refundable=DECIMAL)
+REFUND_EXCEEDS_CREDIT = problem_doc("RefundExceedsCredit", error=RefundExceedsCredit,
+                                    description="More than the invoice's `amount_refundable`: money goes back only "
+                                                "when a credit note makes it owed.",
+                                    amount=DECIMAL, amount_refundable=DECIMAL)
+REFUND_CURRENCY_MISMATCH = problem_doc("RefundCurrencyMismatch", error=RefundCurrencyMismatch,
+                                       payment_currency=STRING, refund_currency=STRING)
 
 # Cancelling a confirmed order voids its invoice, which billing refuses while the invoice has payments.
 also_returned_by("order", "change_status", INVOICE_HAS_PAYMENTS.name)
+# Crediting a return issues its credit note through billing's receiver, which may refuse it.
+also_returned_by("return", "change_status", INVOICE_NOT_CREDITABLE.name, CREDIT_EXCEEDS_INVOICE.name)

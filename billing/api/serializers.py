@@ -5,7 +5,17 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from billing.models import Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus, Payment, PaymentMethod
+from billing.models import (
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    Refund,
+)
 from billing.representations import invoice_representation
 from billing.selectors import invoice_allowed_statuses
 from sales.api.serializers import AddressSerializer
@@ -31,7 +41,13 @@ class InvoiceSerializer(serializers.ModelSerializer):
     subtotal = AmountSerializerField()
     total = AmountSerializerField()
     amount_paid = AmountSerializerField()
-    amount_due = AmountSerializerField()
+    amount_credited = AmountSerializerField(help_text="The total of its credit notes.")
+    amount_refunded = AmountSerializerField(help_text="The total of the refunds of its payments.")
+    amount_due = AmountSerializerField(help_text="total - amount_credited - amount_paid + amount_refunded, "
+                                                 "never below zero (0 on a void invoice).")
+    amount_refundable = AmountSerializerField(
+        help_text="What is owed back: amount_paid - amount_refunded - (total - amount_credited) when positive, else 0."
+    )
     overdue = serializers.BooleanField(source="is_overdue", read_only=True,
                                        help_text="Issued and past its due date.")
     allowed_statuses = serializers.SerializerMethodField(
@@ -42,7 +58,8 @@ class InvoiceSerializer(serializers.ModelSerializer):
         model = Invoice
         fields = [
             "id", "number", "order_id", "customer_id", "status", "currency", "customer_name", "customer_email",
-            "billing_address", "line_items", "subtotal", "total", "amount_paid", "amount_due", "overdue",
+            "billing_address", "line_items", "subtotal", "total", "amount_paid", "amount_credited",
+            "amount_refunded", "amount_due", "amount_refundable", "overdue",
             "allowed_statuses", "issued_at", "due_at", "paid_at", "voided_at", "void_reason",
             "created_at", "updated_at",
         ]
@@ -77,11 +94,15 @@ class InvoiceEventSerializer(serializers.ModelSerializer):
 class InvoiceSummarySerializer(serializers.ModelSerializer):
     total = AmountSerializerField()
     amount_paid = AmountSerializerField()
+    amount_credited = AmountSerializerField()
+    amount_refunded = AmountSerializerField()
     amount_due = AmountSerializerField()
+    amount_refundable = AmountSerializerField()
 
     class Meta:
         model = Invoice
-        fields = ["id", "number", "status", "total", "amount_paid", "amount_due"]
+        fields = ["id", "number", "status", "total", "amount_paid", "amount_credited", "amount_refunded",
+                  "amount_due", "amount_refundable"]
         read_only_fields = fields
 
 
@@ -104,6 +125,92 @@ class PaymentInputSerializer(InputSerializer):
     currency = CurrencySerializerField()
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
     reference = serializers.CharField(max_length=100, help_text="Unique per invoice, e.g. the bank transaction.")
+
+    def validate_amount(self, value):
+        if value <= 0:
+            raise serializers.ValidationError("Must be positive.")
+        return value
+
+
+class CreditNoteLineSerializer(serializers.ModelSerializer):
+    unit_price = AmountSerializerField(currency_source="credit_note.currency")
+    line_total = AmountSerializerField(currency_source="credit_note.currency")
+
+    class Meta:
+        model = CreditNoteLine
+        fields = ["position", "product_id", "description", "quantity", "unit_price", "line_total"]
+        read_only_fields = fields
+
+
+class CreditNoteSerializer(serializers.ModelSerializer):
+    invoice_id = serializers.CharField(read_only=True)
+    invoice_number = serializers.CharField(source="invoice.number", read_only=True)
+    order_id = serializers.CharField(source="invoice.order_id", read_only=True)
+    customer_id = serializers.CharField(source="invoice.customer_id", read_only=True)
+    return_id = serializers.CharField(source="sales_return_id", read_only=True, allow_null=True,
+                                      help_text="The credited return (ret_…), if any.")
+    total = AmountSerializerField()
+    lines = CreditNoteLineSerializer(many=True, read_only=True)
+    created_by = ActorField()
+    invoice = InvoiceSummarySerializer(read_only=True, help_text="The invoice as it is now.")
+
+    class Meta:
+        model = CreditNote
+        fields = ["id", "number", "invoice_id", "invoice_number", "order_id", "customer_id", "return_id", "reason",
+                  "currency", "total", "lines", "issued_at", "created_by", "invoice"]
+        read_only_fields = fields
+
+
+class CreditNoteLineInputSerializer(InputSerializer):
+    description = serializers.CharField(max_length=200)
+    quantity = serializers.IntegerField(min_value=1)
+    unit_price = AmountSerializerField(help_text="Positive, in the invoice's currency.")
+
+    def validate_unit_price(self, value):
+        if value <= 0:
+            raise serializers.ValidationError("Must be positive.")
+        return value
+
+
+class CreditNoteInputSerializer(InputSerializer):
+    invoice_id = serializers.CharField(max_length=40)
+    lines = CreditNoteLineInputSerializer(many=True, required=False, allow_empty=False,
+                                          help_text="What is credited; or send amount instead.")
+    amount = AmountSerializerField(required=False, help_text="One line \"Credit: <reason>\"; or send lines.")
+    reason = serializers.CharField(max_length=255)
+
+    def validate_amount(self, value):
+        if value <= 0:
+            raise serializers.ValidationError("Must be positive.")
+        return value
+
+    def validate(self, attrs):
+        if ("lines" in attrs) == ("amount" in attrs):
+            raise serializers.ValidationError({"lines": ["Send either lines or amount."]})
+        return attrs
+
+
+class RefundSerializer(serializers.ModelSerializer):
+    payment_id = serializers.CharField(read_only=True)
+    invoice_id = serializers.CharField(read_only=True)
+    amount = AmountSerializerField()
+    recorded_by = ActorField()
+    invoice = InvoiceSummarySerializer(read_only=True, help_text="The invoice as it is now.")
+
+    class Meta:
+        model = Refund
+        fields = ["id", "payment_id", "invoice_id", "amount", "currency", "reason", "reference", "recorded_by",
+                  "recorded_at", "invoice"]
+        read_only_fields = fields
+
+
+class RefundInputSerializer(InputSerializer):
+    payment_id = serializers.CharField(max_length=40)
+    amount = AmountSerializerField(help_text="Positive; at most the payment less its refunds and the invoice's "
+                                             "amount_refundable.")
+    currency = CurrencySerializerField(required=False, help_text="The payment's currency (the default).")
+    reason = serializers.CharField(max_length=255)
+    reference = serializers.CharField(max_length=100, help_text="The bank transfer or card refund.")
 
     def validate_amount(self, value):
         if value <= 0:

@@ -15,19 +15,25 @@ from synthesq.core.idempotency import idempotency_key_parameter, idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
 from synthesq.core.renderers import PDFRenderer
 
-from ..documents import invoice_pdf, invoice_pdf_filename
+from ..documents import credit_note_pdf, credit_note_pdf_filename, invoice_pdf, invoice_pdf_filename
 from . import problems  # noqa: F401  (declares the problems named in problem_responses)
-from .filters import InvoiceFilter, InvoiceOrderingFilter, PaymentFilter
+from .filters import CreditNoteFilter, InvoiceFilter, InvoiceOrderingFilter, PaymentFilter, RefundFilter
 from .serializers import (
+    CreditNoteInputSerializer,
+    CreditNoteSerializer,
     InvoiceEventSerializer,
     InvoiceSerializer,
     InvoiceStatusInputSerializer,
     PaymentInputSerializer,
     PaymentSerializer,
+    RefundInputSerializer,
+    RefundSerializer,
 )
 
 _INVOICE_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Invoice id (inv_…)")
 _PAYMENT_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Payment id (pay_…)")
+_CREDIT_NOTE_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Credit note id (cn_…)")
+_REFUND_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Refund id (ref_…)")
 
 
 @extend_schema_view(
@@ -118,3 +124,82 @@ class PaymentViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         body = PaymentSerializer(payment).data  # the service's payment, its invoice and actor in memory
         return Response(body, status=status.HTTP_201_CREATED,
                         headers={"Location": f"/api/v1/sales/payments/{payment.pk}"})
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List credit notes", tags=["credit notes"]),
+    retrieve=extend_schema(summary="Get a credit note", tags=["credit notes"], parameters=[_CREDIT_NOTE_ID]),
+    create=extend_schema(
+        summary="Issue a credit note against an invoice", tags=["credit notes"], request=CreditNoteInputSerializer,
+        responses={201: CreditNoteSerializer}, parameters=[idempotency_key_parameter("issuing")],
+        description="Lines (description, quantity, unit_price) or one amount, with a reason. An issued or paid "
+                    "invoice (a draft is issued first); the credit notes of an invoice never exceed its total. "
+                    "An invoice left with nothing due becomes paid. Finance role.",
+    ),
+    pdf=extend_schema(
+        summary="The credit note as a PDF", tags=["credit notes"], parameters=[_CREDIT_NOTE_ID], filters=False,
+        description="The same document as the back-office's printable credit note. Sales and finance roles.",
+        responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF file")},
+    ),
+)
+class CreditNoteViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = CreditNoteSerializer
+    filterset_class = CreditNoteFilter
+    ordering_fields = ["issued_at", "total", "number"]
+    action_permissions = {"pdf": ("billing.view_creditnote",)}
+    problem_responses = {
+        "create": ("InvoiceNotCreditable", "CreditExceedsInvoice", "IdempotencyKeyReused"),
+    }
+
+    def get_queryset(self):
+        return selectors.credit_note_list()
+
+    def create(self, request: Request) -> Response:
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
+        data = CreditNoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        credit_note = services.credit_note_issue(actor=acting_user(request), **data.validated_data)
+        body = CreditNoteSerializer(selectors.credit_note_list().get(pk=credit_note.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED,
+                        headers={"Location": f"/api/v1/sales/credit-notes/{credit_note.pk}"})
+
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None, renderer_classes=[PDFRenderer])
+    def pdf(self, request: Request, pk: str | None = None) -> Response:
+        credit_note = self.get_object()
+        return Response(credit_note_pdf(credit_note), content_type="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="{credit_note_pdf_filename(credit_note)}"'})
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List refunds", tags=["refunds"]),
+    retrieve=extend_schema(summary="Get a refund", tags=["refunds"], parameters=[_REFUND_ID]),
+    create=extend_schema(
+        summary="Record a refund on a payment", tags=["refunds"], request=RefundInputSerializer,
+        responses={201: RefundSerializer}, parameters=[idempotency_key_parameter("recording")],
+        description="At most the payment less its earlier refunds, and at most the invoice's amount_refundable "
+                    "(money goes back only when a credit note makes it owed). Finance role.",
+    ),
+)
+class RefundViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = RefundSerializer
+    filterset_class = RefundFilter
+    ordering_fields = ["recorded_at", "amount"]
+    problem_responses = {
+        "create": ("RefundExceedsPayment", "RefundExceedsCredit", "RefundCurrencyMismatch", "IdempotencyKeyReused"),
+    }
+
+    def get_queryset(self):
+        return selectors.refund_list()
+
+    def create(self, request: Request) -> Response:
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
+        data = RefundInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        refund = services.refund_record(actor=acting_user(request), **data.validated_data)
+        body = RefundSerializer(selectors.refund_list().get(pk=refund.pk)).data
+        return Response(body, status=status.HTTP_201_CREATED,
+                        headers={"Location": f"/api/v1/sales/refunds/{refund.pk}"})

@@ -4,5 +4,6 @@ order page's tabs and the dashboard."""
 from . import backoffice
 from .customers import CustomerAdmin
 from .orders import OrderAdmin
+from .returns import ReturnAdmin
 
-__all__ = ["CustomerAdmin", "OrderAdmin", "backoffice"]
+__all__ = ["CustomerAdmin", "OrderAdmin", "ReturnAdmin", "backoffice"]

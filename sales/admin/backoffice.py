@@ -41,6 +41,8 @@ backoffice.nav_item("Sales", title="Orders", url_name="admin:sales_order_changel
                     permission="sales.view_order", order=10)
 backoffice.nav_item("Sales", title="Drafts to confirm", url_name="admin:sales_order_changelist", icon="edit_note",
                     permission="sales.confirm_order", order=15, query="status__exact=draft")
+backoffice.nav_item("Sales", title="Returns", url_name="admin:sales_return_changelist", icon="assignment_return",
+                    permission="sales.view_return", order=18)
 backoffice.nav_item("Sales", title="Customers", url_name="admin:sales_customer_changelist", icon="groups",
                     permission="sales.view_customer", order=20)
 backoffice.nav_group("Warehouse", order=20)
@@ -50,14 +52,23 @@ backoffice.nav_item("Warehouse", title="To ship", url_name="admin:sales_order_ch
                     permission="sales.ship_order", order=11, query="status__exact=processing")
 backoffice.nav_item("Warehouse", title="In transit", url_name="admin:sales_order_changelist", icon="route",
                     permission="sales.deliver_order", order=12, query="status__exact=shipped")
+backoffice.nav_item("Warehouse", title="Returns to receive", url_name="admin:sales_return_changelist",
+                    icon="move_to_inbox", permission="sales.receive_return", order=13, query="status__exact=requested")
 backoffice.nav_group("Finance", order=30)
 backoffice.nav_item("Finance", title="Orders to close", url_name="admin:sales_order_changelist", icon="lock_clock",
                     permission="sales.close_order", order=40, query="status__exact=delivered&on_hold=no")
 
+backoffice.nav_item("Finance", title="Returns to credit", url_name="admin:sales_return_changelist",
+                    icon="request_quote", permission="sales.credit_return", order=45, query="status__exact=received")
+
 backoffice.page_tab("sales.order", title="Order", slug="general", order=0)
 backoffice.page_tab("sales.order", title="Lines", slug="lines", order=10)
 backoffice.page_tab("sales.order", title="Shipment", slug="shipment", order=30)
+backoffice.page_tab("sales.order", title="Returns", slug="returns", order=35, permission="sales.view_return")
 backoffice.page_tab("sales.order", title="History", slug="events", order=40)
+backoffice.page_tab("sales.return", title="Return", slug="general", order=0)
+backoffice.page_tab("sales.return", title="Lines", slug="lines", order=10)
+backoffice.page_tab("sales.return", title="History", slug="events", order=20)
 
 backoffice.dashboard_section("sales", title="Sales", permission="sales.add_order", order=10, icon="storefront")
 backoffice.dashboard_section("warehouse", title="Warehouse", permission="sales.process_order", order=20,

@@ -41,6 +41,7 @@ from .exports import OrderResource
 from .forms import ADDRESS_FIELDS, OrderForm, OrderLineForm, OrderLineFormSet
 from .next_step import next_step_text
 from .order_actions import BULK_MOVES, HOLD_ACTIONS, MOVE_ACTIONS, OrderActionsMixin
+from .returns import OrderReturnInline, OrderReturnsMixin
 
 ORDER_STATUS_COLOURS: dict[str, str] = {
     OrderStatus.DRAFT: "#6c757d", OrderStatus.CONFIRMED: "#0d6efd", OrderStatus.PROCESSING: "#6f42c1",
@@ -156,7 +157,7 @@ class CurrencyFilter(DropdownFilter):
 
 
 @admin.register(Order)
-class OrderAdmin(OrderActionsMixin, ExportMixin, ModelAdmin):
+class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, ExportMixin, ModelAdmin):
     form = OrderForm
     resource_classes = [OrderResource]
     export_form_class = ExportForm
@@ -168,8 +169,8 @@ class OrderAdmin(OrderActionsMixin, ExportMixin, ModelAdmin):
     list_select_related = ["customer"]
     autocomplete_fields = ["customer"]
     actions = list(BULK_MOVES)
-    actions_detail = [*MOVE_ACTIONS, *HOLD_ACTIONS]
-    inlines = [OrderLineInline, OrderEventInline]
+    actions_detail = [*MOVE_ACTIONS, *HOLD_ACTIONS, "request_return"]
+    inlines = [OrderLineInline, OrderReturnInline, OrderEventInline]
     change_form_template = "admin/sales/order/change_form.html"
     ordering = ["-id"]
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import django_filters
 
-from sales.models import Customer, Order, OrderStatus
+from sales.models import Customer, Order, OrderStatus, Return, ReturnStatus
 from synthesq.core.filters import (
     BoundedIsoDateTimeFromToRangeFilter,
     CurrencyFilter,
@@ -43,3 +43,19 @@ class OrderFilter(StrictFilterSet):
     class Meta:
         model = Order
         fields = ["customer_id", "status", "currency", "created_at", "order_number", "on_hold", "search"]
+
+
+class ReturnFilter(StrictFilterSet):
+    """``status`` as for orders: once, repeated, as ``status[]=…`` or comma separated."""
+
+    order_id = django_filters.CharFilter(field_name="order_id")
+    customer_id = django_filters.CharFilter(field_name="order__customer_id")
+    status = django_filters.MultipleChoiceFilter(
+        choices=ReturnStatus.choices,
+        help_text="One or more statuses: status=requested&status=received (or status[]=…, or comma separated).",
+    )
+    return_number = django_filters.CharFilter(field_name="return_number", lookup_expr="iexact")
+
+    class Meta:
+        model = Return
+        fields = ["order_id", "customer_id", "status", "return_number"]

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from sales.exceptions import CurrencyMismatch, OrderNotEditable, OrderOnHold, ReturnWindowOpen
+from sales.exceptions import (
+    CurrencyMismatch,
+    OrderNotEditable,
+    OrderNotReturnable,
+    OrderOnHold,
+    ReturnOpen,
+    ReturnQuantityExceeded,
+    ReturnWindowClosed,
+    ReturnWindowOpen,
+)
 from synthesq.core.problem_schemas import DATETIME, INTEGER, STRING, array_of, helper_component, problem_doc
 
 ORDER_NOT_EDITABLE = problem_doc("OrderNotEditable", error=OrderNotEditable,
@@ -34,3 +43,29 @@ ORDER_NOT_HOLDABLE = problem_doc("OrderNotHoldable", status=409, code="order_not
                                  title="Hold not possible", description="Closed and cancelled orders.",
                                  current_status=STRING)
 NOT_ON_HOLD = problem_doc("NotOnHold", status=409, code="not_on_hold", title="Hold not possible")
+
+ORDER_NOT_RETURNABLE = problem_doc("OrderNotReturnable", error=OrderNotReturnable,
+                                   description="Only delivered orders take returns.", current_status=STRING)
+RETURN_WINDOW_CLOSED = problem_doc(
+    "ReturnWindowClosed", error=ReturnWindowClosed,
+    description="The return window has passed; finance may still accept the return with `waive_return_window`.",
+    return_window_ends_at=DATETIME,
+)
+RETURN_QUANTITY_EXCEEDED = problem_doc(
+    "ReturnQuantityExceeded", error=ReturnQuantityExceeded,
+    description="More than was delivered minus what requested, received and credited returns already claim.",
+    lines=array_of(helper_component("ReturnQuantityExceededLine", {
+        "type": "object",
+        "required": ["line", "product_id", "sku", "requested", "returnable"],
+        "properties": {
+            "line": {**INTEGER, "description": "Index in `lines`."},
+            "product_id": STRING,
+            "sku": STRING,
+            "requested": INTEGER,
+            "returnable": {**INTEGER, "description": "What is left to return of the product."},
+        },
+    })),
+)
+RETURN_OPEN = problem_doc("ReturnOpen", error=ReturnOpen,
+                          description="A return is requested or received: receive and credit, or reject it first.",
+                          return_numbers=array_of(STRING))

@@ -6,9 +6,24 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from sales.addresses import ADDRESS_PARTS, COUNTRY_MESSAGE, AddressPart, address_clean
-from sales.models import Customer, Order, OrderEvent, OrderLine, OrderStatus
-from sales.representations import order_representation
-from sales.selectors import order_allowed_statuses
+from sales.models import (
+    Customer,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    Return,
+    ReturnEvent,
+    ReturnLine,
+    ReturnStatus,
+)
+from sales.representations import (
+    claimed_quantity,
+    order_representation,
+    order_returns_summary,
+    return_representation,
+)
+from sales.selectors import order_allowed_statuses, order_return_lines, return_allowed_statuses
 from synthesq.core.errors import ValidationFailed
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField
 from synthesq.core.serializers import ActorField, InputSerializer
@@ -66,11 +81,23 @@ class OrderLineSerializer(serializers.ModelSerializer):
     product_id = serializers.CharField(read_only=True)
     unit_price = AmountSerializerField(currency_source="order.currency")
     line_total = AmountSerializerField(currency_source="order.currency")
+    returned_quantity = serializers.SerializerMethodField(
+        help_text="Quantity on returns requested, received or credited (rejected ones do not count)."
+    )
 
     class Meta:
         model = OrderLine
-        fields = ["product_id", "sku", "name", "quantity", "unit_price", "line_total"]
+        fields = ["product_id", "sku", "name", "quantity", "unit_price", "line_total", "returned_quantity"]
         read_only_fields = fields
+
+    def get_returned_quantity(self, line: OrderLine) -> int:
+        return claimed_quantity(order_return_lines(line.order).get(line.pk, []))
+
+
+class OrderReturnSummarySerializer(serializers.Serializer):
+    id = serializers.CharField()
+    return_number = serializers.CharField()
+    status = serializers.ChoiceField(choices=ReturnStatus.choices)
 
 
 class OrderSerializer(serializers.ModelSerializer):
@@ -85,6 +112,7 @@ class OrderSerializer(serializers.ModelSerializer):
     return_window_ends_at = serializers.SerializerMethodField(
         help_text="When a delivered order's return window ends (it can be closed from then on)."
     )
+    returns = serializers.SerializerMethodField(help_text="The order's returns, oldest first.")
 
     class Meta:
         model = Order
@@ -93,7 +121,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "shipping_address", "tracking_number", "carrier", "cancellation_reason", "on_hold", "hold_reason",
             "held_at", "return_window_ends_at", "allowed_statuses",
             "created_at", "updated_at", "confirmed_at", "processing_at", "shipped_at", "delivered_at",
-            "closed_at", "cancelled_at",
+            "closed_at", "cancelled_at", "returns",
         ]
         read_only_fields = fields
 
@@ -111,6 +139,10 @@ class OrderSerializer(serializers.ModelSerializer):
     def get_allowed_statuses(self, order: Order) -> list[str]:
         request = self.context.get("request")
         return order_allowed_statuses(order, request.user if request else None)
+
+    @extend_schema_field(OrderReturnSummarySerializer(many=True))
+    def get_returns(self, order: Order) -> list[dict[str, Any]]:
+        return order_returns_summary([line for lines in order_return_lines(order).values() for line in lines])
 
 
 class LineItemInputSerializer(InputSerializer):
@@ -170,5 +202,82 @@ class OrderEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OrderEvent
+        fields = ["id", "kind", "from_status", "to_status", "actor", "reason", "data", "created_at"]
+        read_only_fields = fields
+
+
+# --- returns -----------------------------------------------------------------------------------------
+
+
+class ReturnLineSerializer(serializers.ModelSerializer):
+    product_id = serializers.CharField(read_only=True)
+    sku = serializers.CharField(source="order_line.sku", read_only=True)
+    name = serializers.CharField(source="order_line.name", read_only=True)
+    unit_price = AmountSerializerField(currency_source="sales_return.currency",
+                                       help_text="The order line's unit price.")
+    line_total = AmountSerializerField(currency_source="sales_return.currency")
+
+    class Meta:
+        model = ReturnLine
+        fields = ["product_id", "sku", "name", "quantity", "unit_price", "line_total", "restock"]
+        read_only_fields = fields
+
+
+class ReturnSerializer(serializers.ModelSerializer):
+    order_id = serializers.CharField(read_only=True)
+    customer_id = serializers.CharField(source="order.customer_id", read_only=True)
+    value = AmountSerializerField(help_text="Sum of the line totals.")
+    lines = ReturnLineSerializer(many=True, read_only=True)
+    allowed_statuses = serializers.SerializerMethodField(
+        help_text="Statuses the caller may move this return to now."
+    )
+
+    class Meta:
+        model = Return
+        fields = [
+            "id", "return_number", "order_id", "customer_id", "status", "reason", "rejection_reason",
+            "return_window_waived", "currency", "value", "lines", "allowed_statuses",
+            "requested_at", "received_at", "credited_at", "rejected_at", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+    def to_representation(self, instance: Return) -> dict[str, Any]:
+        """Built by ``sales.representations`` (the fields above declare the schema; a test holds them equal)."""
+        request = self.context.get("request")
+        return return_representation(instance, user=request.user if request else None)
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ReturnStatus.choices)))
+    def get_allowed_statuses(self, return_: Return) -> list[str]:
+        request = self.context.get("request")
+        return return_allowed_statuses(return_, request.user if request else None)
+
+
+class ReturnLineInputSerializer(InputSerializer):
+    product_id = serializers.CharField(max_length=40)
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+    restock = serializers.BooleanField(required=False, default=True,
+                                       help_text="Put the goods back into stock when received (default true).")
+
+
+class ReturnCreateInputSerializer(InputSerializer):
+    lines = ReturnLineInputSerializer(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    waive_return_window = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Accept the return after the return window has passed (finance role; recorded).",
+    )
+
+
+class ReturnStatusInputSerializer(InputSerializer):
+    status = serializers.ChoiceField(choices=ReturnStatus.choices)
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="",
+                                   help_text="Required with status 'rejected'.")
+
+
+class ReturnEventSerializer(serializers.ModelSerializer):
+    actor = ActorField()
+
+    class Meta:
+        model = ReturnEvent
         fields = ["id", "kind", "from_status", "to_status", "actor", "reason", "data", "created_at"]
         read_only_fields = fields

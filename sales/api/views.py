@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from sales import selectors, services
-from sales.models import Order, with_lines
+from sales.models import Order, Return, return_with_lines, with_lines
 from sales.representations import order_representation, order_representations
 from synthesq.core.actors import acting_user
 from synthesq.core.etags import ETagMixin
@@ -19,7 +19,7 @@ from synthesq.core.idempotency import idempotency_key_parameter, idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
 
 from . import problems  # noqa: F401  (declares the problems named in problem_responses)
-from .filters import CustomerFilter, OrderFilter
+from .filters import CustomerFilter, OrderFilter, ReturnFilter
 from .serializers import (
     CustomerInputSerializer,
     CustomerSerializer,
@@ -30,6 +30,10 @@ from .serializers import (
     OrderSerializer,
     OrderStatusInputSerializer,
     OrderUpdateInputSerializer,
+    ReturnCreateInputSerializer,
+    ReturnEventSerializer,
+    ReturnSerializer,
+    ReturnStatusInputSerializer,
 )
 
 
@@ -106,12 +110,14 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         "change_status": ("sales.view_order",),  # each move's own permission is checked by the service
         "history": ("sales.view_order",),
         "hold": ("sales.hold_order",),
+        "returns": ("sales.add_return",),
     }
     problem_responses = {
         "create": ("CurrencyMismatch", "IdempotencyKeyReused"),
         "partial_update": ("OrderNotEditable", "CurrencyMismatch"),
-        "change_status": ("InvalidTransition", "OrderOnHold", "ReturnWindowOpen", "InsufficientStock",
-                          "ProductHasVariants"),
+        "change_status": ("InvalidTransition", "OrderOnHold", "ReturnOpen", "ReturnWindowOpen",
+                          "InsufficientStock", "ProductHasVariants"),
+        "returns": ("OrderNotReturnable", "ReturnWindowClosed", "ReturnQuantityExceeded", "IdempotencyKeyReused"),
         "hold.post": ("AlreadyOnHold", "OrderNotHoldable"),
         "hold.delete": ("NotOnHold",),
     }
@@ -187,6 +193,27 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             order = services.order_hold(order_id=order.pk, actor=acting_user(request), **hold.validated_data)
         return Response(self._render(order))
 
+    @extend_schema(summary="Request a return of a delivered order", tags=["returns"],
+                   request=ReturnCreateInputSerializer, responses={201: ReturnSerializer},
+                   parameters=[_ORDER_ID, idempotency_key_parameter("return request")])
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def returns(self, request: Request, pk: str | None = None) -> Response:
+        return idempotent(request, lambda: self._request_return(request, pk))
+
+    def _request_return(self, request: Request, pk: str | None) -> Response:
+        order = self.get_object()
+        data = ReturnCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        return_ = services.return_request(
+            order_id=order.pk, actor=acting_user(request), reason=values["reason"],
+            waive_return_window=values["waive_return_window"],
+            lines=[services.ReturnLineInput(product_id=line["product_id"], quantity=line["quantity"],
+                                            restock=line["restock"]) for line in values["lines"]],
+        )
+        return Response(ReturnSerializer(return_with_lines(return_), context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED, headers={"Location": f"/api/v1/sales/returns/{return_.pk}"})
+
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)
     def history(self, request: Request, pk: str | None = None) -> Response:
         order = self.get_object()
@@ -214,6 +241,52 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     def _conditional_change(self, request: Request, order_id: str) -> AbstractContextManager[None]:
         return self.conditional_change(request, lock=lambda: selectors.order_get_for_update(order_id),
                                        current=lambda: self._read(order_id))
+
+
+_RETURN_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Return id (ret_…)")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List returns", tags=["returns"]),
+    retrieve=extend_schema(summary="Get a return", tags=["returns"], parameters=[_RETURN_ID]),
+    change_status=extend_schema(summary="Move a return to another status (received, credited, rejected)",
+                                tags=["returns"], request=ReturnStatusInputSerializer, responses=ReturnSerializer,
+                                parameters=[_RETURN_ID]),
+    history=extend_schema(summary="The return's history, oldest first", tags=["returns"],
+                          responses=ReturnEventSerializer(many=True), parameters=[_RETURN_ID], filters=False),
+)
+class ReturnViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = ReturnSerializer
+    filterset_class = ReturnFilter
+    ordering_fields = ["created_at", "return_number", "value"]
+    http_method_names = ["get", "patch", "head", "options"]
+    action_permissions = {
+        "change_status": ("sales.view_return",),  # each move's own permission is checked by the service
+        "history": ("sales.view_return",),
+    }
+    problem_responses = {
+        # credited: billing's receiver issues the credit note and may refuse (its problems, named by billing)
+        "change_status": ("InvalidTransition", "InsufficientStock", "ProductHasVariants"),
+    }
+
+    def get_queryset(self):
+        return selectors.return_list()
+
+    @action(detail=True, methods=["patch"], url_path="status")
+    def change_status(self, request: Request, pk: str | None = None) -> Response:
+        return_ = self.get_object()
+        data = ReturnStatusInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return_ = services.return_change_status(return_id=return_.pk, actor=acting_user(request),
+                                                **data.validated_data)
+        return Response(ReturnSerializer(selectors.return_get(return_.pk),
+                                         context=self.get_serializer_context()).data)
+
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        return_: Return = self.get_object()
+        page = self.paginate_queryset(selectors.return_event_list(return_id=return_.pk))
+        return self.get_paginated_response(ReturnEventSerializer(page, many=True).data)
 
 
 def _line_inputs(items: list[dict]) -> list[services.LineInput]:

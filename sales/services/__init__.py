@@ -1,4 +1,4 @@
-"""Writes for the sales app: customers, drafts, the order lifecycle, holds and the batch close.
+"""Writes for the sales app: customers, drafts, the order lifecycle, holds, the batch close and returns.
 
 Every order change runs in one transaction with the order row locked first. Status changes go through
 ``order_transition`` (or the named ``order_confirm`` … ``order_cancel``) in ``lifecycle``; the batch close
@@ -18,10 +18,19 @@ from .lifecycle import (
     order_start_processing,
     order_transition,
 )
+from .returns import (
+    ReturnLineInput,
+    return_change_status,
+    return_credit,
+    return_receive,
+    return_reject,
+    return_request,
+)
 
 __all__ = [
     "CloseRunReport",
     "LineInput",
+    "ReturnLineInput",
     "customer_create",
     "customer_update",
     "order_cancel",
@@ -38,4 +47,9 @@ __all__ = [
     "order_update_draft",
     "orders_close_chunk",
     "orders_close_delivered",
+    "return_change_status",
+    "return_credit",
+    "return_receive",
+    "return_reject",
+    "return_request",
 ]

@@ -68,8 +68,9 @@ def orders_close_chunk(
 ) -> ChunkResult:
     """Close up to ``limit`` closable orders in one transaction.
 
-    Closable is exactly ``order_close``'s rule: delivered, not on hold (the transition's condition), delivered
-    at or before ``cutoff``. If anything fails the whole chunk rolls back: no order is left half-closed.
+    Closable is exactly ``order_close``'s rule: delivered, not on hold (the transition's condition), no return
+    requested or received, delivered at or before ``cutoff``. If anything fails the whole chunk rolls back: no
+    order is left half-closed.
     """
     claim = selectors.orders_closable(cutoff=cutoff)
     if order_ids is not None:

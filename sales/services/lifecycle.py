@@ -19,7 +19,7 @@ from synthesq.core.errors import PermissionRefused, ValidationFailed, field_erro
 from synthesq.core.fsm import conditions_met, may_move, transition_for
 
 from .. import events, selectors, telemetry
-from ..exceptions import InvalidTransition, OrderOnHold, ReturnWindowOpen
+from ..exceptions import InvalidTransition, OrderOnHold, ReturnOpen, ReturnWindowOpen
 from ..models import Order, OrderEvent, OrderStatus, with_lines
 from ..signals import order_status_changed
 
@@ -120,7 +120,8 @@ def order_close(
     as_of: datetime | None = None,
     return_window_days: int | None = None,
 ) -> Order:
-    """delivered → closed, once no hold is on it (409 ``order_on_hold``) and its return window has passed
+    """delivered → closed, once no hold is on it (409 ``order_on_hold``), no return is requested or received
+    (409 ``return_open``) and its return window has passed
     (409 ``return_window_open``), unless ``waive_return_window`` (permission ``sales.waive_return_window``,
     recorded in the history). The invoice is issued if still a draft (billing follows the signal)."""
     data: dict[str, Any] = {}
@@ -128,6 +129,9 @@ def order_close(
     def guard(order: Order) -> None:
         if order.on_hold:
             raise OrderOnHold(hold_reason=order.hold_reason)
+        open_returns = selectors.order_open_return_numbers(order.pk)
+        if open_returns:
+            raise ReturnOpen(return_numbers=open_returns)
         ends_at = order.return_window_ends_at(return_window_days=return_window_days)
         if ends_at is None or ends_at <= (as_of or timezone.now()):
             return

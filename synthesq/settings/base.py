@@ -237,6 +237,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "sales.models.OrderStatus",
+        "ReturnStatusEnum": "sales.models.ReturnStatus",
         "InvoiceStatusEnum": "billing.models.InvoiceStatus",
         "PaymentMethodEnum": "billing.models.PaymentMethod",
     },

@@ -49,9 +49,12 @@ def admin_models(client: Client) -> set[str]:
 @pytest.mark.parametrize(
     ("role", "models"),
     [
-        ("sales", {"sales.customer", "sales.order", "inventory.product", "billing.invoice"}),
-        ("warehouse", {"sales.customer", "sales.order", "inventory.product", "inventory.stockmovement"}),
-        ("finance", {"sales.customer", "sales.order", "inventory.product", "billing.invoice", "billing.payment"}),
+        ("sales", {"sales.customer", "sales.order", "sales.return", "inventory.product", "billing.invoice",
+                   "billing.creditnote"}),
+        ("warehouse", {"sales.customer", "sales.order", "sales.return", "inventory.product",
+                       "inventory.stockmovement"}),
+        ("finance", {"sales.customer", "sales.order", "sales.return", "inventory.product", "billing.invoice",
+                     "billing.payment", "billing.creditnote", "billing.refund"}),
     ],
 )
 def test_admin_index_offers_each_role_its_models(login: Callable[..., Client], role: str, models: set[str]) -> None:

@@ -25,8 +25,8 @@ from tests.factories import InvoiceFactory, OrderFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 # Session and user (2), order figures, orders by currency, orders per day, stock, receivables ageing (5),
-# webhook endpoints and deliveries (2).
-DASHBOARD_QUERIES = 9
+# credited and refunded this month (2), webhook endpoints and deliveries (2).
+DASHBOARD_QUERIES = 11
 
 
 def figures(response: Any) -> dict[str, tuple[str, str]]:

@@ -113,14 +113,14 @@ def test_list_runs_a_constant_number_of_queries(
 @pytest.mark.parametrize(
     ("state", "role", "buttons"),
     [
-        ("draft", "finance", {"issue", "void", "record-payment", "print", "pdf"}),
-        ("issued", "finance", {"void", "record-payment", "print", "pdf"}),
-        ("part-paid", "finance", {"record-payment", "print", "pdf"}),
-        ("paid", "finance", {"print", "pdf"}),
+        ("draft", "finance", {"issue", "void", "record-payment", "credit-note", "print", "pdf"}),
+        ("issued", "finance", {"void", "record-payment", "credit-note", "print", "pdf"}),
+        ("part-paid", "finance", {"record-payment", "credit-note", "print", "pdf"}),
+        ("paid", "finance", {"credit-note", "print", "pdf"}),
         ("void", "finance", {"print", "pdf"}),
         ("draft", "sales", {"print", "pdf"}),
         ("issued", "sales", {"print", "pdf"}),
-        ("draft", "superuser", {"issue", "void", "record-payment", "print", "pdf"}),
+        ("draft", "superuser", {"issue", "void", "record-payment", "credit-note", "print", "pdf"}),
     ],
 )
 def test_buttons_follow_status_and_role(login: Callable[..., Client], state: str, role: str,
@@ -281,8 +281,8 @@ def test_recording_the_full_payment_pays_the_invoice(finance_client: Client) -> 
     payment = invoice.payments.get()
     assert (payment.reference, payment.payment_method, payment.recorded_by) == (
         "TXN-1", "bank_transfer", finance_client.user)
-    # and the page now offers only the printable invoice
-    assert data_attrs(finance_client.get(url(invoice)), "action") == {"print", "pdf"}
+    # and the page now offers only the printable invoice (and correcting it with a credit note)
+    assert data_attrs(finance_client.get(url(invoice)), "action") == {"credit-note", "print", "pdf"}
 
 
 def test_a_payment_on_a_draft_issues_it_first(finance_client: Client) -> None:

@@ -36,12 +36,24 @@ STATE_DEPENDENT_FIELDS: dict[str, set[str]] = {
     "PATCH /api/v1/sales/orders/{id}/status": {"tracking_number", "carrier", "waive_return_window"},
     # an unknown invoice; an amount that is not positive or has more decimals than its currency
     "POST /api/v1/sales/payments": {"invoice_id", "amount", "reference"},
+    # an unknown invoice or payment; lines or amount, not both; amounts finer than the currency; a blank reason
+    "POST /api/v1/sales/credit-notes": {"invoice_id", "lines", "amount", "reason", "lines[*].unit_price",
+                                        "lines[*].description"},
+    "GET /api/v1/sales/credit-notes": LIST_RULES,
+    "POST /api/v1/sales/refunds": {"payment_id", "amount", "reason", "reference"},
+    "GET /api/v1/sales/refunds": LIST_RULES,
     # a taken SKU; a price finer than the currency; a parent that is unknown, a variant or holds stock
     "POST /api/v1/inventory/products": PRODUCT,
     "PUT /api/v1/inventory/products/{id}": PRODUCT,
     "PATCH /api/v1/inventory/products/{id}": PRODUCT,
     # zero is no adjustment
     "POST /api/v1/inventory/products/{id}/adjustments": {"quantity_delta"},
+    # a product not on the order, or named twice
+    "POST /api/v1/sales/orders/{id}/returns": {"lines[*].product_id"},
+    "GET /api/v1/sales/returns": LIST_RULES,
+    "GET /api/v1/sales/returns/{id}/history": LIST_RULES,
+    # a rejection needs its reason
+    "PATCH /api/v1/sales/returns/{id}/status": {"reason"},
     # an event id that names no kept event
     "GET /api/v1/events": LIST_RULES | {"after", "created_at"},
     "GET /api/v1/webhook-endpoints": LIST_RULES,

@@ -31,11 +31,14 @@ import requests
 
 from synthesq.core.services import api_token_create
 from tests.factories import (
+    CreditNoteFactory,
     CustomerFactory,
     InvoiceFactory,
     OrderFactory,
     PaymentFactory,
     ProductFactory,
+    RefundFactory,
+    ReturnFactory,
     UserFactory,
 )
 
@@ -54,6 +57,9 @@ PATH_IDS = {
     "/api/v1/sales/orders/": "orders",
     "/api/v1/sales/invoices/": "invoices",
     "/api/v1/sales/payments/": "payments",
+    "/api/v1/sales/credit-notes/": "credit_notes",
+    "/api/v1/sales/refunds/": "refunds",
+    "/api/v1/sales/returns/": "returns",
     "/api/v1/inventory/products/": "products",
 }
 
@@ -70,14 +76,25 @@ def _seed() -> tuple[str, dict[str, list[str]]]:
     invoices = [InvoiceFactory(), InvoiceFactory(status="issued"),
                 InvoiceFactory(status="issued", paid=Decimal("100.00"))]
     payments = [PaymentFactory(invoice=invoices[1], amount=Decimal("10.00"))]
+    credited = InvoiceFactory(status="paid")
+    credit_notes = [CreditNoteFactory(invoice=credited, amount=Decimal("100.00")), CreditNoteFactory()]
+    refunds = [RefundFactory(payment=credited.payments.get(), amount=Decimal("50.00"))]
+    payments.append(credited.payments.get())
+    returnable = OrderFactory(status="delivered", customer=customers[1],
+                              lines=[(sellable[0], 50), (sellable[1], 50)])
+    returns = [ReturnFactory(order=returnable, lines=[(sellable[0].pk, 1, True)], **traits)
+               for traits in ({}, {"received": True}, {"credited": True}, {"rejected": True})]
     ids = {
         "customers": [c.pk for c in customers],
         "sellable": [p.pk for p in [*sellable, variant]],
         "products": [p.pk for p in [*sellable, parent, variant]],
         "parents": [parent.pk, sellable[0].pk],
-        "orders": [o.pk for o in orders],
+        "orders": [o.pk for o in [*orders, returnable]],
+        "returns": [r.pk for r in returns],
         "invoices": [i.pk for i in invoices],
         "payments": [p.pk for p in payments],
+        "credit_notes": [n.pk for n in credit_notes],
+        "refunds": [r.pk for r in refunds],
     }
     return plain, ids
 
@@ -94,7 +111,9 @@ def _config(schema: dict[str, Any], ids: dict[str, list[str]]) -> str:
     lines = [f"[dictionaries.{name}]\nvalues = {_toml(values)}\n" for name, values in ids.items()]
     lines.append("[parameters]")
     for key, dictionary in {"body.customer_id": "customers", "body.invoice_id": "invoices",
-                            "body.line_items[*].product_id": "sellable", "body.parent_id": "parents"}.items():
+                            "body.payment_id": "payments",
+                            "body.line_items[*].product_id": "sellable", "body.lines[*].product_id": "sellable",
+                            "body.parent_id": "parents"}.items():
         lines.append(f"{json.dumps(key)} = {_toml({'dictionary': dictionary, 'probability': 0.9})}")
     lines.append("")
     for path, item in schema["paths"].items():

@@ -1,4 +1,5 @@
-"""Billing under real concurrency (PostgreSQL): invoice numbers, payments racing each other and a cancellation.
+"""Billing under real concurrency (PostgreSQL): invoice numbers, payments racing each other and a cancellation,
+credit notes and refunds racing each other.
 
 Each thread has its own connection (and closes it), so the row locks taken by the services are what keeps the
 invoices right. The threads start together at a barrier.
@@ -18,8 +19,15 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from billing import services
-from billing.exceptions import InvoiceHasPayments, InvoiceNotPayable, Overpayment
-from billing.models import Invoice, InvoiceStatus, Payment
+from billing.exceptions import (
+    CreditExceedsInvoice,
+    InvoiceHasPayments,
+    InvoiceNotPayable,
+    Overpayment,
+    RefundExceedsCredit,
+    RefundExceedsPayment,
+)
+from billing.models import CreditNote, Invoice, InvoiceStatus, Payment, Refund
 from inventory.models import Product
 from sales import services as sales_services
 from sales.models import Order
@@ -181,3 +189,96 @@ def test_a_payment_arriving_during_an_order_move_waits_for_it(order_move: str) -
         assert (invoice.status, invoice.number, invoice.amount_paid) == (
             InvoiceStatus.ISSUED, invoice_number(1), Decimal("100.00"))
         assert invoice.events.filter(kind="status_changed").get().reason.endswith("closed")
+
+
+# --- credit notes and refunds ----------------------------------------------------------------------------------
+
+
+def crediting(invoice_id: str, amount: str) -> Callable[[], Any]:
+    def work() -> Any:
+        return services.credit_note_issue(invoice_id=invoice_id, amount=Decimal(amount), reason="race", actor=None)
+
+    return work
+
+
+def refunding(payment_id: str, amount: str, reference: str) -> Callable[[], Any]:
+    def work() -> Any:
+        return services.refund_record(payment_id=payment_id, amount=Decimal(amount), reason="race",
+                                      reference=reference, actor=None)
+
+    return work
+
+
+def test_concurrent_credit_notes_never_exceed_the_total() -> None:
+    # given an issued invoice of 259.98
+    invoice = InvoiceFactory(status="issued")
+    # when 6 credit notes of 100.00 are issued at the same time (each fits alone)
+    outcomes = run_together(*(crediting(invoice.pk, "100.00") for _ in range(6)))
+    # then exactly 2 are issued, numbered 1 and 2, and the other 4 are refused
+    issued = [o for o in outcomes if isinstance(o, CreditNote)]
+    refused = [o for o in outcomes if isinstance(o, CreditExceedsInvoice)]
+    assert (len(issued), len(refused)) == (2, 4), outcomes
+    year = timezone.now().year
+    assert sorted(note.number for note in issued) == [f"CN-{year}-000001", f"CN-{year}-000002"]
+    assert Sequence.objects.get(name=f"credit-note-{year}").value == 2
+    invoice.refresh_from_db()
+    assert invoice.amount_credited == Decimal("200.00") == sum(n.total for n in invoice.credit_notes.all())
+    assert (invoice.status, invoice.amount_due) == (InvoiceStatus.ISSUED, Decimal("59.98"))
+    assert invoice.events.filter(kind="credit_note_issued").count() == 2
+
+
+def test_concurrent_refunds_never_exceed_what_is_owed() -> None:
+    # given an invoice of 259.98 paid by two payments and credited 150.00 (150.00 refundable)
+    invoice = InvoiceFactory(status="issued")
+    first = services.payment_record(invoice_id=invoice.pk, amount=Decimal("130.00"), currency="USD",
+                                    payment_method="card", reference="A", actor=None)
+    second = services.payment_record(invoice_id=invoice.pk, amount=Decimal("129.98"), currency="USD",
+                                     payment_method="card", reference="B", actor=None)
+    services.credit_note_issue(invoice_id=invoice.pk, amount=Decimal("150.00"), reason="return", actor=None)
+    # when 3 refunds of 60.00 on each payment run at the same time (each fits alone)
+    outcomes = run_together(*(refunding(payment.pk, "60.00", f"R-{payment.pk}-{n}")
+                              for payment in (first, second) for n in range(3)))
+    # then exactly 2 are recorded (120.00 of the 150.00 owed), the other 4 refused as exceeding the credit (or,
+    # after two on the same payment, that payment)
+    recorded = [o for o in outcomes if isinstance(o, Refund)]
+    refused = [o for o in outcomes if isinstance(o, RefundExceedsCredit | RefundExceedsPayment)]
+    assert (len(recorded), len(refused)) == (2, 4), outcomes
+    invoice.refresh_from_db()
+    assert invoice.amount_refunded == Decimal("120.00") == sum(r.amount for r in invoice.refunds.all())
+    assert invoice.amount_refundable == Decimal("30.00")
+    assert invoice.events.filter(kind="refund_recorded").count() == 2
+
+
+def test_concurrent_refunds_on_one_payment_never_exceed_it() -> None:
+    # given an invoice of 259.98 paid by 59.98 and 200.00, then credited in full (259.98 refundable)
+    invoice = InvoiceFactory(status="issued")
+    small = services.payment_record(invoice_id=invoice.pk, amount=Decimal("59.98"), currency="USD",
+                                    payment_method="card", reference="S", actor=None)
+    services.payment_record(invoice_id=invoice.pk, amount=Decimal("200.00"), currency="USD", payment_method="card",
+                            reference="B", actor=None)
+    services.credit_note_issue(invoice_id=invoice.pk, amount=Decimal("259.98"), reason="return", actor=None)
+    # when 4 refunds of 25.00 on the small payment run at the same time
+    outcomes = run_together(*(refunding(small.pk, "25.00", f"R{n}") for n in range(4)))
+    # then exactly 2 fit in its 59.98
+    recorded = [o for o in outcomes if isinstance(o, Refund)]
+    refused = [o for o in outcomes if isinstance(o, RefundExceedsPayment)]
+    assert (len(recorded), len(refused)) == (2, 2), outcomes
+    assert sum(r.amount for r in Refund.objects.filter(payment=small)) == Decimal("50.00")
+    invoice.refresh_from_db()
+    assert invoice.amount_refunded == Decimal("50.00")
+
+
+def test_credit_note_and_payment_racing_never_overpay_nor_overcredit() -> None:
+    # given issued invoices of 259.98
+    for index in range(4):
+        invoice = InvoiceFactory(status="issued")
+        # when a credit of 200.00 and a payment of 200.00 arrive together
+        outcomes = run_together(crediting(invoice.pk, "200.00"), paying(invoice.pk, "200.00", f"RACE-{index}"))
+        # then both may land (the credit after the payment leaves money refundable), or the payment is refused
+        # as an overpayment against the credited amount due; never a deadlock, never a broken figure
+        invoice.refresh_from_db()
+        assert isinstance(outcomes[0], CreditNote), outcomes
+        assert isinstance(outcomes[1], Payment | Overpayment), outcomes
+        balance = invoice.total - invoice.amount_credited - invoice.amount_paid + invoice.amount_refunded
+        assert balance == invoice.amount_due - invoice.amount_refundable
+        assert invoice.amount_paid == sum(p.amount for p in invoice.payments.all())

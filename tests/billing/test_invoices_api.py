@@ -36,8 +36,9 @@ pytestmark = pytest.mark.django_db
 
 FIELDS = {
     "id", "number", "order_id", "customer_id", "status", "currency", "customer_name", "customer_email",
-    "billing_address", "line_items", "subtotal", "total", "amount_paid", "amount_due", "overdue",
-    "allowed_statuses", "issued_at", "due_at", "paid_at", "voided_at", "void_reason", "created_at", "updated_at",
+    "billing_address", "line_items", "subtotal", "total", "amount_paid", "amount_credited", "amount_refunded",
+    "amount_due", "amount_refundable", "overdue", "allowed_statuses", "issued_at", "due_at", "paid_at", "voided_at",
+    "void_reason", "created_at", "updated_at",
 }
 LINE_FIELDS = {"product_id", "sku", "description", "quantity", "unit_price", "line_total"}
 EVENT_FIELDS = {"id", "kind", "from_status", "to_status", "actor", "reason", "data", "created_at"}

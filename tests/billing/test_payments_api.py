@@ -36,7 +36,8 @@ pytestmark = pytest.mark.django_db
 
 FIELDS = {"id", "invoice_id", "amount", "currency", "payment_method", "reference", "recorded_by", "created_at",
           "invoice"}
-INVOICE_SUMMARY_FIELDS = {"id", "number", "status", "total", "amount_paid", "amount_due"}
+INVOICE_SUMMARY_FIELDS = {"id", "number", "status", "total", "amount_paid", "amount_credited", "amount_refunded",
+                          "amount_due", "amount_refundable"}
 # token lookup, the user's permissions, its groups' permissions, the page (invoice and recorder joined)
 LIST_QUERY_BUDGET = 4
 # Statements to record a payment, whatever the number of invoice lines (a draft is issued on the way).
@@ -89,7 +90,8 @@ def test_the_guides_order_to_payment_flow(sales_api: APIClient, finance_api: API
     assert body["recorded_by"] == finance_api.user.username  # type: ignore[attr-defined]
     assert set(body["invoice"]) == INVOICE_SUMMARY_FIELDS
     assert body["invoice"] == {"id": invoice_id, "number": invoice_number(1), "status": "paid", "total": "259.98",
-                               "amount_paid": "259.98", "amount_due": "0.00"}
+                               "amount_paid": "259.98", "amount_credited": "0.00", "amount_refunded": "0.00",
+                               "amount_due": "0.00", "amount_refundable": "0.00"}
     # and the invoice reads paid, with its dates
     invoice = finance_api.get(invoice_url(invoice_id)).json()
     assert (invoice["status"], invoice["amount_paid"], invoice["amount_due"]) == ("paid", "259.98", "0.00")

@@ -1,10 +1,11 @@
-from .billing import InvoiceFactory, PaymentFactory
+from .billing import CreditNoteFactory, InvoiceFactory, PaymentFactory, RefundFactory
 from .core import ApiTokenFactory, UserFactory
 from .inventory import ProductFactory, StockMovementFactory
-from .sales import CustomerFactory, OrderEventFactory, OrderFactory, OrderLineFactory
+from .sales import CustomerFactory, OrderEventFactory, OrderFactory, OrderLineFactory, ReturnFactory
 
 __all__ = [
     "ApiTokenFactory",
+    "CreditNoteFactory",
     "CustomerFactory",
     "InvoiceFactory",
     "OrderEventFactory",
@@ -12,6 +13,8 @@ __all__ = [
     "OrderLineFactory",
     "PaymentFactory",
     "ProductFactory",
+    "RefundFactory",
+    "ReturnFactory",
     "StockMovementFactory",
     "UserFactory",
 ]

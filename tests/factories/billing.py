@@ -6,7 +6,7 @@ from typing import Any
 import factory
 
 from billing import services
-from billing.models import Invoice, InvoiceStatus, Payment
+from billing.models import CreditNote, Invoice, InvoiceStatus, Payment, Refund
 from sales.models import OrderStatus
 
 from .sales import OrderFactory
@@ -80,3 +80,47 @@ class PaymentFactory(factory.django.DjangoModelFactory):
             reference=kwargs["reference"],
             actor=kwargs["actor"],
         )
+
+
+class CreditNoteFactory(factory.django.DjangoModelFactory):
+    """A credit note issued through ``billing.services.credit_note_issue`` (a draft invoice gets issued first).
+    ``CreditNoteFactory(invoice=…, amount=Decimal("50.00"))``; ``amount`` defaults to 10.00, or give ``lines``."""
+
+    class Meta:
+        model = CreditNote
+
+    invoice = factory.SubFactory(InvoiceFactory, status=InvoiceStatus.ISSUED)
+    amount = None
+    lines = None
+    reason = "goodwill"
+    actor = None
+
+    @classmethod
+    def _create(cls, model_class: type[CreditNote], *args: Any, **kwargs: Any) -> CreditNote:
+        lines = kwargs["lines"]
+        amount = kwargs["amount"] if kwargs["amount"] is not None or lines is not None else Decimal("10.00")
+        return services.credit_note_issue(invoice_id=kwargs["invoice"].pk, lines=lines, amount=amount,
+                                          reason=kwargs["reason"], actor=kwargs["actor"])
+
+
+class RefundFactory(factory.django.DjangoModelFactory):
+    """A refund recorded through ``billing.services.refund_record``; ``amount`` defaults to the invoice's whole
+    ``amount_refundable`` (so credit the paid invoice first)."""
+
+    class Meta:
+        model = Refund
+
+    payment = factory.SubFactory(PaymentFactory)
+    amount = None
+    reason = "returned goods"
+    reference = factory.Sequence(lambda n: f"REFUND-{n:06d}")
+    actor = None
+
+    @classmethod
+    def _create(cls, model_class: type[Refund], *args: Any, **kwargs: Any) -> Refund:
+        payment = kwargs["payment"]
+        amount = kwargs["amount"]
+        if amount is None:
+            amount = Invoice.objects.get(pk=payment.invoice_id).amount_refundable
+        return services.refund_record(payment_id=payment.pk, amount=amount, reason=kwargs["reason"],
+                                      reference=kwargs["reference"], actor=kwargs["actor"])

@@ -6,7 +6,7 @@ from typing import Any
 import factory
 
 from sales import services
-from sales.models import Customer, Order, OrderEvent, OrderLine, OrderStatus
+from sales.models import Customer, Order, OrderEvent, OrderLine, OrderStatus, Return, ReturnStatus
 
 from .inventory import ProductFactory
 
@@ -110,3 +110,49 @@ class OrderEventFactory(factory.django.DjangoModelFactory):
 
     order = factory.SubFactory(OrderFactory)
     kind = OrderEvent.Kind.UPDATED
+
+
+class ReturnFactory(factory.django.DjangoModelFactory):
+    """A return made through the services, on a delivered order (made too unless given).
+
+    ``ReturnFactory()`` asks back 1 unit of the order's first line (restocked) and stays requested;
+    ``ReturnFactory(received=True)``, ``credited=True`` or ``rejected=True`` walk it there;
+    ``ReturnFactory(order=order, lines=[(product_id, quantity, restock), ...])`` sets the lines.
+    """
+
+    class Meta:
+        model = Return
+
+    order = factory.SubFactory(OrderFactory, status=OrderStatus.DELIVERED)
+    # Not model fields: how to build it (taken out in _create).
+    lines = None
+    reason = "damaged in transit"
+    target = ReturnStatus.REQUESTED
+    actor = None
+
+    class Params:
+        received = factory.Trait(target=ReturnStatus.RECEIVED)
+        credited = factory.Trait(target=ReturnStatus.CREDITED)
+        rejected = factory.Trait(target=ReturnStatus.REJECTED)
+
+    @classmethod
+    def _create(cls, model_class: type[Return], *args: Any, **kwargs: Any) -> Return:
+        order = kwargs["order"]
+        lines = kwargs["lines"]
+        if lines is None:
+            first = order.lines.order_by("position").first()
+            lines = [(first.product_id, 1, True)]
+        actor = kwargs["actor"]
+        return_ = services.return_request(
+            order_id=order.pk, reason=kwargs["reason"], actor=actor,
+            lines=[services.ReturnLineInput(product_id=p, quantity=q, restock=r) for p, q, r in lines],
+        )
+        target = kwargs["target"]
+        if target in (ReturnStatus.RECEIVED, ReturnStatus.CREDITED):
+            services.return_receive(return_id=return_.pk, actor=actor)
+        if target == ReturnStatus.CREDITED:
+            services.return_credit(return_id=return_.pk, actor=actor)
+        if target == ReturnStatus.REJECTED:
+            services.return_reject(return_id=return_.pk, reason="not ours", actor=actor)
+        return_.refresh_from_db()
+        return return_

@@ -11,8 +11,9 @@ from typing import Any
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus
+from integrations.models import Event
 from inventory.models import Product, StockMovement
-from sales.models import Order, OrderEvent, OrderLine, OrderStatus
+from sales.models import Order, OrderEvent, OrderLine, OrderStatus, Return, ReturnEvent, ReturnLine
 from synthesq.core.models import IdempotencyKey
 from synthesq.core.models import Sequence as Counter
 from tests.factories import OrderFactory
@@ -36,9 +37,9 @@ ORDER_FIELDS = {
     "shipping_address", "tracking_number", "carrier", "cancellation_reason", "on_hold", "hold_reason", "held_at",
     "return_window_ends_at", "allowed_statuses",
     "created_at", "updated_at", "confirmed_at", "processing_at", "shipped_at", "delivered_at",
-    "closed_at", "cancelled_at",
+    "closed_at", "cancelled_at", "returns",
 }
-LINE_FIELDS = {"product_id", "sku", "name", "quantity", "unit_price", "line_total"}
+LINE_FIELDS = {"product_id", "sku", "name", "quantity", "unit_price", "line_total", "returned_quantity"}
 EVENT_FIELDS = {"id", "kind", "from_status", "to_status", "actor", "reason", "data", "created_at"}
 
 
@@ -280,3 +281,48 @@ def assert_invoice_numbers_gap_free() -> list[int]:
     values = invoice_sequence_values()
     assert values == list(range(1, len(values) + 1)), values
     return values
+
+
+# --- returns ----------------------------------------------------------------------------------------------
+RETURNS_URL = "/api/v1/sales/returns"
+RETURN_NUMBER = re.compile(r"^RMA-(\d{8})$")
+RETURN_FIELDS = {
+    "id", "return_number", "order_id", "customer_id", "status", "reason", "rejection_reason",
+    "return_window_waived", "currency", "value", "lines", "allowed_statuses",
+    "requested_at", "received_at", "credited_at", "rejected_at", "created_at", "updated_at",
+}
+RETURN_LINE_FIELDS = {"product_id", "sku", "name", "quantity", "unit_price", "line_total", "restock"}
+RETURN_STATUSES = ["requested", "received", "credited", "rejected"]
+# The return lifecycle: every allowed (from, to) pair, and who may make it (superusers: everything).
+RETURN_MOVES = {("requested", "received"), ("received", "credited"), ("requested", "rejected")}
+RETURN_ROLE_TARGETS = {"sales": {"rejected"}, "warehouse": {"received"}, "finance": {"credited", "rejected"}}
+
+
+def order_returns_url(order_id: str) -> str:
+    return order_url(order_id, "/returns")
+
+
+def return_url(return_id: str, suffix: str = "") -> str:
+    return f"{RETURNS_URL}/{return_id}{suffix}"
+
+
+def return_body(*lines: tuple[str, int] | tuple[str, int, bool], reason: str = "damaged",
+                **extra: Any) -> dict[str, Any]:
+    """The body of ``POST …/orders/{id}/returns``; a line is (product_id, quantity) or with ``restock``."""
+    items = [{"product_id": line[0], "quantity": line[1], **({"restock": line[2]} if len(line) > 2 else {})}
+             for line in lines]
+    return {"lines": items, "reason": reason, **extra}
+
+
+def returns_db_state() -> dict[str, list[dict[str, Any]]]:
+    """``db_state`` plus the returns, their lines and history, and the counters: a refused return request or
+    move changed none of it."""
+    return {
+        **db_state(),
+        "returns": list(Return.objects.order_by("id").values()),
+        "return_lines": list(ReturnLine.objects.order_by("id").values()),
+        "return_events": list(ReturnEvent.objects.order_by("id").values()),
+        "counters": list(Counter.objects.order_by("name").values()),
+        "outbox": list(Event.objects.order_by("sequence").values("id", "type")),
+        "invoices": list(Invoice.objects.order_by("id").values()),
+    }

@@ -102,7 +102,7 @@ def test_as_of_is_the_end_of_that_day(as_of: str, closes: bool) -> None:
     assert report["as_of"] == f"{as_of}T23:59:59.999999+00:00"
     assert report["return_window_days"] == 30
     assert (report["closed"], report["invoices_issued"]) == ((1, 1) if closes else (0, 0))
-    assert report["skipped"] == {"on_hold": 0, "return_window_open": 0 if closes else 1}
+    assert report["skipped"] == {"on_hold": 0, "return_open": 0, "return_window_open": 0 if closes else 1}
     if closes:
         assert_closed_and_invoiced(order.pk)
     else:
@@ -180,21 +180,21 @@ def test_held_orders_are_skipped_and_close_once_released() -> None:
     report = run_json()
     # then only the free one is closed; the held one is skipped, untouched
     assert (report["closed"], report["invoices_issued"]) == (1, 1)
-    assert report["skipped"] == {"on_hold": 1, "return_window_open": 0}
+    assert report["skipped"] == {"on_hold": 1, "return_open": 0, "return_window_open": 0}
     assert_closed_and_invoiced(free.pk)
     assert_untouched_delivered(held.pk)
     assert Order.objects.get(pk=held.pk).on_hold is True
     # and once the hold is released, the next run closes it
     services.order_release_hold(order_id=held.pk, actor=None, reason="resolved")
     report = run_json()
-    assert (report["closed"], report["skipped"]) == (1, {"on_hold": 0, "return_window_open": 0})
+    assert (report["closed"], report["skipped"]) == (1, {"on_hold": 0, "return_open": 0, "return_window_open": 0})
     assert_closed_and_invoiced(held.pk)
 
 
 def test_held_inside_the_window_counts_as_on_hold() -> None:
     delivered_order(days_ago(3), hold="dispute")
     delivered_order(days_ago(3))
-    assert run_json()["skipped"] == {"on_hold": 1, "return_window_open": 1}
+    assert run_json()["skipped"] == {"on_hold": 1, "return_open": 0, "return_window_open": 1}
 
 
 # --- dry run -------------------------------------------------------------------------------------------------
@@ -238,7 +238,7 @@ def test_dry_run_json(mixed: dict[str, Order]) -> None:
         "as_of": "2025-12-10T23:59:59.999999+00:00",
         "return_window_days": 30,
         "would_close": [mixed["oldest"].pk, mixed["old"].pk],
-        "skipped": {"on_hold": 1, "return_window_open": 1},
+        "skipped": {"on_hold": 1, "return_open": 0, "return_window_open": 1},
         "skipped_orders": [{"id": mixed["held"].pk, "reason": "on_hold"},
                            {"id": mixed["young"].pk, "reason": "return_window_open"}],
     }
@@ -249,7 +249,7 @@ def test_dry_run_honours_limit_and_window(mixed: dict[str, Order]) -> None:
     assert run_json("--dry-run", "--as-of", "2025-12-10", "--limit", "1")["would_close"] == [mixed["oldest"].pk]
     wide = run_json("--dry-run", "--as-of", "2025-12-10", "--return-window-days", "60")
     assert wide["would_close"] == [mixed["oldest"].pk]
-    assert wide["skipped"] == {"on_hold": 1, "return_window_open": 2}
+    assert wide["skipped"] == {"on_hold": 1, "return_open": 0, "return_window_open": 2}
     narrow = run_json("--dry-run", "--as-of", "2025-12-10", "--return-window-days", "0")
     assert narrow["would_close"] == [mixed["oldest"].pk, mixed["old"].pk, mixed["young"].pk]
     assert full_state() == before
@@ -271,7 +271,7 @@ def test_json_report(mixed: dict[str, Order]) -> None:
     assert report["dry_run"] is False
     assert report["as_of"] == "2025-12-10T23:59:59.999999+00:00"
     assert (report["closed"], report["invoices_issued"]) == (2, 2)
-    assert report["skipped"] == {"on_hold": 1, "return_window_open": 1}
+    assert report["skipped"] == {"on_hold": 1, "return_open": 0, "return_window_open": 1}
     assert report["failed"] == []
     assert report["interrupted"] is False
     assert isinstance(report["duration_seconds"], float | int) and 0 <= report["duration_seconds"] < 60
@@ -283,8 +283,8 @@ def test_json_report(mixed: dict[str, Order]) -> None:
 
 def test_text_summary_and_progress_on_stderr(mixed: dict[str, Order]) -> None:
     out, err = run("--as-of", "2025-12-10")
-    assert out.startswith("Closed 2 order(s), issued 2 invoice(s); skipped 1 on hold and 1 inside their "
-                          "return window; 0 failed; ")
+    assert out.startswith("Closed 2 order(s), issued 2 invoice(s); skipped 1 on hold, 0 with an open return "
+                          "and 1 inside their return window; 0 failed; ")
     assert out.rstrip().endswith("s.")
     # progress goes to the command's stderr as plain lines (not a terminal), each shown once, ending with the total
     assert "\r" not in err
@@ -564,6 +564,7 @@ def test_mixed_population_closes_exactly_the_eligible_orders() -> None:
     eligible = {pk for pk, age, on_hold in zip(ids, ages, held, strict=True) if age > 30 and not on_hold}
     expected_skips = {
         "on_hold": sum(held) + 1,
+        "return_open": 0,
         "return_window_open": sum(1 for age, on_hold in zip(ages, held, strict=True) if age < 30 and not on_hold),
     }
     assert 80 < len(eligible) < 120

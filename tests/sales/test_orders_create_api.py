@@ -62,11 +62,12 @@ def test_create_with_the_guide_body_returns_a_draft(sales_api: APIClient) -> Non
     line = body["line_items"][0]
     assert set(line) == LINE_FIELDS
     assert line == {"product_id": product.pk, "sku": product.sku, "name": product.name, "quantity": 2,
-                    "unit_price": "129.99", "line_total": "259.98"}
+                    "unit_price": "129.99", "line_total": "259.98", "returned_quantity": 0}
     assert (body["subtotal"], body["total"]) == ("259.98", "259.98")
     assert body["created_at"] and body["updated_at"]
     assert body["confirmed_at"] is None and body["cancelled_at"] is None
     assert (body["tracking_number"], body["carrier"], body["cancellation_reason"]) == ("", "", "")
+    assert body["returns"] == []
     # and the caller (sales) may confirm or cancel it
     assert body["allowed_statuses"] == ["confirmed", "cancelled"]
     assert response["Location"] == order_url(body["id"])

@@ -22,8 +22,8 @@ from .helpers import ORDERS_URL, order_payload, status_url
 
 pytestmark = pytest.mark.django_db
 
-# token lookup, the user's permissions, its groups' permissions, the page, the lines of the page
-LIST_QUERY_BUDGET = 5
+# token lookup, the user's permissions, its groups' permissions, the page, the lines of the page, their returns
+LIST_QUERY_BUDGET = 6
 # Statements per request, whatever the number of lines (token lookup, locks, history and invoice included).
 CREATE_QUERY_BUDGET = 17
 CONFIRM_QUERY_BUDGET = 35

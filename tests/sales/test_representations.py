@@ -11,10 +11,17 @@ from rest_framework import serializers
 from billing.api.serializers import InvoiceSerializer
 from billing.models import Invoice
 from billing.selectors import invoice_list
-from sales.api.serializers import OrderSerializer
+from sales.api.serializers import OrderSerializer, ReturnSerializer
 from sales.models import Order, OrderStatus
-from sales.selectors import order_list
-from tests.factories import CustomerFactory, InvoiceFactory, OrderFactory, ProductFactory, UserFactory
+from sales.selectors import order_list, return_list
+from tests.factories import (
+    CustomerFactory,
+    InvoiceFactory,
+    OrderFactory,
+    ProductFactory,
+    ReturnFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +63,22 @@ def test_invoices_render_as_their_declared_fields(status: str) -> None:
     serializer = InvoiceSerializer(invoice)
     assert serializer.data == _generic(serializer, invoice)
     assert isinstance(invoice, Invoice)
+
+
+@pytest.mark.parametrize("status", ["requested", "received", "credited", "rejected"])
+def test_returns_and_orders_with_returns_render_as_their_declared_fields(
+    status: str, rf: pytest.FixtureRequest
+) -> None:
+    return_ = ReturnFactory(**({} if status == "requested" else {status: True}))
+    for user in (None, UserFactory(roles=["finance"]), UserFactory(superuser=True)):
+        request = rf.get("/") if user else None  # type: ignore[attr-defined]
+        if request is not None:
+            request.user = user
+        context = {"request": request} if request else {}
+        listed = return_list().get(pk=return_.pk)
+        serializer = ReturnSerializer(listed, context=context)
+        assert serializer.data == _generic(serializer, listed)
+        for order in (order_list().get(pk=return_.order_id), Order.objects.get(pk=return_.order_id)):
+            order_serializer = OrderSerializer(order, context=context)
+            assert order_serializer.data == _generic(order_serializer, order)
+            assert order_serializer.data["returns"][0]["status"] == status

@@ -114,6 +114,7 @@ class Command(BaseCommand):
         for order in skipped:
             ends_at = order.return_window_ends_at(return_window_days=window)
             why = (f"on hold: {order.hold_reason}" if order.skip_reason == "on_hold"
+                   else "a return is requested or received" if order.skip_reason == "return_open"
                    else f"return window open until {ends_at:%Y-%m-%d %H:%M}")
             self.stdout.write(f"skip {order.order_number} ({order.pk}): {why}")
         self.stdout.write(f"Dry run: {len(would_close)} would be closed, {len(skipped)} skipped. Nothing changed.")
@@ -167,7 +168,8 @@ class Command(BaseCommand):
             self.stderr.write(f"failed {pk}: {why}")
         self.stdout.write(
             f"Closed {report.closed} order(s), issued {report.invoices_issued} invoice(s); skipped "
-            f"{report.skipped.get('on_hold', 0)} on hold and {report.skipped.get('return_window_open', 0)} inside "
-            f"their return window; {len(report.failed)} failed; {duration:.1f}s"
+            f"{report.skipped.get('on_hold', 0)} on hold, {report.skipped.get('return_open', 0)} with an open return "
+            f"and {report.skipped.get('return_window_open', 0)} inside their return window; "
+            f"{len(report.failed)} failed; {duration:.1f}s"
             + (" (interrupted)" if report.interrupted else "") + "."
         )

@@ -1,0 +1,167 @@
+"""Credit notes: corrections of an issued (or paid) invoice, from a credited return, a price adjustment or
+goodwill. Each is numbered ``CN-YYYY-NNNNNN`` from its own gap-free counter per year, taken in the issuing
+transaction, and adds to the invoice's ``amount_credited``, which never exceeds its total.
+
+Locks follow the one order of the whole system (order → return → invoice → payment): the invoice's order, then
+the invoice, so concurrent credit notes on one invoice queue and can never together credit more than its total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from integrations.events import publishes_events
+from sales.models import Return
+from synthesq.core.actors import Actor
+from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
+from synthesq.core.money import format_amount, minor_unit, quantize, scale_error
+from synthesq.core.sequences import sequence_next
+
+from .. import events, selectors
+from ..exceptions import CreditExceedsInvoice, InvoiceNotCreditable
+from ..models import CreditNote, CreditNoteLine, Invoice, InvoiceEvent, InvoiceStatus
+from .invoices import issue_locked, settle_if_paid
+
+CREDIT_PERMISSION = "billing.add_creditnote"
+
+
+def credit_note_number_sequence(year: int) -> str:
+    return f"credit-note-{year}"
+
+
+def credit_note_number(year: int, value: int) -> str:
+    return f"CN-{year}-{value:06d}"
+
+
+@dataclass(frozen=True)
+class CreditLine:
+    """One line of a credit note to issue: what is credited, how many, at what unit price."""
+
+    description: str
+    quantity: int
+    unit_price: Decimal
+    product_id: str = ""
+
+
+def _positive_amount_error(amount: Decimal, currency: str) -> str | None:
+    if amount <= 0:
+        return "Must be positive."
+    if scale_error(amount, currency):
+        return f"Must be positive, with at most {minor_unit(currency)} decimal places."
+    return None
+
+
+def _credit_lines(*, lines: Sequence[CreditLine | dict[str, Any]] | None, amount: Decimal | None, reason: str,
+                  currency: str) -> list[CreditLine]:
+    """The lines to issue: the given ones, or one line "Credit: <reason>" for ``amount``. 400 naming the field
+    when both or neither are given, or a quantity or price is not positive."""
+    if (lines is None) == (amount is None) or (lines is not None and not lines):
+        message = "Send either lines or amount."
+        raise ValidationFailed(message, errors=[field_error("lines", message, "required")])
+    if amount is not None:
+        error = _positive_amount_error(amount, currency)
+        if error:
+            raise ValidationFailed(error, errors=[field_error("amount", error)])
+        return [CreditLine(description=f"Credit: {reason}"[:200], quantity=1, unit_price=amount)]
+    result: list[CreditLine] = []
+    for index, given in enumerate(lines or []):
+        line = given if isinstance(given, CreditLine) else CreditLine(
+            description=given["description"], quantity=given["quantity"], unit_price=Decimal(given["unit_price"]),
+            product_id=given.get("product_id", ""))
+        if line.quantity < 1:
+            raise ValidationFailed(errors=[field_error(f"lines[{index}].quantity", "Must be at least 1.")])
+        error = _positive_amount_error(line.unit_price, currency)
+        if error:
+            raise ValidationFailed(error, errors=[field_error(f"lines[{index}].unit_price", error)])
+        if not line.description.strip():
+            raise ValidationFailed(errors=[field_error(f"lines[{index}].description", "Required.", "required")])
+        result.append(line)
+    return result
+
+
+def _check_creditable(invoice: Invoice | None, *, invoice_id: str) -> Invoice:
+    if invoice is None:
+        raise ValidationFailed(f"Unknown invoice {invoice_id!r}.",
+                               errors=[field_error("invoice_id", f"Unknown invoice {invoice_id!r}.", "not_found")])
+    if invoice.status == InvoiceStatus.VOID:
+        raise InvoiceNotCreditable(invoice_id=invoice.pk, status=invoice.status)
+    return invoice
+
+
+def credit_note_issue_locked(invoice: Invoice, *, lines: Sequence[CreditLine], reason: str, actor: Actor,
+                             return_: Return | None = None) -> CreditNote:
+    """Issue a credit note on a locked, creditable invoice (its order locked first): a draft is issued first;
+    the total credited never exceeds the invoice's total (422); an invoice left with nothing due is paid."""
+    currency = invoice.currency
+    priced = [(line, quantize(line.unit_price * line.quantity, currency)) for line in lines]
+    total = sum((line_total for _, line_total in priced), Decimal(0))
+    creditable = invoice.total - invoice.amount_credited
+    if total > creditable:
+        raise CreditExceedsInvoice(amount=total, creditable=creditable, currency=currency)
+    if invoice.status == InvoiceStatus.DRAFT:
+        issue_locked(invoice, actor=actor, check_permission=False, reason="credit note on a draft invoice")
+    now = timezone.now()
+    number = credit_note_number(now.year, sequence_next(credit_note_number_sequence(now.year)))
+    credit_note = CreditNote.objects.create(number=number, invoice=invoice, sales_return=return_, reason=reason,
+                                            currency=currency, total=total, issued_at=now, created_by=actor)
+    CreditNoteLine.objects.bulk_create([
+        CreditNoteLine(credit_note=credit_note, position=position, product_id=line.product_id,
+                       description=line.description[:200], quantity=line.quantity,
+                       unit_price=quantize(line.unit_price, currency), line_total=line_total)
+        for position, (line, line_total) in enumerate(priced, start=1)
+    ])
+    invoice.amount_credited += total
+    invoice.save(update_fields=["amount_credited", "updated_at"])
+    InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.CREDIT_NOTE_ISSUED, actor=actor, from_status=invoice.status,
+                        to_status=invoice.status, reason=reason,
+                        data={"credit_note_id": credit_note.pk, "number": number,
+                              "total": format_amount(total, currency),
+                              "amount_credited": format_amount(invoice.amount_credited, currency),
+                              "amount_due": format_amount(invoice.amount_due, currency),
+                              **({"return_id": return_.pk} if return_ is not None else {})})
+    events.publish_credit_note(credit_note.pk)
+    settle_if_paid(invoice, actor=actor, reason="credited in full")
+    return credit_note
+
+
+@publishes_events
+def credit_note_issue(*, invoice_id: str, lines: Sequence[CreditLine | dict[str, Any]] | None = None,
+                      amount: Decimal | None = None, reason: str, actor: Actor) -> CreditNote:
+    """Issue a credit note on an issued or paid invoice (finance): ``lines`` (description, quantity,
+    unit_price) or one ``amount``. Refused: a void invoice (409 ``invoice_not_creditable``), more than its
+    total less earlier credit notes (422 ``credit_exceeds_invoice``), the wrong role (403)."""
+    if actor is not None and not actor.has_perm(CREDIT_PERMISSION):
+        raise PermissionRefused("Your role may not issue credit notes.")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed(errors=[field_error("reason", "Required.", "required")])
+    invoice = _check_creditable(selectors.invoice_lock_with_order(invoice_id), invoice_id=invoice_id)
+    credit_lines = _credit_lines(lines=lines, amount=amount, reason=reason, currency=invoice.currency)
+    return credit_note_issue_locked(invoice, lines=credit_lines, reason=reason, actor=actor)
+
+
+def credit_note_issue_for_return(*, return_: Return, actor: Actor) -> CreditNote:
+    """The credit note of a credited return: its lines at the order's prices, on the order's invoice. Runs in
+    ``return_credit``'s transaction (the order and the return locked, the finance role checked there), through
+    the ``return_credited`` signal; a refusal (no invoice or a void one: 409 ``invoice_not_creditable``; more
+    than is left to credit: 422 ``credit_exceeds_invoice``) refuses the whole change."""
+    invoice = Invoice.objects.select_for_update(of=("self",)).filter(order_id=return_.order_id).first()
+    if invoice is None:
+        raise InvoiceNotCreditable(
+            invoice_id=None, status=None,
+            detail=f"Return {return_.return_number}'s order has no invoice to credit.")
+    if invoice.status == InvoiceStatus.VOID:
+        raise InvoiceNotCreditable(
+            invoice_id=invoice.pk, status=invoice.status,
+            detail=f"Invoice {invoice.number or invoice.pk} is void; return {return_.return_number} cannot be "
+                   "credited on it.")
+    lines = [CreditLine(description=f"{line.order_line.name} (returned)", quantity=line.quantity,
+                        unit_price=line.unit_price, product_id=line.product_id)
+             for line in return_.lines.all()]
+    reason = f"Return {return_.return_number}" + (f": {return_.reason}" if return_.reason else "")
+    return credit_note_issue_locked(invoice, lines=lines, reason=reason[:255], actor=actor, return_=return_)

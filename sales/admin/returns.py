@@ -1,0 +1,343 @@
+"""Returns in the back-office: the list (filtered by status), the return page with its lines and history, and a
+button per move the user's role may make now (receive, credit, reject with a reason). On the order page: a
+"Returns" tab listing the order's returns with links, and "Request return…" on delivered orders (a form with a
+quantity per line). Every change goes through ``sales.services``, the functions the API calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import ChoicesDropdownFilter
+from unfold.decorators import action
+from unfold.enums import ActionVariant
+
+from synthesq.core.actors import acting_user
+from synthesq.core.admin_filters import LocalDateRangeFilter
+from synthesq.core.admin_tools import (
+    BackofficeForm,
+    ReadOnlyInline,
+    action_form_page,
+    admin_link,
+    admin_object,
+    back_to,
+    change_url,
+    confirm_then_run,
+    labelled,
+    local_day,
+    local_minute,
+    run_service,
+    status_badge,
+)
+from synthesq.core.money import format_money
+
+from .. import selectors, services
+from ..models import Order, OrderLine, OrderStatus, Return, ReturnEvent, ReturnLine, ReturnStatus
+from .order_actions import drawing_buttons
+
+RETURN_STATUS_COLOURS: dict[str, str] = {
+    ReturnStatus.REQUESTED: "#fd7e14", ReturnStatus.RECEIVED: "#0d6efd", ReturnStatus.CREDITED: "#198754",
+    ReturnStatus.REJECTED: "#adb5bd",
+}
+RETURN_EVENT_LABELS: dict[str, Any] = {
+    "lines": "Lines", "value": "Value", "return_window_waived": lambda _v: "Return window waived",
+    "waived_by": "Waived by",
+}
+
+
+def return_status_badge(return_: Return) -> str:
+    return status_badge(return_.status, RETURN_STATUS_COLOURS)
+
+
+class ReturnLineInline(ReadOnlyInline):
+    model = ReturnLine
+    fk_name = "sales_return"
+    fields = readonly_fields = ("sku", "name", "quantity", "unit_price_display", "line_total_display", "restock")
+    verbose_name = "line"
+    verbose_name_plural = "lines"
+    view_permission = "sales.view_return"
+    ordering = ["position"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ReturnLine]:
+        return super().get_queryset(request).select_related("order_line", "sales_return")
+
+    @admin.display(description="SKU")
+    def sku(self, line: ReturnLine) -> str:
+        return line.order_line.sku
+
+    @admin.display(description="name")
+    def name(self, line: ReturnLine) -> str:
+        return line.order_line.name
+
+    @admin.display(description="unit price")
+    def unit_price_display(self, line: ReturnLine) -> str:
+        return format_money(line.unit_price, line.sales_return.currency)
+
+    @admin.display(description="line total")
+    def line_total_display(self, line: ReturnLine) -> str:
+        return format_money(line.line_total, line.sales_return.currency)
+
+
+class ReturnEventInline(ReadOnlyInline):
+    model = ReturnEvent
+    fk_name = "sales_return"
+    fields = readonly_fields = ("when", "kind", "change", "actor", "reason", "details")
+    verbose_name = "history entry"
+    verbose_name_plural = "history"
+    view_permission = "sales.view_return"
+    ordering = ["id"]
+
+    @admin.display(description="when")
+    def when(self, event: ReturnEvent) -> str:
+        return local_minute(event.created_at)
+
+    @admin.display(description="status")
+    def change(self, event: ReturnEvent) -> str:
+        if event.from_status and event.to_status and event.from_status != event.to_status:
+            return f"{event.from_status} → {event.to_status}"
+        return event.to_status or "—"
+
+    @admin.display(description="details")
+    def details(self, event: ReturnEvent) -> str:
+        return labelled(dict(event.data or {}), RETURN_EVENT_LABELS)
+
+
+class RejectForm(BackofficeForm):
+    reason = forms.CharField(max_length=255, label="Why reject this return?")
+
+
+# target -> (button label, icon, variant)
+RETURN_MOVES: dict[str, tuple[str, str, ActionVariant]] = {
+    ReturnStatus.RECEIVED: ("Receive (restock)", "move_to_inbox", ActionVariant.PRIMARY),
+    ReturnStatus.CREDITED: ("Credit", "request_quote", ActionVariant.PRIMARY),
+    ReturnStatus.REJECTED: ("Reject…", "block", ActionVariant.DANGER),
+}
+
+
+@admin.register(Return)
+class ReturnAdmin(ModelAdmin):
+    list_display = ("return_number", "order_link", "customer_name", "status_display", "value_display",
+                    "requested_display")
+    list_filter = [("status", ChoicesDropdownFilter), ("requested_at", LocalDateRangeFilter)]
+    list_filter_submit = True
+    search_fields = ["return_number", "order__order_number", "order__customer__name", "order__customer__email"]
+    search_help_text = "Return number, order number, customer name or e-mail"
+    list_select_related = ["order", "order__customer"]
+    inlines = [ReturnLineInline, ReturnEventInline]
+    actions_detail = ["receive", "credit", "reject"]
+    change_form_template = "admin/sales/return/change_form.html"
+    ordering = ["-id"]
+    fieldsets = [
+        ("Return", {"fields": ["return_number", "status_display", "order_link", "customer_name", "currency",
+                               "value_display", "reason", "rejection_reason", "return_window_waived"]}),
+        ("Dates", {"fields": ["requested_at", "received_at", "credited_at", "rejected_at"]}),
+    ]
+    readonly_fields = [field for _name, options in fieldsets for field in options["fields"]]
+
+    @admin.display(description="order", ordering="order__order_number")
+    def order_link(self, return_: Return) -> str:
+        return admin_link("admin:sales_order_change", return_.order_id, return_.order.order_number)
+
+    @admin.display(description="customer", ordering="order__customer__name")
+    def customer_name(self, return_: Return) -> str:
+        return return_.order.customer.name
+
+    @admin.display(description="status", ordering="status")
+    def status_display(self, return_: Return) -> str:
+        return return_status_badge(return_)
+
+    @admin.display(description="value", ordering="value")
+    def value_display(self, return_: Return) -> str:
+        return format_money(return_.value, return_.currency)
+
+    @admin.display(description="requested", ordering="requested_at")
+    def requested_display(self, return_: Return) -> str:
+        return local_minute(return_.requested_at)
+
+    def changeform_view(self, request: HttpRequest, object_id: str | None = None, form_url: str = "",
+                        extra_context: dict[str, Any] | None = None) -> Any:
+        extra_context = extra_context or {}
+        if object_id:
+            return_: Return = admin_object(self, request, object_id)
+            extra_context["summary_items"] = [
+                ("Status", return_status_badge(return_)), ("Value", format_money(return_.value, return_.currency)),
+                ("Order", admin_link("admin:sales_order_change", return_.order_id, return_.order.order_number)),
+                ("Requested", local_day(return_.requested_at)),
+            ]
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # requested from the order page ("Request return…") or the API
+
+    def has_change_permission(self, request: HttpRequest, obj: Return | None = None) -> bool:
+        return False  # read-only fields; changes go through the actions
+
+    def has_delete_permission(self, request: HttpRequest, obj: Return | None = None) -> bool:
+        return False
+
+    # -- moves ---------------------------------------------------------------------------------------------
+    def _may_move(self, request: HttpRequest, object_id: str | None, target: str) -> bool:
+        if object_id is None or not drawing_buttons(request):
+            return True  # running: the service checks the role and the state
+        return target in selectors.return_allowed_statuses(admin_object(self, request, object_id), request.user)
+
+    def has_receive_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
+        return self._may_move(request, object_id, ReturnStatus.RECEIVED)
+
+    def has_credit_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
+        return self._may_move(request, object_id, ReturnStatus.CREDITED)
+
+    def has_reject_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
+        return self._may_move(request, object_id, ReturnStatus.REJECTED)
+
+    def return_facts(self, return_: Return) -> list[tuple[str, str]]:
+        return [("Return", return_.return_number), ("Status", return_.get_status_display()),
+                ("Order", return_.order.order_number), ("Customer", str(return_.order.customer)),
+                ("Value", format_money(return_.value, return_.currency))]
+
+    @action(description=RETURN_MOVES[ReturnStatus.RECEIVED][0], url_path="receive", permissions=["receive"],
+            icon=RETURN_MOVES[ReturnStatus.RECEIVED][1], variant=RETURN_MOVES[ReturnStatus.RECEIVED][2],
+            attrs={"data-move": "received", "data-post": "1"})
+    def receive(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return_: Return = admin_object(self, request, object_id)
+        return confirm_then_run(
+            self, request, return_, lambda: services.return_receive(return_id=return_.pk, actor=acting_user(request)),
+            title=f"Receive {return_.return_number}", submit_label="Receive",
+            success=f"Return {return_.return_number} received; restocked lines are back in stock.",
+            facts=self.return_facts(return_))
+
+    @action(description=RETURN_MOVES[ReturnStatus.CREDITED][0], url_path="credit", permissions=["credit"],
+            icon=RETURN_MOVES[ReturnStatus.CREDITED][1], variant=RETURN_MOVES[ReturnStatus.CREDITED][2],
+            attrs={"data-move": "credited", "data-post": "1"})
+    def credit(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return_: Return = admin_object(self, request, object_id)
+        return confirm_then_run(
+            self, request, return_, lambda: services.return_credit(return_id=return_.pk, actor=acting_user(request)),
+            title=f"Credit {return_.return_number}", submit_label="Credit",
+            success=f"Return {return_.return_number} credited.", facts=self.return_facts(return_))
+
+    @action(description=RETURN_MOVES[ReturnStatus.REJECTED][0], url_path="reject", permissions=["reject"],
+            icon=RETURN_MOVES[ReturnStatus.REJECTED][1], variant=RETURN_MOVES[ReturnStatus.REJECTED][2],
+            attrs={"data-move": "rejected"})
+    def reject(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return_: Return = admin_object(self, request, object_id)
+        form = RejectForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            run_service(request, lambda: services.return_reject(
+                return_id=return_.pk, reason=form.cleaned_data["reason"], actor=acting_user(request)),
+                f"Return {return_.return_number} rejected.")
+            return back_to(return_)
+        return action_form_page(self, request, return_, form, title=f"Reject {return_.return_number}",
+                                submit_label="Reject return", facts=self.return_facts(return_))
+
+
+# -- on the order page ----------------------------------------------------------------------------------------
+class OrderReturnInline(ReadOnlyInline):
+    """The order's returns (the "Returns" tab), each linking to its page."""
+
+    model = Return
+    fk_name = "order"
+    fields = readonly_fields = ("return_link", "status_display", "value_display", "requested", "reason")
+    verbose_name = "return"
+    verbose_name_plural = "returns"
+    view_permission = "sales.view_return"
+    ordering = ["id"]
+
+    @admin.display(description="return")
+    def return_link(self, return_: Return) -> str:
+        return admin_link("admin:sales_return_change", return_.pk, return_.return_number)
+
+    @admin.display(description="status")
+    def status_display(self, return_: Return) -> str:
+        return return_status_badge(return_)
+
+    @admin.display(description="value")
+    def value_display(self, return_: Return) -> str:
+        return format_money(return_.value, return_.currency)
+
+    @admin.display(description="requested")
+    def requested(self, return_: Return) -> str:
+        return local_minute(return_.requested_at)
+
+
+class RequestReturnForm(BackofficeForm):
+    """A quantity (and restock) per order line, with what is left to return of it, and the reason. Made for one
+    order by ``request_return_form``."""
+
+    order_lines: list[OrderLine] = []
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not any(data.get(f"quantity_{line.pk}") for line in self.order_lines):
+            raise forms.ValidationError("Give a quantity for at least one line.")
+        return data
+
+    def line_inputs(self) -> list[services.ReturnLineInput]:
+        """One input per product (the service spreads it over the order's lines of that product)."""
+        by_product: dict[str, tuple[int, bool]] = {}
+        for line in self.order_lines:
+            quantity = self.cleaned_data.get(f"quantity_{line.pk}") or 0
+            if quantity:
+                before, restock = by_product.get(line.product_id, (0, True))
+                by_product[line.product_id] = (before + quantity,
+                                               restock and bool(self.cleaned_data.get(f"restock_{line.pk}")))
+        return [services.ReturnLineInput(product_id=pk, quantity=q, restock=r) for pk, (q, r) in by_product.items()]
+
+
+def request_return_form(order: Order, *, may_waive: bool) -> type[RequestReturnForm]:
+    """The form for ``order``: a quantity and a restock switch per line, the reason, and for finance the
+    waiver."""
+    claimed = selectors.returned_quantities(order_id=order.pk)
+    order_lines = list(order.lines.order_by("position"))
+    fields: dict[str, Any] = {"order_lines": order_lines}
+    for line in order_lines:
+        left = max(0, line.quantity - claimed.get(line.pk, 0))
+        fields[f"quantity_{line.pk}"] = forms.IntegerField(
+            min_value=0, initial=0, required=False, label=f"{line.sku} {line.name}",
+            help_text=f"Delivered {line.quantity}, {left} left to return.")
+        fields[f"restock_{line.pk}"] = forms.BooleanField(required=False, initial=True,
+                                                          label=f"Back into stock ({line.sku})")
+    fields["reason"] = forms.CharField(max_length=255, required=False, label="Reason")
+    if may_waive:
+        fields["waive_return_window"] = forms.BooleanField(
+            required=False, label="Waive the return window (accept it after the window)")
+    return type("RequestReturnForm", (RequestReturnForm,), fields)
+
+
+class OrderReturnsMixin:
+    """For ``OrderAdmin``: "Request return…" on delivered orders (sales and finance)."""
+
+    admin_site: admin.AdminSite
+
+    def has_request_return_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
+        if not request.user.has_perm("sales.add_return"):
+            return False
+        if object_id is None or not drawing_buttons(request):
+            return True
+        return admin_object(self, request, object_id).status == OrderStatus.DELIVERED
+
+    @action(description="Request return…", url_path="request-return", permissions=["request_return"],
+            icon="assignment_return", attrs={"data-action": "request-return"})
+    def request_return(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        order: Order = admin_object(self, request, object_id)
+        form_class = request_return_form(order, may_waive=request.user.has_perm("sales.waive_return_window"))
+        form = form_class(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            created: list[Return] = []
+            ok = run_service(request, lambda: created.append(services.return_request(
+                order_id=order.pk, lines=form.line_inputs(), reason=form.cleaned_data.get("reason") or "",
+                waive_return_window=bool(form.cleaned_data.get("waive_return_window")), actor=acting_user(request),
+            )), f"Return requested for order {order.order_number}.")
+            if ok:
+                messages.info(request, f"Return {created[0].return_number}: receive it when the goods arrive.")
+                return back_to(created[0])
+        return action_form_page(self, request, order, form, title=f"Request a return of {order.order_number}",
+                                submit_label="Request return",
+                                facts=[("Order", order.order_number), ("Customer", str(order.customer)),
+                                       ("Delivered", local_minute(order.delivered_at)),
+                                       ("Return window ends", local_minute(order.return_window_ends_at()))],
+                                back_url=change_url(order))
