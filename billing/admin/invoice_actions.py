@@ -58,15 +58,15 @@ class CreditNoteForm(BackofficeForm):
                                 help_text="A single amount (goodwill, a price adjustment); or fill in lines below.")
 
     line1_description = forms.CharField(required=False, max_length=200, label="Line 1: description")
-    line1_quantity = forms.IntegerField(required=False, min_value=1, label="Line 1: quantity")
+    line1_quantity = forms.IntegerField(required=False, min_value=1, max_value=1_000_000, label="Line 1: quantity")
     line1_unit_price = forms.DecimalField(required=False, min_value=0, max_digits=18, decimal_places=4,
                                           label="Line 1: unit price")
     line2_description = forms.CharField(required=False, max_length=200, label="Line 2: description")
-    line2_quantity = forms.IntegerField(required=False, min_value=1, label="Line 2: quantity")
+    line2_quantity = forms.IntegerField(required=False, min_value=1, max_value=1_000_000, label="Line 2: quantity")
     line2_unit_price = forms.DecimalField(required=False, min_value=0, max_digits=18, decimal_places=4,
                                           label="Line 2: unit price")
     line3_description = forms.CharField(required=False, max_length=200, label="Line 3: description")
-    line3_quantity = forms.IntegerField(required=False, min_value=1, label="Line 3: quantity")
+    line3_quantity = forms.IntegerField(required=False, min_value=1, max_value=1_000_000, label="Line 3: quantity")
     line3_unit_price = forms.DecimalField(required=False, min_value=0, max_digits=18, decimal_places=4,
                                           label="Line 3: unit price")
 

@@ -163,7 +163,7 @@ class CreditNoteSerializer(serializers.ModelSerializer):
 
 class CreditNoteLineInputSerializer(InputSerializer):
     description = serializers.CharField(max_length=200)
-    quantity = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
     unit_price = AmountSerializerField(help_text="Positive, in the invoice's currency.")
 
     def validate_unit_price(self, value):

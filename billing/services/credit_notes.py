@@ -28,6 +28,7 @@ from ..models import CreditNote, CreditNoteLine, Invoice, InvoiceEvent, InvoiceS
 from .invoices import issue_locked, settle_if_paid
 
 CREDIT_PERMISSION = "billing.add_creditnote"
+MAX_QUANTITY = 1_000_000  # as on order lines
 
 
 def credit_note_number_sequence(year: int) -> str:
@@ -73,8 +74,9 @@ def _credit_lines(*, lines: Sequence[CreditLine | dict[str, Any]] | None, amount
         line = given if isinstance(given, CreditLine) else CreditLine(
             description=given["description"], quantity=given["quantity"], unit_price=Decimal(given["unit_price"]),
             product_id=given.get("product_id", ""))
-        if line.quantity < 1:
-            raise ValidationFailed(errors=[field_error(f"lines[{index}].quantity", "Must be at least 1.")])
+        if not 1 <= line.quantity <= MAX_QUANTITY:
+            message = f"Must be between 1 and {MAX_QUANTITY}."
+            raise ValidationFailed(message, errors=[field_error(f"lines[{index}].quantity", message)])
         error = _positive_amount_error(line.unit_price, currency)
         if error:
             raise ValidationFailed(error, errors=[field_error(f"lines[{index}].unit_price", error)])

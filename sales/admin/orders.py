@@ -242,6 +242,8 @@ class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, ExportMixin, ModelAdmin):
 
     def get_inline_instances(self, request: HttpRequest, obj: Order | None = None) -> list[Any]:
         inlines = super().get_inline_instances(request, obj)
+        if obj is None or obj.status == OrderStatus.DRAFT:  # the pages with a form: a draft has no returns
+            inlines = [inline for inline in inlines if not isinstance(inline, OrderReturnInline)]
         for inline in inlines:
             inline.tab = obj is not None  # tabs on the order page; one form when adding
         return inlines

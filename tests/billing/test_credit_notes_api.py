@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from billing import services
 from billing.models import CreditNote, Invoice
-from synthesq.core.errors import PermissionRefused
+from synthesq.core.errors import PermissionRefused, ValidationFailed
 from synthesq.core.models import Sequence
 from tests.factories import CreditNoteFactory, CustomerFactory, InvoiceFactory, PaymentFactory
 
@@ -188,6 +188,8 @@ REFUSALS = [
     ("sub-cent amount", "issued", {"amount": "0.001"}, 400, "validation_error", "amount"),
     ("zero quantity", "issued", {"lines": [{"description": "x", "quantity": 0, "unit_price": "1.00"}]}, 400,
      "validation_error", "lines"),
+    ("huge quantity", "issued", {"lines": [{"description": "x", "quantity": 10**25, "unit_price": "1.00"}]}, 400,
+     "validation_error", "lines"),
     ("no reason", "issued", {"amount": "10.00", "reason": ""}, 400, "validation_error", "reason"),
     ("unknown field", "issued", {"amount": "10.00", "note": "x"}, 400, "validation_error", "note"),
 ]
@@ -237,6 +239,15 @@ def test_the_service_checks_the_role_too(client_for: Callable[..., APIClient]) -
     before = snapshot()
     with pytest.raises(PermissionRefused):
         services.credit_note_issue(invoice_id=invoice.pk, amount=D("1.00"), reason="x", actor=sales_user)
+    assert snapshot() == before
+
+
+def test_the_service_refuses_huge_quantities_too() -> None:
+    invoice = InvoiceFactory(status="issued")
+    before = snapshot()
+    with pytest.raises(ValidationFailed):
+        services.credit_note_issue(invoice_id=invoice.pk, reason="x", actor=None, lines=[
+            {"description": "x", "quantity": 58207858955991393559904256, "unit_price": D("51722624085712.00")}])
     assert snapshot() == before
 
 
