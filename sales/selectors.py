@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -140,6 +140,12 @@ def orders_closable(*, cutoff: datetime) -> QuerySet[Order]:
     return Order.objects.filter(status=OrderStatus.DELIVERED, on_hold=False, delivered_at__lte=cutoff).exclude(
         _open_return()
     )
+
+
+def orders_with_open_returns(*, order_ids: Sequence[str]) -> set[str]:
+    """Those of ``order_ids`` with a return requested or received."""
+    return set(Return.objects.filter(order_id__in=list(order_ids), status__in=RETURN_OPEN_STATUSES)
+               .values_list("order_id", flat=True))
 
 
 class SkipReason(TypedDict):

@@ -80,6 +80,11 @@ def orders_close_chunk(
     ids = list(
         claim.select_for_update(skip_locked=True).order_by("delivered_at", "id").values_list("pk", flat=True)[:limit]
     )
+    if ids:
+        # Read again now that the orders are locked: the claim's snapshot may predate a return committed while
+        # it ran (a return locks its order first, so none can appear after this read).
+        opened = selectors.orders_with_open_returns(order_ids=ids)
+        ids = [pk for pk in ids if pk not in opened]
     result = ChunkResult(closed=ids)
     if not ids:
         return result

@@ -11,8 +11,9 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from sales import services
+from sales import selectors, services
 from sales.models import Order, OrderEvent
+from sales.services import closing
 from tests.factories import ReturnFactory
 from tests.helpers import assert_problem
 
@@ -96,3 +97,19 @@ def test_the_text_summary_counts_open_returns() -> None:
     call_command("close_delivered_orders", stdout=out, stderr=StringIO())
     assert out.getvalue().startswith("Closed 0 order(s), issued 0 invoice(s); skipped 0 on hold, 1 with an open "
                                      "return and 0 inside their return window; 0 failed; ")
+
+
+def test_a_return_committed_while_the_batch_claims_keeps_its_order_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given an old order whose return committed after the batch's claim took its snapshot (simulated: the claim
+    # does not see the return, as a snapshot taken a moment earlier would not)
+    order = old_order_with_return("requested")
+    other = delivered_order(days_ago(1))
+    set_delivered_at(other, days_ago(60))
+    monkeypatch.setattr(selectors, "orders_closable", lambda *, cutoff: Order.objects.filter(
+        status="delivered", delivered_at__lte=cutoff))
+    # when the chunk closes what it claimed
+    result = closing.orders_close_chunk(cutoff=days_ago(30), limit=10)
+    # then the order read again under its lock is left open; the other one is closed
+    assert result.closed == [other.pk]
+    assert Order.objects.get(pk=order.pk).status == "delivered"
+    assert not OrderEvent.objects.filter(order=order, to_status="closed").exists()
