@@ -22,8 +22,9 @@ from .helpers import ORDERS_URL, order_payload, status_url
 
 pytestmark = pytest.mark.django_db
 
-# token lookup, the user's permissions, its groups' permissions, the page, the lines of the page, their returns
-LIST_QUERY_BUDGET = 6
+# token lookup (with the user's permissions), the page, the lines of the page (the return lines only of orders that
+# have returns: tests/sales/test_statement_budgets.py)
+LIST_QUERY_BUDGET = 3
 # Statements per request, whatever the number of lines (token lookup, locks, history and invoice included).
 CREATE_QUERY_BUDGET = 17
 CONFIRM_QUERY_BUDGET = 35

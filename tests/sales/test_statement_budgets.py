@@ -23,8 +23,8 @@ from rest_framework.test import APIClient
 
 from billing.models import Invoice
 from integrations.models import WebhookEndpoint
-from sales.models import Order
-from tests.factories import CustomerFactory, ProductFactory
+from sales.models import Order, OrderStatus
+from tests.factories import CustomerFactory, OrderFactory, ProductFactory, ReturnFactory
 from tests.sales.helpers import ORDERS_URL, order_payload, order_url, status_url
 
 PAYMENTS_URL = "/api/v1/sales/payments"
@@ -92,6 +92,25 @@ def test_list_a_page_of_orders(api: APIClient, lines: int, django_assert_num_que
     with django_assert_num_queries(BUDGETS["list"]):
         response = api.get(f"{ORDERS_URL}?limit=50")
     assert response.status_code == 200 and len(response.json()["results"]) == 50
+
+
+@pytest.mark.parametrize("with_returns", [1, 10])
+def test_orders_with_returns_cost_one_statement_more(api: APIClient, with_returns: int,
+                                                     django_assert_num_queries: Any) -> None:
+    # given 20 delivered orders of 3 lines, ``with_returns`` of them with a return
+    delivered = [OrderFactory(status=OrderStatus.DELIVERED, line_count=3) for _ in range(20)]
+    for order in delivered[:with_returns]:
+        ReturnFactory(order=order)
+    # when a page of them is listed, or one with a return is read, then: one statement more for all their
+    # returns (the others are known to have none)
+    with django_assert_num_queries(BUDGETS["list"] + 1):
+        page = api.get(f"{ORDERS_URL}?limit=50").json()["results"]
+    with django_assert_num_queries(BUDGETS["get"] + 1):
+        one = api.get(order_url(delivered[0].pk)).json()
+    # and each shows its returns and returned quantities
+    assert sum(len(row["returns"]) for row in page) == with_returns
+    assert sum(line["returned_quantity"] for row in page for line in row["line_items"]) == with_returns
+    assert [r["status"] for r in one["returns"]] == ["requested"]
 
 
 @pytest.mark.postgres
