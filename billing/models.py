@@ -215,13 +215,6 @@ class InvoiceEvent(HistoryEvent):
         ordering = ["invoice", "id"]
         indexes = [models.Index(fields=["invoice", "id"], name="invoiceevent_invoice_id")]
 
-    def __str__(self) -> str:
-        if self.from_status and self.from_status != self.to_status:
-            change = f": {self.from_status} → {self.to_status}"
-        else:
-            change = f": {self.to_status}" if self.to_status else ""
-        return f"{self.get_kind_display()}{change}"
-
 
 class PaymentMethod(models.TextChoices):
     BANK_TRANSFER = "bank_transfer", "Bank transfer"

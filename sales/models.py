@@ -218,13 +218,6 @@ class OrderEvent(HistoryEvent):
         ordering = ["order", "id"]
         indexes = [models.Index(fields=["order", "id"], name="orderevent_order_id")]
 
-    def __str__(self) -> str:
-        if self.from_status and self.from_status != self.to_status:
-            change = f": {self.from_status} → {self.to_status}"
-        else:
-            change = f": {self.to_status}" if self.to_status else ""
-        return f"{self.get_kind_display()}{change}"
-
 
 class ReturnStatus(models.TextChoices):
     REQUESTED = "requested", "Requested"
@@ -353,10 +346,3 @@ class ReturnEvent(HistoryEvent):
     class Meta:
         ordering = ["sales_return", "id"]
         indexes = [models.Index(fields=["sales_return", "id"], name="returnevent_return_id")]
-
-    def __str__(self) -> str:
-        if self.from_status and self.from_status != self.to_status:
-            change = f": {self.from_status} → {self.to_status}"
-        else:
-            change = f": {self.to_status}" if self.to_status else ""
-        return f"{self.get_kind_display()}{change}"

@@ -50,6 +50,15 @@ class HistoryEvent(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        """What happened, and the status change if any: "Status changed: draft → confirmed"."""
+        if self.from_status and self.from_status != self.to_status:
+            change = f": {self.from_status} → {self.to_status}"
+        else:
+            change = f": {self.to_status}" if self.to_status else ""
+        kind = getattr(self, "get_kind_display", lambda: "")()  # each subclass declares its ``kind`` choices
+        return f"{kind}{change}"
+
     @classmethod
     def record(cls, subject: models.Model, *, kind: str, actor: Actor, from_status: str = "", to_status: str = "",
                reason: str = "", data: dict[str, Any] | None = None) -> Self:
