@@ -10,7 +10,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from sales.models import Order, OrderStatus, Return
-from sales.signals import order_status_changed, orders_closed, return_credited
+from sales.signals import order_status_changed, orders_closed, return_credited, return_requested
 
 from . import services
 
@@ -32,6 +32,11 @@ def finalise_invoices_of_closed_orders(
     effects["invoices_issued"] += services.invoices_issue_for_closed_orders(
         order_ids=order_ids, actor=actor, issued_at=closed_at
     )
+
+
+@receiver(return_requested, sender=Return, dispatch_uid="billing.return_requested")
+def refuse_an_uncreditable_return(*, return_: Return, actor: Any, **kwargs: Any) -> None:
+    services.credit_note_check_return(return_=return_)
 
 
 @receiver(return_credited, sender=Return, dispatch_uid="billing.return_credited")

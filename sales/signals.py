@@ -14,6 +14,12 @@ order_status_changed = Signal()
 # "invoices_issued"). Receivers' return values are ignored.
 orders_closed = Signal()
 
+# Sent by return_request inside its transaction, once the return and its lines are written (before its history
+# row). Arguments: return_ (lines loaded; return_.order is the locked order), actor. Billing's receiver refuses a
+# return it could never credit (no invoice, a void one, or less left to credit than the order's open returns
+# are worth): a DomainError it raises refuses the request, so a received return always has its way to credited.
+return_requested = Signal()
+
 # Sent by return_credit inside its transaction, after the return became credited and its history row was
 # written. Arguments: return_ (the locked Return, lines loaded), actor. Billing's receiver issues the credit
 # note; a DomainError it raises refuses the whole change.

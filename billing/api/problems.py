@@ -50,3 +50,5 @@ REFUND_CURRENCY_MISMATCH = problem_doc("RefundCurrencyMismatch", error=RefundCur
 also_returned_by("order", "change_status", INVOICE_HAS_PAYMENTS.name)
 # Crediting a return issues its credit note through billing's receiver, which may refuse it.
 also_returned_by("return", "change_status", INVOICE_NOT_CREDITABLE.name, CREDIT_EXCEEDS_INVOICE.name)
+# Requesting a return is refused when billing could never credit it (no or a void invoice, too little left).
+also_returned_by("order", "returns", INVOICE_NOT_CREDITABLE.name, CREDIT_EXCEEDS_INVOICE.name)

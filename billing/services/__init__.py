@@ -5,6 +5,7 @@ refunds (``refunds``) and the batch close's bulk issuing (``closing``). Import t
 from .closing import invoices_issue_for_closed_orders
 from .credit_notes import (
     CreditLine,
+    credit_note_check_return,
     credit_note_issue,
     credit_note_issue_for_return,
     credit_note_issue_locked,
@@ -27,6 +28,7 @@ from .refunds import refund_record
 
 __all__ = [
     "CreditLine",
+    "credit_note_check_return",
     "credit_note_issue",
     "credit_note_issue_for_return",
     "credit_note_issue_locked",

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Sum
 from django.utils import timezone
 
 from integrations.events import publishes_events
-from sales.models import Return
+from sales.models import RETURN_OPEN_STATUSES, Return
 from synthesq.core.actors import Actor
 from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
 from synthesq.core.money import format_amount, minor_unit, quantize, scale_error
@@ -147,12 +148,11 @@ def credit_note_issue(*, invoice_id: str, lines: Sequence[CreditLine | dict[str,
     return credit_note_issue_locked(invoice, lines=credit_lines, reason=reason, actor=actor)
 
 
-def credit_note_issue_for_return(*, return_: Return, actor: Actor) -> CreditNote:
-    """The credit note of a credited return: its lines at the order's prices, on the order's invoice. Runs in
-    ``return_credit``'s transaction (the order and the return locked, the finance role checked there), through
-    the ``return_credited`` signal; a refusal (no invoice or a void one: 409 ``invoice_not_creditable``; more
-    than is left to credit: 422 ``credit_exceeds_invoice``) refuses the whole change."""
-    invoice = Invoice.objects.select_for_update(of=("self",)).filter(order_id=return_.order_id).first()
+def _invoice_of_return(return_: Return, *, lock: bool) -> Invoice:
+    """The invoice a return is credited on: refused when there is none, or it is void (409
+    ``invoice_not_creditable``)."""
+    query = Invoice.objects.filter(order_id=return_.order_id)
+    invoice = (query.select_for_update(of=("self",)) if lock else query).first()
     if invoice is None:
         raise InvoiceNotCreditable(
             invoice_id=None, status=None,
@@ -162,6 +162,29 @@ def credit_note_issue_for_return(*, return_: Return, actor: Actor) -> CreditNote
             invoice_id=invoice.pk, status=invoice.status,
             detail=f"Invoice {invoice.number or invoice.pk} is void; return {return_.return_number} cannot be "
                    "credited on it.")
+    return invoice
+
+
+def credit_note_check_return(*, return_: Return) -> None:
+    """Refuse a return being requested that could never be credited, so that a received return always has its
+    way to ``credited``: its order has no invoice or a void one (409 ``invoice_not_creditable``), or the order's
+    open returns, this one included, are worth more than is left to credit (422 ``credit_exceeds_invoice``).
+    Runs in ``return_request``'s transaction through ``return_requested``, its order locked: no credit note on
+    that invoice can commit meanwhile (they lock the order first)."""
+    invoice = _invoice_of_return(return_, lock=False)
+    open_value = (Return.objects.filter(order_id=return_.order_id, status__in=RETURN_OPEN_STATUSES)
+                  .aggregate(total=Sum("value"))["total"]) or Decimal(0)
+    creditable = invoice.total - invoice.amount_credited
+    if open_value > creditable:
+        raise CreditExceedsInvoice(amount=open_value, creditable=creditable, currency=invoice.currency)
+
+
+def credit_note_issue_for_return(*, return_: Return, actor: Actor) -> CreditNote:
+    """The credit note of a credited return: its lines at the order's prices, on the order's invoice. Runs in
+    ``return_credit``'s transaction (the order and the return locked, the finance role checked there), through
+    the ``return_credited`` signal; a refusal (no invoice or a void one: 409 ``invoice_not_creditable``; more
+    than is left to credit: 422 ``credit_exceeds_invoice``) refuses the whole change."""
+    invoice = _invoice_of_return(return_, lock=True)
     lines = [CreditLine(description=f"{line.order_line.name} (returned)", quantity=line.quantity,
                         unit_price=line.unit_price, product_id=line.product_id)
              for line in return_.lines.all()]

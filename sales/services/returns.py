@@ -45,7 +45,7 @@ from ..models import (
     return_with_lines,
     with_lines,
 )
-from ..signals import return_credited
+from ..signals import return_credited, return_requested
 
 RETURN_SEQUENCE = "return"
 WAIVE_PERMISSION = "sales.waive_return_window"
@@ -140,7 +140,9 @@ def return_request(
     """Record a customer's return of a delivered order (status ``requested``), numbered ``RMA-00000001`` from a
     gap-free counter taken in this transaction. Refused: not delivered (409 ``order_not_returnable``), window
     passed (409 ``return_window_closed``; ``waive_return_window`` needs ``sales.waive_return_window``, else
-    403), a product not on the order (400), more than is left to return (422 ``return_quantity_exceeded``)."""
+    403), a product not on the order (400), more than is left to return (422 ``return_quantity_exceeded``), and
+    what billing could never credit (``return_requested``: 409 ``invoice_not_creditable``, 422
+    ``credit_exceeds_invoice``)."""
     if actor is not None and not actor.has_perm(REQUEST_PERMISSION):
         raise PermissionRefused("Your role may not request returns.")
     if waive_return_window and actor is not None and not actor.has_perm(WAIVE_PERMISSION):
@@ -160,6 +162,7 @@ def return_request(
         return_line.sales_return = return_
     ReturnLine.objects.bulk_create(return_lines)
     return_with_lines(return_)
+    return_requested.send(sender=Return, return_=return_, actor=actor)
     data: dict[str, Any] = {"order_id": order.pk, "lines": len(return_lines), "value": str(value)}
     if waived:
         ends_at = order.return_window_ends_at()

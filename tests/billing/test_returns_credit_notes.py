@@ -15,6 +15,7 @@ from rest_framework.test import APIClient
 from billing import services
 from billing.models import CreditNote, Invoice
 from inventory.selectors import stock_ledger_mismatches
+from sales import services as services_sales
 from sales.models import Order, Return
 from tests.factories import CustomerFactory, OrderFactory, ProductFactory, ReturnFactory
 from tests.sales.helpers import (
@@ -126,6 +127,46 @@ def test_credit_above_what_is_left_refuses_the_credit(finance_api: APIClient) ->
     assert (body["amount"], body["creditable"]) == ("129.99", "59.98")
     assert state() == before
     assert Return.objects.get(pk=return_.pk).status == "received"
+
+
+# --- returns billing could never credit are refused when requested ----------------------------------------------
+
+
+def request_return(api: APIClient, order: Order, quantity: int = 1) -> Any:
+    product_id = order.lines.order_by("position").first().product_id  # type: ignore[union-attr]
+    return api.post(order_returns_url(order.pk), {"lines": [{"product_id": product_id, "quantity": quantity,
+                                                             "restock": True}], "reason": "broken"}, format="json")
+
+
+def test_a_return_on_a_void_invoice_is_refused_when_requested(sales_api: APIClient) -> None:
+    # given a delivered order whose invoice was voided
+    order = OrderFactory(status="delivered", line_count=2)
+    invoice = Invoice.objects.get(order=order)
+    services.invoice_void(invoice_id=invoice.pk, actor=None, reason="wrong customer")
+    before = state()
+    # when a return is requested, then it is refused (it could never be credited) and nothing is written
+    body = assert_problem(request_return(sales_api, order), 409, "invoice_not_creditable")
+    assert (body["invoice_id"], body["invoice_status"]) == (invoice.pk, "void")
+    assert state() == before
+
+
+def test_open_returns_worth_more_than_is_left_to_credit_are_refused(sales_api: APIClient) -> None:
+    # given a delivered order of 3 x 10.00 on an invoice of 30.00, 15.00 of it already credited as goodwill
+    product = ProductFactory(stock=10)
+    order = OrderFactory(status="delivered", lines=[(product, 3)], unit_price=D("10.00"))
+    invoice = Invoice.objects.get(order=order)
+    services.credit_note_issue(invoice_id=invoice.pk, amount=D("15.00"), reason="goodwill", actor=None)
+    # and an open return of 1 (10.00)
+    assert request_return(sales_api, order).status_code == 201
+    before = state()
+    # when another return of 1 is requested (the two together 20.00, more than the 15.00 left)
+    body = assert_problem(request_return(sales_api, order), 422, "credit_exceeds_invoice")
+    # then it is refused, naming the open value and what is left, and nothing is written
+    assert (body["amount"], body["creditable"]) == ("20.00", "15.00")
+    assert state() == before
+    # and once the first is rejected, the same request fits
+    services_sales.return_reject(return_id=Return.objects.get(order=order).pk, reason="not ours", actor=None)
+    assert request_return(sales_api, order).status_code == 201
 
 
 # --- the guide's story, extended ------------------------------------------------------------------------------
