@@ -12,7 +12,7 @@ DEV_ENV := DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check lock bench-close bench-nodes bench-api clean venv serve serve-env release dist
+.PHONY: run test lint check lock bench-close bench-nodes bench-api profile-api clean venv serve serve-env release dist
 
 venv: $(STAMP)
 
@@ -88,6 +88,11 @@ bench-nodes: venv
 # (prints figures; BENCH_ARGS="--quick" for a short look, "--json PATH" to keep them). Needs wrk (apt-get install wrk).
 bench-api: venv
 	$(BIN)/python bench/api.py $(BENCH_ARGS)
+
+# Where each hot request's CPU time goes, by category (ORM, DRF, our apps, middleware…), against its floor
+# (cProfile over in-process replays; BENCH_ARGS="--top 15" to list our code's heaviest functions too).
+profile-api: venv
+	$(BIN)/python bench/profile_api.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache staticfiles build dist *.egg-info

@@ -47,6 +47,7 @@ import tempfile
 import time
 import urllib.request
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -235,6 +236,28 @@ def is_transaction_control(sql: str) -> bool:
     return sql.strip().upper().startswith(_TRANSACTION_CONTROL)
 
 
+def replay_requests(state: Seed, *, drafts: int) -> dict[str, Callable[[int], Any]]:
+    """Each kind of request, sent through Django's test client (the whole stack, the settings in force) with the
+    token; call with a request number ``i``: reads cycle through the seeded orders, each confirm takes the next of
+    ``drafts`` fresh drafts made here (one per confirm sent). Shared with ``bench/profile_api.py``."""
+    from django.test import Client
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {state.token}")
+    fresh = iter(make_drafts(state, drafts))
+    body = json.dumps(create_body(state))
+    read_ids = state.read_ids
+    return {
+        "read-floor": lambda i: client.get(f"{API}/floor/read/{read_ids[i % len(read_ids)]}"),
+        "get": lambda i: client.get(f"{API}/sales/orders/{read_ids[i % len(read_ids)]}"),
+        "list": lambda i: client.get(f"{API}/sales/orders?limit=50"),
+        "write-floor": lambda i: client.patch(f"{API}/floor/write/{read_ids[i % len(read_ids)]}",
+                                              {"carrier": "UPS"}, content_type="application/json"),
+        "create": lambda i: client.post(f"{API}/sales/orders", body, content_type="application/json"),
+        "confirm": lambda i: client.patch(f"{API}/sales/orders/{next(fresh)}/status", {"status": "confirmed"},
+                                          content_type="application/json"),
+    }
+
+
 def count_statements(state: Seed, *, samples: int = 0) -> dict[str, dict[str, Any]]:
     """Each kind of request replayed through the whole Django stack (test client, the served settings): a
     first request, then the one counted (the token's throttled ``last_used_at`` already written). With
@@ -242,23 +265,9 @@ def count_statements(state: Seed, *, samples: int = 0) -> dict[str, dict[str, An
     (Python: middleware, DRF, serializers, the ORM building queries and rows; PostgreSQL's own work is in
     another process and not in it), ``wall_ms`` the median elapsed time (with the database round trips)."""
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {state.token}")
-    drafts = iter(make_drafts(state, 2 + samples))
-    body = json.dumps(create_body(state))
-    read_ids = state.read_ids
-    requests: dict[str, Any] = {
-        "read-floor": lambda i: client.get(f"{API}/floor/read/{read_ids[i % len(read_ids)]}"),
-        "get": lambda i: client.get(f"{API}/sales/orders/{read_ids[i % len(read_ids)]}"),
-        "list": lambda i: client.get(f"{API}/sales/orders?limit=50"),
-        "write-floor": lambda i: client.patch(f"{API}/floor/write/{read_ids[i % len(read_ids)]}",
-                                              {"carrier": "UPS"}, content_type="application/json"),
-        "create": lambda i: client.post(f"{API}/sales/orders", body, content_type="application/json"),
-        "confirm": lambda i: client.patch(f"{API}/sales/orders/{next(drafts)}/status", {"status": "confirmed"},
-                                          content_type="application/json"),
-    }
+    requests = replay_requests(state, drafts=2 + samples)
 
     def answered(name: str, response: Any) -> None:
         if response.status_code >= 300:
