@@ -127,8 +127,8 @@ def credit_note_issue_locked(invoice: Invoice, *, lines: Sequence[CreditLine], r
                               "amount_credited": format_amount(invoice.amount_credited, currency),
                               "amount_due": format_amount(invoice.amount_due, currency),
                               **({"return_id": return_.pk} if return_ is not None else {})})
-    events.publish_credit_note(credit_note.pk)
     settle_if_paid(invoice, actor=actor, reason="credited in full")
+    events.publish_credit_note(credit_note.pk)  # after settling: the event shows the invoice as it is now
     return credit_note
 
 

@@ -13,14 +13,14 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from billing import services as billing
-from billing.models import Invoice
+from billing.models import Invoice, Payment
 from integrations.events import publish
 from integrations.models import Event
 from inventory import services as inventory
 from sales import services as sales
 from sales.models import Order, OrderStatus
 from synthesq.core.errors import DomainError
-from tests.factories import CustomerFactory, InvoiceFactory, OrderFactory, ProductFactory, UserFactory
+from tests.factories import CustomerFactory, InvoiceFactory, OrderFactory, ProductFactory, ReturnFactory, UserFactory
 
 from .helpers import event_types, last_sequence
 
@@ -35,6 +35,15 @@ def _order(status: str = OrderStatus.DRAFT, **kwargs: Any) -> Order:
 
 def _invoice_of(order: Order) -> Invoice:
     return Invoice.objects.get(order=order)
+
+
+def _paid_and_credited() -> Payment:
+    """A payment in full of an issued invoice, 10.00 of which a credit note made owed back."""
+    invoice = InvoiceFactory(status="issued")
+    payment = billing.payment_record(invoice_id=invoice.pk, amount=invoice.total, currency="USD",
+                                     payment_method="card", reference="P-FULL", actor=None)
+    billing.credit_note_issue(invoice_id=invoice.pk, amount=Decimal("10.00"), reason="goodwill", actor=None)
+    return payment
 
 
 # (name, given: build the state and return the change to make, the event types it must write)
@@ -94,6 +103,26 @@ SCENARIOS: list[tuple[str, Callable[[Any], Callable[[], Any]], list[str]]] = [
     ("pay an issued invoice in full", lambda u: (lambda i: lambda: billing.payment_record(
         invoice_id=i.pk, amount=i.total, currency="USD", payment_method="card", reference="P2", actor=u))(
         InvoiceFactory(status="issued")), ["payment.recorded", "invoice.paid"]),
+    ("credit part of an issued invoice", lambda u: (lambda i: lambda: billing.credit_note_issue(
+        invoice_id=i.pk, amount=Decimal("10.00"), reason="goodwill", actor=u))(InvoiceFactory(status="issued")),
+     ["credit_note.issued"]),
+    ("credit an issued invoice in full (it is settled)", lambda u: (lambda i: lambda: billing.credit_note_issue(
+        invoice_id=i.pk, amount=i.total, reason="goodwill", actor=u))(InvoiceFactory(status="issued")),
+     ["invoice.paid", "credit_note.issued"]),
+    ("refund what a credit note made owed", lambda u: (lambda p: lambda: billing.refund_record(
+        payment_id=p.pk, amount=Decimal("10.00"), reason="goodwill", reference="RF-1", actor=u))(
+        _paid_and_credited()), ["refund.recorded"]),
+    ("request a return", lambda u: (lambda o: lambda: sales.return_request(
+        order_id=o.pk, lines=[sales.ReturnLineInput(o.lines.get().product_id, 1, True)], reason="broken",
+        actor=u))(_order(OrderStatus.DELIVERED)), ["return.requested"]),
+    ("receive a return", lambda u: (lambda r: lambda: sales.return_receive(return_id=r.pk, actor=u))(
+        ReturnFactory()), ["return.received"]),
+    ("credit a received return (its draft invoice is issued first)", lambda u: (lambda r: lambda: (
+        sales.return_credit(return_id=r.pk, actor=u)))(ReturnFactory(received=True)),
+     ["invoice.issued", "credit_note.issued", "return.credited"]),
+    ("reject a return", lambda u: (lambda r: lambda: sales.return_reject(return_id=r.pk, reason="used",
+                                                                         actor=u))(ReturnFactory()),
+     ["return.rejected"]),
     ("close delivered orders in a batch", lambda u: (lambda orders: lambda: sales.orders_close_chunk(
         cutoff=timezone.now(), limit=10))([_order(OrderStatus.DELIVERED) for _ in range(2)]),
      ["order.closed", "order.closed", "invoice.issued", "invoice.issued"]),
