@@ -265,10 +265,11 @@ class OrderReturnInline(ReadOnlyInline):
 
 
 class RequestReturnForm(BackofficeForm):
-    """A quantity (and restock) per order line, with what is left to return of it, and the reason. Made for one
-    order by ``request_return_form``."""
+    """A quantity (and restock) per product of the order, with what is left to return of it, and the reason.
+    Made for one order by ``request_return_form``. Returns name products, as the API's do: a product on several
+    lines is one row, taken from its lines in order (each at its own price) by the service."""
 
-    order_lines: list[OrderLine] = []
+    order_lines: list[OrderLine] = []  # the first line of each product: it keys the product's fields
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -277,30 +278,30 @@ class RequestReturnForm(BackofficeForm):
         return data
 
     def line_inputs(self) -> list[services.ReturnLineInput]:
-        """One input per product (the service spreads it over the order's lines of that product)."""
-        by_product: dict[str, tuple[int, bool]] = {}
-        for line in self.order_lines:
-            quantity = self.cleaned_data.get(f"quantity_{line.pk}") or 0
-            if quantity:
-                before, restock = by_product.get(line.product_id, (0, True))
-                by_product[line.product_id] = (before + quantity,
-                                               restock and bool(self.cleaned_data.get(f"restock_{line.pk}")))
-        return [services.ReturnLineInput(product_id=pk, quantity=q, restock=r) for pk, (q, r) in by_product.items()]
+        return [services.ReturnLineInput(product_id=line.product_id, quantity=quantity,
+                                         restock=bool(self.cleaned_data.get(f"restock_{line.pk}")))
+                for line in self.order_lines if (quantity := self.cleaned_data.get(f"quantity_{line.pk}") or 0)]
 
 
 def request_return_form(order: Order, *, may_waive: bool) -> type[RequestReturnForm]:
-    """The form for ``order``: a quantity and a restock switch per line, the reason, and for finance the
+    """The form for ``order``: a quantity and a restock switch per product, the reason, and for finance the
     waiver."""
     claimed = selectors.returned_quantities(order_id=order.pk)
-    order_lines = list(order.lines.order_by("position"))
-    fields: dict[str, Any] = {"order_lines": order_lines}
-    for line in order_lines:
-        left = max(0, line.quantity - claimed.get(line.pk, 0))
-        fields[f"quantity_{line.pk}"] = forms.IntegerField(
-            min_value=0, initial=0, required=False, label=f"{line.sku} {line.name}",
-            help_text=f"Delivered {line.quantity}, {left} left to return.")
-        fields[f"restock_{line.pk}"] = forms.BooleanField(required=False, initial=True,
-                                                          label=f"Back into stock ({line.sku})")
+    by_product: dict[str, list[OrderLine]] = {}
+    for line in order.lines.order_by("position"):
+        by_product.setdefault(line.product_id, []).append(line)
+    fields: dict[str, Any] = {"order_lines": [lines[0] for lines in by_product.values()]}
+    for lines in by_product.values():
+        first = lines[0]
+        delivered = sum(line.quantity for line in lines)
+        left = sum(max(0, line.quantity - claimed.get(line.pk, 0)) for line in lines)
+        spread = (f" On lines {', '.join(str(line.position) for line in lines)}: returned from them in that "
+                  "order, each at its price." if len(lines) > 1 else "")
+        fields[f"quantity_{first.pk}"] = forms.IntegerField(
+            min_value=0, initial=0, required=False, label=f"{first.sku} {first.name}",
+            help_text=f"Delivered {delivered}, {left} left to return.{spread}")
+        fields[f"restock_{first.pk}"] = forms.BooleanField(required=False, initial=True,
+                                                           label=f"Back into stock ({first.sku})")
     fields["reason"] = forms.CharField(max_length=255, required=False, label="Reason")
     if may_waive:
         fields["waive_return_window"] = forms.BooleanField(

@@ -231,3 +231,21 @@ def test_closing_an_order_with_an_open_return_is_refused_in_the_admin(login: Cal
     assert "open returns" in messages_text(done, "error"), messages_text(done)
     assert Order.objects.get(pk=order.pk).status == "delivered"
     assert returns_db_state() == before
+
+
+def test_a_product_on_two_lines_is_one_row_taken_from_its_lines_in_order(login: Callable[..., Client]) -> None:
+    # given a delivered order with the same product on two lines (2, then 3)
+    a = ProductFactory(sku="ADM-TWICE", price=Decimal("10.00"), stock=10)
+    order = delivered_order(days_ago(1), lines=[(a, 2), (a, 3)])
+    first, second = order.lines.order_by("position")
+    sales = login("sales")
+    # when sales opens the form, then the product is one row: delivered 5, on lines 1 and 2
+    path, data = request_form(sales, order)
+    assert f"quantity_{first.pk}" in data and f"quantity_{second.pk}" not in data
+    page = sales.get(path).content.decode()
+    assert "Delivered 5, 5 left to return. On lines 1, 2" in html.unescape(page)
+    # and asking 3 back takes 2 from the first line and 1 from the second
+    done = sales.post(path, {**data, f"quantity_{first.pk}": "3", "reason": "too many"}, follow=True)
+    assert "Return requested" in messages_text(done, "success")
+    assert [(line.order_line_id, line.quantity) for line in Return.objects.get().lines.all()] == [
+        (first.pk, 2), (second.pk, 1)]
