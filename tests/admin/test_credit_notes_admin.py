@@ -83,6 +83,7 @@ def test_finance_issues_a_credit_note_from_the_invoice_page(finance_client: Clie
     assert invoice.order.order_number in note_page.content.decode()
     printable = finance_client.get(button_link(note_page, "action", "print"))
     assert printable.status_code == 200 and note.number in printable.content.decode()
+    assert "Credited to" in printable.content.decode() and note.number in printable.content.decode()
 
 
 def test_finance_credits_lines(finance_client: Client) -> None:
