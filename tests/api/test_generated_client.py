@@ -82,6 +82,10 @@ class Api:
         self.invoices_list = load("api.invoices.sales_invoices_list")
         self.invoices_retrieve = load("api.invoices.sales_invoices_retrieve")
         self.payments_create = load("api.payments.sales_payments_create")
+        self.returns_create = load("api.returns.sales_orders_returns_create")
+        self.returns_status = load("api.returns.sales_returns_status_partial_update")
+        self.credit_notes_list = load("api.credit_notes.sales_credit_notes_list")
+        self.refunds_create = load("api.refunds.sales_refunds_create")
 
     def client(self, base_url: str, token: str) -> Any:
         return self.package.AuthenticatedClient(base_url=base_url, token=token, raise_on_unexpected_status=True)
@@ -176,6 +180,28 @@ def test_the_guide_runs_through_a_client_generated_from_the_schema(client_packag
         invoice_id=invoice.id, amount=159.98, currency=m.CurrencyEnum.USD,
         payment_method=m.PaymentMethodEnum.BANK_TRANSFER, reference="TXN-20260128-001"))
     assert rest.invoice.status == m.InvoiceStatusEnum.PAID and rest.invoice.amount_due == "0.00"
+
+    # a return of one desk: requested by sales, received by the warehouse, credited by finance
+    returned = api.returns_create.sync(order.id, client=sales, body=m.ReturnCreateInputRequest(
+        lines=[m.ReturnLineInputRequest(product_id=desk.id, quantity=1, restock=True)], reason="scratched"))
+    assert isinstance(returned, m.Return)
+    assert (returned.status, returned.value, returned.return_number[:4]) == (m.ReturnStatusEnum.REQUESTED,
+                                                                           "129.99", "RMA-")
+    for role, status in ((warehouse, m.ReturnStatusEnum.RECEIVED), (finance, m.ReturnStatusEnum.CREDITED)):
+        moved = api.returns_status.sync(returned.id, client=role, body=m.ReturnStatusInputRequest(status=status))
+        assert isinstance(moved, m.Return) and moved.status == status
+    [note] = api.credit_notes_list.sync(client=finance, invoice_id=invoice.id).results
+    assert (note.total, note.return_id, note.number[:3]) == ("129.99", returned.id, "CN-")
+    # and the paid difference refunded; more than the credit made owed is a typed 422
+    too_much = api.refunds_create.sync(client=finance, body=m.RefundInputRequest(
+        payment_id=rest.id, amount="130.00", reason="returned desk", reference="RF-1"))
+    assert isinstance(too_much, m.RefundExceedsCreditProblem) and too_much.status == 422
+    refund = api.refunds_create.sync(client=finance, body=m.RefundInputRequest(
+        payment_id=rest.id, amount="129.99", reason="returned desk", reference="RF-1"))
+    assert isinstance(refund, m.Refund) and refund.id.startswith("ref_")
+    after = api.invoices_retrieve.sync(invoice.id, client=finance)
+    assert (after.amount_credited, after.amount_refunded, after.amount_due, after.amount_refundable) == (
+        "129.99", "129.99", "0.00", "0.00")
 
     # close: inside the return window it is a 409 with its end, then finance waives it
     early = api.orders_status.sync(order.id, client=finance, body=m.OrderStatusInputRequest(
