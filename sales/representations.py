@@ -11,40 +11,35 @@ from synthesq.core.actors import Viewer
 from synthesq.core.representation import amount, iso_datetime
 
 from .addresses import address_representation
-from .models import RETURN_CLAIMING_STATUSES, Order, OrderLine, Return, ReturnLine
-from .selectors import order_allowed_statuses, order_return_lines, order_return_lines_for, return_allowed_statuses
+from .models import Order, Return, ReturnLine
+from .selectors import (
+    LineRead,
+    OrderLinesRead,
+    order_allowed_statuses,
+    order_lines_in_memory,
+    order_lines_read,
+    return_allowed_statuses,
+)
 
 
-def claimed_quantity(return_lines: list[ReturnLine]) -> int:
-    """What requested, received and credited returns claim of an order line."""
-    return sum(line.quantity for line in return_lines if line.sales_return.status in RETURN_CLAIMING_STATUSES)
-
-
-def order_returns_summary(return_lines: list[ReturnLine]) -> list[dict[str, Any]]:
-    """The returns these lines belong to (id, number, status), oldest first."""
-    returns = {line.sales_return_id: line.sales_return for line in return_lines}
-    return [{"id": r.pk, "return_number": r.return_number, "status": str(r.status)}
-            for _, r in sorted(returns.items())]
-
-
-def order_line_representation(line: OrderLine, currency: str, return_lines: list[ReturnLine]) -> dict[str, Any]:
+def order_line_representation(line: LineRead, currency: str) -> dict[str, Any]:
     return {
         "product_id": line.product_id, "sku": line.sku, "name": line.name, "quantity": line.quantity,
         "unit_price": amount(line.unit_price, currency), "line_total": amount(line.line_total, currency),
-        "returned_quantity": claimed_quantity(return_lines),
+        "returned_quantity": line.returned_quantity,
     }
 
 
-def order_representation(order: Order, *, user: Viewer = None) -> dict[str, Any]:
-    """The order with its lines (``order.lines.all()``: prefetch them for lists) and the statuses ``user`` may
-    move it to now (without a user: every move possible now)."""
+def order_representation(order: Order, *, user: Viewer = None, lines: OrderLinesRead | None = None) -> dict[str, Any]:
+    """The order with ``lines`` (``order_lines_read``; without them: its lines in memory, ``order.lines.all()``,
+    and its returns) and the statuses ``user`` may move it to now (without a user: every move possible now)."""
     currency = order.currency
-    return_lines = order_return_lines(order)
+    if lines is None:
+        lines = order_lines_in_memory(order)
     return {
         "id": order.pk, "order_number": order.order_number, "status": str(order.status),
         "customer_id": order.customer_id, "currency": currency,
-        "line_items": [order_line_representation(line, currency, return_lines.get(line.pk, []))
-                       for line in order.lines.all()],
+        "line_items": [order_line_representation(line, currency) for line in lines.lines],
         "subtotal": amount(order.subtotal, currency), "total": amount(order.total, currency),
         "shipping_address": address_representation(order.shipping_address),
         "tracking_number": order.tracking_number, "carrier": order.carrier,
@@ -55,7 +50,7 @@ def order_representation(order: Order, *, user: Viewer = None) -> dict[str, Any]
         "confirmed_at": iso_datetime(order.confirmed_at), "processing_at": iso_datetime(order.processing_at),
         "shipped_at": iso_datetime(order.shipped_at), "delivered_at": iso_datetime(order.delivered_at),
         "closed_at": iso_datetime(order.closed_at), "cancelled_at": iso_datetime(order.cancelled_at),
-        "returns": order_returns_summary([rl for lines in return_lines.values() for rl in lines]),
+        "returns": [summary._asdict() for summary in lines.returns],
     }
 
 
@@ -85,8 +80,8 @@ def return_representation(return_: Return, *, user: Viewer = None) -> dict[str, 
 
 
 def order_representations(orders: Iterable[Order], *, user: Viewer = None) -> list[dict[str, Any]]:
-    """A page of orders (lines prefetched), as ``OrderSerializer(many=True)`` renders them; the return lines of
-    those that have any are read together."""
+    """A page of orders, as ``OrderSerializer(many=True)`` renders them: their lines and returns read together
+    (one statement, ``order_lines_read``)."""
     orders = list(orders)
-    order_return_lines_for(orders)
-    return [order_representation(order, user=user) for order in orders]
+    lines = order_lines_read([order.pk for order in orders])
+    return [order_representation(order, user=user, lines=lines[order.pk]) for order in orders]

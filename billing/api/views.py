@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -11,6 +10,7 @@ from rest_framework.response import Response
 from billing import selectors, services
 from synthesq.core.actors import acting_user
 from synthesq.core.etags import ETagMixin
+from synthesq.core.filters import FilterBackend
 from synthesq.core.idempotency import idempotency_key_parameter, idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
 from synthesq.core.renderers import PDFRenderer
@@ -54,7 +54,7 @@ _REFUND_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Ref
 class InvoiceViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = InvoiceSerializer
     filterset_class = InvoiceFilter
-    filter_backends = [DjangoFilterBackend, InvoiceOrderingFilter]
+    filter_backends = [FilterBackend, InvoiceOrderingFilter]
     ordering_fields = ["created_at", "issued_at", "due_at", "total", "number"]
     action_permissions = {
         "change_status": ("billing.view_invoice",),  # issue/void permissions are checked by the services

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -12,6 +11,7 @@ from integrations import selectors, services
 from integrations.models import Event, WebhookDelivery, WebhookEndpoint
 from synthesq.core.actors import acting_user
 from synthesq.core.etags import ETagMixin
+from synthesq.core.filters import FilterBackend
 
 from . import problems  # noqa: F401  (declares the problems named in problem_responses)
 from .filters import EventFilter, EventOrderingFilter
@@ -38,7 +38,7 @@ class EventViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
     serializer_class = EventSerializer
     filterset_class = EventFilter
-    filter_backends = [DjangoFilterBackend, EventOrderingFilter]
+    filter_backends = [FilterBackend, EventOrderingFilter]
     ordering_fields = ["created_at"]
 
     def get_queryset(self) -> QuerySet[Event]:

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from sales.addresses import ADDRESS_PARTS, COUNTRY_MESSAGE, AddressPart, address_clean
 from sales.models import (
+    RETURN_CLAIMING_STATUSES,
     Customer,
     Order,
     OrderEvent,
@@ -17,12 +18,7 @@ from sales.models import (
     ReturnLine,
     ReturnStatus,
 )
-from sales.representations import (
-    claimed_quantity,
-    order_representation,
-    order_returns_summary,
-    return_representation,
-)
+from sales.representations import order_representation, return_representation
 from sales.selectors import order_allowed_statuses, order_return_lines, return_allowed_statuses
 from synthesq.core.errors import ValidationFailed
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField
@@ -91,7 +87,8 @@ class OrderLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_returned_quantity(self, line: OrderLine) -> int:
-        return claimed_quantity(order_return_lines(line.order).get(line.pk, []))
+        return sum(return_line.quantity for return_line in order_return_lines(line.order).get(line.pk, [])
+                   if return_line.sales_return.status in RETURN_CLAIMING_STATUSES)
 
 
 class OrderReturnSummarySerializer(serializers.Serializer):
@@ -142,7 +139,10 @@ class OrderSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OrderReturnSummarySerializer(many=True))
     def get_returns(self, order: Order) -> list[dict[str, Any]]:
-        return order_returns_summary([line for lines in order_return_lines(order).values() for line in lines])
+        returns = {line.sales_return_id: line.sales_return
+                   for lines in order_return_lines(order).values() for line in lines}
+        return [{"id": r.pk, "return_number": r.return_number, "status": str(r.status)}
+                for _, r in sorted(returns.items())]
 
 
 class LineItemInputSerializer(InputSerializer):

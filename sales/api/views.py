@@ -221,7 +221,9 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         return self.get_paginated_response(OrderEventSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        return Response(self._render(self.get_object()))
+        order = self.get_object()
+        return Response(order_representation(order, user=request.user,
+                                             lines=selectors.order_lines_read([order.pk])[order.pk]))
 
     def filter_queryset(self, queryset: QuerySet[Any, Any]) -> QuerySet[Any, Any]:
         # One order read without query parameters: the list's filters would change nothing, and building the
@@ -236,7 +238,8 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         return order_representation(with_lines(order), user=self.request.user)
 
     def _read(self, order_id: str) -> dict:
-        return self._render(selectors.order_list().get(pk=order_id))
+        order, lines = selectors.order_read(order_id)
+        return order_representation(order, user=self.request.user, lines=lines)
 
     def _conditional_change(self, request: Request, order_id: str) -> AbstractContextManager[None]:
         return self.conditional_change(request, lock=lambda: selectors.order_get_for_update(order_id),

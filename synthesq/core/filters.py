@@ -12,6 +12,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -106,6 +107,24 @@ class StrictFilterSet(django_filters.FilterSet):
                                                                     code="blank"))
                     valid = False
         return valid
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, left out when no query parameter names one of the view's filters (``?limit=50``,
+    ``?sort=…``, ``?cursor=…``): a filter set with nothing to filter changes nothing, and building it (its filters
+    and its form's fields deep-copied) was a twentieth of a page's time. A parameter that starts with a filter's
+    name (``status[]``, ``created_at_after``) runs it, valid or not."""
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not _names_a_filter(request.query_params, filterset_class):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+
+def _names_a_filter(params: Any, filterset_class: type[django_filters.FilterSet]) -> bool:
+    names = tuple(filterset_class.base_filters)
+    return any(param.startswith(names) for param in params)
 
 
 class StrictOrderingFilter(OrderingFilter):

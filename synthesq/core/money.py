@@ -45,7 +45,9 @@ def minor_unit(currency: str) -> int:
         raise ValueError(f"Unknown currency {currency!r}") from None
 
 
+@cache
 def quantum(currency: str) -> Decimal:
+    """``Decimal("0.01")`` for USD (worked out once per currency: every amount the API renders asks)."""
     return Decimal(1).scaleb(-minor_unit(currency))
 
 
@@ -76,7 +78,9 @@ def scale_error(amount: Decimal, currency: str) -> str | None:
 def format_amount(amount: Decimal | None, currency: str) -> str | None:
     if amount is None:
         return None
-    return str(quantize(Decimal(amount), currency))
+    if not isinstance(amount, Decimal):
+        amount = Decimal(amount)
+    return str(amount.quantize(quantum(currency), rounding=ROUND_HALF_UP))
 
 
 def format_money(amount: Decimal | None, currency: str) -> str:

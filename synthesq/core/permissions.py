@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Model
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -31,8 +32,20 @@ def required_permissions(view: Any) -> tuple[str, ...]:
     if verb is None:
         # An action nobody declared a permission for is refused rather than left open.
         return ("core.__undeclared__",)
-    model = view.get_queryset().model
+    model = _model_of(view)
     return (f"{model._meta.app_label}.{verb}_{model._meta.model_name}",)
+
+
+_MODELS: dict[type, type[Model]] = {}
+
+
+def _model_of(view: Any) -> type[Model]:
+    """The model a viewset serves, asked of its queryset once per view class (building a list's queryset with
+    its annotations and prefetches on every request only to read ``.model`` showed in the profile)."""
+    view_class = type(view)
+    if view_class not in _MODELS:
+        _MODELS[view_class] = view.get_queryset().model
+    return _MODELS[view_class]
 
 
 class ActionPermissions(BasePermission):

@@ -198,7 +198,7 @@ REST_FRAMEWORK = {
     # Client addresses for throttling: REMOTE_ADDR, or what the trusted proxies in front saw.
     "NUM_PROXIES": env_int("TRUSTED_PROXIES", 0),
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "synthesq.core.filters.FilterBackend",
         "synthesq.core.filters.StrictOrderingFilter",
     ],
     "ORDERING_PARAM": "sort",

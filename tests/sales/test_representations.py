@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from rest_framework import serializers
@@ -12,8 +13,9 @@ from billing.api.serializers import InvoiceSerializer
 from billing.models import Invoice
 from billing.selectors import invoice_list
 from sales.api.serializers import OrderSerializer, ReturnSerializer
-from sales.models import Order, OrderStatus
-from sales.selectors import order_list, return_list
+from sales.models import Order, OrderStatus, with_lines
+from sales.representations import order_representation
+from sales.selectors import order_lines_in_memory, order_lines_read, order_list, return_list
 from tests.factories import (
     CustomerFactory,
     InvoiceFactory,
@@ -82,3 +84,36 @@ def test_returns_and_orders_with_returns_render_as_their_declared_fields(
             order_serializer = OrderSerializer(order, context=context)
             assert order_serializer.data == _generic(order_serializer, order)
             assert order_serializer.data["returns"][0]["status"] == status
+
+
+def test_lines_read_in_one_statement_match_the_lines_in_memory(
+    django_assert_num_queries: Any, rf: pytest.FixtureRequest
+) -> None:
+    # given a delivered order of three lines with returns in every state over two of them (one line claimed by
+    # three returns, one of them rejected), a delivered order without returns and a draft
+    products = [ProductFactory(stock=100) for _ in range(3)]
+    order = OrderFactory(status=OrderStatus.DELIVERED, lines=[(product, 4) for product in products])
+    first, second = products[0].pk, products[1].pk
+    ReturnFactory(order=order, lines=[(first, 1, True), (second, 2, False)])
+    ReturnFactory(order=order, lines=[(first, 1, True)], rejected=True)
+    ReturnFactory(order=order, lines=[(first, 1, True)], credited=True)
+    plain = OrderFactory(status=OrderStatus.DELIVERED, line_count=2)
+    draft = OrderFactory(line_count=1)
+    orders = [order, plain, draft]
+    # when their lines are read together, then: one statement for all of them
+    with django_assert_num_queries(1):
+        reads = order_lines_read([o.pk for o in orders])
+    # and each is what the order's lines and returns in memory give, as the serializer's fields render it
+    request = rf.get("/")  # type: ignore[attr-defined]
+    request.user = UserFactory(superuser=True)
+    for each in orders:
+        in_memory = order_lines_in_memory(with_lines(Order.objects.get(pk=each.pk)))
+        assert reads[each.pk] == in_memory
+        fresh = Order.objects.get(pk=each.pk)
+        serializer = OrderSerializer(fresh, context={"request": request})
+        assert order_representation(fresh, user=request.user, lines=reads[each.pk]) == _generic(serializer, fresh)
+    read = reads[order.pk]
+    assert [line.returned_quantity for line in read.lines] == [2, 2, 0]
+    assert [r.status for r in read.returns] == ["requested", "rejected", "credited"]
+    assert reads[plain.pk].returns == [] and len(reads[plain.pk].lines) == 2
+    assert order_lines_read([]) == {}
