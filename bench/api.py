@@ -27,9 +27,13 @@ rate of the floor window just before it) and the issue's goal, the errors (non-2
 timeouts; exit status 1 if any). Apart from the load, each kind of request is replayed through Django's test
 client in steady state (after a first request has written the token's throttled ``last_used_at``): its SQL
 statements under ``CaptureQueriesContext`` and, over ``--cpu-samples`` replays, the median CPU time of the
-Python process (``--no-load``: only these). ``--json PATH`` writes every figure, each window and the
-statements' SQL. The machine's load (``uptime``) is recorded before and after: on a shared machine the ratios,
-measured in adjacent windows, and the CPU times mean more than the absolute rates.
+Python process (``--no-load``: only these). Under load, around every timed window it reads /proc for the CPU
+time of each process group (gunicorn, PostgreSQL, wrk, the rest of the machine; see "CPU by process group"
+below) per request completed, and from the endpoint's and its floor's figures the ceiling: the best ratio the
+endpoint could reach if its Python CPU per request fell to its floor's, all else unchanged, on a CPU-bound
+machine. ``--json PATH`` writes every figure, each window and the statements' SQL. The machine's load
+(``uptime``) is recorded before and after: on a shared machine the ratios, measured in adjacent windows, and
+the CPU times mean more than the absolute rates.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ import time
 import urllib.request
 import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -66,6 +70,7 @@ ADDRESS = {"line1": "123 Commerce St", "city": "Austin", "state": "TX", "postal_
 PRICE = Decimal("129.99")
 STOCK = 1_000_000_000  # per product: no confirm ever runs short
 LINES = 3
+BENCH_CONN_MAX_AGE = 86_400  # seconds: the served node's database connections outlive the run
 
 
 @dataclass(frozen=True)
@@ -102,10 +107,17 @@ class Window:
     p90_ms: float
     p99_ms: float
     load_before: tuple[float, float, float]
+    cpu: CpuUse | None = None  # the machine's CPU over the window, by process group (under load only)
 
     @property
     def per_second(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    def cpu_ms(self) -> dict[str, float] | None:
+        """CPU ms per completed request of each process group (and ``total``) over this window."""
+        if self.cpu is None or not self.requests:
+            return None
+        return self.cpu.ms_per_request(self.requests)
 
 
 @dataclass
@@ -135,6 +147,7 @@ class Result:
     statements_without_transaction_control: int | None
     floor_statements: int | None
     rounds: list[dict[str, Any]] = field(default_factory=list)
+    cpu: dict[str, Any] | None = None  # CPU ms per request by process group, the floor's, the ceilings
 
     @property
     def meets_goal(self) -> bool:
@@ -296,6 +309,287 @@ def count_statements(state: Seed, *, samples: int = 0) -> dict[str, dict[str, An
     return counted
 
 
+# --- CPU by process group ------------------------------------------------------------------------------
+#
+# The Python CPU per request measured in-process leaves out PostgreSQL, wrk and the kernel, which share the two
+# cores under load. Around every timed window the bench reads /proc (Linux): the machine's busy and idle time
+# (/proc/stat) and each process's utime + stime (/proc/<pid>/stat), in clock ticks. A group's time is a
+# cumulative counter: its live processes' own times plus, for the process that reaps the group's children,
+# their reaped times (cutime + cstime): so a process that ends during the window still counts up to its end
+# (its parent's cutime grows by its whole life, the live sum loses what it had at the start) and one that
+# starts in it counts from zero. Groups: gunicorn (the master and its workers: the process tree the bench
+# started), postgres (the processes whose comm is ``postgres``: the server's background processes and the
+# backends of the bench's database), wrk (the bench's own reaped children: wrk is the only child that ends
+# during a window), rest of the machine (busy time of /proc/stat less those three) and idle. Rest is shown
+# whole and, within it, ``other``: the user-space processes outside the three groups (another test run, this
+# script itself; each with its reaped children, kernel threads excluded), what is left being the kernel's
+# (interrupts, softirqs carrying the loopback network, kernel threads) and the accounting's rounding (it may
+# come out slightly negative).
+#
+# The PostgreSQL server may be shared (on the development machine another session's tests run on it): the
+# backends of other databases (told by the process title, ``postgres: [cluster: ]user database host(port)
+# activity``) go to ``other``. So do backends that end, as their time reaches the postmaster's reaped times
+# without their database: the served node keeps its connections for the whole run (``CONN_MAX_AGE``, see
+# ``load``), so the bench database's backends live through every window; each window records how many of
+# them ended anyway (``bench_backends_ended``, 0 expected). ``postgres_all`` (JSON) is every postgres process
+# with the ended ones, whatever the database.
+
+CPU_GROUPS = ("gunicorn", "postgres", "wrk", "rest")
+
+
+@dataclass(frozen=True)
+class ProcStat:
+    """The fields of one /proc/<pid>/stat used here; times in clock ticks."""
+
+    pid: int
+    comm: str
+    ppid: int
+    utime: int
+    stime: int
+    cutime: int  # reaped children's utime (their own reaped children included)
+    cstime: int
+    database: str | None = None  # a PostgreSQL backend's database, from its process title
+
+    @property
+    def own(self) -> int:
+        return self.utime + self.stime
+
+    @property
+    def reaped(self) -> int:
+        return self.cutime + self.cstime
+
+
+def parse_proc_stat(text: str) -> ProcStat:
+    """One /proc/<pid>/stat line. The comm, in brackets, may hold spaces and brackets itself: the fields after
+    it start after the last ``)``. Fields (man proc, from 1): 1 pid, 2 comm, 4 ppid, 14 utime, 15 stime,
+    16 cutime, 17 cstime."""
+    head, _, tail = text.rpartition(")")
+    pid, _, comm = head.partition(" (")
+    fields = tail.split()  # fields[0] is field 3 (state)
+    return ProcStat(pid=int(pid), comm=comm, ppid=int(fields[1]), utime=int(fields[11]), stime=int(fields[12]),
+                    cutime=int(fields[13]), cstime=int(fields[14]))
+
+
+@dataclass(frozen=True)
+class MachineTicks:
+    """The ``cpu`` line of /proc/stat (all CPUs together), in clock ticks."""
+
+    busy: int  # user + nice + system + irq + softirq (guest time is inside user)
+    idle: int  # idle + iowait
+    steal: int  # taken by the hypervisor: neither ours nor idle
+    irq: int  # irq + softirq, inside busy
+    iowait: int = 0  # inside idle: idle while some task waited for a disk (a commit's WAL flush)
+
+
+def parse_machine_ticks(text: str) -> MachineTicks:
+    """The first line of /proc/stat: ``cpu  user nice system idle iowait irq softirq steal guest guest_nice``."""
+    line = next(ln for ln in text.splitlines() if ln.startswith("cpu "))
+    values = [int(v) for v in line.split()[1:]] + [0] * 10
+    user, nice, system, idle, iowait, irq, softirq, steal = values[:8]
+    return MachineTicks(busy=user + nice + system + irq + softirq, idle=idle + iowait, steal=steal,
+                        irq=irq + softirq, iowait=iowait)
+
+
+KTHREADD = 2  # the kernel threads' parent
+
+
+def backend_database(title: str) -> str | None:
+    """The database of a PostgreSQL backend from its process title (/proc/<pid>/cmdline, NULs as spaces):
+    ``postgres: [cluster: ]user database host(port)|[local] activity``; None for the postmaster and the
+    background processes (checkpointer, walwriter, ...)."""
+    words = title.replace("\0", " ").split()
+    if not words or words[0] != "postgres:":
+        return None
+    for index, word in enumerate(words):
+        if index >= 3 and (word == "[local]" or (word.endswith(")") and "(" in word and word[0] != "(")):
+            return words[index - 1]
+    return None
+
+
+def group_ticks(processes: list[ProcStat], *, gunicorn_pid: int | None, bench_pid: int,
+                database: str | None = None) -> dict[str, int]:
+    """Cumulative CPU ticks of each group at one moment (see the section's comment), from every process's stat:
+    a group's processes' own times and the times of the children they reaped. ``gunicorn``: the tree under
+    ``gunicorn_pid``; ``postgres``: every ``postgres`` process but the backends of databases other than
+    ``database`` (None: every one) and, when ``database`` is given, the postmaster's reaped backends;
+    ``postgres_all``: every ``postgres`` process with the reaped ones; ``wrk``: the bench's reaped children
+    plus any live child of the bench called ``wrk``; ``other``: every other user-space process (the bench's own
+    time included, its reaped children not), the other databases' backends and ended backends."""
+    by_pid = {p.pid: p for p in processes}
+    children: dict[int, list[int]] = {}
+    for p in processes:
+        children.setdefault(p.ppid, []).append(p.pid)
+    tree: set[int] = set()
+    pending = [gunicorn_pid] if gunicorn_pid is not None and gunicorn_pid in by_pid else []
+    while pending:
+        pid = pending.pop()
+        tree.add(pid)
+        pending.extend(children.get(pid, []))
+    live_wrk = {p.pid for p in processes if p.ppid == bench_pid and p.comm == "wrk"}
+    ticks = {"gunicorn": 0, "postgres": 0, "wrk": 0, "other": 0, "postgres_all": 0}
+    for p in processes:
+        if p.pid in tree:
+            ticks["gunicorn"] += p.own + p.reaped
+        elif p.comm == "postgres":
+            ticks["postgres_all"] += p.own + p.reaped
+            foreign = database is not None and p.database is not None and p.database != database
+            ticks["other" if foreign else "postgres"] += p.own
+            ticks["other" if database is not None else "postgres"] += p.reaped
+        elif p.pid in live_wrk:
+            ticks["wrk"] += p.own + p.reaped
+        elif p.pid == bench_pid:
+            ticks["wrk"] += p.reaped
+            ticks["other"] += p.own
+        elif p.pid != KTHREADD and p.ppid != KTHREADD:
+            ticks["other"] += p.own + p.reaped
+    return ticks
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    at: float  # time.monotonic()
+    machine: MachineTicks
+    groups: dict[str, int]
+    bench_backends: frozenset[int] = frozenset()  # pids of the bench database's backends
+
+
+def read_processes(proc: Path = Path("/proc")) -> list[ProcStat]:
+    """Every process's stat (the PostgreSQL ones with their database, from their title)."""
+    processes = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = parse_proc_stat((entry / "stat").read_text())
+            if stat.comm == "postgres":
+                title = (entry / "cmdline").read_bytes().decode(errors="replace")
+                stat = replace(stat, database=backend_database(title))
+        except (OSError, ValueError, IndexError):  # ended while listed, or unreadable
+            continue
+        processes.append(stat)
+    return processes
+
+
+def cpu_snapshot(*, gunicorn_pid: int | None, database: str | None, proc: Path = Path("/proc"),
+                 bench_pid: int | None = None) -> CpuSnapshot:
+    at = time.monotonic()
+    machine = parse_machine_ticks((proc / "stat").read_text())
+    processes = read_processes(proc)
+    groups = group_ticks(processes, gunicorn_pid=gunicorn_pid, database=database,
+                         bench_pid=os.getpid() if bench_pid is None else bench_pid)
+    backends = frozenset(p.pid for p in processes if database is not None and p.database == database)
+    return CpuSnapshot(at=at, machine=machine, groups=groups, bench_backends=backends)
+
+
+@dataclass(frozen=True)
+class CpuUse:
+    """The CPU seconds each group used between two snapshots, the machine's busy, idle and stolen seconds."""
+
+    seconds: float  # elapsed
+    gunicorn: float
+    postgres: float
+    wrk: float
+    rest: float
+    other: float  # part of rest: the user-space processes outside the groups
+    idle: float
+    steal: float
+    irq: float  # interrupts and softirqs as /proc/stat counts them (some of it also in processes' times)
+    postgres_all: float = 0.0  # every postgres process, whatever its database, ended backends included
+    iowait: float = 0.0  # part of idle
+    bench_backends_ended: int = 0  # the bench database's backends that ended in the window (0 expected)
+
+    @property
+    def busy(self) -> float:
+        return self.gunicorn + self.postgres + self.wrk + self.rest
+
+    @property
+    def busy_share(self) -> float:
+        """Busy time over all the CPUs' time in the window (1.0: every core busy throughout)."""
+        whole = self.busy + self.idle + self.steal
+        return self.busy / whole if whole else 0.0
+
+    def ms_per_request(self, requests: int) -> dict[str, float]:
+        figures = {group: getattr(self, group) * 1000 / requests for group in (*CPU_GROUPS, "other", "postgres_all")}
+        figures["total"] = self.busy * 1000 / requests
+        return figures
+
+
+def cpu_use(before: CpuSnapshot, after: CpuSnapshot, *, ticks_per_second: int) -> CpuUse:
+    def seconds(ticks: int) -> float:
+        return ticks / ticks_per_second
+
+    groups = {name: seconds(after.groups[name] - before.groups[name]) for name in ("gunicorn", "postgres", "wrk")}
+    busy = seconds(after.machine.busy - before.machine.busy)
+    return CpuUse(seconds=after.at - before.at, gunicorn=groups["gunicorn"], postgres=groups["postgres"],
+                  wrk=groups["wrk"], rest=busy - sum(groups.values()),
+                  other=seconds(after.groups["other"] - before.groups["other"]),
+                  postgres_all=seconds(after.groups.get("postgres_all", 0) - before.groups.get("postgres_all", 0)),
+                  bench_backends_ended=len(before.bench_backends - after.bench_backends),
+                  iowait=seconds(after.machine.iowait - before.machine.iowait),
+                  idle=seconds(after.machine.idle - before.machine.idle),
+                  steal=seconds(after.machine.steal - before.machine.steal),
+                  irq=seconds(after.machine.irq - before.machine.irq))
+
+
+def ceilings(endpoint: dict[str, float], floor: dict[str, float]) -> dict[str, float]:
+    """From the CPU ms per request of an endpoint's window and of its floor's window (each with ``total``), the
+    ratios a CPU-bound machine would give (throughput inversely proportional to the CPU time per request):
+    ``cpu_model`` the ratio as measured now (floor total / endpoint total: near the measured ratio when the
+    machine is CPU-bound), ``ceiling`` if the endpoint's gunicorn (Python) time fell to the floor's, all else
+    per request unchanged, ``postgres_only`` if it cost its own PostgreSQL time and the floor's everything else.
+    ``ceiling_without_other``: the ceiling with the other processes' time (``other``, when given) left out of
+    both totals: another program's load is time per second, not per request, and counted per request it
+    weighs on the slower endpoint's total more than on its floor's, so it lowers the ceiling.
+    """
+    floor_total = floor["total"]
+
+    def ratio(numerator: float, cost: float) -> float:
+        return numerator / cost if cost > 0 else 0.0
+
+    endpoint_other, floor_other = endpoint.get("other", 0.0), floor.get("other", 0.0)
+    return {
+        "cpu_model": ratio(floor_total, endpoint["total"]),
+        "ceiling": ratio(floor_total, endpoint["total"] - endpoint["gunicorn"] + floor["gunicorn"]),
+        "postgres_only": ratio(floor_total, floor_total - floor["postgres"] + endpoint["postgres"]),
+        "ceiling_without_other": ratio(floor_total - floor_other, endpoint["total"] - endpoint_other
+                                       - endpoint["gunicorn"] + floor["gunicorn"]),
+    }
+
+
+def cpu_summary(pairs: list[tuple[Window, Window]]) -> dict[str, Any] | None:
+    """An endpoint's windows with the floor window run just before each: the medians over the rounds of its
+    CPU ms per request by group, of its floor's, of its busy share and of each round's ceilings."""
+    measured = [(w.cpu_ms(), f.cpu_ms(), w, f) for w, f in pairs]
+    rounds = [(mine, floors, w, f) for mine, floors, w, f in measured if mine is not None and floors is not None]
+    if not rounds:
+        return None
+    keys = (*CPU_GROUPS, "other", "postgres_all", "total")
+    per_round = [ceilings(mine, floors) for mine, floors, _w, _f in rounds]
+    return {
+        "ms_per_request": {k: round(statistics.median(m[k] for m, _f, _w, _fw in rounds), 3) for k in keys},
+        "floor_ms_per_request": {k: round(statistics.median(f[k] for _m, f, _w, _fw in rounds), 3) for k in keys},
+        "busy": round(statistics.median(w.cpu.busy_share for _m, _f, w, _fw in rounds if w.cpu), 3),
+        "floor_busy": round(statistics.median(fw.cpu.busy_share for _m, _f, _w, fw in rounds if fw.cpu), 3),
+        **{name: round(statistics.median(c[name] for c in per_round), 3)
+           for name in ("cpu_model", "ceiling", "postgres_only", "ceiling_without_other")},
+        "rounds": [{"round": w.round, **{name: round(c[name], 3) for name in c}} for (_m, _f, w, _fw), c
+                   in zip(rounds, per_round, strict=True)],
+    }
+
+
+def floor_cpu_summary(windows: list[Window]) -> dict[str, Any] | None:
+    """A floor's CPU ms per request by group and busy share: medians over all its windows."""
+    measured = [(w.cpu_ms(), w) for w in windows]
+    mine = [(m, w) for m, w in measured if m is not None and w.cpu is not None]
+    if not mine:
+        return None
+    return {
+        "ms_per_request": {k: round(statistics.median(m[k] for m, _w in mine), 3)
+                           for k in (*CPU_GROUPS, "other", "postgres_all", "total")},
+        "busy": round(statistics.median(w.cpu.busy_share for _m, w in mine if w.cpu), 3),
+    }
+
+
 # --- load ----------------------------------------------------------------------------------------------
 
 
@@ -368,8 +662,12 @@ def uptime() -> str:
 
 
 class Bench:
-    def __init__(self, args: argparse.Namespace, state: Seed, base_url: str, workdir: Path) -> None:
+    def __init__(self, args: argparse.Namespace, state: Seed, base_url: str, workdir: Path,
+                 gunicorn_pid: int | None = None, database: str | None = None) -> None:
         self.args = args
+        self.gunicorn_pid = gunicorn_pid
+        self.database = database
+        self.ticks_per_second = os.sysconf("SC_CLK_TCK")
         self.state = state
         self.base_url = base_url
         self.workdir = workdir
@@ -403,14 +701,25 @@ class Bench:
 
     def window(self, name: str, seconds: float, round_number: int, *, timed: bool = True) -> Window:
         vacuum_analyze()
+        before = cpu_snapshot(gunicorn_pid=self.gunicorn_pid, database=self.database)
         window = run_wrk(self.targets[name], base_url=self.base_url, token=self.state.token, seconds=seconds,
                          connections=self.args.connections, threads=self.args.threads, round_number=round_number)
+        window.cpu = cpu_use(before, cpu_snapshot(gunicorn_pid=self.gunicorn_pid, database=self.database),
+                             ticks_per_second=self.ticks_per_second)
         if timed:
             self.windows.append(window)
         mark = "" if timed else " (warm-up)"
         errors = f"  ERRORS {window.errors} {window.error_detail}" if window.errors else ""
+        cpu = window.cpu_ms()
+        cpus = os.cpu_count() or 1
+        busy = (f"  busy {window.cpu.busy_share:4.0%} (iowait {window.cpu.iowait / window.cpu.seconds / cpus:4.0%})"
+                f"  CPU ms/req gunicorn {cpu['gunicorn']:.1f} postgres "
+                f"{cpu['postgres']:.1f} wrk {cpu['wrk']:.1f} rest {cpu['rest']:.1f} (other {cpu['other']:.1f})"
+                if cpu is not None and window.cpu is not None else "")
+        if window.cpu is not None and window.cpu.bench_backends_ended:
+            busy += f"  ({window.cpu.bench_backends_ended} bench backend(s) ended: their time in other)"
         print(f"  round {round_number} {name:<12} {window.per_second:8.1f} req/s  p50 {window.p50_ms:7.1f} ms  "
-              f"p99 {window.p99_ms:7.1f} ms  load {window.load_before[0]:.2f}{mark}{errors}", flush=True)
+              f"p99 {window.p99_ms:7.1f} ms  load {window.load_before[0]:.2f}{busy}{mark}{errors}", flush=True)
         return window
 
     def pair(self, endpoint: Endpoint, seconds: float, round_number: int, *, timed: bool = True) -> None:
@@ -460,6 +769,7 @@ def summarize(windows: list[Window], endpoints: list[Endpoint], statements: dict
                      "floor_per_second": round(f.per_second, 1),
                      "ratio": round(w.per_second / f.per_second, 3) if f.per_second else 0.0}
                     for w, f in zip(ours, floors, strict=True)],
+            cpu=cpu_summary(pairs),
         ))
     return results
 
@@ -479,6 +789,7 @@ def floor_summary(windows: list[Window], statements: dict[str, dict[str, Any]]) 
             "statements": statements.get(f"{kind}-floor", {}).get("statements"),
             "statements_without_transaction_control": statements.get(f"{kind}-floor", {}).get(
                 "without_transaction_control"),
+            "cpu": floor_cpu_summary(mine),
         }
     return summary
 
@@ -509,6 +820,7 @@ def print_report(results: list[Result], floors: dict[str, dict[str, Any]],
         print("\nreq/s, p50, p99: medians over the rounds. ratio: median over the rounds of the endpoint's req/s"
               "\n/ the req/s of the floor window run just before it (read floor for reads, write floor for writes);"
               "\ngoal: the issue's. errors: non-2xx answers, socket errors and timeouts over all its windows.")
+        print_cpu_report(results, floors)
     labels = {**{e.name: e.label for e in ENDPOINTS}, **{f"{k}-floor": v for k, v in FLOOR_LABELS.items()}}
     print(f"\n{'per request, in-process (test client)':<62} {'SQL':>8} {'CPU ms':>7} {'x floor':>7} {'wall ms':>7}")
     for name, figures in statements.items():
@@ -521,6 +833,47 @@ def print_report(results: list[Result], floors: dict[str, dict[str, Any]],
     print("\nSQL: statements per request in steady state (CaptureQueriesContext, token lookup included), in brackets"
           "\nwithout BEGIN/COMMIT/SAVEPOINT/RELEASE. CPU ms: median CPU time of the Python process per request"
           "\n(PostgreSQL's work excluded), x floor: against the read or write floor; wall ms: median elapsed time.")
+
+
+def print_cpu_report(results: list[Result], floors: dict[str, dict[str, Any]]) -> None:
+    """The CPU per request of each process group under load, and the ratios a CPU-bound machine allows."""
+    if not any(r.cpu for r in results) and not any(f.get("cpu") for f in floors.values()):
+        return
+    groups = ("gunicorn", "postgres", "wrk", "rest", "other", "total")
+    print(f"\n{'CPU ms per request under load':<30} " + " ".join(f"{g:>8}" for g in groups)
+          + f" {'busy':>5} {'ratio':>5} {'cpu':>5} {'ceil':>5} {'ceil-o':>6} {'pg':>5} {'goal':>5}")
+    for r in results:
+        if r.cpu is None:
+            continue
+        ms = r.cpu["ms_per_request"]
+        print(f"{r.endpoint:<30} " + " ".join(f"{ms[g]:8.2f}" for g in groups)
+              + f" {r.cpu['busy']:5.0%} {r.ratio:5.0%} {r.cpu['cpu_model']:5.0%} {r.cpu['ceiling']:5.0%} "
+              f"{r.cpu['ceiling_without_other']:6.0%} {r.cpu['postgres_only']:5.0%} {format(r.goal, '.0%'):>5}")
+        floor_ms = r.cpu["floor_ms_per_request"]
+        print(f"{'  its ' + r.floor + ' floor windows':<30} " + " ".join(f"{floor_ms[g]:8.2f}" for g in groups)
+              + f" {r.cpu['floor_busy']:5.0%}")
+    for kind, floor in floors.items():
+        if floor.get("cpu"):
+            ms = floor["cpu"]["ms_per_request"]
+            print(f"{kind + ' floor (all its windows)':<30} " + " ".join(f"{ms[g]:8.2f}" for g in groups)
+                  + f" {floor['cpu']['busy']:5.0%}")
+    print("\nCPU time (utime + stime from /proc, all cores) over each timed window by process group, divided by the"
+          "\nrequests wrk completed in it; medians over the rounds. gunicorn: its master and workers (the Python"
+          "\nwork); postgres: the server's background processes and the bench database's backends (other databases'"
+          "\nand ended backends go to other; all of them: postgres_all in --json); wrk: the load generator; rest: the"
+          "\nmachine's other busy time, of which other: user-space processes outside these groups (another program's"
+          "\nload lands here), the remainder the kernel's (interrupts, softirqs carrying the loopback network, kernel"
+          "\nthreads) and rounding; total: all busy time. busy: the machine's busy share of all its cores over the"
+          "\nwindow. ratio: measured (as above). cpu: the ratio a CPU-bound machine would give at these costs, floor"
+          "\ntotal / endpoint total (near the measured ratio when busy is near 100%). ceil: the CEILING, the best"
+          "\nratio the endpoint could reach if its gunicorn (Python) CPU per request fell all the way to its floor's,"
+          "\neverything else per request unchanged: floor total / (endpoint total - endpoint gunicorn + floor"
+          "\ngunicorn). ceil-o: the same with other processes' time left out of both totals (another program's load"
+          "\nis time per second, not per request: counted per request it lowers the ceiling; on a quiet machine"
+          "\nceil-o = ceil). pg: the ratio if the endpoint cost its own postgres time and the floor's everything"
+          "\nelse. All assume a CPU-bound machine (busy near 100%). A goal above the ceiling is out of reach by"
+          "\nPython work alone: it would need PostgreSQL (or wrk and the kernel) to do less per request. Per-round"
+          "\nfigures, each floor window paired with the endpoint window just after it: --json.")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -610,7 +963,9 @@ def main(argv: list[str] | None = None) -> None:
             "endpoints": [{**asdict(r), "meets_goal": r.meets_goal} for r in results],
             "floors": floors,
             "statements": statements,
-            "windows": [{**asdict(w), "per_second": round(w.per_second, 1)} for w in windows],
+            "windows": [{**asdict(w), "per_second": round(w.per_second, 1),
+                         "cpu_ms_per_request": {k: round(v, 3) for k, v in (w.cpu_ms() or {}).items()} or None,
+                         "busy": round(w.cpu.busy_share, 3) if w.cpu else None} for w in windows],
         }
         Path(args.json_path).write_text(json.dumps(document, indent=2) + "\n")
         print(f"\nFigures written to {args.json_path}")
@@ -627,7 +982,10 @@ def load(args: argparse.Namespace, state: Seed, url: str, statements: dict[str, 
 
     connection.close()
     with tempfile.TemporaryDirectory(prefix="synthesq-bench-api-") as tmp, running_nodes(
-        1, database_url=url, workers=args.workers, extra_env={"DJANGO_SETTINGS_MODULE": SETTINGS},
+        1, database_url=url, workers=args.workers,
+        # Connections kept for the run (production: 60 s, a reconnect a minute per worker, negligible here): the
+        # bench database's backends then live through every window, their CPU told apart from other databases'.
+        extra_env={"DJANGO_SETTINGS_MODULE": SETTINGS, "CONN_MAX_AGE": str(BENCH_CONN_MAX_AGE)},
         log_dir=Path(tmp),
     ) as nodes:
         base_url = nodes[0].url
@@ -638,7 +996,8 @@ def load(args: argparse.Namespace, state: Seed, url: str, statements: dict[str, 
                                    ("GET", f"{API}/sales/orders/{state.read_ids[0]}", None),
                                    ("GET", f"{API}/sales/orders?limit=50", None)]:
             check_once(base_url, state.token, method, path, body)
-        bench = Bench(args, state, base_url, Path(tmp))
+        bench = Bench(args, state, base_url, Path(tmp), gunicorn_pid=nodes[0].process.pid,
+                      database=url.rsplit("/", 1)[1].split("?", 1)[0])
         bench.run(args.endpoint_list)
         return (summarize(bench.windows, args.endpoint_list, statements),
                 floor_summary(bench.windows, statements), bench.windows)
