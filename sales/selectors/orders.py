@@ -1,46 +1,28 @@
-"""Reads for the sales app."""
+"""Reads of customers and orders: lists, an order's lines as the API shows them, the locks every order change
+starts with, the moves an order may make and its next step."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple, TypedDict
+from typing import NamedTuple
 
-from django.db.models import (
-    Case,
-    CharField,
-    Count,
-    Exists,
-    OuterRef,
-    Prefetch,
-    Q,
-    QuerySet,
-    Sum,
-    Value,
-    When,
-    prefetch_related_objects,
-)
-from django.db.models.functions import TruncDate
-from django.utils import timezone
-from django_stubs_ext import WithAnnotations
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from synthesq.core.actors import Viewer
 from synthesq.core.errors import NotFound
 from synthesq.core.fsm import all_transitions, allowed_targets
 from synthesq.core.roles import roles_with
 
-from .models import (
+from ..models import (
     RETURN_CLAIMING_STATUSES,
-    RETURN_OPEN_STATUSES,
     Customer,
     Order,
     OrderEvent,
     OrderLine,
     OrderStatus,
-    Return,
-    ReturnEvent,
     ReturnLine,
     set_lines,
     with_lines,
@@ -217,105 +199,6 @@ def order_event_list(*, order_id: str) -> QuerySet[OrderEvent]:
     return OrderEvent.objects.filter(order_id=order_id).select_related("actor").order_by("id")
 
 
-def close_cutoff(*, as_of: datetime, return_window_days: int) -> datetime:
-    """Orders delivered at or before this instant have had their return window pass by ``as_of``."""
-    return as_of - timedelta(days=return_window_days)
-
-
-def orders_closable(*, cutoff: datetime) -> QuerySet[Order]:
-    """Delivered, not on hold, delivered at or before ``cutoff`` (its return window has passed), no return
-    requested or received."""
-    return Order.objects.filter(status=OrderStatus.DELIVERED, on_hold=False, delivered_at__lte=cutoff).exclude(
-        _open_return()
-    )
-
-
-def orders_with_open_returns(*, order_ids: Sequence[str]) -> set[str]:
-    """Those of ``order_ids`` with a return requested or received."""
-    return set(Return.objects.filter(order_id__in=list(order_ids), status__in=RETURN_OPEN_STATUSES)
-               .values_list("order_id", flat=True))
-
-
-class SkipReason(TypedDict):
-    skip_reason: str
-
-
-def _open_return() -> Exists:
-    return Exists(Return.objects.filter(order_id=OuterRef("pk"), status__in=RETURN_OPEN_STATUSES))
-
-
-def orders_not_closable(*, cutoff: datetime) -> QuerySet[WithAnnotations[Order, SkipReason]]:
-    """Delivered orders the batch close skips, with ``skip_reason``: on_hold, return_open (a return requested
-    or received) or return_window_open."""
-    return Order.objects.filter(status=OrderStatus.DELIVERED).annotate(has_open_return=_open_return()).filter(
-        Q(on_hold=True) | Q(delivered_at__gt=cutoff) | Q(has_open_return=True)
-    ).annotate(
-        skip_reason=Case(When(on_hold=True, then=Value("on_hold")),
-                         When(has_open_return=True, then=Value("return_open")),
-                         default=Value("return_window_open"), output_field=CharField())
-    )
-
-
-def close_skip_counts(*, cutoff: datetime) -> dict[str, int]:
-    """How many delivered orders the batch close skips, by reason (as ``orders_not_closable`` gives them)."""
-    counts = Order.objects.filter(status=OrderStatus.DELIVERED).annotate(has_open_return=_open_return()).aggregate(
-        held=Count("id", filter=Q(on_hold=True)),
-        return_open=Count("id", filter=Q(on_hold=False, has_open_return=True)),
-        window_open=Count("id", filter=Q(on_hold=False, has_open_return=False, delivered_at__gt=cutoff)),
-    )
-    return {"on_hold": counts["held"], "return_open": counts["return_open"],
-            "return_window_open": counts["window_open"]}
-
-
-def order_open_return_numbers(order_id: str) -> list[str]:
-    """Numbers of the order's returns still requested or received (they keep it from closing)."""
-    return list(Return.objects.filter(order_id=order_id, status__in=RETURN_OPEN_STATUSES)
-                .order_by("id").values_list("return_number", flat=True))
-
-
-# -- returns ---------------------------------------------------------------------------------------------------
-def return_list() -> QuerySet[Return]:
-    """Returns with their order (for the customer) and lines prefetched (one query for all lines of a page)."""
-    return Return.objects.select_related("order").prefetch_related(
-        Prefetch("lines", queryset=ReturnLine.objects.select_related("order_line").order_by("position"))
-    ).order_by("-id")
-
-
-def return_get(return_id: str) -> Return:
-    found = return_list().filter(pk=return_id).first()
-    if found is None:
-        raise NotFound(f"No return {return_id!r}.")
-    return found
-
-
-def return_get_for_update(return_id: str) -> Return:
-    """The return row, locked until the transaction ends (404 when there is none), after its order's row:
-    every return change locks the order first, then the return (the fixed order: order → return → invoice)."""
-    order_id = Return.objects.filter(pk=return_id).values_list("order_id", flat=True).first()
-    if order_id is None:
-        raise NotFound(f"No return {return_id!r}.")
-    order = order_get_for_update(order_id)
-    found = Return.objects.select_for_update(of=("self",)).filter(pk=return_id).first()
-    if found is None:
-        raise NotFound(f"No return {return_id!r}.")
-    found.order = order
-    return found
-
-
-def return_allowed_statuses(return_: Return, user: Viewer = None) -> list[str]:
-    """Statuses the return may move to now; with ``user``, only those the user may make."""
-    return allowed_targets(return_, user)
-
-
-def return_event_list(*, return_id: str) -> QuerySet[ReturnEvent]:
-    return ReturnEvent.objects.filter(sales_return_id=return_id).select_related("actor").order_by("id")
-
-
-def returned_quantities(*, order_id: str) -> dict[int, int]:
-    """Per order line id, the quantity that requested, received and credited returns claim."""
-    rows = (ReturnLine.objects.filter(order_line__order_id=order_id, sales_return__status__in=RETURN_CLAIMING_STATUSES)
-            .values("order_line_id").order_by().annotate(claimed=Sum("quantity")))
-    return {row["order_line_id"]: int(row["claimed"]) for row in rows}
 
 
 def customer_lock(*, customer_id: str) -> None:
@@ -362,44 +245,3 @@ def order_next_step(order: Order) -> NextStep:
         closable_from=order.return_window_ends_at() if order.status == OrderStatus.DELIVERED else None,
         on_hold=order.on_hold, hold_reason=order.hold_reason, release_roles=roles_with("sales.hold_order"),
     )
-
-
-# -- figures for the dashboard (each one query, whatever the number of orders) --------------------------------
-def order_status_figures() -> dict[str, int]:
-    """Orders per status, plus ``held`` (on hold) and ``delivered_to_close`` (delivered, not on hold)."""
-    counts = Order.objects.aggregate(
-        held=Count("id", filter=Q(on_hold=True)),
-        delivered_to_close=Count("id", filter=Q(status=OrderStatus.DELIVERED, on_hold=False)),
-        **{status.value: Count("id", filter=Q(status=status)) for status in OrderStatus},
-    )
-    return {key: int(value or 0) for key, value in counts.items()}
-
-
-@dataclass(frozen=True)
-class CurrencyFigure:
-    currency: str
-    count: int
-    total: Decimal
-
-
-def orders_created_by_currency(*, first_day: date, last_day: date) -> dict[str, list[CurrencyFigure]]:
-    """Orders created per currency, on ``last_day`` ("today") and from ``first_day`` to ``last_day`` ("month"),
-    days in the active time zone."""
-    today = Q(created_at__date=last_day)
-    rows = (Order.objects.filter(created_at__date__gte=first_day, created_at__date__lte=last_day)
-            .values("currency").order_by("currency")
-            .annotate(month_count=Count("id"), month_total=Sum("total"),
-                      today_count=Count("id", filter=today), today_total=Sum("total", filter=today)))
-    return {
-        "today": [CurrencyFigure(r["currency"], r["today_count"], r["today_total"] or Decimal(0))
-                  for r in rows if r["today_count"]],
-        "month": [CurrencyFigure(r["currency"], r["month_count"], r["month_total"] or Decimal(0)) for r in rows],
-    }
-
-
-def orders_per_day(*, first_day: date, last_day: date) -> dict[tuple[date, str], int]:
-    """How many orders were created each day (active time zone) by their status now."""
-    rows = (Order.objects.filter(created_at__date__gte=first_day, created_at__date__lte=last_day)
-            .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
-            .values("day", "status").order_by().annotate(count=Count("id")))
-    return {(row["day"], row["status"]): row["count"] for row in rows}
