@@ -18,6 +18,14 @@ right after its floor:
     create       POST  /api/v1/sales/orders               the guide's body with 3 lines
     write floor  ...
     confirm      PATCH /api/v1/sales/orders/{id}/status   {"status": "confirmed"}, a different 3-line draft each
+    write floor  ...
+    create-contract   POST  /api/v1/floor/create         create's statements by hand-written SQL (contract floor)
+    write floor  ...
+    confirm-contract  PATCH /api/v1/floor/confirm/{id}   confirm's statements by hand-written SQL, fresh drafts too
+
+The contract floors (``bench/floor/contract.py``) do at the database exactly what create and confirm do (the
+same statements, rows and locks) with the least Python: their ratio to the write floor is what the best Python
+doing the contract's statements could reach, printed in one line beside the endpoints' own.
 
 ``VACUUM ANALYZE`` runs before every timed window (autovacuum may be off). The drafts to confirm are made just
 before each confirm window, 1.5 times as many as the write floor (the fastest a write can go) would get through
@@ -51,7 +59,7 @@ import tempfile
 import time
 import urllib.request
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -88,7 +96,15 @@ ENDPOINTS = (
     Endpoint("list", "GET /api/v1/sales/orders?limit=50", "read", 0.35),
     Endpoint("create", "POST /api/v1/sales/orders (3 lines)", "write", 0.60),
     Endpoint("confirm", "PATCH /api/v1/sales/orders/{id}/status -> confirmed (3 lines)", "write", 0.60),
+    # The contract floors (bench/floor/contract.py): create's and confirm's statements by hand-written SQL, with
+    # the least Python; against the write floor, the best ratio any Python doing the contract's statements gets.
+    Endpoint("create-contract", "POST /api/v1/floor/create (contract floor of create)", "write", 0.60),
+    Endpoint("confirm-contract", "PATCH /api/v1/floor/confirm/{id} (contract floor of confirm)", "write", 0.60),
 )
+# Each contract floor and the product endpoint whose statements it issues.
+CONTRACTS = {"create-contract": "create", "confirm-contract": "confirm"}
+# The endpoints that confirm drafts: each window needs its own fresh ones.
+CONFIRMING = ("confirm", "confirm-contract")
 FLOOR_LABELS = {"read": "GET /api/v1/floor/read/{id} (read floor)",
                 "write": "PATCH /api/v1/floor/write/{id} (write floor)"}
 
@@ -252,14 +268,20 @@ def is_transaction_control(sql: str) -> bool:
 def replay_requests(state: Seed, *, drafts: int) -> dict[str, Callable[[int], Any]]:
     """Each kind of request, sent through Django's test client (the whole stack, the settings in force) with the
     token; call with a request number ``i``: reads cycle through the seeded orders, each confirm takes the next of
-    ``drafts`` fresh drafts made here (one per confirm sent). Shared with ``bench/profile_api.py``."""
+    ``drafts`` fresh drafts made here (one per confirm sent). The contract floors (PostgreSQL SQL) only on
+    PostgreSQL. Shared with ``bench/profile_api.py``."""
+    from django.db import connection
     from django.test import Client
 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {state.token}")
-    fresh = iter(make_drafts(state, drafts))
+
+    def fresh_drafts() -> Iterator[str]:  # made at the first confirm of its kind
+        yield from make_drafts(state, drafts)
+
+    fresh, fresh_for_contract = fresh_drafts(), fresh_drafts()
     body = json.dumps(create_body(state))
     read_ids = state.read_ids
-    return {
+    requests: dict[str, Callable[[int], Any]] = {
         "read-floor": lambda i: client.get(f"{API}/floor/read/{read_ids[i % len(read_ids)]}"),
         "get": lambda i: client.get(f"{API}/sales/orders/{read_ids[i % len(read_ids)]}"),
         "list": lambda i: client.get(f"{API}/sales/orders?limit=50"),
@@ -269,6 +291,13 @@ def replay_requests(state: Seed, *, drafts: int) -> dict[str, Callable[[int], An
         "confirm": lambda i: client.patch(f"{API}/sales/orders/{next(fresh)}/status", {"status": "confirmed"},
                                           content_type="application/json"),
     }
+    if connection.vendor == "postgresql":
+        requests.update({
+            "create-contract": lambda i: client.post(f"{API}/floor/create", body, content_type="application/json"),
+            "confirm-contract": lambda i: client.patch(f"{API}/floor/confirm/{next(fresh_for_contract)}",
+                                                       {"status": "confirmed"}, content_type="application/json"),
+        })
+    return requests
 
 
 def count_statements(state: Seed, *, samples: int = 0) -> dict[str, dict[str, Any]]:
@@ -690,6 +719,9 @@ class Bench:
             "create": Target("create", "POST", f"{API}/sales/orders", "-", str(create_file)),
             "confirm": Target("confirm", "PATCH", f"{API}/sales/orders/{{id}}/status", "-", str(confirm_body),
                               mode="once"),
+            "create-contract": Target("create-contract", "POST", f"{API}/floor/create", "-", str(create_file)),
+            "confirm-contract": Target("confirm-contract", "PATCH", f"{API}/floor/confirm/{{id}}", "-",
+                                       str(confirm_body), mode="once"),
         }
 
     def drafts_for(self, seconds: float, write_floor_per_second: float) -> str:
@@ -724,8 +756,8 @@ class Bench:
 
     def pair(self, endpoint: Endpoint, seconds: float, round_number: int, *, timed: bool = True) -> None:
         floor = self.window(f"{endpoint.floor}-floor", seconds, round_number, timed=timed)
-        if endpoint.name == "confirm":
-            self.targets["confirm"].ids_file = self.drafts_for(seconds, floor.per_second)
+        if endpoint.name in CONFIRMING:
+            self.targets[endpoint.name].ids_file = self.drafts_for(seconds, floor.per_second)
         self.window(endpoint.name, seconds, round_number, timed=timed)
 
     def run(self, endpoints: list[Endpoint]) -> None:
@@ -798,6 +830,55 @@ def _sql(total: int | None, data: int | None) -> str:
     return "-" if total is None else f"{total} ({data})"
 
 
+def contract_figures(results: list[Result], statements: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each contract floor measured beside the endpoint whose statements it issues: both ratios to the write
+    floor, both Python (gunicorn) CPU ms per request under load, and whether their statement counts match."""
+    by_name = {r.endpoint: r for r in results}
+    figures: dict[str, dict[str, Any]] = {}
+    for contract, product in CONTRACTS.items():
+        mine, theirs = statements.get(contract, {}), statements.get(product, {})
+        counts = [(figures_.get("statements"), figures_.get("without_transaction_control"))
+                  for figures_ in (mine, theirs)]
+        entry: dict[str, Any] = {
+            "endpoint": product,
+            "statements": counts[0][0], "statements_without_transaction_control": counts[0][1],
+            "endpoint_statements": counts[1][0], "endpoint_statements_without_transaction_control": counts[1][1],
+            "same_statements": counts[0] == counts[1] if mine and theirs else None,
+        }
+        for key, result in (("contract", by_name.get(contract)), ("endpoint", by_name.get(product))):
+            if result is not None:
+                entry[f"{key}_ratio"] = round(result.ratio, 3)
+                if result.cpu:
+                    entry[f"{key}_gunicorn_ms"] = result.cpu["ms_per_request"]["gunicorn"]
+                    entry[f"{key}_total_ms"] = result.cpu["ms_per_request"]["total"]
+                    entry["write_floor_gunicorn_ms"] = result.cpu["floor_ms_per_request"]["gunicorn"]
+        figures[contract] = entry
+    return figures
+
+
+def contract_lines(figures: dict[str, dict[str, Any]]) -> list[str]:
+    """The contract floors' point in a few lines (empty when neither was measured under load)."""
+    measured = {name: f for name, f in figures.items() if "contract_ratio" in f}
+    if not measured:
+        return []
+    ratios = ", ".join(f"{f['endpoint']} {f['contract_ratio']:.0%}" for f in measured.values())
+    products = ", ".join(f"{f['endpoint']} {f['endpoint_ratio']:.0%}" for f in measured.values()
+                         if "endpoint_ratio" in f)
+    lines = [f"contract floor (same statements, hand-written SQL): {ratios} of the write floor"
+             + (f" (the endpoints themselves: {products})" if products else "")]
+    for f in measured.values():
+        cpu = ""
+        if "contract_gunicorn_ms" in f:
+            cpu = (f"; Python CPU ms per request under load: contract {f['contract_gunicorn_ms']:.2f}"
+                   + (f", {f['endpoint']} {f['endpoint_gunicorn_ms']:.2f}" if "endpoint_gunicorn_ms" in f else "")
+                   + f", write floor {f['write_floor_gunicorn_ms']:.2f}")
+        same = {True: "same as", False: "DIFFERENT from", None: "not compared with"}[f["same_statements"]]
+        mine = _sql(f["statements"], f["statements_without_transaction_control"])
+        theirs = _sql(f["endpoint_statements"], f["endpoint_statements_without_transaction_control"])
+        lines.append(f"  {f['endpoint']}: statements {mine}, {same} the endpoint's {theirs}{cpu}")
+    return lines
+
+
 def print_report(results: list[Result], floors: dict[str, dict[str, Any]],
                  statements: dict[str, dict[str, Any]], header: list[str]) -> None:
     print()
@@ -820,6 +901,14 @@ def print_report(results: list[Result], floors: dict[str, dict[str, Any]],
         print("\nreq/s, p50, p99: medians over the rounds. ratio: median over the rounds of the endpoint's req/s"
               "\n/ the req/s of the floor window run just before it (read floor for reads, write floor for writes);"
               "\ngoal: the issue's. errors: non-2xx answers, socket errors and timeouts over all its windows.")
+        contract = contract_lines(contract_figures(results, statements))
+        if contract:
+            print()
+            for line in contract:
+                print(line)
+            print("A contract floor issues its endpoint's statements with the least Python (bench/floor/contract.py):"
+                  "\nits ratio is the most any Python doing those statements could reach; the rest of the gap to the"
+                  "\nwrite floor is the statements' own cost (PostgreSQL, round trips) and the request's fixed costs.")
         print_cpu_report(results, floors)
     labels = {**{e.name: e.label for e in ENDPOINTS}, **{f"{k}-floor": v for k, v in FLOOR_LABELS.items()}}
     print(f"\n{'per request, in-process (test client)':<62} {'SQL':>8} {'CPU ms':>7} {'x floor':>7} {'wall ms':>7}")
@@ -886,7 +975,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3)")
     parser.add_argument("--read-orders", type=int, default=5000, help="orders of 3 lines read by id (default 5000)")
     parser.add_argument("--endpoints", default=",".join(e.name for e in ENDPOINTS),
-                        help="comma-separated subset of get,list,create,confirm (default all)")
+                        help="comma-separated subset of get,list,create,confirm,create-contract,confirm-contract "
+                        "(default all)")
     parser.add_argument("--ports", default=None, help="ports gunicorn may listen on, e.g. 8340-8349 "
                         "(default NODE_PORTS, else 18400-18499)")
     parser.add_argument("--cpu-samples", type=int, default=50,
@@ -962,6 +1052,7 @@ def main(argv: list[str] | None = None) -> None:
                        "cpu_samples": args.cpu_samples, "load": not args.no_load},
             "endpoints": [{**asdict(r), "meets_goal": r.meets_goal} for r in results],
             "floors": floors,
+            "contract_floors": contract_figures(results, statements),
             "statements": statements,
             "windows": [{**asdict(w), "per_second": round(w.per_second, 1),
                          "cpu_ms_per_request": {k: round(v, 3) for k, v in (w.cpu_ms() or {}).items()} or None,

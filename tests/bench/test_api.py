@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -19,6 +20,8 @@ from bench.api import (
     Window,
     backend_database,
     ceilings,
+    contract_figures,
+    contract_lines,
     count_statements,
     cpu_snapshot,
     cpu_use,
@@ -73,7 +76,8 @@ def test_statements_are_counted_for_every_kind_of_request(seeded: Seed) -> None:
     # when the benchmark counts the statements of one request of each kind, and times two more of each
     counted = count_statements(seeded, samples=2)
     # then every kind answered (2xx) and was counted, the floors at their minimum
-    assert set(counted) == {"read-floor", "get", "list", "write-floor", "create", "confirm"}
+    contracts = {"create-contract", "confirm-contract"} if connection.vendor == "postgresql" else set()
+    assert set(counted) == {"read-floor", "get", "list", "write-floor", "create", "confirm", *contracts}
     assert counted["read-floor"]["statements"] == 2
     assert counted["write-floor"]["without_transaction_control"] == 2
     for name, figures in counted.items():
@@ -103,6 +107,28 @@ def test_each_endpoint_is_compared_with_the_floor_run_just_before_it() -> None:
     # and a window that does not follow its own floor is refused
     with pytest.raises(ValueError, match="floor"):
         summarize([_window("write-floor", 10), _window("get", 5)], [get], {})
+
+
+def test_the_contract_floors_are_reported_beside_their_endpoints() -> None:
+    # given create and its contract floor, each right after a write floor window, with their statement counts
+    endpoints = [e for e in ENDPOINTS if e.name in ("create", "create-contract")]
+    windows = [_window("write-floor", 2_000), _window("create", 700),
+               _window("write-floor", 2_000), _window("create-contract", 1_100)]
+    counts = {name: {"statements": 10, "without_transaction_control": 8} for name in ("create", "create-contract")}
+    # when the figures are summarized
+    results = summarize(windows, endpoints, counts)
+    figures = contract_figures(results, counts)
+    # then the contract floor's ratio stands beside its endpoint's, with whether their statements match
+    create, confirm = figures["create-contract"], figures["confirm-contract"]
+    assert (create["contract_ratio"], create["endpoint_ratio"], create["same_statements"]) == (0.55, 0.35, True)
+    assert confirm["same_statements"] is None and "contract_ratio" not in confirm
+    lines = contract_lines(figures)
+    assert lines[0] == ("contract floor (same statements, hand-written SQL): create 55% of the write floor"
+                        " (the endpoints themselves: create 35%)")
+    assert lines[1] == "  create: statements 10 (8), same as the endpoint's 10 (8)"
+    # and a count that differs is called out
+    counts["create-contract"] = {"statements": 9, "without_transaction_control": 7}
+    assert "DIFFERENT" in contract_lines(contract_figures(results, counts))[1]
 
 
 def test_quick_mode_and_endpoint_choice() -> None:
