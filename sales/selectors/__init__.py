@@ -37,8 +37,6 @@ from .orders import (
     order_next_step,
     order_read,
     order_return_lines,
-    order_return_lines_for,
-    order_return_lines_prefetch,
 )
 from .returns import (
     return_allowed_statuses,
@@ -74,8 +72,6 @@ __all__ = [
     "order_open_return_numbers",
     "order_read",
     "order_return_lines",
-    "order_return_lines_for",
-    "order_return_lines_prefetch",
     "order_status_figures",
     "orders_closable",
     "orders_created_by_currency",

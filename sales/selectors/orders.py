@@ -3,7 +3,7 @@ starts with, the moves an order may make and its next step."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -31,12 +31,6 @@ from ..models import (
 
 def customer_list() -> QuerySet[Customer]:
     return Customer.objects.order_by("-id")
-
-
-def order_return_lines_prefetch() -> Prefetch:
-    """Each order line's return lines with their returns (one query for a page), for ``returned_quantity`` and
-    the order's ``returns``."""
-    return Prefetch("return_lines", queryset=ReturnLine.objects.select_related("sales_return").order_by("id"))
 
 
 def order_list() -> QuerySet[Order]:
@@ -88,7 +82,7 @@ def order_lines_read(order_ids: Sequence[str]) -> dict[str, OrderLinesRead]:
         return reads
     rows = (OrderLine.objects.filter(order_id__in=list(reads)).order_by("order_id", "position")
             .values_list(*_LINE_READ_COLUMNS))
-    seen_returns: set[str] = set()
+    seen_returns: set[tuple[str, str]] = set()
     last_line = None
     for (order_id, line_id, product_id, sku, name, quantity, unit_price, line_total,
          returned, return_id, return_number, return_status) in rows:
@@ -100,8 +94,8 @@ def order_lines_read(order_ids: Sequence[str]) -> dict[str, OrderLinesRead]:
             continue
         if return_status in RETURN_CLAIMING_STATUSES:
             read.lines[-1] = read.lines[-1]._replace(returned_quantity=read.lines[-1].returned_quantity + returned)
-        if return_id not in seen_returns:
-            seen_returns.add(return_id)
+        if (order_id, return_id) not in seen_returns:
+            seen_returns.add((order_id, return_id))
             read.returns.append(ReturnSummary(return_id, return_number, str(return_status)))
     for read in reads.values():
         if len(read.returns) > 1:
@@ -144,22 +138,16 @@ def _may_have_returns(order: Order) -> bool:
     return order.status in ORDER_STATUSES_WITH_RETURNS
 
 
-def order_return_lines_for(orders: Iterable[Order]) -> None:
-    """Prefetch the return lines (with their returns) of those ``orders`` that may have any, in one query; an
-    order that cannot have any (its status) costs nothing."""
-    lines = [line for order in orders if _may_have_returns(order) for line in order.lines.all()
-             if "return_lines" not in getattr(line, "_prefetched_objects_cache", {})]
-    if lines:
-        prefetch_related_objects(lines, order_return_lines_prefetch())
-
-
 def order_return_lines(order: Order) -> dict[int, list[ReturnLine]]:
-    """The order's return lines (with their returns) by order line id: none without a query when the order
-    cannot have any, else from the prefetch of ``order_return_lines_for`` or one query."""
+    """The return lines (with their returns) of an order a write holds, by order line id: none without a query
+    when the order cannot have any (its status), else one query (or none, when they were read already)."""
     lines = list(order.lines.all())
     if not _may_have_returns(order):
         return {}
-    order_return_lines_for([order])
+    unread = [line for line in lines if "return_lines" not in getattr(line, "_prefetched_objects_cache", {})]
+    if unread:
+        prefetch_related_objects(unread, Prefetch(
+            "return_lines", queryset=ReturnLine.objects.select_related("sales_return").order_by("id")))
     return {line.pk: list(line.return_lines.all()) for line in lines}
 
 
@@ -199,11 +187,10 @@ def order_event_list(*, order_id: str) -> QuerySet[OrderEvent]:
     return OrderEvent.objects.filter(order_id=order_id).select_related("actor").order_by("id")
 
 
-
-
 def customer_lock(*, customer_id: str) -> None:
     """Lock the customer row for the caller's transaction, as ``customer_update`` does (for ``If-Match``)."""
     list(Customer.objects.select_for_update().filter(pk=customer_id).values_list("pk", flat=True))
+
 
 # -- the next step of an order, and who takes it --------------------------------------------------------------
 STATUS_SINCE = {

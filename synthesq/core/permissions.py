@@ -41,7 +41,9 @@ _MODELS: dict[type, type[Model]] = {}
 
 def _model_of(view: Any) -> type[Model]:
     """The model a viewset serves, asked of its queryset once per view class (building a list's queryset with
-    its annotations and prefetches on every request only to read ``.model`` showed in the profile)."""
+    its annotations and prefetches on every request only to read ``.model`` showed in the profile). A viewset
+    serves one model whatever the request: one whose ``get_queryset`` changed model by request or action would
+    need its permissions declared in ``action_permissions`` instead."""
     view_class = type(view)
     if view_class not in _MODELS:
         _MODELS[view_class] = view.get_queryset().model
