@@ -7,7 +7,6 @@ from rest_framework import serializers
 
 from sales.addresses import ADDRESS_PARTS, COUNTRY_MESSAGE, AddressPart, address_clean
 from sales.models import (
-    RETURN_CLAIMING_STATUSES,
     Customer,
     Order,
     OrderEvent,
@@ -19,7 +18,13 @@ from sales.models import (
     ReturnStatus,
 )
 from sales.representations import order_representation, return_representation
-from sales.selectors import order_allowed_statuses, order_return_lines, return_allowed_statuses
+from sales.selectors import (
+    claimed_quantity,
+    order_allowed_statuses,
+    order_lines_in_memory,
+    order_return_lines,
+    return_allowed_statuses,
+)
 from synthesq.core.errors import ValidationFailed
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField
 from synthesq.core.serializers import ActorField, InputSerializer
@@ -87,8 +92,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_returned_quantity(self, line: OrderLine) -> int:
-        return sum(return_line.quantity for return_line in order_return_lines(line.order).get(line.pk, [])
-                   if return_line.sales_return.status in RETURN_CLAIMING_STATUSES)
+        return claimed_quantity(order_return_lines(line.order).get(line.pk, []))
 
 
 class OrderReturnSummarySerializer(serializers.Serializer):
@@ -139,10 +143,7 @@ class OrderSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OrderReturnSummarySerializer(many=True))
     def get_returns(self, order: Order) -> list[dict[str, Any]]:
-        returns = {line.sales_return_id: line.sales_return
-                   for lines in order_return_lines(order).values() for line in lines}
-        return [{"id": r.pk, "return_number": r.return_number, "status": str(r.status)}
-                for _, r in sorted(returns.items())]
+        return [summary._asdict() for summary in order_lines_in_memory(order).returns]
 
 
 class LineItemInputSerializer(InputSerializer):

@@ -3,7 +3,7 @@ starts with, the moves an order may make and its next step."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -110,16 +110,19 @@ def order_lines_in_memory(order: Order) -> OrderLinesRead:
     lines = []
     returns: dict[str, ReturnSummary] = {}
     for line in order.lines.all():
-        claimed = 0
-        for return_line in return_lines.get(line.pk, ()):
+        claiming = return_lines.get(line.pk, [])
+        for return_line in claiming:
             sales_return = return_line.sales_return
-            if sales_return.status in RETURN_CLAIMING_STATUSES:
-                claimed += return_line.quantity
             returns[sales_return.pk] = ReturnSummary(sales_return.pk, sales_return.return_number,
                                                      str(sales_return.status))
         lines.append(LineRead(line.product_id, line.sku, line.name, line.quantity, line.unit_price,
-                              line.line_total, claimed))
+                              line.line_total, claimed_quantity(claiming)))
     return OrderLinesRead(lines, sorted(returns.values()))
+
+
+def claimed_quantity(return_lines: Iterable[ReturnLine]) -> int:
+    """What requested, received and credited returns claim of an order line (a rejected one gives it back)."""
+    return sum(line.quantity for line in return_lines if line.sales_return.status in RETURN_CLAIMING_STATUSES)
 
 
 def order_read(order_id: str) -> tuple[Order, OrderLinesRead]:
