@@ -6,6 +6,10 @@ format, and all of them carry the context bound for the request (``request_id``,
 django-structlog's middleware. The request's closing line (``request_finished``) also says the route, the
 view, the status (``code``) and the duration (added in ``receivers`` through django-structlog's signals).
 
+No secret is written (issue 20, item 16): tracebacks are rendered without their frames' local variables (a
+bearer token sits in the authentication frames' locals), and every line passes ``redaction``'s nets (values
+under secret-naming keys, credential-shaped text) before and after it is rendered.
+
 This module is imported by the settings, so it imports nothing from Django.
 """
 
@@ -14,6 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
+from structlog.tracebacks import ExceptionDictTransformer
+
+from .redaction import redact_event_dict, redact_rendered
 
 LOG_FORMATS = ("json", "console")
 
@@ -63,16 +70,27 @@ def logging_settings(*, log_format: str, level: str) -> dict[str, Any]:
 
 
 def structured_formatter(log_format: str = "json") -> structlog.stdlib.ProcessorFormatter:
-    """The formatter of every log line: JSON (one object per line, tracebacks as data) or console."""
+    """The formatter of every log line: JSON (one object per line, tracebacks as data) or console; tracebacks
+    without local variables, secrets redacted."""
     renderer: list[Any] = (
-        [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
+        [structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False)),
+         redact_event_dict, structlog.processors.JSONRenderer()]
         if log_format == "json"
-        else [structlog.dev.ConsoleRenderer()]
+        else [redact_event_dict, structlog.dev.ConsoleRenderer(exception_formatter=_console_traceback())]
     )
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_SHARED_PROCESSORS,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer, redact_rendered],
     )
+
+
+def _console_traceback() -> Any:
+    """rich's pretty traceback when rich is installed (development), without locals; the plain one otherwise."""
+    try:
+        import rich  # noqa: F401
+    except ImportError:
+        return structlog.dev.plain_traceback
+    return structlog.dev.RichTracebackFormatter(show_locals=False)
 
 
 # Business events (an order moved, a payment recorded, a batch close run): each app logs its own here.
