@@ -72,10 +72,11 @@ limit_request_line = 4094  # bytes in the request line (method, URL with query s
 limit_request_fields = 100  # headers per request
 limit_request_field_size = 8190  # bytes per header
 
-# --- logs: gunicorn's own lines to stderr, one JSON access line per request to stdout ------------------
+# --- logs: to stderr, as every log line of every process (README "Health, metrics, logs, errors") -----
+# gunicorn's own lines, and one JSON access line per request ("-" would be stdout for the access log).
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-accesslog = "-"
+accesslog = "/dev/stderr"
 
 
 class JsonAccessLogger(Logger):

@@ -15,6 +15,7 @@ This module is imported by the settings, so it imports nothing from Django.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import structlog
@@ -58,7 +59,8 @@ def logging_settings(*, log_format: str, level: str) -> dict[str, Any]:
             "structured": {"()": "synthesq.observability.logs.structured_formatter", "log_format": log_format},
         },
         "handlers": {
-            "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "structured"},
+            # Logs go to stderr in every process: stdout is a program's output (a command's report, its --json).
+            "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "structured"},
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
@@ -76,7 +78,7 @@ def structured_formatter(log_format: str = "json") -> structlog.stdlib.Processor
         [structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False)),
          redact_event_dict, structlog.processors.JSONRenderer()]
         if log_format == "json"
-        else [redact_event_dict, structlog.dev.ConsoleRenderer(exception_formatter=_console_traceback())]
+        else [redact_event_dict, _console_renderer(colors=sys.stderr.isatty())]  # no colour codes in a file
     )
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_SHARED_PROCESSORS,
@@ -84,13 +86,15 @@ def structured_formatter(log_format: str = "json") -> structlog.stdlib.Processor
     )
 
 
-def _console_traceback() -> Any:
-    """rich's pretty traceback when rich is installed (development), without locals; the plain one otherwise."""
+def _console_renderer(*, colors: bool) -> structlog.dev.ConsoleRenderer:
+    """Readable lines; tracebacks by rich when it is installed (development), the plain ones otherwise: without
+    local variables either way."""
     try:
         import rich  # noqa: F401
     except ImportError:
-        return structlog.dev.plain_traceback
-    return structlog.dev.RichTracebackFormatter(show_locals=False)
+        return structlog.dev.ConsoleRenderer(colors=colors, exception_formatter=structlog.dev.plain_traceback)
+    traceback = structlog.dev.RichTracebackFormatter(show_locals=False, color_system="truecolor" if colors else None)
+    return structlog.dev.ConsoleRenderer(colors=colors, exception_formatter=traceback)
 
 
 # Business events (an order moved, a payment recorded, a batch close run): each app logs its own here.

@@ -47,7 +47,7 @@ def start_worker() -> Iterator[Callable[[], subprocess.Popen[bytes]]]:
         process = subprocess.Popen(
             [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.05", "--no-reload",
              "--no-startup-delay", "--verbosity", "0"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,  # (logs: stderr, never read)
         )
         started.append(process)
         return process
