@@ -27,6 +27,7 @@ gracefully (workers finish their requests within the graceful timeout).
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing
 import os
 import shutil
@@ -73,14 +74,21 @@ limit_request_fields = 100  # headers per request
 limit_request_field_size = 8190  # bytes per header
 
 # --- logs: to stderr, as every log line of every process (README "Health, metrics, logs, errors") -----
-# gunicorn's own lines, and one JSON access line per request ("-" would be stdout for the access log).
+# gunicorn's own lines, and one JSON access line per request (JsonAccessLogger moves it from stdout).
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-accesslog = "/dev/stderr"
+accesslog = "-"
 
 
 class JsonAccessLogger(Logger):
-    """The access log as JSON lines (the app's logs are JSON too), with the request id the app answered."""
+    """The access log as JSON lines (the app's logs are JSON too), with the request id the app answered, on
+    stderr with every other log line (gunicorn writes ``accesslog = "-"`` to stdout)."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for handler in self.access_log.handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
+                handler.setStream(sys.stderr)
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
         if not self.cfg.accesslog:
