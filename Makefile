@@ -23,13 +23,11 @@ $(STAMP): requirements.lock
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-# The API and admin on runserver, and a task worker beside it (webhook deliveries); one Ctrl-C stops both.
+# The API and admin on runserver, and a task worker beside it (webhook deliveries), the demo data and a fresh
+# token; the URLs and the token are printed last, once both are up. One Ctrl-C stops both (manage.py run_dev).
 run: venv
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEV_ENV) $(BIN)/python manage.py load_demo_data --base-url http://$(HOST):$(PORT)
-	@trap 'kill 0' INT TERM EXIT; \
-	$(DEV_ENV) WEBHOOK_ALLOW_PRIVATE_URLS=1 $(BIN)/python manage.py db_worker --queue-name '*' --interval 0.5 & \
-	$(DEV_ENV) WEBHOOK_ALLOW_PRIVATE_URLS=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(DEV_ENV) WEBHOOK_ALLOW_PRIVATE_URLS=1 $(BIN)/python manage.py run_dev $(HOST):$(PORT)
 
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
