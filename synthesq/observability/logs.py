@@ -15,6 +15,7 @@ This module is imported by the settings, so it imports nothing from Django.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -78,12 +79,19 @@ def structured_formatter(log_format: str = "json") -> structlog.stdlib.Processor
         [structlog.processors.ExceptionRenderer(ExceptionDictTransformer(show_locals=False)),
          redact_event_dict, structlog.processors.JSONRenderer()]
         if log_format == "json"
-        else [redact_event_dict, _console_renderer(colors=sys.stderr.isatty())]  # no colour codes in a file
+        else [redact_event_dict, _console_renderer(colors=_colors_wanted())]
     )
     return structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_SHARED_PROCESSORS,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderer, redact_rendered],
     )
+
+
+def _colors_wanted() -> bool:
+    """Colours on a terminal, none in a file or a pipe; ``NO_COLOR`` and ``FORCE_COLOR`` say otherwise."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(os.environ.get("FORCE_COLOR")) or sys.stderr.isatty()
 
 
 def _console_renderer(*, colors: bool) -> structlog.dev.ConsoleRenderer:

@@ -87,8 +87,10 @@ def test_console_lines_are_plain_text() -> None:
             "logging.getLogger('synthesq.check').warning('hello %s', 'console')")
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "synthesq.settings.base", "DEBUG": "1", "LOG_FORMAT": ""},
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "synthesq.settings.base", "DEBUG": "1", "LOG_FORMAT": "",
+             "FORCE_COLOR": ""},
     )
     assert "hello console" in result.stderr and result.stdout == ""  # logs on stderr, as in every process
+    assert "\x1b[" not in result.stderr  # no colour codes in a pipe or a file
     with pytest.raises(json.JSONDecodeError):
         json.loads(result.stderr.strip().splitlines()[-1])

@@ -58,6 +58,8 @@ class Command(BaseCommand):
         worker_started = threading.Event()
         manage = [sys.executable, "-m", "synthesq"]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # their lines in order with ours, on a pipe too
+        if sys.stderr.isatty() and not os.environ.get("NO_COLOR"):
+            env["FORCE_COLOR"] = "1"  # the worker's lines reach the terminal through a pipe (see _relay)
         worker = subprocess.Popen([*manage, "db_worker", "--queue-name", "*", "--interval", "0.5"], env=env,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                   start_new_session=True)
