@@ -45,12 +45,17 @@ _SECRET_PATTERNS = re.compile(
 )
 
 
+# Keys that name something about a secret, not the secret: an id, a prefix shown to recognise it, a time, a count.
+_ABOUT_A_SECRET = ("_id", "_ids", "_prefix", "_at", "_count", "_name")
+
+
 def is_secret_key(key: object) -> bool:
-    """Whether a mapping key names a secret (``Authorization``, ``previous_secret``, ``HTTP_COOKIE``…)."""
+    """Whether a mapping key names a secret (``Authorization``, ``previous_secret``, ``HTTP_COOKIE``…), not
+    something about one (``token_id``, ``key_prefix``, ``previous_secret_expires_at``)."""
     if not isinstance(key, str):
         return False
     name = key.lower().replace("-", "_")
-    return any(part in name for part in SECRET_KEY_PARTS)
+    return any(part in name for part in SECRET_KEY_PARTS) and not name.endswith(_ABOUT_A_SECRET)
 
 
 def redact_text(text: str) -> str:

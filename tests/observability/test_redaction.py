@@ -22,15 +22,17 @@ def test_values_under_secret_names_are_replaced_at_any_depth() -> None:
     payload = {"headers": {"Authorization": "Basic dXNlcjpwYXNz", "Accept": "application/json"},
                "endpoint": {"url": "https://example.com/hook", "secret": "s", "previous_secret": "p"},
                "META": {"HTTP_AUTHORIZATION": "x", "HTTP_COOKIE": "sessionid=1"},
-               "form": [{"password": "hunter2", "username": "ann"}], "token": None, "api_token": "t"}
+               "form": [{"password": "hunter2", "username": "ann"}], "token": None, "api_token": "t",
+               "token_id": 7, "previous_secret_expires_at": "2026-12-06T10:00:00Z"}
     # when it is redacted
     redacted = redact(payload)
-    # then every secret is gone and everything else is as it was
+    # then every secret is gone and everything else (what is only about a secret too) is as it was
     assert redacted == {
         "headers": {"Authorization": REDACTED, "Accept": "application/json"},
         "endpoint": {"url": "https://example.com/hook", "secret": REDACTED, "previous_secret": REDACTED},
         "META": {"HTTP_AUTHORIZATION": REDACTED, "HTTP_COOKIE": REDACTED},
-        "form": [{"password": REDACTED, "username": "ann"}], "token": None, "api_token": REDACTED}
+        "form": [{"password": REDACTED, "username": "ann"}], "token": None, "api_token": REDACTED,
+        "token_id": 7, "previous_secret_expires_at": "2026-12-06T10:00:00Z"}
     assert payload["form"][0]["password"] == "hunter2"  # a copy: the caller's data is untouched
 
 
