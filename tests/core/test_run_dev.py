@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -111,3 +112,24 @@ def test_make_run_prints_the_urls_and_token_last_and_one_ctrl_c_stops_everything
         raise AssertionError("the server still answers")
     except requests.ConnectionError:
         pass
+
+
+def test_when_the_port_is_taken_run_dev_says_so_stops_the_worker_and_fails(tmp_path: Path) -> None:
+    # given a migrated database and a port something else already listens on
+    database = tmp_path / "taken.sqlite3"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DJANGO_", "PYTEST")) and k not in {"LOG_FORMAT", "LOG_LEVEL"}}
+    env.update(DEBUG="1", DATABASE_URL=f"sqlite:///{database}")
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True,
+                   capture_output=True, timeout=120)
+    port = free_ports(1)[0]
+    with socket.create_server(("127.0.0.1", port)):
+        # when the development server is started on it
+        result = subprocess.run([sys.executable, "manage.py", "run_dev", f"127.0.0.1:{port}"], cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=90, check=False)
+    # then it fails with runserver's status, saying which process stopped, and leaves nothing running
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "That port is already in use" in output and "runserver exited with status 1; stopping worker" in output
+    assert not TOKEN_LINE.search(result.stdout.splitlines()[-1] if result.stdout.strip() else "")
+    assert _processes_using(str(database)) == []

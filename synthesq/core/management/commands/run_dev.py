@@ -43,8 +43,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000", help="HOST:PORT (127.0.0.1:8000).")
-        parser.add_argument("--ready-timeout", type=float, default=90,
-                            help="Seconds to wait for the server and the worker before printing anyway (90).")
+        parser.add_argument("--ready-timeout", type=float, default=60,
+                            help="Seconds to wait for the server and the worker before printing anyway (60).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, _, port = options["addrport"].rpartition(":")
@@ -52,7 +52,10 @@ class Command(BaseCommand):
             raise CommandError(f"expected HOST:PORT, got {options['addrport']!r}")
         base_url = f"http://{host}:{port}"
         demo = StringIO()
-        call_command("load_demo_data", base_url=base_url, stdout=demo)
+        try:
+            call_command("load_demo_data", base_url=base_url, stdout=demo)  # one transaction
+        except KeyboardInterrupt:
+            return  # Ctrl-C before anything started: nothing to stop, nothing half-loaded
 
         previous = {sig: signal.signal(sig, self._raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
         worker_started = threading.Event()
@@ -88,22 +91,28 @@ class Command(BaseCommand):
 
     def _wait_until_up(self, base_url: str, children: dict[str, subprocess.Popen[bytes]],
                        worker_started: threading.Event, *, timeout: float) -> bool:
-        """Until the server answers, the worker runs and no task is due or running (twice in a row, half a
-        second apart: the worker's last line is out). False when a child exits first."""
+        """Until the server answers, the worker runs and no task is due or running since it started (twice in
+        a row, half a second apart: the worker's last line is out). False when a child exits first; True, with
+        a word on what is missing, when time runs out."""
+        from django.utils import timezone
         from django_tasks_db.models import DBTaskResult
 
+        launched_at = timezone.now()  # a task left running by an earlier, killed worker does not count
         deadline = time.monotonic() + timeout
-        quiet_checks = 0
+        quiet_checks, waiting_for = 0, ["the server", "the worker"]
         while time.monotonic() < deadline:
             if any(child.poll() is not None for child in children.values()):
                 return False
-            busy = DBTaskResult.objects.ready().exists() or DBTaskResult.objects.running().exists()
-            up = worker_started.is_set() and not busy and _answers(f"{base_url}/healthz")
-            quiet_checks = quiet_checks + 1 if up else 0
+            busy = (DBTaskResult.objects.ready().exists()
+                    or DBTaskResult.objects.running().filter(started_at__gte=launched_at).exists())
+            waiting_for = [what for what, up in (("the server", _answers(f"{base_url}/healthz")),
+                                                 ("the worker", worker_started.is_set()),
+                                                 ("the worker's due tasks", not busy)) if not up]
+            quiet_checks = 0 if waiting_for else quiet_checks + 1
             if quiet_checks >= 2:
                 return True
             time.sleep(0.5)
-        self.stderr.write(f"The server or the worker is not up after {timeout:.0f}s; the details are above.")
+        self.stderr.write(f"Still waiting for {' and '.join(waiting_for)} after {timeout:.0f}s (see above).")
         return True
 
     def _print_ready(self, demo_output: str) -> None:
