@@ -116,20 +116,25 @@ class DatabaseBuckets:
 
     def __init__(self) -> None:
         self._requests = itertools.count(1)
+        self._statements: dict[str, tuple[str, str]] = {}  # per database vendor: the upsert, the purge
 
-    def _sql(self, template: str, vendor: str, quote: Callable[[str], str]) -> str:
-        return template.format(
-            table=quote(ThrottleBucket._meta.db_table), key=quote("key"), full_at=quote("full_at"),
-            allowed=quote("allowed"), greatest="GREATEST" if vendor == "postgresql" else "MAX")
+    def _sql(self, connection: Any) -> tuple[str, str]:
+        if connection.vendor not in self._statements:
+            quote = connection.ops.quote_name
+            names = {"table": quote(ThrottleBucket._meta.db_table), "key": quote("key"),
+                     "full_at": quote("full_at"), "allowed": quote("allowed"),
+                     "greatest": "GREATEST" if connection.vendor == "postgresql" else "MAX"}
+            self._statements[connection.vendor] = (self._UPSERT.format(**names), self._PURGE.format(**names))
+        return self._statements[connection.vendor]
 
     def take(self, key: str, *, now: float, interval: float, limit: float) -> tuple[bool, float]:
         connection = connections[router.db_for_write(ThrottleBucket)]
-        upsert = self._sql(self._UPSERT, connection.vendor, connection.ops.quote_name)
+        upsert, purge = self._sql(connection)
         with connection.cursor() as cursor:
             cursor.execute(upsert, [key, now + interval, True, limit, limit, now, interval])
             allowed, full_at = cursor.fetchone()
             if next(self._requests) % PURGE_EVERY == 0:
-                cursor.execute(self._sql(self._PURGE, connection.vendor, connection.ops.quote_name), [now])
+                cursor.execute(purge, [now])
         return bool(allowed), float(full_at)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.db import connection
 from rest_framework.test import APIClient
 
 from sales.models import Customer
@@ -229,3 +230,11 @@ def test_counters_live_in_redis_when_it_is_the_store(
     finally:
         # only this test's keys: the server may be shared
         cache.delete_many([key, "throttle:failed_auth:10.0.0.1"])
+
+
+@pytest.mark.postgres
+def test_the_buckets_table_writes_no_wal_on_postgresql() -> None:
+    # (counters need no crash safety; an UNLOGGED table's commits wait for no WAL flush)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = %s", [ThrottleBucket._meta.db_table])
+        assert cursor.fetchone() == ("u",)
