@@ -15,7 +15,8 @@ Where the counters live (``API_THROTTLE_STORE``): ``database`` (the default) —
 UPDATE … RETURNING`` per request on ``core_throttlebucket`` (UNLOGGED on PostgreSQL), in autocommit, so its
 row lock lasts one statement and a failing request's rollback cannot undo it; SQLite (3.35+) runs the same
 statement, across processes too. ``redis`` (when ``REDIS_URL`` is set) — one Lua script call on Django's Redis
-cache, its key expiring when the bucket is full again. Database rows past their time are purged by the
+cache, its key expiring when the bucket is full again (Redis unreachable: requests are served, unthrottled, and
+a warning is logged; ``/readyz`` then reports the cache). Database rows past their time are purged by the
 statement's process every ``PURGE_EVERY`` requests (a row past its time is a full bucket: deleting it changes
 nothing). The time is this node's clock (nodes keep NTP time).
 
@@ -26,6 +27,7 @@ The client address is ``REMOTE_ADDR``, or the address the ``TRUSTED_PROXIES`` pr
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -38,11 +40,14 @@ from django.core import checks
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import connections, router
+from redis.exceptions import RedisError
 from rest_framework.exceptions import Throttled
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from .models import ApiToken, ThrottleBucket
+
+logger = logging.getLogger(__name__)
 
 PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # The database store deletes rows past their time once in this many requests of a process.
@@ -168,8 +173,13 @@ class RedisBuckets:
         client: Any = cache_._cache.get_client(redis_key, write=True)
         if self._script is None:
             self._script = client.register_script(self._SCRIPT)
-        allowed, full_at = self._script(keys=[redis_key], args=[repr(now), repr(interval), repr(limit)],
-                                        client=client)
+        try:
+            allowed, full_at = self._script(keys=[redis_key], args=[repr(now), repr(interval), repr(limit)],
+                                            client=client)
+        except RedisError:
+            # Redis away: serve rather than fail every request (/readyz reports the cache as unavailable)
+            logger.warning("throttle_store_unavailable", exc_info=False, extra={"store": "redis"})
+            return True, now
         return bool(int(allowed)), float(full_at)
 
 

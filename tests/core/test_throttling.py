@@ -238,3 +238,18 @@ def test_the_buckets_table_writes_no_wal_on_postgresql() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = %s", [ThrottleBucket._meta.db_table])
         assert cursor.fetchone() == ("u",)
+
+
+def test_requests_are_served_unthrottled_when_redis_is_away(
+    client_for: Callable[..., APIClient], settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given the redis store on a Redis that does not answer
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}
+    settings.API_THROTTLE_STORE = "redis"
+    settings.API_THROTTLE_RATES = {"token": "6/min", "failed_auth": "2/min"}
+    settings.API_THROTTLE_BURSTS = {"token": 1, "failed_auth": 1}
+    api = client_for("sales")
+    # when a token sends more than its rate, then it is served (not a 500) and the outage is logged
+    assert [api.get(URL).status_code for _ in range(2)] == [200, 200]
+    assert "throttle_store_unavailable" in caplog.text
