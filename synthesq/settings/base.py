@@ -231,8 +231,10 @@ SPECTACULAR_SETTINGS = {
         "Request bodies are at most 1 MiB (413 `payload_too_large`) and JSON nested at most 64 levels "
         "(400 `malformed_request`); unknown fields, control characters and values of another type than "
         "declared are refused (400). Single resources carry an `ETag`; send it back in `If-Match` to change "
-        "only that version (412 `precondition_failed` otherwise). Requests per token and failed "
-        "authentications per client address are throttled (429 `throttled`, with `Retry-After`). "
+        "only that version (412 `precondition_failed` otherwise). Requests per token (by default 100 per "
+        "second after a burst of 200) and failed authentications per client address (20 a minute after 5; a "
+        "valid token is never refused for other clients' failures) are throttled: 429 `throttled`, with "
+        "`Retry-After`, the seconds after which a retry is let through. "
         "Responses are `Cache-Control: no-store`."
     ),
     "VERSION": "1.0.0",
