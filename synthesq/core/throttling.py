@@ -117,34 +117,32 @@ class DatabaseBuckets:
                         ELSE {table}.{full_at} END
         RETURNING {allowed}, {full_at}
     """
-    _PURGE = "DELETE FROM {table} WHERE {full_at} < %s"
 
     def __init__(self) -> None:
         self._requests = itertools.count(1)
-        self._statements: dict[str, tuple[str, str]] = {}  # per database vendor: the upsert, the purge
+        self._upserts: dict[str, str] = {}  # per database vendor
 
-    def _sql(self, connection: Any) -> tuple[str, str]:
-        if connection.vendor not in self._statements:
+    def _upsert(self, connection: Any) -> str:
+        if connection.vendor not in self._upserts:
             quote = connection.ops.quote_name
-            names = {"table": quote(ThrottleBucket._meta.db_table), "key": quote("key"),
-                     "full_at": quote("full_at"), "allowed": quote("allowed"),
-                     "greatest": "GREATEST" if connection.vendor == "postgresql" else "MAX"}
-            self._statements[connection.vendor] = (self._UPSERT.format(**names), self._PURGE.format(**names))
-        return self._statements[connection.vendor]
+            self._upserts[connection.vendor] = self._UPSERT.format(
+                table=quote(ThrottleBucket._meta.db_table), key=quote("key"), full_at=quote("full_at"),
+                allowed=quote("allowed"), greatest="GREATEST" if connection.vendor == "postgresql" else "MAX")
+        return self._upserts[connection.vendor]
 
     def take(self, key: str, *, now: float, interval: float, limit: float) -> tuple[bool, float]:
         connection = connections[router.db_for_write(ThrottleBucket)]
-        upsert, purge = self._sql(connection)
         with connection.cursor() as cursor:
-            cursor.execute(upsert, [key, now + interval, True, limit, limit, now, interval])
+            cursor.execute(self._upsert(connection), [key, now + interval, True, limit, limit, now, interval])
             allowed, full_at = cursor.fetchone()
-            if next(self._requests) % PURGE_EVERY == 0:
-                cursor.execute(purge, [now])
+        if next(self._requests) % PURGE_EVERY == 0:
+            throttle_buckets_purge(now=now)
         return bool(allowed), float(full_at)
 
 
 def throttle_buckets_purge(*, now: float | None = None) -> int:
-    """Delete the database buckets that are full again (the same as having no row); returns how many."""
+    """Delete the database buckets that are full again (the same as having no row), in one ``DELETE``;
+    returns how many."""
     return ThrottleBucket.objects.filter(full_at__lt=timer() if now is None else now).delete()[0]
 
 

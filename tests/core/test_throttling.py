@@ -91,6 +91,15 @@ def test_refused_requests_do_not_count(client_for: Callable[..., APIClient], clo
     assert [api.get(URL).status_code for _ in range(2)] == [200, 429]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_request_still_counts(client_for: Callable[..., APIClient], clock: Clock, rates: None) -> None:
+    # given a token whose first request fails (400: the error handler rolls the request's transaction back)
+    api = client_for("sales")
+    assert_problem(api.post(URL, {"name": ""}, format="json"), 400, "validation_error")
+    # when it sends more, then that request was counted all the same: two more, then 429
+    assert [api.get(URL).status_code for _ in range(3)] == [200, 200, 429]
+
+
 def test_the_default_lets_a_backfill_through_100_per_second_after_a_burst_of_200(
     settings: Any, clock: Clock
 ) -> None:
