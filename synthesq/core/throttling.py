@@ -4,7 +4,9 @@
   ``100/s``) with a burst of ``API_THROTTLE_BURSTS["token"]`` (default 200).
 - ``failed_authentication_record`` (called by ``BearerTokenAuthentication`` when a token is wrong): failed
   authentications per client address, ``20/min`` with a burst of 5. Only failures are counted and only
-  failures are refused: a valid token from the same address is served whatever its neighbours sent.
+  failures are refused: a valid token from the same address is served whatever its neighbours sent. (So a
+  wrong token over the limit has been looked up before its 429: the limit keeps a client's failures few and
+  says when to retry; a token's 256 random bits keep guessing out of reach at any rate.)
 
 Each limit is a GCRA token bucket: a key may send ``burst`` requests at once, then ``rate``; one number per key
 (``full_at``: when its bucket is full again) decides. Over the limit: 429 ``throttled`` with ``Retry-After``
@@ -16,9 +18,9 @@ UPDATE … RETURNING`` per request on ``core_throttlebucket`` (UNLOGGED on Postg
 row lock lasts one statement and a failing request's rollback cannot undo it; SQLite (3.35+) runs the same
 statement, across processes too. ``redis`` (when ``REDIS_URL`` is set) — one Lua script call on Django's Redis
 cache, its key expiring when the bucket is full again (Redis unreachable: requests are served, unthrottled, and
-a warning is logged; ``/readyz`` then reports the cache). Database rows past their time are purged by the
-statement's process every ``PURGE_EVERY`` requests (a row past its time is a full bucket: deleting it changes
-nothing). The time is this node's clock (nodes keep NTP time).
+a warning is logged; ``/readyz`` then reports the cache). Each process deletes the database rows past their
+time once every ``PURGE_EVERY`` requests (a row past its time is a full bucket: deleting it changes nothing).
+The time is this node's clock (nodes keep NTP time).
 
 The client address is ``REMOTE_ADDR``, or the address the ``TRUSTED_PROXIES`` proxies in front saw (DRF's
 ``NUM_PROXIES``); a spoofed ``X-Forwarded-For`` is ignored.
