@@ -91,7 +91,7 @@ def test_refused_requests_do_not_count(client_for: Callable[..., APIClient], clo
     assert [api.get(URL).status_code for _ in range(2)] == [200, 429]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # (the roles' permissions kept)
 def test_a_failing_request_still_counts(client_for: Callable[..., APIClient], clock: Clock, rates: None) -> None:
     # given a token whose first request fails (400: the error handler rolls the request's transaction back)
     api = client_for("sales")
