@@ -8,4 +8,5 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401  (registers the OpenAPI bearer scheme)
+        # schema registers the OpenAPI bearer scheme; throttling the throttle store's system check
+        from . import schema, throttling  # noqa: F401

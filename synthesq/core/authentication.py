@@ -16,7 +16,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from .models import ApiToken, token_digest
-from .throttling import FailedAuthenticationThrottle
+from .throttling import failed_authentication_record
 
 # The user's permissions, "app_label.codename" joined by commas (codenames are identifiers: no commas), for
 # an active user (ModelBackend gives an inactive user none). Correlated on the token row's user.
@@ -41,8 +41,9 @@ def _permissions_annotation() -> RawSQL:
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
-    """``Authorization: Bearer <token>``. Every failed attempt counts against the client address; an address
-    over ``API_THROTTLE_RATES["failed_auth"]`` gets 429 for every attempt until its window has passed."""
+    """``Authorization: Bearer <token>``. Every failed attempt counts against the client address; a failed
+    attempt from an address over ``API_THROTTLE_RATES["failed_auth"]`` gets 429 instead of 401, while a valid
+    token from that address is still served (one client's failures do not lock out its neighbours)."""
 
     keyword = "Bearer"
     www_authenticate_realm = "api"
@@ -54,12 +55,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header:
             return None
-        throttle = FailedAuthenticationThrottle()
-        throttle.refuse_if_over(request)
         try:
             return self._authenticate(header)
         except exceptions.AuthenticationFailed:
-            throttle.record_failure(request)
+            failed_authentication_record(request)  # 429 when the address is over its rate
             raise
 
     @sensitive_variables("header", "plain")

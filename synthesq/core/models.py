@@ -174,3 +174,17 @@ class StaffPreferences(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.time_zone})"
+
+
+class ThrottleBucket(models.Model):
+    """One rate limit's state for one key (a token, a client address), shared by every worker and node: the
+    time the key's bucket is next empty (GCRA's theoretical arrival time), in seconds since the epoch. Written by
+    one statement per request (``synthesq.core.throttling``); a row whose time has passed is a full bucket,
+    the same as no row, and is purged now and then. The table is UNLOGGED on PostgreSQL (no WAL to flush)."""
+
+    key = models.CharField(max_length=120, primary_key=True)
+    full_at = models.FloatField(help_text="Seconds since the epoch when the bucket is full again.")
+    allowed = models.BooleanField(default=True, help_text="Whether the last request was let through.")
+
+    def __str__(self) -> str:
+        return self.key

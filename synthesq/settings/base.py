@@ -6,10 +6,13 @@ Environment variables:
     DATABASE_URL     e.g. postgres://postgres@127.0.0.1:5432/synthesq. Default: SQLite file db.sqlite3.
     ALLOWED_HOSTS    comma separated. Default with DEBUG: localhost,127.0.0.1,[::1]; without: none.
     CONN_MAX_AGE     seconds a PostgreSQL connection is kept open. Default 60.
-    REDIS_URL        e.g. redis://127.0.0.1:6379/0: Django's cache (throttling) in Redis. Default: local memory.
+    REDIS_URL        e.g. redis://127.0.0.1:6379/0: Django's cache in Redis, and the throttling counters there.
+                     Default: the cache in local memory, the throttling counters in the database.
     API_THROTTLE_TOKEN_RATE, API_THROTTLE_FAILED_AUTH_RATE
-                     requests per token, failed authentications per client address ("1200/min", "20/min";
+                     requests per token, failed authentications per client address ("100/s", "20/min";
                      "off" turns one off).
+    API_THROTTLE_TOKEN_BURST, API_THROTTLE_FAILED_AUTH_BURST
+                     how many of them may come at once before the rate applies (200, 5).
     TRUSTED_PROXIES  how many proxies in front of the app append to X-Forwarded-For. Default 0 (REMOTE_ADDR).
     API_MAX_BODY_BYTES  largest request body under /api/ (413 above). Default 1048576 (1 MiB).
     INVOICE_PAYMENT_TERMS_DAYS, LOW_STOCK_THRESHOLD, ORDER_RETURN_WINDOW_DAYS: business settings.
@@ -49,7 +52,7 @@ def env_rate(name: str, default: str) -> str | None:
     if value.lower() == "off":
         return None
     count, _, period = value.partition("/")
-    if not count.isdigit() or not period or period[0] not in "smhd":
+    if not count.isdigit() or int(count) < 1 or not period or period[0] not in "smhd":
         raise ImproperlyConfigured(f"{name} must look like 1200/min or 20/s (or off), got {value!r}")
     return value
 
@@ -150,8 +153,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The cache holds throttling counters: Redis (Django's own backend) when REDIS_URL is set, so every worker
-# and server shares them; otherwise this process's memory.
+# Django's cache: Redis (Django's own backend) when REDIS_URL is set, shared by every worker and server;
+# otherwise this process's memory (nothing shared is kept in it: the throttling counters are then in the database).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
     "default": (
@@ -163,10 +166,17 @@ CACHES = {
 
 # The API's edges (synthesq.core.middleware): bodies above this are 413 before they are read.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+# Token buckets (synthesq.core.throttling): a key may send its burst at once, then its rate.
 API_THROTTLE_RATES = {
-    "token": env_rate("API_THROTTLE_TOKEN_RATE", "1200/min"),
+    "token": env_rate("API_THROTTLE_TOKEN_RATE", "100/s"),
     "failed_auth": env_rate("API_THROTTLE_FAILED_AUTH_RATE", "20/min"),
 }
+API_THROTTLE_BURSTS = {
+    "token": env_int("API_THROTTLE_TOKEN_BURST", 200),
+    "failed_auth": env_int("API_THROTTLE_FAILED_AUTH_BURST", 5),
+}
+# Where every worker and node keeps the counters: Redis when there is one, else the database.
+API_THROTTLE_STORE = "redis" if REDIS_URL else "database"
 CSRF_FAILURE_VIEW = "synthesq.core.problems.csrf_failure"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -221,8 +231,10 @@ SPECTACULAR_SETTINGS = {
         "Request bodies are at most 1 MiB (413 `payload_too_large`) and JSON nested at most 64 levels "
         "(400 `malformed_request`); unknown fields, control characters and values of another type than "
         "declared are refused (400). Single resources carry an `ETag`; send it back in `If-Match` to change "
-        "only that version (412 `precondition_failed` otherwise). Requests per token and failed "
-        "authentications per client address are throttled (429 `throttled`, with `Retry-After`). "
+        "only that version (412 `precondition_failed` otherwise). Requests per token (by default 100 per "
+        "second after a burst of 200) and failed authentications per client address (20 a minute after 5; a "
+        "valid token is never refused for other clients' failures) are throttled: 429 `throttled`, with "
+        "`Retry-After`, the seconds after which a retry is let through. "
         "Responses are `Cache-Control: no-store`."
     ),
     "VERSION": "1.0.0",

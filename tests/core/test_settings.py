@@ -106,7 +106,7 @@ def test_cache_is_redis_when_redis_url_is_set() -> None:
         result.stderr
 
 
-@pytest.mark.parametrize("rate", ["fast", "10/week", "/min"])
+@pytest.mark.parametrize("rate", ["fast", "10/week", "/min", "0/s"])
 def test_bad_throttle_rate_refuses_to_start(rate: str) -> None:
     result = manage("check", DEBUG="1", API_THROTTLE_TOKEN_RATE=rate)
     assert result.returncode != 0
