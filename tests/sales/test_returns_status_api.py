@@ -1,6 +1,7 @@
 """Returns API, status changes: PATCH /api/v1/sales/returns/{id}/status through the lifecycle (restocking on
 receipt with ``return`` rows in the stock ledger, the return_credited signal on credit), the full from × to
-matrix, roles, the reason a rejection needs, history, events, and reading returns (list, filters, detail)."""  # noqa: RUF002
+matrix, roles, If-Match (412 on a stale tag, changing nothing), the reason a rejection needs, history, events,
+and reading returns (list, filters, detail)."""  # noqa: RUF002
 
 from __future__ import annotations
 
