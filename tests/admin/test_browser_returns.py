@@ -5,7 +5,9 @@ and reaches every page from the admin index through links and buttons, never by 
 - the warehouse receives it from "Returns to receive" (the desk back into stock);
 - finance credits it from "Returns to credit", follows the return to its credit note and the note to its invoice,
   opens the payment from the invoice and refunds the paid difference from the payment's page (more than is owed
-  is refused first, changing nothing).
+  is refused first, changing nothing);
+- sales cancelling a confirmed order whose invoice carries a credit note is refused in words naming the invoice and
+  the credit note by number, changing nothing.
 
 The figures each page shows are asserted (the credit note's total, the invoice's amounts after the refund), then
 the state in the database. Every page reached is checked with ``assert_page_sound`` (no 403, 404 or 500).
@@ -35,7 +37,7 @@ from tests.admin.test_browser_e2e import (  # noqa: F401 (browser_page: the fixt
     sidebar,
     sign_in,
 )
-from tests.factories import CustomerFactory, InvoiceFactory, ProductFactory, UserFactory
+from tests.factories import CreditNoteFactory, CustomerFactory, InvoiceFactory, ProductFactory, UserFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -199,3 +201,38 @@ def test_a_return_credited_and_refunded(browser_page: Any, live_server: Any) -> 
                                           Decimal("129.99"), Decimal("0.00"), Decimal("0.00"))
     assert Product.objects.get(pk=desk.pk).stock_quantity == 9
     assert Order.objects.get(pk=order.pk).status == OrderStatus.DELIVERED
+
+
+def test_cancelling_an_order_whose_invoice_carries_credit_is_refused_in_words(browser_page: Any,  # noqa: F811
+                                                                             live_server: Any) -> None:
+    page = browser_page
+    # given a confirmed order whose invoice finance credited 25.00 as goodwill (which issued it), and a sales login
+    invoice = InvoiceFactory(customer=CustomerFactory(name="Acme Retail"))
+    note = CreditNoteFactory(invoice=invoice, amount=Decimal("25.00"))
+    invoice.refresh_from_db()
+    order = Order.objects.get(pk=invoice.order_id)
+    stock = Product.objects.get(pk=order.lines.get().product_id).stock_quantity
+    UserFactory(username="sam", staff=True, roles=["sales"], password=PASSWORD)
+
+    # when sales opens the order and cancels it
+    sign_in(page, live_server, "sam")
+    assert_page_sound(page)
+    sidebar(page, "Orders")
+    assert_page_sound(page)
+    open_row(page, order.order_number)
+    assert_page_sound(page)
+    press(page, "[data-move=cancelled]")
+    assert_page_sound(page)
+    page.fill("#id_reason", "Customer changed their mind")
+    press(page, "[data-submit=action]")
+    assert_page_sound(page)
+
+    # then the refusal names the invoice and its credit note by number, and the order is as it was
+    refusal = message(page, "error")
+    shot(page, "returns-10-cancel-credited-refused")
+    assert refusal == (f"Order {order.order_number} cannot be cancelled: its invoice {invoice.number} has been "
+                       f"credited (25.00 USD by {note.number}), and a credited invoice is never voided.")
+    stored = Invoice.objects.get(pk=invoice.pk)
+    assert (stored.status, stored.amount_credited) == (InvoiceStatus.ISSUED, Decimal("25.00"))
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.CONFIRMED
+    assert Product.objects.get(pk=order.lines.get().product_id).stock_quantity == stock
