@@ -22,6 +22,28 @@ class InvoiceHasPayments(Conflict):
         )
 
 
+class InvoiceHasCredit(Conflict):
+    """A credited invoice is never voided (it stays, corrected by its credit notes), so neither is the order that
+    owns it cancelled. The problem names the invoice and its credit notes, for the client to show or follow."""
+
+    code = "invoice_has_credit"
+    title = "Invoice has credit notes"
+
+    def __init__(self, *, invoice_id: str, invoice_number: str | None, amount_credited: Decimal, currency: str,
+                 credit_notes: list[dict[str, str]], order_number: str | None = None) -> None:
+        shown = format_amount(amount_credited, currency)
+        numbers = ", ".join(str(note["number"]) for note in credit_notes)
+        invoice = invoice_number or invoice_id
+        if order_number is not None:
+            detail = (f"Order {order_number} cannot be cancelled: its invoice {invoice} has been credited "
+                      f"({shown} {currency} by {numbers}), and a credited invoice is never voided.")
+        else:
+            detail = (f"Invoice {invoice} has been credited ({shown} {currency} by {numbers}); a credited invoice "
+                      "is never voided: it stays, corrected by its credit notes.")
+        super().__init__(detail, invoice_id=invoice_id, invoice_number=invoice_number, amount_credited=shown,
+                         currency=currency, credit_notes=credit_notes)
+
+
 class InvoiceNotPayable(Conflict):
     code = "invoice_not_payable"
     title = "Invoice does not take payments"

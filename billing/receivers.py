@@ -1,6 +1,7 @@
 """Billing follows the order lifecycle: these run inside the order's transaction, so a refusal here
-(an invoice with payments refusing a cancellation) refuses the order's move too. A credited return gets its
-credit note the same way: a refusal (a void invoice, more than is left to credit) refuses the credit."""
+(an invoice with payments or credit notes refusing a cancellation) refuses the order's move too. A credited
+return gets its credit note the same way: a refusal (a void invoice, more than is left to credit) refuses the
+credit."""
 
 from __future__ import annotations
 

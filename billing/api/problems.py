@@ -5,6 +5,7 @@ from __future__ import annotations
 from billing.exceptions import (
     CreditExceedsInvoice,
     DuplicatePaymentReference,
+    InvoiceHasCredit,
     InvoiceHasPayments,
     InvoiceNotCreditable,
     InvoiceNotPayable,
@@ -14,11 +15,26 @@ from billing.exceptions import (
     RefundExceedsCredit,
     RefundExceedsPayment,
 )
-from synthesq.core.problem_schemas import DECIMAL, STRING, also_returned_by, problem_doc
+from synthesq.core.problem_schemas import DECIMAL, STRING, also_returned_by, array_of, helper_component, problem_doc
 
 INVOICE_HAS_PAYMENTS = problem_doc("InvoiceHasPayments", error=InvoiceHasPayments,
                                    description="An invoice with payments cannot be voided (nor its order cancelled).",
                                    invoice_id=STRING, amount_paid=DECIMAL)
+INVOICE_HAS_CREDIT = problem_doc(
+    "InvoiceHasCredit", error=InvoiceHasCredit,
+    description="An invoice that carries credit notes cannot be voided (nor its order cancelled): it stays, "
+                "corrected by them. The problem names the invoice, what was credited and each credit note.",
+    invoice_id=STRING, invoice_number=STRING, amount_credited=DECIMAL, currency=STRING,
+    credit_notes=array_of(helper_component("InvoiceHasCreditNote", {
+        "type": "object",
+        "required": ["id", "number", "total"],
+        "properties": {
+            "id": {**STRING, "description": "The credit note's id (`cn_…`)."},
+            "number": {**STRING, "description": "Its number (`CN-YYYY-NNNNNN`)."},
+            "total": DECIMAL,
+        },
+    })),
+)
 INVOICE_NOT_PAYABLE = problem_doc("InvoiceNotPayable", error=InvoiceNotPayable,
                                   description="Void and paid invoices take no payments.",
                                   invoice_id=STRING, invoice_status=STRING)
@@ -46,8 +62,8 @@ REFUND_EXCEEDS_CREDIT = problem_doc("RefundExceedsCredit", error=RefundExceedsCr
 REFUND_CURRENCY_MISMATCH = problem_doc("RefundCurrencyMismatch", error=RefundCurrencyMismatch,
                                        payment_currency=STRING, refund_currency=STRING)
 
-# Cancelling a confirmed order voids its invoice, which billing refuses while the invoice has payments.
-also_returned_by("order", "change_status", INVOICE_HAS_PAYMENTS.name)
+# Cancelling a confirmed order voids its invoice, which billing refuses while the invoice has payments or credit.
+also_returned_by("order", "change_status", INVOICE_HAS_PAYMENTS.name, INVOICE_HAS_CREDIT.name)
 # Crediting a return issues its credit note through billing's receiver, which may refuse it.
 also_returned_by("return", "change_status", INVOICE_NOT_CREDITABLE.name, CREDIT_EXCEEDS_INVOICE.name)
 # Requesting a return is refused when billing could never credit it (no or a void invoice, too little left).

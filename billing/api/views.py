@@ -61,7 +61,7 @@ class InvoiceViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         "history": ("billing.view_invoice",),
         "pdf": ("billing.view_invoice",),
     }
-    problem_responses = {"change_status": ("InvalidTransition", "InvoiceHasPayments")}
+    problem_responses = {"change_status": ("InvalidTransition", "InvoiceHasPayments", "InvoiceHasCredit")}
     if_match_actions = ("change_status",)
 
     def get_queryset(self):

@@ -22,8 +22,8 @@ from synthesq.core.money import format_amount
 from synthesq.core.sequences import sequence_next
 
 from .. import events, selectors
-from ..exceptions import InvalidInvoiceTransition, InvoiceHasPayments
-from ..models import Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus
+from ..exceptions import InvalidInvoiceTransition, InvoiceHasCredit, InvoiceHasPayments
+from ..models import CreditNote, Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus
 
 
 def invoice_number_sequence(year: int) -> str:
@@ -125,10 +125,24 @@ def settle_if_paid(invoice: Invoice, *, actor: Actor, reason: str, history: list
                                      invoice=invoice)
 
 
+def _has_credit(invoice: Invoice, *, order_number: str | None = None) -> InvoiceHasCredit:
+    """The refusal to void a credited invoice (or cancel its order), naming its credit notes."""
+    notes = CreditNote.objects.filter(invoice=invoice).order_by("issued_at", "id").values_list("id", "number",
+                                                                                              "total")
+    return InvoiceHasCredit(
+        invoice_id=invoice.pk, invoice_number=invoice.number, amount_credited=invoice.amount_credited,
+        currency=invoice.currency, order_number=order_number,
+        credit_notes=[{"id": note_id, "number": number, "total": str(format_amount(total, invoice.currency))}
+                      for note_id, number, total in notes],
+    )
+
+
 def _void(invoice: Invoice, *, actor: Actor, check_permission: bool, reason: str = "") -> Invoice:
     _check_move(invoice, InvoiceStatus.VOID, "void", actor=actor, check_permission=check_permission)
     if invoice.amount_paid > 0:
         raise InvoiceHasPayments(invoice_id=invoice.pk, amount_paid=invoice.amount_paid, currency=invoice.currency)
+    if invoice.amount_credited > 0:
+        raise _has_credit(invoice)
     if not conditions_met(invoice, InvoiceStatus.VOID):
         raise _refuse(invoice, InvoiceStatus.VOID)
     from_status = invoice.status
@@ -148,7 +162,8 @@ def invoice_issue(*, invoice_id: str, actor: Actor, reason: str = "") -> Invoice
 
 @publishes_events
 def invoice_void(*, invoice_id: str, actor: Actor, reason: str = "") -> Invoice:
-    """Void a draft, or an issued invoice on which nothing has been paid."""
+    """Void a draft, or an issued invoice on which nothing has been paid (409 ``invoice_has_payments``) or
+    credited (409 ``invoice_has_credit``)."""
     return _void(selectors.invoice_get_for_update(invoice_id), actor=actor, check_permission=True, reason=reason)
 
 
@@ -170,7 +185,8 @@ def invoice_transition(*, invoice_id: str, status: str, actor: Actor, reason: st
 
 
 def invoice_void_for_cancelled_order(*, order: Order, actor: Actor) -> Invoice | None:
-    """Cancelling an order voids its invoice; an invoice with payments refuses the cancellation (409)."""
+    """Cancelling an order voids its invoice; an invoice with payments (409 ``invoice_has_payments``) or credit
+    notes (409 ``invoice_has_credit``) refuses the cancellation."""
     invoice = Invoice.objects.select_for_update(of=("self",)).filter(order=order).first()
     if invoice is None or invoice.status == InvoiceStatus.VOID:
         return invoice
@@ -181,6 +197,8 @@ def invoice_void_for_cancelled_order(*, order: Order, actor: Actor) -> Invoice |
             f"({format_amount(invoice.amount_paid, invoice.currency)}); "
             "an order with payments cannot be cancelled.",
         )
+    if invoice.amount_credited > 0:
+        raise _has_credit(invoice, order_number=order.order_number)
     return _void(invoice, actor=actor, check_permission=False, reason=f"order {order.order_number} cancelled")
 
 

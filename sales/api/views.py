@@ -271,6 +271,7 @@ class ReturnViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         # credited: billing's receiver issues the credit note and may refuse (its problems, named by billing)
         "change_status": ("InvalidTransition", "InsufficientStock", "ProductHasVariants"),
     }
+    if_match_actions = ("change_status",)
 
     def get_queryset(self):
         return selectors.return_list()
@@ -280,10 +281,14 @@ class ReturnViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return_ = self.get_object()
         data = ReturnStatusInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return_ = services.return_change_status(return_id=return_.pk, actor=acting_user(request),
-                                                **data.validated_data)
-        return Response(ReturnSerializer(selectors.return_get(return_.pk),
-                                         context=self.get_serializer_context()).data)
+        # With If-Match: the order then the return locked (the service's order), and the return as GET shows it
+        with self.conditional_change(request, lock=lambda: selectors.return_get_for_update(return_.pk),
+                                     current=lambda: self._read(return_.pk)):
+            services.return_change_status(return_id=return_.pk, actor=acting_user(request), **data.validated_data)
+        return Response(self._read(return_.pk))
+
+    def _read(self, return_id: str) -> dict:
+        return ReturnSerializer(selectors.return_get(return_id), context=self.get_serializer_context()).data
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)
     def history(self, request: Request, pk: str | None = None) -> Response:

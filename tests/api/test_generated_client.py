@@ -84,6 +84,8 @@ class Api:
         self.payments_create = load("api.payments.sales_payments_create")
         self.returns_create = load("api.returns.sales_orders_returns_create")
         self.returns_status = load("api.returns.sales_returns_status_partial_update")
+        self.returns_retrieve = load("api.returns.sales_returns_retrieve")
+        self.credit_notes_create = load("api.credit_notes.sales_credit_notes_create")
         self.credit_notes_list = load("api.credit_notes.sales_credit_notes_list")
         self.refunds_create = load("api.refunds.sales_refunds_create")
 
@@ -187,9 +189,17 @@ def test_the_guide_runs_through_a_client_generated_from_the_schema(client_packag
     assert isinstance(returned, m.Return)
     assert (returned.status, returned.value, returned.return_number[:4]) == (m.ReturnStatusEnum.REQUESTED,
                                                                            "129.99", "RMA-")
-    for role, status in ((warehouse, m.ReturnStatusEnum.RECEIVED), (finance, m.ReturnStatusEnum.CREDITED)):
-        moved = api.returns_status.sync(returned.id, client=role, body=m.ReturnStatusInputRequest(status=status))
-        assert isinstance(moved, m.Return) and moved.status == status
+    # (finance read it before the warehouse received it: crediting that version is a typed 412, the current works)
+    read_early = api.returns_retrieve.sync_detailed(returned.id, client=finance).headers["ETag"]
+    received = api.returns_status.sync(returned.id, client=warehouse, body=m.ReturnStatusInputRequest(
+        status=m.ReturnStatusEnum.RECEIVED))
+    assert isinstance(received, m.Return) and received.status == m.ReturnStatusEnum.RECEIVED
+    stale_credit = api.returns_status.sync_detailed(returned.id, client=finance, if_match=read_early,
+                                                    body=m.ReturnStatusInputRequest(status=m.ReturnStatusEnum.CREDITED))
+    assert isinstance(stale_credit.parsed, m.PreconditionFailedProblem) and stale_credit.status_code == 412
+    credited = api.returns_status.sync(returned.id, client=finance, if_match=stale_credit.parsed.current_etag,
+                                       body=m.ReturnStatusInputRequest(status=m.ReturnStatusEnum.CREDITED))
+    assert isinstance(credited, m.Return) and credited.status == m.ReturnStatusEnum.CREDITED
     [note] = api.credit_notes_list.sync(client=finance, invoice_id=invoice.id).results
     assert (note.total, note.return_id, note.number[:3]) == ("129.99", returned.id, "CN-")
     # and the paid difference refunded; more than the credit made owed is a typed 422
@@ -229,11 +239,24 @@ def test_the_guide_runs_through_a_client_generated_from_the_schema(client_packag
         if status == "confirmed":
             api.orders_status.sync(draft.id, client=sales, body=m.OrderStatusInputRequest(
                 status=m.OrderStatusEnum.CONFIRMED))
+            open_confirmed = draft
         open_ids.add(draft.id)
     open_orders = api.orders_list.sync(client=sales, customer_id=customer.id, status=[
         m.SalesOrdersListStatusItem.DRAFT, m.SalesOrdersListStatusItem.CONFIRMED,
         m.SalesOrdersListStatusItem.PROCESSING])
     assert {o.id for o in open_orders.results} == open_ids
+    # a confirmed order whose invoice finance has credited cannot be cancelled: a typed 409 naming the credit
+    [open_invoice] = api.invoices_list.sync(client=finance, order_id=open_confirmed.id).results
+    goodwill = api.credit_notes_create.sync(client=finance, body=m.CreditNoteInputRequest(
+        invoice_id=open_invoice.id, amount="25.00", reason="goodwill"))
+    assert isinstance(goodwill, m.CreditNote)
+    credited_cancel = api.orders_status.sync(open_confirmed.id, client=sales, body=m.OrderStatusInputRequest(
+        status=m.OrderStatusEnum.CANCELLED, reason="Customer requested cancellation"))
+    assert isinstance(credited_cancel, m.InvoiceHasCreditProblem) and credited_cancel.status == 409
+    [named] = credited_cancel.credit_notes
+    assert isinstance(named, m.InvoiceHasCreditNote)
+    assert (credited_cancel.invoice_id, credited_cancel.amount_credited, named.id, named.number, named.total) == (
+        open_invoice.id, "25.00", goodwill.id, goodwill.number, "25.00")
 
     # following next through pages: every order once, two at a time
     seen: list[str] = []

@@ -21,6 +21,7 @@ from synthesq.core.models import Sequence
 from tests.factories import CustomerFactory, InvoiceFactory, OrderFactory, PaymentFactory, ProductFactory
 
 from .helpers import (
+    CREDIT_NOTES_URL,
     INVOICES_URL,
     assert_problem,
     error_fields,
@@ -374,6 +375,23 @@ def test_void_is_refused_once_anything_is_paid(finance_api: APIClient) -> None:
     # then both are refused, saying why, and nothing changed
     assert (part["invoice_id"], part["amount_paid"]) == (part_paid.pk, "0.01")
     assert (full["current_status"], full["allowed_statuses"]) == ("paid", [])
+    assert snapshot() == before
+
+
+def test_void_is_refused_once_anything_is_credited(finance_api: APIClient) -> None:
+    # given an issued invoice with a credit note of 30.00 on it
+    invoice = InvoiceFactory(status="issued")
+    credit = finance_api.post(CREDIT_NOTES_URL, {"invoice_id": invoice.pk, "amount": "30.00", "reason": "damage"},
+                              format="json")
+    assert credit.status_code == 201, credit.content
+    before = snapshot()
+    # when finance voids it
+    body = assert_problem(status_change(finance_api, invoice.pk, "void"), 409, "invoice_has_credit")
+    # then it is refused, naming the invoice and its credit note, and nothing changed
+    assert (body["invoice_id"], body["invoice_number"], body["amount_credited"], body["credit_notes"]) == (
+        invoice.pk, invoice_number(1), "30.00",
+        [{"id": credit.json()["id"], "number": credit.json()["number"], "total": "30.00"}])
+    assert "never voided" in body["detail"]
     assert snapshot() == before
 
 

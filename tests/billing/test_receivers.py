@@ -18,7 +18,15 @@ from inventory.models import Product, StockMovement
 from sales.models import Order
 from tests.factories import InvoiceFactory, OrderFactory, PaymentFactory, ProductFactory
 
-from .helpers import assert_problem, invoice_number, invoice_url, order_status_url, pay, snapshot
+from .helpers import (
+    CREDIT_NOTES_URL,
+    assert_problem,
+    invoice_number,
+    invoice_url,
+    order_status_url,
+    pay,
+    snapshot,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +91,53 @@ def test_cancelling_is_refused_while_the_invoice_has_payments(
     assert snapshot() == before
     assert Order.objects.get(pk=invoice.order_id).status == "confirmed"
     assert stock_of(product) == 8
+
+
+def test_cancelling_is_refused_while_the_invoice_carries_credit(
+    sales_api: APIClient, finance_api: APIClient
+) -> None:
+    # given a confirmed order of 2 units (stock 10 -> 8) whose draft invoice finance has credited twice (which
+    # issues it first)
+    product = ProductFactory(stock=10)
+    invoice = InvoiceFactory(lines=[(product, 2)])
+    notes = []
+    for amount in ("20.00", "5.50"):
+        response = finance_api.post(CREDIT_NOTES_URL, {"invoice_id": invoice.pk, "amount": amount,
+                                                       "reason": "goodwill"}, format="json")
+        assert response.status_code == 201, response.content
+        notes.append({"id": response.json()["id"], "number": response.json()["number"], "total": amount})
+    before = snapshot()
+    # when sales cancels the order
+    response = move(sales_api, invoice.order_id, "cancelled", reason="Customer requested cancellation")
+    # then it is refused with its own code, naming the invoice, what was credited and each credit note
+    body = assert_problem(response, 409, "invoice_has_credit")
+    order = Order.objects.get(pk=invoice.order_id)
+    assert (body["invoice_id"], body["invoice_number"], body["amount_credited"], body["currency"]) == (
+        invoice.pk, invoice_number(1), "25.50", "USD")
+    assert body["credit_notes"] == notes
+    assert body["title"] == "Invoice has credit notes"
+    assert body["detail"] == (
+        f"Order {order.order_number} cannot be cancelled: its invoice {invoice_number(1)} has been credited "
+        f"(25.50 USD by {notes[0]['number']}, {notes[1]['number']}), and a credited invoice is never voided.")
+    # and the order, its stock and ledger, the invoice, its credit notes and every history are unchanged
+    assert snapshot() == before
+    assert order.status == "confirmed"
+    assert stock_of(product) == 8
+    stored = Invoice.objects.get(pk=invoice.pk)
+    assert (stored.status, stored.amount_credited) == ("issued", Decimal("25.50"))
+
+
+def test_an_invoice_with_payments_and_credit_refuses_the_cancellation_for_its_payments(
+    sales_api: APIClient, finance_api: APIClient
+) -> None:
+    # given a confirmed order's invoice, part paid and then credited
+    invoice = InvoiceFactory(paid=Decimal("100.00"))
+    assert finance_api.post(CREDIT_NOTES_URL, {"invoice_id": invoice.pk, "amount": "10.00", "reason": "goodwill"},
+                            format="json").status_code == 201
+    before = snapshot()
+    # when sales cancels the order, the payments are named first: they are what must go back
+    assert_problem(move(sales_api, invoice.order_id, "cancelled"), 409, "invoice_has_payments")
+    assert snapshot() == before
 
 
 def test_cancelling_a_draft_order_has_no_invoice_to_void(sales_api: APIClient) -> None:

@@ -1,6 +1,7 @@
 """Returns API, status changes: PATCH /api/v1/sales/returns/{id}/status through the lifecycle (restocking on
 receipt with ``return`` rows in the stock ledger, the return_credited signal on credit), the full from × to
-matrix, roles, the reason a rejection needs, history, events, and reading returns (list, filters, detail)."""  # noqa: RUF002
+matrix, roles, If-Match (412 on a stale tag, changing nothing), the reason a rejection needs, history, events,
+and reading returns (list, filters, detail)."""  # noqa: RUF002
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
 
+from billing.models import CreditNote, Invoice
 from integrations.models import Event
 from inventory.models import StockMovement
 from inventory.selectors import stock_ledger_mismatches
@@ -185,6 +187,89 @@ def test_an_unknown_status_and_an_unknown_return(admin_api: APIClient) -> None:
     assert error_fields(body) == ["status"]
     assert_problem(admin_api.patch(status_url("ret_nope"), {"status": "received"}, format="json"), 404, "not_found")
     assert_problem(admin_api.get(return_url("ret_nope")), 404, "not_found")
+
+
+# --- If-Match, as on every other status change -----------------------------------------------------------
+
+
+def test_a_stale_if_match_is_412_with_the_current_tag_and_credits_nothing(
+    finance_api: APIClient, warehouse_api: APIClient
+) -> None:
+    # given finance reads a requested return with its ETag (the same tag on every read of that version)
+    return_ = make_return("requested")
+    read = finance_api.get(return_url(return_.pk))
+    stale = read["ETag"]
+    assert finance_api.get(return_url(return_.pk))["ETag"] == stale
+    # and the warehouse receives it meanwhile, so the return finance judged is not the one there now
+    assert warehouse_api.patch(status_url(return_.pk), {"status": "received"}, format="json").status_code == 200
+    current = finance_api.get(return_url(return_.pk))["ETag"]
+    assert current != stale
+    before = returns_db_state()
+    # when finance credits it with the tag it read
+    response = finance_api.patch(status_url(return_.pk), {"status": "credited"}, format="json",
+                                 HTTP_IF_MATCH=stale)
+    # then 412 with the current tag, and nothing changed: still received, no credit note, the invoice as it was
+    body = assert_problem(response, 412, "precondition_failed")
+    assert body["current_etag"] == response["ETag"] == current
+    assert returns_db_state() == before
+    stored = Return.objects.get(pk=return_.pk)
+    assert (stored.status, stored.credited_at) == ("received", None)
+    assert not CreditNote.objects.exists()
+    assert Invoice.objects.get(order_id=return_.order_id).amount_credited == 0
+
+
+@pytest.mark.parametrize("if_match", ["current", "several", "*"])
+def test_the_current_tag_or_star_moves_it_and_answers_the_new_tag(
+    finance_api: APIClient, warehouse_api: APIClient, if_match: str
+) -> None:
+    # given a received return finance reads
+    return_ = make_return("received")
+    tag = finance_api.get(return_url(return_.pk))["ETag"]
+    header = {"current": tag, "several": f'"other", {tag}', "*": "*"}[if_match]
+    # when finance credits it naming that version (or any version)
+    response = finance_api.patch(status_url(return_.pk), {"status": "credited"}, format="json",
+                                 HTTP_IF_MATCH=header)
+    # then it is credited, its credit note issued, and the answer carries the new version's tag
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "credited"
+    assert CreditNote.objects.get(sales_return_id=return_.pk).total == return_.value
+    assert response["ETag"] != tag
+    assert response["ETag"] == finance_api.get(return_url(return_.pk))["ETag"]
+
+
+@pytest.mark.parametrize("if_match", ["W/{tag}", "garbage", '""'])
+def test_a_weak_or_malformed_if_match_never_matches(warehouse_api: APIClient, if_match: str) -> None:
+    return_ = make_return("requested")
+    tag = warehouse_api.get(return_url(return_.pk))["ETag"]
+    before = returns_db_state()
+    response = warehouse_api.patch(status_url(return_.pk), {"status": "received"}, format="json",
+                                   HTTP_IF_MATCH=if_match.format(tag=tag))
+    assert_problem(response, 412, "precondition_failed")
+    assert returns_db_state() == before
+
+
+def test_without_if_match_the_move_is_made_whatever_the_version(
+    finance_api: APIClient, warehouse_api: APIClient
+) -> None:
+    return_ = make_return("requested")
+    finance_api.get(return_url(return_.pk))
+    assert warehouse_api.patch(status_url(return_.pk), {"status": "received"}, format="json").status_code == 200
+    response = finance_api.patch(status_url(return_.pk), {"status": "credited"}, format="json")
+    assert response.status_code == 200, response.content
+    assert response["ETag"] == finance_api.get(return_url(return_.pk))["ETag"]
+
+
+def test_a_refused_move_with_the_current_tag_is_still_refused_as_before(sales_api: APIClient) -> None:
+    # given a requested return sales reads, when sales moves it where its role may not (received), with the tag
+    return_ = make_return("requested")
+    tag = sales_api.get(return_url(return_.pk))["ETag"]
+    before = returns_db_state()
+    response = sales_api.patch(status_url(return_.pk), {"status": "received"}, format="json", HTTP_IF_MATCH=tag)
+    # then the role's refusal (403), not the version's, and nothing changed
+    assert_problem(response, 403, "permission_denied")
+    assert returns_db_state() == before
+    assert_problem(sales_api.patch(status_url("ret_nope"), {"status": "rejected", "reason": "x"}, format="json",
+                                   HTTP_IF_MATCH="*"), 404, "not_found")
 
 
 def test_each_step_writes_its_event_with_the_return(admin_api: APIClient) -> None:
