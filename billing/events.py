@@ -58,8 +58,10 @@ def publish_invoices_issued(invoice_ids: Sequence[str]) -> None:
 
 
 def publish_payment(payment: Payment) -> None:
-    """The payment as the API renders it, from memory (the service holds it, its invoice and its actor)."""
-    publish("payment.recorded", object_id=payment.pk, obj=lambda: dict(PaymentSerializer(payment).data))
+    """The payment as the API renders it, from memory (the service holds it, its invoice and its actor), when the
+    service's change is complete: its invoice as the payment left it (``paid`` when it settled it), as GET shows."""
+    publish("payment.recorded", object_id=payment.pk, obj=lambda: dict(PaymentSerializer(payment).data),
+            at_commit=True)
 
 
 def publish_credit_note(credit_note_id: str) -> None:

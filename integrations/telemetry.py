@@ -63,8 +63,9 @@ class WebhookCollector(DatabaseCollector):
     @staticmethod
     def _attempts(now: datetime) -> GaugeMetricFamily:
         recent = WebhookAttempt.objects.filter(attempted_at__gte=now - RECENT)
-        figures = recent.aggregate(total=Count("id"), **{name: Count("id", filter=condition)
+        counted = recent.aggregate(total=Count("id"), **{f"n_{name}": Count("id", filter=condition)
                                                          for name, condition in ATTEMPT_OUTCOMES.items()})
+        figures = {name.removeprefix("n_"): value for name, value in counted.items()}
         family = GaugeMetricFamily(
             "synthesq_webhook_attempts_recent",
             f"Webhook delivery attempts of the last {int(RECENT.total_seconds() // 60)} minutes by outcome: "

@@ -135,7 +135,7 @@ class StrictOrderingFilter(OrderingFilter):
 
     def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> list[str] | None:
         params = request.query_params.get(self.ordering_param)
-        if params:
+        if params is not None:  # an empty sort= is refused too (the schema's enum has no empty value)
             fields = params.split(",")
             valid = {name for name, _label in self.get_valid_fields(queryset, view, {"request": request})}
             unknown = [f or "(empty)" for f in fields if f.removeprefix("-") not in valid]
