@@ -98,7 +98,7 @@ class PendingEvent:
     only_endpoint_id: str = ""
     created_at: datetime = field(default_factory=timezone.now)
     id: str = field(default_factory=_new_event_id)
-    # rendered when the outermost scope ends (publish(..., at_commit=True)): the object as the change leaves it
+    # publish(..., at_commit=True): rendered again when the outermost scope ends if it is its object's last event
     render: Callable[[], dict[str, Any]] | None = None
 
 
@@ -154,11 +154,14 @@ def publish(event_type: str, *, object_id: str, obj: dict[str, Any] | Callable[[
             previous_attributes: dict[str, Any] | None = None, only_endpoint_id: str = "",
             at_commit: bool = False) -> str | None:
     """Record that ``event_type`` happened to the object: ``obj`` is the object as the API renders it now
-    (or a function that renders it, called only when events are on). ``at_commit=True`` renders it (a function)
-    when the service's outermost scope ends instead — still in its transaction, after everything the service
-    changes — for an object that embeds what later steps change (a payment shows the invoice it settled, as GET
-    does once the change is committed). A ping names the one endpoint it is for. Returns the event's id (None
-    when events are off)."""
+    (or a function that renders it, called only when events are on).
+
+    ``at_commit=True`` (with a function) is for an object that later steps of the same change alter — a payment
+    embeds the invoice it then settles, an invoice is saved by the caller after it moved: rendered now (this step
+    as it left the object) and, if no later event of the change is about the same object, rendered again when
+    the service's outermost scope ends (still in its transaction, after everything it changed), so the object's
+    last event is what GET returns once the change is committed. A ping names the one endpoint it is for.
+    Returns the event's id (None when events are off)."""
     buffer = _scope.get()
     if buffer is None:
         raise RuntimeError("Events are published by services, inside their transaction (@publishes_events).")
@@ -167,7 +170,7 @@ def publish(event_type: str, *, object_id: str, obj: dict[str, Any] | Callable[[
     if not events_enabled():
         return None
     render = obj if at_commit and callable(obj) else None
-    data: dict[str, Any] = {"object": obj() if callable(obj) and render is None else obj}
+    data: dict[str, Any] = {"object": obj() if callable(obj) else obj}
     if previous_attributes:
         data["previous_attributes"] = previous_attributes
     pending = PendingEvent(type=event_type, object_id=object_id, data=data, only_endpoint_id=only_endpoint_id,
@@ -183,9 +186,12 @@ def _flush(pending: list[PendingEvent]) -> None:
     from .models import Event
     from .tasks import enqueue, fan_out_events
 
+    last = {item.object_id: item for item in pending}
     for item in pending:
         if item.render is not None:
-            item.data["object"], item.render = item.render(), None
+            if last[item.object_id] is item:  # the object as the change leaves it, as GET will return it
+                item.data["object"] = item.render()
+            item.render = None
     ids = [item.id for item in pending]
     if connection.vendor == "postgresql":
         _insert_numbered(ids, pending)
