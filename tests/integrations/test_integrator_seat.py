@@ -421,3 +421,19 @@ def test_each_objects_last_event_of_a_change_is_what_get_returns_after_it(
             compared.add(event.type)
     assert {"customer.created", "customer.updated", "order.created", "order.confirmed", "invoice.created",
             "payment.recorded", "invoice.issued", "order.processing", "order.shipped", "invoice.paid"} <= compared
+
+
+def test_the_schema_states_the_rules_an_integrator_meets() -> None:
+    schema = Client().get("/api/v1/schema/?format=json").json()
+    components = schema["components"]["schemas"]
+    # cross-field rules the JSON schema cannot express are stated where a client generator shows them
+    assert "either `lines` or `amount`" in components["CreditNoteInputRequest"]["description"]
+    assert "never 0" in components["StockAdjustmentInputRequest"]["properties"]["quantity_delta"]["description"]
+    assert "named twice" in components["ReturnCreateInputRequest"]["properties"]["lines"]["description"]
+    # the deliveries list declares its filter, and the test call its answer
+    deliveries = schema["paths"]["/api/v1/webhook-endpoints/{id}/deliveries"]["get"]
+    [status] = [p for p in deliveries["parameters"] if p["name"] == "status"]
+    assert status["schema"]["items"]["enum"] == ["pending", "succeeded", "failed"] and status["explode"] is True
+    assert {p["name"] for p in deliveries["parameters"]} == {"id", "status", "limit", "cursor"}
+    test = schema["paths"]["/api/v1/webhook-endpoints/{id}/test"]["post"]["responses"]["202"]
+    assert test["content"]["application/json"]["schema"]["$ref"].endswith("/WebhookDelivery")
