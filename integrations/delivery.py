@@ -171,8 +171,8 @@ def send(url: str, *, secrets: list[str], message_id: str, body: str) -> Outcome
     started = time.monotonic()
     try:
         target = check_url(url)
-    except UnsafeUrl as exc:
-        return Outcome(status_code=None, duration_ms=0, excerpt="", error=f"{REFUSED} {exc}"[:255])
+    except UnsafeUrl as exc:  # nothing was sent; the duration is the check's (the DNS lookup)
+        return Outcome(status_code=None, duration_ms=_ms(started), excerpt="", error=f"{REFUSED} {exc}"[:255])
     now = datetime.now(UTC)
     headers = {
         "Host": target.host if target.port in (80, 443) else f"{target.host}:{target.port}",

@@ -437,3 +437,42 @@ def test_the_schema_states_the_rules_an_integrator_meets() -> None:
     assert {p["name"] for p in deliveries["parameters"]} == {"id", "status", "limit", "cursor"}
     test = schema["paths"]["/api/v1/webhook-endpoints/{id}/test"]["post"]["responses"]["202"]
     assert test["content"]["application/json"]["schema"]["$ref"].endswith("/WebhookDelivery")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_real_worker_logs_a_refused_delivery_as_a_warning_with_its_endpoint_and_error() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    from integrations import services
+
+    # given an endpoint on a port where nothing listens, and a change to deliver
+    services.webhook_endpoint_create(url=f"http://127.0.0.1:{_closed_port()}/in", events=["customer.created"],
+                                     actor=None)
+    sales.customer_create(name="Acme", email="acme@example.com")
+    db = connection.settings_dict
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "synthesq.settings.test", "LOG_FORMAT": "json",
+           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+           "WEBHOOK_ALLOW_PRIVATE_URLS": "1"}
+    # when the worker, as the Procfile runs it, takes the task and stops once nothing is due
+    worker = subprocess.run(
+        [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.25", "--no-reload",
+         "--no-startup-delay", "--batch"],
+        cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True, timeout=120)
+    assert worker.returncode == 0, worker.stderr
+    lines = [json.loads(line) for line in (worker.stdout + worker.stderr).splitlines() if line.startswith("{")]
+    # then its log has the failure as a warning naming the endpoint and the error, with the attempt's duration
+    [failed] = [line for line in lines if line.get("event") == "webhook_attempt_failed"]
+    attempt = WebhookAttempt.objects.get()
+    assert failed["level"] == "warning"
+    assert failed["error"] == "connection error: Connection refused" == attempt.error
+    assert failed["endpoint_id"] == WebhookDelivery.objects.get().endpoint_id
+    assert failed["duration_ms"] == attempt.duration_ms
+    # and the task's own result counts it
+    [fan_out] = DBTaskResult.objects.filter(task_path="integrations.tasks.fan_out_events")
+    assert fan_out.return_value == {"attempts": 1, "succeeded": 0, "failed": 1}
