@@ -44,7 +44,7 @@ class EventFilter(StrictFilterSet):
     object_id = django_filters.CharFilter(field_name="object_id", help_text="Events about this object.")
     after = django_filters.CharFilter(method="filter_after", max_length=40,
                                       help_text="Only events committed after this event id: catch up from the last "
-                                                "event you saw (with sort=created_at, oldest first).")
+                                                "event you saw (oldest first unless sort=-created_at).")
 
     class Meta:
         model = Event
