@@ -156,8 +156,8 @@ class StrictOrderingFilter(OrderingFilter):
             "in": "query",
             "description": "Sort by these fields, comma separated; prefix a field with - for descending, "
                            "e.g. `-created_at`.",
-            "schema": {"type": "array", "items": {"type": "string",
-                                                  "enum": [v for f in fields for v in (f, f"-{f}")]}},
+            "schema": {"type": "array", "minItems": 1,  # an empty sort= is a 400
+                       "items": {"type": "string", "enum": [v for f in fields for v in (f, f"-{f}")]}},
             "style": "form",
             "explode": False,
         }]

@@ -437,6 +437,11 @@ def test_the_schema_states_the_rules_an_integrator_meets() -> None:
     assert {p["name"] for p in deliveries["parameters"]} == {"id", "status", "limit", "cursor"}
     test = schema["paths"]["/api/v1/webhook-endpoints/{id}/test"]["post"]["responses"]["202"]
     assert test["content"]["application/json"]["schema"]["$ref"].endswith("/WebhookDelivery")
+    # an empty sort is not schema-valid either (the server refuses it)
+    for path, item in schema["paths"].items():
+        for parameter in item.get("get", {}).get("parameters", []):
+            if parameter["name"] == "sort":
+                assert parameter["schema"]["minItems"] == 1, path
 
 
 @pytest.mark.postgres
