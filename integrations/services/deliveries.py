@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -57,7 +58,7 @@ GROUPED_UPDATES_MAX = 4  # distinct value sets written as plain UPDATEs; beyond,
 SEND_THREADS = 8  # concurrent POSTs of one chunk
 INTERRUPTED = "interrupted: no answer was recorded"
 
-log = structlog.get_logger("synthesq.webhooks")
+logger = structlog.get_logger("synthesq.webhooks")
 _TIMESTAMP = DateTimeField()  # the API's rendering of a date and time (microseconds, Z)
 
 
@@ -168,6 +169,9 @@ def claim_deliveries(delivery_ids: Sequence[str], *, limit: int = CHUNK) -> list
             reason = "endpoint disabled" if not item.endpoint.is_active else "retry schedule exhausted"
             log.append(_attempt_row(item, item.attempts + 1, _refused(reason), now))
             item.fail(at=now)
+            transaction.on_commit(partial(logger.error, "webhook_delivery_failed", delivery_id=item.pk,
+                                          event_id=item.event_id, endpoint_id=item.endpoint_id,
+                                          endpoint=_host(item.endpoint.url), reason=reason))
             continue
         item.attempts += 1
         item.lease_until = item.next_attempt_at = now + _lease()
@@ -251,15 +255,17 @@ def _log_failure(result: Result, item: WebhookDelivery, next_attempt_at: datetim
         "duration_ms": result.outcome.duration_ms,
     }
     if next_attempt_at is None:
-        log.error("webhook_delivery_failed", **fields, reason="retry schedule exhausted")
+        logger.error("webhook_delivery_failed", **fields, reason="retry schedule exhausted")
     else:
-        log.warning("webhook_attempt_failed", **fields, next_attempt_at=_TIMESTAMP.to_representation(next_attempt_at))
+        logger.warning("webhook_attempt_failed", **fields,
+                       next_attempt_at=_TIMESTAMP.to_representation(next_attempt_at))
 
 
 @publishes_events
 def record_results(results: Sequence[Result]) -> RunSummary:
-    """Record every answer; on failure schedule the next attempt (or give up) and log it; keep the endpoints'
-    failure clocks: an endpoint failing continuously for WEBHOOK_DISABLE_AFTER_DAYS is disabled."""
+    """Record every answer; on failure schedule the next attempt (or give up); keep the endpoints' failure clocks:
+    an endpoint failing continuously for WEBHOOK_DISABLE_AFTER_DAYS is disabled. Returns what the attempts came
+    to, the failures with it (the caller logs them once they are on record)."""
     items = WebhookDelivery.objects.select_for_update().in_bulk([result.claim.delivery_id for result in results])
     now = timezone.now()
     succeeded: set[str] = set()

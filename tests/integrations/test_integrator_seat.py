@@ -179,6 +179,29 @@ def test_a_delivery_given_up_is_an_error(integrations_api: APIClient, log_lines:
     assert (line["level"], line["delivery_id"], line["status_code"]) == ("error", item.pk, 500)
 
 
+def test_a_delivery_failed_because_its_endpoint_was_disabled_is_an_error(
+    integrations_api: APIClient, log_lines: LogLines, django_capture_on_commit_callbacks: Any,
+) -> None:
+    with receiver(default=500) as failing:
+        endpoint = _register(integrations_api, f"{failing.url}?token=receiver-secret", ["customer.created"])
+        sales.customer_create(name="Acme", email="acme@example.com")
+        run_tasks()
+    # when the integrator turns the endpoint off and its retry comes due
+    assert integrations_api.patch(f"{ENDPOINTS_URL}/{endpoint['id']}", {"active": False},
+                                  format="json").status_code == 200
+    item = WebhookDelivery.objects.get()
+    WebhookDelivery.objects.filter(pk=item.pk).update(next_attempt_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.attempt_delivery.call(item.pk)
+    # then the delivery failed, and the log says why, as an error
+    item.refresh_from_db()
+    assert item.status == DeliveryStatus.FAILED
+    [line] = [line for line in log_lines() if line.get("event") == "webhook_delivery_failed"]
+    assert (line["level"], line["delivery_id"], line["reason"]) == ("error", item.pk, "endpoint disabled")
+    assert line["endpoint"] == failing.url.removesuffix("/hooks")
+    assert "receiver-secret" not in json.dumps(log_lines())
+
+
 def test_metrics_show_the_webhooks_and_the_task_queue(integrations_api: APIClient) -> None:
     with receiver(default=503) as failing, receiver() as working:
         # given an endpoint answering 503, one refusing connections and one that works
