@@ -236,6 +236,24 @@ def test_metrics_show_the_webhooks_and_the_task_queue(integrations_api: APIClien
     assert 120 <= figures[("synthesq_webhook_oldest_due_delivery_age_seconds", ())] < 180
 
 
+def test_a_database_that_does_not_answer_drops_its_figures_not_the_scrape(
+    monkeypatch: pytest.MonkeyPatch, log_lines: LogLines,
+) -> None:
+    from django.db import OperationalError
+
+    from integrations.telemetry import WebhookCollector
+
+    def unreachable(self: Any) -> Any:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(WebhookCollector, "read", unreachable)
+    figures = _scrape()
+    assert ("synthesq_task_queue_oldest_due_age_seconds", ()) in figures
+    assert not any(name.startswith("synthesq_webhook_") for name, _labels in figures)
+    [line] = [line for line in log_lines() if line.get("event") == "metrics_not_read"]
+    assert (line["level"], line["collector"]) == ("warning", "WebhookCollector")
+
+
 def test_an_endpoints_deliveries_filter_by_status_and_refuse_unknown_parameters(
     integrations_api: APIClient,
 ) -> None:
