@@ -38,14 +38,16 @@ def invoice_data(invoice_id: str, invoice: Invoice | None = None) -> dict[str, A
 
 
 def publish_invoice(event_type: str, invoice_id: str, *, previous: dict[str, Any] | None = None,
-                    invoice: Invoice | None = None) -> None:
+                    invoice: Invoice | None = None, at_commit: bool = False) -> None:
     publish(event_type, object_id=invoice_id, previous_attributes=previous,
-            obj=lambda: invoice_data(invoice_id, invoice))
+            obj=lambda: invoice_data(invoice_id, invoice), at_commit=at_commit)
 
 
-def publish_invoice_moved(invoice_id: str, *, from_status: str, to_status: str, invoice: Invoice | None = None) -> None:
+def publish_invoice_moved(invoice_id: str, *, from_status: str, to_status: str, invoice: Invoice | None = None,
+                          at_commit: bool = False) -> None:
+    """``at_commit`` when the caller saves the invoice later (or changes it further) in the same change."""
     publish_invoice(STATUS_EVENTS[InvoiceStatus(to_status)], invoice_id, previous={"status": str(from_status)},
-                    invoice=invoice)
+                    invoice=invoice, at_commit=at_commit)
 
 
 def publish_invoices_issued(invoice_ids: Sequence[str]) -> None:
@@ -58,8 +60,10 @@ def publish_invoices_issued(invoice_ids: Sequence[str]) -> None:
 
 
 def publish_payment(payment: Payment) -> None:
-    """The payment as the API renders it, from memory (the service holds it, its invoice and its actor)."""
-    publish("payment.recorded", object_id=payment.pk, obj=lambda: dict(PaymentSerializer(payment).data))
+    """The payment as the API renders it, from memory (the service holds it, its invoice and its actor), when the
+    service's change is complete: its invoice as the payment left it (``paid`` when it settled it), as GET shows."""
+    publish("payment.recorded", object_id=payment.pk, obj=lambda: dict(PaymentSerializer(payment).data),
+            at_commit=True)
 
 
 def publish_credit_note(credit_note_id: str) -> None:

@@ -5,14 +5,20 @@ public addresses — never loopback, private, link-local (cloud metadata lives t
 unspecified ones. It is checked at registration and again at every delivery, after DNS; the connection then goes
 to the very address that was checked (the name is kept for TLS and the Host header), so a DNS answer that
 changes in between cannot redirect it. Redirects are not followed, the whole exchange has a timeout
-(WEBHOOK_TIMEOUT_SECONDS, 10) and at most 64 KB of the answer is read. ``WEBHOOK_ALLOW_PRIVATE_URLS=1``
-(development and tests only) lifts the address and https rules.
+(WEBHOOK_TIMEOUT_SECONDS, 10) and at most 64 KB of the answer is read. The DNS lookup has its own bound
+(WEBHOOK_RESOLVE_TIMEOUT_SECONDS, 2): a slow resolver cannot hold a web worker that registers an endpoint.
+``WEBHOOK_ALLOW_PRIVATE_URLS=1`` (development and tests only) lifts the address and https rules.
+
+Every failure is told apart in the attempt's ``error``: ``timeout after N s``, ``connection error: …`` (refused,
+reset, unreachable: with its real duration), ``refused: …`` (the URL may not receive webhooks) or the
+exception's name.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +32,11 @@ MAX_RESPONSE_BYTES = 64 * 1024
 EXCERPT_CHARS = 1000
 # Cloud metadata services that are not in a link-local or private range.
 METADATA_ADDRESSES = {ipaddress.ip_address("100.100.100.200"), ipaddress.ip_address("fd00:ec2::254")}
+
+# How an attempt's error begins, by kind (the metrics count attempts by these).
+TIMEOUT = "timeout after"
+CONNECTION_ERROR = "connection error:"
+REFUSED = "refused:"
 
 _pools: dict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = {}
 
@@ -64,6 +75,34 @@ def resolve(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)})
 
 
+class ResolveTimeout(OSError):
+    """The resolver did not answer within WEBHOOK_RESOLVE_TIMEOUT_SECONDS."""
+
+
+def resolve_bounded(host: str, port: int) -> list[str]:
+    """``resolve`` within WEBHOOK_RESOLVE_TIMEOUT_SECONDS: the C resolver has no timeout of its own that the
+    caller sets, so the lookup runs in a daemon thread and is abandoned (left to finish on its own) when late."""
+    limit = float(settings.WEBHOOK_RESOLVE_TIMEOUT_SECONDS)
+    answer: list[list[str]] = []
+    failure: list[BaseException] = []
+    done = threading.Event()
+
+    def lookup() -> None:
+        try:
+            answer.append(resolve(host, port))
+        except BaseException as exc:  # handed to the caller
+            failure.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=lookup, name="webhook-resolve", daemon=True).start()
+    if not done.wait(limit):
+        raise ResolveTimeout(f"no DNS answer within {limit:g} s")
+    if failure:
+        raise failure[0]
+    return answer[0]
+
+
 def _is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
@@ -87,7 +126,9 @@ def check_url(url: str) -> Target:
     except ValueError as exc:
         raise UnsafeUrl("The URL's port is invalid.") from exc
     try:
-        addresses = resolve(parts.hostname, port)
+        addresses = resolve_bounded(parts.hostname, port)
+    except ResolveTimeout as exc:
+        raise UnsafeUrl(f"{parts.hostname} could not be resolved in time ({exc}).") from exc
     except (OSError, UnicodeError) as exc:
         raise UnsafeUrl(f"{parts.hostname} does not resolve.") from exc
     if not addresses:
@@ -130,8 +171,8 @@ def send(url: str, *, secrets: list[str], message_id: str, body: str) -> Outcome
     started = time.monotonic()
     try:
         target = check_url(url)
-    except UnsafeUrl as exc:
-        return Outcome(status_code=None, duration_ms=0, excerpt="", error=f"refused: {exc}"[:255])
+    except UnsafeUrl as exc:  # nothing was sent; the duration is the check's (the DNS lookup)
+        return Outcome(status_code=None, duration_ms=_ms(started), excerpt="", error=f"{REFUSED} {exc}"[:255])
     now = datetime.now(UTC)
     headers = {
         "Host": target.host if target.port in (80, 443) else f"{target.host}:{target.port}",
@@ -178,6 +219,22 @@ def _ms(started: float) -> int:
 
 
 def _describe(exc: Exception) -> str:
+    # urllib3's NewConnectionError (refused, unreachable, name errors) is a subclass of its ConnectTimeoutError:
+    # it is told apart first, or a refused connection would read as a timeout.
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):
+        cause = exc.__cause__ or exc.__context__
+        reason = cause if isinstance(cause, OSError) else exc
+        return f"{CONNECTION_ERROR} {_os_reason(reason)}"[:255]
     if isinstance(exc, urllib3.exceptions.TimeoutError):
-        return f"timeout after {_timeout():g} s"
+        return f"{TIMEOUT} {_timeout():g} s"
+    if isinstance(exc, urllib3.exceptions.ProtocolError):
+        cause = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], OSError) else exc
+        return f"{CONNECTION_ERROR} {_os_reason(cause)}"[:255]
     return f"{type(exc).__name__}: {exc}"[:255]
+
+
+def _os_reason(exc: BaseException) -> str:
+    """``Connection refused`` rather than urllib3's sentence naming the pool."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)

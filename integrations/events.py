@@ -84,6 +84,12 @@ def type_matches(event_type: str, patterns: Iterable[str]) -> bool:
                for p in patterns)
 
 
+def _new_event_id() -> str:
+    from .models import Event
+
+    return str(Event._meta.pk.get_default())
+
+
 @dataclass
 class PendingEvent:
     type: str
@@ -91,6 +97,9 @@ class PendingEvent:
     data: dict[str, Any]
     only_endpoint_id: str = ""
     created_at: datetime = field(default_factory=timezone.now)
+    id: str = field(default_factory=_new_event_id)
+    # publish(..., at_commit=True): rendered again when the outermost scope ends if it is its object's last event
+    render: Callable[[], dict[str, Any]] | None = None
 
 
 _scope: ContextVar[list[PendingEvent] | None] = ContextVar("event_scope", default=None)
@@ -117,6 +126,11 @@ def event_scope() -> Iterator[list[PendingEvent]]:
         _scope.reset(token)
 
 
+def in_event_scope() -> bool:
+    """Whether a service's event scope is open here (its events are not written yet)."""
+    return _scope.get() is not None
+
+
 def publishes_events(func: Callable[P, R]) -> Callable[P, R]:
     """A service that runs in one transaction and publishes the events of what it changed.
 
@@ -137,20 +151,32 @@ def events_enabled() -> bool:
 
 
 def publish(event_type: str, *, object_id: str, obj: dict[str, Any] | Callable[[], dict[str, Any]],
-            previous_attributes: dict[str, Any] | None = None, only_endpoint_id: str = "") -> None:
+            previous_attributes: dict[str, Any] | None = None, only_endpoint_id: str = "",
+            at_commit: bool = False) -> str | None:
     """Record that ``event_type`` happened to the object: ``obj`` is the object as the API renders it now
-    (or a function that renders it, called only when events are on). A ping names the one endpoint it is for."""
+    (or a function that renders it, called only when events are on).
+
+    ``at_commit=True`` (with a function) is for an object that later steps of the same change alter — a payment
+    embeds the invoice it then settles, an invoice is saved by the caller after it moved: rendered now (this step
+    as it left the object) and, if no later event of the change is about the same object, rendered again when
+    the service's outermost scope ends (still in its transaction, after everything it changed), so the object's
+    last event is what GET returns once the change is committed. A ping names the one endpoint it is for.
+    Returns the event's id (None when events are off)."""
     buffer = _scope.get()
     if buffer is None:
         raise RuntimeError("Events are published by services, inside their transaction (@publishes_events).")
     if event_type not in _TYPES:
         raise ValueError(f"Undeclared event type {event_type!r}")
     if not events_enabled():
-        return
+        return None
+    render = obj if at_commit and callable(obj) else None
     data: dict[str, Any] = {"object": obj() if callable(obj) else obj}
     if previous_attributes:
         data["previous_attributes"] = previous_attributes
-    buffer.append(PendingEvent(type=event_type, object_id=object_id, data=data, only_endpoint_id=only_endpoint_id))
+    pending = PendingEvent(type=event_type, object_id=object_id, data=data, only_endpoint_id=only_endpoint_id,
+                           render=render)
+    buffer.append(pending)
+    return pending.id
 
 
 def _flush(pending: list[PendingEvent]) -> None:
@@ -160,7 +186,13 @@ def _flush(pending: list[PendingEvent]) -> None:
     from .models import Event
     from .tasks import enqueue, fan_out_events
 
-    ids = [Event._meta.pk.get_default() for _ in pending]
+    last = {item.object_id: item for item in pending}
+    for item in pending:
+        if item.render is not None:
+            if last[item.object_id] is item:  # the object as the change leaves it, as GET will return it
+                item.data["object"] = item.render()
+            item.render = None
+    ids = [item.id for item in pending]
     if connection.vendor == "postgresql":
         _insert_numbered(ids, pending)
     else:

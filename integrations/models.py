@@ -107,6 +107,8 @@ class WebhookDelivery(FSMModelMixin, models.Model):
             models.Index(fields=["endpoint", "created_at"], name="delivery_endpoint_created"),
             models.Index(fields=["next_attempt_at"], name="delivery_pending_due",
                          condition=Q(status="pending")),
+            # /metrics counts the deliveries given up at each scrape: a few rows, not the table
+            models.Index(fields=["completed_at"], name="delivery_failed", condition=Q(status="failed")),
         ]
 
     def __str__(self) -> str:
@@ -142,6 +144,10 @@ class WebhookAttempt(models.Model):
 
     class Meta:
         ordering = ["delivery", "number", "id"]
+        indexes = [
+            # /metrics counts the last minutes' attempts by outcome at each scrape
+            models.Index(fields=["attempted_at"], name="attempt_attempted_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.delivery_id} #{self.number}"

@@ -173,10 +173,14 @@ class CreditNoteLineInputSerializer(InputSerializer):
 
 
 class CreditNoteInputSerializer(InputSerializer):
+    """A credit note: send either `lines` or `amount`, exactly one of the two (both, or neither, is a 400
+    naming `lines`)."""
+
     invoice_id = serializers.CharField(max_length=40)
     lines = CreditNoteLineInputSerializer(many=True, required=False, allow_empty=False,
-                                          help_text="What is credited; or send amount instead.")
-    amount = AmountSerializerField(required=False, help_text="One line \"Credit: <reason>\"; or send lines.")
+                                          help_text="What is credited. Either lines or amount, not both.")
+    amount = AmountSerializerField(required=False, help_text="One line \"Credit: <reason>\". Either amount or "
+                                                             "lines, not both.")
     reason = serializers.CharField(max_length=255)
 
     def validate_amount(self, value):

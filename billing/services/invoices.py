@@ -99,7 +99,8 @@ def issue_locked(invoice: Invoice, *, actor: Actor, check_permission: bool, reas
     _record(invoice, InvoiceEvent.build(
         invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
         to_status=invoice.status, reason=reason, data={"number": number, "due_at": invoice.due_at}), history)
-    events.publish_invoice_moved(invoice.pk, from_status=from_status, to_status=invoice.status, invoice=invoice)
+    events.publish_invoice_moved(invoice.pk, from_status=from_status, to_status=invoice.status, invoice=invoice,
+                                 at_commit=history is not None)
     settle_if_paid(invoice, actor=actor, reason="nothing to pay", history=history)
     return invoice
 
@@ -122,7 +123,7 @@ def settle_if_paid(invoice: Invoice, *, actor: Actor, reason: str, history: list
                                             from_status=InvoiceStatus.ISSUED, to_status=invoice.status,
                                             reason=reason), history)
         events.publish_invoice_moved(invoice.pk, from_status=InvoiceStatus.ISSUED, to_status=invoice.status,
-                                     invoice=invoice)
+                                     invoice=invoice, at_commit=history is not None)
 
 
 def _has_credit(invoice: Invoice, *, order_number: str | None = None) -> InvoiceHasCredit:

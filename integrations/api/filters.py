@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 from integrations.events import KnownPatternChoices, pattern_is_known
-from integrations.models import Event
+from integrations.models import DeliveryStatus, Event, WebhookDelivery
 from synthesq.core.filters import BoundedIsoDateTimeFromToRangeFilter, StrictFilterSet, StrictOrderingFilter
 
 
@@ -44,7 +44,7 @@ class EventFilter(StrictFilterSet):
     object_id = django_filters.CharFilter(field_name="object_id", help_text="Events about this object.")
     after = django_filters.CharFilter(method="filter_after", max_length=40,
                                       help_text="Only events committed after this event id: catch up from the last "
-                                                "event you saw (with sort=created_at, oldest first).")
+                                                "event you saw (oldest first unless sort=-created_at).")
 
     class Meta:
         model = Event
@@ -64,9 +64,37 @@ class EventFilter(StrictFilterSet):
 
 class EventOrderingFilter(StrictOrderingFilter):
     """``sort=created_at`` (oldest first) or ``-created_at`` (newest first, the default): events are ordered
-    by their sequence, the order they were committed in, so a cursor never skips one written meanwhile."""
+    by their sequence, the order they were committed in, so a cursor never skips one written meanwhile.
+    ``after=`` without ``sort`` is oldest first: catching up means reading what came next, in commit order
+    (an explicit ``sort=-created_at`` still reads it newest first)."""
 
     def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> list[str] | None:
-        ordering = super().get_ordering(request, queryset, view) or ["-created_at"]
+        default = ["created_at"] if request.query_params.get("after") else ["-created_at"]
+        ordering = super().get_ordering(request, queryset, view) or default
         first = ordering[0]
         return ["-sequence" if first.startswith("-") else "sequence"]
+
+
+DELIVERY_STATUS_HELP = ("One or more statuses: status=pending&status=failed (or status[]=…, or comma separated). "
+                        "pending: being tried or waiting for a retry; succeeded; failed: the retry schedule ran out.")
+
+
+class DeliveryFilter(StrictFilterSet):
+    """An endpoint's deliveries by status; the list takes no other parameter than ``limit`` and ``cursor``."""
+
+    status = django_filters.MultipleChoiceFilter(choices=DeliveryStatus.choices, help_text=DELIVERY_STATUS_HELP)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = ["status"]
+
+    PAGE_PARAMETERS = ("limit", "cursor")
+
+    @classmethod
+    def refuse_unknown_parameters(cls, params: Any) -> None:
+        """A parameter the list does not take is a 400 naming it (``?state=pending`` must not list all)."""
+        known = {*cls.base_filters, *(f"{name}[]" for name in cls.base_filters), *cls.PAGE_PARAMETERS}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise ValidationError({name: [f"Unknown parameter; this list takes {', '.join(sorted(known))}."]
+                                   for name in unknown})

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from django_filters.utils import translate_validation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -14,7 +16,7 @@ from synthesq.core.etags import ETagMixin
 from synthesq.core.filters import FilterBackend
 
 from . import problems  # noqa: F401  (declares the problems named in problem_responses)
-from .filters import EventFilter, EventOrderingFilter
+from .filters import DELIVERY_STATUS_HELP, DeliveryFilter, EventFilter, EventOrderingFilter
 from .serializers import (
     EventSerializer,
     WebhookDeliverySerializer,
@@ -27,10 +29,19 @@ from .serializers import (
 _EVENT_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Event id (evt_…)")
 _ENDPOINT_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Webhook endpoint id (we_…)")
 _DELIVERY_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Webhook delivery id (whd_…)")
+_DELIVERY_STATUS = OpenApiParameter(
+    "status", {"type": "array", "items": {"type": "string", "enum": [value for value, _label in
+                                                                        WebhookDelivery.Status.choices]}},
+    OpenApiParameter.QUERY, style="form", explode=True, description=DELIVERY_STATUS_HELP)
+_LIMIT = OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": 200}, OpenApiParameter.QUERY,
+                          description="Results per page (default 50).")
+_CURSOR = OpenApiParameter("cursor", OpenApiTypes.STR, OpenApiParameter.QUERY,
+                           description="Where the page starts: take it from `next` or `previous` (opaque).")
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List events (newest first; sort=created_at for oldest first)", tags=["events"]),
+    list=extend_schema(summary="List events (newest first; oldest first with sort=created_at or after=)",
+                       tags=["events"]),
     retrieve=extend_schema(summary="Get an event", tags=["events"], parameters=[_EVENT_ID]),
 )
 class EventViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -58,12 +69,14 @@ class EventViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     rotate_secret=extend_schema(summary="Rotate the signing secret (the old one signs too for 24 hours)",
                                 tags=["webhooks"], request=None, responses=WebhookEndpointWithSecretSerializer,
                                 parameters=[_ENDPOINT_ID]),
-    test=extend_schema(summary="Send a ping event to this endpoint", tags=["webhooks"], request=None,
-                       responses={202: OpenApiResponse(description="The ping is on its way.")},
+    test=extend_schema(summary="Send a ping event to this endpoint (the answer is its delivery, to follow)",
+                       description="The ping's delivery is created at once and attempted by a worker: follow it at "
+                                   "the `Location` (GET /api/v1/webhook-deliveries/{id}) to see its attempts.",
+                       tags=["webhooks"], request=None, responses={202: WebhookDeliverySerializer},
                        parameters=[_ENDPOINT_ID]),
     deliveries=extend_schema(summary="The endpoint's deliveries with every attempt, newest first",
                              tags=["webhooks"], responses=WebhookDeliverySerializer(many=True),
-                             parameters=[_ENDPOINT_ID], filters=False),
+                             parameters=[_ENDPOINT_ID, _DELIVERY_STATUS, _CURSOR, _LIMIT], filters=False),
 )
 class WebhookEndpointViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                              viewsets.GenericViewSet):
@@ -110,13 +123,18 @@ class WebhookEndpointViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
     @action(detail=True, methods=["post"])
     def test(self, request: Request, pk: str | None = None) -> Response:
-        services.webhook_endpoint_test(endpoint_id=self.get_object().pk, actor=acting_user(request))
-        return Response(status=status.HTTP_202_ACCEPTED)
+        item = services.webhook_endpoint_test(endpoint_id=self.get_object().pk, actor=acting_user(request))
+        return Response(WebhookDeliverySerializer(selectors.delivery_list().get(pk=item.pk)).data,
+                        status=status.HTTP_202_ACCEPTED, headers={"Location": f"/api/v1/webhook-deliveries/{item.pk}"})
 
     @action(detail=True, methods=["get"], filter_backends=[])
     def deliveries(self, request: Request, pk: str | None = None) -> Response:
         endpoint = self.get_object()
-        page = self.paginate_queryset(selectors.delivery_list().filter(endpoint=endpoint))
+        DeliveryFilter.refuse_unknown_parameters(request.query_params)
+        filterset = DeliveryFilter(request.query_params, queryset=selectors.delivery_list().filter(endpoint=endpoint))
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        page = self.paginate_queryset(filterset.qs)
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
 

@@ -8,8 +8,9 @@
   (their retries), so one dead receiver never holds up the others.
 - **Attempts**, in chunks: a short transaction claims up to ``CHUNK`` due deliveries (``SELECT … FOR UPDATE SKIP
   LOCKED``) and takes a lease on each; the POSTs go out concurrently, outside any transaction; a second short
-  transaction records every answer in bulk, schedules each failure's next attempt on the Standard Webhooks
-  schedule (a task with ``run_after``) and keeps each endpoint's failure clock.
+  transaction records every answer in bulk, schedules each failure's next attempt (a task with ``run_after``)
+  and keeps each endpoint's failure clock. Each failed attempt is logged as a warning (``webhook_attempt_failed``,
+  with the endpoint, the status or error, and what comes next); the task's result counts the attempts by outcome.
 - **Watchdogs**: the fan-out's sweep covers the first attempts; each retry's claim enqueues its own for when its
   lease ends. A watchdog that finds a lease expired records the attempt as interrupted and tries again.
 """
@@ -21,14 +22,18 @@ import random
 from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
+import structlog
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
+from rest_framework.fields import DateTimeField
 
 from synthesq.core.actors import Actor
 from synthesq.core.errors import NotFound
@@ -40,15 +45,21 @@ from ..models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, Web
 from ._tasks import tasks_module
 from .endpoints import endpoint_data, endpoint_signing_secrets
 
-# Standard Webhooks' schedule: the wait before attempts 1 to 8 (immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h,
-# 10 h); each wait varies by up to 10 % so that many failing deliveries do not retry in one burst.
-RETRY_SCHEDULE_SECONDS = (0, 5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
+# The wait before attempts 1 to 11: immediately, then seconds (2 s, 10 s), tens of seconds (30 s), minutes (2 min,
+# 5 min, 30 min), then hours (2 h, 5 h, 10 h, 10 h) — Standard Webhooks' schedule with a tighter start, so that
+# a receiver down for a few seconds (a deploy, a restart) gets its webhook seconds after it is back, not minutes;
+# about 28 hours in all, as before. Each wait varies by up to 10 % so that many failing deliveries do not retry
+# in one burst.
+RETRY_SCHEDULE_SECONDS = (0, 2, 10, 30, 2 * 60, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
 JITTER = 0.1
 CHUNK = 50  # deliveries claimed, sent and recorded together
 FAN_OUT_BATCH = 100  # events one fan-out takes: its own, then others still waiting
 GROUPED_UPDATES_MAX = 4  # distinct value sets written as plain UPDATEs; beyond, one bulk_update
 SEND_THREADS = 8  # concurrent POSTs of one chunk
 INTERRUPTED = "interrupted: no answer was recorded"
+
+logger = structlog.get_logger("synthesq.webhooks")
+_TIMESTAMP = DateTimeField()  # the API's rendering of a date and time (microseconds, Z)
 
 
 def _lease() -> timedelta:
@@ -64,9 +75,10 @@ def retry_delay(next_attempt: int) -> timedelta | None:
 
 
 def webhook_payload(event: Event) -> str:
-    """The body every endpoint receives: ``{"id", "type", "created_at", "data"}``."""
-    return json.dumps({"id": event.pk, "type": event.type, "created_at": event.created_at, "data": event.data},
-                      cls=DjangoJSONEncoder, separators=(",", ":"))
+    """The body every endpoint receives: ``{"id", "type", "created_at", "data"}``, each as ``GET
+    /api/v1/events/{id}`` renders it (``created_at`` to the microsecond)."""
+    return json.dumps({"id": event.pk, "type": event.type, "created_at": _TIMESTAMP.to_representation(event.created_at),
+                       "data": event.data}, cls=DjangoJSONEncoder, separators=(",", ":"))
 
 
 # --- fan-out -----------------------------------------------------------------------------------------
@@ -157,6 +169,9 @@ def claim_deliveries(delivery_ids: Sequence[str], *, limit: int = CHUNK) -> list
             reason = "endpoint disabled" if not item.endpoint.is_active else "retry schedule exhausted"
             log.append(_attempt_row(item, item.attempts + 1, _refused(reason), now))
             item.fail(at=now)
+            transaction.on_commit(partial(logger.error, "webhook_delivery_failed", delivery_id=item.pk,
+                                          event_id=item.event_id, endpoint_id=item.endpoint_id,
+                                          endpoint=_host(item.endpoint.url), reason=reason))
             continue
         item.attempts += 1
         item.lease_until = item.next_attempt_at = now + _lease()
@@ -202,18 +217,68 @@ def send_all(claims: Sequence[Claim]) -> list[Result]:
 _RECORD_FIELDS = ["status", "lease_until", "next_attempt_at", "last_status_code", "completed_at"]
 
 
+@dataclass
+class RunSummary:
+    """What a run of attempts came to (a task's result): attempts made, and how many succeeded or failed."""
+
+    attempts: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    # the failed attempts as recorded, with the next attempt's time (None: given up), logged once committed
+    failures: list[tuple[Result, WebhookDelivery, datetime | None]] = field(default_factory=list)
+
+    def add(self, other: RunSummary) -> None:
+        self.attempts += other.attempts
+        self.succeeded += other.succeeded
+        self.failed += other.failed
+        self.failures += other.failures
+
+    def log_failures(self) -> None:
+        for failure in self.failures:
+            _log_failure(*failure)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"attempts": self.attempts, "succeeded": self.succeeded, "failed": self.failed}
+
+
+def _host(url: str) -> str:
+    """The endpoint as logs name it: scheme, host and port (a path or query may carry a receiver's token)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+
+
+def _log_failure(result: Result, item: WebhookDelivery, next_attempt_at: datetime | None) -> None:
+    fields: dict[str, Any] = {
+        "delivery_id": item.pk, "event_id": item.event_id, "endpoint_id": item.endpoint_id,
+        "endpoint": _host(result.claim.url), "attempt": result.claim.number,
+        "status_code": result.outcome.status_code, "error": result.outcome.error or None,
+        "duration_ms": result.outcome.duration_ms,
+    }
+    if next_attempt_at is None:
+        logger.error("webhook_delivery_failed", **fields, reason="retry schedule exhausted")
+    else:
+        logger.warning("webhook_attempt_failed", **fields,
+                       next_attempt_at=_TIMESTAMP.to_representation(next_attempt_at))
+
+
 @publishes_events
-def record_results(results: Sequence[Result]) -> None:
-    """Record every answer; on failure schedule the next attempt (or give up); keep the endpoints' failure
-    clocks: an endpoint failing continuously for WEBHOOK_DISABLE_AFTER_DAYS is disabled."""
+def record_results(results: Sequence[Result]) -> RunSummary:
+    """Record every answer; on failure schedule the next attempt (or give up); keep the endpoints' failure clocks:
+    an endpoint failing continuously for WEBHOOK_DISABLE_AFTER_DAYS is disabled. Returns what the attempts came
+    to, the failures with it (the caller logs them once they are on record)."""
     items = WebhookDelivery.objects.select_for_update().in_bulk([result.claim.delivery_id for result in results])
     now = timezone.now()
     succeeded: set[str] = set()
     failed: set[str] = set()
     changed: list[WebhookDelivery] = []
+    summary = RunSummary(attempts=len(results))
     tasks = tasks_module()
     for result in results:
         item = items[result.claim.delivery_id]
+        if result.outcome.succeeded:
+            summary.succeeded += 1
+        else:
+            summary.failed += 1
         if item.attempts != result.claim.number or item.status != DeliveryStatus.PENDING:
             continue  # a watchdog took over after the lease ran out; its attempt decides
         item.last_status_code = result.outcome.status_code
@@ -227,6 +292,7 @@ def record_results(results: Sequence[Result]) -> None:
             else:
                 item.lease_until, item.next_attempt_at = None, timezone.now() + delay
                 tasks.enqueue(tasks.attempt_delivery, item.pk, at=item.next_attempt_at)
+            summary.failures.append((result, item, item.next_attempt_at if delay is not None else None))
             failed.add(item.endpoint_id)
         changed.append(item)
     WebhookAttempt.objects.bulk_create([
@@ -238,6 +304,7 @@ def record_results(results: Sequence[Result]) -> None:
         WebhookEndpoint.objects.filter(pk__in=succeeded, failing_since__isnull=False).update(failing_since=None)
     for endpoint_id in sorted(failed - succeeded):
         _note_failure(endpoint_id)
+    return summary
 
 
 def _note_failure(endpoint_id: str) -> None:
@@ -252,17 +319,18 @@ def _note_failure(endpoint_id: str) -> None:
                 previous_attributes={"active": True})
 
 
-def webhook_deliveries_run(*, delivery_ids: Sequence[str]) -> int:
+def webhook_deliveries_run(*, delivery_ids: Sequence[str]) -> RunSummary:
     """Attempt those of ``delivery_ids`` that are due, a chunk at a time: claim, send, record. Returns how many
-    attempts were made."""
-    made = 0
+    attempts were made, and how many succeeded or failed."""
+    summary = RunSummary()
     ids = list(delivery_ids)
     for start in range(0, len(ids), CHUNK):
         claims = claim_deliveries(ids[start:start + CHUNK])
         if claims:
-            record_results(send_all(claims))
-            made += len(claims)
-    return made
+            recorded = record_results(send_all(claims))
+            recorded.log_failures()  # once on record
+            summary.add(recorded)
+    return summary
 
 
 @transaction.atomic
@@ -282,9 +350,9 @@ def _sweep_due(delivery_ids: Sequence[str]) -> list[str]:
     return due
 
 
-def webhook_deliveries_sweep(*, delivery_ids: Sequence[str]) -> int:
+def webhook_deliveries_sweep(*, delivery_ids: Sequence[str]) -> RunSummary:
     """Attempt those of ``delivery_ids`` that are due and not under way (usually none: their first attempts
-    came and went). Returns how many attempts were made."""
+    came and went). Returns what the attempts came to."""
     return webhook_deliveries_run(delivery_ids=_sweep_due(delivery_ids))
 
 

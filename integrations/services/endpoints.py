@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,9 +17,10 @@ from synthesq.core.actors import Actor
 from synthesq.core.errors import NotFound, ValidationFailed, field_error
 
 from .. import delivery as http
-from ..events import pattern_is_known, publish, publishes_events
-from ..models import WebhookEndpoint
+from ..events import in_event_scope, pattern_is_known, publish, publishes_events
+from ..models import Event, WebhookDelivery, WebhookEndpoint
 from ..representations import endpoint_representation
+from ._tasks import tasks_module
 
 ROTATION_OVERLAP = timedelta(hours=24)
 _ENDPOINT_FIELDS = ("url", "events", "description", "is_active")
@@ -114,13 +116,31 @@ def endpoint_signing_secrets(endpoint: WebhookEndpoint, now: datetime | None = N
     return [endpoint.secret]
 
 
-@publishes_events
-def webhook_endpoint_test(*, endpoint_id: str, actor: Actor) -> None:
-    """Send a ``ping`` event to this endpoint only."""
+@transaction.atomic
+def webhook_endpoint_test(*, endpoint_id: str, actor: Actor) -> WebhookDelivery:
+    """Send a ``ping`` event to this endpoint only. Its delivery is created here, in the same transaction (the
+    caller gets it, to follow its attempts), and a worker attempts it at once; the ping's fan-out finds it done."""
+    if in_event_scope():
+        raise RuntimeError("A ping is a change of its own: call webhook_endpoint_test outside other services.")
     endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id).first()
     if endpoint is None:
         raise NotFound(f"No webhook endpoint {endpoint_id!r}.")
-    publish("ping", object_id=endpoint.pk, obj=endpoint_data(endpoint), only_endpoint_id=endpoint.pk)
+    event_id = _publish_ping(endpoint)  # written when it returns (its own, outermost, event scope)
+    if event_id is None:
+        raise ValidationFailed("Events are off on this server (EVENTS_ENABLED): no ping can be sent.")
+    now = timezone.now()
+    item = WebhookDelivery.objects.create(endpoint=endpoint, event_id=event_id, next_attempt_at=now, created_at=now)
+    Event.objects.filter(pk=event_id).update(fanned_out=True)
+    tasks = tasks_module()
+    tasks.enqueue(tasks.attempt_delivery, item.pk, at=now)
+    # the first attempt's watchdog, as a fan-out schedules one
+    tasks.enqueue(tasks.sweep_deliveries, [item.pk], at=now + 2 * timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS))
+    return item
+
+
+@publishes_events
+def _publish_ping(endpoint: WebhookEndpoint) -> str | None:
+    return publish("ping", object_id=endpoint.pk, obj=endpoint_data(endpoint), only_endpoint_id=endpoint.pk)
 
 
 def endpoint_data(endpoint: WebhookEndpoint) -> dict[str, Any]:

@@ -82,7 +82,8 @@ class StockMovementSerializer(serializers.ModelSerializer):
 
 class StockAdjustmentInputSerializer(InputSerializer):
     quantity_delta = serializers.IntegerField(
-        min_value=-2_000_000_000, max_value=2_000_000_000, help_text="Positive adds stock, negative removes it."
+        min_value=-2_000_000_000, max_value=2_000_000_000,
+        help_text="Positive adds stock, negative removes it; never 0 (0 is no adjustment: a 400)."
     )
     reason = serializers.CharField(max_length=255, help_text="Why, e.g. 'cycle count'.")
 

@@ -261,7 +261,10 @@ class ReturnLineInputSerializer(InputSerializer):
 
 
 class ReturnCreateInputSerializer(InputSerializer):
-    lines = ReturnLineInputSerializer(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
+    lines = ReturnLineInputSerializer(  # type: ignore[call-arg]
+        many=True, allow_empty=False, max_length=500,
+        help_text="Each product of the order at most once (a product named twice is a 400 naming "
+                  "lines[n].product_id), for at most its quantity delivered and not yet returned.")
     reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     waive_return_window = serializers.BooleanField(
         required=False, default=False,

@@ -135,7 +135,7 @@ class StrictOrderingFilter(OrderingFilter):
 
     def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> list[str] | None:
         params = request.query_params.get(self.ordering_param)
-        if params:
+        if params is not None:  # an empty sort= is refused too (the schema's enum has no empty value)
             fields = params.split(",")
             valid = {name for name, _label in self.get_valid_fields(queryset, view, {"request": request})}
             unknown = [f or "(empty)" for f in fields if f.removeprefix("-") not in valid]
@@ -156,8 +156,8 @@ class StrictOrderingFilter(OrderingFilter):
             "in": "query",
             "description": "Sort by these fields, comma separated; prefix a field with - for descending, "
                            "e.g. `-created_at`.",
-            "schema": {"type": "array", "items": {"type": "string",
-                                                  "enum": [v for f in fields for v in (f, f"-{f}")]}},
+            "schema": {"type": "array", "minItems": 1,  # an empty sort= is a 400
+                       "items": {"type": "string", "enum": [v for f in fields for v in (f, f"-{f}")]}},
             "style": "form",
             "explode": False,
         }]

@@ -313,6 +313,8 @@ WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 5)
 # One attempt's whole exchange, and how long a worker holds an attempt before another may take it over.
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", WEBHOOK_TIMEOUT_SECONDS + 5)
+# The DNS lookup of an endpoint's host, at registration and at each delivery (a slow resolver holds no worker).
+WEBHOOK_RESOLVE_TIMEOUT_SECONDS = env_int("WEBHOOK_RESOLVE_TIMEOUT_SECONDS", 2)
 # Development and tests only: deliver to http:// and to private/loopback addresses.
 WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
 # =====================================================================================================

@@ -87,22 +87,27 @@ def test_a_failed_delivery_is_retried_with_the_same_webhook_id() -> None:
         assert log == [(1, 500, False), (2, 503, False), (3, 204, True)]
 
 
-def test_retries_follow_the_standard_webhooks_schedule_then_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_retries_come_seconds_then_tens_of_seconds_then_minutes_then_fail() -> None:
     with receiver(default=500) as hook:
         _endpoint(hook.url, ["customer.created"])
         sales.customer_create(name="Acme", email="acme@example.com")
         run_tasks()
         item = WebhookDelivery.objects.get()
-        # the second attempt is due about 5 s after the first failed (±10 % jitter)
-        wait = (item.next_attempt_at - item.last_attempt_at).total_seconds()
-        assert 4.4 <= wait <= 5.6
-        for _ in range(7):
+        # each failure schedules the next attempt on the schedule (±10 % jitter): 2 s, 10 s, 30 s, 2 min, …
+        waits = []
+        for _ in range(10):
+            item.refresh_from_db()
+            waits.append((item.next_attempt_at - item.last_attempt_at).total_seconds())
             _make_due(item)
             run_tasks()
+        expected = [2, 10, 30, 120, 300, 1800, 7200, 18000, 36000, 36000]
+        assert all(0.89 * want <= got <= 1.11 * want for got, want in zip(waits, expected, strict=True)), waits
+        # so a receiver down for ten seconds has its webhook at the third attempt, about 12 s after the first
+        assert sum(expected[:2]) <= 12 * 1.1
         item.refresh_from_db()
-        assert (item.status, item.attempts) == (DeliveryStatus.FAILED, 8)
-        assert len(hook.received) == 8
-        assert services.retry_delay(9) is None
+        assert (item.status, item.attempts) == (DeliveryStatus.FAILED, 11)
+        assert len(hook.received) == 11
+        assert services.retry_delay(12) is None
 
 
 def test_rotation_signs_with_both_secrets_for_a_day() -> None:
