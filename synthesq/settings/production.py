@@ -49,4 +49,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 # Probes and the metrics scraper talk to each node directly over plain HTTP: no redirect to HTTPS for them.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/tasks$", r"^readyz$", r"^metrics$"]
