@@ -65,9 +65,10 @@ def static_sources() -> tuple[str, int]:
 
 
 def collected_marker(root: Path) -> Path | None:
-    """The file that shows ``root`` holds a collect the storage can serve (its manifest), or None."""
-    manifest = root / getattr(staticfiles_storage, "manifest_name", "staticfiles.json")
-    return manifest if manifest.is_file() else None
+    """The file that shows ``root`` holds a collect the storage can serve (its manifest; for a storage without
+    one, the fingerprint written after the collect), or None."""
+    marker = root / (getattr(staticfiles_storage, "manifest_name", None) or FINGERPRINT_FILE)
+    return marker if marker.is_file() else None
 
 
 def static_files_up_to_date(root: Path, fingerprint: str, newest_source_ns: int) -> bool:
