@@ -16,7 +16,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "synthesq.settings.production")
 
-if "gunicorn" in sys.modules and not os.environ.get("SYNTHESQ_GUNICORN_CONF"):
+if "gunicorn.arbiter" in sys.modules and not os.environ.get("SYNTHESQ_GUNICORN_CONF"):  # gunicorn serves
     raise ImproperlyConfigured(
         "gunicorn is serving SynthesQ Sales without its configuration (workers, start-up checks, limits): start it "
         "as `gunicorn -c python:synthesq.gunicorn_conf` (from a checkout, `gunicorn synthesq.wsgi` in its "
