@@ -106,7 +106,9 @@ def test_the_readmes_production_block_serves_the_api_and_the_styled_admin_from_a
     assert README_DATABASE_URL in block and README_PREFIX in block
     script = block.replace(README_PREFIX, str(prefix)).replace(README_DATABASE_URL, database_url_for_processes())
     port = free_ports(1)[0]
-    env = operator_environment(BIN_DIR=str(bin_dir), PORT=str(port), WEB_CONCURRENCY="2")
+    # (pip offline: the block's install must find every dependency satisfied, and never wait on an index)
+    env = operator_environment(BIN_DIR=str(bin_dir), PORT=str(port), WEB_CONCURRENCY="2", PIP_NO_INDEX="1",
+                               PIP_DISABLE_PIP_VERSION_CHECK="1")
     log = tmp_path / "block.log"
     with log.open("wb") as out:
         process = subprocess.Popen(["bash", "-euo", "pipefail", "-c", script], cwd=operator, env=env, stdout=out,
