@@ -45,7 +45,8 @@ check: venv
 
 # --- production shape -------------------------------------------------------------------------------
 # The production settings on PostgreSQL, served by gunicorn through the Procfile's processes (honcho).
-# gunicorn refuses to start while migrations are pending (run `make release`) and collects static files.
+# gunicorn refuses to start while migrations are pending (run `make release`) and collects the static files when
+# they changed since the last start (the first start takes a minute or two, later ones seconds).
 # Plain HTTP on HOST:PORT for a local run: no redirect to HTTPS unless SECURE_SSL_REDIRECT=1 is set.
 SERVE_ENV := DJANGO_SETTINGS_MODULE=synthesq.settings.production \
 	ALLOWED_HOSTS="$${ALLOWED_HOSTS:-localhost,127.0.0.1}" SECURE_SSL_REDIRECT="$${SECURE_SSL_REDIRECT:-0}" \
@@ -60,7 +61,7 @@ release: venv serve-env
 	$(SERVE_ENV) $(BIN)/honcho --no-colour start release
 
 serve: venv serve-env
-	@echo "Serving on http://$(HOST):$(PORT)/ (admin /admin/, API /api/v1/, probes /healthz /readyz)"
+	@echo "Serving on http://$(HOST):$(PORT)/ (admin /admin/, API /api/v1/, probes /healthz /readyz, queue /healthz/tasks)"
 	$(SERVE_ENV) $(BIN)/honcho --no-colour start web worker
 
 # A wheel and an sdist in dist/ (templates and static files inside).

@@ -87,7 +87,8 @@ def node_environment(*, database_url: str, secret_key: str, workers: int, extra:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "0",
         "WEB_CONCURRENCY": str(workers),
-        "COLLECTSTATIC_AT_START": "0",  # the proof drives the API; static files are tested on their own
+        # The checkout's own STATIC_ROOT: the first node collects there once, later starts find it up to date.
+        "STATIC_ROOT": str(ROOT / "staticfiles"),
         "GUNICORN_MAX_REQUESTS": "0",
         "LOG_LEVEL": os.environ.get("NODE_LOG_LEVEL", "WARNING"),
         # A benchmark or proof drives a node with few tokens: their rate limit would measure itself.
@@ -171,10 +172,12 @@ def stop_node(node: Node, *, grace: float = 15) -> int | None:
 
 @contextlib.contextmanager
 def running_nodes(count: int, *, database_url: str, workers: int = 2, extra_env: dict[str, str] | None = None,
-                  log_dir: Path | None = None, ready_timeout: float = 60, task_workers: bool = False
+                  log_dir: Path | None = None, ready_timeout: float = 300, task_workers: bool = False
                   ) -> Iterator[list[Node]]:
     """Start ``count`` nodes on one database (with a task worker beside each when ``task_workers``), wait until
-    all are ready, yield the web nodes, always stop everything."""
+    all are ready, yield the web nodes, always stop everything. (``ready_timeout`` leaves room for the first start
+    of a checkout, which collects the static files: a minute or two on a busy machine; a node that exits fails
+    at once.)"""
     secret_key = secrets.token_urlsafe(48)
     env = node_environment(database_url=database_url, secret_key=secret_key, workers=workers, extra=extra_env)
     with contextlib.ExitStack() as stack:

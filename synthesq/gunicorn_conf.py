@@ -15,13 +15,19 @@ itself); an installed copy names it: ``gunicorn -c python:synthesq.gunicorn_conf
     GUNICORN_MAX_REQUESTS    a worker is replaced gracefully after this many requests (1000, with jitter 100;
                              0 turns it off)
     FORWARDED_ALLOW_IPS      proxies trusted for X-Forwarded-* (gunicorn's own variable; default loopback)
-    COLLECTSTATIC_AT_START   0 skips collectstatic at start-up (when the build already collected)
+    COLLECTSTATIC_AT_START   0: never collect at start-up (the build or install step did; refuse to serve if it
+                             did not); default: collect only when the static files changed since the last collect
     PROMETHEUS_MULTIPROC_DIR where workers share metrics (default: a fresh temporary directory per node)
 
-Start-up: before any worker starts, the master runs ``manage.py prepare_to_serve`` in a child process, which
-refuses to serve with pending migrations (gunicorn then exits with status 1) and runs collectstatic. The master
-never imports the app, so ``kill -HUP`` (graceful reload) brings new code to the new workers, and ``TERM`` stops
-gracefully (workers finish their requests within the graceful timeout).
+Start-up: before any worker starts, the master runs ``prepare_to_serve`` (``python -m synthesq``) in a child
+process, which refuses to serve without what a node needs (``ALLOWED_HOSTS``, ``DATABASE_URL``, every migration
+applied, the static files collected; gunicorn then exits with status 1, the message naming what is missing) and
+collects the static files only when they changed. The master never imports the app, so ``kill -HUP`` (graceful
+reload) brings new code to the new workers, and ``TERM`` stops gracefully (workers finish their requests within
+the graceful timeout).
+
+Errors gunicorn answers itself (a request line or a header over the limits below, malformed HTTP) are problem
+documents (``application/problem+json``, the API's format), never gunicorn's HTML page.
 """
 
 from __future__ import annotations
@@ -31,10 +37,12 @@ import logging
 import multiprocessing
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 
 from gunicorn.glogging import Logger
@@ -46,6 +54,9 @@ def _env_int(name: str, default: int) -> int:
 
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "synthesq.settings.production")
+# synthesq.wsgi refuses to be served by a gunicorn that did not read this module (no migration check, one worker,
+# gunicorn's HTML error pages): this tells it that gunicorn did. Workers inherit it from the master.
+os.environ["SYNTHESQ_GUNICORN_CONF"] = __name__
 
 # --- where and how many --------------------------------------------------------------------------------
 bind = [os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT') or 8000}"]
@@ -68,10 +79,13 @@ control_socket_disable = not os.environ.get("GUNICORN_CONTROL_SOCKET")
 if os.environ.get("GUNICORN_CONTROL_SOCKET"):
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 
-# --- request limits (gunicorn's defaults, stated) ------------------------------------------------------
-limit_request_line = 4094  # bytes in the request line (method, URL with query string, protocol)
+# --- request limits -------------------------------------------------------------------------------------
+# Above gunicorn's defaults (4094, 8190), so that what the product limits itself (an Idempotency-Key of at most 255
+# characters, a token that must match) is refused by the product; beyond these, gunicorn refuses with 414 or 431
+# and ``write_problem`` below makes that refusal a problem document too.
+limit_request_line = 8190  # bytes in the request line (method, URL with query string, protocol): gunicorn's maximum
 limit_request_fields = 100  # headers per request
-limit_request_field_size = 8190  # bytes per header
+limit_request_field_size = 16384  # bytes per header
 
 # --- logs: to stderr, as every log line of every process (README "Health, metrics, logs, errors") -----
 # gunicorn's own lines, and one JSON access line per request (JsonAccessLogger moves it from stdout).
@@ -117,6 +131,44 @@ class JsonAccessLogger(Logger):
 logger_class = JsonAccessLogger
 
 
+# --- errors gunicorn answers itself, as problem documents ------------------------------------------------------
+_GUNICORN_PROBLEMS: dict[int, tuple[str, str]] = {
+    400: ("malformed_request", "The request is not valid HTTP/1.1."),
+    403: ("permission_denied", "The request was refused."),
+    414: ("uri_too_long", f"The request line (method, path and query string) is longer than {limit_request_line} "
+                          "bytes. Send fewer or shorter query parameters."),
+    417: ("expectation_failed", "The Expect header is not supported."),
+    431: ("header_too_large", f"A request header is longer than {limit_request_field_size} bytes, or the request "
+                              f"has more than {limit_request_fields} headers."),
+    500: ("server_error", "The server could not handle the request."),
+    501: ("not_implemented", "The request's transfer coding is not supported."),
+}
+
+
+def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn's ``util.write_error`` in this project's format: an RFC 9457 problem document (the same ``type``,
+    ``code`` and fields as the API's), instead of an HTML page. gunicorn has not parsed the request (or not all of
+    it), so there is no request id; gunicorn's own message (which may quote the request) goes to its log only."""
+    from gunicorn import util
+
+    code, detail = _GUNICORN_PROBLEMS.get(status_int, ("malformed_request", "The request was refused."))
+    try:
+        title = HTTPStatus(status_int).phrase
+    except ValueError:
+        title = reason
+    body = json.dumps({"type": f"urn:synthesq:problem:{code}", "title": title, "status": status_int,
+                       "detail": detail, "code": code}).encode()
+    head = (f"HTTP/1.1 {status_int} {title}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
+            f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\n\r\n").encode("latin-1")
+    util.write_nonblock(sock, head + body)
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    from gunicorn import util
+
+    util.write_error = write_problem  # workers call it through the module (gunicorn.workers.base)
+
+
 # --- Prometheus: one metrics directory per node, shared by its workers ----------------------------------
 # prometheus_client reads PROMETHEUS_MULTIPROC_DIR when it is imported, in the workers: set it here, in the
 # master, before they start.
@@ -134,7 +186,7 @@ def on_starting(server: Any) -> None:
             os.remove(os.path.join(metrics_dir, name))
     command = [sys.executable, "-m", "synthesq", "prepare_to_serve"]
     if os.environ.get("COLLECTSTATIC_AT_START", "1").strip().lower() in {"0", "false", "no", "off"}:
-        command.append("--no-collectstatic")
+        command.append("--no-collectstatic")  # still refuses to serve when nothing was collected
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}  # its metrics are not the node's
     result = subprocess.run(command, env=env, check=False)
     if result.returncode != 0:

@@ -14,6 +14,7 @@ urlpatterns = [
     # Operations: probes (no authentication) and Prometheus metrics (token or address allow-list).
     path("healthz", health.liveness, name="healthz"),
     path("readyz", health.readiness, name="readyz"),
+    path("healthz/tasks", health.task_queue, name="healthz-tasks"),  # the task queue, for alerting
     path("metrics", metrics.metrics_view, name="metrics"),
 ]
 

@@ -3,12 +3,15 @@
 - ``/healthz`` (liveness): the process answers. Touches nothing else, so a database outage does not get every
   node restarted.
 - ``/readyz`` (readiness): the node can serve: PostgreSQL answers, every migration this code knows is applied,
-  the shared cache answers when one is configured (``CACHES`` other than local memory), and, when
-  ``TASKS_READY_MAX_AGE_SECONDS`` is set, the oldest due task has not waited longer than that (the workers
-  keep up). A failing check
-  makes it ``503`` so the balancer stops sending traffic until it recovers.
+  the shared cache answers when one is configured (``CACHES`` other than local memory). A failing check
+  makes it ``503`` so the balancer stops sending traffic until it recovers. It never looks at the task queue:
+  stalled task workers are not a web node's fault, and taking every node out of the balancer for them would
+  turn late webhooks into a full outage.
+- ``/healthz/tasks`` (the task queue, for alerting): ``503`` when the oldest due task has waited longer than
+  ``TASKS_MAX_AGE_SECONDS`` (the workers are down or behind), with that wait in the body. Point an uptime check
+  or an alert at it, never the balancer.
 
-Both answer JSON (``{"status": "ok", "checks": {"database": "ok", ...}}``), need no authentication and say
+They answer JSON (``{"status": "ok", "checks": {"database": "ok", ...}}``), need no authentication and say
 nothing about internals: each check is ``ok`` or ``unavailable``; the reason goes to the log
 (logger ``health_check``), not to the caller.
 """
@@ -65,9 +68,13 @@ def readiness_checks() -> dict[str, HealthCheck]:
     }
     if settings.CACHES.get("default", {}).get("BACKEND") not in _LOCAL_CACHES:
         checks["cache"] = Cache(alias="default")
-    if settings.TASKS_READY_MAX_AGE_SECONDS > 0 and _database_task_backend():
-        checks["tasks"] = TaskQueueFresh(max_age=settings.TASKS_READY_MAX_AGE_SECONDS)
     return checks
+
+
+def task_queue_checks() -> dict[str, HealthCheck]:
+    if not _database_task_backend():  # another backend brings its own monitoring
+        return {}
+    return {"tasks": TaskQueueFresh(max_age=settings.TASKS_MAX_AGE_SECONDS)}
 
 
 def _database_task_backend() -> bool:
@@ -80,6 +87,7 @@ class TaskQueueFresh(HealthCheck):
     database task backend; another backend brings its own monitoring)."""
 
     max_age: int = 300
+    oldest_due_seconds: float | None = dataclasses.field(default=None, init=False)
 
     def run(self) -> None:
         from django.utils import timezone
@@ -96,9 +104,11 @@ class TaskQueueFresh(HealthCheck):
             if opened_here:
                 connection.close()
         if oldest is None:
+            self.oldest_due_seconds = 0.0
             return
         due = oldest[1] if oldest[0] == get_date_max() else oldest[0]
-        if (timezone.now() - due).total_seconds() > self.max_age:
+        self.oldest_due_seconds = round(max((timezone.now() - due).total_seconds(), 0.0), 1)
+        if self.oldest_due_seconds > self.max_age:
             raise ServiceUnavailable("the task queue is behind")
 
 
@@ -120,7 +130,12 @@ class ProbeView(HealthCheckView):
                   for name, result in zip(named, results, strict=True)}
         ready = all(state == "ok" for state in checks.values())
         body: dict[str, Any] = {"status": "ok" if ready else "unavailable", "checks": checks}
+        body.update(self.figures(named))
         return JsonResponse(body, status=200 if ready else 503)
+
+    def figures(self, named: dict[str, HealthCheck]) -> dict[str, Any]:
+        """Figures added to the body beside the checks (none for the node's probes)."""
+        return {}
 
 
 class LivenessView(ProbeView):
@@ -132,5 +147,20 @@ class ReadinessView(ProbeView):
         return readiness_checks()
 
 
+class TaskQueueView(ProbeView):
+    """``/healthz/tasks``: the task queue keeps up, for an alert (not for the balancer). Adds how long the oldest
+    due task has waited (``null`` when the database did not answer) and the limit, so the alert can say both."""
+
+    def named_checks(self) -> dict[str, HealthCheck]:
+        return task_queue_checks()
+
+    def figures(self, named: dict[str, HealthCheck]) -> dict[str, Any]:
+        check = named.get("tasks")
+        if not isinstance(check, TaskQueueFresh):
+            return {}
+        return {"oldest_due_seconds": check.oldest_due_seconds, "max_age_seconds": check.max_age}
+
+
 liveness = LivenessView.as_view()
 readiness = ReadinessView.as_view()
+task_queue = TaskQueueView.as_view()

@@ -305,8 +305,9 @@ IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 48)
 # hosts. Another backend (e.g. RQ on Redis) is a change here, not in code.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
-# /readyz turns unready when the oldest due task has waited longer than this (0: not checked).
-TASKS_READY_MAX_AGE_SECONDS = env_int("TASKS_READY_MAX_AGE_SECONDS", 0)
+# /healthz/tasks (for alerting, never the balancer) answers 503 when the oldest due task has waited longer than
+# this. TASKS_READY_MAX_AGE_SECONDS is its former name (it used to make /readyz unready), still read.
+TASKS_MAX_AGE_SECONDS = env_int("TASKS_MAX_AGE_SECONDS", env_int("TASKS_READY_MAX_AGE_SECONDS", 0) or 300)
 # Off only to measure what events cost (bench/webhooks.py): nothing is then published, delivered or listed.
 EVENTS_ENABLED = env_bool("EVENTS_ENABLED", default=True)
 WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 5)

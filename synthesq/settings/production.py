@@ -33,6 +33,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+# A write sent over plain HTTP is redirected with 308 (method and body kept), not Django's 301 (followed as a GET).
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware"),  # noqa: F405
+                  "synthesq.core.security.HttpsRedirectKeepsWritesMiddleware")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -49,4 +52,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 # Probes and the metrics scraper talk to each node directly over plain HTTP: no redirect to HTTPS for them.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/tasks$", r"^readyz$", r"^metrics$"]

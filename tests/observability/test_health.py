@@ -1,5 +1,6 @@
-"""Health probes: /healthz (the process answers; no database) and /readyz (database reachable, migrations
-applied, the shared cache when configured), JSON, no authentication, nothing internal in the body."""
+"""Health probes: /healthz (the process answers; no database), /readyz (database reachable, migrations
+applied, the shared cache when configured; never the task queue) and /healthz/tasks (the task queue keeps up,
+for alerting), JSON, no authentication, nothing internal in the body."""
 
 from __future__ import annotations
 
@@ -80,21 +81,46 @@ def test_readiness_fails_while_migrations_are_pending(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_readiness_turns_unready_when_the_task_queue_is_behind(settings: object) -> None:
+def test_a_stalled_task_queue_is_an_alert_not_a_web_nodes_readiness(settings: object) -> None:
     from datetime import timedelta
 
     from django.utils import timezone
 
     from integrations import tasks
 
-    settings.TASKS_READY_MAX_AGE_SECONDS = 60  # type: ignore[attr-defined]
+    settings.TASKS_MAX_AGE_SECONDS = 60  # type: ignore[attr-defined]
     # given workers that keep up: a task due just now
     tasks.enqueue(tasks.fan_out_events, [])
-    fresh = Client().get("/readyz")
-    assert (fresh.status_code, fresh.json()["checks"]["tasks"]) == (200, "ok")
-    # when a task has been due for two minutes (the workers are down or behind)
+    fresh = Client().get("/healthz/tasks")
+    assert fresh.status_code == 200, fresh.content
+    assert fresh["Content-Type"] == "application/json" and "no-store" in fresh["Cache-Control"]
+    body = fresh.json()
+    assert (body["status"], body["checks"], body["max_age_seconds"]) == ("ok", {"tasks": "ok"}, 60)
+    assert 0 <= body["oldest_due_seconds"] < 60
+    # when a task has been due for two minutes (the workers are stopped or behind)
     tasks.enqueue(tasks.fan_out_events, [], at=timezone.now() - timedelta(minutes=2))
-    stale = Client().get("/readyz")
-    # then the node says it is not ready, without saying why in the body
+    stale = Client().get("/healthz/tasks")
+    # then the queue's endpoint alerts, saying how long the oldest due task has waited
     assert stale.status_code == 503
-    assert stale.json()["checks"]["tasks"] == "unavailable"
+    assert stale.json()["checks"] == {"tasks": "unavailable"}
+    assert 120 <= stale.json()["oldest_due_seconds"] < 180
+    # and the web node stays ready: the balancer keeps sending it traffic
+    ready = Client().get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "checks": {"database": "ok", "migrations": "ok"}}
+
+
+def test_the_former_readiness_setting_sets_the_queues_alert_threshold() -> None:
+    # given an operator who set the variable the README used to recommend for /readyz
+    code = "import django; django.setup(); from django.conf import settings; print(settings.TASKS_MAX_AGE_SECONDS)"
+    env = {k: v for k, v in os.environ.items() if k not in {"TASKS_MAX_AGE_SECONDS", "TASKS_READY_MAX_AGE_SECONDS"}}
+    env |= {"DJANGO_SETTINGS_MODULE": "synthesq.settings.base", "DEBUG": "1", "LOG_LEVEL": "CRITICAL"}
+
+    def threshold(**extra: str) -> str:
+        result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                                check=True, env={**env, **extra})
+        return result.stdout.strip().splitlines()[-1]
+    # then it now sets the alert's threshold (and nothing about readiness); the new name wins; 5 minutes by default
+    assert threshold(TASKS_READY_MAX_AGE_SECONDS="120") == "120"
+    assert threshold(TASKS_READY_MAX_AGE_SECONDS="120", TASKS_MAX_AGE_SECONDS="45") == "45"
+    assert threshold() == "300"

@@ -5,8 +5,11 @@ refuses to start while migrations are pending."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,8 @@ from bench.multinode import make_tokens
 from bench.nodes import free_ports, node_environment, running_nodes, start_node, stop_node
 
 from .helpers import database_url_for_processes
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_static_files_are_served_in_tests_without_collectstatic() -> None:
@@ -80,3 +85,55 @@ def test_gunicorn_refuses_to_start_while_migrations_are_pending(tmp_path: Path) 
     log = node.log_path.read_text()
     assert "migration(s) not applied" in log and "manage.py migrate" in log
     assert "Booting worker" not in log
+
+
+def test_the_wsgi_entry_point_defaults_to_the_production_settings() -> None:
+    # given a WSGI server that imports synthesq.wsgi with no settings chosen (an installed copy's gunicorn)
+    code = ("import synthesq.wsgi; from django.conf import settings; "
+            "print(settings.SETTINGS_MODULE, settings.SECURE_SSL_REDIRECT, settings.DEBUG)")
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "SECURE_SSL_REDIRECT"}}
+    env |= {"SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "sales.example.com", "LOG_LEVEL": "WARNING"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60, check=True)
+    # then it serves with the production settings: HTTPS redirect on, DEBUG off
+    assert result.stdout.split() == ["synthesq.settings.production", "True", "False"]
+
+
+def test_a_gunicorn_without_the_projects_configuration_refuses_to_boot(tmp_path: Path) -> None:
+    # given gunicorn started on synthesq.wsgi without reading synthesq.gunicorn_conf (as `gunicorn synthesq.wsgi`
+    # does outside a checkout: no gunicorn.conf.py there)
+    env = node_environment(database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}", secret_key=secrets.token_urlsafe(50),
+                           workers=1)
+    port = free_ports(1)[0]
+    (tmp_path / "empty.py").write_text("")
+    result = subprocess.run([sys.executable, "-m", "gunicorn", "--config", str(tmp_path / "empty.py"), "--bind",
+                             f"127.0.0.1:{port}", "synthesq.wsgi"], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120, check=False)
+    # then no worker boots (one worker, no start-up checks, HTML error pages would follow): it says how to start
+    assert result.returncode != 0
+    assert "gunicorn -c python:synthesq.gunicorn_conf" in result.stderr
+    assert "Reason: Worker failed to boot" in result.stderr
+
+
+def test_a_write_sent_over_plain_http_is_redirected_with_its_method_and_body() -> None:
+    # given the production settings with the HTTPS redirect on (its default), and clients that call http://
+    code = (
+        "import django; django.setup(); from django.test import Client; c = Client();\n"
+        "for method in ('get', 'head', 'post', 'patch', 'delete'):\n"
+        "    r = getattr(c, method)('/api/v1/sales/orders', HTTP_HOST='sales.example.com')\n"
+        "    print(method, r.status_code, r['Location'])\n"
+        "r = c.post('/api/v1/sales/orders', HTTP_HOST='sales.example.com', HTTP_X_FORWARDED_PROTO='https')\n"
+        "print('https-post', r.status_code, '-')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "SECURE_SSL_REDIRECT"}}
+    env |= {"DJANGO_SETTINGS_MODULE": "synthesq.settings.production", "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "sales.example.com", "LOG_LEVEL": "CRITICAL"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60, check=True)
+    answers = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()}
+    https = "https://sales.example.com/api/v1/sales/orders"
+    # then reads get 301 (followed with a GET), writes 308 (followed with the same method and body)
+    assert answers["get"] == answers["head"] == ["301", https]
+    assert answers["post"] == answers["patch"] == answers["delete"] == ["308", https]
+    # and what the balancer forwards as HTTPS is served, not redirected
+    assert answers["https-post"][0] == "401"
