@@ -1,12 +1,16 @@
-"""Admin test clients: a logged-in ``django.test.Client`` per role (staff user in that role's group)."""
+"""Admin test clients: a logged-in ``django.test.Client`` per role (staff user in that role's group); and a page of
+Debian's Chromium for the click-only browser tests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.test import Client
 
+from tests.admin.helpers import CHROMIUM, SCREENSHOTS, watch_error_pages
 from tests.factories import UserFactory
 
 
@@ -44,3 +48,30 @@ def warehouse_client(login: Callable[..., Client]) -> Client:
 @pytest.fixture
 def finance_client(login: Callable[..., Client]) -> Client:
     return login("finance")
+
+
+@pytest.fixture
+def browser_page() -> Iterator[Any]:
+    """A Chromium page (Playwright, no browser download) whose every navigation is watched: the helpers' steps
+    (``sign_in``, ``sidebar``, ``open_row``, ``press``) fail on any page answering 400 or more and on any field
+    that does not look like one; the test fails at the end too if an error page was reached at all."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread; the live server's DB work is in its own threads.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        error_pages = watch_error_pages(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            browser.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        assert not error_pages, f"reached an error page: {error_pages}"

@@ -13,8 +13,6 @@ URL (the admin's links quote ids, which is what staff meet). Screenshots at 1280
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -26,11 +24,19 @@ from django.utils import timezone
 from billing.models import Invoice, InvoiceStatus
 from inventory.models import Product
 from sales.models import Order, OrderStatus
+from tests.admin.helpers import (
+    CHROMIUM,
+    PASSWORD,
+    SCREENSHOTS,
+    message,
+    open_row,
+    pick,
+    press,
+    shot,
+    sidebar,
+    sign_in,
+)
 from tests.factories import CustomerFactory, InvoiceFactory, OrderFactory, ProductFactory, UserFactory
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
-PASSWORD = "browser-test-pw"
 
 pytestmark = [
     pytest.mark.browser,
@@ -40,70 +46,30 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def browser_page() -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the live server's DB work is in its own threads.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            browser.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def test_bookmarked_sign_in_and_return_to_site(browser_page: Any, live_server: Any) -> None:
+    page = browser_page
+    UserFactory(username="sam", staff=True, roles=["sales"], password=PASSWORD)
 
+    # when staff follow "Return to site" from the bookmarked sign-in page
+    page.goto(f"{live_server.url}/admin/login/")
+    press(page, "a:has-text('Return to site')")
 
-def shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    # then a page with the back-office, the API's documentation and the health probe, each of which opens
+    links = page.locator("[data-landing] a")
+    assert links.all_inner_texts() == ["Back-office", "API documentation", "OpenAPI schema", "Health"]
+    for name in ("API documentation", "Health"):
+        press(page, f"[data-landing] a:has-text('{name}')")
+        page.go_back()
+        page.wait_for_load_state()
 
-
-def sign_in(page: Any, live_server: Any, username: str) -> None:
-    """The only typed URL: the admin's index, which asks to sign in and then shows the dashboard."""
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", username)
+    # and "Back-office" asks to sign in; signing in lands on the dashboard, from which signing out offers the way
+    # back to the site too
+    press(page, "[data-landing] a:has-text('Back-office')")
+    page.fill("#id_username", "sam")
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
-    try:
-        page.wait_for_selector("[data-dashboard]", state="attached")
-    except Exception:
-        shot(page, f"sign-in-failed-{username}")
-        raise
-
-
-def sidebar(page: Any, title: str) -> None:
-    page.locator("#nav-sidebar-inner a", has_text=title).first.click()
-    page.wait_for_load_state()
-
-
-def open_row(page: Any, text: str) -> None:
-    page.locator("#result_list a", has_text=text).first.click()
-    page.wait_for_load_state()
-
-
-def press(page: Any, selector: str) -> None:
-    page.locator(selector).first.click()
-    page.wait_for_load_state()
-
-
-def message(page: Any, level: str) -> str:
-    return page.locator(f".messagelist li.{level}").first.inner_text()
-
-
-def pick(page: Any, select_id: str, text: str) -> None:
-    """Choose ``text`` in an autocomplete (select2) field, as a person does: open, type, click the option."""
-    page.locator(f"#{select_id} + .select2 .select2-selection").click()
-    page.locator(".select2-container--open .select2-search__field").fill(text)
-    page.locator(".select2-results__option", has_text=text).first.click()
+    press(page, "button[type=submit]")
+    assert page.locator("[data-dashboard]").count() == 1
+    shot(page, "sign-in-01-dashboard")
 
 
 def test_sales_day(browser_page: Any, live_server: Any) -> None:
