@@ -175,8 +175,9 @@ def watch_error_pages(context: Any) -> list[str]:
 
 # For every input, select and textarea a person can see: is it drawn as a field? It is when it has a border
 # (any side, at least 1 px) whose colour differs from its own background, or a background distinct from the page
-# around it; a box drawn tight around the field (a search box with its icon) counts when bordered all round. Native checkboxes and radios (``appearance`` not ``none``) are drawn by the browser. Colours are read
-# through a 1-pixel canvas, so any CSS colour syntax (oklch, color-mix) compares as the pixels shown.
+# around it; a box drawn tight around the field (a search box with its icon) counts when bordered all round.
+# Native checkboxes and radios (``appearance`` not ``none``) are drawn by the browser. Colours are read through a
+# 1-pixel canvas, so any CSS colour syntax (oklch, color-mix) compares as the pixels shown.
 _INVISIBLE_INPUTS_JS = """
 () => {
   const canvas = document.createElement("canvas");
@@ -201,9 +202,13 @@ _INVISIBLE_INPUTS_JS = """
   const differ = (a, b) => Math.max(...a.map((c, i) => Math.abs(c - b[i]))) > 8;
   const name = (el) => el.id ? "#" + el.id : `${el.tagName.toLowerCase()}[name=${el.name || "?"}]`;
   const invisible = [];
-  for (const el of document.querySelectorAll("input:not([type=hidden]), select, textarea")) {
+  for (const input of document.querySelectorAll("input:not([type=hidden]), select, textarea")) {
+    // An autocomplete's select is hidden on purpose: the box select2 draws in its place is the field.
+    const drawn = input.classList.contains("select2-hidden-accessible") && input.nextElementSibling;
+    const el = drawn ? drawn.querySelector(".select2-selection") : input;
+    if (!el) continue;
     const box = el.getBoundingClientRect();
-    if (box.width <= 2 || box.height <= 2) continue;  // hidden on purpose (select2's original select)
+    if (box.width <= 2 || box.height <= 2) continue;  // hidden on purpose
     if (!el.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
     const style = getComputedStyle(el);
     if (["checkbox", "radio"].includes(el.type) && style.appearance !== "none") continue;
@@ -228,7 +233,7 @@ _INVISIBLE_INPUTS_JS = """
       return bordered || differ(own, around);
     };
     if (!frames.some(framed)) {
-      invisible.push(`${name(el)} (border ${style.borderWidth} ${style.borderColor}, ` +
+      invisible.push(`${name(input)} (border ${style.borderWidth} ${style.borderColor}, ` +
                      `background ${style.backgroundColor})`);
     }
   }

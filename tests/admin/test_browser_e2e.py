@@ -35,6 +35,7 @@ from tests.admin.helpers import (
     shot,
     sidebar,
     sign_in,
+    tab,
 )
 from tests.factories import CustomerFactory, InvoiceFactory, OrderFactory, ProductFactory, UserFactory
 
@@ -109,6 +110,8 @@ def test_sales_day(browser_page: Any, live_server: Any) -> None:
     # when sales confirms the draft that asks for 25 desks, from the list of drafts
     sidebar(page, "Drafts to confirm")
     open_row(page, too_many.order_number)
+    tab(page, "Lines")  # its quantity and unit price inputs are checked visible once shown
+    shot(page, "sales-03b-draft-lines")
     press(page, "[data-move=confirmed]")
 
     # then refused with the SKU and product name; nothing changed
