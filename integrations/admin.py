@@ -221,6 +221,7 @@ class AttemptInline(ReadOnlyInline):
     fields = readonly_fields = ("number", "attempted_display", "status_code", "duration_ms", "error",
                                 "response_excerpt")
     verbose_name_plural = "attempts"
+    view_permission = "integrations.view_webhookdelivery"  # who sees a delivery sees why it failed
 
     @admin.display(description="attempted")
     def attempted_display(self, attempt: WebhookAttempt) -> str:
