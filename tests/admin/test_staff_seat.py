@@ -125,3 +125,64 @@ def test_a_page_with_nothing_to_save_offers_no_save(login: Callable[..., Client]
     page = open_order(sales, "Orders", confirmed.order_number)
     assert save_buttons(page) == set() and "Back" in buttons(page)
     assert save_buttons(open_order(sales, "Drafts to confirm", draft.order_number)) >= {"_save", "_continue"}
+
+
+# -- a link a role cannot follow is not a link ---------------------------------------------------------------------
+
+_LINK = re.compile(r'<a\b[^>]*?\bhref="(/[^"#]*)', re.S)
+_NOT_PAGES = ("/admin/logout/", "/static/", "/media/")
+
+
+@pytest.fixture
+def every_kind_of_page() -> None:
+    """Orders in every state, a return received, an invoice paid with a credit note and a refund, a stock
+    adjustment, a webhook endpoint with a delivery: each made by a named person, so history rows name an actor."""
+    from billing.models import InvoiceStatus
+    from integrations import services as integrations
+    from inventory import services as inventory
+    from sales import services as sales
+    from tests.factories import CreditNoteFactory, InvoiceFactory, ProductFactory, RefundFactory, ReturnFactory
+
+    boss = UserFactory(username="boss", staff=True, superuser=True)
+    for status in OrderStatus:
+        OrderFactory(status=status, actor=boss)
+    ReturnFactory(received=True, actor=boss)
+    invoice = InvoiceFactory(status=InvoiceStatus.PAID, order_status=OrderStatus.DELIVERED, actor=boss)
+    CreditNoteFactory(invoice=invoice, actor=boss)
+    RefundFactory(payment=invoice.payments.get(), actor=boss)
+    inventory.stock_adjust(product=ProductFactory(sku="ADJ-1", stock=5), quantity_delta=-1, reason="count", actor=boss)
+    integrations.webhook_endpoint_create(url="http://127.0.0.1:9/hooks", events=["*"], actor=boss)
+    sales.customer_create(name="Initech", email="initech@example.com")
+
+
+def crawl(client: Client, limit: int = 400) -> tuple[int, list[str]]:
+    """Follow every link from the admin index, each path once (its first query string), never typing one: the
+    pages seen and the links that answer 400 or more, as "<status> <url> (linked from <page>)"."""
+    queue: list[tuple[str, str]] = [("/admin/", "sign-in")]
+    seen: set[str] = set()
+    broken: list[str] = []
+    while queue and len(seen) < limit:
+        url, origin = queue.pop(0)
+        path = url.split("?")[0]
+        if path in seen:
+            continue
+        seen.add(path)
+        response = client.get(url, follow=True)
+        if response.status_code >= 400:
+            broken.append(f"{response.status_code} {url} (linked from {origin})")
+            continue
+        if "html" not in response.get("Content-Type", ""):
+            continue
+        for href in _LINK.findall(response.content.decode()):
+            link = html.unescape(href)
+            if not link.startswith(_NOT_PAGES) and link.split("?")[0] not in seen:
+                queue.append((link, url))
+    return len(seen), broken
+
+
+@pytest.mark.parametrize("role", ["sales", "warehouse", "finance", "integrations"])
+def test_every_link_a_role_is_shown_leads_to_a_page(login: Callable[..., Client], every_kind_of_page: None,
+                                                    role: str) -> None:
+    pages, broken = crawl(login(role))
+    assert pages > 10
+    assert broken == [], "\n".join(broken)
