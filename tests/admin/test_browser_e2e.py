@@ -4,8 +4,18 @@ URL (the admin's links quote ids, which is what staff meet). Screenshots at 1280
 
 - sales creates an order and confirms it, and meets a short-stock refusal naming the SKU and product;
 - warehouse picks, ships with tracking number and carrier, delivers, and adjusts stock from the product page;
+- sales also opens "Cancel order…" and goes back, reads the history (people are names, not links) and opens the
+  time-zone page;
 - finance issues an invoice, records a partial then the full payment, prints it and downloads the PDF, closes an
-  order with the waiver and one without (its window passed), and voids an invoice.
+  order with the waiver and one without (its window passed), and voids an invoice;
+- integrations finds a failing delivery, reads why it failed (each attempt's status, error, answer, duration) and
+  resends it;
+- anyone signs in from a bookmarked sign-in page and lands on the dashboard; "Return to site" leads to a page
+  with the back-office, the API's documentation and the health probe.
+
+Every step (helpers ``sign_in``, ``sidebar``, ``open_row``, ``press``, ``tab``) checks the page it reaches: no 403,
+404 or 500 (any navigation answering 400 or more fails the test), and every input, select and textarea shown
+looks like a field (a border, or a background distinct from the page).
 
 `.ci/run` installs Chromium when it is missing; elsewhere the tests are skipped with the reason if it is absent.
 """
@@ -22,7 +32,10 @@ import pytest
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceStatus
+from integrations import services as integrations
+from integrations.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from inventory.models import Product
+from sales import services as sales
 from sales.models import Order, OrderStatus
 from tests.admin.helpers import (
     CHROMIUM,
@@ -38,6 +51,7 @@ from tests.admin.helpers import (
     tab,
 )
 from tests.factories import CustomerFactory, InvoiceFactory, OrderFactory, ProductFactory, UserFactory
+from tests.integrations.helpers import receiver, run_tasks
 
 pytestmark = [
     pytest.mark.browser,
@@ -119,6 +133,28 @@ def test_sales_day(browser_page: Any, live_server: Any) -> None:
     shot(page, "sales-04-short-stock")
     assert Order.objects.get(pk=too_many.pk).status == OrderStatus.DRAFT
     assert Product.objects.get(pk=desk.pk).stock_quantity == 8
+
+    # when sales opens "Cancel order…" on it: the form cancels with "Cancel order" and leaves with "Back"
+    press(page, "[data-move=cancelled]")
+    assert page.locator("[data-submit=action]").inner_text().strip() == "Cancel order"
+    shot(page, "sales-05-cancel-form")
+    press(page, "[data-back]")
+    assert Order.objects.get(pk=too_many.pk).status == OrderStatus.DRAFT
+
+    # and reads the confirmed order's history: who confirmed it is a name, not a link sales cannot follow
+    sidebar(page, "Orders")
+    open_row(page, order.order_number)
+    assert page.locator("#submit-row button[name=_save]").count() == 0  # nothing to save on a confirmed order
+    tab(page, "History")
+    history = page.locator("#events-group")
+    assert "sam" in history.inner_text()
+    assert history.locator("a", has_text="sam").count() == 0
+
+    # and sets the time zone from the account menu, then leaves with "Back"
+    page.locator("div[x-on\\:click*='openUserLinks']").first.click()
+    press(page, "a:has-text('Time zone:')")
+    shot(page, "sales-06-time-zone")
+    press(page, "[data-back]")
 
 
 def test_warehouse_day(browser_page: Any, live_server: Any) -> None:
@@ -251,3 +287,35 @@ def test_finance_day(browser_page: Any, live_server: Any) -> None:
     assert Order.objects.get(pk=invoice.order_id).status == OrderStatus.CLOSED
     assert Order.objects.get(pk=old.pk).status == OrderStatus.CLOSED
     assert Invoice.objects.get(pk=mistake.pk).status == InvoiceStatus.VOID
+
+
+def test_integrations_day(browser_page: Any, live_server: Any) -> None:
+    page = browser_page
+    # given an endpoint whose receiver answered 500, its delivery given up as failed, and an integrations login
+    with receiver(default=500) as hook:
+        integrations.webhook_endpoint_create(url=hook.url, events=["customer.created"], actor=None)
+        sales.customer_create(name="Acme", email="acme@example.com")
+        run_tasks()
+    delivery = WebhookDelivery.objects.get()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED)
+    attempt = WebhookAttempt.objects.get()
+    UserFactory(username="ivy", staff=True, roles=["integrations"], password=PASSWORD)
+
+    # when they open the failed deliveries from the dashboard, and the delivery
+    sign_in(page, live_server, "ivy")
+    shot(page, "integrations-01-dashboard")
+    press(page, "[data-figure='Deliveries failed']")
+    open_row(page, "customer.created")
+    shot(page, "integrations-02-delivery")
+
+    # then they see why it failed: the attempt with the receiver's status, its answer and how long it took;
+    # the page only shows, so it offers no "Save", and leaves with "Back"
+    attempts = page.locator("#attempt_log-group").inner_text()
+    assert "500" in attempts and f"{attempt.duration_ms}" in attempts and "ok" in attempts
+    assert page.locator("#submit-row button[name=_save]").count() == 0
+    assert page.locator("#submit-row a", has_text="Back").count() == 1
+
+    # when they resend it
+    press(page, "[data-action=resend]")
+    assert f"Delivery {delivery.pk} will be sent again." in message(page, "success")
+    assert WebhookDelivery.objects.get(pk=delivery.pk).status == DeliveryStatus.PENDING
