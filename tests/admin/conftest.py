@@ -10,8 +10,21 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from billing.models import InvoiceStatus
+from integrations import services as integrations
+from inventory import services as inventory
+from sales import services as sales
+from sales.models import OrderStatus
 from tests.admin.helpers import CHROMIUM, SCREENSHOTS, watch_error_pages
-from tests.factories import UserFactory
+from tests.factories import (
+    CreditNoteFactory,
+    InvoiceFactory,
+    OrderFactory,
+    ProductFactory,
+    RefundFactory,
+    ReturnFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture
@@ -75,3 +88,19 @@ def browser_page() -> Iterator[Any]:
             browser.close()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         assert not error_pages, f"reached an error page: {error_pages}"
+
+
+@pytest.fixture
+def every_kind_of_page() -> None:
+    """Orders in every state, a return received, an invoice paid with a credit note and a refund, a stock
+    adjustment, a webhook endpoint with a delivery: each made by a named person, so history rows name an actor."""
+    boss = UserFactory(username="boss", staff=True, superuser=True)
+    for status in OrderStatus:
+        OrderFactory(status=status, actor=boss)
+    ReturnFactory(received=True, actor=boss)
+    invoice = InvoiceFactory(status=InvoiceStatus.PAID, order_status=OrderStatus.DELIVERED, actor=boss)
+    CreditNoteFactory(invoice=invoice, actor=boss)
+    RefundFactory(payment=invoice.payments.get(), actor=boss)
+    inventory.stock_adjust(product=ProductFactory(sku="ADJ-1", stock=5), quantity_delta=-1, reason="count", actor=boss)
+    integrations.webhook_endpoint_create(url="http://127.0.0.1:9/hooks", events=["*"], actor=boss)
+    sales.customer_create(name="Initech", email="initech@example.com")

@@ -319,3 +319,40 @@ def test_integrations_day(browser_page: Any, live_server: Any) -> None:
     press(page, "[data-action=resend]")
     assert f"Delivery {delivery.pk} will be sent again." in message(page, "success")
     assert WebhookDelivery.objects.get(pk=delivery.pk).status == DeliveryStatus.PENDING
+
+
+@pytest.mark.parametrize("role", ["sales", "warehouse", "finance", "integrations"])
+def test_every_page_a_role_reaches_from_the_sidebar_is_sound(browser_page: Any, live_server: Any,
+                                                             every_kind_of_page: None, role: str) -> None:
+    """Each sidebar entry, the first row of each list and its add page, each tab of that row's page and each form
+    its buttons open (not the ones that act at once): reached by clicking, each checked by the steps (no error page,
+    every field visible)."""
+    page = browser_page
+    UserFactory(username=f"{role}-tour", staff=True, roles=[role], password=PASSWORD)
+    sign_in(page, live_server, f"{role}-tour")
+    links = page.locator("#nav-sidebar-inner a[href]:visible")
+    entries = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert len(entries) > 2, entries
+    seen = 0
+    for entry in entries:
+        press(page, f"#nav-sidebar-inner a[href='{entry}']:visible")
+        seen += 1
+        if page.locator("a.addlink").count():
+            press(page, "a.addlink")
+            seen += 1
+            page.go_back()
+        if not page.locator("#result_list tbody th a").count():
+            continue
+        press(page, "#result_list tbody th a")
+        seen += 1
+        for title in [t.strip() for t in page.locator("#tabs-items a").all_inner_texts() if t.strip()]:
+            tab(page, title)
+            seen += 1
+        forms = page.locator("a[data-move]:not([data-post]), a[data-action]:not([data-post]):not([target])")
+        for href in [forms.nth(i).get_attribute("href") for i in range(forms.count())]:
+            if href and not href.endswith("/pdf/"):
+                press(page, f"a[href='{href}']")
+                seen += 1
+                page.go_back()
+                page.wait_for_load_state()
+    assert seen > len(entries)

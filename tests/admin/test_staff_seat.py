@@ -133,28 +133,6 @@ _LINK = re.compile(r'<a\b[^>]*?\bhref="(/[^"#]*)', re.S)
 _NOT_PAGES = ("/admin/logout/", "/static/", "/media/")
 
 
-@pytest.fixture
-def every_kind_of_page() -> None:
-    """Orders in every state, a return received, an invoice paid with a credit note and a refund, a stock
-    adjustment, a webhook endpoint with a delivery: each made by a named person, so history rows name an actor."""
-    from billing.models import InvoiceStatus
-    from integrations import services as integrations
-    from inventory import services as inventory
-    from sales import services as sales
-    from tests.factories import CreditNoteFactory, InvoiceFactory, ProductFactory, RefundFactory, ReturnFactory
-
-    boss = UserFactory(username="boss", staff=True, superuser=True)
-    for status in OrderStatus:
-        OrderFactory(status=status, actor=boss)
-    ReturnFactory(received=True, actor=boss)
-    invoice = InvoiceFactory(status=InvoiceStatus.PAID, order_status=OrderStatus.DELIVERED, actor=boss)
-    CreditNoteFactory(invoice=invoice, actor=boss)
-    RefundFactory(payment=invoice.payments.get(), actor=boss)
-    inventory.stock_adjust(product=ProductFactory(sku="ADJ-1", stock=5), quantity_delta=-1, reason="count", actor=boss)
-    integrations.webhook_endpoint_create(url="http://127.0.0.1:9/hooks", events=["*"], actor=boss)
-    sales.customer_create(name="Initech", email="initech@example.com")
-
-
 def crawl(client: Client, limit: int = 400) -> tuple[int, list[str]]:
     """Follow every link from the admin index, each path once (its first query string), never typing one: the
     pages seen and the links that answer 400 or more, as "<status> <url> (linked from <page>)"."""
