@@ -175,7 +175,8 @@ def watch_error_pages(context: Any) -> list[str]:
 
 # For every input, select and textarea a person can see: is it drawn as a field? It is when it has a border
 # (any side, at least 1 px) whose colour differs from its own background, or a background distinct from the page
-# around it; a box drawn tight around the field (a search box with its icon) counts when bordered all round.
+# around it; a box drawn tight around the field (a search box with its icon), or the panel a list box sits in
+# (Django's two-pane selector), counts when bordered all round.
 # Native checkboxes and radios (``appearance`` not ``none``) are drawn by the browser. Colours are read through a
 # 1-pixel canvas, so any CSS colour syntax (oklch, color-mix) compares as the pixels shown.
 _INVISIBLE_INPUTS_JS = """
@@ -217,7 +218,8 @@ _INVISIBLE_INPUTS_JS = """
     const frames = [el];
     for (let node = el.parentElement, i = 0; node && i < 3; node = node.parentElement, i++) {
       const around = node.getBoundingClientRect();
-      if (around.height > box.height + 24 || getComputedStyle(node).display.startsWith("table")) break;
+      const tight = around.height <= box.height + 24 || input.multiple;  // a list box sits in a titled panel
+      if (!tight || getComputedStyle(node).display.startsWith("table")) break;
       frames.push(node);
     }
     const framed = (frame) => {

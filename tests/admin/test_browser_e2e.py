@@ -321,14 +321,17 @@ def test_integrations_day(browser_page: Any, live_server: Any) -> None:
     assert WebhookDelivery.objects.get(pk=delivery.pk).status == DeliveryStatus.PENDING
 
 
-@pytest.mark.parametrize("role", ["sales", "warehouse", "finance", "integrations"])
+@pytest.mark.parametrize("role", ["sales", "warehouse", "finance", "integrations", "administrator"])
 def test_every_page_a_role_reaches_from_the_sidebar_is_sound(browser_page: Any, live_server: Any,
                                                              every_kind_of_page: None, role: str) -> None:
     """Each sidebar entry, the first row of each list and its add page, each tab of that row's page and each form
     its buttons open (not the ones that act at once): reached by clicking, each checked by the steps (no error page,
     every field visible)."""
     page = browser_page
-    UserFactory(username=f"{role}-tour", staff=True, roles=[role], password=PASSWORD)
+    if role == "administrator":
+        UserFactory(username=f"{role}-tour", staff=True, superuser=True, password=PASSWORD)
+    else:
+        UserFactory(username=f"{role}-tour", staff=True, roles=[role], password=PASSWORD)
     sign_in(page, live_server, f"{role}-tour")
     links = page.locator("#nav-sidebar-inner a[href]:visible")
     entries = [links.nth(i).get_attribute("href") for i in range(links.count())]
