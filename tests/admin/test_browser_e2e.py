@@ -77,14 +77,18 @@ def test_bookmarked_sign_in_and_return_to_site(browser_page: Any, live_server: A
         page.go_back()
         page.wait_for_load_state()
 
-    # and "Back-office" asks to sign in; signing in lands on the dashboard, from which signing out offers the way
-    # back to the site too
+    # and "Back-office" asks to sign in; signing in lands on the dashboard; signing out offers the way back to the
+    # site too
     press(page, "[data-landing] a:has-text('Back-office')")
     page.fill("#id_username", "sam")
     page.fill("#id_password", PASSWORD)
     press(page, "button[type=submit]")
     assert page.locator("[data-dashboard]").count() == 1
     shot(page, "sign-in-01-dashboard")
+    page.locator("div[x-on\\:click*='openUserLinks']").first.click()
+    press(page, "#nav-sidebar-inner :is(a, button):has-text('Log out')")
+    press(page, "a:has-text('Return to site')")
+    assert page.locator("[data-landing] a").count() == 4
 
 
 def test_sales_day(browser_page: Any, live_server: Any) -> None:
