@@ -24,16 +24,12 @@ from .errors import DomainError
 NEUTRAL = "#6c757d"
 
 
-def may_open(request: HttpRequest | None, model: type[models.Model]) -> bool:
-    """Whether the user may open ``model``'s admin pages: a link a role cannot follow is not a link."""
-    model_admin = admin.site._registry.get(model)
-    return request is not None and model_admin is not None and model_admin.has_view_or_change_permission(request)
-
-
 class LinksTheViewerMayFollow:
-    """For an inline (Django builds inlines anew for each request): ``link`` draws a link to another admin page
-    only when the user it is drawn for may open that page, the plain text otherwise."""
+    """For an inline (Django builds inlines anew for each request, in ``get_inline_instances``): ``link`` draws a
+    link to another admin page only when the user it is drawn for may open that page, the plain text otherwise. A
+    link a role cannot follow is not a link."""
 
+    admin_site: admin.AdminSite
     request: HttpRequest | None = None
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
@@ -42,7 +38,8 @@ class LinksTheViewerMayFollow:
 
     def link(self, model: type[models.Model], pk: Any, text: str) -> str:
         opts = model._meta
-        if may_open(self.request, model):
+        if self.request is not None and self.admin_site.is_registered(model) \
+                and self.admin_site.get_model_admin(model).has_view_or_change_permission(self.request):
             return admin_link(f"admin:{opts.app_label}_{opts.model_name}_change", pk, text)
         return conditional_escape(text)
 

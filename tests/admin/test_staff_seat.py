@@ -164,3 +164,21 @@ def test_every_link_a_role_is_shown_leads_to_a_page(login: Callable[..., Client]
     pages, broken = crawl(login(role))
     assert pages > 10
     assert broken == [], "\n".join(broken)
+
+
+def test_a_payment_is_a_link_for_finance_and_text_for_sales(login: Callable[..., Client]) -> None:
+    # given a paid invoice, recorded by a named person
+    from tests.factories import InvoiceFactory
+
+    boss = UserFactory(username="boss", staff=True, superuser=True)
+    invoice = InvoiceFactory(status="paid", actor=boss)
+    payment = invoice.payments.get()
+    for role, linked in (("finance", True), ("sales", False)):
+        # when each opens the invoice from "Invoices"
+        staff = login(role)
+        page = staff.get(object_link(staff.get(sidebar_link(staff.get("/admin/"), "Invoices")), invoice.number))
+        content = page.content.decode()
+        # then finance may follow the payment's reference, sales reads it; nobody gets a link to the user
+        assert payment.reference in content
+        assert (f"{payment.reference}</a>" in content) is linked, role
+        assert "/admin/auth/user/" not in content and "boss" in content
