@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 from unfold.decorators import action
+from unfold.widgets import UnfoldAdminTextInputWidget, UnfoldAdminURLInputWidget
 
 from synthesq.core import backoffice
 from synthesq.core.actors import acting_user
@@ -70,8 +71,10 @@ class EventAdmin(ModelAdmin):
 
 
 class WebhookEndpointForm(forms.ModelForm):
-    url = forms.URLField(max_length=2000, assume_scheme="https", help_text="https only; public addresses only.")
-    events = forms.CharField(max_length=2000,
+    # Declared fields skip the admin's formfield overrides: Unfold's widgets are named, or the inputs are invisible.
+    url = forms.URLField(max_length=2000, assume_scheme="https", help_text="https only; public addresses only.",
+                         widget=UnfoldAdminURLInputWidget)
+    events = forms.CharField(max_length=2000, widget=UnfoldAdminTextInputWidget,
                              help_text='Event types, comma separated; "order.*" takes every order event.')
 
     class Meta:
@@ -221,6 +224,7 @@ class AttemptInline(ReadOnlyInline):
     fields = readonly_fields = ("number", "attempted_display", "status_code", "duration_ms", "error",
                                 "response_excerpt")
     verbose_name_plural = "attempts"
+    view_permission = "integrations.view_webhookdelivery"  # who sees a delivery sees why it failed
 
     @admin.display(description="attempted")
     def attempted_display(self, attempt: WebhookAttempt) -> str:

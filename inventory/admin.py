@@ -25,6 +25,7 @@ from synthesq.core import backoffice
 from synthesq.core.actors import acting_user
 from synthesq.core.admin_filters import LocalDateRangeFilter
 from synthesq.core.admin_tools import (
+    ACTOR,
     BackofficeForm,
     ReadOnlyInline,
     action_form_page,
@@ -71,7 +72,7 @@ class ProductAdminForm(forms.ModelForm):
 
 class StockMovementInline(ReadOnlyInline):
     model = StockMovement
-    fields = readonly_fields = ("when", "kind", "quantity_delta", "balance_after", "reason", "reference", "actor")
+    fields = readonly_fields = ("when", "kind", "quantity_delta", "balance_after", "reason", "reference", ACTOR)
     verbose_name = "stock movement"
     verbose_name_plural = "stock ledger"
     ordering = ["id"]  # chronological, like the history
@@ -210,7 +211,7 @@ class StockMovementAdmin(ExportMixin, ModelAdmin):
     export_form_class = ExportForm
     ordering = ["id"]
     fields = readonly_fields = ("when", "product_link", "kind", "quantity_delta", "balance_after", "reason",
-                                "reference", "actor")
+                                "reference", ACTOR)
 
     @admin.display(description="when", ordering="created_at")
     def when(self, movement: StockMovement) -> str:

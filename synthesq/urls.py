@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from synthesq.core.landing import landing
 from synthesq.core.problems import api_aware_404
 from synthesq.observability import health, metrics
 
 urlpatterns = [
+    path("", landing, name="landing"),  # where "Return to site" and a bare host name lead
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -14,7 +14,14 @@ from unfold.decorators import action
 
 from sales.admin.orders import CurrencyFilter
 from synthesq.core.admin_filters import AmountRangeFilter, LocalDateRangeFilter
-from synthesq.core.admin_tools import ReadOnlyInline, admin_link, admin_object, local_minute
+from synthesq.core.admin_tools import (
+    CREATED_BY,
+    RECORDED_BY,
+    ReadOnlyInline,
+    admin_link,
+    admin_object,
+    local_minute,
+)
 from synthesq.core.money import format_money
 
 from ..documents import credit_note_document, credit_note_pdf, credit_note_pdf_filename
@@ -73,7 +80,7 @@ class CreditNoteAdmin(ModelAdmin):
     inlines = [CreditNoteLineInline]
     actions_detail = ["print_credit_note", "download_pdf"]
     fields = readonly_fields = ("number", "issued", "total_display", "reason", "invoice_display", "order_display",
-                                "customer_display", "return_display", "created_by")
+                                "customer_display", "return_display", CREATED_BY)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CreditNote]:
         return super().get_queryset(request).select_related("invoice", "invoice__order", "sales_return",
@@ -146,7 +153,7 @@ class RefundAdmin(ModelAdmin):
     list_select_related = ["invoice", "invoice__order", "payment", "recorded_by"]
     ordering = ["-recorded_at", "-id"]
     fields = readonly_fields = ("recorded", "amount_display", "reason", "reference", "payment_display",
-                                "invoice_display", "order_display", "customer_display", "recorded_by")
+                                "invoice_display", "order_display", "customer_display", RECORDED_BY)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Refund]:
         return super().get_queryset(request).select_related("invoice", "invoice__order", "payment", "recorded_by")

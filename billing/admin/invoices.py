@@ -19,6 +19,8 @@ from sales.addresses import address_lines
 from sales.admin.orders import CurrencyFilter
 from synthesq.core.admin_filters import AmountRangeFilter, LocalDateRangeFilter
 from synthesq.core.admin_tools import (
+    ACTOR,
+    RECORDED_BY,
     ReadOnlyInline,
     admin_link,
     admin_object,
@@ -103,12 +105,12 @@ class InvoiceLineInline(BillingInline):
 
 class PaymentInline(BillingInline):
     model = Payment
-    fields = readonly_fields = ("payment_link", "received", "amount_display", "payment_method", "recorded_by")
+    fields = readonly_fields = ("payment_link", "received", "amount_display", "payment_method", RECORDED_BY)
     ordering = ["created_at", "id"]  # chronological, like the history
 
     @admin.display(description="reference")
     def payment_link(self, payment: Payment) -> str:
-        return admin_link("admin:billing_payment_change", payment.pk, payment.reference)
+        return self.link(Payment, payment.pk, payment.reference)
 
     @admin.display(description="received")
     def received(self, payment: Payment) -> str:
@@ -127,7 +129,7 @@ class CreditNoteInline(BillingInline):
 
     @admin.display(description="number")
     def credit_note_link(self, credit_note: CreditNote) -> str:
-        return admin_link("admin:billing_creditnote_change", credit_note.pk, credit_note.number)
+        return self.link(CreditNote, credit_note.pk, credit_note.number)
 
     @admin.display(description="issued")
     def issued(self, credit_note: CreditNote) -> str:
@@ -145,7 +147,7 @@ class RefundInline(BillingInline):
 
     @admin.display(description="reference")
     def refund_link(self, refund: Refund) -> str:
-        return admin_link("admin:billing_refund_change", refund.pk, refund.reference)
+        return self.link(Refund, refund.pk, refund.reference)
 
     @admin.display(description="recorded")
     def recorded(self, refund: Refund) -> str:
@@ -157,12 +159,12 @@ class RefundInline(BillingInline):
 
     @admin.display(description="on payment")
     def payment_reference(self, refund: Refund) -> str:
-        return admin_link("admin:billing_payment_change", refund.payment_id, refund.payment.reference)
+        return self.link(Payment, refund.payment_id, refund.payment.reference)
 
 
 class InvoiceEventInline(BillingInline):
     model = InvoiceEvent
-    fields = readonly_fields = ("when", "kind", "change", "actor", "reason", "details")
+    fields = readonly_fields = ("when", "kind", "change", ACTOR, "reason", "details")
     verbose_name = "history entry"
     verbose_name_plural = "history"
     ordering = ["id"]

@@ -21,6 +21,7 @@ from sales.admin.orders import CurrencyFilter
 from synthesq.core.actors import acting_user
 from synthesq.core.admin_filters import AmountRangeFilter, LocalDateRangeFilter
 from synthesq.core.admin_tools import (
+    RECORDED_BY,
     BackofficeForm,
     ReadOnlyInline,
     action_form_page,
@@ -83,7 +84,7 @@ class PaymentAdmin(ExportMixin, ModelAdmin):
     export_form_class = ExportForm
     ordering = ["-created_at", "-id"]
     fields = readonly_fields = ("received", "amount_display", "refunded_display", "payment_method", "reference",
-                                "invoice_link", "order_link", "customer_link", "recorded_by")
+                                "invoice_link", "order_link", "customer_link", RECORDED_BY)
     inlines = [PaymentRefundInline]
     actions_detail = ["refund"]
 

@@ -20,10 +20,18 @@ from sales.admin import CustomerAdmin, OrderAdmin
 from sales.admin.order_actions import drawing_buttons
 from sales.models import Customer, Order
 from synthesq.core import backoffice
-from synthesq.core.admin_tools import ReadOnlyInline, admin_link, admin_object, back_to, local_day, local_minute
+from synthesq.core.admin_tools import (
+    LinksTheViewerMayFollow,
+    ReadOnlyInline,
+    admin_link,
+    admin_object,
+    back_to,
+    local_day,
+    local_minute,
+)
 from synthesq.core.money import format_money
 
-from ..models import Invoice, InvoiceStatus
+from ..models import Invoice, InvoiceStatus, Payment
 from .invoices import invoice_status_badge
 
 PAYABLE = (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED)
@@ -37,7 +45,7 @@ def _invoice_of(order: Order) -> Invoice | None:
     return getattr(order, "invoice", None)
 
 
-class OrderInvoiceInline(StackedInline):
+class OrderInvoiceInline(LinksTheViewerMayFollow, StackedInline):
     """The order's invoice and its payments (the "Invoice and payments" tab)."""
 
     model = Invoice
@@ -80,12 +88,12 @@ class OrderInvoiceInline(StackedInline):
 
     @admin.display(description="payments")
     def payments(self, invoice: Invoice) -> str:
-        rows = [(reverse("admin:billing_payment_change", args=[quote(p.pk)]), local_minute(p.created_at), p.reference,
+        rows = [(self.link(Payment, p.pk, local_minute(p.created_at)), p.reference,
                  format_money(p.amount, p.currency), p.get_payment_method_display())
                 for p in invoice.payments.order_by("created_at", "id")]
         if not rows:
             return "none yet"
-        return format_html_join("", '<div class="labelled"><a href="{}">{}</a> · {} · {} · {}</div>', rows)
+        return format_html_join("", '<div class="labelled">{} · {} · {} · {}</div>', rows)
 
 
 class InvoicedOrderAdmin(OrderAdmin):

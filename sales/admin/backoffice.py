@@ -89,13 +89,14 @@ def sales_orders(request: HttpRequest) -> Panel:
     for period, first in (("today", today), ("month", month_start)):
         label = "Orders today" if period == "today" else f"Orders in {dateformat.format(today, 'F')}"
         rows = by_currency[period] or []
+        counted = ",".join(selectors.ORDER_STATUSES_COUNTED)  # the list shows what is counted: no cancelled
         figures += [Figure(f"{label} · {row.currency}", format_money(row.total, row.currency),
                            orders_url(created_at_from=first.isoformat(), created_at_to=today.isoformat(),
-                                      currency__exact=row.currency), hint=_count(row.count))
+                                      currency__exact=row.currency, status__in=counted), hint=_count(row.count))
                     for row in rows]
         if not rows:
             figures.append(Figure(label, "none", orders_url(created_at_from=first.isoformat(),
-                                                              created_at_to=today.isoformat())))
+                                                              created_at_to=today.isoformat(), status__in=counted)))
     return Panel("Orders", figures)
 
 

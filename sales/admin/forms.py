@@ -8,7 +8,11 @@ from typing import Any
 
 from django import forms
 from django.forms.models import BaseInlineFormSet
-from unfold.widgets import UnfoldAdminTextInputWidget
+from unfold.widgets import (
+    UnfoldAdminDecimalFieldWidget,
+    UnfoldAdminIntegerFieldWidget,
+    UnfoldAdminTextInputWidget,
+)
 
 from synthesq.core.admin_tools import BackofficeForm
 from synthesq.core.errors import DomainError, ValidationFailed
@@ -106,8 +110,11 @@ class CustomerForm(AddressFormMixin):
 
 
 class OrderLineForm(forms.ModelForm):
-    quantity = forms.IntegerField(min_value=1, max_value=1_000_000)
+    # Declared fields skip the admin's formfield overrides: Unfold's widgets are named here, or the inputs are
+    # drawn without border or background (invisible in the lines' table).
+    quantity = forms.IntegerField(min_value=1, max_value=1_000_000, widget=UnfoldAdminIntegerFieldWidget)
     unit_price = forms.DecimalField(required=False, min_value=0, max_digits=18, decimal_places=4,
+                                    widget=UnfoldAdminDecimalFieldWidget(attrs={"inputmode": "decimal"}),
                                     help_text="Empty: the product's price.")
 
     class Meta:

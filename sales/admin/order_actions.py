@@ -46,8 +46,8 @@ MOVES: dict[str, tuple[str, str, ActionVariant]] = {
     OrderStatus.PROCESSING: ("Start picking", "inventory_2", ActionVariant.PRIMARY),
     OrderStatus.SHIPPED: ("Ship…", "local_shipping", ActionVariant.PRIMARY),
     OrderStatus.DELIVERED: ("Mark delivered", "where_to_vote", ActionVariant.PRIMARY),
-    OrderStatus.CLOSED: ("Close…", "lock", ActionVariant.PRIMARY),
-    OrderStatus.CANCELLED: ("Cancel…", "cancel", ActionVariant.DANGER),
+    OrderStatus.CLOSED: ("Close order…", "lock", ActionVariant.PRIMARY),
+    OrderStatus.CANCELLED: ("Cancel order…", "cancel", ActionVariant.DANGER),
 }
 NEEDS_FORM = {OrderStatus.SHIPPED, OrderStatus.CLOSED, OrderStatus.CANCELLED}
 MOVE_ACTIONS = [f"move_{target}" for target in MOVES]

@@ -23,6 +23,7 @@ from unfold.contrib.import_export.forms import ExportForm
 from synthesq.core.actors import acting_user
 from synthesq.core.admin_filters import AmountRangeFilter, LocalDateRangeFilter
 from synthesq.core.admin_tools import (
+    ACTOR,
     ReadOnlyInline,
     admin_link,
     admin_object,
@@ -107,7 +108,7 @@ class OrderLineInline(TabularInline):
 
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
-    fields = readonly_fields = ("when", "kind", "change", "actor", "reason", "details")
+    fields = readonly_fields = ("when", "kind", "change", ACTOR, "reason", "details")
     verbose_name = "history entry"
     verbose_name_plural = "history"
     view_permission = "sales.view_order"

@@ -19,6 +19,7 @@ from unfold.enums import ActionVariant
 from synthesq.core.actors import acting_user
 from synthesq.core.admin_filters import LocalDateRangeFilter
 from synthesq.core.admin_tools import (
+    ACTOR,
     BackofficeForm,
     ReadOnlyInline,
     action_form_page,
@@ -85,7 +86,7 @@ class ReturnLineInline(ReadOnlyInline):
 class ReturnEventInline(ReadOnlyInline):
     model = ReturnEvent
     fk_name = "sales_return"
-    fields = readonly_fields = ("when", "kind", "change", "actor", "reason", "details")
+    fields = readonly_fields = ("when", "kind", "change", ACTOR, "reason", "details")
     verbose_name = "history entry"
     verbose_name_plural = "history"
     view_permission = "sales.view_return"

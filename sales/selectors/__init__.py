@@ -12,6 +12,7 @@ from .closing import (
     orders_with_open_returns,
 )
 from .figures import (
+    ORDER_STATUSES_COUNTED,
     CurrencyFigure,
     order_status_figures,
     orders_created_by_currency,
@@ -49,6 +50,7 @@ from .returns import (
 )
 
 __all__ = [
+    "ORDER_STATUSES_COUNTED",
     "ORDER_STATUSES_WITH_RETURNS",
     "STATUS_SINCE",
     "CurrencyFigure",

@@ -17,7 +17,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 
 from . import backoffice
 from .actors import acting_user
-from .admin_tools import action_form_page
+from .admin_tools import BackofficeForm, action_form_page
 from .models import ApiToken, StaffPreferences
 from .services import api_token_create, api_token_revoke
 from .timezones import remember_time_zone, staff_time_zone, time_zone_choices
@@ -92,7 +92,7 @@ class GroupAdmin(DjangoGroupAdmin, ModelAdmin):
     pass
 
 
-class TimeZoneForm(forms.Form):
+class TimeZoneForm(BackofficeForm):
     time_zone = forms.ChoiceField(label="Your time zone", choices=time_zone_choices,
                                   help_text="Dates and times in the back-office are shown in it, to the minute.")
 

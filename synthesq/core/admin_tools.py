@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from unfold import widgets as unfold_widgets
 from unfold.admin import TabularInline
 
@@ -24,7 +24,45 @@ from .errors import DomainError
 NEUTRAL = "#6c757d"
 
 
-class ReadOnlyInline(TabularInline):
+class LinksTheViewerMayFollow:
+    """For an inline (Django builds inlines anew for each request, in ``get_inline_instances``): ``link`` draws a
+    link to another admin page only when the user it is drawn for may open that page, the plain text otherwise. A
+    link a role cannot follow is not a link."""
+
+    admin_site: admin.AdminSite
+    request: HttpRequest | None = None
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        self.request = request
+        return super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+
+    def link(self, model: type[models.Model], pk: Any, text: str) -> str:
+        opts = model._meta
+        if self.request is not None and self.admin_site.is_registered(model) \
+                and self.admin_site.get_model_admin(model).has_view_or_change_permission(self.request):
+            return admin_link(f"admin:{opts.app_label}_{opts.model_name}_change", pk, text)
+        return conditional_escape(text)
+
+
+def person(field: str, description: str) -> Callable[[Any], str]:
+    """A read-only column naming who did something (``actor``, ``recorded_by``…) by name, not as a link: users'
+    pages are for administrators, and a link a role cannot follow is not a link."""
+
+    @admin.display(description=description)
+    def show(obj: Any) -> str:
+        user = getattr(obj, field)
+        return "—" if user is None else str(user)
+
+    show.__name__ = f"{field}_name"
+    return show
+
+
+ACTOR = person("actor", "actor")
+RECORDED_BY = person("recorded_by", "recorded by")
+CREATED_BY = person("created_by", "created by")
+
+
+class ReadOnlyInline(LinksTheViewerMayFollow, TabularInline):
     """Rows shown on their parent's page that staff read but never add, change or delete there (history,
     ledgers, related records). ``view_permission`` names who may see them; by default, who may see the page."""
 
@@ -146,12 +184,13 @@ def action_form_page(model_admin: Any, request: HttpRequest, obj: Any, form: Any
                      back_url: str | None = None) -> TemplateResponse:
     """The page that asks for what an action needs (a tracking number, a reason, a payment) or confirms it,
     styled like the admin, with a way back to the object's page."""
-    opts = model_admin.model._meta
     context = {
-        **model_admin.admin_site.each_context(request), "opts": opts, "original": obj, "title": title,
+        **model_admin.admin_site.each_context(request), "title": title,
         "form": form, "submit_label": submit_label, "intro": intro, "facts": list(facts),
         "back_url": back_url or change_url(obj),
     }
+    if model_admin.has_view_or_change_permission(request, obj):  # the trail of links to the list and the object
+        context.update(opts=model_admin.model._meta, original=obj)
     return TemplateResponse(request, "admin/action_form.html", context)
 
 

@@ -281,6 +281,8 @@ UNFOLD = {
         "navigation": "synthesq.core.backoffice.sidebar_navigation",
     },
 }
+# Signing in without ``next`` (from a bookmarked /admin/login/) lands on the admin's index, not /accounts/profile/.
+LOGIN_REDIRECT_URL = "admin:index"
 # Exports only (no imports: every write goes through the services).
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True

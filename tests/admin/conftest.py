@@ -1,13 +1,30 @@
-"""Admin test clients: a logged-in ``django.test.Client`` per role (staff user in that role's group)."""
+"""Admin test clients: a logged-in ``django.test.Client`` per role (staff user in that role's group); and a page of
+Debian's Chromium for the click-only browser tests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.test import Client
 
-from tests.factories import UserFactory
+from billing.models import InvoiceStatus
+from integrations import services as integrations
+from inventory import services as inventory
+from sales import services as sales
+from sales.models import OrderStatus
+from tests.admin.helpers import CHROMIUM, SCREENSHOTS, watch_error_pages
+from tests.factories import (
+    CreditNoteFactory,
+    InvoiceFactory,
+    OrderFactory,
+    ProductFactory,
+    RefundFactory,
+    ReturnFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture
@@ -44,3 +61,46 @@ def warehouse_client(login: Callable[..., Client]) -> Client:
 @pytest.fixture
 def finance_client(login: Callable[..., Client]) -> Client:
     return login("finance")
+
+
+@pytest.fixture
+def browser_page() -> Iterator[Any]:
+    """A Chromium page (Playwright, no browser download) whose every navigation is watched: the helpers' steps
+    (``sign_in``, ``sidebar``, ``open_row``, ``press``) fail on any page answering 400 or more and on any field
+    that does not look like one; the test fails at the end too if an error page was reached at all."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread; the live server's DB work is in its own threads.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        error_pages = watch_error_pages(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            browser.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        assert not error_pages, f"reached an error page: {error_pages}"
+
+
+@pytest.fixture
+def every_kind_of_page() -> None:
+    """Orders in every state, a return received, an invoice paid with a credit note and a refund, a stock
+    adjustment, a webhook endpoint with a delivery: each made by a named person, so history rows name an actor."""
+    boss = UserFactory(username="boss", staff=True, superuser=True)
+    for status in OrderStatus:
+        OrderFactory(status=status, actor=boss)
+    ReturnFactory(received=True, actor=boss)
+    invoice = InvoiceFactory(status=InvoiceStatus.PAID, order_status=OrderStatus.DELIVERED, actor=boss)
+    CreditNoteFactory(invoice=invoice, actor=boss)
+    RefundFactory(payment=invoice.payments.get(), actor=boss)
+    inventory.stock_adjust(product=ProductFactory(sku="ADJ-1", stock=5), quantity_delta=-1, reason="count", actor=boss)
+    integrations.webhook_endpoint_create(url="http://127.0.0.1:9/hooks", events=["*"], actor=boss)
+    sales.customer_create(name="Initech", email="initech@example.com")

@@ -1,10 +1,16 @@
-"""Reading admin pages the way a browser would: the form a page renders, its messages, its buttons."""
+"""Reading admin pages the way a browser would: the form a page renders, its messages, its buttons; and, in a real
+browser, the steps of a role's day with the check that every page reached is sound."""
 
 from __future__ import annotations
 
 import html
+import os
 import re
+import shutil
 from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from django.http import HttpResponse
 
@@ -140,3 +146,169 @@ def hidden_form(response: HttpResponse, form_id: str) -> tuple[str, dict[str, st
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     assert token, "no CSRF token on the page"
     return url, {"csrfmiddlewaretoken": token.group(1)}
+
+
+# In a real browser (Playwright's sync API): the steps a person takes, each followed by the check that the page
+# reached is sound: not an error page (403, 404, 500) and every field staff fill in looks like a field.
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+PASSWORD = "browser-test-pw"
+
+_ERROR_PAGES: WeakKeyDictionary[Any, list[str]] = WeakKeyDictionary()
+
+
+def watch_error_pages(context: Any) -> list[str]:
+    """Records every page a browser context navigates to (any tab, main frame only) that answers 400 or more, as
+    "<status> <url>"; ``assert_page_sound`` fails on the first one. Returns the (live) list."""
+    failures: list[str] = []
+
+    def seen(response: Any) -> None:
+        request = response.request
+        if response.status >= 400 and request.is_navigation_request() and request.frame.parent_frame is None:
+            failures.append(f"{response.status} {response.url}")
+
+    context.on("response", seen)
+    _ERROR_PAGES[context] = failures
+    return failures
+
+
+# For every input, select and textarea a person can see: is it drawn as a field? It is when it has a border
+# (any side, at least 1 px) whose colour differs from its own background, or a background distinct from the page
+# around it; a box drawn tight around the field (a search box with its icon), or the panel a list box sits in
+# (Django's two-pane selector), counts when bordered all round.
+# Native checkboxes and radios (``appearance`` not ``none``) are drawn by the browser. Colours are read through a
+# 1-pixel canvas, so any CSS colour syntax (oklch, color-mix) compares as the pixels shown.
+_INVISIBLE_INPUTS_JS = """
+() => {
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = 1;
+  const ctx = canvas.getContext("2d", {willReadFrequently: true});
+  const rgba = (colour) => {
+    ctx.clearRect(0, 0, 1, 1);
+    ctx.fillStyle = "rgba(0, 0, 0, 0)";
+    ctx.fillStyle = colour;
+    ctx.fillRect(0, 0, 1, 1);
+    const [r, g, b, a] = ctx.getImageData(0, 0, 1, 1).data;
+    return [r, g, b, a / 255];
+  };
+  const over = (top, under) => top.slice(0, 3).map((c, i) => c * top[3] + under[i] * (1 - top[3]));
+  const backgroundOf = (element) => {  // what is drawn behind and on the element, composed from the page down
+    const layers = [];
+    for (let node = element; node && node.nodeType === 1; node = node.parentElement) {
+      layers.push(rgba(getComputedStyle(node).backgroundColor));
+    }
+    return layers.reverse().reduce((under, layer) => over(layer, under), [255, 255, 255]);
+  };
+  const differ = (a, b) => Math.max(...a.map((c, i) => Math.abs(c - b[i]))) > 8;
+  const name = (el) => el.id ? "#" + el.id : `${el.tagName.toLowerCase()}[name=${el.name || "?"}]`;
+  const invisible = [];
+  for (const input of document.querySelectorAll("input:not([type=hidden]), select, textarea")) {
+    // An autocomplete's select is hidden on purpose: the box select2 draws in its place is the field.
+    const drawn = input.classList.contains("select2-hidden-accessible") && input.nextElementSibling;
+    const el = drawn ? drawn.querySelector(".select2-selection") : input;
+    if (!el) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width <= 2 || box.height <= 2) continue;  // hidden on purpose
+    if (!el.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
+    const style = getComputedStyle(el);
+    if (["checkbox", "radio"].includes(el.type) && style.appearance !== "none") continue;
+    // The field's frame: the field itself (a border on any side), or a box drawn tight around it (a search box
+    // with its icon: a border all round), never a table's cell or row (their rules separate rows, not fields).
+    const frames = [el];
+    for (let node = el.parentElement, i = 0; node && i < 3; node = node.parentElement, i++) {
+      const around = node.getBoundingClientRect();
+      const tight = around.height <= box.height + 24 || input.multiple;  // a list box sits in a titled panel
+      if (!tight || getComputedStyle(node).display.startsWith("table")) break;
+      frames.push(node);
+    }
+    const framed = (frame) => {
+      const look = getComputedStyle(frame);
+      const own = backgroundOf(frame);
+      const around = frame.parentElement ? backgroundOf(frame.parentElement) : [255, 255, 255];
+      const bordered = ["Top", "Right", "Bottom", "Left"][frame === el ? "some" : "every"]((side) => {
+        const width = parseFloat(look[`border${side}Width`]);
+        const kind = look[`border${side}Style`];
+        const colour = rgba(look[`border${side}Color`]);
+        return width >= 1 && kind !== "none" && kind !== "hidden" && colour[3] > 0 && differ(over(colour, own), own);
+      });
+      return bordered || differ(own, around);
+    };
+    if (!frames.some(framed)) {
+      invisible.push(`${name(input)} (border ${style.borderWidth} ${style.borderColor}, ` +
+                     `background ${style.backgroundColor})`);
+    }
+  }
+  return invisible;
+}
+"""
+
+
+def invisible_inputs(page: Any) -> list[str]:
+    """The inputs, selects and textareas shown on the page that do not look like fields (see above)."""
+    return list(page.evaluate(_INVISIBLE_INPUTS_JS))
+
+
+def assert_page_sound(page: Any) -> None:
+    """The page reached is no error page (nor was any page before it) and every field on it is visible."""
+    failures = _ERROR_PAGES.get(page.context)
+    assert failures is not None, "watch_error_pages(context) was not called (use the browser_page fixture)"
+    assert not failures, f"reached an error page: {failures}"
+    invisible = invisible_inputs(page)
+    if invisible:
+        shot(page, "invisible-inputs")
+    assert not invisible, f"inputs that do not look like inputs on {page.url}: {invisible}"
+
+
+def shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Any, live_server: Any, username: str) -> None:
+    """The only typed URL: the sign-in page, bookmarked; signing in lands on the admin index (the dashboard)."""
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit], input[type=submit]")
+    try:
+        page.wait_for_selector("[data-dashboard]", state="attached")
+    except Exception:
+        shot(page, f"sign-in-failed-{username}")
+        raise
+    assert_page_sound(page)
+
+
+def sidebar(page: Any, title: str) -> None:
+    page.locator("#nav-sidebar-inner a", has_text=title).first.click()
+    page.wait_for_load_state()
+    assert_page_sound(page)
+
+
+def open_row(page: Any, text: str) -> None:
+    page.locator("#result_list a", has_text=text).first.click()
+    page.wait_for_load_state()
+    assert_page_sound(page)
+
+
+def press(page: Any, selector: str) -> None:
+    page.locator(selector).first.click()
+    page.wait_for_load_state()
+    assert_page_sound(page)
+
+
+def tab(page: Any, title: str) -> None:
+    """Open a tab of the page (Lines, History…): shown in place, so its fields are checked once shown."""
+    page.locator("#tabs-items a", has_text=title).first.click()
+    assert_page_sound(page)
+
+
+def message(page: Any, level: str) -> str:
+    return page.locator(f".messagelist li.{level}").first.inner_text()
+
+
+def pick(page: Any, select_id: str, text: str) -> None:
+    """Choose ``text`` in an autocomplete (select2) field, as a person does: open, type, click the option."""
+    page.locator(f"#{select_id} + .select2 .select2-selection").click()
+    page.locator(".select2-container--open .select2-search__field").fill(text)
+    page.locator(".select2-results__option", has_text=text).first.click()

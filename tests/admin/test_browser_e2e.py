@@ -4,8 +4,18 @@ URL (the admin's links quote ids, which is what staff meet). Screenshots at 1280
 
 - sales creates an order and confirms it, and meets a short-stock refusal naming the SKU and product;
 - warehouse picks, ships with tracking number and carrier, delivers, and adjusts stock from the product page;
+- sales also opens "Cancel order…" and goes back, reads the history (people are names, not links) and opens the
+  time-zone page;
 - finance issues an invoice, records a partial then the full payment, prints it and downloads the PDF, closes an
-  order with the waiver and one without (its window passed), and voids an invoice.
+  order with the waiver and one without (its window passed), and voids an invoice;
+- integrations finds a failing delivery, reads why it failed (each attempt's status, error, answer, duration) and
+  resends it;
+- anyone signs in from a bookmarked sign-in page and lands on the dashboard; "Return to site" leads to a page
+  with the back-office, the API's documentation and the health probe.
+
+Every step (helpers ``sign_in``, ``sidebar``, ``open_row``, ``press``, ``tab``) checks the page it reaches: no 403,
+404 or 500 (any navigation answering 400 or more fails the test), and every input, select and textarea shown
+looks like a field (a border, or a background distinct from the page).
 
 `.ci/run` installs Chromium when it is missing; elsewhere the tests are skipped with the reason if it is absent.
 """
@@ -13,8 +23,6 @@ URL (the admin's links quote ids, which is what staff meet). Screenshots at 1280
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -24,13 +32,26 @@ import pytest
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceStatus
+from integrations import services as integrations
+from integrations.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from inventory.models import Product
+from sales import services as sales
 from sales.models import Order, OrderStatus
+from tests.admin.helpers import (
+    CHROMIUM,
+    PASSWORD,
+    SCREENSHOTS,
+    message,
+    open_row,
+    pick,
+    press,
+    shot,
+    sidebar,
+    sign_in,
+    tab,
+)
 from tests.factories import CustomerFactory, InvoiceFactory, OrderFactory, ProductFactory, UserFactory
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
-PASSWORD = "browser-test-pw"
+from tests.integrations.helpers import receiver, run_tasks
 
 pytestmark = [
     pytest.mark.browser,
@@ -40,70 +61,34 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def browser_page() -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the live server's DB work is in its own threads.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            browser.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def test_bookmarked_sign_in_and_return_to_site(browser_page: Any, live_server: Any) -> None:
+    page = browser_page
+    UserFactory(username="sam", staff=True, roles=["sales"], password=PASSWORD)
 
+    # when staff follow "Return to site" from the bookmarked sign-in page
+    page.goto(f"{live_server.url}/admin/login/")
+    press(page, "a:has-text('Return to site')")
 
-def shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    # then a page with the back-office, the API's documentation and the health probe, each of which opens
+    links = page.locator("[data-landing] a")
+    assert links.all_inner_texts() == ["Back-office", "API documentation", "OpenAPI schema", "Health"]
+    for name in ("API documentation", "Health"):
+        press(page, f"[data-landing] a:has-text('{name}')")
+        page.go_back()
+        page.wait_for_load_state()
 
-
-def sign_in(page: Any, live_server: Any, username: str) -> None:
-    """The only typed URL: the admin's index, which asks to sign in and then shows the dashboard."""
-    page.context.clear_cookies()
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", username)
+    # and "Back-office" asks to sign in; signing in lands on the dashboard; signing out offers the way back to the
+    # site too
+    press(page, "[data-landing] a:has-text('Back-office')")
+    page.fill("#id_username", "sam")
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
-    try:
-        page.wait_for_selector("[data-dashboard]", state="attached")
-    except Exception:
-        shot(page, f"sign-in-failed-{username}")
-        raise
-
-
-def sidebar(page: Any, title: str) -> None:
-    page.locator("#nav-sidebar-inner a", has_text=title).first.click()
-    page.wait_for_load_state()
-
-
-def open_row(page: Any, text: str) -> None:
-    page.locator("#result_list a", has_text=text).first.click()
-    page.wait_for_load_state()
-
-
-def press(page: Any, selector: str) -> None:
-    page.locator(selector).first.click()
-    page.wait_for_load_state()
-
-
-def message(page: Any, level: str) -> str:
-    return page.locator(f".messagelist li.{level}").first.inner_text()
-
-
-def pick(page: Any, select_id: str, text: str) -> None:
-    """Choose ``text`` in an autocomplete (select2) field, as a person does: open, type, click the option."""
-    page.locator(f"#{select_id} + .select2 .select2-selection").click()
-    page.locator(".select2-container--open .select2-search__field").fill(text)
-    page.locator(".select2-results__option", has_text=text).first.click()
+    press(page, "button[type=submit]")
+    assert page.locator("[data-dashboard]").count() == 1
+    shot(page, "sign-in-01-dashboard")
+    page.locator("div[x-on\\:click*='openUserLinks']").first.click()
+    press(page, "#nav-sidebar-inner :is(a, button):has-text('Log out')")
+    press(page, "a:has-text('Return to site')")
+    assert page.locator("[data-landing] a").count() == 4
 
 
 def test_sales_day(browser_page: Any, live_server: Any) -> None:
@@ -143,6 +128,8 @@ def test_sales_day(browser_page: Any, live_server: Any) -> None:
     # when sales confirms the draft that asks for 25 desks, from the list of drafts
     sidebar(page, "Drafts to confirm")
     open_row(page, too_many.order_number)
+    tab(page, "Lines")  # its quantity and unit price inputs are checked visible once shown
+    shot(page, "sales-03b-draft-lines")
     press(page, "[data-move=confirmed]")
 
     # then refused with the SKU and product name; nothing changed
@@ -150,6 +137,28 @@ def test_sales_day(browser_page: Any, live_server: Any) -> None:
     shot(page, "sales-04-short-stock")
     assert Order.objects.get(pk=too_many.pk).status == OrderStatus.DRAFT
     assert Product.objects.get(pk=desk.pk).stock_quantity == 8
+
+    # when sales opens "Cancel order…" on it: the form cancels with "Cancel order" and leaves with "Back"
+    press(page, "[data-move=cancelled]")
+    assert page.locator("[data-submit=action]").inner_text().strip() == "Cancel order"
+    shot(page, "sales-05-cancel-form")
+    press(page, "[data-back]")
+    assert Order.objects.get(pk=too_many.pk).status == OrderStatus.DRAFT
+
+    # and reads the confirmed order's history: who confirmed it is a name, not a link sales cannot follow
+    sidebar(page, "Orders")
+    open_row(page, order.order_number)
+    assert page.locator("#submit-row button[name=_save]").count() == 0  # nothing to save on a confirmed order
+    tab(page, "History")
+    history = page.locator("#events-group")
+    assert "sam" in history.inner_text()
+    assert history.locator("a", has_text="sam").count() == 0
+
+    # and sets the time zone from the account menu, then leaves with "Back"
+    page.locator("div[x-on\\:click*='openUserLinks']").first.click()
+    press(page, "a:has-text('Time zone:')")
+    shot(page, "sales-06-time-zone")
+    press(page, "[data-back]")
 
 
 def test_warehouse_day(browser_page: Any, live_server: Any) -> None:
@@ -282,3 +291,75 @@ def test_finance_day(browser_page: Any, live_server: Any) -> None:
     assert Order.objects.get(pk=invoice.order_id).status == OrderStatus.CLOSED
     assert Order.objects.get(pk=old.pk).status == OrderStatus.CLOSED
     assert Invoice.objects.get(pk=mistake.pk).status == InvoiceStatus.VOID
+
+
+def test_integrations_day(browser_page: Any, live_server: Any) -> None:
+    page = browser_page
+    # given an endpoint whose receiver answered 500, its delivery given up as failed, and an integrations login
+    with receiver(default=500) as hook:
+        integrations.webhook_endpoint_create(url=hook.url, events=["customer.created"], actor=None)
+        sales.customer_create(name="Acme", email="acme@example.com")
+        run_tasks()
+    delivery = WebhookDelivery.objects.get()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED)
+    attempt = WebhookAttempt.objects.get()
+    UserFactory(username="ivy", staff=True, roles=["integrations"], password=PASSWORD)
+
+    # when they open the failed deliveries from the dashboard, and the delivery
+    sign_in(page, live_server, "ivy")
+    shot(page, "integrations-01-dashboard")
+    press(page, "[data-figure='Deliveries failed']")
+    open_row(page, "customer.created")
+    shot(page, "integrations-02-delivery")
+
+    # then they see why it failed: the attempt with the receiver's status, its answer and how long it took;
+    # the page only shows, so it offers no "Save", and leaves with "Back"
+    attempts = page.locator("#attempt_log-group").inner_text()
+    assert "500" in attempts and f"{attempt.duration_ms}" in attempts and "ok" in attempts
+    assert page.locator("#submit-row button[name=_save]").count() == 0
+    assert page.locator("#submit-row a", has_text="Back").count() == 1
+
+    # when they resend it
+    press(page, "[data-action=resend]")
+    assert f"Delivery {delivery.pk} will be sent again." in message(page, "success")
+    assert WebhookDelivery.objects.get(pk=delivery.pk).status == DeliveryStatus.PENDING
+
+
+@pytest.mark.parametrize("role", ["sales", "warehouse", "finance", "integrations", "administrator"])
+def test_every_page_a_role_reaches_from_the_sidebar_is_sound(browser_page: Any, live_server: Any,
+                                                             every_kind_of_page: None, role: str) -> None:
+    """Each sidebar entry, the first row of each list and its add page, each tab of that row's page and each form
+    its buttons open (not the ones that act at once): reached by clicking, each checked by the steps (no error page,
+    every field visible)."""
+    page = browser_page
+    if role == "administrator":
+        UserFactory(username=f"{role}-tour", staff=True, superuser=True, password=PASSWORD)
+    else:
+        UserFactory(username=f"{role}-tour", staff=True, roles=[role], password=PASSWORD)
+    sign_in(page, live_server, f"{role}-tour")
+    links = page.locator("#nav-sidebar-inner a[href]:visible")
+    entries = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert len(entries) > 2, entries
+    seen = 0
+    for entry in entries:
+        press(page, f"#nav-sidebar-inner a[href='{entry}']:visible")
+        seen += 1
+        if page.locator("a.addlink").count():
+            press(page, "a.addlink")
+            seen += 1
+            page.go_back()
+        if not page.locator("#result_list tbody th a").count():
+            continue
+        press(page, "#result_list tbody th a")
+        seen += 1
+        for title in [t.strip() for t in page.locator("#tabs-items a").all_inner_texts() if t.strip()]:
+            tab(page, title)
+            seen += 1
+        forms = page.locator("a[data-move]:not([data-post]), a[data-action]:not([data-post]):not([target])")
+        for href in [forms.nth(i).get_attribute("href") for i in range(forms.count())]:
+            if href and not href.endswith("/pdf/"):
+                press(page, f"a[href='{href}']")
+                seen += 1
+                page.go_back()
+                page.wait_for_load_state()
+    assert seen > len(entries)

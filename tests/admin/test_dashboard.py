@@ -52,7 +52,8 @@ def listed(client: Client, link: str) -> set[str]:
 @pytest.fixture
 def known_data() -> dict[str, Any]:
     """Two drafts, one confirmed, one processing, one shipped, two delivered (one on hold), one JPY confirmed
-    order; a low (3) and an out-of-stock product; invoices issued and overdue by 10, 45, 75 and 120 days."""
+    order, one cancelled (not counted in the orders created); a low (3) and an out-of-stock product; invoices
+    issued and overdue by 10, 45, 75 and 120 days."""
     data: dict[str, Any] = {
         "drafts": [OrderFactory(), OrderFactory()],
         "confirmed": OrderFactory(status=OrderStatus.CONFIRMED),
@@ -60,6 +61,7 @@ def known_data() -> dict[str, Any]:
         "shipped": OrderFactory(status=OrderStatus.SHIPPED),
         "delivered": [OrderFactory(status=OrderStatus.DELIVERED), OrderFactory(status=OrderStatus.DELIVERED)],
         "jpy": OrderFactory(status=OrderStatus.CONFIRMED, currency="JPY"),
+        "cancelled": OrderFactory(status=OrderStatus.CANCELLED),
     }
     services.order_hold(order_id=data["delivered"][1].pk, actor=None, reason="dispute")
     low = ProductFactory(sku="LOW-1", stock=3)
@@ -87,7 +89,7 @@ def test_each_role_sees_its_own_part_of_the_dashboard(login: Callable[..., Clien
 def test_sales_figures_and_their_lists(login: Callable[..., Client], known_data: dict[str, Any]) -> None:
     sales = login("sales")
     shown = figures(sales.get("/admin/"))
-    created_today = Order.objects.filter(currency="USD")
+    created_today = Order.objects.filter(currency="USD").exclude(pk=known_data["cancelled"].pk)
     usd_total = sum((o.total for o in created_today), Decimal(0))
 
     assert shown["Drafts waiting for confirmation"][0] == "2"
@@ -97,6 +99,7 @@ def test_sales_figures_and_their_lists(login: Callable[..., Client], known_data:
     assert shown["Orders today · JPY"][0] == "2600 JPY"
     assert listed(sales, shown["Orders today · JPY"][1]) == {known_data["jpy"].pk}
     month = next(label for label in shown if label.startswith("Orders in ") and label.endswith("USD"))
+    assert shown[month][0] == f"{usd_total:.2f} USD"
     assert listed(sales, shown[month][1]) == {o.pk for o in created_today}
 
 

@@ -13,8 +13,9 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from integrations import services
-from integrations.models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint
+from integrations.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from sales import services as sales
+from synthesq.core.admin_tools import local_minute
 from tests.integrations.helpers import receiver, run_tasks
 
 from .helpers import button_link, messages_text, page_form
@@ -37,6 +38,16 @@ def object_link(response: object, text: str) -> str:
         if text in html.unescape(re.sub(r"<[^>]+>", "", body)):
             return html.unescape(href)
     raise AssertionError(f"no link {text!r}")
+
+
+def attempt_rows(response: object) -> list[list[str]]:
+    """The rows of a delivery page's "attempts" table, as the cells' text."""
+    page = response.content.decode()  # type: ignore[attr-defined]
+    group = re.search(r'id="attempt_log-group".*?</table>', page, re.S)
+    assert group, "no attempts on the page"
+    rows = re.findall(r'<tr[^>]*class="[^"]*form-row[^"]*"[^>]*>(.*?)</tr>', group.group(0), re.S)
+    return [[" ".join(html.unescape(re.sub(r"<[^>]+>", " ", cell)).split())
+             for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)] for row in rows]
 
 
 def test_an_integrator_registers_rotates_and_pings_an_endpoint(login: Callable[..., Client]) -> None:
@@ -97,7 +108,11 @@ def test_failing_deliveries_are_found_and_resent(login: Callable[..., Client]) -
     failing = staff.get(sidebar_link(staff.get("/admin/"), "Failing deliveries"))
     assert [str(obj.pk) for obj in failing.context["cl"].result_list] == [item.pk]
     page = staff.get(object_link(failing, "customer.created"))
-    assert "500" in page.content.decode()  # the attempt and what the receiver answered
+    # then they see why it failed: each attempt with the receiver's status, the error, what it answered and how
+    # long it took; and the page, read-only, offers no "Save"
+    assert attempt_rows(page) == [[str(a.number), local_minute(a.attempted_at), "500", str(a.duration_ms),
+                                   a.error or "-", "ok"] for a in WebhookAttempt.objects.order_by("number")]
+    assert 'name="_save"' not in page.content.decode() and 'name="_continue"' not in page.content.decode()
     tasks_before = DBTaskResult.objects.count()
     url = button_link(page, "action", "resend")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
