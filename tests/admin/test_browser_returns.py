@@ -26,17 +26,7 @@ import pytest
 from billing.models import CreditNote, Invoice, InvoiceStatus, Refund
 from inventory.models import Product, StockMovement
 from sales.models import Order, OrderStatus, Return, ReturnStatus
-from tests.admin.test_browser_e2e import (  # noqa: F401 (browser_page: the fixture, used by name)
-    CHROMIUM,
-    PASSWORD,
-    browser_page,
-    message,
-    open_row,
-    press,
-    shot,
-    sidebar,
-    sign_in,
-)
+from tests.admin.helpers import CHROMIUM, PASSWORD, assert_page_sound, message, open_row, press, shot, sidebar, sign_in
 from tests.factories import CreditNoteFactory, CustomerFactory, InvoiceFactory, ProductFactory, UserFactory
 
 pytestmark = [
@@ -45,17 +35,6 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
                        reason="needs Debian's chromium (apt-get install chromium); CI installs it"),
 ]
-
-
-# The page reached is no error page. The same name and signature as the shared check of tests/admin/helpers.py
-# (which also fails on any error page reached before and on fields that do not look like fields): once both are
-# merged, import ``assert_page_sound`` (and the steps above) from there and delete this one.
-_NAVIGATION_STATUS_JS = "() => performance.getEntriesByType('navigation')[0]?.responseStatus ?? 0"
-
-
-def assert_page_sound(page: Any) -> None:
-    status = page.evaluate(_NAVIGATION_STATUS_JS)
-    assert 200 <= status < 400, f"{page.url} answered {status}"
 
 
 def field(page: Any, label: str) -> str:
@@ -71,7 +50,7 @@ def follow(page: Any, text: str) -> None:
     assert_page_sound(page)
 
 
-def test_a_return_credited_and_refunded(browser_page: Any, live_server: Any) -> None:  # noqa: F811 (the fixture)
+def test_a_return_credited_and_refunded(browser_page: Any, live_server: Any) -> None:
     page = browser_page
     # given an order of 2 desks at 129.99 delivered to Acme and paid in full (259.98, reference TXN-ACME), the
     # desks' stock 8 after it, and a sales, a warehouse and a finance login
@@ -203,7 +182,7 @@ def test_a_return_credited_and_refunded(browser_page: Any, live_server: Any) -> 
     assert Order.objects.get(pk=order.pk).status == OrderStatus.DELIVERED
 
 
-def test_cancelling_an_order_whose_invoice_carries_credit_is_refused_in_words(browser_page: Any,  # noqa: F811
+def test_cancelling_an_order_whose_invoice_carries_credit_is_refused_in_words(browser_page: Any,
                                                                              live_server: Any) -> None:
     page = browser_page
     # given a confirmed order whose invoice finance credited 25.00 as goodwill (which issued it), and a sales login
