@@ -28,6 +28,7 @@ from synthesq.core.admin_tools import (
     admin_object,
     labelled,
     local_day,
+    local_day_of,
     local_minute,
     status_badge,
 )
@@ -36,6 +37,7 @@ from synthesq.core.money import format_money
 
 from .. import selectors, services
 from ..addresses import address_lines
+from ..history import OrderHistory
 from ..models import Order, OrderEvent, OrderLine, OrderStatus
 from .exports import OrderResource
 from .forms import ADDRESS_FIELDS, OrderForm, OrderLineForm, OrderLineFormSet
@@ -48,11 +50,16 @@ ORDER_STATUS_COLOURS: dict[str, str] = {
     OrderStatus.SHIPPED: "#fd7e14", OrderStatus.DELIVERED: "#20c997", OrderStatus.CLOSED: "#198754",
     OrderStatus.CANCELLED: "#dc3545",
 }
-# What an order's history rows carry in ``data``, as staff read it.
+# What an order's history rows carry in ``data`` (keys declared once in ``sales.history``), as staff read it.
 ORDER_EVENT_LABELS: dict[str, Any] = {
-    "tracking_number": "Tracking number", "carrier": "Carrier", "hold_reason": "Hold reason",
-    "lines": "Lines", "total": "Total", "waive_return_window": lambda _v: "Return window waived",
-    "batch": lambda _v: "Closed by the nightly batch",
+    OrderHistory.TRACKING_NUMBER: "Tracking number", OrderHistory.CARRIER: "Carrier",
+    OrderHistory.HOLD_REASON: "Hold reason", OrderHistory.HOLD_RELEASED: "Hold released",
+    OrderHistory.LINES: "Lines", OrderHistory.TOTAL: "Total",
+    OrderHistory.SHIPPING_ADDRESS: lambda _v: "Shipping address changed",
+    OrderHistory.RETURN_WINDOW_WAIVED: lambda _v: "Return window waived",
+    OrderHistory.RETURN_WINDOW_ENDS_AT: lambda v: f"Return window would have ended: {local_day_of(v)}",
+    OrderHistory.WAIVED_BY: "Waived by",
+    OrderHistory.BATCH: lambda _v: "Closed by the nightly batch",
 }
 
 
@@ -126,8 +133,8 @@ class OrderEventInline(ReadOnlyInline):
     @admin.display(description="details")
     def details(self, event: OrderEvent) -> str:
         data = dict(event.data or {})
-        if data.get("total"):
-            data["total"] = format_money(Decimal(str(data["total"])), event.order.currency)
+        if data.get(OrderHistory.TOTAL):
+            data[OrderHistory.TOTAL] = format_money(Decimal(str(data[OrderHistory.TOTAL])), event.order.currency)
         return labelled(data, ORDER_EVENT_LABELS)
 
 

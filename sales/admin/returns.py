@@ -5,6 +5,7 @@ quantity per line). Every change goes through ``sales.services``, the functions 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -29,6 +30,7 @@ from synthesq.core.admin_tools import (
     confirm_then_run,
     labelled,
     local_day,
+    local_day_of,
     local_minute,
     run_service,
     status_badge,
@@ -36,6 +38,7 @@ from synthesq.core.admin_tools import (
 from synthesq.core.money import format_money
 
 from .. import selectors, services
+from ..history import ReturnHistory
 from ..models import Order, OrderLine, OrderStatus, Return, ReturnEvent, ReturnLine, ReturnStatus
 from .order_actions import drawing_buttons
 
@@ -43,10 +46,15 @@ RETURN_STATUS_COLOURS: dict[str, str] = {
     ReturnStatus.REQUESTED: "#fd7e14", ReturnStatus.RECEIVED: "#0d6efd", ReturnStatus.CREDITED: "#198754",
     ReturnStatus.REJECTED: "#adb5bd",
 }
+# What a return's history rows carry in ``data`` (keys declared once in ``sales.history``), as staff read it; the
+# order is the return's own, shown at the top of its page.
 RETURN_EVENT_LABELS: dict[str, Any] = {
-    "lines": "Lines", "value": "Value", "return_window_waived": lambda _v: "Return window waived",
-    "waived_by": "Waived by",
+    ReturnHistory.LINES: "Lines", ReturnHistory.VALUE: "Value",
+    ReturnHistory.RETURN_WINDOW_WAIVED: lambda _v: "Return window waived",
+    ReturnHistory.RETURN_WINDOW_ENDS_AT: lambda v: f"Return window ended: {local_day_of(v)}",
+    ReturnHistory.WAIVED_BY: "Waived by",
 }
+RETURN_EVENT_UNSHOWN = frozenset({ReturnHistory.ORDER_ID})
 
 
 def return_status_badge(return_: Return) -> str:
@@ -103,7 +111,11 @@ class ReturnEventInline(ReadOnlyInline):
 
     @admin.display(description="details")
     def details(self, event: ReturnEvent) -> str:
-        return labelled(dict(event.data or {}), RETURN_EVENT_LABELS)
+        data = dict(event.data or {})
+        if data.get(ReturnHistory.VALUE):
+            data[ReturnHistory.VALUE] = format_money(Decimal(str(data[ReturnHistory.VALUE])),
+                                                     event.sales_return.currency)
+        return labelled(data, RETURN_EVENT_LABELS)
 
 
 class RejectForm(BackofficeForm):

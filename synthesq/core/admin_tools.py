@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from unfold import widgets as unfold_widgets
 from unfold.admin import TabularInline
@@ -91,6 +92,12 @@ def local_minute(value: Any) -> str:
 
 def local_day(value: Any) -> str:
     return "—" if value is None else dateformat.format(timezone.localtime(value), "j M Y")
+
+
+def local_day_of(value: Any) -> str:
+    """A day kept as ISO text (a history row's ``due_at``) as staff read it, or the text as is if it is not a time."""
+    parsed = parse_datetime(value) if isinstance(value, str) else value
+    return local_day(parsed) if parsed is not None else str(value)
 
 
 def labelled(data: Mapping[str, Any], labels: Mapping[str, str | Callable[[Any], str]]) -> str:
