@@ -143,6 +143,13 @@ class ProductAdmin(ModelAdmin):
     def price_display(self, product: Product) -> str:
         return format_money(product.price, product.currency)
 
+    def get_fields(self, request: HttpRequest, obj: Product | None = None) -> list[str]:
+        """A role that only reads sees the price in its currency's minor unit ("19.00 USD", "1300 JPY"), not the
+        column's "19.0000"."""
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ["price_display" if name == "price" else name for name in self.fields]
+        return list(self.fields)
+
     def has_adjust_stock_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
         return request.user.has_perm("inventory.adjust_stock")
 

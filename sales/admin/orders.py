@@ -228,7 +228,8 @@ class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, ExportMixin, ModelAdmin):
         if obj is None:
             return [(None, {"fields": ["customer", "currency"]}),
                     ("Shipping address", {"fields": ADDRESS_FIELDS})]
-        address = ADDRESS_FIELDS if obj.status == OrderStatus.DRAFT else ["shipping_address_display"]
+        editable = obj.status == OrderStatus.DRAFT and self.has_change_permission(request, obj)
+        address = ADDRESS_FIELDS if editable else ["shipping_address_display"]
         return [
             ("Order", {"fields": ["order_number", "status_display", "customer_link", "currency",
                                   "subtotal_display", "total_display", "hold_display",

@@ -5,8 +5,6 @@ and the admin knows each one (a waived close shows the waiver; an invoice's Crea
 
 from __future__ import annotations
 
-import html
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -21,40 +19,18 @@ from sales.admin.orders import ORDER_EVENT_LABELS
 from sales.admin.returns import RETURN_EVENT_LABELS, RETURN_EVENT_UNSHOWN
 from sales.history import ORDER_HISTORY_KEYS, RETURN_HISTORY_KEYS
 from sales.models import Order, OrderEvent, OrderStatus, ReturnEvent
+from tests.admin.navigation import history_details, open_from_index
 from tests.factories import CreditNoteFactory, InvoiceFactory, OrderFactory, RefundFactory, ReturnFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def link(response: Any, text: str) -> str:
-    """The href of the first link on the page whose text contains ``text`` (sidebar or table)."""
-    page = response.content.decode()
-    for href, body in re.findall(r'<a[^>]+href="([^"]+)"[^>]*>(.*?)</a>', page, re.S):
-        if text in re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", body))):
-            return html.unescape(href)
-    raise AssertionError(f"no link {text!r}")
-
-
-def history_details(response: Any) -> list[str]:
-    """The "details" cells of the page's history rows, as text, one per row."""
-    page = response.content.decode()
-    cells = re.findall(r'<td class="[^"]*field-details[^"]*"[^>]*>(.*?)</td>', page, re.S)
-    return [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", cell))).strip() for cell in cells]
-
-
 def order_page(client: Client, order: Order) -> Any:
-    """Admin index → "Orders" in the sidebar → the order's row."""
-    listing = client.get(link(client.get("/admin/"), "Orders"))
-    page = client.get(link(listing, order.order_number))
-    assert page.status_code == 200
-    return page
+    return open_from_index(client, "Orders", order.order_number)
 
 
 def invoice_page(client: Client, invoice: Invoice) -> Any:
-    listing = client.get(link(client.get("/admin/"), "Invoices"))
-    page = client.get(link(listing, invoice.number or "Draft"))
-    assert page.status_code == 200
-    return page
+    return open_from_index(client, "Invoices", invoice.number or "Draft")
 
 
 # --- one name per key, declared once -----------------------------------------------------------------------
