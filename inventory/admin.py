@@ -23,6 +23,7 @@ from unfold.enums import ActionVariant
 
 from synthesq.core import backoffice
 from synthesq.core.actors import acting_user
+from synthesq.core.admin_fields import CurrencyChoiceField
 from synthesq.core.admin_filters import LocalDateRangeFilter
 from synthesq.core.admin_tools import (
     BackofficeForm,
@@ -44,6 +45,8 @@ from .models import Product, StockMovement
 
 
 class ProductAdminForm(forms.ModelForm):
+    currency = CurrencyChoiceField()
+
     class Meta:
         model = Product
         fields = ["sku", "name", "description", "price", "currency", "parent", "is_active"]
