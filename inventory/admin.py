@@ -5,6 +5,7 @@ the dashboard."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -25,6 +26,7 @@ from synthesq.core import backoffice
 from synthesq.core.actors import acting_user
 from synthesq.core.admin_fields import CurrencyChoiceField
 from synthesq.core.admin_filters import LocalDateRangeFilter
+from synthesq.core.admin_messages import object_names, refusal_message, staff_wording
 from synthesq.core.admin_tools import (
     BackofficeForm,
     ReadOnlyInline,
@@ -41,6 +43,7 @@ from synthesq.core.exports import ExportResource, local_time, text
 from synthesq.core.money import format_money, quantize, scale_error
 
 from . import selectors, services
+from .exceptions import ProductHasStock, ProductHasVariants
 from .models import Product, StockMovement
 
 
@@ -68,13 +71,52 @@ class ProductAdminForm(forms.ModelForm):
             try:
                 services.validate_parent(self.instance if self.instance.pk else None, parent)
             except DomainError as exc:
-                self.add_error("parent", exc.detail)
+                self.add_error("parent", refusal_message(exc))
         return data
 
 
-class StockMovementInline(ReadOnlyInline):
+def product_named(product_id: str) -> str:
+    product = Product.objects.filter(pk=product_id).only("sku", "name").first()
+    return f"{product.sku} {product.name}" if product is not None else "The product"
+
+
+@staff_wording(ProductHasVariants)
+def product_has_variants(exc: ProductHasVariants) -> str:
+    return f"{product_named(exc.extra['product_id'])} has variants: stock and sales belong to its variants."
+
+
+@staff_wording(ProductHasStock)
+def product_has_stock(exc: ProductHasStock) -> str:
+    return (f"{product_named(exc.extra['product_id'])} holds stock, so it cannot get variants: adjust its stock "
+            "to 0 first.")
+
+
+class ReferenceMixin:
+    """A movement's reference as staff name it (an order's or a return's number, linked), not its id: the apps
+    that make the references name them (``synthesq.core.admin_messages.object_namer``), all of a page at once."""
+
+    @admin.display(description="reference")
+    def reference_display(self, movement: StockMovement) -> str:
+        if not movement.reference:
+            return "—"
+        named = getattr(movement, "reference_named", None)
+        if named is None:
+            named = object_names([movement.reference]).get(movement.reference, movement.reference)
+        return named
+
+
+def name_references(movements: Iterable[StockMovement]) -> None:
+    """Name the references of a page of movements in one look-up per kind (kept on each movement)."""
+    movements = list(movements)
+    names = object_names(movement.reference for movement in movements if movement.reference)
+    for movement in movements:
+        movement.reference_named = names.get(movement.reference, movement.reference)  # type: ignore[attr-defined]
+
+
+class StockMovementInline(ReferenceMixin, ReadOnlyInline):
     model = StockMovement
-    fields = readonly_fields = ("when", "kind", "quantity_delta", "balance_after", "reason", "reference", "actor")
+    fields = readonly_fields = ("when", "kind", "quantity_delta", "balance_after", "reason", "reference_display",
+                                "actor")
     verbose_name = "stock movement"
     verbose_name_plural = "stock ledger"
     ordering = ["id"]  # chronological, like the history
@@ -207,10 +249,11 @@ class StockMovementResource(ExportResource):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ExportMixin, ModelAdmin):
+class StockMovementAdmin(ReferenceMixin, ExportMixin, ModelAdmin):
     """The stock ledger, every product's movements, oldest first; read-only (stock changes through services)."""
 
-    list_display = ["when", "product_link", "kind", "quantity_delta", "balance_after", "reason", "reference", "actor"]
+    list_display = ["when", "product_link", "kind", "quantity_delta", "balance_after", "reason", "reference_display",
+                    "actor"]
     list_filter = [("kind", ChoicesDropdownFilter), ("product", RelatedDropdownFilter),
                    ("created_at", LocalDateRangeFilter)]
     list_filter_submit = True
@@ -220,7 +263,12 @@ class StockMovementAdmin(ExportMixin, ModelAdmin):
     export_form_class = ExportForm
     ordering = ["id"]
     fields = readonly_fields = ("when", "product_link", "kind", "quantity_delta", "balance_after", "reason",
-                                "reference", "actor")
+                                "reference_display", "actor")
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        changelist = super().get_changelist_instance(request)
+        name_references(changelist.result_list)
+        return changelist
 
     @admin.display(description="when", ordering="created_at")
     def when(self, movement: StockMovement) -> str:

@@ -11,6 +11,7 @@ from django.forms.models import BaseInlineFormSet
 from unfold.widgets import UnfoldAdminTextInputWidget
 
 from synthesq.core.admin_fields import CodeChoiceField, CurrencyChoiceField
+from synthesq.core.admin_messages import refusal_message
 from synthesq.core.admin_tools import BackofficeForm
 from synthesq.core.errors import DomainError, ValidationFailed
 from synthesq.core.money import is_known_currency, quantize
@@ -155,7 +156,7 @@ class OrderLineFormSet(BaseInlineFormSet):
                     "unit_price", f"Priced in {line['product_currency']}: give a unit price in {currency}.")
         except DomainError as exc:
             if not self._place_line_errors(exc):
-                raise forms.ValidationError(exc.detail) from exc
+                raise forms.ValidationError(refusal_message(exc)) from exc
 
     def _place_line_errors(self, exc: DomainError) -> bool:
         """Put ``line_items[i].field`` errors on the line's form; returns whether any was placed."""

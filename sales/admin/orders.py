@@ -22,6 +22,7 @@ from unfold.contrib.import_export.forms import ExportForm
 
 from synthesq.core.actors import acting_user
 from synthesq.core.admin_filters import AmountRangeFilter, LocalDateRangeFilter
+from synthesq.core.admin_messages import refusal_message
 from synthesq.core.admin_tools import (
     ReadOnlyInline,
     admin_link,
@@ -313,7 +314,7 @@ class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, ExportMixin, ModelAdmin):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except DomainError as exc:  # a race the form could not see: report it, change nothing
-            messages.error(request, exc.detail)
+            messages.error(request, refusal_message(exc))
             return HttpResponseRedirect(request.path)
 
     def summary_context(self, request: HttpRequest, order: Order) -> dict[str, Any]:

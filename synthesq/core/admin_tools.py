@@ -20,6 +20,7 @@ from django.utils.html import format_html, format_html_join
 from unfold import widgets as unfold_widgets
 from unfold.admin import TabularInline
 
+from .admin_messages import refusal_message
 from .errors import DomainError
 
 NEUTRAL = "#6c757d"
@@ -142,7 +143,7 @@ def run_service(request: HttpRequest, action: Callable[[], Any], success: str,
     try:
         action()
     except DomainError as exc:
-        messages.error(request, (describe(exc) if describe else None) or exc.detail)
+        messages.error(request, (describe(exc) if describe else None) or refusal_message(exc))
         return False
     messages.success(request, success)
     return True
