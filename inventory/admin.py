@@ -12,9 +12,12 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from import_export.admin import ExportMixin
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RadioFilter, RelatedDropdownFilter
@@ -89,6 +92,38 @@ def product_has_variants(exc: ProductHasVariants) -> str:
 def product_has_stock(exc: ProductHasStock) -> str:
     return (f"{product_named(exc.extra['product_id'])} holds stock, so it cannot get variants: adjust its stock "
             "to 0 first.")
+
+
+def product_choice_label(product: Product) -> str:
+    """A product as a picker offers it: SKU and name, price and stock ("DESK-STD Desk · 129.99 USD · 8 in stock")."""
+    return (f"{product.sku} {product.name} · {format_money(product.price, product.currency)} · "
+            f"{product.stock_quantity} in stock")
+
+
+class SellableProductSearch(AutocompleteJsonView):
+    """The search behind a picker of products to sell: active products without variants (a product with variants
+    is a catalogue grouping, only its variants are sold), each offered with its price and stock."""
+
+    def get_queryset(self) -> QuerySet[Product]:
+        return selectors.sellable_products(super().get_queryset()).filter(is_active=True)
+
+    def serialize_result(self, obj: models.Model, to_field_name: str) -> dict[str, str]:
+        assert isinstance(obj, Product)
+        return {"id": str(getattr(obj, to_field_name)), "text": product_choice_label(obj)}
+
+
+class SellableProductSelect(AutocompleteSelect):
+    """The admin's searchable product picker, asking ``SellableProductSearch``; a field using it labels its chosen
+    product with ``product_choice_label`` too (see ``sellable_product_field``)."""
+
+    def get_url(self) -> str:
+        return reverse("admin:inventory_product_sellable_search")
+
+
+def sellable_product_field(field: forms.ModelChoiceField) -> forms.ModelChoiceField:
+    """Label a product field's choices as the sellable picker does (price and stock)."""
+    field.label_from_instance = product_choice_label  # type: ignore[method-assign, assignment]
+    return field
 
 
 class ReferenceMixin:
@@ -187,6 +222,10 @@ class ProductAdmin(ModelAdmin):
     @admin.display(description="price", ordering="price")
     def price_display(self, product: Product) -> str:
         return format_money(product.price, product.currency)
+
+    def get_urls(self) -> list[Any]:
+        search = self.admin_site.admin_view(SellableProductSearch.as_view(admin_site=self.admin_site))
+        return [path("sellable-search/", search, name="inventory_product_sellable_search"), *super().get_urls()]
 
     def get_fields(self, request: HttpRequest, obj: Product | None = None) -> list[str]:
         """A role that only reads sees the price in its currency's minor unit ("19.00 USD", "1300 JPY"), not the

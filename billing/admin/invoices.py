@@ -22,6 +22,7 @@ from synthesq.core.admin_tools import (
     ReadOnlyInline,
     admin_link,
     admin_object,
+    flag,
     labelled,
     local_day,
     local_day_of,
@@ -52,6 +53,7 @@ INVOICE_STATUS_COLOURS: dict[str, str] = {
 }
 # What an invoice's history rows carry in ``data`` (keys declared once in ``billing.history``), as staff read it.
 # ``total`` is the invoice's on its Created row and the credit note's on a credit note's row (labelled by kind).
+OVERDUE_COLOUR = "#dc3545"
 INVOICE_EVENT_LABELS: dict[str, Any] = {
     InvoiceHistory.NUMBER: "Number", InvoiceHistory.ORDER_NUMBER: "Order", InvoiceHistory.TOTAL: "Total",
     InvoiceHistory.DUE_AT: lambda v: f"Due: {local_day_of(v)}", InvoiceHistory.AMOUNT: "Amount",
@@ -277,9 +279,9 @@ class InvoiceAdmin(InvoiceActionsMixin, ExportMixin, ModelAdmin):
     def due_display(self, invoice: Invoice) -> str:
         return local_minute(invoice.due_at)
 
-    @admin.display(description="overdue", boolean=True)
-    def overdue_display(self, invoice: Invoice) -> bool:
-        return bool(getattr(invoice, "is_overdue", False))
+    @admin.display(description="overdue")
+    def overdue_display(self, invoice: Invoice) -> str:
+        return flag(bool(getattr(invoice, "is_overdue", False)), "Overdue", OVERDUE_COLOUR)
 
     @admin.display(description="address")
     def billing_address_display(self, invoice: Invoice) -> str:

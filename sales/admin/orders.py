@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html_join
 from import_export.admin import ExportMixin
@@ -20,6 +21,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter, RadioFilter
 from unfold.contrib.import_export.forms import ExportForm
 
+from inventory.admin import SellableProductSelect, sellable_product_field
 from synthesq.core.actors import acting_user
 from synthesq.core.admin_filters import AmountRangeFilter, LocalDateRangeFilter
 from synthesq.core.admin_messages import refusal_message
@@ -27,6 +29,7 @@ from synthesq.core.admin_tools import (
     ReadOnlyInline,
     admin_link,
     admin_object,
+    flag,
     labelled,
     local_day,
     local_day_of,
@@ -51,6 +54,8 @@ ORDER_STATUS_COLOURS: dict[str, str] = {
     OrderStatus.SHIPPED: "#fd7e14", OrderStatus.DELIVERED: "#20c997", OrderStatus.CLOSED: "#198754",
     OrderStatus.CANCELLED: "#dc3545",
 }
+ON_HOLD_COLOUR = "#fd7e14"
+PICKING_STATUSES = {OrderStatus.CONFIRMED.value, OrderStatus.PROCESSING.value}
 # What an order's history rows carry in ``data`` (keys declared once in ``sales.history``), as staff read it.
 ORDER_EVENT_LABELS: dict[str, Any] = {
     OrderHistory.TRACKING_NUMBER: "Tracking number", OrderHistory.CARRIER: "Carrier",
@@ -75,6 +80,14 @@ class OrderLineInline(TabularInline):
     autocomplete_fields = ["product"]
     ordering = ["position"]
     verbose_name_plural = "lines"
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        """The product picker offers only what can be sold (no product with variants, none inactive), each with
+        its price and stock; the service still checks every line."""
+        if db_field.name != "product":
+            return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        kwargs["widget"] = SellableProductSelect(db_field, self.admin_site)
+        return sellable_product_field(super().formfield_for_foreignkey(db_field, request, **kwargs))
 
     def _editable(self, request: HttpRequest, order: Order | None) -> bool:
         if order is None:
@@ -202,7 +215,28 @@ class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, ExportMixin, ModelAdmin):
     # -- list columns --------------------------------------------------------------------------------
     def get_list_display(self, request: HttpRequest) -> tuple[str, ...]:
         columns = ("order_number", "customer_name", "status_display", "total_display")
-        return (*columns, *self.extra_list_columns(request), "on_hold", "created_display")
+        picking = ("lines_to_pick",) if self._picking(request) else ()
+        return (*columns, *picking, *self.extra_list_columns(request), "on_hold_display", "created_display")
+
+    @staticmethod
+    def _picking(request: HttpRequest) -> bool:
+        """The warehouse's lists ("To pick", "To ship"): the list shows each order's lines to pick."""
+        return request.GET.get("status__exact") in PICKING_STATUSES
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        queryset = super().get_queryset(request)
+        if self._picking(request):
+            queryset = queryset.prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("position")))
+        return queryset
+
+    @admin.display(description="to pick")
+    def lines_to_pick(self, order: Order) -> str:
+        return format_html_join("", '<div class="pick-line">{} × {} {}</div>',  # noqa: RUF001 (the multiplication sign is meant)
+                                ((line.quantity, line.sku, line.name) for line in order.lines.all()))
+
+    @admin.display(description="on hold", ordering="on_hold")
+    def on_hold_display(self, order: Order) -> str:
+        return flag(order.on_hold, "On hold", ON_HOLD_COLOUR)
 
     @admin.display(description="customer", ordering="customer__name")
     def customer_name(self, order: Order) -> str:

@@ -80,6 +80,12 @@ def status_badge(status: str, colours: Mapping[str, str], label: str | None = No
     return format_html('<span class="status-badge" style="background:{}">{}</span>', colour, label or str(status))
 
 
+def flag(raised: bool, label: str, colour: str) -> str:
+    """A state that needs attention ("On hold", "Overdue") as a badge when it holds, and nothing when it does not:
+    never a red ✕ that reads as an error for the ordinary case."""
+    return status_badge(label, {label: colour}) if raised else ""
+
+
 def admin_link(url_name: str, pk: Any, text: str) -> str:
     return format_html('<a class="backoffice-link" href="{}">{}</a>', reverse(url_name, args=[quote(pk)]), text)
 

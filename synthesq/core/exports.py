@@ -38,4 +38,15 @@ def text(column: str, attribute: str) -> fields.Field:
 
 
 class ExportResource(resources.ModelResource):
-    """Export only: every field is read-only and declared by the subclass, in column order (``Meta.fields``)."""
+    """Export only: every field is read-only and declared by the subclass, in column order (``Meta.fields``).
+    The dataset tells the XLSX format (``synthesq.core.xlsx``) which columns are amounts and times, and which
+    holds the currency, so a spreadsheet gets numbers with the currency's decimals and real date-times."""
+
+    def export(self, *args: Any, **kwargs: Any) -> Any:
+        dataset = super().export(*args, **kwargs)
+        declared = list(self.fields.values())
+        dataset.money_columns = [field.column_name for field in declared if isinstance(field.widget, AmountWidget)]
+        dataset.time_columns = [field.column_name for field in declared if isinstance(field.widget, LocalTimeWidget)]
+        dataset.currency_column = next((field.column_name for field in declared if field.attribute == "currency"),
+                                       None)
+        return dataset

@@ -15,11 +15,17 @@ def text_of(fragment: str) -> str:
 
 
 def link(response: Any, text: str) -> str:
-    """The href of the first link on the page whose text contains ``text`` (sidebar, table or message)."""
+    """The href of the link on the page that reads ``text`` (sidebar, table or message), else of the first one
+    whose text contains it (icons and badges around it)."""
     page = response.content.decode()
-    for href, body in re.findall(r'<a[^>]+href="([^"]+)"[^>]*>(.*?)</a>', page, re.S):
-        if text in text_of(body):
-            return html.unescape(href)
+    links = [(html.unescape(href), text_of(body))
+             for href, body in re.findall(r'<a[^>]+href="([^"]+)"[^>]*>(.*?)</a>', page, re.S)]
+    for href, shown in links:
+        if shown == text or shown.endswith(f" {text}"):
+            return href
+    for href, shown in links:
+        if text in shown:
+            return href
     raise AssertionError(f"no link {text!r}")
 
 
