@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
+from django.utils.html import strip_tags
 from import_export.admin import ExportMixin
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RadioFilter, RelatedDropdownFilter
@@ -285,6 +286,18 @@ class StockMovementResource(ExportResource):
         model = StockMovement
         fields = ("when", "sku", "product", "kind", "quantity_delta", "balance_after", "reason", "reference",
                   "actor")
+
+    def export(self, queryset: Any = None, **kwargs: Any) -> Any:
+        """References named as on the ledger's page ("Order SO-…"), all of the file's at once."""
+        rows = self.get_queryset() if queryset is None else queryset
+        references = ({movement.reference for movement in rows} if not isinstance(rows, QuerySet)
+                      else set(rows.values_list("reference", flat=True)))
+        self.reference_names = {reference: strip_tags(name)
+                                for reference, name in object_names(filter(None, references)).items()}
+        return super().export(queryset, **kwargs)
+
+    def dehydrate_reference(self, movement: StockMovement) -> str:
+        return getattr(self, "reference_names", {}).get(movement.reference, movement.reference)
 
 
 @admin.register(StockMovement)

@@ -64,11 +64,17 @@ def return_status_badge(return_: Return) -> str:
 class ReturnLineInline(ReadOnlyInline):
     model = ReturnLine
     fk_name = "sales_return"
-    fields = readonly_fields = ("sku", "name", "quantity", "unit_price_display", "line_total_display", "restock")
+    fields = readonly_fields = ("sku", "name", "quantity", "unit_price_display", "line_total_display",
+                                "restock_display")
     verbose_name = "line"
     verbose_name_plural = "lines"
     view_permission = "sales.view_return"
     ordering = ["position"]
+
+    @admin.display(description="on receipt")
+    def restock_display(self, line: ReturnLine) -> str:
+        """In words: a line not restocked is scrapped on receipt, not an error to mark with a red ✕."""
+        return "Back to stock" if line.restock else "Not restocked"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReturnLine]:
         return super().get_queryset(request).select_related("order_line", "sales_return")

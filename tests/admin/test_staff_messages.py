@@ -4,6 +4,8 @@ numbers, SKUs, order numbers and plain words, linked where useful, never the API
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from decimal import Decimal
 from typing import Any
@@ -105,4 +107,12 @@ def test_the_stock_ledger_names_orders_by_number_linked(login: Any) -> None:
     # and so does the product's own ledger
     product_page = open_from_index(warehouse, "Products", "LED-1")
     assert f"Order {order.order_number}" in text_of(product_page.content.decode())
+    # and so does the ledger's export
+    export_page = click(warehouse, ledger, "Export")
+    formats = {label: value for value, label in export_page.context["form"].fields["format"].choices}
+    exported = warehouse.post(export_page.wsgi_request.get_full_path(), {"format": formats["csv"], "resource": "0"})
+    lines = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    reference = lines[0].index("reference")
+    assert f"Order {order.order_number}" in [line[reference] for line in lines[1:]]
+    assert not RAW_ID.search(exported.content.decode())
     assert Order.objects.count() == 1

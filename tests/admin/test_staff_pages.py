@@ -147,11 +147,13 @@ def test_a_return_page_says_in_words_whether_the_window_was_waived(login: Any) -
     waived = services.return_request(order_id=late_order.pk, reason="late", actor=finance.user,
                                      waive_return_window=True,
                                      lines=[services.ReturnLineInput(product_id=line.product_id, quantity=1,
-                                                                     restock=True)])
+                                                                     restock=False)])
     # when finance opens each from the returns list
-    for return_, words in ((within, "Requested within the return window"),
-                           (waived, "Waived: requested after the return window had ended, which finance waived")):
+    for return_, words, on_receipt in (
+            (within, "Requested within the return window", "Back to stock"),
+            (waived, "Waived: requested after the return window had ended, which finance waived", "Not restocked")):
         page = open_from_index(finance, "Returns", return_.return_number)
-        # then the window reads in words, with no red cross
+        # then the window, and what becomes of each line on receipt, read in words, with no red cross
         assert readonly_fields(page)["Return window"] == words
+        assert on_receipt in text_of(page.content.decode())
         assert RED_CROSS not in page.content.decode()
