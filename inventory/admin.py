@@ -16,6 +16,7 @@ from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.db import models
 from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import strip_tags
@@ -149,8 +150,20 @@ def name_references(movements: Iterable[StockMovement]) -> None:
         movement.reference_named = names.get(movement.reference, movement.reference)  # type: ignore[attr-defined]
 
 
+class NamedReferenceFormSet(BaseInlineFormSet):
+    """A product's ledger rows with their references named in one look-up per kind (not one per row)."""
+
+    def get_queryset(self) -> Any:
+        queryset = super().get_queryset()
+        if not getattr(self, "_references_named", False):
+            name_references(queryset)  # fills the queryset's cache: the forms get these very rows
+            self._references_named = True
+        return queryset
+
+
 class StockMovementInline(ReferenceMixin, ReadOnlyInline):
     model = StockMovement
+    formset = NamedReferenceFormSet
     fields = readonly_fields = ("when", "kind", "quantity_delta", "balance_after", "reason", "reference_display",
                                 "actor")
     verbose_name = "stock movement"

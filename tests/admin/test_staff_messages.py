@@ -116,3 +116,20 @@ def test_the_stock_ledger_names_orders_by_number_linked(login: Any) -> None:
     assert f"Order {order.order_number}" in [line[reference] for line in lines[1:]]
     assert not RAW_ID.search(exported.content.decode())
     assert Order.objects.count() == 1
+
+
+def test_the_product_ledger_names_its_references_in_one_look_up(
+        login: Any, django_assert_max_num_queries: Any) -> None:
+    # given a product reserved by three orders and one more (one reference each)
+    product = ProductFactory(sku="MANY-1", stock=50)
+    orders = [OrderFactory(status=OrderStatus.CONFIRMED, lines=[(product, 1)]) for _ in range(4)]
+    warehouse = login("warehouse")
+    page = open_from_index(warehouse, "Products", "MANY-1")
+    shown = text_of(page.content.decode())
+    assert all(f"Order {order.order_number}" in shown for order in orders)
+    # then opening it again costs the same whatever the number of orders named (no query per row)
+    url = page.wsgi_request.path
+    with django_assert_max_num_queries(len(orders) + 25) as captured:
+        warehouse.get(url)
+    named = [query["sql"] for query in captured.captured_queries if '"sales_order"' in query["sql"]]
+    assert len(named) == 1, named
