@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django_countries import countries
@@ -20,6 +21,22 @@ def country_code(value: str) -> str | None:
     "United Kingdom"): never cut to fit."""
     code = value.strip().upper()
     return code if len(code) == 2 and code in countries else None
+
+
+@cache
+def country_pattern() -> str:
+    """The ISO 3166-1 alpha-2 codes, any case, as one regular expression (the schema states exactly what
+    ``country_code`` accepts): ``^(?:[Aa][DdEeFf…]|[Bb][…]|…)$``."""
+    seconds: dict[str, list[str]] = {}
+    for code, _name in countries:
+        seconds.setdefault(code[0], []).append(code[1])
+
+    def both(letter: str) -> str:
+        return letter + letter.lower()
+
+    groups = (f"[{both(first)}][{''.join(both(second) for second in sorted(rest))}]"
+              for first, rest in sorted(seconds.items()))
+    return "^(?:" + "|".join(groups) + ")$"
 
 
 def country_choices() -> list[tuple[str, str]]:
