@@ -5,18 +5,13 @@ the dashboard."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.admin.views.autocomplete import AutocompleteJsonView
-from django.contrib.admin.widgets import AutocompleteSelect
-from django.db import models
 from django.db.models import QuerySet
-from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import strip_tags
@@ -31,7 +26,7 @@ from synthesq.core import backoffice
 from synthesq.core.actors import acting_user
 from synthesq.core.admin_fields import CurrencyChoiceField
 from synthesq.core.admin_filters import LocalDateRangeFilter
-from synthesq.core.admin_messages import object_names, refusal_message, staff_wording
+from synthesq.core.admin_messages import object_names, refusal_message
 from synthesq.core.admin_tools import (
     BackofficeForm,
     ReadOnlyInline,
@@ -48,7 +43,8 @@ from synthesq.core.exports import ExportResource, local_time, text
 from synthesq.core.money import format_money, quantize, scale_error
 
 from . import selectors, services
-from .exceptions import ProductHasStock, ProductHasVariants
+from .admin_messages import NamedReferenceFormSet, ReferenceMixin, name_references
+from .admin_picker import SellableProductSearch
 from .models import Product, StockMovement
 
 
@@ -78,87 +74,6 @@ class ProductAdminForm(forms.ModelForm):
             except DomainError as exc:
                 self.add_error("parent", refusal_message(exc))
         return data
-
-
-def product_named(product_id: str) -> str:
-    product = Product.objects.filter(pk=product_id).only("sku", "name").first()
-    return f"{product.sku} {product.name}" if product is not None else "The product"
-
-
-@staff_wording(ProductHasVariants)
-def product_has_variants(exc: ProductHasVariants) -> str:
-    return f"{product_named(exc.extra['product_id'])} has variants: stock and sales belong to its variants."
-
-
-@staff_wording(ProductHasStock)
-def product_has_stock(exc: ProductHasStock) -> str:
-    return (f"{product_named(exc.extra['product_id'])} holds stock, so it cannot get variants: adjust its stock "
-            "to 0 first.")
-
-
-def product_choice_label(product: Product) -> str:
-    """A product as a picker offers it: SKU and name, price and stock ("DESK-STD Desk · 129.99 USD · 8 in stock")."""
-    return (f"{product.sku} {product.name} · {format_money(product.price, product.currency)} · "
-            f"{product.stock_quantity} in stock")
-
-
-class SellableProductSearch(AutocompleteJsonView):
-    """The search behind a picker of products to sell: active products without variants (a product with variants
-    is a catalogue grouping, only its variants are sold), each offered with its price and stock."""
-
-    def get_queryset(self) -> QuerySet[Product]:
-        return selectors.sellable_products(super().get_queryset()).filter(is_active=True)
-
-    def serialize_result(self, obj: models.Model, to_field_name: str) -> dict[str, str]:
-        assert isinstance(obj, Product)
-        return {"id": str(getattr(obj, to_field_name)), "text": product_choice_label(obj)}
-
-
-class SellableProductSelect(AutocompleteSelect):
-    """The admin's searchable product picker, asking ``SellableProductSearch``; a field using it labels its chosen
-    product with ``product_choice_label`` too (see ``sellable_product_field``)."""
-
-    def get_url(self) -> str:
-        return reverse("admin:inventory_product_sellable_search")
-
-
-def sellable_product_field(field: forms.ModelChoiceField) -> forms.ModelChoiceField:
-    """Label a product field's choices as the sellable picker does (price and stock)."""
-    field.label_from_instance = product_choice_label  # type: ignore[method-assign, assignment]
-    return field
-
-
-class ReferenceMixin:
-    """A movement's reference as staff name it (an order's or a return's number, linked), not its id: the apps
-    that make the references name them (``synthesq.core.admin_messages.object_namer``), all of a page at once."""
-
-    @admin.display(description="reference")
-    def reference_display(self, movement: StockMovement) -> str:
-        if not movement.reference:
-            return "—"
-        named = getattr(movement, "reference_named", None)
-        if named is None:
-            named = object_names([movement.reference]).get(movement.reference, movement.reference)
-        return named
-
-
-def name_references(movements: Iterable[StockMovement]) -> None:
-    """Name the references of a page of movements in one look-up per kind (kept on each movement)."""
-    movements = list(movements)
-    names = object_names(movement.reference for movement in movements if movement.reference)
-    for movement in movements:
-        movement.reference_named = names.get(movement.reference, movement.reference)  # type: ignore[attr-defined]
-
-
-class NamedReferenceFormSet(BaseInlineFormSet):
-    """A product's ledger rows with their references named in one look-up per kind (not one per row)."""
-
-    def get_queryset(self) -> Any:
-        queryset = super().get_queryset()
-        if not getattr(self, "_references_named", False):
-            name_references(queryset)  # fills the queryset's cache: the forms get these very rows
-            self._references_named = True
-        return queryset
 
 
 class StockMovementInline(ReferenceMixin, ReadOnlyInline):

@@ -21,7 +21,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter, RadioFilter
 from unfold.contrib.import_export.forms import ExportForm
 
-from inventory.admin import SellableProductSelect, sellable_product_field
+from inventory.admin_picker import SellableProductSelect, sellable_product_field
 from synthesq.core.actors import acting_user
 from synthesq.core.admin_filters import AmountRangeFilter, LocalDateRangeFilter
 from synthesq.core.admin_messages import refusal_message
