@@ -39,7 +39,7 @@ from synthesq.core.admin_tools import (
 )
 from synthesq.core.backoffice import Figure, Panel
 from synthesq.core.errors import DomainError
-from synthesq.core.exports import ExportResource, local_time, text
+from synthesq.core.exports import ExportResource, count, local_time, text
 from synthesq.core.money import format_money, quantize, scale_error
 
 from . import selectors, services
@@ -204,8 +204,8 @@ class StockMovementResource(ExportResource):
     sku = text("SKU", "product__sku")
     product = text("product", "product__name")
     kind = text("kind", "kind")
-    quantity_delta = text("change", "quantity_delta")
-    balance_after = text("balance after", "balance_after")
+    quantity_delta = count("change", "quantity_delta")
+    balance_after = count("balance after", "balance_after")
     reason = text("reason", "reason")
     reference = text("reference", "reference")
     actor = text("by", "actor__username")

@@ -1,7 +1,8 @@
 """The back-office's XLSX exports as staff open them in a spreadsheet: amounts are numbers shown with their row's
-currency's decimals (``#,##0.00`` for USD, ``#,##0`` for JPY), times are real date-times (not text), the header
-row is bold and frozen, and text that looks like a formula stays text. Which columns are amounts and times, and
-which column holds the currency, the export's resource says (``synthesq.core.exports.ExportResource``).
+currency's decimals (``#,##0.00`` for USD, ``#,##0`` for JPY), quantities are whole numbers, times are real
+date-times (not text), the header row is bold and frozen, and text that looks like a formula stays text. Which
+columns are amounts, quantities and times, and which column holds the currency, the export's resource says
+(``synthesq.core.exports.ExportResource``).
 
 Kept free of models and serializers: the settings name this format (``EXPORT_FORMATS``)."""
 
@@ -33,6 +34,7 @@ class StaffXLSX(XLSX):
         headers = list(dataset.headers or [])
         money = set(getattr(dataset, "money_columns", ()))
         times = set(getattr(dataset, "time_columns", ()))
+        counts = set(getattr(dataset, "count_columns", ()))
         currency_column = getattr(dataset, "currency_column", None)
         currency_at = headers.index(currency_column) if currency_column in headers else None
 
@@ -50,7 +52,7 @@ class StaffXLSX(XLSX):
                 decimals = minor_unit(currency) if currency else 2
             except ValueError:
                 decimals = 2
-            sheet.append([self._value(header, value, money, times, ILLEGAL_CHARACTERS_RE)
+            sheet.append([self._value(header, value, money, counts, times, ILLEGAL_CHARACTERS_RE)
                           for header, value in zip(headers, row, strict=True)])
             for header, cell in zip(headers, sheet[sheet.max_row], strict=True):
                 if header in money and isinstance(cell.value, Decimal | int | float):
@@ -67,9 +69,14 @@ class StaffXLSX(XLSX):
         return stream.getvalue()
 
     @staticmethod
-    def _value(header: str, value: Any, money: set[str], times: set[str], illegal: Any) -> Any:
+    def _value(header: str, value: Any, money: set[str], counts: set[str], times: set[str], illegal: Any) -> Any:
         if value in (None, ""):
             return None
+        if header in counts:
+            try:
+                return int(str(value))
+            except ValueError:
+                return str(value)
         if header in money:
             try:
                 return Decimal(str(value))

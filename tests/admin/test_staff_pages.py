@@ -17,6 +17,7 @@ import pytest
 from django.test import Client
 
 from billing.models import InvoiceStatus
+from inventory import services as inventory_services
 from sales import services
 from sales.models import OrderStatus
 from tests.admin.navigation import click, link, open_from_index, readonly_fields, text_of
@@ -117,6 +118,20 @@ def test_payment_exports_read_as_staff_expect(finance_client: Client) -> None:
     assert jpy[header.index("amount")].number_format == "#,##0"
     received = usd[header.index("received")]
     assert isinstance(received.value, datetime) and received.number_format == "yyyy-mm-dd hh:mm"
+
+
+def test_stock_ledger_exports_quantities_as_numbers(login: Any) -> None:
+    # given a desk with 10 in stock, 3 of them written off
+    desk = ProductFactory(sku="DESK-STD", stock=10)
+    inventory_services.stock_adjust(product=desk, quantity_delta=-3, reason="damaged", actor=None)
+    warehouse = login("warehouse")
+    # when the warehouse opens "Stock ledger" from the index and exports it to XLSX
+    sheet = export_xlsx(warehouse, click(warehouse, warehouse.get("/admin/"), "Stock ledger"))
+    header = [cell.value for cell in sheet[1]]
+    body = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    # then changes and balances are numbers, times are date-times
+    assert [(row[header.index("change")], row[header.index("balance after")]) for row in body] == [(10, 10), (-3, 7)]
+    assert all(isinstance(row[header.index("when")], datetime) for row in body)
 
 
 # --- the pick list -------------------------------------------------------------------------------------------
