@@ -14,6 +14,8 @@ from synthesq.core.ids import PrefixedIdField
 from synthesq.core.models import HistoryEvent, TimeStampedModel
 from synthesq.core.money import CurrencyField, MoneyField, format_money, quantize
 
+from .history import INVOICE_HISTORY_KEYS
+
 
 class InvoiceStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -200,6 +202,7 @@ class InvoiceEvent(HistoryEvent):
     """The invoice's history: creation, every status change, every payment, credit note and refund."""
 
     subject_field = "invoice"
+    data_keys = INVOICE_HISTORY_KEYS
 
     class Kind(models.TextChoices):
         CREATED = "created", "Created"

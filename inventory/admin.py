@@ -13,7 +13,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils.html import strip_tags
 from import_export.admin import ExportMixin
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RadioFilter, RelatedDropdownFilter
@@ -23,7 +24,9 @@ from unfold.enums import ActionVariant
 
 from synthesq.core import backoffice
 from synthesq.core.actors import acting_user
+from synthesq.core.admin_fields import CurrencyChoiceField
 from synthesq.core.admin_filters import LocalDateRangeFilter
+from synthesq.core.admin_messages import object_names, refusal_message
 from synthesq.core.admin_tools import (
     ACTOR,
     BackofficeForm,
@@ -37,14 +40,18 @@ from synthesq.core.admin_tools import (
 )
 from synthesq.core.backoffice import Figure, Panel
 from synthesq.core.errors import DomainError
-from synthesq.core.exports import ExportResource, local_time, text
+from synthesq.core.exports import ExportResource, count, local_time, text
 from synthesq.core.money import format_money, quantize, scale_error
 
 from . import selectors, services
+from .admin_messages import NamedReferenceFormSet, ReferenceMixin, name_references
+from .admin_picker import SellableProductSearch
 from .models import Product, StockMovement
 
 
 class ProductAdminForm(forms.ModelForm):
+    currency = CurrencyChoiceField()
+
     class Meta:
         model = Product
         fields = ["sku", "name", "description", "price", "currency", "parent", "is_active"]
@@ -66,13 +73,15 @@ class ProductAdminForm(forms.ModelForm):
             try:
                 services.validate_parent(self.instance if self.instance.pk else None, parent)
             except DomainError as exc:
-                self.add_error("parent", exc.detail)
+                self.add_error("parent", refusal_message(exc))
         return data
 
 
-class StockMovementInline(ReadOnlyInline):
+class StockMovementInline(ReferenceMixin, ReadOnlyInline):
     model = StockMovement
-    fields = readonly_fields = ("when", "kind", "quantity_delta", "balance_after", "reason", "reference", ACTOR)
+    formset = NamedReferenceFormSet
+    fields = readonly_fields = ("when", "kind", "quantity_delta", "balance_after", "reason", "reference_display",
+                                ACTOR)
     verbose_name = "stock movement"
     verbose_name_plural = "stock ledger"
     ordering = ["id"]  # chronological, like the history
@@ -144,6 +153,17 @@ class ProductAdmin(ModelAdmin):
     def price_display(self, product: Product) -> str:
         return format_money(product.price, product.currency)
 
+    def get_urls(self) -> list[Any]:
+        search = self.admin_site.admin_view(SellableProductSearch.as_view(admin_site=self.admin_site))
+        return [path("sellable-search/", search, name="inventory_product_sellable_search"), *super().get_urls()]
+
+    def get_fields(self, request: HttpRequest, obj: Product | None = None) -> list[str]:
+        """A role that only reads sees the price in its currency's minor unit ("19.00 USD", "1300 JPY"), not the
+        column's "19.0000"."""
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ["price_display" if name == "price" else name for name in self.fields]
+        return list(self.fields)
+
     def has_adjust_stock_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
         return request.user.has_perm("inventory.adjust_stock")
 
@@ -185,8 +205,8 @@ class StockMovementResource(ExportResource):
     sku = text("SKU", "product__sku")
     product = text("product", "product__name")
     kind = text("kind", "kind")
-    quantity_delta = text("change", "quantity_delta")
-    balance_after = text("balance after", "balance_after")
+    quantity_delta = count("change", "quantity_delta")
+    balance_after = count("balance after", "balance_after")
     reason = text("reason", "reason")
     reference = text("reference", "reference")
     actor = text("by", "actor__username")
@@ -196,12 +216,25 @@ class StockMovementResource(ExportResource):
         fields = ("when", "sku", "product", "kind", "quantity_delta", "balance_after", "reason", "reference",
                   "actor")
 
+    def export(self, queryset: Any = None, **kwargs: Any) -> Any:
+        """References named as on the ledger's page ("Order SO-…"), all of the file's at once."""
+        rows = self.get_queryset() if queryset is None else queryset
+        references = ({movement.reference for movement in rows} if not isinstance(rows, QuerySet)
+                      else set(rows.values_list("reference", flat=True)))
+        self.reference_names = {reference: strip_tags(name)
+                                for reference, name in object_names(filter(None, references)).items()}
+        return super().export(queryset, **kwargs)
+
+    def dehydrate_reference(self, movement: StockMovement) -> str:
+        return getattr(self, "reference_names", {}).get(movement.reference, movement.reference)
+
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ExportMixin, ModelAdmin):
+class StockMovementAdmin(ReferenceMixin, ExportMixin, ModelAdmin):
     """The stock ledger, every product's movements, oldest first; read-only (stock changes through services)."""
 
-    list_display = ["when", "product_link", "kind", "quantity_delta", "balance_after", "reason", "reference", "actor"]
+    list_display = ["when", "product_link", "kind", "quantity_delta", "balance_after", "reason", "reference_display",
+                    "actor"]
     list_filter = [("kind", ChoicesDropdownFilter), ("product", RelatedDropdownFilter),
                    ("created_at", LocalDateRangeFilter)]
     list_filter_submit = True
@@ -211,7 +244,12 @@ class StockMovementAdmin(ExportMixin, ModelAdmin):
     export_form_class = ExportForm
     ordering = ["id"]
     fields = readonly_fields = ("when", "product_link", "kind", "quantity_delta", "balance_after", "reason",
-                                "reference", ACTOR)
+                                "reference_display", ACTOR)
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        changelist = super().get_changelist_instance(request)
+        name_references(changelist.result_list)
+        return changelist
 
     @admin.display(description="when", ordering="created_at")
     def when(self, movement: StockMovement) -> str:

@@ -4,15 +4,44 @@ forms alike."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+
+from django_countries import countries
 
 from synthesq.core.errors import ValidationFailed, field_error
 
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
 COUNTRY_MESSAGE = "Use an ISO 3166-1 alpha-2 country code, e.g. US."
+
+
+def country_code(value: str) -> str | None:
+    """``value`` as an ISO 3166-1 alpha-2 code ("gb" and " GB " are "GB"), or None when it is not one ("ZZ",
+    "United Kingdom"): never cut to fit."""
+    code = value.strip().upper()
+    return code if len(code) == 2 and code in countries else None
+
+
+@cache
+def country_pattern() -> str:
+    """The ISO 3166-1 alpha-2 codes, any case, as one regular expression (the schema states exactly what
+    ``country_code`` accepts): ``^(?:[Aa][DdEeFf…]|[Bb][…]|…)$``."""
+    seconds: dict[str, list[str]] = {}
+    for code, _name in countries:
+        seconds.setdefault(code[0], []).append(code[1])
+
+    def both(letter: str) -> str:
+        return letter + letter.lower()
+
+    groups = (f"[{both(first)}][{''.join(both(second) for second in sorted(rest))}]"
+              for first, rest in sorted(seconds.items()))
+    return "^(?:" + "|".join(groups) + ")$"
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every ISO 3166-1 country, by name: ``("GB", "United Kingdom (GB)")``."""
+    return [(code, f"{name} ({code})") for code, name in countries]
 
 
 @dataclass(frozen=True)
@@ -44,7 +73,7 @@ def address_errors(address: Mapping[str, Any]) -> list[dict[str, str]]:
                 errors.append(field_error(part.name, "This field is required.", "required"))
         elif not isinstance(value, str):
             errors.append(field_error(part.name, "Not a valid string.", "invalid"))
-        elif part.name == "country" and not _COUNTRY.match(value.upper()):
+        elif part.name == "country" and country_code(value) is None:
             errors.append(field_error(part.name, COUNTRY_MESSAGE, "invalid"))
         elif len(value) > part.max_length:
             errors.append(field_error(part.name, f"Ensure this field has no more than {part.max_length} characters.",
@@ -67,7 +96,7 @@ def address_clean(address: Mapping[str, Any]) -> dict[str, str]:
     if errors:
         raise ValidationFailed(errors=errors)
     cleaned = {part.name: address[part.name] for part in ADDRESS_PARTS if part.name in address}
-    cleaned["country"] = cleaned["country"].upper()
+    cleaned["country"] = cleaned["country"].strip().upper()  # a valid code, checked above
     return cleaned
 
 

@@ -14,6 +14,8 @@ from synthesq.core.ids import PrefixedIdField
 from synthesq.core.models import HistoryEvent, TimeStampedModel, set_prefetched
 from synthesq.core.money import CurrencyField, MoneyField
 
+from .history import ORDER_HISTORY_KEYS, RETURN_HISTORY_KEYS
+
 
 class Customer(TimeStampedModel):
     id = PrefixedIdField(prefix="cust")
@@ -203,6 +205,7 @@ class OrderEvent(HistoryEvent):
     """The order's history: creation, draft edits, holds and every status change, with who and why."""
 
     subject_field = "order"
+    data_keys = ORDER_HISTORY_KEYS
 
     class Kind(models.TextChoices):
         CREATED = "created", "Created"
@@ -335,6 +338,7 @@ class ReturnEvent(HistoryEvent):
     """The return's history: the request, and every status change, with who and why."""
 
     subject_field = "sales_return"
+    data_keys = RETURN_HISTORY_KEYS
 
     class Kind(models.TextChoices):
         REQUESTED = "requested", "Requested"

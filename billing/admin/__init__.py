@@ -1,7 +1,7 @@
 """Staff back-office for billing: invoices, payments, credit notes and refunds, and billing's part of the order
 and customer pages, the sidebar and the dashboard (registered on import)."""
 
-from . import backoffice
+from . import backoffice, messages
 from .credit_notes import CreditNoteAdmin, RefundAdmin
 from .invoices import InvoiceAdmin
 from .payments import PaymentAdmin
@@ -17,4 +17,5 @@ __all__ = [
     "PaymentAdmin",
     "RefundAdmin",
     "backoffice",
+    "messages",
 ]

@@ -53,3 +53,6 @@ class PaymentResource(ExportResource):
 
     def dehydrate_amount(self, payment: Payment) -> Decimal:
         return quantize(payment.amount, payment.currency)
+
+    def dehydrate_payment_method(self, payment: Payment) -> str:
+        return payment.get_payment_method_display()  # "Bank transfer", not "bank_transfer"

@@ -24,13 +24,16 @@ from synthesq.core.admin_tools import (
     ReadOnlyInline,
     admin_link,
     admin_object,
+    flag,
     labelled,
     local_day,
+    local_day_of,
     local_minute,
     status_badge,
 )
 from synthesq.core.money import format_money
 
+from ..history import InvoiceHistory
 from ..models import (
     AGEING_BUCKETS,
     CreditNote,
@@ -50,12 +53,24 @@ INVOICE_STATUS_COLOURS: dict[str, str] = {
     InvoiceStatus.DRAFT: "#6c757d", InvoiceStatus.ISSUED: "#0d6efd", InvoiceStatus.PAID: "#198754",
     InvoiceStatus.VOID: "#adb5bd",
 }
+# What an invoice's history rows carry in ``data`` (keys declared once in ``billing.history``), as staff read it.
+# ``total`` is the invoice's on its Created row and the credit note's on a credit note's row (labelled by kind).
+OVERDUE_COLOUR = "#dc3545"
 INVOICE_EVENT_LABELS: dict[str, Any] = {
-    "number": "Number", "order_number": "Order", "amount": "Amount", "payment_method": "Method",
-    "reference": "Payment reference", "batch": lambda _v: "Issued by the nightly batch",
-    "total": "Credited", "amount_credited": "Credited in all", "amount_refunded": "Refunded in all",
-    "amount_due": "Amount due", "amount_refundable": "Refundable",
+    InvoiceHistory.NUMBER: "Number", InvoiceHistory.ORDER_NUMBER: "Order", InvoiceHistory.TOTAL: "Total",
+    InvoiceHistory.DUE_AT: lambda v: f"Due: {local_day_of(v)}", InvoiceHistory.AMOUNT: "Amount",
+    InvoiceHistory.PAYMENT_METHOD: "Method", InvoiceHistory.REFERENCE: "Payment reference",
+    InvoiceHistory.BATCH: lambda _v: "Issued by the nightly batch", InvoiceHistory.AMOUNT_PAID: "Paid in all",
+    InvoiceHistory.AMOUNT_CREDITED: "Credited in all", InvoiceHistory.AMOUNT_REFUNDED: "Refunded in all",
+    InvoiceHistory.AMOUNT_DUE: "Amount due", InvoiceHistory.AMOUNT_REFUNDABLE: "Refundable",
 }
+INVOICE_EVENT_LABELS_BY_KIND: dict[str, dict[str, Any]] = {
+    InvoiceEvent.Kind.CREDIT_NOTE_ISSUED: {**INVOICE_EVENT_LABELS, InvoiceHistory.NUMBER: "Credit note",
+                                           InvoiceHistory.TOTAL: "Credited"},
+}
+# Ids staff do not read: the same row names the order, payment, credit note or refund by its number or reference.
+INVOICE_EVENT_UNSHOWN = frozenset({InvoiceHistory.ORDER_ID, InvoiceHistory.PAYMENT_ID, InvoiceHistory.CREDIT_NOTE_ID,
+                                   InvoiceHistory.RETURN_ID, InvoiceHistory.REFUND_ID})
 
 
 def invoice_status_badge(invoice: Invoice, label: str | None = None) -> str:
@@ -182,11 +197,12 @@ class InvoiceEventInline(BillingInline):
     @admin.display(description="details")
     def details(self, event: InvoiceEvent) -> str:
         data = dict(event.data or {})
-        if data.get("amount"):
-            data["amount"] = format_money(Decimal(str(data["amount"])), event.invoice.currency)
-        if data.get("payment_method") in PaymentMethod.values:
-            data["payment_method"] = PaymentMethod(data["payment_method"]).label
-        return labelled(data, INVOICE_EVENT_LABELS)
+        if data.get(InvoiceHistory.AMOUNT):
+            amount = Decimal(str(data[InvoiceHistory.AMOUNT]))
+            data[InvoiceHistory.AMOUNT] = format_money(amount, event.invoice.currency)
+        if data.get(InvoiceHistory.PAYMENT_METHOD) in PaymentMethod.values:
+            data[InvoiceHistory.PAYMENT_METHOD] = PaymentMethod(data[InvoiceHistory.PAYMENT_METHOD]).label
+        return labelled(data, INVOICE_EVENT_LABELS_BY_KIND.get(event.kind, INVOICE_EVENT_LABELS))
 
 
 @admin.register(Invoice)
@@ -265,9 +281,9 @@ class InvoiceAdmin(InvoiceActionsMixin, ExportMixin, ModelAdmin):
     def due_display(self, invoice: Invoice) -> str:
         return local_minute(invoice.due_at)
 
-    @admin.display(description="overdue", boolean=True)
-    def overdue_display(self, invoice: Invoice) -> bool:
-        return bool(getattr(invoice, "is_overdue", False))
+    @admin.display(description="overdue")
+    def overdue_display(self, invoice: Invoice) -> str:
+        return flag(bool(getattr(invoice, "is_overdue", False)), "Overdue", OVERDUE_COLOUR)
 
     @admin.display(description="address")
     def billing_address_display(self, invoice: Invoice) -> str:

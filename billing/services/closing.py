@@ -12,6 +12,7 @@ from synthesq.core.fsm import declared_transition
 from synthesq.core.sequences import sequence_reserve_block
 
 from .. import events
+from ..history import InvoiceHistory
 from ..models import Invoice, InvoiceEvent, InvoiceStatus
 from .invoices import invoice_due_at, invoice_number, invoice_number_sequence, settle_if_paid
 
@@ -37,7 +38,8 @@ def invoices_issue_for_closed_orders(*, order_ids: Sequence[str], actor: Actor, 
     InvoiceEvent.objects.bulk_create([
         InvoiceEvent(invoice_id=pk, kind=InvoiceEvent.Kind.STATUS_CHANGED, from_status=InvoiceStatus.DRAFT,
                      to_status=InvoiceStatus.ISSUED, actor=actor, reason="order closed",
-                     data={"number": number, "due_at": due_at.isoformat(), "batch": True}, created_at=issued_at)
+                     data={InvoiceHistory.NUMBER: number, InvoiceHistory.DUE_AT: due_at.isoformat(),
+                           InvoiceHistory.BATCH: True}, created_at=issued_at)
         for pk, number in zip(invoice_ids, numbers, strict=True)
     ])
     events.publish_invoices_issued(invoice_ids)

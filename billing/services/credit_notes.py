@@ -25,6 +25,7 @@ from synthesq.core.sequences import sequence_next
 
 from .. import events, selectors
 from ..exceptions import CreditExceedsInvoice, InvoiceNotCreditable
+from ..history import InvoiceHistory
 from ..models import CreditNote, CreditNoteLine, Invoice, InvoiceEvent, InvoiceStatus
 from .invoices import issue_locked, settle_if_paid
 
@@ -122,11 +123,11 @@ def credit_note_issue_locked(invoice: Invoice, *, lines: Sequence[CreditLine], r
     invoice.save(update_fields=["amount_credited", "updated_at"])
     InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.CREDIT_NOTE_ISSUED, actor=actor, from_status=invoice.status,
                         to_status=invoice.status, reason=reason,
-                        data={"credit_note_id": credit_note.pk, "number": number,
-                              "total": format_amount(total, currency),
-                              "amount_credited": format_amount(invoice.amount_credited, currency),
-                              "amount_due": format_amount(invoice.amount_due, currency),
-                              **({"return_id": return_.pk} if return_ is not None else {})})
+                        data={InvoiceHistory.CREDIT_NOTE_ID: credit_note.pk, InvoiceHistory.NUMBER: number,
+                              InvoiceHistory.TOTAL: format_amount(total, currency),
+                              InvoiceHistory.AMOUNT_CREDITED: format_amount(invoice.amount_credited, currency),
+                              InvoiceHistory.AMOUNT_DUE: format_amount(invoice.amount_due, currency),
+                              **({InvoiceHistory.RETURN_ID: return_.pk} if return_ is not None else {})})
     settle_if_paid(invoice, actor=actor, reason="credited in full")
     events.publish_credit_note(credit_note.pk)  # after settling: the event shows the invoice as it is now
     return credit_note

@@ -23,6 +23,7 @@ from synthesq.core.sequences import sequence_next
 
 from .. import events, selectors
 from ..exceptions import InvalidInvoiceTransition, InvoiceHasCredit, InvoiceHasPayments
+from ..history import InvoiceHistory
 from ..models import CreditNote, Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus
 
 
@@ -77,8 +78,8 @@ def invoice_create_for_order(*, order: Order, actor: Actor) -> Invoice:
     ])
     set_prefetched(invoice, "lines", lines)
     InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.CREATED, actor=actor, to_status=invoice.status,
-                        data={"order_id": order.pk, "order_number": order.order_number,
-                              "total": format_amount(invoice.total, invoice.currency)})
+                        data={InvoiceHistory.ORDER_ID: order.pk, InvoiceHistory.ORDER_NUMBER: order.order_number,
+                              InvoiceHistory.TOTAL: format_amount(invoice.total, invoice.currency)})
     events.publish_invoice("invoice.created", invoice.pk, invoice=invoice)
     return invoice
 
@@ -98,7 +99,8 @@ def issue_locked(invoice: Invoice, *, actor: Actor, check_permission: bool, reas
     invoice.issue(number=number, issued_at=now, due_at=invoice_due_at(now))
     _record(invoice, InvoiceEvent.build(
         invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
-        to_status=invoice.status, reason=reason, data={"number": number, "due_at": invoice.due_at}), history)
+        to_status=invoice.status, reason=reason,
+        data={InvoiceHistory.NUMBER: number, InvoiceHistory.DUE_AT: invoice.due_at}), history)
     events.publish_invoice_moved(invoice.pk, from_status=from_status, to_status=invoice.status, invoice=invoice,
                                  at_commit=history is not None)
     settle_if_paid(invoice, actor=actor, reason="nothing to pay", history=history)

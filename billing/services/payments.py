@@ -12,6 +12,7 @@ from synthesq.core.money import format_amount, minor_unit, quantize, scale_error
 
 from .. import events, selectors, telemetry
 from ..exceptions import DuplicatePaymentReference, InvoiceNotPayable, Overpayment, PaymentCurrencyMismatch
+from ..history import InvoiceHistory
 from ..models import Invoice, InvoiceEvent, InvoiceStatus, Payment
 from .invoices import issue_locked, settle_if_paid
 
@@ -70,8 +71,9 @@ def payment_record(
     history.append(InvoiceEvent.build(
         invoice, kind=InvoiceEvent.Kind.PAYMENT_RECORDED, actor=actor, from_status=invoice.status,
         to_status=invoice.status,
-        data={"payment_id": payment.pk, "amount": str(amount), "payment_method": payment_method,
-              "reference": reference, "amount_paid": format_amount(invoice.amount_paid, currency)}))
+        data={InvoiceHistory.PAYMENT_ID: payment.pk, InvoiceHistory.AMOUNT: str(amount),
+              InvoiceHistory.PAYMENT_METHOD: payment_method, InvoiceHistory.REFERENCE: reference,
+              InvoiceHistory.AMOUNT_PAID: format_amount(invoice.amount_paid, currency)}))
     events.publish_payment(payment)
     settle_if_paid(invoice, actor=actor, reason="paid in full", history=history)
     invoice.save()

@@ -18,6 +18,7 @@ from synthesq.core.money import format_amount, minor_unit, quantize, scale_error
 
 from .. import events, selectors
 from ..exceptions import RefundCurrencyMismatch, RefundExceedsCredit, RefundExceedsPayment
+from ..history import InvoiceHistory
 from ..models import InvoiceEvent, Payment, Refund
 
 REFUND_PERMISSION = "billing.add_refund"
@@ -64,9 +65,10 @@ def refund_record(*, payment_id: str, amount: Decimal, currency: str | None = No
     invoice.save(update_fields=["amount_refunded", "updated_at"])
     InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.REFUND_RECORDED, actor=actor, from_status=invoice.status,
                         to_status=invoice.status, reason=reason,
-                        data={"refund_id": refund.pk, "payment_id": payment.pk,
-                              "amount": format_amount(amount, currency), "reference": reference,
-                              "amount_refunded": format_amount(invoice.amount_refunded, currency),
-                              "amount_refundable": format_amount(invoice.amount_refundable, currency)})
+                        data={InvoiceHistory.REFUND_ID: refund.pk, InvoiceHistory.PAYMENT_ID: payment.pk,
+                              InvoiceHistory.AMOUNT: format_amount(amount, currency),
+                              InvoiceHistory.REFERENCE: reference,
+                              InvoiceHistory.AMOUNT_REFUNDED: format_amount(invoice.amount_refunded, currency),
+                              InvoiceHistory.AMOUNT_REFUNDABLE: format_amount(invoice.amount_refundable, currency)})
     events.publish_refund(refund.pk)
     return refund

@@ -1,9 +1,9 @@
 """Staff back-office for customers and orders (registered on import), and sales' part of the navigation, the
 order page's tabs and the dashboard."""
 
-from . import backoffice
+from . import backoffice, messages
 from .customers import CustomerAdmin
 from .orders import OrderAdmin
 from .returns import ReturnAdmin
 
-__all__ = ["CustomerAdmin", "OrderAdmin", "ReturnAdmin", "backoffice"]
+__all__ = ["CustomerAdmin", "OrderAdmin", "ReturnAdmin", "backoffice", "messages"]

@@ -64,6 +64,8 @@ class CustomerAdmin(ModelAdmin):
         details = ["name", "email", "phone"]
         if obj is not None:
             details = [*details, "address_display", "created_display"]
+            if not self.has_change_permission(request, obj):  # read-only: "ships to" shows the address
+                return [("Customer", {"fields": details})]
         return [("Customer", {"fields": details}),
                 ("Default shipping address", {"fields": ADDRESS_FIELDS})]
 

@@ -14,12 +14,14 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from synthesq.core.admin_fields import CodeChoiceField, CurrencyChoiceField
+from synthesq.core.admin_messages import refusal_message
 from synthesq.core.admin_tools import BackofficeForm
 from synthesq.core.errors import DomainError, ValidationFailed
 from synthesq.core.money import is_known_currency, quantize
 
 from .. import services
-from ..addresses import ADDRESS_PARTS, address_clean
+from ..addresses import ADDRESS_PARTS, COUNTRY_MESSAGE, address_clean, country_choices
 from ..exceptions import CurrencyMismatch
 from ..models import Customer, Order, OrderLine, OrderStatus
 
@@ -42,7 +44,9 @@ class AddressFormMixin(forms.ModelForm):
     ship_city = _address_field("city")
     ship_state = _address_field("state")
     ship_postal_code = _address_field("postal_code")
-    ship_country = _address_field("country")
+    ship_country = CodeChoiceField(label="Country", required=False, choices=[("", "—"), *country_choices()],
+                                   help_text="ISO 3166-1: type the country's name or code to search.",
+                                   error_messages={"invalid_choice": f"%(value)r: {COUNTRY_MESSAGE}"})
 
     def set_address_initial(self, address: dict[str, Any] | None) -> None:
         for part in ADDRESS_PARTS:
@@ -65,6 +69,8 @@ class AddressFormMixin(forms.ModelForm):
 class OrderForm(AddressFormMixin):
     """Customer and currency (on creation), and the shipping address as plain fields."""
 
+    currency = CurrencyChoiceField()
+
     class Meta:
         model = Order
         fields = ["customer", "currency"]
@@ -86,9 +92,6 @@ class OrderForm(AddressFormMixin):
         if self.instance._state.adding and self.cleaned_address is None and customer is not None \
                 and not customer.default_shipping_address:
             self.add_error("ship_line1", "The customer has no default shipping address: enter one.")
-        currency = data.get("currency")
-        if currency and not is_known_currency(currency):
-            self.add_error("currency", f"{currency!r} is not an ISO 4217 currency code.")
         return data
 
 
@@ -148,7 +151,7 @@ class OrderLineFormSet(BaseInlineFormSet):
             return
         if not self.instance._state.adding and self.instance.status != OrderStatus.DRAFT:
             return  # read-only lines (not posted, not saved): nothing to check
-        currency = self.instance.currency if self.instance.pk else self.data.get("currency", "")
+        currency = self.instance.currency if self.instance.pk else self.data.get("currency", "").strip().upper()
         if not is_known_currency(currency or ""):
             return  # the order form reports the currency
         try:
@@ -160,7 +163,7 @@ class OrderLineFormSet(BaseInlineFormSet):
                     "unit_price", f"Priced in {line['product_currency']}: give a unit price in {currency}.")
         except DomainError as exc:
             if not self._place_line_errors(exc):
-                raise forms.ValidationError(exc.detail) from exc
+                raise forms.ValidationError(refusal_message(exc)) from exc
 
     def _place_line_errors(self, exc: DomainError) -> bool:
         """Put ``line_items[i].field`` errors on the line's form; returns whether any was placed."""

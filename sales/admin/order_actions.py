@@ -23,6 +23,7 @@ from unfold.decorators import action
 from unfold.enums import ActionVariant
 
 from synthesq.core.actors import acting_user
+from synthesq.core.admin_messages import refusal_message
 from synthesq.core.admin_tools import (
     BackofficeForm,
     action_form_page,
@@ -189,7 +190,7 @@ class OrderActionsMixin:
             try:
                 services.order_transition(order_id=order.pk, status=status, actor=acting_user(request), **kwargs)
             except DomainError as exc:
-                refused.append(f"{order.order_number}: {self.describe_refusal(request, exc) or exc.detail}")
+                refused.append(f"{order.order_number}: {self.describe_refusal(request, exc) or refusal_message(exc)}")
             else:
                 moved.append(order.order_number)
         if moved:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html_join
 from import_export.admin import ExportMixin
@@ -20,15 +21,19 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter, RadioFilter
 from unfold.contrib.import_export.forms import ExportForm
 
+from inventory.admin_picker import SellableProductSelect, sellable_product_field
 from synthesq.core.actors import acting_user
 from synthesq.core.admin_filters import AmountRangeFilter, LocalDateRangeFilter
+from synthesq.core.admin_messages import refusal_message
 from synthesq.core.admin_tools import (
     ACTOR,
     ReadOnlyInline,
     admin_link,
     admin_object,
+    flag,
     labelled,
     local_day,
+    local_day_of,
     local_minute,
     status_badge,
 )
@@ -37,6 +42,7 @@ from synthesq.core.money import format_money
 
 from .. import selectors, services
 from ..addresses import address_lines
+from ..history import OrderHistory
 from ..models import Order, OrderEvent, OrderLine, OrderStatus
 from .exports import OrderResource
 from .forms import ADDRESS_FIELDS, OrderForm, OrderLineForm, OrderLineFormSet
@@ -49,11 +55,18 @@ ORDER_STATUS_COLOURS: dict[str, str] = {
     OrderStatus.SHIPPED: "#fd7e14", OrderStatus.DELIVERED: "#20c997", OrderStatus.CLOSED: "#198754",
     OrderStatus.CANCELLED: "#dc3545",
 }
-# What an order's history rows carry in ``data``, as staff read it.
+ON_HOLD_COLOUR = "#fd7e14"
+PICKING_STATUSES = {OrderStatus.CONFIRMED.value, OrderStatus.PROCESSING.value}
+# What an order's history rows carry in ``data`` (keys declared once in ``sales.history``), as staff read it.
 ORDER_EVENT_LABELS: dict[str, Any] = {
-    "tracking_number": "Tracking number", "carrier": "Carrier", "hold_reason": "Hold reason",
-    "lines": "Lines", "total": "Total", "waive_return_window": lambda _v: "Return window waived",
-    "batch": lambda _v: "Closed by the nightly batch",
+    OrderHistory.TRACKING_NUMBER: "Tracking number", OrderHistory.CARRIER: "Carrier",
+    OrderHistory.HOLD_REASON: "Hold reason", OrderHistory.HOLD_RELEASED: "Hold released",
+    OrderHistory.LINES: "Lines", OrderHistory.TOTAL: "Total",
+    OrderHistory.SHIPPING_ADDRESS: lambda _v: "Shipping address changed",
+    OrderHistory.RETURN_WINDOW_WAIVED: lambda _v: "Return window waived",
+    OrderHistory.RETURN_WINDOW_ENDS_AT: lambda v: f"Return window would have ended: {local_day_of(v)}",
+    OrderHistory.WAIVED_BY: "Waived by",
+    OrderHistory.BATCH: lambda _v: "Closed by the nightly batch",
 }
 
 
@@ -68,6 +81,14 @@ class OrderLineInline(TabularInline):
     autocomplete_fields = ["product"]
     ordering = ["position"]
     verbose_name_plural = "lines"
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        """The product picker offers only what can be sold (no product with variants, none inactive), each with
+        its price and stock; the service still checks every line."""
+        if db_field.name != "product":
+            return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        kwargs["widget"] = SellableProductSelect(db_field, self.admin_site)
+        return sellable_product_field(super().formfield_for_foreignkey(db_field, request, **kwargs))
 
     def _editable(self, request: HttpRequest, order: Order | None) -> bool:
         if order is None:
@@ -127,8 +148,8 @@ class OrderEventInline(ReadOnlyInline):
     @admin.display(description="details")
     def details(self, event: OrderEvent) -> str:
         data = dict(event.data or {})
-        if data.get("total"):
-            data["total"] = format_money(Decimal(str(data["total"])), event.order.currency)
+        if data.get(OrderHistory.TOTAL):
+            data[OrderHistory.TOTAL] = format_money(Decimal(str(data[OrderHistory.TOTAL])), event.order.currency)
         return labelled(data, ORDER_EVENT_LABELS)
 
 
@@ -195,7 +216,28 @@ class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, ExportMixin, ModelAdmin):
     # -- list columns --------------------------------------------------------------------------------
     def get_list_display(self, request: HttpRequest) -> tuple[str, ...]:
         columns = ("order_number", "customer_name", "status_display", "total_display")
-        return (*columns, *self.extra_list_columns(request), "on_hold", "created_display")
+        picking = ("lines_to_pick",) if self._picking(request) else ()
+        return (*columns, *picking, *self.extra_list_columns(request), "on_hold_display", "created_display")
+
+    @staticmethod
+    def _picking(request: HttpRequest) -> bool:
+        """The warehouse's lists ("To pick", "To ship"): the list shows each order's lines to pick."""
+        return request.GET.get("status__exact") in PICKING_STATUSES
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        queryset = super().get_queryset(request)
+        if self._picking(request):
+            queryset = queryset.prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("position")))
+        return queryset
+
+    @admin.display(description="to pick")
+    def lines_to_pick(self, order: Order) -> str:
+        return format_html_join("", '<div class="pick-line">{} × {} {}</div>',  # noqa: RUF001 (the multiplication sign is meant)
+                                ((line.quantity, line.sku, line.name) for line in order.lines.all()))
+
+    @admin.display(description="on hold", ordering="on_hold")
+    def on_hold_display(self, order: Order) -> str:
+        return flag(order.on_hold, "On hold", ON_HOLD_COLOUR)
 
     @admin.display(description="customer", ordering="customer__name")
     def customer_name(self, order: Order) -> str:
@@ -222,7 +264,8 @@ class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, ExportMixin, ModelAdmin):
         if obj is None:
             return [(None, {"fields": ["customer", "currency"]}),
                     ("Shipping address", {"fields": ADDRESS_FIELDS})]
-        address = ADDRESS_FIELDS if obj.status == OrderStatus.DRAFT else ["shipping_address_display"]
+        editable = obj.status == OrderStatus.DRAFT and self.has_change_permission(request, obj)
+        address = ADDRESS_FIELDS if editable else ["shipping_address_display"]
         return [
             ("Order", {"fields": ["order_number", "status_display", "customer_link", "currency",
                                   "subtotal_display", "total_display", "hold_display",
@@ -306,7 +349,7 @@ class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, ExportMixin, ModelAdmin):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except DomainError as exc:  # a race the form could not see: report it, change nothing
-            messages.error(request, exc.detail)
+            messages.error(request, refusal_message(exc))
             return HttpResponseRedirect(request.path)
 
     def summary_context(self, request: HttpRequest, order: Order) -> dict[str, Any]:

@@ -5,6 +5,7 @@ quantity per line). Every change goes through ``sales.services``, the functions 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -30,6 +31,7 @@ from synthesq.core.admin_tools import (
     confirm_then_run,
     labelled,
     local_day,
+    local_day_of,
     local_minute,
     run_service,
     status_badge,
@@ -37,6 +39,7 @@ from synthesq.core.admin_tools import (
 from synthesq.core.money import format_money
 
 from .. import selectors, services
+from ..history import ReturnHistory
 from ..models import Order, OrderLine, OrderStatus, Return, ReturnEvent, ReturnLine, ReturnStatus
 from .order_actions import drawing_buttons
 
@@ -44,10 +47,15 @@ RETURN_STATUS_COLOURS: dict[str, str] = {
     ReturnStatus.REQUESTED: "#fd7e14", ReturnStatus.RECEIVED: "#0d6efd", ReturnStatus.CREDITED: "#198754",
     ReturnStatus.REJECTED: "#adb5bd",
 }
+# What a return's history rows carry in ``data`` (keys declared once in ``sales.history``), as staff read it; the
+# order is the return's own, shown at the top of its page.
 RETURN_EVENT_LABELS: dict[str, Any] = {
-    "lines": "Lines", "value": "Value", "return_window_waived": lambda _v: "Return window waived",
-    "waived_by": "Waived by",
+    ReturnHistory.LINES: "Lines", ReturnHistory.VALUE: "Value",
+    ReturnHistory.RETURN_WINDOW_WAIVED: lambda _v: "Return window waived",
+    ReturnHistory.RETURN_WINDOW_ENDS_AT: lambda v: f"Return window ended: {local_day_of(v)}",
+    ReturnHistory.WAIVED_BY: "Waived by",
 }
+RETURN_EVENT_UNSHOWN = frozenset({ReturnHistory.ORDER_ID})
 
 
 def return_status_badge(return_: Return) -> str:
@@ -57,11 +65,17 @@ def return_status_badge(return_: Return) -> str:
 class ReturnLineInline(ReadOnlyInline):
     model = ReturnLine
     fk_name = "sales_return"
-    fields = readonly_fields = ("sku", "name", "quantity", "unit_price_display", "line_total_display", "restock")
+    fields = readonly_fields = ("sku", "name", "quantity", "unit_price_display", "line_total_display",
+                                "restock_display")
     verbose_name = "line"
     verbose_name_plural = "lines"
     view_permission = "sales.view_return"
     ordering = ["position"]
+
+    @admin.display(description="on receipt")
+    def restock_display(self, line: ReturnLine) -> str:
+        """In words: a line not restocked is scrapped on receipt, not an error to mark with a red ✕."""
+        return "Back to stock" if line.restock else "Not restocked"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReturnLine]:
         return super().get_queryset(request).select_related("order_line", "sales_return")
@@ -104,7 +118,11 @@ class ReturnEventInline(ReadOnlyInline):
 
     @admin.display(description="details")
     def details(self, event: ReturnEvent) -> str:
-        return labelled(dict(event.data or {}), RETURN_EVENT_LABELS)
+        data = dict(event.data or {})
+        if data.get(ReturnHistory.VALUE):
+            data[ReturnHistory.VALUE] = format_money(Decimal(str(data[ReturnHistory.VALUE])),
+                                                     event.sales_return.currency)
+        return labelled(data, RETURN_EVENT_LABELS)
 
 
 class RejectForm(BackofficeForm):
@@ -134,7 +152,7 @@ class ReturnAdmin(ModelAdmin):
     ordering = ["-id"]
     fieldsets = [
         ("Return", {"fields": ["return_number", "status_display", "order_link", "customer_name", "currency",
-                               "value_display", "reason", "rejection_reason", "return_window_waived"]}),
+                               "value_display", "reason", "rejection_reason", "window_display"]}),
         ("Dates", {"fields": ["requested_at", "received_at", "credited_at", "rejected_at"]}),
     ]
     readonly_fields = [field for _name, options in fieldsets for field in options["fields"]]
@@ -154,6 +172,13 @@ class ReturnAdmin(ModelAdmin):
     @admin.display(description="value", ordering="value")
     def value_display(self, return_: Return) -> str:
         return format_money(return_.value, return_.currency)
+
+    @admin.display(description="return window")
+    def window_display(self, return_: Return) -> str:
+        """In words, not a ✕ beside help text saying finance waived it."""
+        if return_.return_window_waived:
+            return "Waived: requested after the return window had ended, which finance waived"
+        return "Requested within the return window"
 
     @admin.display(description="requested", ordering="requested_at")
     def requested_display(self, return_: Return) -> str:

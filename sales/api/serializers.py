@@ -5,7 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from sales.addresses import ADDRESS_PARTS, COUNTRY_MESSAGE, AddressPart, address_clean
+from sales.addresses import ADDRESS_PARTS, COUNTRY_MESSAGE, AddressPart, address_clean, country_pattern
 from sales.models import (
     Customer,
     Order,
@@ -32,8 +32,8 @@ from synthesq.core.serializers import ActorField, InputSerializer
 
 def _address_field(part: AddressPart) -> serializers.Field:
     if part.name == "country":
-        # Declared as exactly what address_clean accepts: two letters, any case.
-        return serializers.RegexField(r"^[A-Za-z]{2}$", trim_whitespace=False, help_text=part.help_text or None,
+        # Declared as exactly what address_clean accepts: an ISO 3166-1 alpha-2 code, any case.
+        return serializers.RegexField(country_pattern(), trim_whitespace=False, help_text=part.help_text or None,
                                       error_messages={"invalid": COUNTRY_MESSAGE})
     return serializers.CharField(max_length=part.max_length, required=part.required, allow_blank=not part.required,
                                  help_text=part.help_text or None)

@@ -23,6 +23,7 @@ from integrations.events import publishes_events
 from synthesq.core.fsm import declared_transition
 
 from .. import events, selectors, telemetry
+from ..history import OrderHistory
 from ..models import Order, OrderEvent, OrderStatus
 from ..signals import orders_closed
 
@@ -92,7 +93,8 @@ def orders_close_chunk(
     Order.objects.filter(pk__in=ids).update(status=_CLOSE_TRANSITION.target, closed_at=now, updated_at=now)
     OrderEvent.objects.bulk_create([
         OrderEvent(order_id=pk, kind=OrderEvent.Kind.STATUS_CHANGED, from_status=OrderStatus.DELIVERED,
-                   to_status=str(_CLOSE_TRANSITION.target), reason="return window passed", data={"batch": True},
+                   to_status=str(_CLOSE_TRANSITION.target), reason="return window passed",
+                   data={OrderHistory.BATCH: True},
                    created_at=now)
         for pk in ids
     ])

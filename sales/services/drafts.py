@@ -19,6 +19,7 @@ from synthesq.core.sequences import sequence_next
 
 from .. import events, selectors
 from ..exceptions import CurrencyMismatch, OrderNotEditable
+from ..history import OrderHistory
 from ..models import Customer, Order, OrderEvent, OrderLine, OrderStatus, set_lines, with_lines
 
 ORDER_NUMBER_SEQUENCE = "order_number"
@@ -160,7 +161,7 @@ def order_create(
         line.order = order
     set_lines(order, OrderLine.objects.bulk_create(lines))  # the response and the event render them
     OrderEvent.record(order, kind=OrderEvent.Kind.CREATED, actor=actor, to_status=order.status,
-                      data={"lines": len(lines), "total": str(order.total)})
+                      data={OrderHistory.LINES: len(lines), OrderHistory.TOTAL: str(order.total)})
     events.publish_order("order.created", order)
     return order
 
@@ -187,10 +188,10 @@ def order_update_draft(
         OrderLine.objects.bulk_create(lines)
         with_lines(order, reload=True)
         _set_totals(order, lines)
-        changed.update(lines=len(lines), total=str(order.total))
+        changed.update({OrderHistory.LINES: len(lines), OrderHistory.TOTAL: str(order.total)})
     if shipping_address is not None:
         order.shipping_address = shipping_address
-        changed["shipping_address"] = shipping_address
+        changed[OrderHistory.SHIPPING_ADDRESS] = shipping_address
     if changed:
         order.save(update_fields=["subtotal", "total", "shipping_address", "updated_at"])
         OrderEvent.record(order, kind=OrderEvent.Kind.UPDATED, actor=actor, from_status=order.status,

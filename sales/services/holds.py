@@ -10,6 +10,7 @@ from synthesq.core.errors import ValidationFailed, field_error
 
 from .. import events, selectors
 from ..exceptions import HoldConflict
+from ..history import OrderHistory
 from ..models import Order, OrderEvent, OrderStatus
 
 _HOLD_FIELDS = ["on_hold", "hold_reason", "held_at", "held_by", "updated_at"]
@@ -45,6 +46,6 @@ def order_release_hold(*, order_id: str, actor: Actor, reason: str = "") -> Orde
     order.on_hold, order.hold_reason, order.held_at, order.held_by = False, "", None, None
     order.save(update_fields=_HOLD_FIELDS)
     OrderEvent.record(order, kind=OrderEvent.Kind.HOLD_RELEASED, actor=actor, from_status=order.status,
-                      to_status=order.status, reason=reason, data={"hold_reason": held_for})
+                      to_status=order.status, reason=reason, data={OrderHistory.HOLD_REASON: held_for})
     events.publish_order("order.hold_released", order, previous={"on_hold": True, "hold_reason": held_for})
     return order

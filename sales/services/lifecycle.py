@@ -20,6 +20,7 @@ from synthesq.core.fsm import conditions_met, may_move, transition_for
 
 from .. import events, selectors, telemetry
 from ..exceptions import InvalidTransition, OrderOnHold, ReturnOpen, ReturnWindowOpen
+from ..history import OrderHistory
 from ..models import Order, OrderEvent, OrderStatus, with_lines
 from ..signals import order_status_changed
 
@@ -102,7 +103,9 @@ def order_ship(*, order_id: str, actor: Actor, tracking_number: str, carrier: st
             raise ValidationFailed("tracking_number and carrier are required to ship.", errors=errors)
 
     return _move(order_id, target=OrderStatus.SHIPPED, actor=actor, reason=reason, before=require_tracking,
-                 transition_kwargs=shipment, data=dict(shipment))
+                 transition_kwargs=shipment,
+                 data={OrderHistory.TRACKING_NUMBER: shipment["tracking_number"],
+                       OrderHistory.CARRIER: shipment["carrier"]})
 
 
 @publishes_events
@@ -139,8 +142,8 @@ def order_close(
             raise ReturnWindowOpen(return_window_ends_at=ends_at)
         if actor is not None and not actor.has_perm("sales.waive_return_window"):
             raise PermissionRefused("Your role may not waive the return window.")
-        data.update(return_window_waived=True, return_window_ends_at=ends_at.isoformat(),
-                    waived_by=getattr(actor, "username", None))
+        data.update({OrderHistory.RETURN_WINDOW_WAIVED: True, OrderHistory.RETURN_WINDOW_ENDS_AT: ends_at.isoformat(),
+                     OrderHistory.WAIVED_BY: getattr(actor, "username", None)})
 
     return _move(order_id, target=OrderStatus.CLOSED, actor=actor, reason=reason, guard=guard, data=data)
 
@@ -151,7 +154,7 @@ def order_cancel(*, order_id: str, actor: Actor, reason: str = "") -> Order:
 
     def release(order: Order) -> None:
         if order.on_hold:  # a cancelled order has nothing left to dispute: the hold ends with it
-            data["hold_released"] = order.hold_reason
+            data[OrderHistory.HOLD_RELEASED] = order.hold_reason
             order.on_hold, order.hold_reason, order.held_at, order.held_by = False, "", None, None
         if order.status == OrderStatus.CONFIRMED:
             inventory_services.stock_release(

@@ -34,6 +34,7 @@ from ..exceptions import (
     ReturnQuantityExceeded,
     ReturnWindowClosed,
 )
+from ..history import ReturnHistory
 from ..models import (
     Order,
     OrderLine,
@@ -163,11 +164,13 @@ def return_request(
     ReturnLine.objects.bulk_create(return_lines)
     return_with_lines(return_)
     return_requested.send(sender=Return, return_=return_, actor=actor)
-    data: dict[str, Any] = {"order_id": order.pk, "lines": len(return_lines), "value": str(value)}
+    data: dict[str, Any] = {ReturnHistory.ORDER_ID: order.pk, ReturnHistory.LINES: len(return_lines),
+                            ReturnHistory.VALUE: str(value)}
     if waived:
         ends_at = order.return_window_ends_at()
-        data.update(return_window_waived=True, return_window_ends_at=ends_at.isoformat() if ends_at else None,
-                    waived_by=getattr(actor, "username", None))
+        data.update({ReturnHistory.RETURN_WINDOW_WAIVED: True,
+                     ReturnHistory.RETURN_WINDOW_ENDS_AT: ends_at.isoformat() if ends_at else None,
+                     ReturnHistory.WAIVED_BY: getattr(actor, "username", None)})
     ReturnEvent.record(return_, kind=ReturnEvent.Kind.REQUESTED, actor=actor, to_status=return_.status,
                        reason=return_.reason, data=data)
     events.publish_return("return.requested", return_)

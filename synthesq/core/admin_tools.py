@@ -15,10 +15,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import conditional_escape, format_html, format_html_join
 from unfold import widgets as unfold_widgets
 from unfold.admin import TabularInline
 
+from .admin_messages import refusal_message
 from .errors import DomainError
 
 NEUTRAL = "#6c757d"
@@ -116,6 +118,12 @@ def status_badge(status: str, colours: Mapping[str, str], label: str | None = No
     return format_html('<span class="status-badge" style="background:{}">{}</span>', colour, label or str(status))
 
 
+def flag(raised: bool, label: str, colour: str) -> str:
+    """A state that needs attention ("On hold", "Overdue") as a badge when it holds, and nothing when it does not:
+    never a red ✕ that reads as an error for the ordinary case."""
+    return status_badge(label, {label: colour}) if raised else ""
+
+
 def admin_link(url_name: str, pk: Any, text: str) -> str:
     return format_html('<a class="backoffice-link" href="{}">{}</a>', reverse(url_name, args=[quote(pk)]), text)
 
@@ -129,6 +137,12 @@ def local_minute(value: Any) -> str:
 
 def local_day(value: Any) -> str:
     return "—" if value is None else dateformat.format(timezone.localtime(value), "j M Y")
+
+
+def local_day_of(value: Any) -> str:
+    """A day kept as ISO text (a history row's ``due_at``) as staff read it, or the text as is if it is not a time."""
+    parsed = parse_datetime(value) if isinstance(value, str) else value
+    return local_day(parsed) if parsed is not None else str(value)
 
 
 def labelled(data: Mapping[str, Any], labels: Mapping[str, str | Callable[[Any], str]]) -> str:
@@ -173,7 +187,7 @@ def run_service(request: HttpRequest, action: Callable[[], Any], success: str,
     try:
         action()
     except DomainError as exc:
-        messages.error(request, (describe(exc) if describe else None) or exc.detail)
+        messages.error(request, (describe(exc) if describe else None) or refusal_message(exc))
         return False
     messages.success(request, success)
     return True

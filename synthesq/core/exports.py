@@ -18,6 +18,13 @@ class AmountWidget(widgets.Widget):
         return value if kwargs.get("force_native_type") else str(value)
 
 
+class CountWidget(widgets.Widget):
+    """A whole number (a quantity, a balance): its digits in CSV, a number in XLSX."""
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
+        return "" if value is None else str(value)
+
+
 class LocalTimeWidget(widgets.Widget):
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
         if value is None:
@@ -29,6 +36,10 @@ def amount(column: str, attribute: str) -> fields.Field:
     return fields.Field(attribute=attribute, column_name=column, widget=AmountWidget(), readonly=True)
 
 
+def count(column: str, attribute: str) -> fields.Field:
+    return fields.Field(attribute=attribute, column_name=column, widget=CountWidget(), readonly=True)
+
+
 def local_time(column: str, attribute: str) -> fields.Field:
     return fields.Field(attribute=attribute, column_name=column, widget=LocalTimeWidget(), readonly=True)
 
@@ -38,4 +49,16 @@ def text(column: str, attribute: str) -> fields.Field:
 
 
 class ExportResource(resources.ModelResource):
-    """Export only: every field is read-only and declared by the subclass, in column order (``Meta.fields``)."""
+    """Export only: every field is read-only and declared by the subclass, in column order (``Meta.fields``).
+    The dataset tells the XLSX format (``synthesq.core.xlsx``) which columns are amounts and times, and which
+    holds the currency, so a spreadsheet gets numbers with the currency's decimals and real date-times."""
+
+    def export(self, *args: Any, **kwargs: Any) -> Any:
+        dataset = super().export(*args, **kwargs)
+        declared = list(self.fields.values())
+        dataset.money_columns = [field.column_name for field in declared if isinstance(field.widget, AmountWidget)]
+        dataset.time_columns = [field.column_name for field in declared if isinstance(field.widget, LocalTimeWidget)]
+        dataset.count_columns = [field.column_name for field in declared if isinstance(field.widget, CountWidget)]
+        dataset.currency_column = next((field.column_name for field in declared if field.attribute == "currency"),
+                                       None)
+        return dataset

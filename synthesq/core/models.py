@@ -31,12 +31,18 @@ def set_prefetched(instance: models.Model, relation: str, objects: list[Any]) ->
     cache[relation] = queryset
 
 
+def declared_keys(namespace: type) -> frozenset[str]:
+    """The values of a namespace class's upper-case attributes: the history ``data`` keys it declares."""
+    return frozenset(value for name, value in vars(namespace).items() if name.isupper() and isinstance(value, str))
+
+
 class HistoryEvent(models.Model):
     """One row of an entity's history (orders, invoices): what happened, the status before and after, who,
     why, and any data (a tracking number, an invoice number, a payment). Subclasses add the entity and
     their ``kind`` choices, and name the foreign key to the entity in ``subject_field``."""
 
     subject_field: ClassVar[str]
+    data_keys: ClassVar[frozenset[str]]  # the keys its ``data`` may carry, declared once in the app's ``history``
 
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
@@ -71,7 +77,11 @@ class HistoryEvent(models.Model):
     @classmethod
     def build(cls, subject: models.Model, *, kind: str, actor: Actor, from_status: str = "", to_status: str = "",
               reason: str = "", data: dict[str, Any] | None = None) -> Self:
-        """One history row for ``subject``, not yet written (for a service that writes several in one INSERT)."""
+        """One history row for ``subject``, not yet written (for a service that writes several in one INSERT).
+        A ``data`` key the app's ``history`` module does not declare is a programming error: no reader knows it."""
+        undeclared = set(data or {}) - cls.data_keys
+        if undeclared:
+            raise ValueError(f"{cls.__name__} data keys not declared in the app's history module: {sorted(undeclared)}")
         return cls(**{cls.subject_field: subject}, kind=kind, from_status=from_status, to_status=to_status,
                    actor=actor, reason=reason, data=data or {})
 

@@ -27,7 +27,9 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.formats.base_formats import CSV
+
+from synthesq.core.xlsx import StaffXLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -286,7 +288,8 @@ LOGIN_REDIRECT_URL = "admin:index"
 # Exports only (no imports: every write goes through the services).
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
-EXPORT_FORMATS = [CSV, XLSX]
+# XLSX as staff open it: amounts as numbers with their currency's decimals, times as date-times.
+EXPORT_FORMATS = [CSV, StaffXLSX]
 
 # Business settings.
 INVOICE_PAYMENT_TERMS_DAYS = env_int("INVOICE_PAYMENT_TERMS_DAYS", 30)

@@ -105,7 +105,7 @@ def test_sales_day(browser_page: Any, live_server: Any) -> None:
     sidebar(page, "Orders")
     press(page, "a.addlink")
     pick(page, "id_customer", "Acme Retail")
-    page.fill("#id_currency", "USD")
+    pick(page, "id_currency", "usd")  # a searchable ISO 4217 choice: typed in lower case, it finds USD
     pick(page, "id_lines-0-product", "DESK-STD")
     page.fill("#id_lines-0-quantity", "2")
     shot(page, "sales-02-new-order")

@@ -101,11 +101,13 @@ def test_product_page_shows_the_stock_ledger(warehouse_client: Client) -> None:
     order = OrderFactory(status="confirmed", lines=[(product, 3)])
     # when the warehouse opens it
     response = warehouse_client.get(url(product))
-    # then the ledger rows are shown read-only: the initial stock and the reservation with its order
+    # then the ledger rows are shown read-only: the initial stock and the reservation with its order (by its
+    # number, linked; never its id)
     ledger_html = response.content.decode().split('id="movements-group"')[1]
     for text in ("Initial stock", "initial stock", "Reserved for an order", "-3", f"order {order.order_number}",
-                 order.pk):
+                 f'href="/admin/sales/order/{quote(order.pk)}/change/">{order.order_number}</a>'):
         assert text in ledger_html, text
+    assert order.pk not in ledger_html.replace(quote(order.pk), "")
     data = page_form(response, "product_form")
     assert not [name for name in data if name.startswith("movements-0-") and name not in ("movements-0-id",
                                                                                           "movements-0-product")]

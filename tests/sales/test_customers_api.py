@@ -117,6 +117,9 @@ def _address(**changes: Any) -> dict[str, Any]:
         (_address(country="USA"), "default_shipping_address.country"),
         (_address(country="U"), "default_shipping_address.country"),
         (_address(country="1A"), "default_shipping_address.country"),
+        (_address(country="ZZ"), "default_shipping_address.country"),
+        (_address(country="United Kingdom"), "default_shipping_address.country"),
+        (_address(country="un"), "default_shipping_address.country"),
         (_address(foo="bar"), "default_shipping_address.foo"),
         (valid_payload(default_shipping_address="1 Main St, Paris"), "default_shipping_address"),
         (valid_payload(default_shipping_address=["1 Main St"]), "default_shipping_address"),
@@ -124,7 +127,8 @@ def _address(**changes: Any) -> dict[str, Any]:
     ids=[
         "name-missing", "name-blank", "name-too-long", "email-missing", "email-invalid", "email-two-ats",
         "phone-too-long", "line1-missing", "line1-blank", "city-missing", "country-missing",
-        "country-3-letters", "country-1-letter", "country-digit", "address-unknown-key", "address-string",
+        "country-3-letters", "country-1-letter", "country-digit", "country-unassigned", "country-name",
+        "country-not-iso-3166", "address-unknown-key", "address-string",
         "address-list",
     ],
 )
