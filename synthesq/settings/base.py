@@ -35,10 +35,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    value = os.environ.get(name) or ""
+    return value.strip().lower() in {"1", "true", "yes", "on"} if value else default
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
