@@ -8,20 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from billing import selectors, services
-from billing.exceptions import (
-    CreditExceedsInvoice,
-    DuplicatePaymentReference,
-    InvoiceHasCredit,
-    InvoiceHasPayments,
-    InvoiceNotCreditable,
-    InvoiceNotPayable,
-    Overpayment,
-    PaymentCurrencyMismatch,
-    RefundCurrencyMismatch,
-    RefundExceedsCredit,
-    RefundExceedsPayment,
-)
+from billing import exceptions, selectors, services
 from synthesq.core.actors import acting_user
 from synthesq.core.errors import InvalidTransition
 from synthesq.core.etags import ETagMixin
@@ -76,7 +63,9 @@ class InvoiceViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         "history": ("billing.view_invoice",),
         "pdf": ("billing.view_invoice",),
     }
-    problem_responses = {"change_status": (InvalidTransition, InvoiceHasPayments, InvoiceHasCredit)}
+    problem_responses = {
+        "change_status": (InvalidTransition, exceptions.InvoiceHasPayments, exceptions.InvoiceHasCredit),
+    }
     if_match_actions = ("change_status",)
 
     def get_queryset(self):
@@ -122,8 +111,8 @@ class PaymentViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     filterset_class = PaymentFilter
     ordering_fields = ["created_at", "amount"]
     problem_responses = {
-        "create": (InvoiceNotPayable, DuplicatePaymentReference, PaymentCurrencyMismatch, Overpayment,
-                   IdempotencyKeyReused),
+        "create": (exceptions.InvoiceNotPayable, exceptions.DuplicatePaymentReference,
+                   exceptions.PaymentCurrencyMismatch, exceptions.Overpayment, IdempotencyKeyReused),
     }
 
     def get_queryset(self):
@@ -163,7 +152,7 @@ class CreditNoteViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     ordering_fields = ["issued_at", "total", "number"]
     action_permissions = {"pdf": ("billing.view_creditnote",)}
     problem_responses = {
-        "create": (InvoiceNotCreditable, CreditExceedsInvoice, IdempotencyKeyReused),
+        "create": (exceptions.InvoiceNotCreditable, exceptions.CreditExceedsInvoice, IdempotencyKeyReused),
     }
 
     def get_queryset(self):
@@ -202,7 +191,8 @@ class RefundViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     filterset_class = RefundFilter
     ordering_fields = ["recorded_at", "amount"]
     problem_responses = {
-        "create": (RefundExceedsPayment, RefundExceedsCredit, RefundCurrencyMismatch, IdempotencyKeyReused),
+        "create": (exceptions.RefundExceedsPayment, exceptions.RefundExceedsCredit, exceptions.RefundCurrencyMismatch,
+                   IdempotencyKeyReused),
     }
 
     def get_queryset(self):

@@ -12,17 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from inventory.exceptions import InsufficientStock, ProductHasVariants
-from sales import selectors, services
-from sales.exceptions import (
-    CurrencyMismatch,
-    OrderNotEditable,
-    OrderNotReturnable,
-    OrderOnHold,
-    ReturnOpen,
-    ReturnQuantityExceeded,
-    ReturnWindowClosed,
-    ReturnWindowOpen,
-)
+from sales import exceptions, selectors, services
 from sales.models import Order, Return, return_with_lines, with_lines
 from sales.representations import order_representation, order_representations
 from synthesq.core.actors import acting_user
@@ -126,11 +116,12 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         "returns": ("sales.add_return",),
     }
     problem_responses = {
-        "create": (CurrencyMismatch, IdempotencyKeyReused),
-        "partial_update": (OrderNotEditable, CurrencyMismatch),
-        "change_status": (InvalidTransition, OrderOnHold, ReturnOpen, ReturnWindowOpen,
-                          InsufficientStock, ProductHasVariants),
-        "returns": (OrderNotReturnable, ReturnWindowClosed, ReturnQuantityExceeded, IdempotencyKeyReused),
+        "create": (exceptions.CurrencyMismatch, IdempotencyKeyReused),
+        "partial_update": (exceptions.OrderNotEditable, exceptions.CurrencyMismatch),
+        "change_status": (InvalidTransition, exceptions.OrderOnHold, exceptions.ReturnOpen,
+                          exceptions.ReturnWindowOpen, InsufficientStock, ProductHasVariants),
+        "returns": (exceptions.OrderNotReturnable, exceptions.ReturnWindowClosed, exceptions.ReturnQuantityExceeded,
+                    IdempotencyKeyReused),
         # HoldConflict carries one of three codes: the problem of each
         "hold.post": (problems.ALREADY_ON_HOLD, problems.ORDER_NOT_HOLDABLE),
         "hold.delete": (problems.NOT_ON_HOLD,),
