@@ -12,7 +12,8 @@ DEV_ENV := DEBUG=1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check lock bench-close bench-nodes bench-api profile-api clean venv serve serve-env release dist
+.PHONY: run test lint check lock bench-close bench-nodes bench-api profile-api bench-orders-list bench-webhooks \
+	bench-webhook-latency clean venv serve serve-env release dist
 
 venv: $(STAMP)
 
@@ -76,22 +77,35 @@ lock: venv
 
 # Close 100,000 delivered orders on PostgreSQL and compare with a bare UPDATE (prints figures).
 bench-close: venv
-	$(BIN)/python bench/close_orders.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.close_orders $(BENCH_ARGS)
 
 # Two gunicorn nodes on one PostgreSQL: the concurrency scenarios split across them, every invariant checked,
 # and the throughput of two nodes against one (prints figures).
 bench-nodes: venv
-	$(BIN)/python bench/two_nodes.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.two_nodes $(BENCH_ARGS)
 
 # The hot API endpoints under load (gunicorn, wrk) against a bare DRF floor, with the statements per request
 # (prints figures; BENCH_ARGS="--quick" for a short look, "--json PATH" to keep them). Needs wrk (apt-get install wrk).
 bench-api: venv
-	$(BIN)/python bench/api.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.api $(BENCH_ARGS)
 
 # Where each hot request's CPU time goes, by category (ORM, DRF, our apps, middleware…), against its floor
 # (cProfile over in-process replays; BENCH_ARGS="--top 15" to list our code's heaviest functions too).
 profile-api: venv
-	$(BIN)/python bench/profile_api.py $(BENCH_ARGS)
+	$(BIN)/python -m bench.profile_api $(BENCH_ARGS)
+
+# GET /api/v1/sales/orders on the first and deep pages of a million orders (cursor pagination; prints figures;
+# BENCH_ARGS="--orders 100000" for a shorter run).
+bench-orders-list: venv
+	$(BIN)/python -m bench.orders_list $(BENCH_ARGS)
+
+# What events cost the API (with and without them) and how fast workers deliver webhooks (prints figures).
+bench-webhooks: venv
+	$(BIN)/python -m bench.webhooks $(BENCH_ARGS)
+
+# How long a committed change takes to reach a webhook receiver, by the worker's poll interval (prints figures).
+bench-webhook-latency: venv
+	$(BIN)/python -m bench.webhook_latency $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache .ruff_cache staticfiles build dist *.egg-info

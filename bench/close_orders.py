@@ -1,6 +1,6 @@
 """Benchmark: close 100,000 delivered orders with their draft invoices on PostgreSQL.
 
-    make bench-close                      # or: .venv/bin/python bench/close_orders.py --orders 100000
+    make bench-close                      # or: .venv/bin/python -m bench.close_orders --orders 100000
 
 Builds the orders (one line each, a draft invoice each, delivered 40 days ago) in a scratch database
 (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/synthesq_bench, dropped and
@@ -13,19 +13,13 @@ and prints orders closed per second and the ratio of the two times. It prints fi
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from scratch_db import setup_scratch_database
+from bench.scratch_db import setup_scratch_database
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/synthesq_bench"
-
-
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Benchmark: the order list stays fast on deep pages of a million orders (cursor pagination).
 
-    .venv/bin/python bench/orders_list.py --orders 1000000
+    make bench-orders-list                # or: .venv/bin/python -m bench.orders_list --orders 1000000
 
 Loads the orders with COPY into a scratch PostgreSQL database (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/synthesq_bench_list, dropped and created anew), then times
@@ -14,24 +14,19 @@ from __future__ import annotations
 import argparse
 import base64
 import statistics
-import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlencode
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from scratch_db import setup_scratch_database
+from bench.scratch_db import setup_scratch_database
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/synthesq_bench_list"
 ADDRESS = '{"line1": "1 Main", "city": "Austin", "country": "US"}'
 
 
-
-
-def _timed(fn, repeat: int = 5) -> float:
-    times = []
+def _timed(fn: Callable[[], object], repeat: int = 5) -> float:
+    times: list[float] = []
     for _ in range(repeat):
         t0 = time.perf_counter()
         fn()

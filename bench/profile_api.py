@@ -1,11 +1,11 @@
 """Profile: where the CPU time of each hot API request goes, against its floor (issue 15).
 
-    make profile-api                       # or: .venv/bin/python bench/profile_api.py [--requests N] [--top N]
+    make profile-api                       # or: .venv/bin/python -m bench.profile_api [--requests N] [--top N]
 
 In a scratch PostgreSQL database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/synthesq_profile_api,
-dropped and created anew) it seeds what ``bench/api.py`` seeds (its ``seed``, with ``--read-orders`` orders of 3
+dropped and created anew) it seeds what ``bench.api`` seeds (its ``seed``, with ``--read-orders`` orders of 3
 lines) and, under the same settings (``bench.floor.settings``: production plus the floor URLs, DEBUG off, no
-per-token rate limit), replays each request in-process through Django's test client exactly as ``bench/api.py``'s
+per-token rate limit), replays each request in-process through Django's test client exactly as ``bench.api``'s
 statement and CPU replay does (its ``replay_requests``): the two floors, get, list of 50, create and confirm. Each
 request is sent twice untimed (steady state: the token's throttled ``last_used_at`` written, caches warm), then
 ``--requests`` times (default 200) under cProfile with a CPU-time clock (``time.process_time``; ``--wall``: elapsed
@@ -37,11 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.api import SETTINGS, replay_requests, seed, vacuum_analyze  # noqa: E402
-from bench.scratch_db import setup_scratch_database  # noqa: E402
+from bench.api.endpoints import SETTINGS
+from bench.api.seeding import seed, vacuum_analyze
+from bench.api.statements import replay_requests
+from bench.scratch_db import ROOT, setup_scratch_database
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/synthesq_profile_api"
 # Each endpoint with the floor it is compared with, in the order printed.
@@ -212,7 +211,7 @@ def profile_endpoint(name: str, send: Callable[[int], Any], *, requests: int, cp
             raise SystemExit(f"{name}: {response.status_code} {response.content[:500]!r}")
 
     number = start
-    for _ in range(2):  # steady state, as bench/api.py: the token's last_used_at written, caches warm
+    for _ in range(2):  # steady state, as bench.api: the token's last_used_at written, caches warm
         answered(send(number))
         number += 1
     cpu: list[float] = []
@@ -325,7 +324,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-    # The served settings, as bench/api.py: production plus the floor URLs, DEBUG off, plain HTTP, quiet logs.
+    # The served settings, as bench.api: production plus the floor URLs, DEBUG off, plain HTTP, quiet logs.
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
     os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
     os.environ.setdefault("LOG_LEVEL", "WARNING")

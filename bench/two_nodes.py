@@ -1,6 +1,6 @@
 """Benchmark and proof: two gunicorn nodes on one PostgreSQL database.
 
-    make bench-nodes                      # or: .venv/bin/python bench/two_nodes.py [--workers 2 --clients 12]
+    make bench-nodes                      # or: .venv/bin/python -m bench.two_nodes [--workers 2 --clients 12]
 
 In a scratch database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/synthesq_bench_nodes,
 dropped and created anew):
@@ -21,12 +21,8 @@ import argparse
 import os
 import statistics
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from bench.scratch_db import setup_scratch_database  # noqa: E402
+from bench.scratch_db import setup_scratch_database
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/synthesq_bench_nodes"
 

@@ -1,6 +1,7 @@
 """Benchmark: how long a committed change takes to reach a webhook receiver, by the worker's poll interval.
 
-    .venv/bin/python bench/webhook_latency.py [--changes 40] [--intervals 1 0.5 0.25 0.1]
+    make bench-webhook-latency
+    .venv/bin/python -m bench.webhook_latency [--changes 40] [--intervals 1 0.5 0.25 0.1]
 
 On a scratch PostgreSQL database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/synthesq_bench_latency,
 dropped and created anew), with one endpoint subscribed to ``customer.created`` pointing at a local receiver (a
@@ -27,9 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from scratch_db import ROOT, setup_scratch_database
+from bench.scratch_db import ROOT, setup_scratch_database
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/synthesq_bench_latency"
 IDLE_SECONDS = 10.0

@@ -1,6 +1,7 @@
 """Benchmark: what events cost the API, and how fast workers deliver webhooks.
 
-    .venv/bin/python bench/webhooks.py [--moves 10000] [--endpoints 3] [--workers 2]
+    make bench-webhooks
+    .venv/bin/python -m bench.webhooks [--moves 10000] [--endpoints 3] [--workers 2]
 
 On a scratch PostgreSQL database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/synthesq_bench_hooks,
 dropped and created anew), with ``--endpoints`` endpoints subscribed to every event and pointing at a local
@@ -25,11 +26,10 @@ import subprocess
 import sys
 import time
 from decimal import Decimal
-from pathlib import Path
+from multiprocessing.sharedctypes import Synchronized
+from multiprocessing.synchronize import Event as EventType
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from scratch_db import ROOT, setup_scratch_database
+from bench.scratch_db import ROOT, setup_scratch_database
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/synthesq_bench_hooks"
 MOVES = ({"status": "confirmed"}, {"status": "processing"},
@@ -37,7 +37,7 @@ MOVES = ({"status": "confirmed"}, {"status": "processing"},
 ROUND_ORDERS = 125
 
 
-def _receive(port: int, counter: multiprocessing.Value, ready: multiprocessing.Event) -> None:  # type: ignore[type-arg]
+def _receive(port: int, counter: Synchronized[int], ready: EventType) -> None:
     """A minimal keep-alive HTTP/1.1 server answering every request 204, counting them."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -113,7 +113,7 @@ def _move_rounds(token: str, order_ids: list[str]) -> dict[bool, tuple[int, floa
     return totals
 
 
-def _deliver(workers: int, url: str, counter: multiprocessing.Value) -> tuple[int, float]:  # type: ignore[type-arg]
+def _deliver(workers: int, url: str, counter: Synchronized[int]) -> tuple[int, float]:
     from integrations.models import DeliveryStatus, Event, WebhookDelivery
 
     env = {**os.environ, "DATABASE_URL": url, "WEBHOOK_ALLOW_PRIVATE_URLS": "1"}

@@ -5,15 +5,24 @@ credit."""
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from django.dispatch import receiver
 
 from sales.models import Order, OrderStatus, Return
-from sales.signals import order_status_changed, orders_closed, return_credited, return_requested
+from sales.signals import (
+    CloseFigures,
+    close_figure,
+    order_status_changed,
+    orders_closed,
+    return_credited,
+    return_requested,
+)
 
 from . import services
+
+# Billing's figure in the batch close's report: the draft invoices it issued for the orders closed.
+INVOICES_ISSUED = close_figure("invoices_issued", phrase="issued {count} invoice(s)")
 
 
 @receiver(order_status_changed, sender=Order, dispatch_uid="billing.order_status_changed")
@@ -28,11 +37,10 @@ def follow_order_status(*, order: Order, to_status: str, actor: Any, **kwargs: A
 
 @receiver(orders_closed, sender=Order, dispatch_uid="billing.orders_closed")
 def finalise_invoices_of_closed_orders(
-    *, order_ids: list[str], closed_at: Any, actor: Any, effects: Counter[str], **kwargs: Any
-) -> None:
-    effects["invoices_issued"] += services.invoices_issue_for_closed_orders(
-        order_ids=order_ids, actor=actor, issued_at=closed_at
-    )
+    *, order_ids: list[str], closed_at: Any, actor: Any, **kwargs: Any
+) -> CloseFigures:
+    issued = services.invoices_issue_for_closed_orders(order_ids=order_ids, actor=actor, issued_at=closed_at)
+    return {INVOICES_ISSUED: issued}
 
 
 @receiver(return_requested, sender=Return, dispatch_uid="billing.return_requested")

@@ -2,6 +2,11 @@
 raises a ``DomainError`` refuses the whole change); work outside the database belongs in
 ``transaction.on_commit``."""
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from django.dispatch import Signal
 
 # Sent after an order changed status and its history row was written.
@@ -9,10 +14,34 @@ from django.dispatch import Signal
 order_status_changed = Signal()
 
 # Sent by the batch close (close_delivered_orders) once per chunk of orders closed in bulk, inside the
-# chunk's transaction, instead of one order_status_changed per order. Arguments: order_ids, closed_at, actor,
-# and effects: a Counter in which followers report what they did, by name, for the run's report (billing adds
-# "invoices_issued"). Receivers' return values are ignored.
+# chunk's transaction, instead of one order_status_changed per order. Arguments: order_ids, closed_at, actor.
+# A receiver returns what it did for the run's report, as ``CloseFigures`` (its own figures, declared with
+# ``close_figure``), or None.
 orders_closed = Signal()
+
+
+@dataclass(frozen=True)
+class CloseFigure:
+    """A figure an app following ``orders_closed`` reports for the batch close: ``key`` names it in the JSON
+    report and the run's log line, ``phrase`` says it in the text report (``{count}`` is the figure)."""
+
+    key: str
+    phrase: str
+
+
+# What a receiver of ``orders_closed`` returns: how much of each of its figures one chunk made.
+CloseFigures = Mapping[CloseFigure, int]
+
+# Every figure the followers declared, in the order they declared them: each run reports each (0 if none).
+CLOSE_FIGURES: list[CloseFigure] = []
+
+
+def close_figure(key: str, *, phrase: str) -> CloseFigure:
+    """Declare a figure the batch close reports (once, where the app connects its receiver)."""
+    figure = CloseFigure(key=key, phrase=phrase)
+    if figure not in CLOSE_FIGURES:
+        CLOSE_FIGURES.append(figure)
+    return figure
 
 # Sent by return_request inside its transaction, once the return and its lines are written (before its history
 # row). Arguments: return_ (lines loaded; return_.order is the locked order), actor. Billing's receiver refuses a

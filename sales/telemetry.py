@@ -46,10 +46,11 @@ def orders_closed_in_batch(*, order_ids: Sequence[str], from_status: str, to_sta
 
 
 def batch_close_run(
-    *, closed: int, invoices_issued: int, failed: Mapping[str, str], skipped: Mapping[str, int], interrupted: bool
+    *, closed: int, figures: Mapping[str, int], failed: Mapping[str, str], skipped: Mapping[str, int],
+    interrupted: bool,
 ) -> None:
     """Once at the end of a run (outside any transaction: each chunk has committed already)."""
     outcome = "interrupted" if interrupted else ("failures" if failed else "ok")
-    business_log.info("batch_close_run", outcome=outcome, closed=closed, invoices_issued=invoices_issued,
+    business_log.info("batch_close_run", outcome=outcome, closed=closed, **figures,
                       failed_order_ids=sorted(failed), skipped=dict(skipped))
     BATCH_CLOSE_RUNS.labels(outcome=outcome).inc()

@@ -1,4 +1,4 @@
-"""The floor of the API benchmark (``bench/api.py``): bare DRF endpoints served beside the product.
+"""The floor of the API benchmark (``bench.api``): bare DRF endpoints served beside the product.
 
 ``bench.floor.settings`` extends the production settings and mounts ``bench.floor.urls`` (the floor's
 endpoints, then every URL of the product), so the floor and the product run in one gunicorn with the same

@@ -63,8 +63,8 @@ REFUND_CURRENCY_MISMATCH = problem_doc("RefundCurrencyMismatch", error=RefundCur
                                        payment_currency=STRING, refund_currency=STRING)
 
 # Cancelling a confirmed order voids its invoice, which billing refuses while the invoice has payments or credit.
-also_returned_by("order", "change_status", INVOICE_HAS_PAYMENTS.name, INVOICE_HAS_CREDIT.name)
+also_returned_by("order", "change_status", InvoiceHasPayments, InvoiceHasCredit)
 # Crediting a return issues its credit note through billing's receiver, which may refuse it.
-also_returned_by("return", "change_status", INVOICE_NOT_CREDITABLE.name, CREDIT_EXCEEDS_INVOICE.name)
+also_returned_by("return", "change_status", InvoiceNotCreditable, CreditExceedsInvoice)
 # Requesting a return is refused when billing could never credit it (no or a void invoice, too little left).
-also_returned_by("order", "returns", INVOICE_NOT_CREDITABLE.name, CREDIT_EXCEEDS_INVOICE.name)
+also_returned_by("order", "returns", InvoiceNotCreditable, CreditExceedsInvoice)

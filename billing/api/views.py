@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -7,16 +8,17 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from billing import selectors, services
+from billing import exceptions, selectors, services
 from synthesq.core.actors import acting_user
+from synthesq.core.errors import InvalidTransition
 from synthesq.core.etags import ETagMixin
 from synthesq.core.filters import FilterBackend
-from synthesq.core.idempotency import idempotency_key_parameter, idempotent
+from synthesq.core.idempotency import IdempotencyKeyReused, idempotency_key_parameter, idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
 from synthesq.core.renderers import PDFRenderer
 
 from ..documents import credit_note_pdf, credit_note_pdf_filename, invoice_pdf, invoice_pdf_filename
-from . import problems  # noqa: F401  (declares the problems named in problem_responses)
+from . import problems  # noqa: F401  (declares the problems of the errors in problem_responses)
 from .filters import CreditNoteFilter, InvoiceFilter, InvoiceOrderingFilter, PaymentFilter, RefundFilter
 from .serializers import (
     CreditNoteInputSerializer,
@@ -61,7 +63,9 @@ class InvoiceViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         "history": ("billing.view_invoice",),
         "pdf": ("billing.view_invoice",),
     }
-    problem_responses = {"change_status": ("InvalidTransition", "InvoiceHasPayments", "InvoiceHasCredit")}
+    problem_responses = {
+        "change_status": (InvalidTransition, exceptions.InvoiceHasPayments, exceptions.InvoiceHasCredit),
+    }
     if_match_actions = ("change_status",)
 
     def get_queryset(self):
@@ -107,8 +111,8 @@ class PaymentViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     filterset_class = PaymentFilter
     ordering_fields = ["created_at", "amount"]
     problem_responses = {
-        "create": ("InvoiceNotPayable", "DuplicatePaymentReference", "PaymentCurrencyMismatch", "Overpayment",
-                   "IdempotencyKeyReused"),
+        "create": (exceptions.InvoiceNotPayable, exceptions.DuplicatePaymentReference,
+                   exceptions.PaymentCurrencyMismatch, exceptions.Overpayment, IdempotencyKeyReused),
     }
 
     def get_queryset(self):
@@ -123,7 +127,7 @@ class PaymentViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         payment = services.payment_record(actor=acting_user(request), **data.validated_data)
         body = PaymentSerializer(payment).data  # the service's payment, its invoice and actor in memory
         return Response(body, status=status.HTTP_201_CREATED,
-                        headers={"Location": f"/api/v1/sales/payments/{payment.pk}"})
+                        headers={"Location": reverse("payment-detail", args=[payment.pk])})
 
 
 @extend_schema_view(
@@ -148,7 +152,7 @@ class CreditNoteViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     ordering_fields = ["issued_at", "total", "number"]
     action_permissions = {"pdf": ("billing.view_creditnote",)}
     problem_responses = {
-        "create": ("InvoiceNotCreditable", "CreditExceedsInvoice", "IdempotencyKeyReused"),
+        "create": (exceptions.InvoiceNotCreditable, exceptions.CreditExceedsInvoice, IdempotencyKeyReused),
     }
 
     def get_queryset(self):
@@ -163,7 +167,7 @@ class CreditNoteViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         credit_note = services.credit_note_issue(actor=acting_user(request), **data.validated_data)
         body = CreditNoteSerializer(selectors.credit_note_list().get(pk=credit_note.pk)).data
         return Response(body, status=status.HTTP_201_CREATED,
-                        headers={"Location": f"/api/v1/sales/credit-notes/{credit_note.pk}"})
+                        headers={"Location": reverse("credit-note-detail", args=[credit_note.pk])})
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None, renderer_classes=[PDFRenderer])
     def pdf(self, request: Request, pk: str | None = None) -> Response:
@@ -187,7 +191,8 @@ class RefundViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     filterset_class = RefundFilter
     ordering_fields = ["recorded_at", "amount"]
     problem_responses = {
-        "create": ("RefundExceedsPayment", "RefundExceedsCredit", "RefundCurrencyMismatch", "IdempotencyKeyReused"),
+        "create": (exceptions.RefundExceedsPayment, exceptions.RefundExceedsCredit, exceptions.RefundCurrencyMismatch,
+                   IdempotencyKeyReused),
     }
 
     def get_queryset(self):
@@ -202,4 +207,4 @@ class RefundViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         refund = services.refund_record(actor=acting_user(request), **data.validated_data)
         body = RefundSerializer(selectors.refund_list().get(pk=refund.pk)).data
         return Response(body, status=status.HTTP_201_CREATED,
-                        headers={"Location": f"/api/v1/sales/refunds/{refund.pk}"})
+                        headers={"Location": reverse("refund-detail", args=[refund.pk])})

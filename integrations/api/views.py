@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -10,12 +11,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from integrations import selectors, services
+from integrations.exceptions import DeliveryInProgress
 from integrations.models import Event, WebhookDelivery, WebhookEndpoint
 from synthesq.core.actors import acting_user
 from synthesq.core.etags import ETagMixin
 from synthesq.core.filters import FilterBackend
 
-from . import problems  # noqa: F401  (declares the problems named in problem_responses)
+from . import problems  # noqa: F401  (declares the problems of the errors in problem_responses)
 from .filters import DELIVERY_STATUS_HELP, DeliveryFilter, EventFilter, EventOrderingFilter
 from .serializers import (
     EventSerializer,
@@ -99,7 +101,7 @@ class WebhookEndpointViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveMo
         endpoint, secret = services.webhook_endpoint_create(actor=acting_user(request), **data.validated_data)
         return Response(WebhookEndpointWithSecretSerializer(endpoint, context={"secret": secret}).data,
                         status=status.HTTP_201_CREATED,
-                        headers={"Location": f"/api/v1/webhook-endpoints/{endpoint.pk}"})
+                        headers={"Location": reverse("webhook-endpoint-detail", args=[endpoint.pk])})
 
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         endpoint = self.get_object()
@@ -125,7 +127,8 @@ class WebhookEndpointViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveMo
     def test(self, request: Request, pk: str | None = None) -> Response:
         item = services.webhook_endpoint_test(endpoint_id=self.get_object().pk, actor=acting_user(request))
         return Response(WebhookDeliverySerializer(selectors.delivery_list().get(pk=item.pk)).data,
-                        status=status.HTTP_202_ACCEPTED, headers={"Location": f"/api/v1/webhook-deliveries/{item.pk}"})
+                        status=status.HTTP_202_ACCEPTED,
+                        headers={"Location": reverse("webhook-delivery-detail", args=[item.pk])})
 
     @action(detail=True, methods=["get"], filter_backends=[])
     def deliveries(self, request: Request, pk: str | None = None) -> Response:
@@ -147,7 +150,7 @@ class WebhookEndpointViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveMo
 class WebhookDeliveryViewSet(ETagMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = WebhookDeliverySerializer
     action_permissions = {"retry": ("integrations.change_webhookdelivery",)}
-    problem_responses = {"retry": ("DeliveryInProgress",)}
+    problem_responses = {"retry": (DeliveryInProgress,)}
 
     def get_queryset(self) -> QuerySet[WebhookDelivery]:
         return selectors.delivery_list()

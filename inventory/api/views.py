@@ -7,11 +7,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from inventory import selectors, services
+from inventory.exceptions import InsufficientStock, ProductHasStock, ProductHasVariants
 from synthesq.core.actors import acting_user
 from synthesq.core.etags import ETagMixin
 from synthesq.core.pagination import OldestFirstCursorPage
 
-from . import problems  # noqa: F401  (declares the problems named in problem_responses)
+from . import problems  # noqa: F401  (declares the problems of the errors in problem_responses)
 from .filters import ProductFilter
 from .serializers import (
     ProductInputSerializer,
@@ -45,10 +46,10 @@ class ProductViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         "movements": ("inventory.view_stockmovement",),
     }
     problem_responses = {
-        "create": ("ProductHasStock",),
-        "update": ("ProductHasStock",),
-        "partial_update": ("ProductHasStock",),
-        "adjustments": ("InsufficientStock", "ProductHasVariants"),
+        "create": (ProductHasStock,),
+        "update": (ProductHasStock,),
+        "partial_update": (ProductHasStock,),
+        "adjustments": (InsufficientStock, ProductHasVariants),
     }
     if_match_actions = ("update", "partial_update")
 

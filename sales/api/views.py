@@ -4,21 +4,24 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from sales import selectors, services
+from inventory.exceptions import InsufficientStock, ProductHasVariants
+from sales import exceptions, selectors, services
 from sales.models import Order, Return, return_with_lines, with_lines
 from sales.representations import order_representation, order_representations
 from synthesq.core.actors import acting_user
+from synthesq.core.errors import InvalidTransition
 from synthesq.core.etags import ETagMixin
-from synthesq.core.idempotency import idempotency_key_parameter, idempotent
+from synthesq.core.idempotency import IdempotencyKeyReused, idempotency_key_parameter, idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
 
-from . import problems  # noqa: F401  (declares the problems named in problem_responses)
+from . import problems
 from .filters import CustomerFilter, OrderFilter, ReturnFilter
 from .serializers import (
     CustomerInputSerializer,
@@ -113,13 +116,15 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         "returns": ("sales.add_return",),
     }
     problem_responses = {
-        "create": ("CurrencyMismatch", "IdempotencyKeyReused"),
-        "partial_update": ("OrderNotEditable", "CurrencyMismatch"),
-        "change_status": ("InvalidTransition", "OrderOnHold", "ReturnOpen", "ReturnWindowOpen",
-                          "InsufficientStock", "ProductHasVariants"),
-        "returns": ("OrderNotReturnable", "ReturnWindowClosed", "ReturnQuantityExceeded", "IdempotencyKeyReused"),
-        "hold.post": ("AlreadyOnHold", "OrderNotHoldable"),
-        "hold.delete": ("NotOnHold",),
+        "create": (exceptions.CurrencyMismatch, IdempotencyKeyReused),
+        "partial_update": (exceptions.OrderNotEditable, exceptions.CurrencyMismatch),
+        "change_status": (InvalidTransition, exceptions.OrderOnHold, exceptions.ReturnOpen,
+                          exceptions.ReturnWindowOpen, InsufficientStock, ProductHasVariants),
+        "returns": (exceptions.OrderNotReturnable, exceptions.ReturnWindowClosed, exceptions.ReturnQuantityExceeded,
+                    IdempotencyKeyReused),
+        # HoldConflict carries one of three codes: the problem of each
+        "hold.post": (problems.ALREADY_ON_HOLD, problems.ORDER_NOT_HOLDABLE),
+        "hold.delete": (problems.NOT_ON_HOLD,),
     }
     if_match_actions = ("partial_update", "change_status")
 
@@ -146,7 +151,7 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             shipping_address=values.get("shipping_address"),
         )
         return Response(self._render(order), status=status.HTTP_201_CREATED,
-                        headers={"Location": f"/api/v1/sales/orders/{order.pk}"})
+                        headers={"Location": reverse("order-detail", args=[order.pk])})
 
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         order = self.get_object()
@@ -212,7 +217,8 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
                                             restock=line["restock"]) for line in values["lines"]],
         )
         return Response(ReturnSerializer(return_with_lines(return_), context=self.get_serializer_context()).data,
-                        status=status.HTTP_201_CREATED, headers={"Location": f"/api/v1/sales/returns/{return_.pk}"})
+                        status=status.HTTP_201_CREATED,
+                        headers={"Location": reverse("return-detail", args=[return_.pk])})
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)
     def history(self, request: Request, pk: str | None = None) -> Response:
@@ -269,7 +275,7 @@ class ReturnViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     }
     problem_responses = {
         # credited: billing's receiver issues the credit note and may refuse (its problems, named by billing)
-        "change_status": ("InvalidTransition", "InsufficientStock", "ProductHasVariants"),
+        "change_status": (InvalidTransition, InsufficientStock, ProductHasVariants),
     }
     if_match_actions = ("change_status",)
 

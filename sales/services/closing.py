@@ -3,9 +3,9 @@ has passed and that is not on hold, chunk by chunk.
 
 Each chunk is one transaction: its rows are claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` (concurrent runs
 never take the same order), their status and history rows are written in bulk, and ``orders_closed`` lets
-other apps follow in the same transaction (billing issues the draft invoices, reporting how many in the
-signal's ``effects``). A chunk that fails is retried order by order, so one order's failure is reported and
-neither undoes nor stops the others.
+other apps follow in the same transaction (billing issues the draft invoices); what each follower did comes
+back as its receiver's figures (``sales.signals.CloseFigures``), which the run adds up for its report. A chunk
+that fails is retried order by order, so one order's failure is reported and neither undoes nor stops the others.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from django.utils import timezone
 
@@ -25,7 +26,7 @@ from synthesq.core.fsm import declared_transition
 from .. import events, selectors, telemetry
 from ..history import OrderHistory
 from ..models import Order, OrderEvent, OrderStatus
-from ..signals import orders_closed
+from ..signals import CLOSE_FIGURES, CloseFigures, orders_closed
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +40,15 @@ BUSY_WAIT_SECONDS = 0.2
 @dataclass
 class ChunkResult:
     closed: list[str] = field(default_factory=list)
-    effects: Counter[str] = field(default_factory=Counter)  # what followers reported, e.g. invoices_issued
+    figures: Counter[str] = field(default_factory=Counter)  # what the followers of orders_closed reported
 
     def add(self, other: ChunkResult) -> None:
         self.closed.extend(other.closed)
-        self.effects.update(other.effects)
+        self.figures.update(other.figures)
+
+
+def _declared_figures() -> Counter[str]:
+    return Counter({figure.key: 0 for figure in CLOSE_FIGURES})
 
 
 @dataclass
@@ -52,15 +57,18 @@ class CloseRunReport:
     return_window_days: int
     cutoff: datetime
     closed: int = 0
-    effects: Counter[str] = field(default_factory=Counter)
+    # Every declared figure of the followers of orders_closed (see ``sales.signals.close_figure``), by key.
+    figures: Counter[str] = field(default_factory=_declared_figures)
     failed: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
     interrupted: bool = False
 
-    @property
-    def invoices_issued(self) -> int:
-        """Reported by billing through ``orders_closed`` (see ``sales.signals``)."""
-        return self.effects["invoices_issued"]
+    def __getattr__(self, name: str) -> int:
+        """A follower's figure by its key, as an attribute (``report.<key>``)."""
+        figures: Mapping[str, int] = self.__dict__.get("figures", {})
+        if name in figures:
+            return figures[name]
+        raise AttributeError(name)
 
 
 @publishes_events
@@ -99,7 +107,9 @@ def orders_close_chunk(
         for pk in ids
     ])
     events.publish_orders_closed(ids)
-    orders_closed.send(sender=Order, order_ids=ids, closed_at=now, actor=None, effects=result.effects)
+    for _receiver, figures in orders_closed.send(sender=Order, order_ids=ids, closed_at=now, actor=None):
+        for figure, count in cast("CloseFigures", figures or {}).items():
+            result.figures[figure.key] += count
     telemetry.orders_closed_in_batch(order_ids=ids, from_status=OrderStatus.DELIVERED,
                                      to_status=str(_CLOSE_TRANSITION.target))
     return result
@@ -145,11 +155,11 @@ def orders_close_delivered(
             continue
         busy_waits = 0
         report.closed += len(chunk.closed)
-        report.effects.update(chunk.effects)
+        report.figures.update(chunk.figures)
         if on_progress is not None:
             on_progress(report)
-    telemetry.batch_close_run(closed=report.closed, invoices_issued=report.invoices_issued, failed=report.failed,
-                                    skipped=report.skipped, interrupted=report.interrupted)
+    telemetry.batch_close_run(closed=report.closed, figures=report.figures, failed=report.failed,
+                              skipped=report.skipped, interrupted=report.interrupted)
     return report
 
 

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from .actors import acting_user
 from .errors import BusinessRuleViolation, ValidationFailed
 from .models import IdempotencyKey
+from .problem_schemas import STRING, problem_doc
 
 HEADER = "Idempotency-Key"
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -46,6 +47,9 @@ def idempotency_key_parameter(what: str) -> OpenApiParameter:
 class IdempotencyKeyReused(BusinessRuleViolation):
     code = "idempotency_key_reused"
     title = "Idempotency key reused with a different request"
+
+
+IDEMPOTENCY_KEY_REUSED = problem_doc("IdempotencyKeyReused", error=IdempotencyKeyReused, key=STRING)
 
 
 def _digest(request: Request) -> str:

@@ -3,8 +3,10 @@
 A client generated from the schema reads each problem as a typed object (``InsufficientStockProblem.lines`` is a
 list of ``InsufficientStockLine``), so every member a problem carries must be declared here. Each app declares
 the problems its services raise in its ``api/problems.py`` with ``problem_doc``; views name the ones an action
-can return in ``problem_responses`` (by name, so an app may name a problem another app raises through a signal
-without importing it); ``synthesq.core.schema.ProblemAutoSchema`` attaches them to each operation and status.
+can return in ``problem_responses`` by the ``DomainError`` classes the services raise (or, for a class that
+carries several codes, by the ``ProblemDoc`` of each code); a problem another app raises inside an operation through
+a signal's receiver is declared by that app with ``also_returned_by``. ``synthesq.core.schema.ProblemAutoSchema``
+attaches them to each operation and status.
 
 The generic problems of every request (``validation_error``, ``not_authenticated``, ``payload_too_large`` …)
 are declared below.
@@ -16,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import DomainError
+from .errors import DomainError, InvalidTransition
 
 JsonSchema = dict[str, Any]
 
@@ -37,7 +39,7 @@ def ref(component: str) -> JsonSchema:
 @dataclass(frozen=True)
 class ProblemDoc:
     """How one problem ``code`` looks on the wire: its status, and the members it adds to the base problem
-    (all of them always present). ``name`` is the key views use and the component is ``<name>Problem``."""
+    (all of them always present). The component is ``<name>Problem``."""
 
     name: str
     code: str
@@ -51,9 +53,15 @@ class ProblemDoc:
         return f"{self.name}Problem"
 
 
+# What a view or an app names as a problem an operation returns: the ``DomainError`` class its services raise, or
+# the declared ``ProblemDoc`` of one code when a class carries several (``HoldConflict``).
+ProblemRef = type[DomainError] | ProblemDoc
+
+
 # Helper components (objects inside problems), registered next to the problem components.
 HELPER_COMPONENTS: dict[str, JsonSchema] = {}
 PROBLEM_DOCS: dict[str, ProblemDoc] = {}
+_PROBLEM_DOCS_BY_ERROR: dict[type[DomainError], ProblemDoc] = {}
 
 
 def helper_component(name: str, schema: JsonSchema) -> JsonSchema:
@@ -80,6 +88,8 @@ def problem_doc(name: str, *, status: int | None = None, code: str | None = None
     if existing is not None and existing != doc:
         raise ValueError(f"problem {name} declared twice, differently")
     PROBLEM_DOCS[name] = doc
+    if error is not None:
+        _PROBLEM_DOCS_BY_ERROR[error] = doc
     return doc
 
 
@@ -100,15 +110,25 @@ PROBLEM_BASE: JsonSchema = {
 }
 
 
+def problem_doc_of(problem: ProblemRef) -> ProblemDoc:
+    """The problem declared for an error class (or for the nearest of its bases), or the problem itself."""
+    if isinstance(problem, ProblemDoc):
+        return problem
+    for error in problem.__mro__:
+        if error in _PROBLEM_DOCS_BY_ERROR:
+            return _PROBLEM_DOCS_BY_ERROR[error]
+    raise KeyError(f"no problem declared for {problem.__name__} (problem_doc(..., error={problem.__name__}))")
+
+
 # Problems an operation returns that another app raises inside it (through a signal's receiver): keyed by the
 # viewset's router basename and action, so the app that raises them declares them without the viewset's app
 # having to name it.
-EXTRA_PROBLEM_RESPONSES: dict[tuple[str, str], list[str]] = defaultdict(list)
+EXTRA_PROBLEM_RESPONSES: dict[tuple[str, str], list[ProblemRef]] = defaultdict(list)
 
 
-def also_returned_by(basename: str, action: str, *names: str) -> None:
+def also_returned_by(basename: str, action: str, *problems: ProblemRef) -> None:
     """Declare that the viewset registered as ``basename`` can return these problems from ``action``."""
-    EXTRA_PROBLEM_RESPONSES[(basename, action)].extend(names)
+    EXTRA_PROBLEM_RESPONSES[(basename, action)].extend(problems)
 
 
 def problem_component(doc: ProblemDoc) -> JsonSchema:
@@ -172,7 +192,7 @@ CONCURRENT_CHANGE = problem_doc(
     description="The resource changed while the request ran; nothing was changed. Read it and retry.",
 )
 INVALID_TRANSITION = problem_doc(
-    "InvalidTransition", status=409, code="invalid_transition", title="Status change not allowed",
+    "InvalidTransition", error=InvalidTransition,
     description="The move is not allowed from the current status.",
     current_status=STRING, requested_status=STRING, allowed_statuses=array_of(STRING),
 )
@@ -190,11 +210,6 @@ PAYLOAD_TOO_LARGE = problem_doc(
 UNSUPPORTED_MEDIA_TYPE = problem_doc(
     "UnsupportedMediaType", status=415, code="unsupported_media_type", title="Unsupported media type",
     description="Send bodies as `application/json`.",
-)
-IDEMPOTENCY_KEY_REUSED = problem_doc(
-    "IdempotencyKeyReused", status=422, code="idempotency_key_reused",
-    title="Idempotency key reused with a different request",
-    key=STRING,
 )
 THROTTLED = problem_doc(
     "Throttled", status=429, code="throttled", title="Too many requests",

@@ -2,7 +2,7 @@
 
 - Every operation documents every status it can return, each with the problem schema of every ``code`` it can
   carry (``synthesq.core.problem_schemas``): the generic ones of every request, 404 on routes with an id, 412 on
-  conditional writes, and what the view declares in ``problem_responses = {"create": ("CurrencyMismatch",)}``.
+  conditional writes, and what the view declares in ``problem_responses = {"create": (CurrencyMismatch,)}``.
 - Request bodies are closed (``additionalProperties: false``: unknown keys are refused), currencies are the ISO
   4217 list, amounts are bounded numbers or decimal strings, free text cannot hold control characters, and a
   PATCH body is partial only where the view says so (``request=Serializer(partial=True)``).
@@ -43,6 +43,7 @@ from .problem_schemas import (
     VALIDATION_ERROR,
     ProblemDoc,
     problem_component,
+    problem_doc_of,
 )
 from .problems import PROBLEM_CONTENT_TYPE
 from .text import BODY_TEXT_PATTERN, NON_BLANK_BODY_TEXT_PATTERN, PARAMETER_TEXT_PATTERN
@@ -109,10 +110,7 @@ class ProblemAutoSchema(AutoSchema):
             docs.append(PRECONDITION_FAILED)
         action, _method = self._action_key()
         extra = EXTRA_PROBLEM_RESPONSES.get((getattr(self.view, "basename", ""), action or ""), [])
-        for name in (*self._declared("problem_responses"), *extra):
-            if name not in PROBLEM_DOCS:
-                raise KeyError(f"{type(self.view).__name__} declares unknown problem {name!r}")
-            docs.append(PROBLEM_DOCS[name])
+        docs.extend(problem_doc_of(problem) for problem in (*self._declared("problem_responses"), *extra))
         return list({doc.name: doc for doc in docs}.values())
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:

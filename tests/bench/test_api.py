@@ -1,5 +1,5 @@
-"""``make bench-api`` (bench/api.py): its seed, its statement counts and how it turns wrk windows into figures.
-The load itself (gunicorn and wrk) runs by hand; what it measures is checked here."""
+"""``make bench-api`` (``python -m bench.api``): its seed, its statement counts and how it turns wrk windows into
+figures. The load itself (gunicorn and wrk) runs by hand; what it measures is checked here."""
 
 from __future__ import annotations
 
@@ -10,30 +10,24 @@ from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from bench.api import (
-    ENDPOINTS,
+from bench.api.__main__ import parse_args
+from bench.api.cpu import (
     CpuSnapshot,
     CpuUse,
     MachineTicks,
     ProcStat,
-    Seed,
-    Window,
     backend_database,
     ceilings,
-    contract_figures,
-    contract_lines,
-    count_statements,
     cpu_snapshot,
     cpu_use,
-    floor_summary,
     group_ticks,
-    make_drafts,
-    parse_args,
     parse_machine_ticks,
     parse_proc_stat,
-    seed,
-    summarize,
 )
+from bench.api.endpoints import ENDPOINTS, Window
+from bench.api.report import contract_figures, contract_lines, floor_summary, summarize
+from bench.api.seeding import Seed, make_drafts, seed
+from bench.api.statements import count_statements
 from sales.models import Order, OrderEvent, OrderStatus
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 from rest_framework.test import APIClient
 
-from bench.api import Seed, create_body, make_drafts, seed
+from bench.api.seeding import Seed, create_body, make_drafts, seed
 from billing.models import Invoice, InvoiceEvent, InvoiceLine
 from integrations.models import Event
 from inventory.models import Product, StockMovement

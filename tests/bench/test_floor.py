@@ -10,7 +10,7 @@ import pytest
 from django.test import override_settings
 from rest_framework.test import APIClient
 
-from bench.api import is_transaction_control
+from bench.api.statements import is_transaction_control
 from sales.models import Order
 from tests.factories import OrderFactory
 

@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from sales import selectors, services
+from sales.signals import CLOSE_FIGURES
 
 
 def _as_of(value: str | None) -> datetime:
@@ -158,7 +159,7 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(json.dumps({
                 "dry_run": False, "as_of": report.as_of.isoformat(), "return_window_days": report.return_window_days,
-                "closed": report.closed, "invoices_issued": report.invoices_issued,
+                "closed": report.closed, **report.figures,
                 "skipped": report.skipped,
                 "failed": [{"id": pk, "reason": why} for pk, why in report.failed.items()],
                 "interrupted": report.interrupted, "duration_seconds": round(duration, 3),
@@ -167,7 +168,9 @@ class Command(BaseCommand):
         for pk, why in report.failed.items():
             self.stderr.write(f"failed {pk}: {why}")
         self.stdout.write(
-            f"Closed {report.closed} order(s), issued {report.invoices_issued} invoice(s); skipped "
+            f"Closed {report.closed} order(s)"
+            + "".join(f", {figure.phrase.format(count=report.figures[figure.key])}" for figure in CLOSE_FIGURES)
+            + "; skipped "
             f"{report.skipped.get('on_hold', 0)} on hold, {report.skipped.get('return_open', 0)} with an open return "
             f"and {report.skipped.get('return_window_open', 0)} inside their return window; "
             f"{len(report.failed)} failed; {duration:.1f}s"

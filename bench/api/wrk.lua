@@ -1,6 +1,6 @@
--- wrk script of bench/api.py: one endpoint, its ids walked per thread, figures as one JSON line.
+-- wrk script of the API benchmark (python -m bench.api): one endpoint, its ids walked per thread, figures as one JSON line.
 --
---   wrk -t2 -c8 -d10s -s bench/api_wrk.lua http://127.0.0.1:8340 -- METHOD PATH IDS_FILE BODY_FILE MODE
+--   wrk -t2 -c8 -d10s -s bench/api/wrk.lua http://127.0.0.1:8340 -- METHOD PATH IDS_FILE BODY_FILE MODE
 --
 -- PATH may hold "{id}", replaced by the ids of IDS_FILE (one a line, "-" for none). The ids are dealt out
 -- to the threads (id n goes to thread n mod threads) and each thread walks its own share in order; MODE

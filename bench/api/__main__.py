@@ -1,0 +1,172 @@
+"""Benchmark: the hot API endpoints against a floor, under load (issue 15).
+
+    make bench-api                                   # or: .venv/bin/python -m bench.api [--quick] [--json PATH]
+
+In a scratch PostgreSQL database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/synthesq_bench_api,
+dropped and created anew) it seeds customers, products with plenty of stock, draft orders of 3 lines to read and
+one API token of the ``sales`` role, then serves the product and the floor (``bench/floor``: bare DRF endpoints
+behind the same bearer-token authentication, mounted beside the product's URLs by ``bench.floor.settings``,
+which extends the production settings) from one gunicorn (3 sync workers, DEBUG off, no per-token rate limit,
+ports from NODE_PORTS or --ports) and loads it with wrk (8 connections) in interleaved windows, each endpoint
+right after its floor:
+
+    read floor   GET   /api/v1/floor/read/{id}            one order row, plain Serializer
+    get          GET   /api/v1/sales/orders/{id}          3 lines, a different order each request
+    read floor   ...
+    list         GET   /api/v1/sales/orders?limit=50
+    write floor  PATCH /api/v1/floor/write/{id}           UPDATE one order row in a transaction
+    create       POST  /api/v1/sales/orders               the guide's body with 3 lines
+    write floor  ...
+    confirm      PATCH /api/v1/sales/orders/{id}/status   {"status": "confirmed"}, a different 3-line draft each
+    write floor  ...
+    create-contract   POST  /api/v1/floor/create         create's statements by hand-written SQL (contract floor)
+    write floor  ...
+    confirm-contract  PATCH /api/v1/floor/confirm/{id}   confirm's statements by hand-written SQL, fresh drafts too
+
+The contract floors (``bench/floor/contract.py``) do at the database exactly what create and confirm do (the
+same statements, rows and locks) with the least Python: their ratio to the write floor is what the best Python
+doing the contract's statements could reach, printed in one line beside the endpoints' own.
+
+``VACUUM ANALYZE`` runs before every timed window (autovacuum may be off). The drafts to confirm are made just
+before each confirm window, 1.5 times as many as the write floor (the fastest a write can go) would get through
+in the window, so no request meets an already confirmed order. It prints per endpoint the requests/s, p50 and
+p99 latency (medians of the rounds), the ratio to the floor (median over the rounds of the endpoint's rate / the
+rate of the floor window just before it) and the issue's goal, the errors (non-2xx answers, socket errors,
+timeouts; exit status 1 if any). Apart from the load, each kind of request is replayed through Django's test
+client in steady state (after a first request has written the token's throttled ``last_used_at``): its SQL
+statements under ``CaptureQueriesContext`` and, over ``--cpu-samples`` replays, the median CPU time of the
+Python process (``--no-load``: only these). Under load, around every timed window it reads /proc for the CPU
+time of each process group (gunicorn, PostgreSQL, wrk, the rest of the machine; see "CPU by process group"
+below) per request completed, and from the endpoint's and its floor's figures the ceiling: the best ratio the
+endpoint could reach if its Python CPU per request fell to its floor's, all else unchanged, on a CPU-bound
+machine. ``--json PATH`` writes every figure, each window and the statements' SQL. The machine's load
+(``uptime``) is recorded before and after: on a shared machine the ratios, measured in adjacent windows, and
+the CPU times mean more than the absolute rates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+import warnings
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bench.api.endpoints import ENDPOINTS, SETTINGS, Result, Window
+from bench.api.load import load
+from bench.api.report import contract_figures, git_commit, print_report, uptime
+from bench.api.seeding import LINES, seed, vacuum_analyze
+from bench.api.statements import count_statements
+from bench.scratch_db import setup_scratch_database
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/synthesq_bench_api"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.api", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3, help="timed rounds (default 3)")
+    parser.add_argument("--duration", type=float, default=10, help="seconds per window (default 10)")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds per endpoint of warm-up (default 3, 0: none)")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3)")
+    parser.add_argument("--read-orders", type=int, default=5000, help="orders of 3 lines read by id (default 5000)")
+    parser.add_argument("--endpoints", default=",".join(e.name for e in ENDPOINTS),
+                        help="comma-separated subset of get,list,create,confirm,create-contract,confirm-contract "
+                        "(default all)")
+    parser.add_argument("--ports", default=None, help="ports gunicorn may listen on, e.g. 8340-8349 "
+                        "(default NODE_PORTS, else 18400-18499)")
+    parser.add_argument("--cpu-samples", type=int, default=50,
+                        help="timed in-process replays of each request for its CPU time (default 50, 0: none)")
+    parser.add_argument("--no-load", action="store_true",
+                        help="only the statements and CPU time per request (no gunicorn, no wrk)")
+    parser.add_argument("--json", dest="json_path", default=None, help="also write the figures as JSON here")
+    parser.add_argument("--quick", action="store_true",
+                        help="a quick look while developing: 1 round of 3 s, 1 s warm-up, 1000 orders to read, "
+                        "10 CPU samples")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.duration, args.warmup, args.read_orders, args.cpu_samples = 1, 3.0, 1.0, 1000, 10
+    known = {e.name for e in ENDPOINTS}
+    chosen = [name.strip() for name in args.endpoints.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - known)
+    if unknown or not chosen:
+        parser.error(f"unknown endpoint(s) {', '.join(unknown)}; choose from {', '.join(sorted(known))}")
+    args.endpoint_list = [e for e in ENDPOINTS if e.name in chosen]
+    if args.rounds < 1 or args.duration < 1 or args.connections < args.threads or args.cpu_samples < 0:
+        parser.error("need --rounds >= 1, --duration >= 1, --connections >= --threads and --cpu-samples >= 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    # WhiteNoise warns once that collectstatic has not run: the benchmark serves no static files.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+    if shutil.which("wrk") is None and not args.no_load:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    if args.ports:
+        os.environ["NODE_PORTS"] = args.ports
+    # The served settings in this process too (statements are counted under them), on plain HTTP, quiet.
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    load_start = uptime()
+    started = time.monotonic()
+    url = setup_scratch_database(DEFAULT_URL)
+    print(f"Seeding {url.rsplit('/', 1)[1]}: 20 customers, 60 products, {args.read_orders} orders of 3 lines …",
+          flush=True)
+    state = seed(read_orders=args.read_orders)
+    vacuum_analyze()
+    statements = count_statements(state, samples=args.cpu_samples)
+    print("Statements per request: " + ", ".join(f"{name} {value['statements']}"
+                                                  for name, value in statements.items()), flush=True)
+    results: list[Result] = []
+    floors: dict[str, dict[str, Any]] = {}
+    windows: list[Window] = []
+    if not args.no_load:
+        results, floors, windows = load(args, state, url, statements)
+    load_end = uptime()
+    load_line = (f"gunicorn {args.workers} sync workers ({SETTINGS} = production + floor URLs), wrk -t{args.threads} "
+                 f"-c{args.connections}, {args.rounds} round(s) x {args.duration:g} s per endpoint, "
+                 f"{args.read_orders} orders read by id" if not args.no_load else "no load (--no-load)")
+    header = [
+        f"Code: {git_commit()}",
+        f"Machine: {os.cpu_count()} CPU(s), {platform.platform()}, Python {platform.python_version()}",
+        f"Load before: {load_start}",
+        f"Load after:  {load_end}",
+        f"{load_line}; {args.cpu_samples} timed replays per request in-process; "
+        f"run took {time.monotonic() - started:.0f} s",
+    ]
+    print_report(results, floors, statements, header)
+    if args.json_path:
+        document = {
+            "commit": git_commit(),
+            "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
+                        "python": platform.python_version(), "uptime_before": load_start, "uptime_after": load_end},
+            "config": {"workers": args.workers, "threads": args.threads, "connections": args.connections,
+                       "rounds": args.rounds, "duration_s": args.duration, "warmup_s": args.warmup,
+                       "read_orders": args.read_orders, "settings": SETTINGS, "lines_per_order": LINES,
+                       "cpu_samples": args.cpu_samples, "load": not args.no_load},
+            "endpoints": [{**asdict(r), "meets_goal": r.meets_goal} for r in results],
+            "floors": floors,
+            "contract_floors": contract_figures(results, statements),
+            "statements": statements,
+            "windows": [{**asdict(w), "per_second": round(w.per_second, 1),
+                         "cpu_ms_per_request": {k: round(v, 3) for k, v in (w.cpu_ms() or {}).items()} or None,
+                         "busy": round(w.cpu.busy_share, 3) if w.cpu else None} for w in windows],
+        }
+        Path(args.json_path).write_text(json.dumps(document, indent=2) + "\n")
+        print(f"\nFigures written to {args.json_path}")
+    if any(r.errors for r in results):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""The API benchmark's data: customers, products with plenty of stock, draft orders of 3 lines and one token
+of the ``sales`` role; fresh drafts for every confirm window, by bulk inserts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+ADDRESS = {"line1": "123 Commerce St", "city": "Austin", "state": "TX", "postal_code": "78701", "country": "US"}
+PRICE = Decimal("129.99")
+STOCK = 1_000_000_000  # per product: no confirm ever runs short
+LINES = 3
+
+
+@dataclass
+class Seed:
+    token: str
+    user_id: int
+    customer_ids: list[str]
+    product_ids: list[str]
+    read_ids: list[str]
+    drafts_made: int = 0
+
+
+def seed(*, read_orders: int) -> Seed:
+    from inventory.services import product_create
+    from sales.services import customer_create
+    from synthesq.core.services import api_token_create, api_user_provision
+
+    user, _created = api_user_provision(username="bench-api", groups=["sales"])
+    _token, plain = api_token_create(user=user, name="bench.api")
+    customer_ids = [
+        customer_create(name=f"Bench Customer {i}", email=f"bench{i}@example.com",
+                        default_shipping_address=ADDRESS).pk
+        for i in range(20)
+    ]
+    product_ids = [
+        product_create(actor=user, sku=f"BENCH-{i:03d}", name=f"Bench product {i}", price=PRICE, currency="USD",
+                       stock_quantity=STOCK).pk
+        for i in range(60)
+    ]
+    state = Seed(token=plain, user_id=user.pk, customer_ids=customer_ids, product_ids=product_ids, read_ids=[])
+    state.read_ids = make_drafts(state, read_orders)
+    return state
+
+
+def make_drafts(state: Seed, count: int, *, batch: int = 2000) -> list[str]:
+    """``count`` draft orders of 3 lines (distinct products, spread over all of them so confirms seldom wait for
+    each other's product locks), numbered from the order sequence, each with its ``created`` history row.
+    Bulk inserts: the benchmark's preparation, not what it measures."""
+    from django.db import transaction
+
+    from sales.models import Order, OrderEvent, OrderLine
+    from sales.services.drafts import ORDER_NUMBER_SEQUENCE
+    from synthesq.core.sequences import sequence_reserve_block
+
+    ids: list[str] = []
+    products = state.product_ids
+    line_total = PRICE * 2
+    for start in range(0, count, batch):
+        size = min(batch, count - start)
+        with transaction.atomic():
+            first = sequence_reserve_block(ORDER_NUMBER_SEQUENCE, size)
+            orders = Order.objects.bulk_create([
+                Order(order_number=f"SO-{first + i:08d}", currency="USD",
+                      customer_id=state.customer_ids[(start + i) % len(state.customer_ids)],
+                      shipping_address=ADDRESS, subtotal=line_total * LINES, total=line_total * LINES,
+                      created_by_id=state.user_id)
+                for i in range(size)
+            ])
+            OrderLine.objects.bulk_create([
+                OrderLine(order=order, position=k + 1, product_id=products[index], sku=f"BENCH-{index:03d}",
+                          name=f"Bench product {index}", quantity=2, unit_price=PRICE, line_total=line_total)
+                for n, order in enumerate(orders, start=state.drafts_made + start)
+                for k in range(LINES)
+                for index in [(n * LINES + k) % len(products)]
+            ])
+            OrderEvent.objects.bulk_create([
+                OrderEvent(order=order, kind=OrderEvent.Kind.CREATED, actor_id=state.user_id, to_status="draft",
+                           data={"lines": LINES, "total": str(line_total * LINES)})
+                for order in orders
+            ])
+        ids.extend(order.pk for order in orders)
+    state.drafts_made += count
+    return ids
+
+
+def create_body(state: Seed) -> dict[str, Any]:
+    """The guide's body for creating an order, with 3 lines."""
+    return {
+        "customer_id": state.customer_ids[0],
+        "currency": "USD",
+        "line_items": [{"product_id": state.product_ids[k], "quantity": 2, "unit_price": 129.99}
+                       for k in range(LINES)],
+        "shipping_address": ADDRESS,
+    }
+
+
+def vacuum_analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
