@@ -27,7 +27,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from synthesq.core.models import Sequence as Counter
 from synthesq.core.sequences import sequence_reserve_block
+
+from .models import Event
+from .queue import FAN_OUT_EVENTS, enqueue
 
 EVENT_SEQUENCE = "events"
 _TYPES: dict[str, str] = {}
@@ -85,8 +89,6 @@ def type_matches(event_type: str, patterns: Iterable[str]) -> bool:
 
 
 def _new_event_id() -> str:
-    from .models import Event
-
     return str(Event._meta.pk.get_default())
 
 
@@ -183,9 +185,6 @@ def _flush(pending: list[PendingEvent]) -> None:
     """Write the buffered events and enqueue their fan-out (one task), in the transaction."""
     if not pending:
         return
-    from .models import Event
-    from .tasks import enqueue, fan_out_events
-
     last = {item.object_id: item for item in pending}
     for item in pending:
         if item.render is not None:
@@ -202,19 +201,15 @@ def _flush(pending: list[PendingEvent]) -> None:
                   only_endpoint_id=item.only_endpoint_id, created_at=item.created_at)
             for offset, (pk, item) in enumerate(zip(ids, pending, strict=True))
         ])
-    enqueue(fan_out_events, ids)
+    enqueue(FAN_OUT_EVENTS, ids)
 
 
 def _insert_numbered(ids: list[str], pending: list[PendingEvent]) -> None:
     """PostgreSQL: take the block of sequence numbers and insert the events in one statement (the counter row
     stays locked until the transaction ends, which is what keeps sequences visible in order)."""
-    from synthesq.core.models import Sequence
-
-    from .models import Event
-
     count = len(pending)
     sql = f"""
-        WITH block AS (UPDATE {Sequence._meta.db_table} SET value = value + %s WHERE name = %s RETURNING value)
+        WITH block AS (UPDATE {Counter._meta.db_table} SET value = value + %s WHERE name = %s RETURNING value)
         INSERT INTO {Event._meta.db_table} (id, sequence, type, object_id, data, created_at, fanned_out,
                                             only_endpoint_id)
         SELECT v.id, block.value - %s + v.ord, v.type, v.object_id, v.data::jsonb, v.created_at, false, v.endpoint
@@ -229,7 +224,7 @@ def _insert_numbered(ids: list[str], pending: list[PendingEvent]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if cursor.rowcount == 0:  # the very first events: create the counter, then number them
-            Sequence.objects.bulk_create([Sequence(name=EVENT_SEQUENCE, value=0)], ignore_conflicts=True)
+            Counter.objects.bulk_create([Counter(name=EVENT_SEQUENCE, value=0)], ignore_conflicts=True)
             cursor.execute(sql, params)
         if cursor.rowcount != count:
             raise RuntimeError("events were not written")
