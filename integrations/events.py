@@ -148,15 +148,11 @@ def publishes_events(func: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def events_enabled() -> bool:
-    return bool(settings.EVENTS_ENABLED)
-
-
 def publish(event_type: str, *, object_id: str, obj: dict[str, Any] | Callable[[], dict[str, Any]],
             previous_attributes: dict[str, Any] | None = None, only_endpoint_id: str = "",
             at_commit: bool = False) -> str | None:
     """Record that ``event_type`` happened to the object: ``obj`` is the object as the API renders it now
-    (or a function that renders it, called only when events are on).
+    (or a function that renders it, called only when events are on: ``EVENTS_ENABLED``, read here only).
 
     ``at_commit=True`` (with a function) is for an object that later steps of the same change alter — a payment
     embeds the invoice it then settles, an invoice is saved by the caller after it moved: rendered now (this step
@@ -169,7 +165,7 @@ def publish(event_type: str, *, object_id: str, obj: dict[str, Any] | Callable[[
         raise RuntimeError("Events are published by services, inside their transaction (@publishes_events).")
     if event_type not in _TYPES:
         raise ValueError(f"Undeclared event type {event_type!r}")
-    if not events_enabled():
+    if not settings.EVENTS_ENABLED:  # the one switch, for measuring what events cost (bench/webhooks.py)
         return None
     render = obj if at_commit and callable(obj) else None
     data: dict[str, Any] = {"object": obj() if callable(obj) else obj}
