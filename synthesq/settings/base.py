@@ -187,6 +187,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["synthesq.core.authentication.TokenPermissionsBackend"]
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
