@@ -210,3 +210,14 @@ def test_an_import_cycle_is_found() -> None:
     graph = {"a.events": {"a.tasks"}, "a.tasks": {"a.services"}, "a.services": {"a.events"}, "a.models": set()}
     assert _a_cycle(graph) == ["a.events", "a.tasks", "a.services", "a.events"]
     assert _a_cycle({**graph, "a.services": {"a.models"}}) == []
+
+
+# Where SQL is written by hand: the PostgreSQL-only statements with their fallbacks, the throttling buckets'
+# one upsert (its vendor difference, GREATEST or MAX, inside it) and the counters' portable UPDATE … RETURNING.
+RAW_SQL_MODULES = {"synthesq/core/postgres.py", "synthesq/core/throttling.py", "synthesq/core/sequences.py"}
+
+
+def test_vendor_specific_sql_stays_in_one_place() -> None:
+    elsewhere = [_rel(path) for path in _all_sources() if _rel(path) not in RAW_SQL_MODULES
+                 and re.search(r"connection\.vendor|\.cursor\(\)", path.read_text())]
+    assert elsewhere == []
