@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from integrations.events import events_enabled, publish, register_event_types
+from integrations.events import publish, register_event_types
 
 from . import selectors
 from .api.serializers import CreditNoteSerializer, InvoiceSerializer, PaymentSerializer, RefundSerializer
@@ -52,8 +52,6 @@ def publish_invoice_moved(invoice_id: str, *, from_status: str, to_status: str, 
 
 def publish_invoices_issued(invoice_ids: Sequence[str]) -> None:
     """The batch close's ``invoice.issued`` events: the chunk's invoices rendered together (two queries)."""
-    if not events_enabled():
-        return
     for data in InvoiceSerializer(selectors.invoice_list().filter(pk__in=list(invoice_ids)), many=True).data:
         publish("invoice.issued", object_id=data["id"], obj=dict(data),
                 previous_attributes={"status": InvoiceStatus.DRAFT.value})

@@ -14,7 +14,6 @@ types or to ``<prefix>.*`` wildcards.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,11 +22,13 @@ from datetime import datetime
 from typing import Any, ParamSpec, TypeVar, overload
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from synthesq.core.sequences import sequence_reserve_block
+from synthesq.core import postgres
+
+from .models import Event
+from .queue import FAN_OUT_EVENTS, enqueue
 
 EVENT_SEQUENCE = "events"
 _TYPES: dict[str, str] = {}
@@ -85,8 +86,6 @@ def type_matches(event_type: str, patterns: Iterable[str]) -> bool:
 
 
 def _new_event_id() -> str:
-    from .models import Event
-
     return str(Event._meta.pk.get_default())
 
 
@@ -146,15 +145,11 @@ def publishes_events(func: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
-def events_enabled() -> bool:
-    return bool(settings.EVENTS_ENABLED)
-
-
 def publish(event_type: str, *, object_id: str, obj: dict[str, Any] | Callable[[], dict[str, Any]],
             previous_attributes: dict[str, Any] | None = None, only_endpoint_id: str = "",
             at_commit: bool = False) -> str | None:
     """Record that ``event_type`` happened to the object: ``obj`` is the object as the API renders it now
-    (or a function that renders it, called only when events are on).
+    (or a function that renders it, called only when events are on: ``EVENTS_ENABLED``, read here only).
 
     ``at_commit=True`` (with a function) is for an object that later steps of the same change alter — a payment
     embeds the invoice it then settles, an invoice is saved by the caller after it moved: rendered now (this step
@@ -167,7 +162,7 @@ def publish(event_type: str, *, object_id: str, obj: dict[str, Any] | Callable[[
         raise RuntimeError("Events are published by services, inside their transaction (@publishes_events).")
     if event_type not in _TYPES:
         raise ValueError(f"Undeclared event type {event_type!r}")
-    if not events_enabled():
+    if not settings.EVENTS_ENABLED:  # the one switch, for measuring what events cost (bench/webhooks.py)
         return None
     render = obj if at_commit and callable(obj) else None
     data: dict[str, Any] = {"object": obj() if callable(obj) else obj}
@@ -183,56 +178,17 @@ def _flush(pending: list[PendingEvent]) -> None:
     """Write the buffered events and enqueue their fan-out (one task), in the transaction."""
     if not pending:
         return
-    from .models import Event
-    from .tasks import enqueue, fan_out_events
-
     last = {item.object_id: item for item in pending}
     for item in pending:
         if item.render is not None:
             if last[item.object_id] is item:  # the object as the change leaves it, as GET will return it
                 item.data["object"] = item.render()
             item.render = None
-    ids = [item.id for item in pending]
-    if connection.vendor == "postgresql":
-        _insert_numbered(ids, pending)
-    else:
-        first = sequence_reserve_block(EVENT_SEQUENCE, len(pending))
-        Event.objects.bulk_create([
-            Event(id=pk, sequence=first + offset, type=item.type, object_id=item.object_id, data=item.data,
-                  only_endpoint_id=item.only_endpoint_id, created_at=item.created_at)
-            for offset, (pk, item) in enumerate(zip(ids, pending, strict=True))
-        ])
-    enqueue(fan_out_events, ids)
+    events = [Event(id=item.id, type=item.type, object_id=item.object_id, data=item.data,
+                    only_endpoint_id=item.only_endpoint_id, created_at=item.created_at) for item in pending]
+    postgres.insert_numbered(events, number_field="sequence", counter=EVENT_SEQUENCE)
+    enqueue(FAN_OUT_EVENTS, [event.pk for event in events])
 
-
-def _insert_numbered(ids: list[str], pending: list[PendingEvent]) -> None:
-    """PostgreSQL: take the block of sequence numbers and insert the events in one statement (the counter row
-    stays locked until the transaction ends, which is what keeps sequences visible in order)."""
-    from synthesq.core.models import Sequence
-
-    from .models import Event
-
-    count = len(pending)
-    sql = f"""
-        WITH block AS (UPDATE {Sequence._meta.db_table} SET value = value + %s WHERE name = %s RETURNING value)
-        INSERT INTO {Event._meta.db_table} (id, sequence, type, object_id, data, created_at, fanned_out,
-                                            only_endpoint_id)
-        SELECT v.id, block.value - %s + v.ord, v.type, v.object_id, v.data::jsonb, v.created_at, false, v.endpoint
-          FROM block, unnest(%s::varchar[], %s::int[], %s::varchar[], %s::varchar[], %s::text[],
-                             %s::timestamptz[], %s::varchar[])
-                      AS v(id, ord, type, object_id, data, created_at, endpoint)
-    """
-    params: list[Any] = [count, EVENT_SEQUENCE, count, ids, list(range(1, count + 1)), [item.type for item in pending],
-              [item.object_id for item in pending],
-              [json.dumps(item.data, cls=DjangoJSONEncoder) for item in pending],
-              [item.created_at for item in pending], [item.only_endpoint_id for item in pending]]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if cursor.rowcount == 0:  # the very first events: create the counter, then number them
-            Sequence.objects.bulk_create([Sequence(name=EVENT_SEQUENCE, value=0)], ignore_conflicts=True)
-            cursor.execute(sql, params)
-        if cursor.rowcount != count:
-            raise RuntimeError("events were not written")
 
 register_event_types({
     "ping": "A test event sent to one endpoint (POST /api/v1/webhook-endpoints/{id}/test).",

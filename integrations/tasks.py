@@ -1,5 +1,6 @@
 """Background work on Django's task framework (``django-tasks``; the database backend by default, so a task is
 enqueued by an INSERT in the caller's transaction). Tasks take ids, are safe to run twice, and call services.
+The services and the publishing enqueue them by name (``queue.py``): imports run one way, from here down.
 
 A delivery task succeeds when it did its work — attempt what was due, record every answer, schedule the retries —
 whatever the receivers answered: its result counts the attempts by outcome (``{"attempts", "succeeded",
@@ -10,20 +11,9 @@ while the retry is already scheduled on the delivery."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from django.utils import timezone
 from django_tasks import task
 
 from . import services
-
-
-def enqueue(task_: Any, *args: Any, at: datetime | None = None) -> None:
-    """Enqueue ``task_`` to run at ``at`` (default: now). Work due now carries the time it was due, so due
-    tasks are taken oldest first, ahead of those scheduled for later (a backend keeping "no date" last would
-    otherwise make every worker read past the scheduled ones first)."""
-    task_.using(run_after=at or timezone.now()).enqueue(*args)
 
 
 @task()

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 
-from integrations.events import events_enabled, previous_attributes, publish, register_event_types
+from integrations.events import previous_attributes, publish, register_event_types
 
 from . import selectors
 from .api.serializers import ProductSerializer, StockMovementSerializer
@@ -23,8 +23,8 @@ register_event_types({
 
 
 def product_data(product_id: str) -> dict[str, Any]:
-    """The product as the API renders it (empty when events are off)."""
-    return dict(ProductSerializer(selectors.product_get(product_id=product_id)).data) if events_enabled() else {}
+    """The product as the API renders it."""
+    return dict(ProductSerializer(selectors.product_get(product_id=product_id)).data)
 
 
 def publish_product_created(product_id: str) -> None:
@@ -32,8 +32,6 @@ def publish_product_created(product_id: str) -> None:
 
 
 def publish_product_updated(product_id: str, before: dict[str, Any]) -> None:
-    if not events_enabled():
-        return
     after = product_data(product_id)
     changed = previous_attributes(before, after)
     if changed:

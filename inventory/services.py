@@ -9,11 +9,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Value, When
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from integrations.events import publishes_events
+from synthesq.core import postgres
 from synthesq.core.actors import Actor
 from synthesq.core.errors import ValidationFailed
 from synthesq.core.money import scale_error
@@ -156,8 +156,8 @@ def _apply_movements(
     locked: dict[str, Product], deltas: dict[str, int], *, kind: str, reference: str, reason: str, actor: Actor
 ) -> list[StockMovement]:
     """Change the locked products' stock and write their ledger rows, whatever the number of lines: on
-    PostgreSQL one statement (``UPDATE … FROM (VALUES …)`` and the ledger ``INSERT`` in one ``WITH``), elsewhere
-    one ``UPDATE`` with a ``CASE`` and one bulk ``INSERT``. Balances are computed from the locked rows."""
+    PostgreSQL one statement, elsewhere two (``synthesq.core.postgres.add_and_record``). Balances are computed
+    from the locked rows."""
     movements = [
         StockMovement(
             product_id=pk, kind=kind, quantity_delta=delta, balance_after=locked[pk].stock_quantity + delta,
@@ -165,46 +165,11 @@ def _apply_movements(
         )
         for pk, delta in sorted(deltas.items())
     ]
-    if connection.vendor == "postgresql":
-        _update_and_record(movements)
-        created = movements
-    else:
-        Product.objects.filter(pk__in=deltas).update(
-            stock_quantity=F("stock_quantity")
-            + Case(*(When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()),
-                   default=Value(0), output_field=IntegerField())
-        )
-        created = StockMovement.objects.bulk_create(movements)
+    postgres.add_and_record(Product, field="stock_quantity", deltas=deltas, records=movements,
+                            record_key="product")
     events.publish_low_stock({pk: (locked[pk].stock_quantity, locked[pk].stock_quantity + delta)
                               for pk, delta in deltas.items()})
-    return created
-
-
-def _update_and_record(movements: list[StockMovement]) -> None:
-    """PostgreSQL: the stock UPDATE of every product and the INSERT of its ledger row, one statement."""
-    product, movement = Product._meta.db_table, StockMovement._meta.db_table
-    values = ", ".join(["(%s, %s, %s::integer, %s::integer)"] * len(movements))
-    sql = f"""
-        WITH v(product_id, movement_id, delta, balance_after) AS (VALUES {values}),
-             changed AS (UPDATE {product} AS p SET stock_quantity = p.stock_quantity + v.delta
-                           FROM v WHERE p.id = v.product_id RETURNING p.id)
-        INSERT INTO {movement} (id, product_id, kind, quantity_delta, balance_after, reason, reference, actor_id,
-                                created_at)
-        SELECT v.movement_id, v.product_id, %s, v.delta, v.balance_after, %s, %s, %s, %s
-          FROM v JOIN changed ON changed.id = v.product_id ORDER BY v.movement_id
-    """
-    params: list[Any] = []
-    for row in movements:
-        row.pk = row.pk or StockMovement._meta.pk.get_default()
-        params.extend([row.product_id, row.pk, row.quantity_delta, row.balance_after])
-    first = movements[0]
-    params.extend([first.kind, first.reason, first.reference, first.actor_id, first.created_at])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if cursor.rowcount != len(movements):
-            raise RuntimeError("stock movements were not written")
-    for row in movements:
-        row._state.adding, row._state.db = False, connection.alias
+    return movements
 
 
 def _quantities_by_product(items: Iterable[tuple[str, int]]) -> Counter[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from integrations.events import events_enabled, previous_attributes, publish, register_event_types
+from integrations.events import previous_attributes, publish, register_event_types
 
 from . import selectors
 from .api.serializers import CustomerSerializer, OrderSerializer, ReturnSerializer
@@ -38,18 +38,16 @@ STATUS_EVENTS = {status: f"order.{status}" for status in OrderStatus.values if s
 
 
 def customer_data(customer: Customer) -> dict[str, Any]:
-    """The customer as the API renders it (empty when events are off: nothing will compare with it)."""
-    return dict(CustomerSerializer(customer).data) if events_enabled() else {}
+    """The customer as the API renders it."""
+    return dict(CustomerSerializer(customer).data)
 
 
 def order_data(order: Order) -> dict[str, Any]:
-    """The order as the API renders it (empty when events are off); its lines are read once per request."""
-    return dict(OrderSerializer(with_lines(order)).data) if events_enabled() else {}
+    """The order as the API renders it; its lines are read once per request."""
+    return dict(OrderSerializer(with_lines(order)).data)
 
 
 def publish_customer(event_type: str, customer: Customer, before: dict[str, Any] | None = None) -> None:
-    if not events_enabled():
-        return
     after = customer_data(customer)
     changed = previous_attributes(before, after) if before is not None else None
     if before is not None and not changed:
@@ -62,8 +60,6 @@ def publish_order(event_type: str, order: Order, *, previous: dict[str, Any] | N
 
 
 def publish_order_updated(order: Order, before: dict[str, Any]) -> None:
-    if not events_enabled():
-        return
     after = order_data(order)
     publish("order.updated", object_id=order.pk, obj=after, previous_attributes=previous_attributes(before, after))
 
@@ -74,16 +70,14 @@ def publish_order_moved(order: Order, from_status: str) -> None:
 
 def publish_orders_closed(order_ids: Sequence[str]) -> None:
     """The batch close's ``order.closed`` events: the chunk's orders rendered together (two queries)."""
-    if not events_enabled():
-        return
     for data in order_representations(selectors.order_list().filter(pk__in=list(order_ids))):
         publish("order.closed", object_id=data["id"], obj=data,
                 previous_attributes={"status": OrderStatus.DELIVERED.value})
 
 
 def return_data(return_: Return) -> dict[str, Any]:
-    """The return as the API renders it (empty when events are off); its lines are read once per request."""
-    return dict(ReturnSerializer(return_with_lines(return_)).data) if events_enabled() else {}
+    """The return as the API renders it; its lines are read once per request."""
+    return dict(ReturnSerializer(return_with_lines(return_)).data)
 
 
 def publish_return(event_type: str, return_: Return, *, previous: dict[str, Any] | None = None) -> None:

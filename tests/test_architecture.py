@@ -150,3 +150,70 @@ def test_no_module_or_function_is_too_long_to_read_at_once() -> None:
                 if length > MAX_FUNCTION_LINES:
                     too_long.append(f"{_rel(path)}:{node.lineno} {node.name}: {length} lines")
     assert too_long == []
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _import_graph(package: str) -> dict[str, set[str]]:
+    """Each module of ``package`` and the modules of ``package`` it imports, at any depth (a lazy import is an
+    import): ``from . import x`` and ``from package import x`` name module ``x`` when it is one."""
+    modules = {_module_name(path): path for path in _sources(package)}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text())
+        named = _imported_modules(path, tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                named |= {f"{node.module}.{alias.name}" for alias in node.names}
+        graph[name] = {module for module in named if module in modules and module != name}
+    return graph
+
+
+def _a_cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle of ``graph`` (its modules in import order, the first repeated at the end), or []."""
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> list[str]:
+        if module in path:
+            return [*path[path.index(module):], module]
+        if module in done:
+            return []
+        for imported in sorted(graph[module]):
+            cycle = visit(imported, [*path, module])
+            if cycle:
+                return cycle
+        done.add(module)
+        return []
+
+    for module in sorted(graph):
+        cycle = visit(module, [])
+        if cycle:
+            return cycle
+    return []
+
+
+@pytest.mark.parametrize("package", ["integrations"])
+def test_imports_inside_a_package_run_one_way(package: str) -> None:
+    # the tasks call the services, the services publish and enqueue by task name: no module imports one that
+    # imports it back, not even through a lazy import inside a function
+    assert _a_cycle(_import_graph(package)) == []
+
+
+def test_an_import_cycle_is_found() -> None:
+    graph = {"a.events": {"a.tasks"}, "a.tasks": {"a.services"}, "a.services": {"a.events"}, "a.models": set()}
+    assert _a_cycle(graph) == ["a.events", "a.tasks", "a.services", "a.events"]
+    assert _a_cycle({**graph, "a.services": {"a.models"}}) == []
+
+
+# Where SQL is written by hand: the PostgreSQL-only statements with their fallbacks, the throttling buckets'
+# one upsert (its vendor difference, GREATEST or MAX, inside it) and the counters' portable UPDATE … RETURNING.
+RAW_SQL_MODULES = {"synthesq/core/postgres.py", "synthesq/core/throttling.py", "synthesq/core/sequences.py"}
+
+
+def test_vendor_specific_sql_stays_in_one_place() -> None:
+    elsewhere = [_rel(path) for path in _all_sources() if _rel(path) not in RAW_SQL_MODULES
+                 and re.search(r"connection\.vendor|\.cursor\(\)", path.read_text())]
+    assert elsewhere == []

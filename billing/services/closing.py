@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db import connection
-
+from synthesq.core import postgres
 from synthesq.core.actors import Actor
 from synthesq.core.fsm import declared_transition
 from synthesq.core.sequences import sequence_reserve_block
@@ -49,23 +48,10 @@ def invoices_issue_for_closed_orders(*, order_ids: Sequence[str], actor: Actor, 
 
 
 def _bulk_issue(invoice_ids: list[str], numbers: list[str], *, issued_at: datetime, due_at: datetime) -> None:
-    """On PostgreSQL one statement for all rows (UPDATE … FROM unnest(ids, numbers)); elsewhere row by row."""
-    target = str(_ISSUE_TRANSITION.target)
-    if connection.vendor == "postgresql":
-        table = Invoice._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                UPDATE {table} AS invoice
-                   SET status = %s, number = v.number, issued_at = %s, due_at = %s, updated_at = %s
-                  FROM unnest(%s::varchar[], %s::varchar[]) AS v(id, number)
-                 WHERE invoice.id = v.id AND invoice.status = %s
-                """,
-                [target, issued_at, due_at, issued_at, invoice_ids, numbers, str(InvoiceStatus.DRAFT)],
-            )
-            if cursor.rowcount != len(invoice_ids):
-                raise RuntimeError("invoices changed while being issued")
-        return
-    for pk, number in zip(invoice_ids, numbers, strict=True):  # SQLite (development): row by row
-        Invoice.objects.filter(pk=pk, status=InvoiceStatus.DRAFT).update(
-            status=target, number=number, issued_at=issued_at, due_at=due_at, updated_at=issued_at)
+    """On PostgreSQL one statement for all rows, elsewhere row by row (``synthesq.core.postgres.update_each``)."""
+    issued = postgres.update_each(
+        Invoice, keys=invoice_ids, per_row={"number": numbers}, only_if={"status": str(InvoiceStatus.DRAFT)},
+        same={"status": str(_ISSUE_TRANSITION.target), "issued_at": issued_at, "due_at": due_at,
+              "updated_at": issued_at})
+    if issued != len(invoice_ids):
+        raise RuntimeError("invoices changed while being issued")

@@ -42,7 +42,7 @@ from .. import delivery as http
 from ..events import publish, publishes_events, type_matches
 from ..exceptions import DeliveryInProgress
 from ..models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from ._tasks import tasks_module
+from ..queue import ATTEMPT_DELIVERY, SWEEP_DELIVERIES, enqueue
 from .endpoints import endpoint_data, endpoint_signing_secrets
 
 # The wait before attempts 1 to 11: immediately, then seconds (2 s, 10 s), tens of seconds (30 s), minutes (2 min,
@@ -105,13 +105,12 @@ def events_fan_out(*, event_ids: Sequence[str]) -> list[str]:
     ]
     WebhookDelivery.objects.bulk_create(deliveries)
     Event.objects.filter(pk__in=[event.pk for event in events]).update(fanned_out=True)
-    tasks = tasks_module()
     if deliveries:  # the first attempts' watchdog, one for the lot
-        tasks.enqueue(tasks.sweep_deliveries, [item.pk for item in deliveries], at=now + _lease() * 2)
+        enqueue(SWEEP_DELIVERIES, [item.pk for item in deliveries], at=now + _lease() * 2)
     failing = {endpoint.pk for endpoint in endpoints if endpoint.failing_since is not None}
     for item in deliveries:
         if item.endpoint_id in failing:
-            tasks.enqueue(tasks.attempt_delivery, item.pk, at=now)
+            enqueue(ATTEMPT_DELIVERY, item.pk, at=now)
     return [item.pk for item in deliveries if item.endpoint_id not in failing]
 
 
@@ -161,7 +160,6 @@ def claim_deliveries(delivery_ids: Sequence[str], *, limit: int = CHUNK) -> list
                  .exclude(lease_until__gt=now).order_by("created_at", "id")[:limit])
     log: list[WebhookAttempt] = []
     claims: list[Claim] = []
-    tasks = tasks_module()
     for item in items:
         if item.lease_until is not None:
             log.append(_attempt_row(item, item.attempts, _refused(INTERRUPTED), now))
@@ -177,7 +175,7 @@ def claim_deliveries(delivery_ids: Sequence[str], *, limit: int = CHUNK) -> list
         item.lease_until = item.next_attempt_at = now + _lease()
         item.last_attempt_at = now
         if item.attempts > 1:
-            tasks.enqueue(tasks.attempt_delivery, item.pk, at=item.lease_until)
+            enqueue(ATTEMPT_DELIVERY, item.pk, at=item.lease_until)
         claims.append(Claim(delivery_id=item.pk, number=item.attempts, endpoint_id=item.endpoint_id,
                             url=item.endpoint.url, secrets=endpoint_signing_secrets(item.endpoint, now),
                             message_id=item.event_id, body=webhook_payload(item.event)))
@@ -272,7 +270,6 @@ def record_results(results: Sequence[Result]) -> RunSummary:
     failed: set[str] = set()
     changed: list[WebhookDelivery] = []
     summary = RunSummary(attempts=len(results))
-    tasks = tasks_module()
     for result in results:
         item = items[result.claim.delivery_id]
         if result.outcome.succeeded:
@@ -291,7 +288,7 @@ def record_results(results: Sequence[Result]) -> RunSummary:
                 item.fail(at=now)
             else:
                 item.lease_until, item.next_attempt_at = None, timezone.now() + delay
-                tasks.enqueue(tasks.attempt_delivery, item.pk, at=item.next_attempt_at)
+                enqueue(ATTEMPT_DELIVERY, item.pk, at=item.next_attempt_at)
             summary.failures.append((result, item, item.next_attempt_at if delay is not None else None))
             failed.add(item.endpoint_id)
         changed.append(item)
@@ -339,11 +336,10 @@ def _sweep_due(delivery_ids: Sequence[str]) -> list[str]:
     for when their lease ends (their first attempt started late)."""
     now = timezone.now()
     pending = WebhookDelivery.objects.filter(pk__in=list(delivery_ids), status=DeliveryStatus.PENDING)
-    tasks = tasks_module()
     due = []
     for pk, lease_until, next_attempt_at in pending.values_list("pk", "lease_until", "next_attempt_at"):
         if lease_until is not None and lease_until > now:
-            tasks.enqueue(tasks.attempt_delivery, pk, at=lease_until)
+            enqueue(ATTEMPT_DELIVERY, pk, at=lease_until)
         elif lease_until is not None or next_attempt_at is None or next_attempt_at <= now:
             due.append(pk)
         # else: a retry is scheduled, with its own task
@@ -366,6 +362,5 @@ def webhook_delivery_retry(*, delivery_id: str, actor: Actor) -> WebhookDelivery
         raise DeliveryInProgress(delivery_id=item.pk)
     item.resend()
     item.save()
-    tasks = tasks_module()
-    tasks.enqueue(tasks.attempt_delivery, item.pk)
+    enqueue(ATTEMPT_DELIVERY, item.pk)
     return item

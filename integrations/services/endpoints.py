@@ -19,8 +19,8 @@ from synthesq.core.errors import NotFound, ValidationFailed, field_error
 from .. import delivery as http
 from ..events import in_event_scope, pattern_is_known, publish, publishes_events
 from ..models import Event, WebhookDelivery, WebhookEndpoint
+from ..queue import ATTEMPT_DELIVERY, SWEEP_DELIVERIES, enqueue
 from ..representations import endpoint_representation
-from ._tasks import tasks_module
 
 ROTATION_OVERLAP = timedelta(hours=24)
 _ENDPOINT_FIELDS = ("url", "events", "description", "is_active")
@@ -131,10 +131,9 @@ def webhook_endpoint_test(*, endpoint_id: str, actor: Actor) -> WebhookDelivery:
     now = timezone.now()
     item = WebhookDelivery.objects.create(endpoint=endpoint, event_id=event_id, next_attempt_at=now, created_at=now)
     Event.objects.filter(pk=event_id).update(fanned_out=True)
-    tasks = tasks_module()
-    tasks.enqueue(tasks.attempt_delivery, item.pk, at=now)
+    enqueue(ATTEMPT_DELIVERY, item.pk, at=now)
     # the first attempt's watchdog, as a fan-out schedules one
-    tasks.enqueue(tasks.sweep_deliveries, [item.pk], at=now + 2 * timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS))
+    enqueue(SWEEP_DELIVERIES, [item.pk], at=now + 2 * timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS))
     return item
 
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery
-from ._tasks import tasks_module
+from ..queue import ATTEMPT_DELIVERY, FAN_OUT_EVENTS, enqueue
 
 RECOVERY_GRACE = timedelta(minutes=1)
 _last_recovery = 0.0
@@ -20,15 +20,14 @@ def webhooks_recover(*, now: datetime | None = None, limit: int = 1000) -> dict[
     """Start again what lost its trigger (a worker stopped between taking a task and its first write): events
     not fanned out and due deliveries without an attempt under way, a minute after they were due."""
     cutoff = (now or timezone.now()) - RECOVERY_GRACE
-    tasks = tasks_module()
     events = list(Event.objects.filter(fanned_out=False, created_at__lt=cutoff)
                   .order_by("sequence").values_list("pk", flat=True)[:limit])
     for start in range(0, len(events), 500):
-        tasks.enqueue(tasks.fan_out_events, events[start:start + 500])
+        enqueue(FAN_OUT_EVENTS, events[start:start + 500])
     deliveries = list(WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lt=cutoff)
                       .values_list("pk", flat=True)[:limit])
     for pk in deliveries:
-        tasks.enqueue(tasks.attempt_delivery, pk)
+        enqueue(ATTEMPT_DELIVERY, pk)
     return {"events": len(events), "deliveries": len(deliveries)}
 
 

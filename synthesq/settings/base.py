@@ -185,6 +185,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["synthesq.core.authentication.TokenPermissionsBackend"]
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -311,7 +312,7 @@ EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 30)
 # /healthz/tasks (for alerting, never the balancer) answers 503 when the oldest due task has waited longer than
 # this. TASKS_READY_MAX_AGE_SECONDS is its former name (it used to make /readyz unready), still read.
 TASKS_MAX_AGE_SECONDS = env_int("TASKS_MAX_AGE_SECONDS", env_int("TASKS_READY_MAX_AGE_SECONDS", 0) or 300)
-# Off only to measure what events cost (bench/webhooks.py): nothing is then published, delivered or listed.
+# Off only to measure what events cost (bench/webhooks.py): read by integrations.events.publish alone.
 EVENTS_ENABLED = env_bool("EVENTS_ENABLED", default=True)
 WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 5)
 # One attempt's whole exchange, and how long a worker holds an attempt before another may take it over.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
@@ -93,17 +95,20 @@ def test_schema_and_docs_need_no_token(anon_api: APIClient) -> None:
 
 
 @pytest.mark.parametrize("roles", [[], ["sales"], ["warehouse", "finance"]])
-def test_the_token_lookup_brings_the_users_permissions_as_django_reads_them(roles: list[str]) -> None:
+def test_the_token_lookup_brings_the_users_permissions_as_django_reads_them(
+        roles: list[str], django_assert_num_queries: Any) -> None:
     # given a user with roles and a permission of its own (not through a role)
     token = ApiTokenFactory(user=UserFactory(roles=roles))
     token.user.user_permissions.add(Permission.objects.get(codename="adjust_stock"))
     request = APIRequestFactory().get("/api/v1/sales/orders", HTTP_AUTHORIZATION=f"Bearer {token.plain}")
     # when the token is looked up
     user, _ = BearerTokenAuthentication().authenticate(request)  # type: ignore[misc]
-    # then the user's permission cache holds exactly what Django's ModelBackend reads from the rows
-    fresh = type(user).objects.get(pk=user.pk)
-    assert user._perm_cache == ModelBackend().get_all_permissions(fresh)
-    assert user.has_perm("inventory.adjust_stock")
+    # then the user has exactly the permissions Django's ModelBackend reads from the rows, read with the token
+    expected = ModelBackend().get_all_permissions(type(user).objects.get(pk=user.pk))
+    with django_assert_num_queries(0):
+        assert user.get_all_permissions() == expected
+        assert user.has_perm("inventory.adjust_stock")
+        assert user.has_perm("sales.view_order") == ("sales.view_order" in expected)
 
 
 def test_a_role_granted_after_one_request_counts_on_the_next(anon_api: APIClient) -> None:
@@ -114,3 +119,16 @@ def test_a_role_granted_after_one_request_counts_on_the_next(anon_api: APIClient
     # when the sales role is granted, then the next request may list orders
     token.user.groups.add(Group.objects.get(name="sales"))
     assert anon_api.get("/api/v1/sales/orders").status_code == 200
+
+
+def test_a_role_withdrawn_or_a_token_revoked_after_one_request_counts_on_the_next(anon_api: APIClient) -> None:
+    # given a sales user's token, allowed the order list
+    token = ApiTokenFactory(user=UserFactory(roles=["sales"]))
+    anon_api.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plain}")
+    assert anon_api.get("/api/v1/sales/orders").status_code == 200
+    # when the role is withdrawn, then the next request is refused
+    token.user.groups.clear()
+    assert anon_api.get("/api/v1/sales/orders").status_code == 403
+    # and when the token is revoked, the next request is not authenticated
+    api_token_revoke(token=ApiToken.objects.get(pk=token.pk))
+    _assert_401(anon_api.get("/api/v1/sales/orders"))

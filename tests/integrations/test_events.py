@@ -147,6 +147,20 @@ def test_each_change_writes_exactly_its_events(name: str, given: Callable[[Any],
         assert task.args_kwargs["args"] == [written]
 
 
+@pytest.mark.parametrize(("name", "given", "expected"), SCENARIOS, ids=[s[0] for s in SCENARIOS])
+def test_with_events_off_every_change_is_made_and_publishes_nothing(
+        name: str, given: Callable[[Any], Callable[[], Any]], expected: list[str], settings: Any) -> None:
+    # given the state before the change, and events switched off (EVENTS_ENABLED, read by publish alone)
+    change = given(UserFactory(superuser=True))
+    settings.EVENTS_ENABLED = False
+    before, tasks_before = last_sequence(), DBTaskResult.objects.count()
+    # when the service makes the change
+    change()
+    # then no event was written and nothing was enqueued
+    assert event_types(after=before) == []
+    assert DBTaskResult.objects.count() == tasks_before
+
+
 def test_a_refused_change_writes_no_event_and_enqueues_nothing() -> None:
     # given a draft for more than the stock
     order = OrderFactory(lines=[(ProductFactory(stock=1), 2)])

@@ -86,11 +86,11 @@ def test_a_stalled_task_queue_is_an_alert_not_a_web_nodes_readiness(settings: ob
 
     from django.utils import timezone
 
-    from integrations import tasks
+    from integrations.queue import FAN_OUT_EVENTS, enqueue
 
     settings.TASKS_MAX_AGE_SECONDS = 60  # type: ignore[attr-defined]
     # given workers that keep up: a task due just now
-    tasks.enqueue(tasks.fan_out_events, [])
+    enqueue(FAN_OUT_EVENTS, [])
     fresh = Client().get("/healthz/tasks")
     assert fresh.status_code == 200, fresh.content
     assert fresh["Content-Type"] == "application/json" and "no-store" in fresh["Cache-Control"]
@@ -98,7 +98,7 @@ def test_a_stalled_task_queue_is_an_alert_not_a_web_nodes_readiness(settings: ob
     assert (body["status"], body["checks"], body["max_age_seconds"]) == ("ok", {"tasks": "ok"}, 60)
     assert 0 <= body["oldest_due_seconds"] < 60
     # when a task has been due for two minutes (the workers are stopped or behind)
-    tasks.enqueue(tasks.fan_out_events, [], at=timezone.now() - timedelta(minutes=2))
+    enqueue(FAN_OUT_EVENTS, [], at=timezone.now() - timedelta(minutes=2))
     stale = Client().get("/healthz/tasks")
     # then the queue's endpoint alerts, saying how long the oldest due task has waited
     assert stale.status_code == 503

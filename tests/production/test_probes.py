@@ -12,7 +12,7 @@ import requests
 from django.utils import timezone
 
 from bench.nodes import running_nodes
-from integrations import tasks
+from integrations.queue import FAN_OUT_EVENTS, enqueue
 
 from .helpers import database_url_for_processes
 
@@ -29,7 +29,7 @@ def test_a_stalled_task_queue_alerts_without_taking_the_node_out_of_the_balancer
         assert healthy.status_code == 200, healthy.text
         assert healthy.json()["checks"] == {"tasks": "ok"} and healthy.json()["max_age_seconds"] == 60
         # when a task has waited five minutes (the workers are stopped)
-        tasks.enqueue(tasks.fan_out_events, [], at=timezone.now() - timedelta(minutes=5))
+        enqueue(FAN_OUT_EVENTS, [], at=timezone.now() - timedelta(minutes=5))
         # then the queue's endpoint alerts, with the wait
         alert = requests.get(f"{node.url}/healthz/tasks", timeout=10, allow_redirects=False)
         assert alert.status_code == 503

@@ -1,0 +1,183 @@
+"""The statements only PostgreSQL runs, each beside its portable fallback (the ORM; SQLite stays the embedded
+default of ``make run`` and the quick tests). Callers say what to write in the ORM's terms — a model, its rows,
+its fields — and this module picks the statement: nowhere else in the apps is there raw SQL or a test of the
+database vendor.
+
+On PostgreSQL a batch is one statement, with its values sent as arrays (``unnest(%s::type[], …)``): as many
+rows as you like, one round trip, one plan."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import Case, F, Field, IntegerField, Model, Value, When
+
+from .models import Sequence as Counter
+from .sequences import sequence_reserve_block
+
+
+def on_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _quoted(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _column(field: Field[Any, Any]) -> str:
+    if field.column is None:
+        raise TypeError(f"{field.name} has no column")
+    return _quoted(field.column)
+
+
+def _field(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
+def _key(model: type[Model]) -> Field[Any, Any]:
+    key = model._meta.pk
+    if key is None:
+        raise TypeError(f"{model.__name__} has no primary key")
+    return key
+
+
+def _array(field: Field[Any, Any], values: Iterable[Any]) -> tuple[str, list[Any]]:
+    """``values`` of ``field`` as one typed array parameter: its placeholder and its value."""
+    return f"%s::{field.db_type(connection)}[]", [field.get_db_prep_save(value, connection) for value in values]
+
+
+def _columns_of(rows: Sequence[Model], fields: Sequence[Field[Any, Any]]) -> tuple[list[str], list[Any]]:
+    """The rows' ``fields`` as one array each (values as ``bulk_create`` would save them): the placeholders
+    and the parameters."""
+    arrays = [_array(field, [field.pre_save(row, add=True) for row in rows]) for field in fields]
+    return [placeholder for placeholder, _ in arrays], [values for _, values in arrays]
+
+
+def _with_keys(rows: Sequence[Model]) -> None:
+    """Give each row its primary key before the statement (prefixed ids: the field's default makes one)."""
+    for row in rows:
+        row.pk = row.pk or _key(type(row)).get_default()
+
+
+def _saved(rows: Sequence[Model]) -> None:
+    for row in rows:
+        row._state.adding, row._state.db = False, connection.alias
+
+
+def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str) -> None:
+    """Insert ``rows`` (of one model), numbered in their order from a block of counter ``counter`` taken in the
+    same step; the counter row stays locked until the transaction ends, which is what makes the numbers visible
+    in order. PostgreSQL: one statement (the counter's ``UPDATE … RETURNING`` feeds the ``INSERT``); elsewhere
+    the block, then ``bulk_create``."""
+    if not rows:
+        return
+    model = type(rows[0])
+    if not on_postgresql():
+        first = sequence_reserve_block(counter, len(rows))
+        for offset, row in enumerate(rows):
+            setattr(row, number_field, first + offset)
+        model._default_manager.bulk_create(rows)
+        return
+    _with_keys(rows)
+    number = _field(model, number_field)
+    fields = [field for field in model._meta.concrete_fields if field is not number]
+    placeholders, params = _columns_of(rows, fields)
+    names = [_column(field) for field in fields]
+    sql = f"""
+        WITH block AS (UPDATE {_quoted(Counter._meta.db_table)} SET value = value + %s WHERE name = %s
+                       RETURNING value)
+        INSERT INTO {_quoted(model._meta.db_table)} ({", ".join(names)}, {_column(number)})
+        SELECT {", ".join(f"r.{name}" for name in names)}, block.value - %s + r.ord
+          FROM block, unnest({", ".join(placeholders)}, %s::integer[]) AS r({", ".join(names)}, ord)
+        RETURNING {_column(number)}
+    """
+    count = len(rows)
+    values = [count, counter, count, *params, list(range(1, count + 1))]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        if cursor.rowcount == 0:  # the counter's very first use: create it, then number them
+            Counter.objects.bulk_create([Counter(name=counter, value=0)], ignore_conflicts=True)
+            cursor.execute(sql, values)
+        if cursor.rowcount != count:
+            raise RuntimeError(f"{model._meta.verbose_name_plural} were not written")
+        first = min(value for (value,) in cursor.fetchall())
+    for offset, row in enumerate(rows):
+        setattr(row, number_field, first + offset)
+    _saved(rows)
+
+
+def add_and_record(model: type[Model], *, field: str, deltas: dict[Any, int], records: Sequence[Model],
+                   record_key: str) -> None:
+    """Add ``deltas`` (primary key → amount) to ``field`` of those rows of ``model`` and insert ``records`` (a
+    ledger, of one model; ``record_key`` names each one's row). PostgreSQL: one statement (``UPDATE … FROM
+    unnest`` and the ``INSERT`` in one ``WITH``: a record is written only beside its row's update); elsewhere
+    one ``UPDATE`` with a ``CASE`` and one ``bulk_create``."""
+    ledger = type(records[0])
+    if not on_postgresql():
+        model._default_manager.filter(pk__in=deltas).update(**{field: F(field) + Case(
+            *(When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()),
+            default=Value(0), output_field=IntegerField())})
+        ledger._default_manager.bulk_create(records)
+        return
+    _with_keys(records)
+    changed, key = _column(_field(model, field)), _key(model)
+    keys, key_values = _array(key, deltas)
+    fields = list(ledger._meta.concrete_fields)
+    placeholders, params = _columns_of(records, fields)
+    names = [_column(item) for item in fields]
+    sql = f"""
+        WITH changed AS (UPDATE {_quoted(model._meta.db_table)} AS t SET {changed} = t.{changed} + v.delta
+                           FROM unnest({keys}, %s::integer[]) AS v(key, delta)
+                          WHERE t.{_column(key)} = v.key
+                      RETURNING t.{_column(key)} AS key)
+        INSERT INTO {_quoted(ledger._meta.db_table)} ({", ".join(names)})
+        SELECT {", ".join(f"r.{name}" for name in names)}
+          FROM unnest({", ".join(placeholders)}) AS r({", ".join(names)})
+          JOIN changed ON changed.key = r.{_column(_field(ledger, record_key))}
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key_values, list(deltas.values()), *params])
+        if cursor.rowcount != len(records):
+            raise RuntimeError(f"{ledger._meta.verbose_name_plural} were not written")
+    _saved(records)
+
+
+def update_each(model: type[Model], *, keys: Sequence[Any], per_row: dict[str, Sequence[Any]],
+                same: dict[str, Any], only_if: dict[str, Any]) -> int:
+    """Set the rows ``keys`` (primary keys) of ``model``: each ``per_row`` field to the row's own value (lists in
+    the order of ``keys``), each ``same`` field to one value for all, where the ``only_if`` fields hold these
+    values. Returns how many rows changed. PostgreSQL: one ``UPDATE … FROM unnest``; elsewhere row by row."""
+    if not on_postgresql():
+        return sum(model._default_manager.filter(pk=pk, **only_if).update(
+            **same, **{name: values[index] for name, values in per_row.items()}) for index, pk in enumerate(keys))
+    key = _key(model)
+    own = [_field(model, name) for name in per_row]
+    arrays = [_array(key, keys), *(_array(field, per_row[field.name]) for field in own)]
+    shared = [(_field(model, name), value) for name, value in same.items()]
+    conditions = [(_field(model, name), value) for name, value in only_if.items()]
+    sets = [f"{_column(f)} = %s" for f, _ in shared] + [f"{_column(f)} = v.{_column(f)}"
+                                                               for f in own]
+    sql = f"""
+        UPDATE {_quoted(model._meta.db_table)} AS t SET {", ".join(sets)}
+          FROM unnest({", ".join(placeholder for placeholder, _ in arrays)})
+               AS v(key, {", ".join(_column(f) for f in own)})
+         WHERE t.{_column(key)} = v.key{"".join(f" AND t.{_column(f)} = %s" for f, _ in conditions)}
+    """
+    params = [f.get_db_prep_save(value, connection) for f, value in shared]
+    params += [values for _, values in arrays]
+    params += [f.get_db_prep_save(value, connection) for f, value in conditions]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
+
+
+def joined_text(expression: str) -> str | None:
+    """SQL aggregating ``expression`` (text) over a group's rows, joined by commas; None where the database has
+    no such aggregate (the caller then reads the rows through the ORM)."""
+    return {"postgresql": f"string_agg({expression}, ',')",
+            "sqlite": f"group_concat({expression}, ',')"}.get(connection.vendor)
