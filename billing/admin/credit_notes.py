@@ -12,8 +12,7 @@ from django.urls import NoReverseMatch
 from unfold.admin import ModelAdmin
 from unfold.decorators import action
 
-from sales.admin.orders import CurrencyFilter
-from synthesq.core.admin_filters import AmountRangeFilter, LocalDateRangeFilter
+from synthesq.core.admin_filters import AmountRangeFilter, CurrencyFilter, LocalDateRangeFilter
 from synthesq.core.admin_tools import (
     CREATED_BY,
     RECORDED_BY,

@@ -23,6 +23,7 @@ from synthesq.core.admin_tools import (
     admin_object,
     back_to,
     confirm_then_run,
+    drawing_buttons,
     local_day,
     run_service,
 )
@@ -94,11 +95,6 @@ class CreditNoteForm(BackofficeForm):
 
 class VoidForm(BackofficeForm):
     reason = forms.CharField(max_length=255, label="Why void this invoice?")
-
-
-def drawing_buttons(request: HttpRequest) -> bool:
-    match = getattr(request, "resolver_match", None)
-    return bool(match and (match.url_name or "").endswith("_change"))
 
 
 class InvoiceActionsMixin:

@@ -4,7 +4,6 @@ Every change goes through ``billing.services``."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin
@@ -16,16 +15,14 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter
 from unfold.contrib.import_export.forms import ExportForm
 
 from sales.addresses import address_lines
-from sales.admin.orders import CurrencyFilter
-from synthesq.core.admin_filters import AmountRangeFilter, LocalDateRangeFilter
+from synthesq.core.admin_filters import AmountRangeFilter, CurrencyFilter, LocalDateRangeFilter
 from synthesq.core.admin_tools import (
-    ACTOR,
     RECORDED_BY,
+    HistoryInline,
     ReadOnlyInline,
     admin_link,
     admin_object,
     flag,
-    labelled,
     local_day,
     local_day_of,
     local_minute,
@@ -177,32 +174,20 @@ class RefundInline(BillingInline):
         return self.link(Payment, refund.payment_id, refund.payment.reference)
 
 
-class InvoiceEventInline(BillingInline):
+class InvoiceEventInline(HistoryInline):
     model = InvoiceEvent
-    fields = readonly_fields = ("when", "kind", "change", ACTOR, "reason", "details")
-    verbose_name = "history entry"
-    verbose_name_plural = "history"
-    ordering = ["id"]
+    fk_name = "invoice"
+    view_permission = "billing.view_invoice"
+    labels = INVOICE_EVENT_LABELS
+    money = (InvoiceHistory.AMOUNT,)
 
-    @admin.display(description="when")
-    def when(self, event: InvoiceEvent) -> str:
-        return local_minute(event.created_at)
-
-    @admin.display(description="status")
-    def change(self, event: InvoiceEvent) -> str:
-        if event.from_status and event.to_status and event.from_status != event.to_status:
-            return f"{event.from_status} → {event.to_status}"
-        return event.to_status or "—"
-
-    @admin.display(description="details")
-    def details(self, event: InvoiceEvent) -> str:
-        data = dict(event.data or {})
-        if data.get(InvoiceHistory.AMOUNT):
-            amount = Decimal(str(data[InvoiceHistory.AMOUNT]))
-            data[InvoiceHistory.AMOUNT] = format_money(amount, event.invoice.currency)
+    def readable(self, event: InvoiceEvent, data: dict[str, Any]) -> dict[str, Any]:
         if data.get(InvoiceHistory.PAYMENT_METHOD) in PaymentMethod.values:
             data[InvoiceHistory.PAYMENT_METHOD] = PaymentMethod(data[InvoiceHistory.PAYMENT_METHOD]).label
-        return labelled(data, INVOICE_EVENT_LABELS_BY_KIND.get(event.kind, INVOICE_EVENT_LABELS))
+        return data
+
+    def labels_for(self, event: InvoiceEvent) -> dict[str, Any]:
+        return INVOICE_EVENT_LABELS_BY_KIND.get(event.kind, INVOICE_EVENT_LABELS)
 
 
 @admin.register(Invoice)

@@ -17,9 +17,8 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import action
 
-from sales.admin.orders import CurrencyFilter
 from synthesq.core.actors import acting_user
-from synthesq.core.admin_filters import AmountRangeFilter, LocalDateRangeFilter
+from synthesq.core.admin_filters import AmountRangeFilter, CurrencyFilter, LocalDateRangeFilter
 from synthesq.core.admin_tools import (
     RECORDED_BY,
     BackofficeForm,

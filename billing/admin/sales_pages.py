@@ -17,7 +17,6 @@ from unfold.decorators import action
 from unfold.enums import ActionVariant
 
 from sales.admin import CustomerAdmin, OrderAdmin
-from sales.admin.order_actions import drawing_buttons
 from sales.models import Customer, Order
 from synthesq.core import backoffice
 from synthesq.core.admin_tools import (
@@ -26,6 +25,7 @@ from synthesq.core.admin_tools import (
     admin_link,
     admin_object,
     back_to,
+    drawing_buttons,
     local_day,
     local_minute,
 )

@@ -30,6 +30,7 @@ from synthesq.core.admin_tools import (
     admin_object,
     back_to,
     confirm_then_run,
+    drawing_buttons,
     local_minute,
     run_service,
 )
@@ -60,12 +61,6 @@ BULK_MOVES = {
     "deliver_selected": OrderStatus.DELIVERED,
     "cancel_selected": OrderStatus.CANCELLED,
 }
-
-
-def drawing_buttons(request: HttpRequest) -> bool:
-    """True while the order page is drawn (buttons follow the state); False while an action runs."""
-    match = getattr(request, "resolver_match", None)
-    return bool(match and (match.url_name or "").endswith("_change"))
 
 
 def _move_permission(target: str) -> Callable[..., bool]:

@@ -5,7 +5,6 @@ quantity per line). Every change goes through ``sales.services``, the functions 
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -20,8 +19,8 @@ from unfold.enums import ActionVariant
 from synthesq.core.actors import acting_user
 from synthesq.core.admin_filters import LocalDateRangeFilter
 from synthesq.core.admin_tools import (
-    ACTOR,
     BackofficeForm,
+    HistoryInline,
     ReadOnlyInline,
     action_form_page,
     admin_link,
@@ -29,7 +28,7 @@ from synthesq.core.admin_tools import (
     back_to,
     change_url,
     confirm_then_run,
-    labelled,
+    drawing_buttons,
     local_day,
     local_day_of,
     local_minute,
@@ -41,7 +40,6 @@ from synthesq.core.money import format_money
 from .. import selectors, services
 from ..history import ReturnHistory
 from ..models import Order, OrderLine, OrderStatus, Return, ReturnEvent, ReturnLine, ReturnStatus
-from .order_actions import drawing_buttons
 
 RETURN_STATUS_COLOURS: dict[str, str] = {
     ReturnStatus.REQUESTED: "#fd7e14", ReturnStatus.RECEIVED: "#0d6efd", ReturnStatus.CREDITED: "#198754",
@@ -97,32 +95,12 @@ class ReturnLineInline(ReadOnlyInline):
         return format_money(line.line_total, line.sales_return.currency)
 
 
-class ReturnEventInline(ReadOnlyInline):
+class ReturnEventInline(HistoryInline):
     model = ReturnEvent
     fk_name = "sales_return"
-    fields = readonly_fields = ("when", "kind", "change", ACTOR, "reason", "details")
-    verbose_name = "history entry"
-    verbose_name_plural = "history"
     view_permission = "sales.view_return"
-    ordering = ["id"]
-
-    @admin.display(description="when")
-    def when(self, event: ReturnEvent) -> str:
-        return local_minute(event.created_at)
-
-    @admin.display(description="status")
-    def change(self, event: ReturnEvent) -> str:
-        if event.from_status and event.to_status and event.from_status != event.to_status:
-            return f"{event.from_status} → {event.to_status}"
-        return event.to_status or "—"
-
-    @admin.display(description="details")
-    def details(self, event: ReturnEvent) -> str:
-        data = dict(event.data or {})
-        if data.get(ReturnHistory.VALUE):
-            data[ReturnHistory.VALUE] = format_money(Decimal(str(data[ReturnHistory.VALUE])),
-                                                     event.sales_return.currency)
-        return labelled(data, RETURN_EVENT_LABELS)
+    labels = RETURN_EVENT_LABELS
+    money = (ReturnHistory.VALUE,)
 
 
 class RejectForm(BackofficeForm):

@@ -1,9 +1,10 @@
 """Small pieces shared by the apps' admins: status badges, the object an admin URL names (quoted ids), running a
-service from an admin view, the page that asks for what an action needs, and read-only inlines."""
+service from an admin view, the page that asks for what an action needs, read-only inlines and the history tab."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -22,6 +23,7 @@ from unfold.admin import TabularInline
 
 from .admin_messages import refusal_message
 from .errors import DomainError
+from .money import format_money
 
 NEUTRAL = "#6c757d"
 
@@ -86,6 +88,47 @@ class ReadOnlyInline(LinksTheViewerMayFollow, TabularInline):
         if self.view_permission is not None:
             return request.user.has_perm(self.view_permission)
         return super().has_view_permission(request, obj)
+
+
+class HistoryInline(ReadOnlyInline):
+    """A history tab: when, what, the status change, who, why, and the row's ``data`` in staff's words.
+
+    A subclass names the model and its ``fk_name`` (the parent, whose currency amounts are shown in), the
+    ``labels`` of its ``data`` keys and the keys that hold ``money``; ``readable`` may word other values."""
+
+    fields = readonly_fields = ("when", "kind", "change", ACTOR, "reason", "details")
+    verbose_name = "history entry"
+    verbose_name_plural = "history"
+    ordering = ["id"]
+    labels: Mapping[str, str | Callable[[Any], str]] = {}
+    money: tuple[str, ...] = ()
+
+    @admin.display(description="when")
+    def when(self, event: Any) -> str:
+        return local_minute(event.created_at)
+
+    @admin.display(description="status")
+    def change(self, event: Any) -> str:
+        if event.from_status and event.to_status and event.from_status != event.to_status:
+            return f"{event.from_status} → {event.to_status}"
+        return event.to_status or "—"
+
+    @admin.display(description="details")
+    def details(self, event: Any) -> str:
+        data = dict(event.data or {})
+        currency = getattr(event, str(self.fk_name)).currency
+        for key in self.money:
+            if data.get(key):
+                data[key] = format_money(Decimal(str(data[key])), currency)
+        return labelled(self.readable(event, data), self.labels_for(event))
+
+    def readable(self, event: Any, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` with values worded for staff (a code's label); as is by default."""
+        return data
+
+    def labels_for(self, event: Any) -> Mapping[str, str | Callable[[Any], str]]:
+        """The labels for ``event``'s kind; ``labels`` by default."""
+        return self.labels
 
 
 class BackofficeForm(forms.Form):
@@ -169,6 +212,13 @@ def admin_object(model_admin: Any, request: HttpRequest, object_id: str) -> Any:
     if cache[key] is None:
         raise Http404(f"No {model_admin.model._meta.verbose_name} {unquote(str(object_id))!r}.")
     return cache[key]
+
+
+def drawing_buttons(request: HttpRequest) -> bool:
+    """True while an object's page is drawn (its buttons follow its state); False while an action runs, when
+    the service checks the role and the state and refuses with a message."""
+    match = getattr(request, "resolver_match", None)
+    return bool(match and (match.url_name or "").endswith("_change"))
 
 
 def change_url(obj: models.Model) -> str:
