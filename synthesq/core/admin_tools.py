@@ -369,7 +369,8 @@ class TransitionActionsMixin:
         if permission and not request.user.has_perm(permission):
             return f"Your role may not move {opts.verbose_name_plural} to {str(move.target)!r}."
         if move.target not in self.allowed_moves(request, obj):
-            target = dict(opts.get_field("status").choices or [])[str(move.target)]
+            status: Any = opts.get_field("status")
+            target = dict(status.choices or [])[str(move.target)]
             return (f"{str(opts.verbose_name).capitalize()} {obj} is {obj.get_status_display().lower()}: it cannot be "
                     f"moved to {str(target).lower()} now.")
         return None
