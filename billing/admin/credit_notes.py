@@ -4,10 +4,11 @@ invoice's page ("Issue credit note…"), a credited return, or the payment's pag
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch
 from unfold.admin import ModelAdmin
 from unfold.decorators import action
@@ -18,13 +19,13 @@ from synthesq.core.admin_tools import (
     RECORDED_BY,
     ReadOnlyInline,
     admin_link,
-    admin_object,
     local_minute,
 )
 from synthesq.core.money import format_money
 
 from ..documents import credit_note_document, credit_note_pdf, credit_note_pdf_filename
 from ..models import CreditNote, CreditNoteLine, Invoice, Refund
+from .printing import PrintableDocumentMixin
 
 
 def invoice_link(invoice: Invoice) -> str:
@@ -67,7 +68,7 @@ class CreditNoteLineInline(ReadOnlyInline):
 
 
 @admin.register(CreditNote)
-class CreditNoteAdmin(ModelAdmin):
+class CreditNoteAdmin(PrintableDocumentMixin, ModelAdmin):
     list_display = ["number", "issued", "invoice_display", "customer", "return_display", "total_display", "reason"]
     list_filter = [CurrencyFilter, ("issued_at", LocalDateRangeFilter), ("total", AmountRangeFilter)]
     list_filter_submit = True
@@ -78,6 +79,7 @@ class CreditNoteAdmin(ModelAdmin):
     ordering = ["-issued_at", "-id"]
     inlines = [CreditNoteLineInline]
     actions_detail = ["print_credit_note", "download_pdf"]
+    print_template = "billing/credit_note_print.html"
     fields = readonly_fields = ("number", "issued", "total_display", "reason", "invoice_display", "order_display",
                                 "customer_display", "return_display", CREATED_BY)
 
@@ -113,22 +115,16 @@ class CreditNoteAdmin(ModelAdmin):
     def return_display(self, credit_note: CreditNote) -> str:
         return return_link(credit_note)
 
-    def has_print_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
-        return request.user.has_perm("billing.view_creditnote")
-
     @action(description="Printable credit note", url_path="print", permissions=["print"], icon="print",
             attrs={"data-action": "print", "target": "_blank"})
     def print_credit_note(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        credit_note: CreditNote = admin_object(self, request, object_id)
-        return TemplateResponse(request, "billing/credit_note_print.html", credit_note_document(credit_note))
+        return self.print_view(request, object_id)
 
-    @action(description="Download PDF", url_path="pdf", permissions=["print"], icon="picture_as_pdf",
-            attrs={"data-action": "pdf"})
-    def download_pdf(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        credit_note: CreditNote = admin_object(self, request, object_id)
-        response = HttpResponse(credit_note_pdf(credit_note), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{credit_note_pdf_filename(credit_note)}"'
-        return response
+    def document_context(self, credit_note: CreditNote) -> dict[str, Any]:
+        return credit_note_document(credit_note)
+
+    def document_pdf(self, credit_note: CreditNote) -> tuple[bytes, str]:
+        return credit_note_pdf(credit_note), credit_note_pdf_filename(credit_note)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # issued from the invoice's page or by crediting a return

@@ -14,7 +14,6 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from unfold.decorators import action
 from unfold.enums import ActionVariant
 
@@ -35,6 +34,7 @@ from synthesq.core.money import format_amount, format_money
 from .. import services
 from ..documents import invoice_document, invoice_pdf, invoice_pdf_filename
 from ..models import Invoice, InvoiceStatus, PaymentMethod
+from .printing import PrintableDocumentMixin
 
 PAYABLE = (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED)
 CREDITABLE = (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED, InvoiceStatus.PAID)
@@ -113,10 +113,11 @@ INVOICE_MOVES = (
 )
 
 
-class InvoiceActionsMixin(TransitionActionsMixin):
+class InvoiceActionsMixin(PrintableDocumentMixin, TransitionActionsMixin):
     """For ``InvoiceAdmin``: issue and void (``INVOICE_MOVES``), and the actions that are not moves."""
 
     transitions = INVOICE_MOVES
+    print_template = "billing/invoice_print.html"
 
     def object_facts(self, invoice: Invoice) -> list[tuple[str, str]]:
         return [("Invoice", str(invoice)), ("Order", invoice.order.order_number),
@@ -140,9 +141,6 @@ class InvoiceActionsMixin(TransitionActionsMixin):
         if object_id is None or not drawing_buttons(request):
             return True  # the service checks the state
         return admin_object(self, request, object_id).status in CREDITABLE
-
-    def has_print_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
-        return request.user.has_perm("billing.view_invoice")
 
     @action(description="Record payment…", url_path="record-payment", permissions=["record_payment"],
             icon="payments", variant=ActionVariant.PRIMARY, attrs={"data-action": "record-payment"})
@@ -184,13 +182,10 @@ class InvoiceActionsMixin(TransitionActionsMixin):
     @action(description="Printable invoice", url_path="print", permissions=["print"], icon="print",
             attrs={"data-action": "print", "target": "_blank"})
     def print_invoice(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        invoice: Invoice = admin_object(self, request, object_id)
-        return TemplateResponse(request, "billing/invoice_print.html", invoice_document(invoice))
+        return self.print_view(request, object_id)
 
-    @action(description="Download PDF", url_path="pdf", permissions=["print"], icon="picture_as_pdf",
-            attrs={"data-action": "pdf"})
-    def download_pdf(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        invoice: Invoice = admin_object(self, request, object_id)
-        response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{invoice_pdf_filename(invoice)}"'
-        return response
+    def document_context(self, invoice: Invoice) -> dict[str, Any]:
+        return invoice_document(invoice)
+
+    def document_pdf(self, invoice: Invoice) -> tuple[bytes, str]:
+        return invoice_pdf(invoice), invoice_pdf_filename(invoice)

@@ -73,9 +73,10 @@ RECORDED_BY = person("recorded_by", "recorded by")
 CREATED_BY = person("created_by", "created by")
 
 
-class ReadOnlyInline(LinksTheViewerMayFollow, TabularInline):
-    """Rows shown on their parent's page that staff read but never add, change or delete there (history,
-    ledgers, related records). ``view_permission`` names who may see them; by default, who may see the page."""
+class ReadOnlyRows(LinksTheViewerMayFollow):
+    """For an inline of rows shown on their parent's page that staff read but never add, change or delete there
+    (history, ledgers, related records). ``view_permission`` names who may see them; by default, who may see the
+    page."""
 
     extra = 0
     can_delete = False
@@ -94,7 +95,11 @@ class ReadOnlyInline(LinksTheViewerMayFollow, TabularInline):
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if self.view_permission is not None:
             return request.user.has_perm(self.view_permission)
-        return super().has_view_permission(request, obj)
+        return super().has_view_permission(request, obj)  # type: ignore[misc]
+
+
+class ReadOnlyInline(ReadOnlyRows, TabularInline):
+    """Read-only rows as a table."""
 
 
 class HistoryInline(ReadOnlyInline):
