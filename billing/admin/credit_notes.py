@@ -20,6 +20,7 @@ from synthesq.core.admin_tools import (
     ReadOnlyInline,
     admin_link,
     local_minute,
+    money_column,
 )
 from synthesq.core.money import format_money
 
@@ -51,20 +52,16 @@ def return_link(credit_note: CreditNote) -> str:
         return return_.return_number
 
 
+LINE_AMOUNTS = (money_column("unit_price", "unit price", document="credit_note"),
+                money_column("line_total", "amount", document="credit_note"))
+
+
 class CreditNoteLineInline(ReadOnlyInline):
     model = CreditNoteLine
     view_permission = "billing.view_creditnote"
-    fields = readonly_fields = ("description", "quantity", "unit_price_display", "line_total_display")
+    fields = readonly_fields = ("description", "quantity", *LINE_AMOUNTS)
     verbose_name = "line"
     ordering = ["position"]
-
-    @admin.display(description="unit price")
-    def unit_price_display(self, line: CreditNoteLine) -> str:
-        return format_money(line.unit_price, line.credit_note.currency)
-
-    @admin.display(description="amount")
-    def line_total_display(self, line: CreditNoteLine) -> str:
-        return format_money(line.line_total, line.credit_note.currency)
 
 
 @admin.register(CreditNote)

@@ -26,6 +26,7 @@ from synthesq.core.admin_tools import (
     local_day,
     local_day_of,
     local_minute,
+    money_column,
     status_badge,
 )
 from synthesq.core.money import format_money
@@ -100,19 +101,15 @@ class BillingInline(ReadOnlyInline):
     view_permission = "billing.view_invoice"
 
 
+LINE_AMOUNTS = (money_column("unit_price", "unit price", document="invoice"),
+                money_column("line_total", "amount", document="invoice"))
+
+
 class InvoiceLineInline(BillingInline):
     model = InvoiceLine
-    fields = readonly_fields = ("sku", "description", "quantity", "unit_price_display", "line_total_display")
+    fields = readonly_fields = ("sku", "description", "quantity", *LINE_AMOUNTS)
     verbose_name = "line"
     ordering = ["position"]
-
-    @admin.display(description="unit price")
-    def unit_price_display(self, line: InvoiceLine) -> str:
-        return format_money(line.unit_price, line.invoice.currency)
-
-    @admin.display(description="amount")
-    def line_total_display(self, line: InvoiceLine) -> str:
-        return format_money(line.line_total, line.invoice.currency)
 
 
 class PaymentInline(BillingInline):

@@ -32,6 +32,7 @@ from synthesq.core.admin_tools import (
     local_day,
     local_day_of,
     local_minute,
+    money_column,
     status_badge,
 )
 from synthesq.core.errors import DomainError
@@ -71,6 +72,10 @@ def order_status_badge(order: Order) -> str:
     return status_badge(order.status, ORDER_STATUS_COLOURS)
 
 
+LINE_AMOUNTS = (money_column("unit_price", "unit price", document="order"),
+                money_column("line_total", "line total", document="order"))
+
+
 class OrderLineInline(TabularInline):
     model = OrderLine
     form = OrderLineForm
@@ -92,20 +97,12 @@ class OrderLineInline(TabularInline):
             return request.user.has_perm("sales.add_order")
         return order.status == OrderStatus.DRAFT and request.user.has_perm("sales.change_order")
 
-    def get_fields(self, request: HttpRequest, obj: Order | None = None) -> tuple[str, ...]:
+    def get_fields(self, request: HttpRequest, obj: Order | None = None) -> tuple[Any, ...]:
         if self._editable(request, obj):
             return ("product", "quantity", "unit_price")
-        return ("sku", "name", "quantity", "unit_price_display", "line_total_display")
+        return ("sku", "name", "quantity", *LINE_AMOUNTS)
 
-    @admin.display(description="unit price")
-    def unit_price_display(self, line: OrderLine) -> str:
-        return format_money(line.unit_price, line.order.currency)
-
-    @admin.display(description="line total")
-    def line_total_display(self, line: OrderLine) -> str:
-        return format_money(line.line_total, line.order.currency)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Order | None = None) -> tuple[str, ...]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Order | None = None) -> tuple[Any, ...]:
         return () if self._editable(request, obj) else self.get_fields(request, obj)
 
     def get_extra(self, request: HttpRequest, obj: Order | None = None, **kwargs: Any) -> int:

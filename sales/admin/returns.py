@@ -33,6 +33,7 @@ from synthesq.core.admin_tools import (
     local_day,
     local_day_of,
     local_minute,
+    money_column,
     run_service,
     status_badge,
 )
@@ -61,11 +62,14 @@ def return_status_badge(return_: Return) -> str:
     return status_badge(return_.status, RETURN_STATUS_COLOURS)
 
 
+LINE_AMOUNTS = (money_column("unit_price", "unit price", document="sales_return"),
+                money_column("line_total", "line total", document="sales_return"))
+
+
 class ReturnLineInline(ReadOnlyInline):
     model = ReturnLine
     fk_name = "sales_return"
-    fields = readonly_fields = ("sku", "name", "quantity", "unit_price_display", "line_total_display",
-                                "restock_display")
+    fields = readonly_fields = ("sku", "name", "quantity", *LINE_AMOUNTS, "restock_display")
     verbose_name = "line"
     verbose_name_plural = "lines"
     view_permission = "sales.view_return"
@@ -86,14 +90,6 @@ class ReturnLineInline(ReadOnlyInline):
     @admin.display(description="name")
     def name(self, line: ReturnLine) -> str:
         return line.order_line.name
-
-    @admin.display(description="unit price")
-    def unit_price_display(self, line: ReturnLine) -> str:
-        return format_money(line.unit_price, line.sales_return.currency)
-
-    @admin.display(description="line total")
-    def line_total_display(self, line: ReturnLine) -> str:
-        return format_money(line.line_total, line.sales_return.currency)
 
 
 class ReturnEventInline(HistoryInline):

@@ -68,6 +68,19 @@ def person(field: str, description: str) -> Callable[[Any], str]:
     return show
 
 
+def money_column(field: str, description: str, *, document: str | None = None) -> Callable[[Any], str]:
+    """A read-only column of an amount in its currency: the row's own, or its ``document``'s for a line (the
+    parent: ``invoice``, ``sales_return``…)."""
+
+    @admin.display(description=description)
+    def show(obj: Any) -> str:
+        holder = obj if document is None else getattr(obj, document)
+        return format_money(getattr(obj, field), holder.currency)
+
+    show.__name__ = f"{field}_display"
+    return show
+
+
 ACTOR = person("actor", "actor")
 RECORDED_BY = person("recorded_by", "recorded by")
 CREATED_BY = person("created_by", "created by")
