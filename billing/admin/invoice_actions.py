@@ -20,8 +20,6 @@ from unfold.enums import ActionVariant
 from synthesq.core.actors import acting_user
 from synthesq.core.admin_tools import (
     BackofficeForm,
-    Move,
-    TransitionActionsMixin,
     action_form_page,
     admin_object,
     back_to,
@@ -29,6 +27,7 @@ from synthesq.core.admin_tools import (
     local_day,
     run_service,
 )
+from synthesq.core.admin_transitions import Move, TransitionActionsMixin
 from synthesq.core.money import format_amount, format_money
 
 from .. import services

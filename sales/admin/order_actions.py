@@ -24,9 +24,6 @@ from unfold.enums import ActionVariant
 from synthesq.core.actors import acting_user
 from synthesq.core.admin_messages import refusal_message
 from synthesq.core.admin_tools import (
-    Move,
-    MoveService,
-    TransitionActionsMixin,
     action_form_page,
     admin_object,
     back_to,
@@ -35,6 +32,7 @@ from synthesq.core.admin_tools import (
     local_minute,
     run_service,
 )
+from synthesq.core.admin_transitions import Move, MoveService, TransitionActionsMixin
 from synthesq.core.errors import DomainError
 from synthesq.core.fsm import permission_for
 

@@ -21,9 +21,7 @@ from synthesq.core.admin_filters import LocalDateRangeFilter
 from synthesq.core.admin_tools import (
     BackofficeForm,
     HistoryInline,
-    Move,
     ReadOnlyInline,
-    TransitionActionsMixin,
     action_form_page,
     admin_link,
     admin_object,
@@ -37,6 +35,7 @@ from synthesq.core.admin_tools import (
     run_service,
     status_badge,
 )
+from synthesq.core.admin_transitions import Move, TransitionActionsMixin
 from synthesq.core.money import format_money
 
 from .. import selectors, services
