@@ -18,6 +18,7 @@ from synthesq.core.admin_tools import (
     CREATED_BY,
     RECORDED_BY,
     ReadOnlyInline,
+    ViewOnlyAdmin,
     admin_link,
     local_minute,
     money_column,
@@ -65,7 +66,8 @@ class CreditNoteLineInline(ReadOnlyInline):
 
 
 @admin.register(CreditNote)
-class CreditNoteAdmin(PrintableDocumentMixin, ModelAdmin):
+class CreditNoteAdmin(PrintableDocumentMixin, ViewOnlyAdmin, ModelAdmin):
+    # Issued from the invoice's page or by crediting a return.
     list_display = ["number", "issued", "invoice_display", "customer", "return_display", "total_display", "reason"]
     list_filter = [CurrencyFilter, ("issued_at", LocalDateRangeFilter), ("total", AmountRangeFilter)]
     list_filter_submit = True
@@ -123,18 +125,10 @@ class CreditNoteAdmin(PrintableDocumentMixin, ModelAdmin):
     def document_pdf(self, credit_note: CreditNote) -> tuple[bytes, str]:
         return credit_note_pdf(credit_note), credit_note_pdf_filename(credit_note)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # issued from the invoice's page or by crediting a return
-
-    def has_change_permission(self, request: HttpRequest, obj: CreditNote | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: CreditNote | None = None) -> bool:
-        return False
-
 
 @admin.register(Refund)
-class RefundAdmin(ModelAdmin):
+class RefundAdmin(ViewOnlyAdmin, ModelAdmin):
+    # Recorded from the payment's page.
     list_display = ["recorded", "reference", "payment_display", "invoice_display", "customer", "amount_display",
                     "recorded_by"]
     list_filter = [CurrencyFilter, ("recorded_at", LocalDateRangeFilter), ("amount", AmountRangeFilter)]
@@ -177,12 +171,3 @@ class RefundAdmin(ModelAdmin):
     @admin.display(description="customer", ordering="invoice__customer_name")
     def customer(self, refund: Refund) -> str:
         return refund.invoice.customer_name
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # recorded from the payment's page
-
-    def has_change_permission(self, request: HttpRequest, obj: Refund | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Refund | None = None) -> bool:
-        return False

@@ -20,6 +20,7 @@ from synthesq.core.admin_tools import (
     RECORDED_BY,
     HistoryInline,
     ReadOnlyInline,
+    ViewOnlyAdmin,
     admin_link,
     admin_object,
     flag,
@@ -188,7 +189,8 @@ class InvoiceEventInline(HistoryInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(InvoiceActionsMixin, ExportMixin, ModelAdmin):
+class InvoiceAdmin(InvoiceActionsMixin, ViewOnlyAdmin, ExportMixin, ModelAdmin):
+    # Made by confirming orders; changed through the buttons.
     list_display = ["number_display", "order_link", "customer_name", "status_display", "total_display",
                     "amount_due_display", "due_display", "overdue_display"]
     list_filter = [("status", ChoicesDropdownFilter), OverdueFilter, CurrencyFilter,
@@ -281,12 +283,3 @@ class InvoiceAdmin(InvoiceActionsMixin, ExportMixin, ModelAdmin):
                 ("Amount due", format_money(invoice.amount_due, invoice.currency)), ("Due", local_day(invoice.due_at)),
             ]
         return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # invoices are made by confirming orders
-
-    def has_delete_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
-        return False  # read-only fields; changes go through the actions

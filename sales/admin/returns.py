@@ -22,6 +22,7 @@ from synthesq.core.admin_tools import (
     BackofficeForm,
     HistoryInline,
     ReadOnlyInline,
+    ViewOnlyAdmin,
     action_form_page,
     admin_link,
     admin_object,
@@ -121,7 +122,8 @@ RETURN_MOVES = (
 
 
 @admin.register(Return)
-class ReturnAdmin(TransitionActionsMixin, ModelAdmin):
+class ReturnAdmin(TransitionActionsMixin, ViewOnlyAdmin, ModelAdmin):
+    # Requested from the order page ("Request return…") or the API; changed through the buttons.
     list_display = ("return_number", "order_link", "customer_name", "status_display", "value_display",
                     "requested_display")
     list_filter = [("status", ChoicesDropdownFilter), ("requested_at", LocalDateRangeFilter)]
@@ -179,15 +181,6 @@ class ReturnAdmin(TransitionActionsMixin, ModelAdmin):
                 ("Requested", local_day(return_.requested_at)),
             ]
         return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # requested from the order page ("Request return…") or the API
-
-    def has_change_permission(self, request: HttpRequest, obj: Return | None = None) -> bool:
-        return False  # read-only fields; changes go through the actions
-
-    def has_delete_permission(self, request: HttpRequest, obj: Return | None = None) -> bool:
-        return False
 
     def object_facts(self, return_: Return) -> list[tuple[str, str]]:
         return [("Return", return_.return_number), ("Status", return_.get_status_display()),

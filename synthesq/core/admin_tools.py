@@ -149,6 +149,20 @@ class HistoryInline(ReadOnlyInline):
         return self.labels
 
 
+class ViewOnlyAdmin:
+    """For the admin of records made and changed only by services (the buttons on their pages or other pages,
+    the API, batches): staff read them here, and never add, change or delete one through a form."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class BackofficeForm(forms.Form):
     """A plain form (what an action asks for) drawn with the back-office's widgets."""
 
