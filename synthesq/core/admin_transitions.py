@@ -78,8 +78,8 @@ class TransitionActionsMixin:
         actions: list[UnfoldAction] = super().get_actions_detail(request, object_id)  # type: ignore[misc]
         if object_id is None or not drawing_buttons(request):
             return actions
-        hidden = {self._action_name(move) for move in self.transitions
-                  if move.target not in self.allowed_moves(request, admin_object(self, request, object_id))}
+        allowed = self.allowed_moves(request, admin_object(self, request, object_id))
+        hidden = {self._action_name(move) for move in self.transitions if move.target not in allowed}
         return [action for action in actions if action.action_name not in hidden]
 
     def _action_name(self, move: Move) -> str:
