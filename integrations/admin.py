@@ -24,6 +24,7 @@ from synthesq.core.actors import acting_user
 from synthesq.core.admin_tools import (
     BackofficeForm,
     ReadOnlyInline,
+    ViewOnlyAdmin,
     action_form_page,
     admin_link,
     admin_object,
@@ -45,7 +46,7 @@ DELIVERY_STATUS_COLOURS: dict[str, str] = {
 
 
 @admin.register(Event)
-class EventAdmin(ModelAdmin):
+class EventAdmin(ViewOnlyAdmin, ModelAdmin):
     list_display = ("type", "object_id", "created_display", "id")
     list_filter = ("type",)
     search_fields = ("id", "object_id")
@@ -59,15 +60,6 @@ class EventAdmin(ModelAdmin):
     @admin.display(description="data (the object as the API rendered it, and what changed)")
     def data_display(self, event: Event) -> str:
         return format_html('<pre class="event-data">{}</pre>', json.dumps(event.data, indent=2, cls=DjangoJSONEncoder))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Event | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Event | None = None) -> bool:
-        return False
 
 
 class WebhookEndpointForm(forms.ModelForm):

@@ -31,6 +31,7 @@ from synthesq.core.admin_tools import (
     ACTOR,
     BackofficeForm,
     ReadOnlyInline,
+    ViewOnlyAdmin,
     action_form_page,
     admin_link,
     admin_object,
@@ -230,7 +231,7 @@ class StockMovementResource(ExportResource):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ReferenceMixin, ExportMixin, ModelAdmin):
+class StockMovementAdmin(ReferenceMixin, ViewOnlyAdmin, ExportMixin, ModelAdmin):
     """The stock ledger, every product's movements, oldest first; read-only (stock changes through services)."""
 
     list_display = ["when", "product_link", "kind", "quantity_delta", "balance_after", "reason", "reference_display",
@@ -258,15 +259,6 @@ class StockMovementAdmin(ReferenceMixin, ExportMixin, ModelAdmin):
     @admin.display(description="product", ordering="product__sku")
     def product_link(self, movement: StockMovement) -> str:
         return admin_link("admin:inventory_product_change", movement.product_id, str(movement.product))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: StockMovement | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: StockMovement | None = None) -> bool:
-        return False
 
 
 # -- the back-office's shape ------------------------------------------------------------------------------------

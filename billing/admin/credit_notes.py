@@ -4,28 +4,30 @@ invoice's page ("Issue credit note…"), a credited return, or the payment's pag
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch
 from unfold.admin import ModelAdmin
 from unfold.decorators import action
 
-from sales.admin.orders import CurrencyFilter
-from synthesq.core.admin_filters import AmountRangeFilter, LocalDateRangeFilter
+from synthesq.core.admin_filters import AmountRangeFilter, CurrencyFilter, LocalDateRangeFilter
 from synthesq.core.admin_tools import (
     CREATED_BY,
     RECORDED_BY,
     ReadOnlyInline,
+    ViewOnlyAdmin,
     admin_link,
-    admin_object,
     local_minute,
+    money_column,
 )
 from synthesq.core.money import format_money
 
 from ..documents import credit_note_document, credit_note_pdf, credit_note_pdf_filename
 from ..models import CreditNote, CreditNoteLine, Invoice, Refund
+from .printing import PrintableDocumentMixin
 
 
 def invoice_link(invoice: Invoice) -> str:
@@ -51,24 +53,21 @@ def return_link(credit_note: CreditNote) -> str:
         return return_.return_number
 
 
+LINE_AMOUNTS = (money_column("unit_price", "unit price", document="credit_note"),
+                money_column("line_total", "amount", document="credit_note"))
+
+
 class CreditNoteLineInline(ReadOnlyInline):
     model = CreditNoteLine
     view_permission = "billing.view_creditnote"
-    fields = readonly_fields = ("description", "quantity", "unit_price_display", "line_total_display")
+    fields = readonly_fields = ("description", "quantity", *LINE_AMOUNTS)
     verbose_name = "line"
     ordering = ["position"]
 
-    @admin.display(description="unit price")
-    def unit_price_display(self, line: CreditNoteLine) -> str:
-        return format_money(line.unit_price, line.credit_note.currency)
-
-    @admin.display(description="amount")
-    def line_total_display(self, line: CreditNoteLine) -> str:
-        return format_money(line.line_total, line.credit_note.currency)
-
 
 @admin.register(CreditNote)
-class CreditNoteAdmin(ModelAdmin):
+class CreditNoteAdmin(PrintableDocumentMixin, ViewOnlyAdmin, ModelAdmin):
+    # Issued from the invoice's page or by crediting a return.
     list_display = ["number", "issued", "invoice_display", "customer", "return_display", "total_display", "reason"]
     list_filter = [CurrencyFilter, ("issued_at", LocalDateRangeFilter), ("total", AmountRangeFilter)]
     list_filter_submit = True
@@ -79,6 +78,7 @@ class CreditNoteAdmin(ModelAdmin):
     ordering = ["-issued_at", "-id"]
     inlines = [CreditNoteLineInline]
     actions_detail = ["print_credit_note", "download_pdf"]
+    print_template = "billing/credit_note_print.html"
     fields = readonly_fields = ("number", "issued", "total_display", "reason", "invoice_display", "order_display",
                                 "customer_display", "return_display", CREATED_BY)
 
@@ -114,35 +114,21 @@ class CreditNoteAdmin(ModelAdmin):
     def return_display(self, credit_note: CreditNote) -> str:
         return return_link(credit_note)
 
-    def has_print_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
-        return request.user.has_perm("billing.view_creditnote")
-
     @action(description="Printable credit note", url_path="print", permissions=["print"], icon="print",
             attrs={"data-action": "print", "target": "_blank"})
     def print_credit_note(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        credit_note: CreditNote = admin_object(self, request, object_id)
-        return TemplateResponse(request, "billing/credit_note_print.html", credit_note_document(credit_note))
+        return self.print_view(request, object_id)
 
-    @action(description="Download PDF", url_path="pdf", permissions=["print"], icon="picture_as_pdf",
-            attrs={"data-action": "pdf"})
-    def download_pdf(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        credit_note: CreditNote = admin_object(self, request, object_id)
-        response = HttpResponse(credit_note_pdf(credit_note), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{credit_note_pdf_filename(credit_note)}"'
-        return response
+    def document_context(self, credit_note: CreditNote) -> dict[str, Any]:
+        return credit_note_document(credit_note)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # issued from the invoice's page or by crediting a return
-
-    def has_change_permission(self, request: HttpRequest, obj: CreditNote | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: CreditNote | None = None) -> bool:
-        return False
+    def document_pdf(self, credit_note: CreditNote) -> tuple[bytes, str]:
+        return credit_note_pdf(credit_note), credit_note_pdf_filename(credit_note)
 
 
 @admin.register(Refund)
-class RefundAdmin(ModelAdmin):
+class RefundAdmin(ViewOnlyAdmin, ModelAdmin):
+    # Recorded from the payment's page.
     list_display = ["recorded", "reference", "payment_display", "invoice_display", "customer", "amount_display",
                     "recorded_by"]
     list_filter = [CurrencyFilter, ("recorded_at", LocalDateRangeFilter), ("amount", AmountRangeFilter)]
@@ -185,12 +171,3 @@ class RefundAdmin(ModelAdmin):
     @admin.display(description="customer", ordering="invoice__customer_name")
     def customer(self, refund: Refund) -> str:
         return refund.invoice.customer_name
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # recorded from the payment's page
-
-    def has_change_permission(self, request: HttpRequest, obj: Refund | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Refund | None = None) -> bool:
-        return False

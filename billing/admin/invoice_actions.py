@@ -1,10 +1,12 @@
 """What finance does on one invoice, as Unfold detail (and row) actions: issue, void, record a payment, issue a
 credit note, print, download the PDF. Each calls one service and shows its result or refusal as a message.
 
-As on the order page, ``has_<action>_permission(request, object_id)`` draws a button only when the user may use
-it on the invoice as it is now (``invoice_allowed_statuses``, payable or not). When issue or void runs, the
-service checks the role and the state and refuses with a message; recording a payment checks the role first (the
-payment service leaves the role to its callers) and leaves the rest to the service."""
+Issue and void are moves (``INVOICE_MOVES``), drawn by ``TransitionActionsMixin`` as on the order page: a button
+only when the user's role may make the move on the invoice as it is now; when it runs, the service checks the role
+and the state and refuses with a message. The other actions are Unfold detail actions whose
+``has_<action>_permission(request, object_id)`` draws them for the roles that may use them, when the invoice is
+payable (or creditable); recording a payment checks the role first (the payment service leaves the role to its
+callers) and leaves the rest to the service."""
 
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from unfold.decorators import action
 from unfold.enums import ActionVariant
 
@@ -22,15 +23,17 @@ from synthesq.core.admin_tools import (
     action_form_page,
     admin_object,
     back_to,
-    confirm_then_run,
+    drawing_buttons,
     local_day,
     run_service,
 )
+from synthesq.core.admin_transitions import Move, TransitionActionsMixin
 from synthesq.core.money import format_amount, format_money
 
-from .. import selectors, services
+from .. import services
 from ..documents import invoice_document, invoice_pdf, invoice_pdf_filename
 from ..models import Invoice, InvoiceStatus, PaymentMethod
+from .printing import PrintableDocumentMixin
 
 PAYABLE = (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED)
 CREDITABLE = (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED, InvoiceStatus.PAID)
@@ -96,15 +99,26 @@ class VoidForm(BackofficeForm):
     reason = forms.CharField(max_length=255, label="Why void this invoice?")
 
 
-def drawing_buttons(request: HttpRequest) -> bool:
-    match = getattr(request, "resolver_match", None)
-    return bool(match and (match.url_name or "").endswith("_change"))
+INVOICE_MOVES = (
+    Move(name="issue", target=InvoiceStatus.ISSUED, label="Issue invoice", icon="send",
+         service=lambda invoice, actor, _data: services.invoice_issue(invoice_id=invoice.pk, actor=actor),
+         success="Invoice issued.", title="Issue {name}", submit="Issue invoice", attrs={"data-action": "issue"},
+         url_path="issue"),
+    Move(name="void", target=InvoiceStatus.VOID, label="Void…", icon="block", variant=ActionVariant.DANGER,
+         service=lambda invoice, actor, data: services.invoice_void(
+             invoice_id=invoice.pk, actor=actor, reason=data["reason"]),
+         success="Invoice voided.", title="Void invoice {name}", submit="Void invoice", form=VoidForm,
+         attrs={"data-action": "void"}, url_path="void"),
+)
 
 
-class InvoiceActionsMixin:
-    """For ``InvoiceAdmin``."""
+class InvoiceActionsMixin(PrintableDocumentMixin, TransitionActionsMixin):
+    """For ``InvoiceAdmin``: issue and void (``INVOICE_MOVES``), and the actions that are not moves."""
 
-    def invoice_facts(self, invoice: Invoice) -> list[tuple[str, str]]:
+    transitions = INVOICE_MOVES
+    print_template = "billing/invoice_print.html"
+
+    def object_facts(self, invoice: Invoice) -> list[tuple[str, str]]:
         return [("Invoice", str(invoice)), ("Order", invoice.order.order_number),
                 ("Customer", invoice.customer_name), ("Total", format_money(invoice.total, invoice.currency)),
                 ("Credited", format_money(invoice.amount_credited, invoice.currency)),
@@ -113,28 +127,12 @@ class InvoiceActionsMixin:
                 ("Amount due", format_money(invoice.amount_due, invoice.currency)),
                 ("Due", local_day(invoice.due_at))]
 
-    def _may(self, request: HttpRequest, object_id: str | None, permission: str, target: str | None = None,
-             payable: bool = False) -> bool:
-        running = object_id is None or not drawing_buttons(request)
-        if running and target is not None:
-            return True  # the service checks the role and the state
-        if not request.user.has_perm(permission):
-            return False
-        if running or object_id is None:
-            return True
-        invoice = admin_object(self, request, object_id)
-        if target is not None:
-            return target in selectors.invoice_allowed_statuses(invoice, request.user)
-        return not payable or invoice.status in PAYABLE
-
-    def has_issue_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
-        return self._may(request, object_id, "billing.issue_invoice", InvoiceStatus.ISSUED)
-
-    def has_void_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
-        return self._may(request, object_id, "billing.void_invoice", InvoiceStatus.VOID)
-
     def has_record_payment_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
-        return self._may(request, object_id, "billing.add_payment", payable=True)
+        if not request.user.has_perm("billing.add_payment"):
+            return False
+        if object_id is None or not drawing_buttons(request):
+            return True  # the service checks the state
+        return admin_object(self, request, object_id).status in PAYABLE
 
     def has_issue_credit_note_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
         if not request.user.has_perm("billing.add_creditnote"):
@@ -142,18 +140,6 @@ class InvoiceActionsMixin:
         if object_id is None or not drawing_buttons(request):
             return True  # the service checks the state
         return admin_object(self, request, object_id).status in CREDITABLE
-
-    def has_print_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
-        return request.user.has_perm("billing.view_invoice")
-
-    @action(description="Issue invoice", url_path="issue", permissions=["issue"], icon="send",
-            variant=ActionVariant.PRIMARY, attrs={"data-action": "issue", "data-post": "1"})
-    def issue(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        invoice: Invoice = admin_object(self, request, object_id)
-        return confirm_then_run(
-            self, request, invoice, lambda: services.invoice_issue(invoice_id=invoice.pk, actor=acting_user(request)),
-            title=f"Issue {invoice}", submit_label="Issue invoice", success="Invoice issued.",
-            facts=self.invoice_facts(invoice))
 
     @action(description="Record payment…", url_path="record-payment", permissions=["record_payment"],
             icon="payments", variant=ActionVariant.PRIMARY, attrs={"data-action": "record-payment"})
@@ -171,7 +157,7 @@ class InvoiceActionsMixin:
             if ok:
                 return back_to(invoice)
         return action_form_page(self, request, invoice, form, title=f"Record a payment on {invoice}",
-                                submit_label="Record payment", facts=self.invoice_facts(invoice))
+                                submit_label="Record payment", facts=self.object_facts(invoice))
 
     @action(description="Issue credit note…", url_path="credit-note", permissions=["issue_credit_note"],
             icon="receipt_long", attrs={"data-action": "credit-note"})
@@ -188,33 +174,17 @@ class InvoiceActionsMixin:
                 if ok:
                     return back_to(invoice)
         return action_form_page(self, request, invoice, form, title=f"Issue a credit note on {invoice}",
-                                submit_label="Issue credit note", facts=self.invoice_facts(invoice),
+                                submit_label="Issue credit note", facts=self.object_facts(invoice),
                                 intro="A credit note reduces what the customer owes; money already paid beyond "
                                       "the new amount due can then be refunded from the payment's page.")
-
-    @action(description="Void…", url_path="void", permissions=["void"], icon="block", variant=ActionVariant.DANGER,
-            attrs={"data-action": "void"})
-    def void(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        invoice: Invoice = admin_object(self, request, object_id)
-        form = VoidForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            run_service(request, lambda: services.invoice_void(
-                invoice_id=invoice.pk, actor=acting_user(request), reason=form.cleaned_data["reason"]),
-                "Invoice voided.")
-            return back_to(invoice)
-        return action_form_page(self, request, invoice, form, title=f"Void invoice {invoice}",
-                                submit_label="Void invoice", facts=self.invoice_facts(invoice))
 
     @action(description="Printable invoice", url_path="print", permissions=["print"], icon="print",
             attrs={"data-action": "print", "target": "_blank"})
     def print_invoice(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        invoice: Invoice = admin_object(self, request, object_id)
-        return TemplateResponse(request, "billing/invoice_print.html", invoice_document(invoice))
+        return self.print_view(request, object_id)
 
-    @action(description="Download PDF", url_path="pdf", permissions=["print"], icon="picture_as_pdf",
-            attrs={"data-action": "pdf"})
-    def download_pdf(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        invoice: Invoice = admin_object(self, request, object_id)
-        response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{invoice_pdf_filename(invoice)}"'
-        return response
+    def document_context(self, invoice: Invoice) -> dict[str, Any]:
+        return invoice_document(invoice)
+
+    def document_pdf(self, invoice: Invoice) -> tuple[bytes, str]:
+        return invoice_pdf(invoice), invoice_pdf_filename(invoice)

@@ -4,7 +4,6 @@ Every change goes through ``billing.services``."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin
@@ -16,19 +15,19 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter
 from unfold.contrib.import_export.forms import ExportForm
 
 from sales.addresses import address_lines
-from sales.admin.orders import CurrencyFilter
-from synthesq.core.admin_filters import AmountRangeFilter, LocalDateRangeFilter
+from synthesq.core.admin_filters import AmountRangeFilter, CurrencyFilter, LocalDateRangeFilter
 from synthesq.core.admin_tools import (
-    ACTOR,
     RECORDED_BY,
+    HistoryInline,
     ReadOnlyInline,
+    ViewOnlyAdmin,
     admin_link,
     admin_object,
     flag,
-    labelled,
     local_day,
     local_day_of,
     local_minute,
+    money_column,
     status_badge,
 )
 from synthesq.core.money import format_money
@@ -103,19 +102,15 @@ class BillingInline(ReadOnlyInline):
     view_permission = "billing.view_invoice"
 
 
+LINE_AMOUNTS = (money_column("unit_price", "unit price", document="invoice"),
+                money_column("line_total", "amount", document="invoice"))
+
+
 class InvoiceLineInline(BillingInline):
     model = InvoiceLine
-    fields = readonly_fields = ("sku", "description", "quantity", "unit_price_display", "line_total_display")
+    fields = readonly_fields = ("sku", "description", "quantity", *LINE_AMOUNTS)
     verbose_name = "line"
     ordering = ["position"]
-
-    @admin.display(description="unit price")
-    def unit_price_display(self, line: InvoiceLine) -> str:
-        return format_money(line.unit_price, line.invoice.currency)
-
-    @admin.display(description="amount")
-    def line_total_display(self, line: InvoiceLine) -> str:
-        return format_money(line.line_total, line.invoice.currency)
 
 
 class PaymentInline(BillingInline):
@@ -177,36 +172,25 @@ class RefundInline(BillingInline):
         return self.link(Payment, refund.payment_id, refund.payment.reference)
 
 
-class InvoiceEventInline(BillingInline):
+class InvoiceEventInline(HistoryInline):
     model = InvoiceEvent
-    fields = readonly_fields = ("when", "kind", "change", ACTOR, "reason", "details")
-    verbose_name = "history entry"
-    verbose_name_plural = "history"
-    ordering = ["id"]
+    fk_name = "invoice"
+    view_permission = "billing.view_invoice"
+    labels = INVOICE_EVENT_LABELS
+    money = (InvoiceHistory.AMOUNT,)
 
-    @admin.display(description="when")
-    def when(self, event: InvoiceEvent) -> str:
-        return local_minute(event.created_at)
-
-    @admin.display(description="status")
-    def change(self, event: InvoiceEvent) -> str:
-        if event.from_status and event.to_status and event.from_status != event.to_status:
-            return f"{event.from_status} → {event.to_status}"
-        return event.to_status or "—"
-
-    @admin.display(description="details")
-    def details(self, event: InvoiceEvent) -> str:
-        data = dict(event.data or {})
-        if data.get(InvoiceHistory.AMOUNT):
-            amount = Decimal(str(data[InvoiceHistory.AMOUNT]))
-            data[InvoiceHistory.AMOUNT] = format_money(amount, event.invoice.currency)
+    def readable(self, event: InvoiceEvent, data: dict[str, Any]) -> dict[str, Any]:
         if data.get(InvoiceHistory.PAYMENT_METHOD) in PaymentMethod.values:
             data[InvoiceHistory.PAYMENT_METHOD] = PaymentMethod(data[InvoiceHistory.PAYMENT_METHOD]).label
-        return labelled(data, INVOICE_EVENT_LABELS_BY_KIND.get(event.kind, INVOICE_EVENT_LABELS))
+        return data
+
+    def labels_for(self, event: InvoiceEvent) -> dict[str, Any]:
+        return INVOICE_EVENT_LABELS_BY_KIND.get(event.kind, INVOICE_EVENT_LABELS)
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(InvoiceActionsMixin, ExportMixin, ModelAdmin):
+class InvoiceAdmin(InvoiceActionsMixin, ViewOnlyAdmin, ExportMixin, ModelAdmin):
+    # Made by confirming orders; changed through the buttons.
     list_display = ["number_display", "order_link", "customer_name", "status_display", "total_display",
                     "amount_due_display", "due_display", "overdue_display"]
     list_filter = [("status", ChoicesDropdownFilter), OverdueFilter, CurrencyFilter,
@@ -299,12 +283,3 @@ class InvoiceAdmin(InvoiceActionsMixin, ExportMixin, ModelAdmin):
                 ("Amount due", format_money(invoice.amount_due, invoice.currency)), ("Due", local_day(invoice.due_at)),
             ]
         return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # invoices are made by confirming orders
-
-    def has_delete_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
-        return False  # read-only fields; changes go through the actions

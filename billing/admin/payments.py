@@ -17,13 +17,13 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import action
 
-from sales.admin.orders import CurrencyFilter
 from synthesq.core.actors import acting_user
-from synthesq.core.admin_filters import AmountRangeFilter, LocalDateRangeFilter
+from synthesq.core.admin_filters import AmountRangeFilter, CurrencyFilter, LocalDateRangeFilter
 from synthesq.core.admin_tools import (
     RECORDED_BY,
     BackofficeForm,
     ReadOnlyInline,
+    ViewOnlyAdmin,
     action_form_page,
     admin_link,
     admin_object,
@@ -71,7 +71,8 @@ class PaymentRefundInline(ReadOnlyInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ExportMixin, ModelAdmin):
+class PaymentAdmin(ViewOnlyAdmin, ExportMixin, ModelAdmin):
+    # Recorded from the invoice's page or the API.
     list_display = ["received", "reference", "invoice_link", "customer", "amount_display", "payment_method",
                     "recorded_by"]
     list_filter = [("payment_method", ChoicesDropdownFilter), CurrencyFilter, ("created_at", LocalDateRangeFilter),
@@ -143,12 +144,3 @@ class PaymentAdmin(ExportMixin, ModelAdmin):
     @admin.display(description="customer", ordering="invoice__customer_name")
     def customer(self, payment: Payment) -> str:
         return payment.invoice.customer_name
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Payment | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Payment | None = None) -> bool:
-        return False

@@ -17,15 +17,15 @@ from unfold.decorators import action
 from unfold.enums import ActionVariant
 
 from sales.admin import CustomerAdmin, OrderAdmin
-from sales.admin.order_actions import drawing_buttons
 from sales.models import Customer, Order
 from synthesq.core import backoffice
 from synthesq.core.admin_tools import (
-    LinksTheViewerMayFollow,
     ReadOnlyInline,
+    ReadOnlyRows,
     admin_link,
     admin_object,
     back_to,
+    drawing_buttons,
     local_day,
     local_minute,
 )
@@ -45,28 +45,15 @@ def _invoice_of(order: Order) -> Invoice | None:
     return getattr(order, "invoice", None)
 
 
-class OrderInvoiceInline(LinksTheViewerMayFollow, StackedInline):
+class OrderInvoiceInline(ReadOnlyRows, StackedInline):
     """The order's invoice and its payments (the "Invoice and payments" tab)."""
 
     model = Invoice
     fk_name = "order"
     verbose_name = "invoice and payments"
     verbose_name_plural = "invoice and payments"
-    can_delete = False
-    extra = 0
+    view_permission = "billing.view_invoice"
     fields = readonly_fields = ("invoice_link", "status_display", "totals", "due", "payments")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return _sees_invoices(request)
 
     @admin.display(description="invoice")
     def invoice_link(self, invoice: Invoice) -> str:

@@ -2,19 +2,18 @@
 with a form where the move needs data), holds, and bulk moves with a per-order report. Each calls one service and
 shows its result or its refusal as a message.
 
-Buttons are Unfold detail actions. Unfold asks ``has_<action>_permission(request, object_id)`` before it draws a
-button and again before it runs the action. Drawing a move's button needs the role *and* the order's state now
-(``order_allowed_statuses``). Running it is left to the service, which checks both (role, then state) in its
-transaction: a button pressed on a page that went stale, or a form posted by a role without the move, ends in the
-service's refusal as a message, never an error page. Holds are checked by role before running, as the hold
-services leave the role to their callers.
+Moves are ``ORDER_MOVES``, buttons drawn by ``TransitionActionsMixin`` (``synthesq.core.admin_tools``): one per
+move the user's role may make on the order as it is now, each calling ``order_transition``. The hold and release
+buttons are Unfold detail actions: Unfold asks ``has_<action>_permission(request, object_id)`` before it draws a
+button and again before it runs it; holds are checked by role before running, as the hold services leave the role
+to their callers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -25,33 +24,52 @@ from unfold.enums import ActionVariant
 from synthesq.core.actors import acting_user
 from synthesq.core.admin_messages import refusal_message
 from synthesq.core.admin_tools import (
-    BackofficeForm,
     action_form_page,
     admin_object,
     back_to,
     confirm_then_run,
+    drawing_buttons,
     local_minute,
     run_service,
 )
+from synthesq.core.admin_transitions import Move, MoveService, TransitionActionsMixin
 from synthesq.core.errors import DomainError
 from synthesq.core.fsm import permission_for
 
-from .. import selectors, services
+from .. import services
 from ..exceptions import ReturnWindowOpen
 from ..models import Order, OrderStatus
 from .forms import WAIVE_LABEL, HoldForm, MoveForm
 
-# target -> (button label, icon, variant)
-MOVES: dict[str, tuple[str, str, ActionVariant]] = {
-    OrderStatus.CONFIRMED: ("Confirm (reserve stock)", "task_alt", ActionVariant.PRIMARY),
-    OrderStatus.PROCESSING: ("Start picking", "inventory_2", ActionVariant.PRIMARY),
-    OrderStatus.SHIPPED: ("Ship…", "local_shipping", ActionVariant.PRIMARY),
-    OrderStatus.DELIVERED: ("Mark delivered", "where_to_vote", ActionVariant.PRIMARY),
-    OrderStatus.CLOSED: ("Close order…", "lock", ActionVariant.PRIMARY),
-    OrderStatus.CANCELLED: ("Cancel order…", "cancel", ActionVariant.DANGER),
-}
-NEEDS_FORM = {OrderStatus.SHIPPED, OrderStatus.CLOSED, OrderStatus.CANCELLED}
-MOVE_ACTIONS = [f"move_{target}" for target in MOVES]
+
+def _order_transition(status: str) -> MoveService:
+    def run(order: Order, actor: Any, data: dict[str, Any]) -> object:
+        return services.order_transition(
+            order_id=order.pk, status=status, actor=actor, reason=data.get("reason", ""),
+            tracking_number=data.get("tracking_number"), carrier=data.get("carrier"),
+            waive_return_window=bool(data.get("waive_return_window")))
+
+    return run
+
+
+def _move(target: OrderStatus, label: str, icon: str, *, form: bool = False,
+          variant: ActionVariant = ActionVariant.PRIMARY) -> Move:
+    """An order's move: one service (``order_transition``) for all; ``form``: it asks for ``MoveForm``."""
+    return Move(name=f"move_{target}", target=str(target), label=label, icon=icon, service=_order_transition(target),
+                success=f"Order {{name}} is now {target.label.lower()}.", title=f"{label.rstrip('…')}: {{name}}",
+                submit=label.rstrip("…"), attrs={"data-move": str(target)}, url_path=f"move/{target}",
+                variant=variant, form=MoveForm if form else None)
+
+
+ORDER_MOVES = (
+    _move(OrderStatus.CONFIRMED, "Confirm (reserve stock)", "task_alt"),
+    _move(OrderStatus.PROCESSING, "Start picking", "inventory_2"),
+    _move(OrderStatus.SHIPPED, "Ship…", "local_shipping", form=True),
+    _move(OrderStatus.DELIVERED, "Mark delivered", "where_to_vote"),
+    _move(OrderStatus.CLOSED, "Close order…", "lock", form=True),
+    _move(OrderStatus.CANCELLED, "Cancel order…", "cancel", form=True, variant=ActionVariant.DANGER),
+)
+MOVE_ACTIONS = [move.name for move in ORDER_MOVES]
 HOLD_ACTIONS = ["hold", "release_hold"]
 # Bulk actions and the status each moves to; shown to roles whose permission allows that move.
 BULK_MOVES = {
@@ -62,44 +80,10 @@ BULK_MOVES = {
 }
 
 
-def drawing_buttons(request: HttpRequest) -> bool:
-    """True while the order page is drawn (buttons follow the state); False while an action runs."""
-    match = getattr(request, "resolver_match", None)
-    return bool(match and (match.url_name or "").endswith("_change"))
+class OrderActionsMixin(TransitionActionsMixin):
+    """For ``OrderAdmin``: the moves, the hold and release actions and the bulk moves."""
 
-
-def _move_permission(target: str) -> Callable[..., bool]:
-    def has_permission(self: OrderActionsMixin, request: HttpRequest, object_id: str | None = None) -> bool:
-        if object_id is None or not drawing_buttons(request):
-            return True  # running: the service checks the role and the state
-        return target in self.allowed_moves(request, admin_object(self, request, object_id))
-
-    has_permission.__name__ = f"has_move_{target}_permission"
-    return has_permission
-
-
-def _move_action(target: str) -> Any:
-    label, icon, variant = MOVES[target]
-
-    def run(self: OrderActionsMixin, request: HttpRequest, object_id: str) -> HttpResponse:
-        return self.move_view(request, object_id, target)
-
-    run.__name__ = f"move_{target}"
-    attrs = {"data-move": target} if target in NEEDS_FORM else {"data-move": target, "data-post": "1"}
-    return action(description=label, url_path=f"move/{target}", permissions=[f"move_{target}"], icon=icon,
-                  variant=variant, attrs=attrs)(run)
-
-
-class OrderActionsMixin:
-    """For ``OrderAdmin``: the move, hold and release actions and the bulk moves."""
-
-    admin_site: admin.AdminSite
-
-    def allowed_moves(self, request: HttpRequest, order: Order) -> list[str]:
-        cache: dict[str, list[str]] = request.__dict__.setdefault("_allowed_moves", {})
-        if order.pk not in cache:
-            cache[order.pk] = selectors.order_allowed_statuses(order, request.user)
-        return cache[order.pk]
+    transitions = ORDER_MOVES
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions: dict[str, Any] = super().get_actions(request)  # type: ignore[misc]
@@ -110,30 +94,10 @@ class OrderActionsMixin:
         return actions
 
     # -- one order -----------------------------------------------------------------------------------------
-    def move_view(self, request: HttpRequest, object_id: str, status: str) -> HttpResponse:
-        order: Order = admin_object(self, request, object_id)
-        form = MoveForm(request.POST or None, status=status, user=request.user)
-        if request.method == "POST" and (status not in NEEDS_FORM or form.is_valid()):
-            data = form.cleaned_data if status in NEEDS_FORM else {}
-            run_service(request, lambda: services.order_transition(
-                order_id=order.pk, status=status, actor=acting_user(request), reason=data.get("reason", ""),
-                tracking_number=data.get("tracking_number"), carrier=data.get("carrier"),
-                waive_return_window=bool(data.get("waive_return_window")),
-            ), f"Order {order.order_number} is now {OrderStatus(status).label.lower()}.",
-                describe=lambda exc: self.describe_refusal(request, exc))
-            return back_to(order)
-        permission = permission_for(Order, status)
-        if permission and not request.user.has_perm(permission):
-            messages.error(request, f"Your role may not move orders to {str(status)!r}.")
-            return back_to(order)
-        if status not in self.allowed_moves(request, order):
-            messages.error(request, f"Order {order.order_number} is {order.get_status_display().lower()}: it cannot "
-                                    f"be moved to {OrderStatus(status).label.lower()} now.")
-            return back_to(order)
-        label = MOVES[status][0].rstrip("…")
-        shown = form if status in NEEDS_FORM else BackofficeForm()
-        return action_form_page(self, request, order, shown, title=f"{label}: {order.order_number}",
-                                submit_label=label, facts=self.order_facts(order))
+    def transition_form(self, request: HttpRequest, move: Move) -> forms.Form:
+        if move.form is None:
+            return super().transition_form(request, move)
+        return MoveForm(request.POST or None, status=move.target, user=request.user)
 
     def describe_refusal(self, request: HttpRequest, exc: DomainError) -> str | None:
         """Refusals in staff's words: local dates, the form's labels instead of the API's field names."""
@@ -144,7 +108,7 @@ class OrderActionsMixin:
             return f"The return window is open until {ends}: the order can be closed after that, or {how}."
         return None
 
-    def order_facts(self, order: Order) -> list[tuple[str, str]]:
+    def object_facts(self, order: Order) -> list[tuple[str, str]]:
         return [("Order", order.order_number), ("Status", order.get_status_display()),
                 ("Customer", str(order.customer)), ("Created", local_minute(order.created_at))]
 
@@ -159,7 +123,7 @@ class OrderActionsMixin:
                 f"Order {order.order_number} is on hold.")
             return back_to(order)
         return action_form_page(self, request, order, form, title=f"Put {order.order_number} on hold",
-                                submit_label="Put on hold", facts=self.order_facts(order))
+                                submit_label="Put on hold", facts=self.object_facts(order))
 
     @action(description="Release hold", url_path="release-hold", permissions=["release_hold"], icon="play_circle",
             attrs={"data-move": "release-hold", "data-post": "1"})
@@ -168,7 +132,7 @@ class OrderActionsMixin:
         return confirm_then_run(
             self, request, order, lambda: services.order_release_hold(order_id=order.pk, actor=acting_user(request)),
             title=f"Release the hold on {order.order_number}", submit_label="Release hold",
-            success=f"Order {order.order_number} is no longer on hold.", facts=self.order_facts(order))
+            success=f"Order {order.order_number} is no longer on hold.", facts=self.object_facts(order))
 
     def has_hold_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
         if not request.user.has_perm("sales.hold_order"):
@@ -221,7 +185,3 @@ def admin_object_window_end(exc: ReturnWindowOpen) -> str:
     """The refusal's window end in the staff member's time zone, to the minute."""
     return local_minute(parse_datetime(str(exc.extra["return_window_ends_at"])))
 
-
-for _target in MOVES:
-    setattr(OrderActionsMixin, f"move_{_target}", _move_action(_target))
-    setattr(OrderActionsMixin, f"has_move_{_target}_permission", _move_permission(_target))

@@ -9,7 +9,6 @@ the invoice), and adds its inlines and detail actions."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin, messages
@@ -18,23 +17,22 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html_join
 from import_export.admin import ExportMixin
 from unfold.admin import ModelAdmin, TabularInline
-from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter, RadioFilter
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, RadioFilter
 from unfold.contrib.import_export.forms import ExportForm
 
 from inventory.admin_picker import SellableProductSelect, sellable_product_field
 from synthesq.core.actors import acting_user
-from synthesq.core.admin_filters import AmountRangeFilter, LocalDateRangeFilter
+from synthesq.core.admin_filters import AmountRangeFilter, CurrencyFilter, LocalDateRangeFilter
 from synthesq.core.admin_messages import refusal_message
 from synthesq.core.admin_tools import (
-    ACTOR,
-    ReadOnlyInline,
+    HistoryInline,
     admin_link,
     admin_object,
     flag,
-    labelled,
     local_day,
     local_day_of,
     local_minute,
+    money_column,
     status_badge,
 )
 from synthesq.core.errors import DomainError
@@ -74,6 +72,10 @@ def order_status_badge(order: Order) -> str:
     return status_badge(order.status, ORDER_STATUS_COLOURS)
 
 
+LINE_AMOUNTS = (money_column("unit_price", "unit price", document="order"),
+                money_column("line_total", "line total", document="order"))
+
+
 class OrderLineInline(TabularInline):
     model = OrderLine
     form = OrderLineForm
@@ -95,20 +97,12 @@ class OrderLineInline(TabularInline):
             return request.user.has_perm("sales.add_order")
         return order.status == OrderStatus.DRAFT and request.user.has_perm("sales.change_order")
 
-    def get_fields(self, request: HttpRequest, obj: Order | None = None) -> tuple[str, ...]:
+    def get_fields(self, request: HttpRequest, obj: Order | None = None) -> tuple[Any, ...]:
         if self._editable(request, obj):
             return ("product", "quantity", "unit_price")
-        return ("sku", "name", "quantity", "unit_price_display", "line_total_display")
+        return ("sku", "name", "quantity", *LINE_AMOUNTS)
 
-    @admin.display(description="unit price")
-    def unit_price_display(self, line: OrderLine) -> str:
-        return format_money(line.unit_price, line.order.currency)
-
-    @admin.display(description="line total")
-    def line_total_display(self, line: OrderLine) -> str:
-        return format_money(line.line_total, line.order.currency)
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Order | None = None) -> tuple[str, ...]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Order | None = None) -> tuple[Any, ...]:
         return () if self._editable(request, obj) else self.get_fields(request, obj)
 
     def get_extra(self, request: HttpRequest, obj: Order | None = None, **kwargs: Any) -> int:
@@ -127,30 +121,12 @@ class OrderLineInline(TabularInline):
         return request.user.has_perm("sales.view_order") or request.user.has_perm("sales.add_order")
 
 
-class OrderEventInline(ReadOnlyInline):
+class OrderEventInline(HistoryInline):
     model = OrderEvent
-    fields = readonly_fields = ("when", "kind", "change", ACTOR, "reason", "details")
-    verbose_name = "history entry"
-    verbose_name_plural = "history"
+    fk_name = "order"
     view_permission = "sales.view_order"
-    ordering = ["id"]
-
-    @admin.display(description="when")
-    def when(self, event: OrderEvent) -> str:
-        return local_minute(event.created_at)
-
-    @admin.display(description="status")
-    def change(self, event: OrderEvent) -> str:
-        if event.from_status and event.to_status and event.from_status != event.to_status:
-            return f"{event.from_status} → {event.to_status}"
-        return event.to_status or "—"
-
-    @admin.display(description="details")
-    def details(self, event: OrderEvent) -> str:
-        data = dict(event.data or {})
-        if data.get(OrderHistory.TOTAL):
-            data[OrderHistory.TOTAL] = format_money(Decimal(str(data[OrderHistory.TOTAL])), event.order.currency)
-        return labelled(data, ORDER_EVENT_LABELS)
+    labels = ORDER_EVENT_LABELS
+    money = (OrderHistory.TOTAL,)
 
 
 class OnHoldFilter(RadioFilter):
@@ -164,18 +140,6 @@ class OnHoldFilter(RadioFilter):
         if self.value() in ("yes", "no"):
             return queryset.filter(on_hold=self.value() == "yes")
         return queryset
-
-
-class CurrencyFilter(DropdownFilter):
-    title = "currency"
-    parameter_name = "currency__exact"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        currencies = model_admin.model.objects.order_by("currency").values_list("currency", flat=True).distinct()
-        return [(code, code) for code in currencies]
-
-    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
-        return queryset.filter(currency=self.value()) if self.value() else queryset
 
 
 @admin.register(Order)

@@ -5,7 +5,6 @@ quantity per line). Every change goes through ``sales.services``, the functions 
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -20,28 +19,29 @@ from unfold.enums import ActionVariant
 from synthesq.core.actors import acting_user
 from synthesq.core.admin_filters import LocalDateRangeFilter
 from synthesq.core.admin_tools import (
-    ACTOR,
     BackofficeForm,
+    HistoryInline,
     ReadOnlyInline,
+    ViewOnlyAdmin,
     action_form_page,
     admin_link,
     admin_object,
     back_to,
     change_url,
-    confirm_then_run,
-    labelled,
+    drawing_buttons,
     local_day,
     local_day_of,
     local_minute,
+    money_column,
     run_service,
     status_badge,
 )
+from synthesq.core.admin_transitions import Move, TransitionActionsMixin
 from synthesq.core.money import format_money
 
 from .. import selectors, services
 from ..history import ReturnHistory
 from ..models import Order, OrderLine, OrderStatus, Return, ReturnEvent, ReturnLine, ReturnStatus
-from .order_actions import drawing_buttons
 
 RETURN_STATUS_COLOURS: dict[str, str] = {
     ReturnStatus.REQUESTED: "#fd7e14", ReturnStatus.RECEIVED: "#0d6efd", ReturnStatus.CREDITED: "#198754",
@@ -62,11 +62,14 @@ def return_status_badge(return_: Return) -> str:
     return status_badge(return_.status, RETURN_STATUS_COLOURS)
 
 
+LINE_AMOUNTS = (money_column("unit_price", "unit price", document="sales_return"),
+                money_column("line_total", "line total", document="sales_return"))
+
+
 class ReturnLineInline(ReadOnlyInline):
     model = ReturnLine
     fk_name = "sales_return"
-    fields = readonly_fields = ("sku", "name", "quantity", "unit_price_display", "line_total_display",
-                                "restock_display")
+    fields = readonly_fields = ("sku", "name", "quantity", *LINE_AMOUNTS, "restock_display")
     verbose_name = "line"
     verbose_name_plural = "lines"
     view_permission = "sales.view_return"
@@ -88,57 +91,39 @@ class ReturnLineInline(ReadOnlyInline):
     def name(self, line: ReturnLine) -> str:
         return line.order_line.name
 
-    @admin.display(description="unit price")
-    def unit_price_display(self, line: ReturnLine) -> str:
-        return format_money(line.unit_price, line.sales_return.currency)
 
-    @admin.display(description="line total")
-    def line_total_display(self, line: ReturnLine) -> str:
-        return format_money(line.line_total, line.sales_return.currency)
-
-
-class ReturnEventInline(ReadOnlyInline):
+class ReturnEventInline(HistoryInline):
     model = ReturnEvent
     fk_name = "sales_return"
-    fields = readonly_fields = ("when", "kind", "change", ACTOR, "reason", "details")
-    verbose_name = "history entry"
-    verbose_name_plural = "history"
     view_permission = "sales.view_return"
-    ordering = ["id"]
-
-    @admin.display(description="when")
-    def when(self, event: ReturnEvent) -> str:
-        return local_minute(event.created_at)
-
-    @admin.display(description="status")
-    def change(self, event: ReturnEvent) -> str:
-        if event.from_status and event.to_status and event.from_status != event.to_status:
-            return f"{event.from_status} → {event.to_status}"
-        return event.to_status or "—"
-
-    @admin.display(description="details")
-    def details(self, event: ReturnEvent) -> str:
-        data = dict(event.data or {})
-        if data.get(ReturnHistory.VALUE):
-            data[ReturnHistory.VALUE] = format_money(Decimal(str(data[ReturnHistory.VALUE])),
-                                                     event.sales_return.currency)
-        return labelled(data, RETURN_EVENT_LABELS)
+    labels = RETURN_EVENT_LABELS
+    money = (ReturnHistory.VALUE,)
 
 
 class RejectForm(BackofficeForm):
     reason = forms.CharField(max_length=255, label="Why reject this return?")
 
 
-# target -> (button label, icon, variant)
-RETURN_MOVES: dict[str, tuple[str, str, ActionVariant]] = {
-    ReturnStatus.RECEIVED: ("Receive (restock)", "move_to_inbox", ActionVariant.PRIMARY),
-    ReturnStatus.CREDITED: ("Credit", "request_quote", ActionVariant.PRIMARY),
-    ReturnStatus.REJECTED: ("Reject…", "block", ActionVariant.DANGER),
-}
+RETURN_MOVES = (
+    Move(name="receive", target=ReturnStatus.RECEIVED, label="Receive (restock)", icon="move_to_inbox",
+         service=lambda return_, actor, _data: services.return_receive(return_id=return_.pk, actor=actor),
+         success="Return {name} received; restocked lines are back in stock.", title="Receive {name}",
+         submit="Receive", attrs={"data-move": ReturnStatus.RECEIVED.value}, url_path="receive"),
+    Move(name="credit", target=ReturnStatus.CREDITED, label="Credit", icon="request_quote",
+         service=lambda return_, actor, _data: services.return_credit(return_id=return_.pk, actor=actor),
+         success="Return {name} credited.", title="Credit {name}", submit="Credit",
+         attrs={"data-move": ReturnStatus.CREDITED.value}, url_path="credit"),
+    Move(name="reject", target=ReturnStatus.REJECTED, label="Reject…", icon="block", variant=ActionVariant.DANGER,
+         service=lambda return_, actor, data: services.return_reject(
+             return_id=return_.pk, reason=data["reason"], actor=actor),
+         success="Return {name} rejected.", title="Reject {name}", submit="Reject return", form=RejectForm,
+         attrs={"data-move": ReturnStatus.REJECTED.value}, url_path="reject"),
+)
 
 
 @admin.register(Return)
-class ReturnAdmin(ModelAdmin):
+class ReturnAdmin(TransitionActionsMixin, ViewOnlyAdmin, ModelAdmin):
+    # Requested from the order page ("Request return…") or the API; changed through the buttons.
     list_display = ("return_number", "order_link", "customer_name", "status_display", "value_display",
                     "requested_display")
     list_filter = [("status", ChoicesDropdownFilter), ("requested_at", LocalDateRangeFilter)]
@@ -147,7 +132,8 @@ class ReturnAdmin(ModelAdmin):
     search_help_text = "Return number, order number, customer name or e-mail"
     list_select_related = ["order", "order__customer"]
     inlines = [ReturnLineInline, ReturnEventInline]
-    actions_detail = ["receive", "credit", "reject"]
+    transitions = RETURN_MOVES
+    actions_detail = [move.name for move in RETURN_MOVES]
     change_form_template = "admin/sales/return/change_form.html"
     ordering = ["-id"]
     fieldsets = [
@@ -196,69 +182,10 @@ class ReturnAdmin(ModelAdmin):
             ]
         return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # requested from the order page ("Request return…") or the API
-
-    def has_change_permission(self, request: HttpRequest, obj: Return | None = None) -> bool:
-        return False  # read-only fields; changes go through the actions
-
-    def has_delete_permission(self, request: HttpRequest, obj: Return | None = None) -> bool:
-        return False
-
-    # -- moves ---------------------------------------------------------------------------------------------
-    def _may_move(self, request: HttpRequest, object_id: str | None, target: str) -> bool:
-        if object_id is None or not drawing_buttons(request):
-            return True  # running: the service checks the role and the state
-        return target in selectors.return_allowed_statuses(admin_object(self, request, object_id), request.user)
-
-    def has_receive_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
-        return self._may_move(request, object_id, ReturnStatus.RECEIVED)
-
-    def has_credit_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
-        return self._may_move(request, object_id, ReturnStatus.CREDITED)
-
-    def has_reject_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
-        return self._may_move(request, object_id, ReturnStatus.REJECTED)
-
-    def return_facts(self, return_: Return) -> list[tuple[str, str]]:
+    def object_facts(self, return_: Return) -> list[tuple[str, str]]:
         return [("Return", return_.return_number), ("Status", return_.get_status_display()),
                 ("Order", return_.order.order_number), ("Customer", str(return_.order.customer)),
                 ("Value", format_money(return_.value, return_.currency))]
-
-    @action(description=RETURN_MOVES[ReturnStatus.RECEIVED][0], url_path="receive", permissions=["receive"],
-            icon=RETURN_MOVES[ReturnStatus.RECEIVED][1], variant=RETURN_MOVES[ReturnStatus.RECEIVED][2],
-            attrs={"data-move": "received", "data-post": "1"})
-    def receive(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return_: Return = admin_object(self, request, object_id)
-        return confirm_then_run(
-            self, request, return_, lambda: services.return_receive(return_id=return_.pk, actor=acting_user(request)),
-            title=f"Receive {return_.return_number}", submit_label="Receive",
-            success=f"Return {return_.return_number} received; restocked lines are back in stock.",
-            facts=self.return_facts(return_))
-
-    @action(description=RETURN_MOVES[ReturnStatus.CREDITED][0], url_path="credit", permissions=["credit"],
-            icon=RETURN_MOVES[ReturnStatus.CREDITED][1], variant=RETURN_MOVES[ReturnStatus.CREDITED][2],
-            attrs={"data-move": "credited", "data-post": "1"})
-    def credit(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return_: Return = admin_object(self, request, object_id)
-        return confirm_then_run(
-            self, request, return_, lambda: services.return_credit(return_id=return_.pk, actor=acting_user(request)),
-            title=f"Credit {return_.return_number}", submit_label="Credit",
-            success=f"Return {return_.return_number} credited.", facts=self.return_facts(return_))
-
-    @action(description=RETURN_MOVES[ReturnStatus.REJECTED][0], url_path="reject", permissions=["reject"],
-            icon=RETURN_MOVES[ReturnStatus.REJECTED][1], variant=RETURN_MOVES[ReturnStatus.REJECTED][2],
-            attrs={"data-move": "rejected"})
-    def reject(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        return_: Return = admin_object(self, request, object_id)
-        form = RejectForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            run_service(request, lambda: services.return_reject(
-                return_id=return_.pk, reason=form.cleaned_data["reason"], actor=acting_user(request)),
-                f"Return {return_.return_number} rejected.")
-            return back_to(return_)
-        return action_form_page(self, request, return_, form, title=f"Reject {return_.return_number}",
-                                submit_label="Reject return", facts=self.return_facts(return_))
 
 
 # -- on the order page ----------------------------------------------------------------------------------------

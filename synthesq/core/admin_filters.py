@@ -2,7 +2,8 @@
 
 ``LocalDateRangeFilter`` filters a date-time column by calendar days in the staff member's time zone (both
 ends included), so the dashboard's "orders today" link and the list agree on what "today" is. Unfold's own
-date range filter compares date-times with midnight, which leaves out the last day of the range."""
+date range filter compares date-times with midnight, which leaves out the last day of the range.
+``CurrencyFilter`` offers the currencies a model's rows are in."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EMPTY_VALUES
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from unfold.contrib.filters.admin import RangeDateFilter, RangeNumericFilter
+from unfold.contrib.filters.admin import DropdownFilter, RangeDateFilter, RangeNumericFilter
 from unfold.utils import parse_date_str
 
 
@@ -36,3 +37,17 @@ class LocalDateRangeFilter(RangeDateFilter):
 
 class AmountRangeFilter(RangeNumericFilter):
     """``<field>_from`` / ``<field>_to``: amounts as decimals (both ends included)."""
+
+
+class CurrencyFilter(DropdownFilter):
+    """``currency__exact``: the currencies the list's model has rows in."""
+
+    title = "currency"
+    parameter_name = "currency__exact"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        currencies = model_admin.model.objects.order_by("currency").values_list("currency", flat=True).distinct()
+        return [(code, code) for code in currencies]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(currency=self.value()) if self.value() else queryset

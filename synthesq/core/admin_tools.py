@@ -1,9 +1,10 @@
 """Small pieces shared by the apps' admins: status badges, the object an admin URL names (quoted ids), running a
-service from an admin view, the page that asks for what an action needs, and read-only inlines."""
+service from an admin view, the page that asks for what an action needs, read-only inlines and the history tab."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -22,6 +23,7 @@ from unfold.admin import TabularInline
 
 from .admin_messages import refusal_message
 from .errors import DomainError
+from .money import format_money
 
 NEUTRAL = "#6c757d"
 
@@ -59,14 +61,28 @@ def person(field: str, description: str) -> Callable[[Any], str]:
     return show
 
 
+def money_column(field: str, description: str, *, document: str | None = None) -> Callable[[Any], str]:
+    """A read-only column of an amount in its currency: the row's own, or its ``document``'s for a line (the
+    parent: ``invoice``, ``sales_return``…)."""
+
+    @admin.display(description=description)
+    def show(obj: Any) -> str:
+        holder = obj if document is None else getattr(obj, document)
+        return format_money(getattr(obj, field), holder.currency)
+
+    show.__name__ = f"{field}_display"
+    return show
+
+
 ACTOR = person("actor", "actor")
 RECORDED_BY = person("recorded_by", "recorded by")
 CREATED_BY = person("created_by", "created by")
 
 
-class ReadOnlyInline(LinksTheViewerMayFollow, TabularInline):
-    """Rows shown on their parent's page that staff read but never add, change or delete there (history,
-    ledgers, related records). ``view_permission`` names who may see them; by default, who may see the page."""
+class ReadOnlyRows(LinksTheViewerMayFollow):
+    """For an inline of rows shown on their parent's page that staff read but never add, change or delete there
+    (history, ledgers, related records). ``view_permission`` names who may see them; by default, who may see the
+    page."""
 
     extra = 0
     can_delete = False
@@ -85,7 +101,66 @@ class ReadOnlyInline(LinksTheViewerMayFollow, TabularInline):
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if self.view_permission is not None:
             return request.user.has_perm(self.view_permission)
-        return super().has_view_permission(request, obj)
+        return super().has_view_permission(request, obj)  # type: ignore[misc]
+
+
+class ReadOnlyInline(ReadOnlyRows, TabularInline):
+    """Read-only rows as a table."""
+
+
+class HistoryInline(ReadOnlyInline):
+    """A history tab: when, what, the status change, who, why, and the row's ``data`` in staff's words.
+
+    A subclass names the model and its ``fk_name`` (the parent, whose currency amounts are shown in), the
+    ``labels`` of its ``data`` keys and the keys that hold ``money``; ``readable`` may word other values."""
+
+    fields = readonly_fields = ("when", "kind", "change", ACTOR, "reason", "details")
+    verbose_name = "history entry"
+    verbose_name_plural = "history"
+    ordering = ["id"]
+    labels: Mapping[str, str | Callable[[Any], str]] = {}
+    money: tuple[str, ...] = ()
+
+    @admin.display(description="when")
+    def when(self, event: Any) -> str:
+        return local_minute(event.created_at)
+
+    @admin.display(description="status")
+    def change(self, event: Any) -> str:
+        if event.from_status and event.to_status and event.from_status != event.to_status:
+            return f"{event.from_status} → {event.to_status}"
+        return event.to_status or "—"
+
+    @admin.display(description="details")
+    def details(self, event: Any) -> str:
+        data = dict(event.data or {})
+        currency = getattr(event, str(self.fk_name)).currency
+        for key in self.money:
+            if data.get(key):
+                data[key] = format_money(Decimal(str(data[key])), currency)
+        return labelled(self.readable(event, data), self.labels_for(event))
+
+    def readable(self, event: Any, data: dict[str, Any]) -> dict[str, Any]:
+        """``data`` with values worded for staff (a code's label); as is by default."""
+        return data
+
+    def labels_for(self, event: Any) -> Mapping[str, str | Callable[[Any], str]]:
+        """The labels for ``event``'s kind; ``labels`` by default."""
+        return self.labels
+
+
+class ViewOnlyAdmin:
+    """For the admin of records made and changed only by services (the buttons on their pages or other pages,
+    the API, batches): staff read them here, and never add, change or delete one through a form."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class BackofficeForm(forms.Form):
@@ -171,6 +246,13 @@ def admin_object(model_admin: Any, request: HttpRequest, object_id: str) -> Any:
     return cache[key]
 
 
+def drawing_buttons(request: HttpRequest) -> bool:
+    """True while an object's page is drawn (its buttons follow its state); False while an action runs, when
+    the service checks the role and the state and refuses with a message."""
+    match = getattr(request, "resolver_match", None)
+    return bool(match and (match.url_name or "").endswith("_change"))
+
+
 def change_url(obj: models.Model) -> str:
     opts = obj._meta
     return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[quote(obj.pk)])
@@ -218,3 +300,4 @@ def confirm_then_run(model_admin: Any, request: HttpRequest, obj: models.Model, 
                                 facts=facts)
     run_service(request, action, success)
     return back_to(obj)
+
