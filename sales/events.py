@@ -11,9 +11,13 @@ from typing import Any
 from integrations.events import events_enabled, previous_attributes, publish, register_event_types
 
 from . import selectors
-from .api.serializers import CustomerSerializer, OrderSerializer, ReturnSerializer
 from .models import Customer, Order, OrderStatus, Return, return_with_lines, with_lines
-from .representations import order_representations
+from .representations import (
+    customer_representation,
+    order_representation,
+    order_representations,
+    return_representation,
+)
 
 register_event_types({
     "customer.created": "A customer was created.",
@@ -39,12 +43,12 @@ STATUS_EVENTS = {status: f"order.{status}" for status in OrderStatus.values if s
 
 def customer_data(customer: Customer) -> dict[str, Any]:
     """The customer as the API renders it (empty when events are off: nothing will compare with it)."""
-    return dict(CustomerSerializer(customer).data) if events_enabled() else {}
+    return customer_representation(customer) if events_enabled() else {}
 
 
 def order_data(order: Order) -> dict[str, Any]:
     """The order as the API renders it (empty when events are off); its lines are read once per request."""
-    return dict(OrderSerializer(with_lines(order)).data) if events_enabled() else {}
+    return order_representation(with_lines(order)) if events_enabled() else {}
 
 
 def publish_customer(event_type: str, customer: Customer, before: dict[str, Any] | None = None) -> None:
@@ -83,7 +87,7 @@ def publish_orders_closed(order_ids: Sequence[str]) -> None:
 
 def return_data(return_: Return) -> dict[str, Any]:
     """The return as the API renders it (empty when events are off); its lines are read once per request."""
-    return dict(ReturnSerializer(return_with_lines(return_)).data) if events_enabled() else {}
+    return return_representation(return_with_lines(return_)) if events_enabled() else {}
 
 
 def publish_return(event_type: str, return_: Return, *, previous: dict[str, Any] | None = None) -> None:

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from billing import selectors, services
+from billing.representations import credit_note_representation, payment_representation, refund_representation
 from synthesq.core.actors import acting_user
 from synthesq.core.etags import ETagMixin
 from synthesq.core.filters import FilterBackend
@@ -121,7 +122,7 @@ class PaymentViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         data = PaymentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         payment = services.payment_record(actor=acting_user(request), **data.validated_data)
-        body = PaymentSerializer(payment).data  # the service's payment, its invoice and actor in memory
+        body = payment_representation(payment)  # the service's payment, its invoice and actor in memory
         return Response(body, status=status.HTTP_201_CREATED,
                         headers={"Location": f"/api/v1/sales/payments/{payment.pk}"})
 
@@ -161,7 +162,7 @@ class CreditNoteViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         data = CreditNoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         credit_note = services.credit_note_issue(actor=acting_user(request), **data.validated_data)
-        body = CreditNoteSerializer(selectors.credit_note_list().get(pk=credit_note.pk)).data
+        body = credit_note_representation(selectors.credit_note_list().get(pk=credit_note.pk))
         return Response(body, status=status.HTTP_201_CREATED,
                         headers={"Location": f"/api/v1/sales/credit-notes/{credit_note.pk}"})
 
@@ -200,6 +201,6 @@ class RefundViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         data = RefundInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         refund = services.refund_record(actor=acting_user(request), **data.validated_data)
-        body = RefundSerializer(selectors.refund_list().get(pk=refund.pk)).data
+        body = refund_representation(selectors.refund_list().get(pk=refund.pk))
         return Response(body, status=status.HTTP_201_CREATED,
                         headers={"Location": f"/api/v1/sales/refunds/{refund.pk}"})

@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from inventory import selectors, services
+from inventory.representations import product_representation, stock_movement_representation
 from synthesq.core.actors import acting_user
 from synthesq.core.etags import ETagMixin
 from synthesq.core.pagination import OldestFirstCursorPage
@@ -87,13 +88,14 @@ class ProductViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         data = StockAdjustmentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         movement = services.stock_adjust(product=product, actor=acting_user(request), **data.validated_data)
-        return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
+        return Response(stock_movement_representation(movement), status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)
     def movements(self, request: Request, pk: str | None = None) -> Response:
         product = self.get_object()
         page = self.paginate_queryset(selectors.stock_movement_list(product_id=product.pk))
-        return self.get_paginated_response(StockMovementSerializer(page, many=True).data)
+        assert page is not None  # the ledger is paginated (OldestFirstCursorPage)
+        return self.get_paginated_response([stock_movement_representation(row) for row in page])
 
     def _read(self, product_id: str) -> dict:
-        return ProductSerializer(selectors.product_get(product_id=product_id)).data
+        return product_representation(selectors.product_get(product_id=product_id))

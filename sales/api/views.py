@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from sales import selectors, services
 from sales.models import Order, Return, return_with_lines, with_lines
-from sales.representations import order_representation, order_representations
+from sales.representations import customer_representation, order_representation, order_representations
 from synthesq.core.actors import acting_user
 from synthesq.core.etags import ETagMixin
 from synthesq.core.idempotency import idempotency_key_parameter, idempotent
@@ -62,7 +62,7 @@ class CustomerViewSet(
         data = CustomerInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         customer = services.customer_create(**data.validated_data)
-        return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
+        return Response(customer_representation(customer), status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, pk: str | None = None) -> Response:
         return self._update(request, partial=False)
@@ -77,10 +77,10 @@ class CustomerViewSet(
         changes = dict(data.validated_data) if partial else data.replacement_data()
         with self.conditional_change(
             request, lock=lambda: selectors.customer_lock(customer_id=customer.pk),
-            current=lambda: CustomerSerializer(selectors.customer_list().get(pk=customer.pk)).data,
+            current=lambda: customer_representation(selectors.customer_list().get(pk=customer.pk)),
         ):
             customer = services.customer_update(customer=customer, data=changes)
-        return Response(CustomerSerializer(customer).data)
+        return Response(customer_representation(customer))
 
 
 _ORDER_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Order id (ord_…)")

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from .money import format_amount
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 
 def iso_datetime(value: datetime | None) -> str | None:
@@ -23,3 +27,8 @@ def iso_datetime(value: datetime | None) -> str | None:
 def amount(value: Decimal | None, currency: str) -> str | None:
     """As ``AmountSerializerField`` renders it."""
     return format_amount(value, currency)
+
+
+def username(user: AbstractBaseUser | None) -> str | None:
+    """As ``ActorField`` renders who did something: the username, or None for the system."""
+    return None if user is None else user.get_username()

@@ -12,10 +12,10 @@ from rest_framework import serializers
 from billing.api.serializers import InvoiceSerializer
 from billing.models import Invoice
 from billing.selectors import invoice_list
-from sales.api.serializers import OrderSerializer, ReturnSerializer
+from sales.api.serializers import CustomerSerializer, OrderSerializer, ReturnSerializer
 from sales.models import Order, OrderStatus, with_lines
-from sales.representations import order_representation
-from sales.selectors import order_lines_in_memory, order_lines_read, order_list, return_list
+from sales.representations import customer_representation, order_representation
+from sales.selectors import customer_list, order_lines_in_memory, order_lines_read, order_list, return_list
 from tests.factories import (
     CustomerFactory,
     InvoiceFactory,
@@ -24,6 +24,7 @@ from tests.factories import (
     ReturnFactory,
     UserFactory,
 )
+from tests.representation_parity import assert_renders_as_declared
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +118,13 @@ def test_lines_read_in_one_statement_match_the_lines_in_memory(
     assert [r.status for r in read.returns] == ["requested", "rejected", "credited"]
     assert reads[plain.pk].returns == [] and len(reads[plain.pk].lines) == 2
     assert order_lines_read([]) == {}
+
+
+def test_customers_render_as_their_declared_fields() -> None:
+    # with a whole address, one with only its required parts, and none
+    CustomerFactory()
+    CustomerFactory(default_shipping_address={"line1": "1 Rue", "city": "Paris", "country": "FR"})
+    CustomerFactory(default_shipping_address=None, phone="")
+    for customer in customer_list():
+        assert_renders_as_declared(CustomerSerializer, customer_representation(customer))
+        assert customer_representation(customer) == CustomerSerializer(customer).data
