@@ -1,20 +1,29 @@
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from billing import selectors, services
-from billing.representations import credit_note_representation, payment_representation, refund_representation
+from billing.models import CreditNote, Invoice, Payment, Refund
+from billing.representations import (
+    credit_note_representation,
+    invoice_representation,
+    payment_representation,
+    refund_representation,
+)
 from synthesq.core.actors import acting_user
 from synthesq.core.etags import ETagMixin
 from synthesq.core.filters import FilterBackend
 from synthesq.core.idempotency import idempotency_key_parameter, idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
 from synthesq.core.renderers import PDFRenderer
+from synthesq.core.rendering import RepresentedListMixin, RepresentedRetrieveMixin
 
 from ..documents import credit_note_pdf, credit_note_pdf_filename, invoice_pdf, invoice_pdf_filename
 from . import problems  # noqa: F401  (declares the problems named in problem_responses)
@@ -52,7 +61,7 @@ _REFUND_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Ref
         responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF file")},
     ),
 )
-class InvoiceViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class InvoiceViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = InvoiceSerializer
     filterset_class = InvoiceFilter
     filter_backends = [FilterBackend, InvoiceOrderingFilter]
@@ -67,6 +76,9 @@ class InvoiceViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     def get_queryset(self):
         return selectors.invoice_list()
+
+    def represent(self, instance: Invoice) -> dict[str, Any]:
+        return invoice_representation(instance, user=self.request.user)
 
     @action(detail=True, methods=["patch"], url_path="status")
     def change_status(self, request: Request, pk: str | None = None) -> Response:
@@ -91,8 +103,7 @@ class InvoiceViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             "Content-Disposition": f'attachment; filename="{invoice_pdf_filename(invoice)}"'})
 
     def _read(self, invoice_id: str) -> dict:
-        return InvoiceSerializer(selectors.invoice_list().get(pk=invoice_id),
-                                 context=self.get_serializer_context()).data
+        return self.represent(selectors.invoice_list().get(pk=invoice_id))
 
 
 @extend_schema_view(
@@ -103,7 +114,7 @@ class InvoiceViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         responses={201: PaymentSerializer}, parameters=[idempotency_key_parameter("recording")],
     ),
 )
-class PaymentViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PaymentViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = PaymentSerializer
     filterset_class = PaymentFilter
     ordering_fields = ["created_at", "amount"]
@@ -115,6 +126,9 @@ class PaymentViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def get_queryset(self):
         return selectors.payment_list()
 
+    def represent(self, instance: Payment) -> dict[str, Any]:
+        return payment_representation(instance)
+
     def create(self, request: Request) -> Response:
         return idempotent(request, lambda: self._create(request))
 
@@ -122,7 +136,7 @@ class PaymentViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         data = PaymentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         payment = services.payment_record(actor=acting_user(request), **data.validated_data)
-        body = payment_representation(payment)  # the service's payment, its invoice and actor in memory
+        body = self.represent(payment)  # the service's payment, its invoice and actor in memory
         return Response(body, status=status.HTTP_201_CREATED,
                         headers={"Location": f"/api/v1/sales/payments/{payment.pk}"})
 
@@ -143,7 +157,7 @@ class PaymentViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF file")},
     ),
 )
-class CreditNoteViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CreditNoteViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = CreditNoteSerializer
     filterset_class = CreditNoteFilter
     ordering_fields = ["issued_at", "total", "number"]
@@ -155,6 +169,9 @@ class CreditNoteViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     def get_queryset(self):
         return selectors.credit_note_list()
 
+    def represent(self, instance: CreditNote) -> dict[str, Any]:
+        return credit_note_representation(instance)
+
     def create(self, request: Request) -> Response:
         return idempotent(request, lambda: self._create(request))
 
@@ -162,7 +179,7 @@ class CreditNoteViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         data = CreditNoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         credit_note = services.credit_note_issue(actor=acting_user(request), **data.validated_data)
-        body = credit_note_representation(selectors.credit_note_list().get(pk=credit_note.pk))
+        body = self.represent(selectors.credit_note_list().get(pk=credit_note.pk))
         return Response(body, status=status.HTTP_201_CREATED,
                         headers={"Location": f"/api/v1/sales/credit-notes/{credit_note.pk}"})
 
@@ -183,7 +200,7 @@ class CreditNoteViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
                     "(money goes back only when a credit note makes it owed). Finance role.",
     ),
 )
-class RefundViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RefundViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = RefundSerializer
     filterset_class = RefundFilter
     ordering_fields = ["recorded_at", "amount"]
@@ -194,6 +211,9 @@ class RefundViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def get_queryset(self):
         return selectors.refund_list()
 
+    def represent(self, instance: Refund) -> dict[str, Any]:
+        return refund_representation(instance)
+
     def create(self, request: Request) -> Response:
         return idempotent(request, lambda: self._create(request))
 
@@ -201,6 +221,6 @@ class RefundViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         data = RefundInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         refund = services.refund_record(actor=acting_user(request), **data.validated_data)
-        body = refund_representation(selectors.refund_list().get(pk=refund.pk))
+        body = self.represent(selectors.refund_list().get(pk=refund.pk))
         return Response(body, status=status.HTTP_201_CREATED,
                         headers={"Location": f"/api/v1/sales/refunds/{refund.pk}"})

@@ -1,16 +1,20 @@
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from inventory import selectors, services
+from inventory.models import Product
 from inventory.representations import product_representation, stock_movement_representation
 from synthesq.core.actors import acting_user
 from synthesq.core.etags import ETagMixin
 from synthesq.core.pagination import OldestFirstCursorPage
+from synthesq.core.rendering import RepresentedListMixin, RepresentedRetrieveMixin
 
 from . import problems  # noqa: F401  (declares the problems named in problem_responses)
 from .filters import ProductFilter
@@ -37,7 +41,7 @@ from .serializers import (
     movements=extend_schema(summary="The product's stock ledger, oldest first", tags=["stock"],
                             responses=StockMovementSerializer(many=True), filters=False),
 )
-class ProductViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ProductViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
     ordering_fields = ["created_at", "sku", "name", "price", "stock_quantity"]
@@ -55,6 +59,9 @@ class ProductViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     def get_queryset(self):
         return selectors.product_list()
+
+    def represent(self, instance: Product) -> dict[str, Any]:
+        return product_representation(instance)
 
     def create(self, request: Request) -> Response:
         data = ProductInputSerializer(data=request.data)
@@ -98,4 +105,4 @@ class ProductViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         return self.get_paginated_response([stock_movement_representation(row) for row in page])
 
     def _read(self, product_id: str) -> dict:
-        return product_representation(selectors.product_get(product_id=product_id))
+        return self.represent(selectors.product_get(product_id=product_id))

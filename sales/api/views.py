@@ -5,18 +5,24 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from sales import selectors, services
-from sales.models import Order, Return, return_with_lines, with_lines
-from sales.representations import customer_representation, order_representation, order_representations
+from sales.models import Customer, Order, Return, return_with_lines, with_lines
+from sales.representations import (
+    customer_representation,
+    order_representation,
+    order_representations,
+    return_representation,
+)
 from synthesq.core.actors import acting_user
 from synthesq.core.etags import ETagMixin
 from synthesq.core.idempotency import idempotency_key_parameter, idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
+from synthesq.core.rendering import RepresentedListMixin, RepresentedRetrieveMixin
 
 from . import problems  # noqa: F401  (declares the problems named in problem_responses)
 from .filters import CustomerFilter, OrderFilter, ReturnFilter
@@ -47,9 +53,7 @@ from .serializers import (
     partial_update=extend_schema(summary="Update a customer", tags=["customers"],
                                  request=CustomerInputSerializer(partial=True), responses=CustomerSerializer),
 )
-class CustomerViewSet(
-    ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class CustomerViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
     ordering_fields = ["created_at", "name", "email"]
@@ -57,6 +61,9 @@ class CustomerViewSet(
 
     def get_queryset(self):
         return selectors.customer_list()
+
+    def represent(self, instance: Customer) -> dict[str, Any]:
+        return customer_representation(instance)
 
     def create(self, request: Request) -> Response:
         data = CustomerInputSerializer(data=request.data)
@@ -101,7 +108,7 @@ _ORDER_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Orde
     history=extend_schema(summary="The order's history, oldest first", tags=["orders"],
                           responses=OrderEventSerializer(many=True), parameters=[_ORDER_ID], filters=False),
 )
-class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class OrderViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = OrderSerializer
     filterset_class = OrderFilter
     ordering_fields = ["created_at", "order_number", "total"]
@@ -126,10 +133,13 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     def get_queryset(self):
         return selectors.order_list()
 
-    def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        assert page is not None  # every list is paginated (DEFAULT_PAGINATION_CLASS)
-        return self.get_paginated_response(order_representations(page, user=request.user))
+    def represent(self, instance: Order) -> dict[str, Any]:
+        """One order read: its lines and returns in one statement (``order_lines_read``)."""
+        return order_representation(instance, user=self.request.user,
+                                    lines=selectors.order_lines_read([instance.pk])[instance.pk])
+
+    def represent_page(self, page: list[Order]) -> list[dict[str, Any]]:
+        return order_representations(page, user=self.request.user)
 
     def create(self, request: Request) -> Response:
         return idempotent(request, lambda: self._create(request))
@@ -211,7 +221,7 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             lines=[services.ReturnLineInput(product_id=line["product_id"], quantity=line["quantity"],
                                             restock=line["restock"]) for line in values["lines"]],
         )
-        return Response(ReturnSerializer(return_with_lines(return_), context=self.get_serializer_context()).data,
+        return Response(return_representation(return_with_lines(return_), user=request.user),
                         status=status.HTTP_201_CREATED, headers={"Location": f"/api/v1/sales/returns/{return_.pk}"})
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)
@@ -219,11 +229,6 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         order = self.get_object()
         page = self.paginate_queryset(selectors.order_event_list(order_id=order.pk))
         return self.get_paginated_response(OrderEventSerializer(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        order = self.get_object()
-        return Response(order_representation(order, user=request.user,
-                                             lines=selectors.order_lines_read([order.pk])[order.pk]))
 
     def filter_queryset(self, queryset: QuerySet[Any, Any]) -> QuerySet[Any, Any]:
         # One order read without query parameters: neither the list's filters nor its ordering apply to it
@@ -234,7 +239,7 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
     def _render(self, order: Order) -> dict:
         """The order a service returned, as it now stands (its lines read once in the request), built by
-        ``sales.representations`` as ``OrderSerializer`` declares it (without the serializer machinery)."""
+        ``sales.representations``."""
         return order_representation(with_lines(order), user=self.request.user)
 
     def _read(self, order_id: str) -> dict:
@@ -258,7 +263,7 @@ _RETURN_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Ret
     history=extend_schema(summary="The return's history, oldest first", tags=["returns"],
                           responses=ReturnEventSerializer(many=True), parameters=[_RETURN_ID], filters=False),
 )
-class ReturnViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReturnViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = ReturnSerializer
     filterset_class = ReturnFilter
     ordering_fields = ["created_at", "return_number", "value"]
@@ -276,6 +281,9 @@ class ReturnViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def get_queryset(self):
         return selectors.return_list()
 
+    def represent(self, instance: Return) -> dict[str, Any]:
+        return return_representation(instance, user=self.request.user)
+
     @action(detail=True, methods=["patch"], url_path="status")
     def change_status(self, request: Request, pk: str | None = None) -> Response:
         return_ = self.get_object()
@@ -288,7 +296,7 @@ class ReturnViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return Response(self._read(return_.pk))
 
     def _read(self, return_id: str) -> dict:
-        return ReturnSerializer(selectors.return_get(return_id), context=self.get_serializer_context()).data
+        return self.represent(selectors.return_get(return_id))
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)
     def history(self, request: Request, pk: str | None = None) -> Response:

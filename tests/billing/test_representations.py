@@ -8,17 +8,26 @@ from decimal import Decimal
 
 import pytest
 
-from billing.api.serializers import CreditNoteSerializer, PaymentSerializer, RefundSerializer
+from billing.api.serializers import CreditNoteSerializer, InvoiceSerializer, PaymentSerializer, RefundSerializer
 from billing.representations import (
     credit_note_representation,
+    invoice_representation,
     payment_representation,
     refund_representation,
 )
-from billing.selectors import credit_note_list, payment_list, refund_list
+from billing.selectors import credit_note_list, invoice_list, payment_list, refund_list
 from tests.factories import CreditNoteFactory, InvoiceFactory, PaymentFactory, RefundFactory, UserFactory
 from tests.representation_parity import assert_renders_as_declared
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("status", ["draft", "issued", "paid", "void"])
+def test_invoices_render_as_declared(status: str) -> None:
+    invoice = InvoiceFactory(status=status, paid=Decimal("10.00") if status == "issued" else None)
+    for user in (None, UserFactory(roles=["finance"])):
+        assert_renders_as_declared(InvoiceSerializer, invoice_representation(invoice_list().get(pk=invoice.pk),
+                                                                              user=user))
 
 
 @pytest.mark.parametrize("actor", [False, True])
