@@ -24,6 +24,7 @@ from synthesq.core.idempotency import idempotency_key_parameter, idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
 from synthesq.core.renderers import PDFRenderer
 from synthesq.core.rendering import RepresentedListMixin, RepresentedRetrieveMixin
+from synthesq.core.representation import history_representation
 
 from ..documents import credit_note_pdf, credit_note_pdf_filename, invoice_pdf, invoice_pdf_filename
 from . import problems  # noqa: F401  (declares the problems named in problem_responses)
@@ -94,7 +95,8 @@ class InvoiceViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, 
     def history(self, request: Request, pk: str | None = None) -> Response:
         invoice = self.get_object()
         page = self.paginate_queryset(selectors.invoice_event_list(invoice_id=invoice.pk))
-        return self.get_paginated_response(InvoiceEventSerializer(page, many=True).data)
+        assert page is not None  # the history is paginated (OldestFirstCursorPage)
+        return self.get_paginated_response([history_representation(row) for row in page])
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None, renderer_classes=[PDFRenderer])
     def pdf(self, request: Request, pk: str | None = None) -> Response:

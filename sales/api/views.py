@@ -23,6 +23,7 @@ from synthesq.core.etags import ETagMixin
 from synthesq.core.idempotency import idempotency_key_parameter, idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
 from synthesq.core.rendering import RepresentedListMixin, RepresentedRetrieveMixin
+from synthesq.core.representation import history_representation
 
 from . import problems  # noqa: F401  (declares the problems named in problem_responses)
 from .filters import CustomerFilter, OrderFilter, ReturnFilter
@@ -228,7 +229,8 @@ class OrderViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, vi
     def history(self, request: Request, pk: str | None = None) -> Response:
         order = self.get_object()
         page = self.paginate_queryset(selectors.order_event_list(order_id=order.pk))
-        return self.get_paginated_response(OrderEventSerializer(page, many=True).data)
+        assert page is not None  # the history is paginated (OldestFirstCursorPage)
+        return self.get_paginated_response([history_representation(row) for row in page])
 
     def filter_queryset(self, queryset: QuerySet[Any, Any]) -> QuerySet[Any, Any]:
         # One order read without query parameters: neither the list's filters nor its ordering apply to it
@@ -302,7 +304,8 @@ class ReturnViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, v
     def history(self, request: Request, pk: str | None = None) -> Response:
         return_: Return = self.get_object()
         page = self.paginate_queryset(selectors.return_event_list(return_id=return_.pk))
-        return self.get_paginated_response(ReturnEventSerializer(page, many=True).data)
+        assert page is not None  # the history is paginated (OldestFirstCursorPage)
+        return self.get_paginated_response([history_representation(row) for row in page])
 
 
 def _line_inputs(items: list[dict]) -> list[services.LineInput]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -14,6 +14,8 @@ from .money import format_amount
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
+
+    from .models import HistoryEvent
 
 
 def iso_datetime(value: datetime | None) -> str | None:
@@ -32,3 +34,13 @@ def amount(value: Decimal | None, currency: str) -> str | None:
 def username(user: AbstractBaseUser | None) -> str | None:
     """As ``ActorField`` renders who did something: the username, or None for the system."""
     return None if user is None else user.get_username()
+
+
+def history_representation(event: HistoryEvent) -> dict[str, Any]:
+    """One row of an order's, a return's or an invoice's history (join ``actor`` for a page)."""
+    return {
+        # Each history declares its own kinds.
+        "id": event.pk, "kind": str(event.kind),  # type: ignore[attr-defined]
+        "from_status": event.from_status, "to_status": event.to_status, "actor": username(event.actor),
+        "reason": event.reason, "data": event.data, "created_at": iso_datetime(event.created_at),
+    }
