@@ -88,8 +88,7 @@ def return_representation(return_: Return, *, user: Viewer = None) -> dict[str, 
 
 
 def order_representations(orders: Iterable[Order], *, user: Viewer = None) -> list[dict[str, Any]]:
-    """A page of orders, as ``OrderSerializer(many=True)`` renders them: their lines and returns read together
-    (one statement, ``order_lines_read``)."""
+    """A page of orders: their lines and returns read together (one statement, ``order_lines_read``)."""
     orders = list(orders)
     lines = order_lines_read([order.pk for order in orders])
     return [order_representation(order, user=user, lines=lines[order.pk]) for order in orders]

@@ -1,6 +1,7 @@
-"""Building API output as plain dicts, exactly as the serializers' fields would (ISO 8601 datetimes in the
-current time zone with ``Z`` for UTC, amounts in the currency's minor unit). For the hot reads and for
-events, where a serializer's field machinery per object costs more than the data."""
+"""The pieces every app's ``representations.py`` builds its plain dicts from, exactly as the serializers' declared
+fields would render them (ISO 8601 datetimes in the current time zone with ``Z`` for UTC, amounts in the
+currency's minor unit, people by username), and the history rows all apps share. The API and the events render
+every resource through them: a serializer's field machinery per object costs more than the data."""
 
 from __future__ import annotations
 
