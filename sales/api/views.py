@@ -70,7 +70,7 @@ class CustomerViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin,
         data = CustomerInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         customer = services.customer_create(**data.validated_data)
-        return Response(customer_representation(customer), status=status.HTTP_201_CREATED)
+        return Response(self.represent(customer), status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, pk: str | None = None) -> Response:
         return self._update(request, partial=False)
@@ -85,10 +85,10 @@ class CustomerViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin,
         changes = dict(data.validated_data) if partial else data.replacement_data()
         with self.conditional_change(
             request, lock=lambda: selectors.customer_lock(customer_id=customer.pk),
-            current=lambda: customer_representation(selectors.customer_list().get(pk=customer.pk)),
+            current=lambda: self.represent(selectors.customer_list().get(pk=customer.pk)),
         ):
             customer = services.customer_update(customer=customer, data=changes)
-        return Response(customer_representation(customer))
+        return Response(self.represent(customer))
 
 
 _ORDER_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Order id (ord_…)")
