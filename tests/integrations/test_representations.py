@@ -1,9 +1,11 @@
 """Integrations' renderings (the API's output, and the data of the events about an endpoint) against the
 serializers' declarations: the same keys and types for events, webhook endpoints (the secret only where it is
-shown) and deliveries with their attempts, in every state; DRF renders those fields by itself to the same output."""
+shown) and deliveries with their attempts, in every state; DRF renders those fields by itself to the same output,
+and a webhook's body is the event's."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -24,6 +26,7 @@ from integrations.representations import (
     event_representation,
 )
 from integrations.selectors import delivery_list, event_list
+from integrations.services import webhook_payload
 from tests.representation_parity import assert_renders_as_declared
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +62,9 @@ def test_events_and_deliveries_render_as_their_declared_fields() -> None:
     for event in event_list():
         assert_renders_as_declared(EventSerializer, event_representation(event))
         assert event_representation(event) == EventSerializer(event).data
+        # and the webhook's body is the event as the API renders it, without object_id
+        declared = {key: value for key, value in EventSerializer(event).data.items() if key != "object_id"}
+        assert json.loads(webhook_payload(event)) == declared
     for delivery in delivery_list():
         assert_renders_as_declared(WebhookDeliverySerializer, delivery_representation(delivery))
         assert delivery_representation(delivery) == WebhookDeliverySerializer(delivery).data
