@@ -10,9 +10,13 @@ from typing import Any
 from integrations.events import publish, register_event_types
 
 from . import selectors
-from .api.serializers import CreditNoteSerializer, InvoiceSerializer, PaymentSerializer, RefundSerializer
 from .models import Invoice, InvoiceStatus, Payment
-from .representations import invoice_representation
+from .representations import (
+    credit_note_representation,
+    invoice_representation,
+    payment_representation,
+    refund_representation,
+)
 
 register_event_types({
     "invoice.created": "An order was confirmed and its draft invoice made.",
@@ -34,7 +38,7 @@ def invoice_data(invoice_id: str, invoice: Invoice | None = None) -> dict[str, A
     if invoice is not None and "lines" in getattr(invoice, "_prefetched_objects_cache", {}):
         invoice.is_overdue = Invoice.objects.is_overdue(invoice)  # type: ignore[attr-defined]
         return invoice_representation(invoice)
-    return dict(InvoiceSerializer(selectors.invoice_list().get(pk=invoice_id)).data)
+    return invoice_representation(selectors.invoice_list().get(pk=invoice_id))
 
 
 def publish_invoice(event_type: str, invoice_id: str, *, previous: dict[str, Any] | None = None,
@@ -52,23 +56,23 @@ def publish_invoice_moved(invoice_id: str, *, from_status: str, to_status: str, 
 
 def publish_invoices_issued(invoice_ids: Sequence[str]) -> None:
     """The batch close's ``invoice.issued`` events: the chunk's invoices rendered together (two queries)."""
-    for data in InvoiceSerializer(selectors.invoice_list().filter(pk__in=list(invoice_ids)), many=True).data:
-        publish("invoice.issued", object_id=data["id"], obj=dict(data),
+    for invoice in selectors.invoice_list().filter(pk__in=list(invoice_ids)):
+        publish("invoice.issued", object_id=invoice.pk, obj=invoice_representation(invoice),
                 previous_attributes={"status": InvoiceStatus.DRAFT.value})
 
 
 def publish_payment(payment: Payment) -> None:
     """The payment as the API renders it, from memory (the service holds it, its invoice and its actor), when the
     service's change is complete: its invoice as the payment left it (``paid`` when it settled it), as GET shows."""
-    publish("payment.recorded", object_id=payment.pk, obj=lambda: dict(PaymentSerializer(payment).data),
+    publish("payment.recorded", object_id=payment.pk, obj=lambda: payment_representation(payment),
             at_commit=True)
 
 
 def publish_credit_note(credit_note_id: str) -> None:
     publish("credit_note.issued", object_id=credit_note_id,
-            obj=lambda: dict(CreditNoteSerializer(selectors.credit_note_list().get(pk=credit_note_id)).data))
+            obj=lambda: credit_note_representation(selectors.credit_note_list().get(pk=credit_note_id)))
 
 
 def publish_refund(refund_id: str) -> None:
     publish("refund.recorded", object_id=refund_id,
-            obj=lambda: dict(RefundSerializer(selectors.refund_list().get(pk=refund_id)).data))
+            obj=lambda: refund_representation(selectors.refund_list().get(pk=refund_id)))

@@ -1,5 +1,6 @@
-"""Invoices as the API renders them, built as plain dicts (``InvoiceSerializer`` declares the fields for the
-schema and delegates here; a test holds the two to the same output)."""
+"""Invoices, payments, credit notes and refunds as the API and billing's events render them, built as plain
+dicts (the serializers in ``api/serializers.py`` declare their fields for the schema; a test holds the two to
+the same keys and types)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from typing import Any
 
 from sales.addresses import address_representation
 from synthesq.core.actors import Viewer
-from synthesq.core.representation import amount, iso_datetime
+from synthesq.core.representation import amount, iso_datetime, username
 
-from .models import Invoice, InvoiceLine
+from .models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, Payment, Refund
 from .selectors import invoice_allowed_statuses
 
 
@@ -43,4 +44,61 @@ def invoice_representation(invoice: Invoice, *, user: Viewer = None) -> dict[str
         "paid_at": iso_datetime(invoice.paid_at), "voided_at": iso_datetime(invoice.voided_at),
         "void_reason": invoice.void_reason,
         "created_at": iso_datetime(invoice.created_at), "updated_at": iso_datetime(invoice.updated_at),
+    }
+
+
+def invoice_summary_representation(invoice: Invoice) -> dict[str, Any]:
+    """The invoice as payments, credit notes and refunds carry it: its status and figures."""
+    currency = invoice.currency
+    return {
+        "id": invoice.pk, "number": invoice.number, "status": str(invoice.status),
+        "total": amount(invoice.total, currency), "amount_paid": amount(invoice.amount_paid, currency),
+        "amount_credited": amount(invoice.amount_credited, currency),
+        "amount_refunded": amount(invoice.amount_refunded, currency),
+        "amount_due": amount(invoice.amount_due, currency),
+        "amount_refundable": amount(invoice.amount_refundable, currency),
+    }
+
+
+def payment_representation(payment: Payment) -> dict[str, Any]:
+    """The payment with its invoice as it now stands (join ``invoice`` and ``recorded_by`` for lists)."""
+    return {
+        "id": payment.pk, "invoice_id": payment.invoice_id, "amount": amount(payment.amount, payment.currency),
+        "currency": payment.currency, "payment_method": str(payment.payment_method), "reference": payment.reference,
+        "recorded_by": username(payment.recorded_by), "created_at": iso_datetime(payment.created_at),
+        "invoice": invoice_summary_representation(payment.invoice),
+    }
+
+
+def credit_note_line_representation(line: CreditNoteLine, currency: str) -> dict[str, Any]:
+    return {
+        "position": line.position, "product_id": line.product_id, "description": line.description,
+        "quantity": line.quantity, "unit_price": amount(line.unit_price, currency),
+        "line_total": amount(line.line_total, currency),
+    }
+
+
+def credit_note_representation(credit_note: CreditNote) -> dict[str, Any]:
+    """The credit note with its lines and its invoice as it now stands (``credit_note_list`` joins and
+    prefetches them)."""
+    currency = credit_note.currency
+    invoice = credit_note.invoice
+    return {
+        "id": credit_note.pk, "number": credit_note.number, "invoice_id": credit_note.invoice_id,
+        "invoice_number": invoice.number, "order_id": invoice.order_id, "customer_id": invoice.customer_id,
+        "return_id": credit_note.sales_return_id, "reason": credit_note.reason, "currency": currency,
+        "total": amount(credit_note.total, currency),
+        "lines": [credit_note_line_representation(line, currency) for line in credit_note.lines.all()],
+        "issued_at": iso_datetime(credit_note.issued_at), "created_by": username(credit_note.created_by),
+        "invoice": invoice_summary_representation(invoice),
+    }
+
+
+def refund_representation(refund: Refund) -> dict[str, Any]:
+    """The refund with its invoice as it now stands (``refund_list`` joins it and the recorder)."""
+    return {
+        "id": refund.pk, "payment_id": refund.payment_id, "invoice_id": refund.invoice_id,
+        "amount": amount(refund.amount, refund.currency), "currency": refund.currency, "reason": refund.reason,
+        "reference": refund.reference, "recorded_by": username(refund.recorded_by),
+        "recorded_at": iso_datetime(refund.recorded_at), "invoice": invoice_summary_representation(refund.invoice),
     }

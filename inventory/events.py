@@ -11,8 +11,8 @@ from django.conf import settings
 from integrations.events import previous_attributes, publish, register_event_types
 
 from . import selectors
-from .api.serializers import ProductSerializer, StockMovementSerializer
 from .models import StockMovement
+from .representations import product_representation, stock_movement_representation
 
 register_event_types({
     "product.created": "A product was created (with its initial stock).",
@@ -24,7 +24,7 @@ register_event_types({
 
 def product_data(product_id: str) -> dict[str, Any]:
     """The product as the API renders it."""
-    return dict(ProductSerializer(selectors.product_get(product_id=product_id)).data)
+    return product_representation(selectors.product_get(product_id=product_id))
 
 
 def publish_product_created(product_id: str) -> None:
@@ -40,7 +40,7 @@ def publish_product_updated(product_id: str, before: dict[str, Any]) -> None:
 
 def publish_stock_adjusted(movement: StockMovement) -> None:
     publish("stock.adjusted", object_id=movement.product_id,
-            obj=lambda: dict(StockMovementSerializer(movement).data))
+            obj=lambda: stock_movement_representation(movement))
 
 
 def publish_low_stock(levels: dict[str, tuple[int, int]]) -> None:

@@ -11,9 +11,13 @@ from typing import Any
 from integrations.events import previous_attributes, publish, register_event_types
 
 from . import selectors
-from .api.serializers import CustomerSerializer, OrderSerializer, ReturnSerializer
 from .models import Customer, Order, OrderStatus, Return, return_with_lines, with_lines
-from .representations import order_representations
+from .representations import (
+    customer_representation,
+    order_representation,
+    order_representations,
+    return_representation,
+)
 
 register_event_types({
     "customer.created": "A customer was created.",
@@ -39,12 +43,12 @@ STATUS_EVENTS = {status: f"order.{status}" for status in OrderStatus.values if s
 
 def customer_data(customer: Customer) -> dict[str, Any]:
     """The customer as the API renders it."""
-    return dict(CustomerSerializer(customer).data)
+    return customer_representation(customer)
 
 
 def order_data(order: Order) -> dict[str, Any]:
     """The order as the API renders it; its lines are read once per request."""
-    return dict(OrderSerializer(with_lines(order)).data)
+    return order_representation(with_lines(order))
 
 
 def publish_customer(event_type: str, customer: Customer, before: dict[str, Any] | None = None) -> None:
@@ -77,7 +81,7 @@ def publish_orders_closed(order_ids: Sequence[str]) -> None:
 
 def return_data(return_: Return) -> dict[str, Any]:
     """The return as the API renders it; its lines are read once per request."""
-    return dict(ReturnSerializer(return_with_lines(return_)).data)
+    return return_representation(return_with_lines(return_))
 
 
 def publish_return(event_type: str, return_: Return, *, previous: dict[str, Any] | None = None) -> None:

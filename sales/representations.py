@@ -1,6 +1,6 @@
-"""Orders and returns as the API renders them, built as plain dicts (``OrderSerializer`` and
-``ReturnSerializer`` declare the fields for the schema and delegate here; a test holds the two to the same
-output)."""
+"""Customers, orders and returns as the API and sales' events render them, built as plain dicts (the
+serializers in ``api/serializers.py`` declare their fields for the schema; a test holds the two to the same keys
+and types)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from synthesq.core.actors import Viewer
 from synthesq.core.representation import amount, iso_datetime
 
 from .addresses import address_representation
-from .models import Order, Return, ReturnLine
+from .models import Customer, Order, Return, ReturnLine
 from .selectors import (
     LineRead,
     OrderLinesRead,
@@ -20,6 +20,14 @@ from .selectors import (
     order_lines_read,
     return_allowed_statuses,
 )
+
+
+def customer_representation(customer: Customer) -> dict[str, Any]:
+    return {
+        "id": customer.pk, "name": customer.name, "email": customer.email, "phone": customer.phone,
+        "default_shipping_address": address_representation(customer.default_shipping_address),
+        "created_at": iso_datetime(customer.created_at), "updated_at": iso_datetime(customer.updated_at),
+    }
 
 
 def order_line_representation(line: LineRead, currency: str) -> dict[str, Any]:
@@ -80,8 +88,7 @@ def return_representation(return_: Return, *, user: Viewer = None) -> dict[str, 
 
 
 def order_representations(orders: Iterable[Order], *, user: Viewer = None) -> list[dict[str, Any]]:
-    """A page of orders, as ``OrderSerializer(many=True)`` renders them: their lines and returns read together
-    (one statement, ``order_lines_read``)."""
+    """A page of orders: their lines and returns read together (one statement, ``order_lines_read``)."""
     orders = list(orders)
     lines = order_lines_read([order.pk for order in orders])
     return [order_representation(order, user=user, lines=lines[order.pk]) for order in orders]

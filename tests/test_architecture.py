@@ -95,11 +95,10 @@ def test_no_app_reads_a_higher_app_behind_the_imports_back(package: str) -> None
 
 
 # The layers that face people and programs: the API, the admin, commands, URL wiring. The rules (models,
-# services, selectors, representations, tasks) never reach up into them. An app's ``events.py`` renders its
-# objects for integrators exactly as the API does, so it may use the API's serializers.
+# services, selectors, representations, events, tasks) never reach up into them: events render through the
+# app's ``representations.py``, as the API does.
 INTERFACE_PARTS = {"api", "admin", "management", "templatetags"}
 INTERFACE_MODULES = ("admin", "urls", "views", "api", "backoffice")
-RENDERS_AS_THE_API = "events"
 
 
 def _faces_users(parts: tuple[str, ...]) -> bool:
@@ -124,13 +123,28 @@ def test_the_rules_never_reach_up_into_the_api_or_the_admin() -> None:
     reaching = {}
     for path in _all_sources():
         parts = path.relative_to(ROOT).with_suffix("").parts
-        if _faces_users(parts) or parts[-1] == RENDERS_AS_THE_API or _rel(path) in WIRING:
+        if _faces_users(parts) or _rel(path) in WIRING:
             continue
         up = sorted(module for module in _imported_modules(path, ast.parse(path.read_text()))
                     if module.split(".")[0] in LAYERS and _faces_users(tuple(module.split("."))))
         if up:
             reaching[_rel(path)] = up
     assert reaching == {}
+
+
+def test_only_the_api_imports_the_api() -> None:
+    """The API sits on top: nothing but another app's API (and the one router) imports an ``<app>.api`` module,
+    neither the rules nor the admin nor commands."""
+    importing = {}
+    for path in _all_sources():
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        if "api" in parts or _rel(path) in WIRING:
+            continue
+        api = sorted(module for module in _imported_modules(path, ast.parse(path.read_text()))
+                     if module.split(".")[0] in LAYERS and "api" in module.split(".")[1:2])
+        if api:
+            importing[_rel(path)] = api
+    assert importing == {}
 
 
 def test_django_fsm_is_used_through_its_public_api_only() -> None:

@@ -1,14 +1,23 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from billing import exceptions, selectors, services
+from billing.models import CreditNote, Invoice, Payment, Refund
+from billing.representations import (
+    credit_note_representation,
+    invoice_representation,
+    payment_representation,
+    refund_representation,
+)
 from synthesq.core.actors import acting_user
 from synthesq.core.errors import InvalidTransition
 from synthesq.core.etags import ETagMixin
@@ -16,6 +25,8 @@ from synthesq.core.filters import FilterBackend
 from synthesq.core.idempotency import IdempotencyKeyReused, idempotency_key_parameter, idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
 from synthesq.core.renderers import PDFRenderer
+from synthesq.core.rendering import RepresentedListMixin, RepresentedRetrieveMixin
+from synthesq.core.representation import history_representation
 
 from ..documents import credit_note_pdf, credit_note_pdf_filename, invoice_pdf, invoice_pdf_filename
 from . import problems  # noqa: F401  (declares the problems of the errors in problem_responses)
@@ -53,7 +64,7 @@ _REFUND_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Ref
         responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF file")},
     ),
 )
-class InvoiceViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class InvoiceViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = InvoiceSerializer
     filterset_class = InvoiceFilter
     filter_backends = [FilterBackend, InvoiceOrderingFilter]
@@ -71,6 +82,9 @@ class InvoiceViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def get_queryset(self):
         return selectors.invoice_list()
 
+    def represent(self, instance: Invoice) -> dict[str, Any]:
+        return invoice_representation(instance, user=self.request.user)
+
     @action(detail=True, methods=["patch"], url_path="status")
     def change_status(self, request: Request, pk: str | None = None) -> Response:
         invoice = self.get_object()
@@ -85,7 +99,8 @@ class InvoiceViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def history(self, request: Request, pk: str | None = None) -> Response:
         invoice = self.get_object()
         page = self.paginate_queryset(selectors.invoice_event_list(invoice_id=invoice.pk))
-        return self.get_paginated_response(InvoiceEventSerializer(page, many=True).data)
+        assert page is not None  # the history is paginated (OldestFirstCursorPage)
+        return self.get_paginated_response([history_representation(row) for row in page])
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None, renderer_classes=[PDFRenderer])
     def pdf(self, request: Request, pk: str | None = None) -> Response:
@@ -94,8 +109,7 @@ class InvoiceViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             "Content-Disposition": f'attachment; filename="{invoice_pdf_filename(invoice)}"'})
 
     def _read(self, invoice_id: str) -> dict:
-        return InvoiceSerializer(selectors.invoice_list().get(pk=invoice_id),
-                                 context=self.get_serializer_context()).data
+        return self.represent(selectors.invoice_list().get(pk=invoice_id))
 
 
 @extend_schema_view(
@@ -106,7 +120,7 @@ class InvoiceViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         responses={201: PaymentSerializer}, parameters=[idempotency_key_parameter("recording")],
     ),
 )
-class PaymentViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PaymentViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = PaymentSerializer
     filterset_class = PaymentFilter
     ordering_fields = ["created_at", "amount"]
@@ -118,6 +132,9 @@ class PaymentViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     def get_queryset(self):
         return selectors.payment_list()
 
+    def represent(self, instance: Payment) -> dict[str, Any]:
+        return payment_representation(instance)
+
     def create(self, request: Request) -> Response:
         return idempotent(request, lambda: self._create(request))
 
@@ -125,7 +142,7 @@ class PaymentViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         data = PaymentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         payment = services.payment_record(actor=acting_user(request), **data.validated_data)
-        body = PaymentSerializer(payment).data  # the service's payment, its invoice and actor in memory
+        body = self.represent(payment)  # the service's payment, its invoice and actor in memory
         return Response(body, status=status.HTTP_201_CREATED,
                         headers={"Location": reverse("payment-detail", args=[payment.pk])})
 
@@ -146,7 +163,7 @@ class PaymentViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF file")},
     ),
 )
-class CreditNoteViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CreditNoteViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = CreditNoteSerializer
     filterset_class = CreditNoteFilter
     ordering_fields = ["issued_at", "total", "number"]
@@ -158,6 +175,9 @@ class CreditNoteViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     def get_queryset(self):
         return selectors.credit_note_list()
 
+    def represent(self, instance: CreditNote) -> dict[str, Any]:
+        return credit_note_representation(instance)
+
     def create(self, request: Request) -> Response:
         return idempotent(request, lambda: self._create(request))
 
@@ -165,7 +185,7 @@ class CreditNoteViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         data = CreditNoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         credit_note = services.credit_note_issue(actor=acting_user(request), **data.validated_data)
-        body = CreditNoteSerializer(selectors.credit_note_list().get(pk=credit_note.pk)).data
+        body = self.represent(selectors.credit_note_list().get(pk=credit_note.pk))
         return Response(body, status=status.HTTP_201_CREATED,
                         headers={"Location": reverse("credit-note-detail", args=[credit_note.pk])})
 
@@ -186,7 +206,7 @@ class CreditNoteViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
                     "(money goes back only when a credit note makes it owed). Finance role.",
     ),
 )
-class RefundViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RefundViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = RefundSerializer
     filterset_class = RefundFilter
     ordering_fields = ["recorded_at", "amount"]
@@ -198,6 +218,9 @@ class RefundViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def get_queryset(self):
         return selectors.refund_list()
 
+    def represent(self, instance: Refund) -> dict[str, Any]:
+        return refund_representation(instance)
+
     def create(self, request: Request) -> Response:
         return idempotent(request, lambda: self._create(request))
 
@@ -205,6 +228,6 @@ class RefundViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         data = RefundInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         refund = services.refund_record(actor=acting_user(request), **data.validated_data)
-        body = RefundSerializer(selectors.refund_list().get(pk=refund.pk)).data
+        body = self.represent(selectors.refund_list().get(pk=refund.pk))
         return Response(body, status=status.HTTP_201_CREATED,
                         headers={"Location": reverse("refund-detail", args=[refund.pk])})

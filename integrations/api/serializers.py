@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
 from integrations.events import KnownPatternChoices
 from integrations.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from integrations.representations import endpoint_representation
 from synthesq.core.serializers import InputSerializer
 
 
@@ -27,23 +24,14 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
                   "updated_at"]
         read_only_fields = fields
 
-    def to_representation(self, instance: WebhookEndpoint) -> dict[str, Any]:
-        return endpoint_representation(instance)
-
 
 class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
-    secret = serializers.SerializerMethodField(
-        help_text="whsec_… (base64): verify signatures with it. Shown only here, once.")
+    secret = serializers.CharField(
+        read_only=True, help_text="whsec_… (base64): verify signatures with it. Shown only here, once.")
 
     class Meta(WebhookEndpointSerializer.Meta):
         fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
         read_only_fields = fields
-
-    def get_secret(self, endpoint: WebhookEndpoint) -> str:
-        return str(self.context["secret"])
-
-    def to_representation(self, instance: WebhookEndpoint) -> dict[str, Any]:
-        return {**endpoint_representation(instance), "secret": self.get_secret(instance)}
 
 
 class WebhookEndpointInputSerializer(InputSerializer):

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.urls import reverse
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,9 +15,16 @@ from rest_framework.response import Response
 from integrations import selectors, services
 from integrations.exceptions import DeliveryInProgress
 from integrations.models import Event, WebhookDelivery, WebhookEndpoint
+from integrations.representations import (
+    delivery_representation,
+    endpoint_representation,
+    endpoint_with_secret_representation,
+    event_representation,
+)
 from synthesq.core.actors import acting_user
 from synthesq.core.etags import ETagMixin
 from synthesq.core.filters import FilterBackend
+from synthesq.core.rendering import RepresentedListMixin, RepresentedRetrieveMixin
 
 from . import problems  # noqa: F401  (declares the problems of the errors in problem_responses)
 from .filters import DELIVERY_STATUS_HELP, DeliveryFilter, EventFilter, EventOrderingFilter
@@ -46,7 +55,7 @@ _CURSOR = OpenApiParameter("cursor", OpenApiTypes.STR, OpenApiParameter.QUERY,
                        tags=["events"]),
     retrieve=extend_schema(summary="Get an event", tags=["events"], parameters=[_EVENT_ID]),
 )
-class EventViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EventViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     """Every committed change, in the order it was committed: catch up from the last event you saw."""
 
     serializer_class = EventSerializer
@@ -56,6 +65,9 @@ class EventViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
     def get_queryset(self) -> QuerySet[Event]:
         return selectors.event_list()
+
+    def represent(self, instance: Event) -> dict[str, Any]:
+        return event_representation(instance)
 
 
 @extend_schema_view(
@@ -80,8 +92,7 @@ class EventViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
                              tags=["webhooks"], responses=WebhookDeliverySerializer(many=True),
                              parameters=[_ENDPOINT_ID, _DELIVERY_STATUS, _CURSOR, _LIMIT], filters=False),
 )
-class WebhookEndpointViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                             viewsets.GenericViewSet):
+class WebhookEndpointViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = WebhookEndpointSerializer
     if_match_actions = ("partial_update",)
     ordering_fields = ["created_at"]
@@ -95,12 +106,14 @@ class WebhookEndpointViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveMo
     def get_queryset(self) -> QuerySet[WebhookEndpoint]:
         return selectors.endpoint_list()
 
+    def represent(self, instance: WebhookEndpoint) -> dict[str, Any]:
+        return endpoint_representation(instance)
+
     def create(self, request: Request) -> Response:
         data = WebhookEndpointInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         endpoint, secret = services.webhook_endpoint_create(actor=acting_user(request), **data.validated_data)
-        return Response(WebhookEndpointWithSecretSerializer(endpoint, context={"secret": secret}).data,
-                        status=status.HTTP_201_CREATED,
+        return Response(endpoint_with_secret_representation(endpoint, secret), status=status.HTTP_201_CREATED,
                         headers={"Location": reverse("webhook-endpoint-detail", args=[endpoint.pk])})
 
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
@@ -108,10 +121,10 @@ class WebhookEndpointViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveMo
         data = WebhookEndpointUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         with self.conditional_change(request, lock=lambda: services.webhook_endpoint_lock(endpoint.pk),
-                                     current=lambda: WebhookEndpointSerializer(self.get_object()).data):
+                                     current=lambda: self.represent(self.get_object())):
             endpoint = services.webhook_endpoint_update(endpoint_id=endpoint.pk, data=dict(data.validated_data),
                                                         actor=acting_user(request))
-        return Response(WebhookEndpointSerializer(endpoint).data)
+        return Response(self.represent(endpoint))
 
     def destroy(self, request: Request, pk: str | None = None) -> Response:
         services.webhook_endpoint_delete(endpoint_id=self.get_object().pk, actor=acting_user(request))
@@ -121,12 +134,12 @@ class WebhookEndpointViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveMo
     def rotate_secret(self, request: Request, pk: str | None = None) -> Response:
         endpoint, secret = services.webhook_endpoint_rotate_secret(endpoint_id=self.get_object().pk,
                                                                    actor=acting_user(request))
-        return Response(WebhookEndpointWithSecretSerializer(endpoint, context={"secret": secret}).data)
+        return Response(endpoint_with_secret_representation(endpoint, secret))
 
     @action(detail=True, methods=["post"])
     def test(self, request: Request, pk: str | None = None) -> Response:
         item = services.webhook_endpoint_test(endpoint_id=self.get_object().pk, actor=acting_user(request))
-        return Response(WebhookDeliverySerializer(selectors.delivery_list().get(pk=item.pk)).data,
+        return Response(delivery_representation(selectors.delivery_list().get(pk=item.pk)),
                         status=status.HTTP_202_ACCEPTED,
                         headers={"Location": reverse("webhook-delivery-detail", args=[item.pk])})
 
@@ -138,7 +151,8 @@ class WebhookEndpointViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveMo
         if not filterset.is_valid():
             raise translate_validation(filterset.errors)
         page = self.paginate_queryset(filterset.qs)
-        return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
+        assert page is not None  # every list is paginated (DEFAULT_PAGINATION_CLASS)
+        return self.get_paginated_response([delivery_representation(delivery) for delivery in page])
 
 
 @extend_schema_view(
@@ -147,7 +161,7 @@ class WebhookEndpointViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveMo
     retry=extend_schema(summary="Send a delivery again now", tags=["webhooks"], request=None,
                         responses={202: WebhookDeliverySerializer}, parameters=[_DELIVERY_ID]),
 )
-class WebhookDeliveryViewSet(ETagMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class WebhookDeliveryViewSet(ETagMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = WebhookDeliverySerializer
     action_permissions = {"retry": ("integrations.change_webhookdelivery",)}
     problem_responses = {"retry": (DeliveryInProgress,)}
@@ -155,10 +169,12 @@ class WebhookDeliveryViewSet(ETagMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def get_queryset(self) -> QuerySet[WebhookDelivery]:
         return selectors.delivery_list()
 
+    def represent(self, instance: WebhookDelivery) -> dict[str, Any]:
+        return delivery_representation(instance)
+
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, pk: str | None = None) -> Response:
         item = services.webhook_delivery_retry(delivery_id=self.get_object().pk, actor=acting_user(request))
-        return Response(WebhookDeliverySerializer(selectors.delivery_list().get(pk=item.pk)).data,
-                        status=status.HTTP_202_ACCEPTED)
+        return Response(self.represent(selectors.delivery_list().get(pk=item.pk)), status=status.HTTP_202_ACCEPTED)
 
 

@@ -33,16 +33,17 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.fields import DateTimeField
 
 from synthesq.core.actors import Actor
 from synthesq.core.errors import NotFound
+from synthesq.core.representation import iso_datetime
 
 from .. import delivery as http
 from ..events import publish, publishes_events, type_matches
 from ..exceptions import DeliveryInProgress
 from ..models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from ..queue import ATTEMPT_DELIVERY, SWEEP_DELIVERIES, enqueue
+from ..representations import event_representation
 from .endpoints import endpoint_data, endpoint_signing_secrets
 
 # The wait before attempts 1 to 11: immediately, then seconds (2 s, 10 s), tens of seconds (30 s), minutes (2 min,
@@ -59,7 +60,6 @@ SEND_THREADS = 8  # concurrent POSTs of one chunk
 INTERRUPTED = "interrupted: no answer was recorded"
 
 logger = structlog.get_logger("synthesq.webhooks")
-_TIMESTAMP = DateTimeField()  # the API's rendering of a date and time (microseconds, Z)
 
 
 def _lease() -> timedelta:
@@ -77,8 +77,9 @@ def retry_delay(next_attempt: int) -> timedelta | None:
 def webhook_payload(event: Event) -> str:
     """The body every endpoint receives: ``{"id", "type", "created_at", "data"}``, each as ``GET
     /api/v1/events/{id}`` renders it (``created_at`` to the microsecond)."""
-    return json.dumps({"id": event.pk, "type": event.type, "created_at": _TIMESTAMP.to_representation(event.created_at),
-                       "data": event.data}, cls=DjangoJSONEncoder, separators=(",", ":"))
+    rendered = event_representation(event)
+    return json.dumps({key: rendered[key] for key in ("id", "type", "created_at", "data")}, cls=DjangoJSONEncoder,
+                      separators=(",", ":"))
 
 
 # --- fan-out -----------------------------------------------------------------------------------------
@@ -256,7 +257,7 @@ def _log_failure(result: Result, item: WebhookDelivery, next_attempt_at: datetim
         logger.error("webhook_delivery_failed", **fields, reason="retry schedule exhausted")
     else:
         logger.warning("webhook_attempt_failed", **fields,
-                       next_attempt_at=_TIMESTAMP.to_representation(next_attempt_at))
+                       next_attempt_at=iso_datetime(next_attempt_at))
 
 
 @publishes_events

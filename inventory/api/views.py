@@ -1,16 +1,21 @@
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from inventory import selectors, services
 from inventory.exceptions import InsufficientStock, ProductHasStock, ProductHasVariants
+from inventory.models import Product
+from inventory.representations import product_representation, stock_movement_representation
 from synthesq.core.actors import acting_user
 from synthesq.core.etags import ETagMixin
 from synthesq.core.pagination import OldestFirstCursorPage
+from synthesq.core.rendering import RepresentedListMixin, RepresentedRetrieveMixin
 
 from . import problems  # noqa: F401  (declares the problems of the errors in problem_responses)
 from .filters import ProductFilter
@@ -37,7 +42,7 @@ from .serializers import (
     movements=extend_schema(summary="The product's stock ledger, oldest first", tags=["stock"],
                             responses=StockMovementSerializer(many=True), filters=False),
 )
-class ProductViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ProductViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
     ordering_fields = ["created_at", "sku", "name", "price", "stock_quantity"]
@@ -55,6 +60,9 @@ class ProductViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     def get_queryset(self):
         return selectors.product_list()
+
+    def represent(self, instance: Product) -> dict[str, Any]:
+        return product_representation(instance)
 
     def create(self, request: Request) -> Response:
         data = ProductInputSerializer(data=request.data)
@@ -88,13 +96,14 @@ class ProductViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         data = StockAdjustmentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         movement = services.stock_adjust(product=product, actor=acting_user(request), **data.validated_data)
-        return Response(StockMovementSerializer(movement).data, status=status.HTTP_201_CREATED)
+        return Response(stock_movement_representation(movement), status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)
     def movements(self, request: Request, pk: str | None = None) -> Response:
         product = self.get_object()
         page = self.paginate_queryset(selectors.stock_movement_list(product_id=product.pk))
-        return self.get_paginated_response(StockMovementSerializer(page, many=True).data)
+        assert page is not None  # the ledger is paginated (OldestFirstCursorPage)
+        return self.get_paginated_response([stock_movement_representation(row) for row in page])
 
     def _read(self, product_id: str) -> dict:
-        return ProductSerializer(selectors.product_get(product_id=product_id)).data
+        return self.represent(selectors.product_get(product_id=product_id))

@@ -17,14 +17,6 @@ from sales.models import (
     ReturnLine,
     ReturnStatus,
 )
-from sales.representations import order_representation, return_representation
-from sales.selectors import (
-    claimed_quantity,
-    order_allowed_statuses,
-    order_lines_in_memory,
-    order_return_lines,
-    return_allowed_statuses,
-)
 from synthesq.core.errors import ValidationFailed
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField
 from synthesq.core.serializers import ActorField, InputSerializer
@@ -82,17 +74,14 @@ class OrderLineSerializer(serializers.ModelSerializer):
     product_id = serializers.CharField(read_only=True)
     unit_price = AmountSerializerField(currency_source="order.currency")
     line_total = AmountSerializerField(currency_source="order.currency")
-    returned_quantity = serializers.SerializerMethodField(
-        help_text="Quantity on returns requested, received or credited (rejected ones do not count)."
+    returned_quantity = serializers.IntegerField(
+        read_only=True, help_text="Quantity on returns requested, received or credited (rejected ones do not count)."
     )
 
     class Meta:
         model = OrderLine
         fields = ["product_id", "sku", "name", "quantity", "unit_price", "line_total", "returned_quantity"]
         read_only_fields = fields
-
-    def get_returned_quantity(self, line: OrderLine) -> int:
-        return claimed_quantity(order_return_lines(line.order).get(line.pk, []))
 
 
 class OrderReturnSummarySerializer(serializers.Serializer):
@@ -101,19 +90,26 @@ class OrderReturnSummarySerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ReturnStatus.choices)
 
 
+@extend_schema_field(serializers.DateTimeField(allow_null=True))
+class ComputedDateTimeField(serializers.DateTimeField):
+    """A date-time the model computes (its schema states "nullable" before "readOnly", as the contract has it)."""
+
+
 class OrderSerializer(serializers.ModelSerializer):
     customer_id = serializers.CharField(read_only=True)
     line_items = OrderLineSerializer(source="lines", many=True, read_only=True)
     shipping_address = AddressSerializer(read_only=True)
     subtotal = AmountSerializerField()
     total = AmountSerializerField()
-    allowed_statuses = serializers.SerializerMethodField(
-        help_text="Statuses the caller may move this order to now."
+    allowed_statuses = serializers.ListField(
+        child=serializers.ChoiceField(choices=OrderStatus.choices), read_only=True,
+        help_text="Statuses the caller may move this order to now.",
     )
-    return_window_ends_at = serializers.SerializerMethodField(
-        help_text="When a delivered order's return window ends (it can be closed from then on)."
+    return_window_ends_at = ComputedDateTimeField(
+        read_only=True, allow_null=True,
+        help_text="When a delivered order's return window ends (it can be closed from then on).",
     )
-    returns = serializers.SerializerMethodField(help_text="The order's returns, oldest first.")
+    returns = OrderReturnSummarySerializer(many=True, read_only=True, help_text="The order's returns, oldest first.")
 
     class Meta:
         model = Order
@@ -125,25 +121,6 @@ class OrderSerializer(serializers.ModelSerializer):
             "closed_at", "cancelled_at", "returns",
         ]
         read_only_fields = fields
-
-    def to_representation(self, instance: Order) -> dict[str, Any]:
-        """Built by ``sales.representations`` (the fields above declare the schema; a test holds them equal)."""
-        request = self.context.get("request")
-        return order_representation(instance, user=request.user if request else None)
-
-    @extend_schema_field(serializers.DateTimeField(allow_null=True))
-    def get_return_window_ends_at(self, order: Order) -> str | None:
-        ends_at = order.return_window_ends_at()
-        return serializers.DateTimeField().to_representation(ends_at) if ends_at else None
-
-    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=OrderStatus.choices)))
-    def get_allowed_statuses(self, order: Order) -> list[str]:
-        request = self.context.get("request")
-        return order_allowed_statuses(order, request.user if request else None)
-
-    @extend_schema_field(OrderReturnSummarySerializer(many=True))
-    def get_returns(self, order: Order) -> list[dict[str, Any]]:
-        return [summary._asdict() for summary in order_lines_in_memory(order).returns]
 
 
 class LineItemInputSerializer(InputSerializer):
@@ -229,8 +206,9 @@ class ReturnSerializer(serializers.ModelSerializer):
     customer_id = serializers.CharField(source="order.customer_id", read_only=True)
     value = AmountSerializerField(help_text="Sum of the line totals.")
     lines = ReturnLineSerializer(many=True, read_only=True)
-    allowed_statuses = serializers.SerializerMethodField(
-        help_text="Statuses the caller may move this return to now."
+    allowed_statuses = serializers.ListField(
+        child=serializers.ChoiceField(choices=ReturnStatus.choices), read_only=True,
+        help_text="Statuses the caller may move this return to now.",
     )
 
     class Meta:
@@ -241,16 +219,6 @@ class ReturnSerializer(serializers.ModelSerializer):
             "requested_at", "received_at", "credited_at", "rejected_at", "created_at", "updated_at",
         ]
         read_only_fields = fields
-
-    def to_representation(self, instance: Return) -> dict[str, Any]:
-        """Built by ``sales.representations`` (the fields above declare the schema; a test holds them equal)."""
-        request = self.context.get("request")
-        return return_representation(instance, user=request.user if request else None)
-
-    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ReturnStatus.choices)))
-    def get_allowed_statuses(self, return_: Return) -> list[str]:
-        request = self.context.get("request")
-        return return_allowed_statuses(return_, request.user if request else None)
 
 
 class ReturnLineInputSerializer(InputSerializer):

@@ -6,20 +6,27 @@ from typing import Any
 from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from inventory.exceptions import InsufficientStock, ProductHasVariants
 from sales import exceptions, selectors, services
-from sales.models import Order, Return, return_with_lines, with_lines
-from sales.representations import order_representation, order_representations
+from sales.models import Customer, Order, Return, return_with_lines, with_lines
+from sales.representations import (
+    customer_representation,
+    order_representation,
+    order_representations,
+    return_representation,
+)
 from synthesq.core.actors import acting_user
 from synthesq.core.errors import InvalidTransition
 from synthesq.core.etags import ETagMixin
 from synthesq.core.idempotency import IdempotencyKeyReused, idempotency_key_parameter, idempotent
 from synthesq.core.pagination import OldestFirstCursorPage
+from synthesq.core.rendering import RepresentedListMixin, RepresentedRetrieveMixin
+from synthesq.core.representation import history_representation
 
 from . import problems
 from .filters import CustomerFilter, OrderFilter, ReturnFilter
@@ -50,9 +57,7 @@ from .serializers import (
     partial_update=extend_schema(summary="Update a customer", tags=["customers"],
                                  request=CustomerInputSerializer(partial=True), responses=CustomerSerializer),
 )
-class CustomerViewSet(
-    ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
-):
+class CustomerViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
     ordering_fields = ["created_at", "name", "email"]
@@ -61,11 +66,14 @@ class CustomerViewSet(
     def get_queryset(self):
         return selectors.customer_list()
 
+    def represent(self, instance: Customer) -> dict[str, Any]:
+        return customer_representation(instance)
+
     def create(self, request: Request) -> Response:
         data = CustomerInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         customer = services.customer_create(**data.validated_data)
-        return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
+        return Response(self.represent(customer), status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, pk: str | None = None) -> Response:
         return self._update(request, partial=False)
@@ -80,10 +88,10 @@ class CustomerViewSet(
         changes = dict(data.validated_data) if partial else data.replacement_data()
         with self.conditional_change(
             request, lock=lambda: selectors.customer_lock(customer_id=customer.pk),
-            current=lambda: CustomerSerializer(selectors.customer_list().get(pk=customer.pk)).data,
+            current=lambda: self.represent(selectors.customer_list().get(pk=customer.pk)),
         ):
             customer = services.customer_update(customer=customer, data=changes)
-        return Response(CustomerSerializer(customer).data)
+        return Response(self.represent(customer))
 
 
 _ORDER_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Order id (ord_…)")
@@ -104,7 +112,7 @@ _ORDER_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Orde
     history=extend_schema(summary="The order's history, oldest first", tags=["orders"],
                           responses=OrderEventSerializer(many=True), parameters=[_ORDER_ID], filters=False),
 )
-class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class OrderViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = OrderSerializer
     filterset_class = OrderFilter
     ordering_fields = ["created_at", "order_number", "total"]
@@ -131,10 +139,13 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     def get_queryset(self):
         return selectors.order_list()
 
-    def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        assert page is not None  # every list is paginated (DEFAULT_PAGINATION_CLASS)
-        return self.get_paginated_response(order_representations(page, user=request.user))
+    def represent(self, instance: Order) -> dict[str, Any]:
+        """One order read: its lines and returns in one statement (``order_lines_read``)."""
+        return order_representation(instance, user=self.request.user,
+                                    lines=selectors.order_lines_read([instance.pk])[instance.pk])
+
+    def represent_page(self, page: list[Order]) -> list[dict[str, Any]]:
+        return order_representations(page, user=self.request.user)
 
     def create(self, request: Request) -> Response:
         return idempotent(request, lambda: self._create(request))
@@ -216,7 +227,7 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
             lines=[services.ReturnLineInput(product_id=line["product_id"], quantity=line["quantity"],
                                             restock=line["restock"]) for line in values["lines"]],
         )
-        return Response(ReturnSerializer(return_with_lines(return_), context=self.get_serializer_context()).data,
+        return Response(return_representation(return_with_lines(return_), user=request.user),
                         status=status.HTTP_201_CREATED,
                         headers={"Location": reverse("return-detail", args=[return_.pk])})
 
@@ -224,12 +235,8 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     def history(self, request: Request, pk: str | None = None) -> Response:
         order = self.get_object()
         page = self.paginate_queryset(selectors.order_event_list(order_id=order.pk))
-        return self.get_paginated_response(OrderEventSerializer(page, many=True).data)
-
-    def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        order = self.get_object()
-        return Response(order_representation(order, user=request.user,
-                                             lines=selectors.order_lines_read([order.pk])[order.pk]))
+        assert page is not None  # the history is paginated (OldestFirstCursorPage)
+        return self.get_paginated_response([history_representation(row) for row in page])
 
     def filter_queryset(self, queryset: QuerySet[Any, Any]) -> QuerySet[Any, Any]:
         # One order read without query parameters: neither the list's filters nor its ordering apply to it
@@ -240,7 +247,7 @@ class OrderViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
     def _render(self, order: Order) -> dict:
         """The order a service returned, as it now stands (its lines read once in the request), built by
-        ``sales.representations`` as ``OrderSerializer`` declares it (without the serializer machinery)."""
+        ``sales.representations``."""
         return order_representation(with_lines(order), user=self.request.user)
 
     def _read(self, order_id: str) -> dict:
@@ -264,7 +271,7 @@ _RETURN_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Ret
     history=extend_schema(summary="The return's history, oldest first", tags=["returns"],
                           responses=ReturnEventSerializer(many=True), parameters=[_RETURN_ID], filters=False),
 )
-class ReturnViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReturnViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = ReturnSerializer
     filterset_class = ReturnFilter
     ordering_fields = ["created_at", "return_number", "value"]
@@ -282,6 +289,9 @@ class ReturnViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def get_queryset(self):
         return selectors.return_list()
 
+    def represent(self, instance: Return) -> dict[str, Any]:
+        return return_representation(instance, user=self.request.user)
+
     @action(detail=True, methods=["patch"], url_path="status")
     def change_status(self, request: Request, pk: str | None = None) -> Response:
         return_ = self.get_object()
@@ -294,13 +304,14 @@ class ReturnViewSet(ETagMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return Response(self._read(return_.pk))
 
     def _read(self, return_id: str) -> dict:
-        return ReturnSerializer(selectors.return_get(return_id), context=self.get_serializer_context()).data
+        return self.represent(selectors.return_get(return_id))
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)
     def history(self, request: Request, pk: str | None = None) -> Response:
         return_: Return = self.get_object()
         page = self.paginate_queryset(selectors.return_event_list(return_id=return_.pk))
-        return self.get_paginated_response(ReturnEventSerializer(page, many=True).data)
+        assert page is not None  # the history is paginated (OldestFirstCursorPage)
+        return self.get_paginated_response([history_representation(row) for row in page])
 
 
 def _line_inputs(items: list[dict]) -> list[services.LineInput]:

@@ -1,15 +1,22 @@
-"""Building API output as plain dicts, exactly as the serializers' fields would (ISO 8601 datetimes in the
-current time zone with ``Z`` for UTC, amounts in the currency's minor unit). For the hot reads and for
-events, where a serializer's field machinery per object costs more than the data."""
+"""The pieces every app's ``representations.py`` builds its plain dicts from, exactly as the serializers' declared
+fields would render them (ISO 8601 datetimes in the current time zone with ``Z`` for UTC, amounts in the
+currency's minor unit, people by username), and the history rows all apps share. The API and the events render
+every resource through them: a serializer's field machinery per object costs more than the data."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
 from .money import format_amount
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from .models import HistoryEvent
 
 
 def iso_datetime(value: datetime | None) -> str | None:
@@ -23,3 +30,18 @@ def iso_datetime(value: datetime | None) -> str | None:
 def amount(value: Decimal | None, currency: str) -> str | None:
     """As ``AmountSerializerField`` renders it."""
     return format_amount(value, currency)
+
+
+def username(user: AbstractBaseUser | None) -> str | None:
+    """As ``ActorField`` renders who did something: the username, or None for the system."""
+    return None if user is None else user.get_username()
+
+
+def history_representation(event: HistoryEvent) -> dict[str, Any]:
+    """One row of an order's, a return's or an invoice's history (join ``actor`` for a page)."""
+    return {
+        # Each history declares its own kinds.
+        "id": event.pk, "kind": str(event.kind),  # type: ignore[attr-defined]
+        "from_status": event.from_status, "to_status": event.to_status, "actor": username(event.actor),
+        "reason": event.reason, "data": event.data, "created_at": iso_datetime(event.created_at),
+    }
