@@ -32,7 +32,6 @@ from .. import selectors, services
 from ..documents import invoice_document, invoice_pdf, invoice_pdf_filename
 from ..models import Invoice, InvoiceStatus, PaymentMethod
 
-PAYABLE = (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED)
 CREDITABLE = (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED, InvoiceStatus.PAID)
 CREDIT_NOTE_ROWS = 3
 
@@ -125,7 +124,7 @@ class InvoiceActionsMixin:
         invoice = admin_object(self, request, object_id)
         if target is not None:
             return target in selectors.invoice_allowed_statuses(invoice, request.user)
-        return not payable or invoice.status in PAYABLE
+        return not payable or invoice.payable
 
     def has_issue_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
         return self._may(request, object_id, "billing.issue_invoice", InvoiceStatus.ISSUED)

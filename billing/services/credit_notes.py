@@ -20,7 +20,7 @@ from integrations.events import publishes_events
 from sales.models import RETURN_OPEN_STATUSES, Return
 from synthesq.core.actors import Actor
 from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
-from synthesq.core.money import format_amount, minor_unit, quantize, scale_error
+from synthesq.core.money import format_amount, quantize, require_positive_amount
 from synthesq.core.sequences import sequence_next
 
 from .. import events, selectors
@@ -51,14 +51,6 @@ class CreditLine:
     product_id: str = ""
 
 
-def _positive_amount_error(amount: Decimal, currency: str) -> str | None:
-    if amount <= 0:
-        return "Must be positive."
-    if scale_error(amount, currency):
-        return f"Must be positive, with at most {minor_unit(currency)} decimal places."
-    return None
-
-
 def _credit_lines(*, lines: Sequence[CreditLine | dict[str, Any]] | None, amount: Decimal | None, reason: str,
                   currency: str) -> list[CreditLine]:
     """The lines to issue: the given ones, or one line "Credit: <reason>" for ``amount``. 400 naming the field
@@ -67,9 +59,7 @@ def _credit_lines(*, lines: Sequence[CreditLine | dict[str, Any]] | None, amount
         message = "Send either lines or amount."
         raise ValidationFailed(message, errors=[field_error("lines", message, "required")])
     if amount is not None:
-        error = _positive_amount_error(amount, currency)
-        if error:
-            raise ValidationFailed(error, errors=[field_error("amount", error)])
+        require_positive_amount(amount, currency)
         return [CreditLine(description=f"Credit: {reason}"[:200], quantity=1, unit_price=amount)]
     result: list[CreditLine] = []
     for index, given in enumerate(lines or []):
@@ -79,9 +69,7 @@ def _credit_lines(*, lines: Sequence[CreditLine | dict[str, Any]] | None, amount
         if not 1 <= line.quantity <= MAX_QUANTITY:
             message = f"Must be between 1 and {MAX_QUANTITY}."
             raise ValidationFailed(message, errors=[field_error(f"lines[{index}].quantity", message)])
-        error = _positive_amount_error(line.unit_price, currency)
-        if error:
-            raise ValidationFailed(error, errors=[field_error(f"lines[{index}].unit_price", error)])
+        require_positive_amount(line.unit_price, currency, f"lines[{index}].unit_price")
         if not line.description.strip():
             raise ValidationFailed(errors=[field_error(f"lines[{index}].description", "Required.", "required")])
         result.append(line)

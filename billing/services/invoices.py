@@ -142,9 +142,9 @@ def _has_credit(invoice: Invoice, *, order_number: str | None = None) -> Invoice
 
 def _void(invoice: Invoice, *, actor: Actor, check_permission: bool, reason: str = "") -> Invoice:
     _check_move(invoice, InvoiceStatus.VOID, "void", actor=actor, check_permission=check_permission)
-    if invoice.amount_paid > 0:
+    if invoice.has_payments:
         raise InvoiceHasPayments(invoice_id=invoice.pk, amount_paid=invoice.amount_paid, currency=invoice.currency)
-    if invoice.amount_credited > 0:
+    if invoice.has_credit:
         raise _has_credit(invoice)
     if not conditions_met(invoice, InvoiceStatus.VOID):
         raise _refuse(invoice, InvoiceStatus.VOID)
@@ -193,14 +193,14 @@ def invoice_void_for_cancelled_order(*, order: Order, actor: Actor) -> Invoice |
     invoice = Invoice.objects.select_for_update(of=("self",)).filter(order=order).first()
     if invoice is None or invoice.status == InvoiceStatus.VOID:
         return invoice
-    if invoice.amount_paid > 0:
+    if invoice.has_payments:
         raise InvoiceHasPayments(
             invoice_id=invoice.pk, amount_paid=invoice.amount_paid, currency=invoice.currency,
             detail=f"The order's invoice {invoice.number or invoice.pk} has payments "
             f"({format_amount(invoice.amount_paid, invoice.currency)}); "
             "an order with payments cannot be cancelled.",
         )
-    if invoice.amount_credited > 0:
+    if invoice.has_credit:
         raise _has_credit(invoice, order_number=order.order_number)
     return _void(invoice, actor=actor, check_permission=False, reason=f"order {order.order_number} cancelled")
 

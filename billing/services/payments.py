@@ -8,7 +8,7 @@ from decimal import Decimal
 from integrations.events import publishes_events
 from synthesq.core.actors import Actor
 from synthesq.core.errors import ValidationFailed, field_error
-from synthesq.core.money import format_amount, minor_unit, quantize, scale_error
+from synthesq.core.money import format_amount, quantize, require_positive_amount
 
 from .. import events, selectors, telemetry
 from ..exceptions import DuplicatePaymentReference, InvoiceNotPayable, Overpayment, PaymentCurrencyMismatch
@@ -20,14 +20,11 @@ from .invoices import issue_locked, settle_if_paid
 def _check_payment(invoice: Invoice, *, amount: Decimal, currency: str, reference: str) -> None:
     """Refusals, in the order a client fixes them: the invoice's state, the currency, the amount, the
     reference, then the amount against what is due."""
-    if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED):
+    if not invoice.payable:
         raise InvoiceNotPayable(invoice_id=invoice.pk, status=invoice.status)
     if currency != invoice.currency:
         raise PaymentCurrencyMismatch(invoice_currency=invoice.currency, payment_currency=currency)
-    if amount <= 0 or scale_error(amount, currency):
-        message = (f"Must be positive, with at most {minor_unit(currency)} decimal places."
-                   if amount > 0 else "Must be positive.")
-        raise ValidationFailed(message, errors=[field_error("amount", message)])
+    require_positive_amount(amount, currency)
     if not reference:
         raise ValidationFailed(errors=[field_error("reference", "Required.", "required")])
     duplicate_id = getattr(invoice, "duplicate_payment_id", None)  # read with the invoice's lock

@@ -14,7 +14,7 @@ from django.utils import timezone
 from integrations.events import publishes_events
 from synthesq.core.actors import Actor
 from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
-from synthesq.core.money import format_amount, minor_unit, quantize, scale_error
+from synthesq.core.money import format_amount, quantize, require_positive_amount
 
 from .. import events, selectors
 from ..exceptions import RefundCurrencyMismatch, RefundExceedsCredit, RefundExceedsPayment
@@ -45,10 +45,7 @@ def refund_record(*, payment_id: str, amount: Decimal, currency: str | None = No
     currency = currency or payment.currency
     if currency != payment.currency:
         raise RefundCurrencyMismatch(payment_currency=payment.currency, refund_currency=currency)
-    if amount <= 0 or scale_error(amount, currency):
-        message = (f"Must be positive, with at most {minor_unit(currency)} decimal places."
-                   if amount > 0 else "Must be positive.")
-        raise ValidationFailed(message, errors=[field_error("amount", message)])
+    require_positive_amount(amount, currency)
     reason, reference = reason.strip(), reference.strip()
     for name, value in (("reason", reason), ("reference", reference)):
         if not value:

@@ -11,7 +11,7 @@ from synthesq.core.errors import ValidationFailed, field_error
 from .. import events, selectors
 from ..exceptions import HoldConflict
 from ..history import OrderHistory
-from ..models import Order, OrderEvent, OrderStatus
+from ..models import Order, OrderEvent
 
 _HOLD_FIELDS = ["on_hold", "hold_reason", "held_at", "held_by", "updated_at"]
 
@@ -23,7 +23,7 @@ def order_hold(*, order_id: str, actor: Actor, reason: str) -> Order:
     if not reason.strip():
         raise ValidationFailed(errors=[field_error("reason", "Say why the order is on hold.", "required")])
     order = selectors.order_get_for_update(order_id)
-    if order.status in (OrderStatus.CLOSED, OrderStatus.CANCELLED):
+    if not order.status_allows_hold:
         raise HoldConflict(f"A {order.status} order cannot be put on hold.", code="order_not_holdable",
                            current_status=str(order.status))
     if order.on_hold:
@@ -43,7 +43,7 @@ def order_release_hold(*, order_id: str, actor: Actor, reason: str = "") -> Orde
     if not order.on_hold:
         raise HoldConflict("The order is not on hold.", code="not_on_hold")
     held_for = order.hold_reason
-    order.on_hold, order.hold_reason, order.held_at, order.held_by = False, "", None, None
+    order.clear_hold()
     order.save(update_fields=_HOLD_FIELDS)
     OrderEvent.record(order, kind=OrderEvent.Kind.HOLD_RELEASED, actor=actor, from_status=order.status,
                       to_status=order.status, reason=reason, data={OrderHistory.HOLD_REASON: held_for})

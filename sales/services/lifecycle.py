@@ -155,7 +155,7 @@ def order_cancel(*, order_id: str, actor: Actor, reason: str = "") -> Order:
     def release(order: Order) -> None:
         if order.on_hold:  # a cancelled order has nothing left to dispute: the hold ends with it
             data[OrderHistory.HOLD_RELEASED] = order.hold_reason
-            order.on_hold, order.hold_reason, order.held_at, order.held_by = False, "", None, None
+            order.clear_hold()
         if order.status == OrderStatus.CONFIRMED:
             inventory_services.stock_release(
                 items=_stock_items(order), reference=order.pk, actor=actor,
