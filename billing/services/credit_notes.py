@@ -27,7 +27,7 @@ from .. import events, selectors
 from ..exceptions import CreditExceedsInvoice, InvoiceNotCreditable
 from ..history import InvoiceHistory
 from ..models import CreditNote, CreditNoteLine, Invoice, InvoiceEvent, InvoiceStatus
-from .invoices import issue_locked, settle_if_paid
+from .invoices import invoice_issue_locked, invoice_settle_if_paid
 
 CREDIT_PERMISSION = "billing.add_creditnote"
 MAX_QUANTITY = 1_000_000  # as on order lines
@@ -96,7 +96,7 @@ def credit_note_issue_locked(invoice: Invoice, *, lines: Sequence[CreditLine], r
     if total > creditable:
         raise CreditExceedsInvoice(amount=total, creditable=creditable, currency=currency)
     if invoice.status == InvoiceStatus.DRAFT:
-        issue_locked(invoice, actor=actor, check_permission=False, reason="credit note on a draft invoice")
+        invoice_issue_locked(invoice, actor=actor, check_permission=False, reason="credit note on a draft invoice")
     now = timezone.now()
     number = credit_note_number(now.year, sequence_next(credit_note_number_sequence(now.year)))
     credit_note = CreditNote.objects.create(number=number, invoice=invoice, sales_return=return_, reason=reason,
@@ -116,7 +116,7 @@ def credit_note_issue_locked(invoice: Invoice, *, lines: Sequence[CreditLine], r
                               InvoiceHistory.AMOUNT_CREDITED: format_amount(invoice.amount_credited, currency),
                               InvoiceHistory.AMOUNT_DUE: format_amount(invoice.amount_due, currency),
                               **({InvoiceHistory.RETURN_ID: return_.pk} if return_ is not None else {})})
-    settle_if_paid(invoice, actor=actor, reason="credited in full")
+    invoice_settle_if_paid(invoice, actor=actor, reason="credited in full")
     events.publish_credit_note(credit_note.pk)  # after settling: the event shows the invoice as it is now
     return credit_note
 

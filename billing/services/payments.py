@@ -14,7 +14,7 @@ from .. import events, selectors, telemetry
 from ..exceptions import DuplicatePaymentReference, InvoiceNotPayable, Overpayment, PaymentCurrencyMismatch
 from ..history import InvoiceHistory
 from ..models import Invoice, InvoiceEvent, InvoiceStatus, Payment
-from .invoices import issue_locked, settle_if_paid
+from .invoices import invoice_issue_locked, invoice_settle_if_paid
 
 
 def _check_payment(invoice: Invoice, *, amount: Decimal, currency: str, reference: str) -> None:
@@ -57,8 +57,8 @@ def payment_record(
     # Issuing a draft, the payment and settling: one UPDATE of the invoice and one INSERT of its history rows.
     history: list[InvoiceEvent] = []
     if invoice.status == InvoiceStatus.DRAFT:
-        issue_locked(invoice, actor=actor, check_permission=False, reason="payment received on a draft invoice",
-                     history=history)
+        invoice_issue_locked(invoice, actor=actor, check_permission=False,
+                             reason="payment received on a draft invoice", history=history)
     payment = Payment(
         invoice=invoice, amount=amount, currency=currency, payment_method=payment_method, reference=reference,
         recorded_by=actor,
@@ -72,7 +72,7 @@ def payment_record(
               InvoiceHistory.PAYMENT_METHOD: payment_method, InvoiceHistory.REFERENCE: reference,
               InvoiceHistory.AMOUNT_PAID: format_amount(invoice.amount_paid, currency)}))
     events.publish_payment(payment)
-    settle_if_paid(invoice, actor=actor, reason="paid in full", history=history)
+    invoice_settle_if_paid(invoice, actor=actor, reason="paid in full", history=history)
     invoice.save()
     InvoiceEvent.objects.bulk_create(history)
     telemetry.payment_recorded(payment_id=payment.pk, invoice_id=invoice.pk, amount=amount, currency=currency,

@@ -16,7 +16,7 @@ from integrations.events import publishes_events
 from inventory import services as inventory_services
 from synthesq.core.actors import Actor
 from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
-from synthesq.core.fsm import conditions_met, may_move, transition_for
+from synthesq.core.fsm import transition_apply
 
 from .. import events, selectors, telemetry
 from ..exceptions import InvalidTransition, OrderOnHold, ReturnOpen, ReturnWindowOpen
@@ -28,6 +28,10 @@ from ..signals import order_status_changed
 def _refuse(order: Order, target: str) -> InvalidTransition:
     return InvalidTransition(current_status=order.status, requested_status=target,
                              allowed_statuses=selectors.order_allowed_statuses(order))
+
+
+def _forbidden(target: str) -> PermissionRefused:
+    return PermissionRefused(f"Your role may not move orders to {str(target)!r}.")
 
 
 def _move(
@@ -43,25 +47,16 @@ def _move(
 ) -> Order:
     """Lock, check the move is possible from the current status (409 ``invalid_transition``), check the
     actor's permission for it (403), run the move's own ``guard`` (specific refusals such as
-    ``order_on_hold``), apply ``before`` side effects, transition, save, record and announce."""
+    ``order_on_hold``), apply ``before`` side effects, transition, save, record (``transition_apply``) and
+    announce."""
     order = selectors.order_lock_with_lines(order_id)  # the response and the events render its lines
-    transition = transition_for(order, target)
-    if transition is None:
-        raise _refuse(order, target)
-    # The role's permission for this move (its conditions are checked after, with specific refusals).
-    if actor is not None and not may_move(order, target, actor):
-        raise PermissionRefused(f"Your role may not move orders to {str(target)!r}.")
-    if guard is not None:
-        guard(order)
-    if not conditions_met(order, target):
-        raise _refuse(order, target)
-    from_status = order.status
-    if before is not None:
-        before(order)
-    getattr(order, transition.name)(**(transition_kwargs or {}))
-    order.save()
-    event = OrderEvent.record(order, kind=OrderEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
-                              to_status=order.status, reason=reason, data=data)
+
+    def record(order: Order, from_status: str) -> OrderEvent:
+        return OrderEvent.record(order, kind=OrderEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
+                                 to_status=order.status, reason=reason, data=data)
+
+    from_status, event = transition_apply(order, target, actor=actor, invalid=_refuse, forbidden=_forbidden,
+                                          record=record, guard=guard, before=before, arguments=transition_kwargs)
     events.publish_order_moved(order, from_status)
     order_status_changed.send(sender=Order, order=order, from_status=from_status, to_status=order.status,
                               actor=actor, event=event)
