@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from integrations.events import publishes_events
 from sales.models import RETURN_OPEN_STATUSES, Return
-from synthesq.core.actors import Actor
-from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
+from synthesq.core.actors import Actor, require_permission
+from synthesq.core.errors import ValidationFailed, field_error
 from synthesq.core.money import format_amount, quantize, require_positive_amount
 from synthesq.core.sequences import sequence_next
 
@@ -127,8 +127,7 @@ def credit_note_issue(*, invoice_id: str, lines: Sequence[CreditLine | dict[str,
     """Issue a credit note on an issued or paid invoice (finance): ``lines`` (description, quantity,
     unit_price) or one ``amount``. Refused: a void invoice (409 ``invoice_not_creditable``), more than its
     total less earlier credit notes (422 ``credit_exceeds_invoice``), the wrong role (403)."""
-    if actor is not None and not actor.has_perm(CREDIT_PERMISSION):
-        raise PermissionRefused("Your role may not issue credit notes.")
+    require_permission(actor, CREDIT_PERMISSION, "Your role may not issue credit notes.")
     reason = reason.strip()
     if not reason:
         raise ValidationFailed(errors=[field_error("reason", "Required.", "required")])

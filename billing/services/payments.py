@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from integrations.events import publishes_events
-from synthesq.core.actors import Actor
+from synthesq.core.actors import Actor, require_permission
 from synthesq.core.errors import ValidationFailed, field_error
 from synthesq.core.money import format_amount, quantize, require_positive_amount
 
@@ -15,6 +15,8 @@ from ..exceptions import DuplicatePaymentReference, InvoiceNotPayable, Overpayme
 from ..history import InvoiceHistory
 from ..models import Invoice, InvoiceEvent, InvoiceStatus, Payment
 from .invoices import invoice_issue_locked, invoice_settle_if_paid
+
+PAYMENT_PERMISSION = "billing.add_payment"
 
 
 def _check_payment(invoice: Invoice, *, amount: Decimal, currency: str, reference: str) -> None:
@@ -46,7 +48,8 @@ def payment_record(
 ) -> Payment:
     """Record money received. A draft invoice is issued first; partial payments add up; the invoice
     becomes ``paid`` when they reach its total. Refused: void or paid invoice (409), other currency (422),
-    more than the amount due (422), a reference already booked on this invoice (409)."""
+    more than the amount due (422), a reference already booked on this invoice (409), the wrong role (403)."""
+    require_permission(actor, PAYMENT_PERMISSION, "Your role may not record payments.")
     reference = reference.strip()
     invoice = selectors.invoice_lock_with_order(invoice_id, payment_reference=reference)
     if invoice is None:

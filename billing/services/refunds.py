@@ -12,8 +12,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from integrations.events import publishes_events
-from synthesq.core.actors import Actor
-from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
+from synthesq.core.actors import Actor, require_permission
+from synthesq.core.errors import ValidationFailed, field_error
 from synthesq.core.money import format_amount, quantize, require_positive_amount
 
 from .. import events, selectors
@@ -35,8 +35,7 @@ def refund_record(*, payment_id: str, amount: Decimal, currency: str | None = No
     """Record money paid back on a payment (finance). Refused: another currency than the payment's (422
     ``currency_mismatch``), more than the payment less its earlier refunds (422 ``refund_exceeds_payment``),
     more than the invoice's ``amount_refundable`` (422 ``refund_exceeds_credit``), the wrong role (403)."""
-    if actor is not None and not actor.has_perm(REFUND_PERMISSION):
-        raise PermissionRefused("Your role may not record refunds.")
+    require_permission(actor, REFUND_PERMISSION, "Your role may not record refunds.")
     invoice_id = Payment.objects.filter(pk=payment_id).values_list("invoice_id", flat=True).first()
     if invoice_id is None:
         raise _unknown_payment(payment_id)

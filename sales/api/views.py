@@ -61,7 +61,7 @@ class CustomerViewSet(
     def create(self, request: Request) -> Response:
         data = CustomerInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        customer = services.customer_create(**data.validated_data)
+        customer = services.customer_create(actor=acting_user(request), **data.validated_data)
         return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, pk: str | None = None) -> Response:
@@ -79,7 +79,7 @@ class CustomerViewSet(
             request, lock=lambda: selectors.customer_lock(customer_id=customer.pk),
             current=lambda: CustomerSerializer(selectors.customer_list().get(pk=customer.pk)).data,
         ):
-            customer = services.customer_update(customer=customer, data=changes)
+            customer = services.customer_update(customer=customer, actor=acting_user(request), data=changes)
         return Response(CustomerSerializer(customer).data)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from integrations.events import publishes_events
-from synthesq.core.actors import Actor
+from synthesq.core.actors import Actor, require_permission
 from synthesq.core.errors import ValidationFailed, field_error
 
 from .. import events, selectors
@@ -13,6 +13,7 @@ from ..exceptions import HoldConflict
 from ..history import OrderHistory
 from ..models import Order, OrderEvent
 
+HOLD_PERMISSION = "sales.hold_order"
 _HOLD_FIELDS = ["on_hold", "hold_reason", "held_at", "held_by", "updated_at"]
 
 
@@ -20,6 +21,7 @@ _HOLD_FIELDS = ["on_hold", "hold_reason", "held_at", "held_by", "updated_at"]
 def order_hold(*, order_id: str, actor: Actor, reason: str) -> Order:
     """Put an order on hold (a dispute): it cannot be closed until released. Closed and cancelled orders
     cannot be held; an order already on hold is refused (409)."""
+    require_permission(actor, HOLD_PERMISSION, "Your role may not put orders on hold.")
     if not reason.strip():
         raise ValidationFailed(errors=[field_error("reason", "Say why the order is on hold.", "required")])
     order = selectors.order_get_for_update(order_id)
@@ -39,6 +41,7 @@ def order_hold(*, order_id: str, actor: Actor, reason: str) -> Order:
 
 @publishes_events
 def order_release_hold(*, order_id: str, actor: Actor, reason: str = "") -> Order:
+    require_permission(actor, HOLD_PERMISSION, "Your role may not release holds.")
     order = selectors.order_get_for_update(order_id)
     if not order.on_hold:
         raise HoldConflict("The order is not on hold.", code="not_on_hold")

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from integrations.events import publishes_events
 from inventory import services as inventory_services
-from synthesq.core.actors import Actor
+from synthesq.core.actors import Actor, require_permission
 from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
 from synthesq.core.fsm import transition_apply
 
@@ -135,8 +135,7 @@ def order_close(
             return
         if not waive_return_window:
             raise ReturnWindowOpen(return_window_ends_at=ends_at)
-        if actor is not None and not actor.has_perm("sales.waive_return_window"):
-            raise PermissionRefused("Your role may not waive the return window.")
+        require_permission(actor, "sales.waive_return_window", "Your role may not waive the return window.")
         data.update({OrderHistory.RETURN_WINDOW_WAIVED: True, OrderHistory.RETURN_WINDOW_ENDS_AT: ends_at.isoformat(),
                      OrderHistory.WAIVED_BY: getattr(actor, "username", None)})
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from integrations.events import publishes_events
 from inventory import services as inventory_services
-from synthesq.core.actors import Actor
+from synthesq.core.actors import Actor, require_permission
 from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
 from synthesq.core.fsm import transition_apply
 from synthesq.core.money import quantize
@@ -144,10 +144,9 @@ def return_request(
     403), a product not on the order (400), more than is left to return (422 ``return_quantity_exceeded``), and
     what billing could never credit (``return_requested``: 409 ``invoice_not_creditable``, 422
     ``credit_exceeds_invoice``)."""
-    if actor is not None and not actor.has_perm(REQUEST_PERMISSION):
-        raise PermissionRefused("Your role may not request returns.")
-    if waive_return_window and actor is not None and not actor.has_perm(WAIVE_PERMISSION):
-        raise PermissionRefused("Your role may not waive the return window.")
+    require_permission(actor, REQUEST_PERMISSION, "Your role may not request returns.")
+    if waive_return_window:
+        require_permission(actor, WAIVE_PERMISSION, "Your role may not waive the return window.")
     _validate_lines(lines)
     order = selectors.order_get_for_update(order_id)
     if order.status != OrderStatus.DELIVERED:
