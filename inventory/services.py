@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from integrations.events import publishes_events
 from synthesq.core.actors import Actor, require_permission
-from synthesq.core.errors import ValidationFailed
+from synthesq.core.errors import ValidationFailed, refuse_unknown_fields
 from synthesq.core.money import scale_error
 
 from . import events
@@ -106,9 +106,7 @@ def product_create(
 def product_update(*, product: Product, actor: Actor, data: dict[str, Any]) -> Product:
     """Change catalogue fields. Stock is not among them: it changes only through stock movements."""
     require_permission(actor, "inventory.change_product", "Your role may not change products.")
-    unknown = set(data) - set(_UPDATABLE_FIELDS)
-    if unknown:
-        raise ValidationFailed(f"Not updatable: {', '.join(sorted(unknown))}.")
+    refuse_unknown_fields(data, _UPDATABLE_FIELDS)
     new_parent = data.get("parent")
     # Lock the product and its new parent together, in primary-key order: crossing updates cannot deadlock.
     rows = _lock_products([product.pk, *([new_parent.pk] if new_parent is not None else [])])

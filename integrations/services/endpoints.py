@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from synthesq.core.actors import Actor, require_permission
-from synthesq.core.errors import NotFound, ValidationFailed, field_error
+from synthesq.core.errors import NotFound, ValidationFailed, field_error, refuse_unknown_fields
 
 from .. import delivery as http
 from ..events import in_event_scope, pattern_is_known, publish, publishes_events
@@ -78,9 +78,7 @@ def webhook_endpoint_lock(endpoint_id: str) -> WebhookEndpoint:
 @transaction.atomic
 def webhook_endpoint_update(*, endpoint_id: str, data: dict[str, Any], actor: Actor) -> WebhookEndpoint:
     require_permission(actor, CHANGE_PERMISSION, "Your role may not change webhook endpoints.")
-    unknown = set(data) - set(_ENDPOINT_FIELDS)
-    if unknown:
-        raise ValidationFailed(f"Not updatable: {', '.join(sorted(unknown))}.")
+    refuse_unknown_fields(data, _ENDPOINT_FIELDS)
     endpoint = webhook_endpoint_lock(endpoint_id)
     if not data:  # an empty change changes nothing
         return endpoint

@@ -6,7 +6,7 @@ from typing import Any
 
 from integrations.events import publishes_events
 from synthesq.core.actors import Actor, require_permission
-from synthesq.core.errors import ValidationFailed
+from synthesq.core.errors import refuse_unknown_fields
 
 from .. import events
 from ..models import Customer
@@ -29,9 +29,7 @@ def customer_create(
 @publishes_events
 def customer_update(*, customer: Customer, actor: Actor, data: dict[str, Any]) -> Customer:
     require_permission(actor, "sales.change_customer", "Your role may not change customers.")
-    unknown = set(data) - set(_CUSTOMER_FIELDS)
-    if unknown:
-        raise ValidationFailed(f"Not updatable: {', '.join(sorted(unknown))}.")
+    refuse_unknown_fields(data, _CUSTOMER_FIELDS)
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
     before = events.customer_data(locked)
     for field, value in data.items():

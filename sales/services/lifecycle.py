@@ -15,8 +15,8 @@ from django.utils import timezone
 from integrations.events import publishes_events
 from inventory import services as inventory_services
 from synthesq.core.actors import Actor, require_permission
-from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
-from synthesq.core.fsm import transition_apply
+from synthesq.core.errors import ValidationFailed, field_error
+from synthesq.core.fsm import invalid_move, refused_move, transition_apply
 
 from .. import events, selectors, telemetry
 from ..exceptions import InvalidTransition, OrderOnHold, ReturnOpen, ReturnWindowOpen
@@ -24,27 +24,12 @@ from ..history import OrderHistory
 from ..models import Order, OrderEvent, OrderStatus, with_lines
 from ..signals import order_status_changed
 
-
-def _refuse(order: Order, target: str) -> InvalidTransition:
-    return InvalidTransition(current_status=order.status, requested_status=target,
-                             allowed_statuses=selectors.order_allowed_statuses(order))
+_refuse = invalid_move(InvalidTransition, selectors.order_allowed_statuses)
 
 
-def _forbidden(target: str) -> PermissionRefused:
-    return PermissionRefused(f"Your role may not move orders to {str(target)!r}.")
-
-
-def _move(
-    order_id: str,
-    *,
-    target: str,
-    actor: Actor,
-    reason: str = "",
-    transition_kwargs: dict[str, Any] | None = None,
-    data: dict[str, Any] | None = None,
-    guard: Callable[[Order], None] | None = None,
-    before: Callable[[Order], None] | None = None,
-) -> Order:
+def _move(order_id: str, *, target: str, actor: Actor, reason: str = "",
+          transition_kwargs: dict[str, Any] | None = None, data: dict[str, Any] | None = None,
+          guard: Callable[[Order], None] | None = None, before: Callable[[Order], None] | None = None) -> Order:
     """Lock, check the move is possible from the current status (409 ``invalid_transition``), check the
     actor's permission for it (403), run the move's own ``guard`` (specific refusals such as
     ``order_on_hold``), apply ``before`` side effects, transition, save, record (``transition_apply``) and
@@ -55,7 +40,7 @@ def _move(
         return OrderEvent.record(order, kind=OrderEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
                                  to_status=order.status, reason=reason, data=data)
 
-    from_status, event = transition_apply(order, target, actor=actor, invalid=_refuse, forbidden=_forbidden,
+    from_status, event = transition_apply(order, target, actor=actor, invalid=_refuse, forbidden=refused_move("orders"),
                                           record=record, guard=guard, before=before, arguments=transition_kwargs)
     events.publish_order_moved(order, from_status)
     order_status_changed.send(sender=Order, order=order, from_status=from_status, to_status=order.status,

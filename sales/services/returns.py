@@ -22,8 +22,8 @@ from django.utils import timezone
 from integrations.events import publishes_events
 from inventory import services as inventory_services
 from synthesq.core.actors import Actor, require_permission
-from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
-from synthesq.core.fsm import transition_apply
+from synthesq.core.errors import ValidationFailed, field_error
+from synthesq.core.fsm import invalid_move, refused_move, transition_apply
 from synthesq.core.money import quantize
 from synthesq.core.sequences import sequence_next
 
@@ -176,25 +176,12 @@ def return_request(
     return return_
 
 
-def _refuse(return_: Return, target: str) -> ReturnInvalidTransition:
-    return ReturnInvalidTransition(current_status=return_.status, requested_status=target,
-                                   allowed_statuses=selectors.return_allowed_statuses(return_))
+_refuse = invalid_move(ReturnInvalidTransition, selectors.return_allowed_statuses)
 
 
-def _forbidden(target: str) -> PermissionRefused:
-    return PermissionRefused(f"Your role may not move returns to {str(target)!r}.")
-
-
-def _move(
-    return_id: str,
-    *,
-    target: str,
-    actor: Actor,
-    reason: str = "",
-    transition_kwargs: dict[str, Any] | None = None,
-    before: Callable[[Return], None] | None = None,
-    after: Callable[[Return], None] | None = None,
-) -> Return:
+def _move(return_id: str, *, target: str, actor: Actor, reason: str = "",
+          transition_kwargs: dict[str, Any] | None = None, before: Callable[[Return], None] | None = None,
+          after: Callable[[Return], None] | None = None) -> Return:
     """Lock the order then the return, check the move exists from here (409 ``invalid_transition``) and the
     actor's role may make it (403), apply ``before`` side effects, transition, save, record
     (``transition_apply``), let ``after`` followers act (billing, in this transaction) and announce."""
@@ -209,8 +196,9 @@ def _move(
         return ReturnEvent.record(return_, kind=ReturnEvent.Kind.STATUS_CHANGED, actor=actor,
                                   from_status=from_status, to_status=return_.status, reason=reason)
 
-    from_status, _event = transition_apply(return_, target, actor=actor, invalid=_refuse, forbidden=_forbidden,
-                                           record=record, before=prepare, arguments=transition_kwargs)
+    from_status, _event = transition_apply(return_, target, actor=actor, invalid=_refuse,
+                                           forbidden=refused_move("returns"), record=record, before=prepare,
+                                           arguments=transition_kwargs)
     if after is not None:
         after(return_)
     events.publish_return(f"return.{return_.status}", return_, previous={"status": str(from_status)})

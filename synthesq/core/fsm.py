@@ -18,7 +18,8 @@ Orders, invoices (and every later lifecycle) declare their moves as ``@transitio
   ``target`` (for bulk actions, which have no single instance);
 - ``transition_apply(instance, target, ...)``: the one skeleton of a service's move of a locked instance
   (find the move → may the actor make it → its own refusals → its conditions → side effects → call → save →
-  history), each state machine giving its refusals and its history writer.
+  history), each state machine giving its refusals (``invalid_move``: 409 naming the allowed statuses;
+  ``refused_move``: 403) and its history writer.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from typing import Any, TypeVar
 
 from django.db import models
 from django_fsm import ConcurrentTransitionMixin, FSMFieldMixin, Transition
+
+from .errors import InvalidTransition, PermissionRefused
 
 _ANY_SOURCE = ("*", "+")
 
@@ -146,6 +149,24 @@ def permission_for(model: type[models.Model], target: str, field: str = "status"
         raise ValueError(f"{model.__name__} moves to {target!r} carry different permissions: {permissions}")
     permission = next(iter(permissions), None)
     return permission if isinstance(permission, str) else None
+
+
+def invalid_move(error: type[InvalidTransition],
+                 allowed: Callable[[M], list[str]]) -> Callable[[M, str], InvalidTransition]:
+    """The 409 of a move not declared from the current status (or whose conditions do not hold), naming the
+    statuses the instance may move to now (``allowed``), for ``transition_apply``'s ``invalid``."""
+
+    def refuse(instance: M, target: str) -> InvalidTransition:
+        return error(current_status=_state(instance, "status"), requested_status=target,
+                     allowed_statuses=allowed(instance))
+
+    return refuse
+
+
+def refused_move(entities: str) -> Callable[[str], PermissionRefused]:
+    """The 403 of a move the actor's role may not make, for ``transition_apply``'s ``forbidden``:
+    "Your role may not move <entities> to '<target>'."."""
+    return lambda target: PermissionRefused(f"Your role may not move {entities} to {str(target)!r}.")
 
 
 def transition_apply(
