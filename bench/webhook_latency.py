@@ -76,7 +76,7 @@ def _run(interval: float, changes: int, url: str, arrivals: dict[str, float]) ->
         time.sleep(3)  # started and idle
         committed: dict[str, float] = {}
         for _ in range(changes):
-            customer = sales.customer_create(name="Latency", email=f"l{random.random()}@example.com")
+            customer = sales.customer_create(actor=None, name="Latency", email=f"l{random.random()}@example.com")
             committed[Event.objects.get(object_id=customer.pk).pk] = time.time()
             time.sleep(random.uniform(0.2, 0.6))
         deadline = time.monotonic() + 30

@@ -76,7 +76,7 @@ def _seed(orders: int, endpoints: int, receiver_url: str) -> tuple[str, list[str
     user, _created = api_user_provision(username="bench", superuser=True)
     _token, plain = api_token_create(user=user)
     with override_settings(EVENTS_ENABLED=False):
-        customer = sales.customer_create(name="Bench", email="bench@example.com",
+        customer = sales.customer_create(actor=None, name="Bench", email="bench@example.com",
                                          default_shipping_address={"line1": "1", "city": "X", "country": "US"})
         product = inventory.product_create(actor=None, sku="BENCH-1", name="Bench", price=Decimal("10.00"),
                                            currency="USD", stock_quantity=10 * orders)

@@ -24,11 +24,15 @@ class InvoiceStatus(models.TextChoices):
     VOID = "void", "Void"
 
 
+# Payments can be recorded on invoices in these statuses (``Invoice.payable``).
+PAYABLE_STATUSES = (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED)
+
+
 # Transition conditions receive the model instance (django-fsm types them on ``Model``).
 def _nothing_paid(invoice: models.Model) -> bool:
     """Nothing paid and nothing credited: a credited invoice stays, corrected by its credit notes."""
     assert isinstance(invoice, Invoice)
-    return invoice.amount_paid == 0 and invoice.amount_credited == 0
+    return not invoice.has_payments and not invoice.has_credit
 
 
 def _fully_paid(invoice: models.Model) -> bool:
@@ -157,6 +161,21 @@ class Invoice(ConcurrentTransitions, TimeStampedModel):
         goes back only when a credit note makes it owed)."""
         owed = self.amount_paid - self.amount_refunded - (self.total - self.amount_credited)
         return quantize(max(owed, Decimal(0)), self.currency)
+
+    @property
+    def payable(self) -> bool:
+        """Payments can be recorded on the invoice (a draft is issued by its first payment)."""
+        return self.status in PAYABLE_STATUSES
+
+    @property
+    def has_payments(self) -> bool:
+        """Something has been paid on the invoice (it can no longer be voided, nor its order cancelled)."""
+        return self.amount_paid > 0
+
+    @property
+    def has_credit(self) -> bool:
+        """Credit notes correct the invoice (it stays, corrected by them: never voided)."""
+        return self.amount_credited > 0
 
     @transition(field=status, source=InvoiceStatus.DRAFT, target=InvoiceStatus.ISSUED,
                 permission="billing.issue_invoice")

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from integrations.events import publishes_events
 from synthesq.core import postgres
-from synthesq.core.actors import Actor
-from synthesq.core.errors import ValidationFailed
+from synthesq.core.actors import Actor, require_permission
+from synthesq.core.errors import ValidationFailed, refuse_unknown_fields
 from synthesq.core.money import scale_error
 
 from . import events
@@ -81,6 +81,7 @@ def product_create(
     parent: Product | None = None,
     is_active: bool = True,
 ) -> Product:
+    require_permission(actor, "inventory.add_product", "Your role may not add products.")
     _validate_price(price, currency)
     if stock_quantity < 0:
         raise ValidationFailed("stock_quantity must not be negative.", errors=[
@@ -104,9 +105,8 @@ def product_create(
 @publishes_events
 def product_update(*, product: Product, actor: Actor, data: dict[str, Any]) -> Product:
     """Change catalogue fields. Stock is not among them: it changes only through stock movements."""
-    unknown = set(data) - set(_UPDATABLE_FIELDS)
-    if unknown:
-        raise ValidationFailed(f"Not updatable: {', '.join(sorted(unknown))}.")
+    require_permission(actor, "inventory.change_product", "Your role may not change products.")
+    refuse_unknown_fields(data, _UPDATABLE_FIELDS)
     new_parent = data.get("parent")
     # Lock the product and its new parent together, in primary-key order: crossing updates cannot deadlock.
     rows = _lock_products([product.pk, *([new_parent.pk] if new_parent is not None else [])])
@@ -126,6 +126,7 @@ def product_update(*, product: Product, actor: Actor, data: dict[str, Any]) -> P
 @publishes_events
 def stock_adjust(*, product: Product, quantity_delta: int, reason: str, actor: Actor) -> StockMovement:
     """A manual correction (cycle count, damage, receipt of goods). Refused if stock would go below zero."""
+    require_permission(actor, "inventory.adjust_stock", "Your role may not adjust stock.")
     if quantity_delta == 0:
         raise ValidationFailed("quantity_delta must not be zero.", errors=[
             {"field": "quantity_delta", "message": "Must not be zero.", "code": "invalid"}])

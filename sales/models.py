@@ -126,6 +126,20 @@ class Order(ConcurrentTransitions, TimeStampedModel):
         days = settings.ORDER_RETURN_WINDOW_DAYS if return_window_days is None else return_window_days
         return self.delivered_at + timedelta(days=days)
 
+    @property
+    def status_allows_hold(self) -> bool:
+        """An order can be put on hold until it is closed or cancelled."""
+        return self.status not in (OrderStatus.CLOSED, OrderStatus.CANCELLED)
+
+    @property
+    def may_be_held(self) -> bool:
+        """A hold can be put on the order now: its status allows one and none is on it yet."""
+        return self.status_allows_hold and not self.on_hold
+
+    def clear_hold(self) -> None:
+        """End the hold (its fields only: the caller saves and records it)."""
+        self.on_hold, self.hold_reason, self.held_at, self.held_by = False, "", None, None
+
     @transition(field=status, source=OrderStatus.DRAFT, target=OrderStatus.CONFIRMED,
                 permission="sales.confirm_order")
     def confirm(self) -> None:
@@ -231,6 +245,12 @@ class ReturnStatus(models.TextChoices):
 
 # Returns in these statuses claim their quantities (a rejected return gives them back).
 RETURN_CLAIMING_STATUSES = (ReturnStatus.REQUESTED, ReturnStatus.RECEIVED, ReturnStatus.CREDITED)
+
+
+def return_claims(status: str) -> bool:
+    """A return in ``status`` claims its lines' quantities of the order's lines (a rejected one gives them back)."""
+    return status in RETURN_CLAIMING_STATUSES
+
 # Returns in these statuses keep their order from closing.
 RETURN_OPEN_STATUSES = (ReturnStatus.REQUESTED, ReturnStatus.RECEIVED)
 

@@ -31,12 +31,12 @@ def seed(*, read_orders: int) -> Seed:
     user, _created = api_user_provision(username="bench-api", groups=["sales"])
     _token, plain = api_token_create(user=user, name="bench.api")
     customer_ids = [
-        customer_create(name=f"Bench Customer {i}", email=f"bench{i}@example.com",
+        customer_create(actor=None, name=f"Bench Customer {i}", email=f"bench{i}@example.com",
                         default_shipping_address=ADDRESS).pk
         for i in range(20)
     ]
     product_ids = [
-        product_create(actor=user, sku=f"BENCH-{i:03d}", name=f"Bench product {i}", price=PRICE, currency="USD",
+        product_create(actor=None, sku=f"BENCH-{i:03d}", name=f"Bench product {i}", price=PRICE, currency="USD",
                        stock_quantity=STOCK).pk
         for i in range(60)
     ]

@@ -5,8 +5,7 @@ Issue and void are moves (``INVOICE_MOVES``), drawn by ``TransitionActionsMixin`
 only when the user's role may make the move on the invoice as it is now; when it runs, the service checks the role
 and the state and refuses with a message. The other actions are Unfold detail actions whose
 ``has_<action>_permission(request, object_id)`` draws them for the roles that may use them, when the invoice is
-payable (or creditable); recording a payment checks the role first (the payment service leaves the role to its
-callers) and leaves the rest to the service."""
+payable (or creditable); the services check the role and the state again when an action runs."""
 
 from __future__ import annotations
 
@@ -35,7 +34,6 @@ from ..documents import invoice_document, invoice_pdf, invoice_pdf_filename
 from ..models import Invoice, InvoiceStatus, PaymentMethod
 from .printing import PrintableDocumentMixin
 
-PAYABLE = (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED)
 CREDITABLE = (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED, InvoiceStatus.PAID)
 CREDIT_NOTE_ROWS = 3
 
@@ -132,7 +130,7 @@ class InvoiceActionsMixin(PrintableDocumentMixin, TransitionActionsMixin):
             return False
         if object_id is None or not drawing_buttons(request):
             return True  # the service checks the state
-        return admin_object(self, request, object_id).status in PAYABLE
+        return admin_object(self, request, object_id).payable
 
     def has_issue_credit_note_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
         if not request.user.has_perm("billing.add_creditnote"):

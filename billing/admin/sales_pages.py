@@ -31,10 +31,8 @@ from synthesq.core.admin_tools import (
 )
 from synthesq.core.money import format_money
 
-from ..models import Invoice, InvoiceStatus, Payment
+from ..models import Invoice, Payment
 from .invoices import invoice_status_badge
-
-PAYABLE = (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED)
 
 
 def _sees_invoices(request: HttpRequest) -> bool:
@@ -127,7 +125,7 @@ class InvoicedOrderAdmin(OrderAdmin):
         if object_id is None or not drawing_buttons(request):
             return True
         invoice = self._invoice_shown(request, object_id)
-        return invoice is not None and invoice.status in PAYABLE
+        return invoice is not None and invoice.payable
 
     def has_open_invoice_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
         if not _sees_invoices(request):

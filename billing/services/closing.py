@@ -13,7 +13,7 @@ from synthesq.core.sequences import sequence_reserve_block
 from .. import events
 from ..history import InvoiceHistory
 from ..models import Invoice, InvoiceEvent, InvoiceStatus
-from .invoices import invoice_due_at, invoice_number, invoice_number_sequence, settle_if_paid
+from .invoices import invoice_due_at, invoice_number, invoice_number_sequence, invoice_settle_if_paid
 
 _ISSUE_TRANSITION = declared_transition(Invoice, InvoiceStatus.DRAFT, InvoiceStatus.ISSUED)
 
@@ -43,7 +43,7 @@ def invoices_issue_for_closed_orders(*, order_ids: Sequence[str], actor: Actor, 
     ])
     events.publish_invoices_issued(invoice_ids)
     for invoice in Invoice.objects.filter(pk__in=invoice_ids, total=0):  # rare: nothing to pay
-        settle_if_paid(invoice, actor=actor, reason="nothing to pay")
+        invoice_settle_if_paid(invoice, actor=actor, reason="nothing to pay")
     return len(invoice_ids)
 
 

@@ -18,16 +18,16 @@ from django.utils import timezone
 
 from integrations.events import publishes_events
 from sales.models import RETURN_OPEN_STATUSES, Return
-from synthesq.core.actors import Actor
-from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
-from synthesq.core.money import format_amount, minor_unit, quantize, scale_error
+from synthesq.core.actors import Actor, require_permission
+from synthesq.core.errors import ValidationFailed, field_error
+from synthesq.core.money import format_amount, quantize, require_positive_amount
 from synthesq.core.sequences import sequence_next
 
 from .. import events, selectors
 from ..exceptions import CreditExceedsInvoice, InvoiceNotCreditable
 from ..history import InvoiceHistory
 from ..models import CreditNote, CreditNoteLine, Invoice, InvoiceEvent, InvoiceStatus
-from .invoices import issue_locked, settle_if_paid
+from .invoices import invoice_issue_locked, invoice_settle_if_paid
 
 CREDIT_PERMISSION = "billing.add_creditnote"
 MAX_QUANTITY = 1_000_000  # as on order lines
@@ -51,14 +51,6 @@ class CreditLine:
     product_id: str = ""
 
 
-def _positive_amount_error(amount: Decimal, currency: str) -> str | None:
-    if amount <= 0:
-        return "Must be positive."
-    if scale_error(amount, currency):
-        return f"Must be positive, with at most {minor_unit(currency)} decimal places."
-    return None
-
-
 def _credit_lines(*, lines: Sequence[CreditLine | dict[str, Any]] | None, amount: Decimal | None, reason: str,
                   currency: str) -> list[CreditLine]:
     """The lines to issue: the given ones, or one line "Credit: <reason>" for ``amount``. 400 naming the field
@@ -67,9 +59,7 @@ def _credit_lines(*, lines: Sequence[CreditLine | dict[str, Any]] | None, amount
         message = "Send either lines or amount."
         raise ValidationFailed(message, errors=[field_error("lines", message, "required")])
     if amount is not None:
-        error = _positive_amount_error(amount, currency)
-        if error:
-            raise ValidationFailed(error, errors=[field_error("amount", error)])
+        require_positive_amount(amount, currency)
         return [CreditLine(description=f"Credit: {reason}"[:200], quantity=1, unit_price=amount)]
     result: list[CreditLine] = []
     for index, given in enumerate(lines or []):
@@ -79,9 +69,7 @@ def _credit_lines(*, lines: Sequence[CreditLine | dict[str, Any]] | None, amount
         if not 1 <= line.quantity <= MAX_QUANTITY:
             message = f"Must be between 1 and {MAX_QUANTITY}."
             raise ValidationFailed(message, errors=[field_error(f"lines[{index}].quantity", message)])
-        error = _positive_amount_error(line.unit_price, currency)
-        if error:
-            raise ValidationFailed(error, errors=[field_error(f"lines[{index}].unit_price", error)])
+        require_positive_amount(line.unit_price, currency, f"lines[{index}].unit_price")
         if not line.description.strip():
             raise ValidationFailed(errors=[field_error(f"lines[{index}].description", "Required.", "required")])
         result.append(line)
@@ -108,7 +96,7 @@ def credit_note_issue_locked(invoice: Invoice, *, lines: Sequence[CreditLine], r
     if total > creditable:
         raise CreditExceedsInvoice(amount=total, creditable=creditable, currency=currency)
     if invoice.status == InvoiceStatus.DRAFT:
-        issue_locked(invoice, actor=actor, check_permission=False, reason="credit note on a draft invoice")
+        invoice_issue_locked(invoice, actor=actor, check_permission=False, reason="credit note on a draft invoice")
     now = timezone.now()
     number = credit_note_number(now.year, sequence_next(credit_note_number_sequence(now.year)))
     credit_note = CreditNote.objects.create(number=number, invoice=invoice, sales_return=return_, reason=reason,
@@ -128,7 +116,7 @@ def credit_note_issue_locked(invoice: Invoice, *, lines: Sequence[CreditLine], r
                               InvoiceHistory.AMOUNT_CREDITED: format_amount(invoice.amount_credited, currency),
                               InvoiceHistory.AMOUNT_DUE: format_amount(invoice.amount_due, currency),
                               **({InvoiceHistory.RETURN_ID: return_.pk} if return_ is not None else {})})
-    settle_if_paid(invoice, actor=actor, reason="credited in full")
+    invoice_settle_if_paid(invoice, actor=actor, reason="credited in full")
     events.publish_credit_note(credit_note.pk)  # after settling: the event shows the invoice as it is now
     return credit_note
 
@@ -139,8 +127,7 @@ def credit_note_issue(*, invoice_id: str, lines: Sequence[CreditLine | dict[str,
     """Issue a credit note on an issued or paid invoice (finance): ``lines`` (description, quantity,
     unit_price) or one ``amount``. Refused: a void invoice (409 ``invoice_not_creditable``), more than its
     total less earlier credit notes (422 ``credit_exceeds_invoice``), the wrong role (403)."""
-    if actor is not None and not actor.has_perm(CREDIT_PERMISSION):
-        raise PermissionRefused("Your role may not issue credit notes.")
+    require_permission(actor, CREDIT_PERMISSION, "Your role may not issue credit notes.")
     reason = reason.strip()
     if not reason:
         raise ValidationFailed(errors=[field_error("reason", "Required.", "required")])

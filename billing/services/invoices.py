@@ -7,7 +7,9 @@ come from a per-year counter incremented in the issuing transaction (gap-free, n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -16,7 +18,7 @@ from integrations.events import publishes_events
 from sales.models import Order
 from synthesq.core.actors import Actor
 from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
-from synthesq.core.fsm import conditions_met, may_move, transition_for
+from synthesq.core.fsm import conditions_met, transition_apply
 from synthesq.core.models import set_prefetched
 from synthesq.core.money import format_amount
 from synthesq.core.sequences import sequence_next
@@ -44,13 +46,10 @@ def _refuse(invoice: Invoice, target: str, detail: str | None = None) -> Invalid
                                     allowed_statuses=selectors.invoice_allowed_statuses(invoice), detail=detail)
 
 
-def _check_move(invoice: Invoice, target: str, verb: str, *, actor: Actor, check_permission: bool) -> None:
-    """The move is declared from the current status (409), and the actor's role allows it (403) unless this is
-    an automation whose own permission was checked (closing an order, a payment on a draft)."""
-    if transition_for(invoice, target) is None:
-        raise _refuse(invoice, target)
-    if check_permission and actor is not None and not may_move(invoice, target, actor):
-        raise PermissionRefused(f"Your role may not {verb} invoices.")
+def _forbidden(verb: str) -> Callable[[str], PermissionRefused]:
+    """The 403 of a requested move; automations whose own permission was checked (closing an order, a payment on
+    a draft) pass ``forbidden=None`` to ``transition_apply`` instead."""
+    return lambda _target: PermissionRefused(f"Your role may not {verb} invoices.")
 
 
 # --- creation ----------------------------------------------------------------------------------------
@@ -87,23 +86,29 @@ def invoice_create_for_order(*, order: Order, actor: Actor) -> Invoice:
 # --- status changes ----------------------------------------------------------------------------------
 
 
-def issue_locked(invoice: Invoice, *, actor: Actor, check_permission: bool, reason: str = "",
-                 history: list[InvoiceEvent] | None = None) -> Invoice:
+def invoice_issue_locked(invoice: Invoice, *, actor: Actor, check_permission: bool, reason: str = "",
+                         history: list[InvoiceEvent] | None = None) -> Invoice:
     """Issue a locked invoice: number, issue date, due date. ``check_permission`` is off for automations
     (closing an order, a payment on a draft), whose own permission was checked. With ``history`` the caller
     saves the invoice and writes the history rows (appended there) with its own, in one INSERT."""
-    _check_move(invoice, InvoiceStatus.ISSUED, "issue", actor=actor, check_permission=check_permission)
-    now = timezone.now()
-    number = invoice_number(now.year, sequence_next(invoice_number_sequence(now.year)))
-    from_status = invoice.status
-    invoice.issue(number=number, issued_at=now, due_at=invoice_due_at(now))
-    _record(invoice, InvoiceEvent.build(
-        invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
-        to_status=invoice.status, reason=reason,
-        data={InvoiceHistory.NUMBER: number, InvoiceHistory.DUE_AT: invoice.due_at}), history)
+
+    def numbered(invoice: Invoice) -> dict[str, Any]:
+        now = timezone.now()
+        return {"number": invoice_number(now.year, sequence_next(invoice_number_sequence(now.year))),
+                "issued_at": now, "due_at": invoice_due_at(now)}
+
+    def record(invoice: Invoice, from_status: str) -> None:
+        _record(invoice, InvoiceEvent.build(
+            invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
+            to_status=invoice.status, reason=reason,
+            data={InvoiceHistory.NUMBER: invoice.number, InvoiceHistory.DUE_AT: invoice.due_at}), history)
+
+    from_status, _ = transition_apply(invoice, InvoiceStatus.ISSUED, actor=actor, invalid=_refuse,
+                                      forbidden=_forbidden("issue") if check_permission else None, record=record,
+                                      arguments=numbered, save=False)
     events.publish_invoice_moved(invoice.pk, from_status=from_status, to_status=invoice.status, invoice=invoice,
                                  at_commit=history is not None)
-    settle_if_paid(invoice, actor=actor, reason="nothing to pay", history=history)
+    invoice_settle_if_paid(invoice, actor=actor, reason="nothing to pay", history=history)
     return invoice
 
 
@@ -117,7 +122,8 @@ def _record(invoice: Invoice, row: InvoiceEvent, history: list[InvoiceEvent] | N
     row.save(force_insert=True)
 
 
-def settle_if_paid(invoice: Invoice, *, actor: Actor, reason: str, history: list[InvoiceEvent] | None = None) -> None:
+def invoice_settle_if_paid(invoice: Invoice, *, actor: Actor, reason: str,
+                           history: list[InvoiceEvent] | None = None) -> None:
     """An issued invoice whose payments cover its total becomes paid (an invoice of 0 at once)."""
     if invoice.status == InvoiceStatus.ISSUED and conditions_met(invoice, InvoiceStatus.PAID):
         invoice.settle()
@@ -141,26 +147,29 @@ def _has_credit(invoice: Invoice, *, order_number: str | None = None) -> Invoice
 
 
 def _void(invoice: Invoice, *, actor: Actor, check_permission: bool, reason: str = "") -> Invoice:
-    _check_move(invoice, InvoiceStatus.VOID, "void", actor=actor, check_permission=check_permission)
-    if invoice.amount_paid > 0:
-        raise InvoiceHasPayments(invoice_id=invoice.pk, amount_paid=invoice.amount_paid, currency=invoice.currency)
-    if invoice.amount_credited > 0:
-        raise _has_credit(invoice)
-    if not conditions_met(invoice, InvoiceStatus.VOID):
-        raise _refuse(invoice, InvoiceStatus.VOID)
-    from_status = invoice.status
-    invoice.void(reason=reason)
-    invoice.save()
-    InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
-                        to_status=invoice.status, reason=reason)
+
+    def guard(invoice: Invoice) -> None:
+        if invoice.has_payments:
+            raise InvoiceHasPayments(invoice_id=invoice.pk, amount_paid=invoice.amount_paid,
+                                     currency=invoice.currency)
+        if invoice.has_credit:
+            raise _has_credit(invoice)
+
+    def record(invoice: Invoice, from_status: str) -> InvoiceEvent:
+        return InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.STATUS_CHANGED, actor=actor,
+                                   from_status=from_status, to_status=invoice.status, reason=reason)
+
+    from_status, _ = transition_apply(invoice, InvoiceStatus.VOID, actor=actor, invalid=_refuse,
+                                      forbidden=_forbidden("void") if check_permission else None, record=record,
+                                      guard=guard, arguments={"reason": reason})
     events.publish_invoice_moved(invoice.pk, from_status=from_status, to_status=invoice.status)
     return invoice
 
 
 @publishes_events
 def invoice_issue(*, invoice_id: str, actor: Actor, reason: str = "") -> Invoice:
-    return issue_locked(selectors.invoice_get_for_update(invoice_id), actor=actor, check_permission=True,
-                        reason=reason)
+    return invoice_issue_locked(selectors.invoice_get_for_update(invoice_id), actor=actor, check_permission=True,
+                                reason=reason)
 
 
 @publishes_events
@@ -193,14 +202,14 @@ def invoice_void_for_cancelled_order(*, order: Order, actor: Actor) -> Invoice |
     invoice = Invoice.objects.select_for_update(of=("self",)).filter(order=order).first()
     if invoice is None or invoice.status == InvoiceStatus.VOID:
         return invoice
-    if invoice.amount_paid > 0:
+    if invoice.has_payments:
         raise InvoiceHasPayments(
             invoice_id=invoice.pk, amount_paid=invoice.amount_paid, currency=invoice.currency,
             detail=f"The order's invoice {invoice.number or invoice.pk} has payments "
             f"({format_amount(invoice.amount_paid, invoice.currency)}); "
             "an order with payments cannot be cancelled.",
         )
-    if invoice.amount_credited > 0:
+    if invoice.has_credit:
         raise _has_credit(invoice, order_number=order.order_number)
     return _void(invoice, actor=actor, check_permission=False, reason=f"order {order.order_number} cancelled")
 
@@ -210,4 +219,5 @@ def invoice_finalise_for_closed_order(*, order: Order, actor: Actor) -> Invoice 
     invoice = Invoice.objects.select_for_update(of=("self",)).filter(order=order).first()
     if invoice is None or invoice.status != InvoiceStatus.DRAFT:
         return invoice
-    return issue_locked(invoice, actor=actor, check_permission=False, reason=f"order {order.order_number} closed")
+    return invoice_issue_locked(invoice, actor=actor, check_permission=False,
+                                reason=f"order {order.order_number} closed")

@@ -6,28 +6,27 @@ from __future__ import annotations
 from decimal import Decimal
 
 from integrations.events import publishes_events
-from synthesq.core.actors import Actor
+from synthesq.core.actors import Actor, require_permission
 from synthesq.core.errors import ValidationFailed, field_error
-from synthesq.core.money import format_amount, minor_unit, quantize, scale_error
+from synthesq.core.money import format_amount, quantize, require_positive_amount
 
 from .. import events, selectors, telemetry
 from ..exceptions import DuplicatePaymentReference, InvoiceNotPayable, Overpayment, PaymentCurrencyMismatch
 from ..history import InvoiceHistory
 from ..models import Invoice, InvoiceEvent, InvoiceStatus, Payment
-from .invoices import issue_locked, settle_if_paid
+from .invoices import invoice_issue_locked, invoice_settle_if_paid
+
+PAYMENT_PERMISSION = "billing.add_payment"
 
 
 def _check_payment(invoice: Invoice, *, amount: Decimal, currency: str, reference: str) -> None:
     """Refusals, in the order a client fixes them: the invoice's state, the currency, the amount, the
     reference, then the amount against what is due."""
-    if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.ISSUED):
+    if not invoice.payable:
         raise InvoiceNotPayable(invoice_id=invoice.pk, status=invoice.status)
     if currency != invoice.currency:
         raise PaymentCurrencyMismatch(invoice_currency=invoice.currency, payment_currency=currency)
-    if amount <= 0 or scale_error(amount, currency):
-        message = (f"Must be positive, with at most {minor_unit(currency)} decimal places."
-                   if amount > 0 else "Must be positive.")
-        raise ValidationFailed(message, errors=[field_error("amount", message)])
+    require_positive_amount(amount, currency)
     if not reference:
         raise ValidationFailed(errors=[field_error("reference", "Required.", "required")])
     duplicate_id = getattr(invoice, "duplicate_payment_id", None)  # read with the invoice's lock
@@ -49,7 +48,8 @@ def payment_record(
 ) -> Payment:
     """Record money received. A draft invoice is issued first; partial payments add up; the invoice
     becomes ``paid`` when they reach its total. Refused: void or paid invoice (409), other currency (422),
-    more than the amount due (422), a reference already booked on this invoice (409)."""
+    more than the amount due (422), a reference already booked on this invoice (409), the wrong role (403)."""
+    require_permission(actor, PAYMENT_PERMISSION, "Your role may not record payments.")
     reference = reference.strip()
     invoice = selectors.invoice_lock_with_order(invoice_id, payment_reference=reference)
     if invoice is None:
@@ -60,8 +60,8 @@ def payment_record(
     # Issuing a draft, the payment and settling: one UPDATE of the invoice and one INSERT of its history rows.
     history: list[InvoiceEvent] = []
     if invoice.status == InvoiceStatus.DRAFT:
-        issue_locked(invoice, actor=actor, check_permission=False, reason="payment received on a draft invoice",
-                     history=history)
+        invoice_issue_locked(invoice, actor=actor, check_permission=False,
+                             reason="payment received on a draft invoice", history=history)
     payment = Payment(
         invoice=invoice, amount=amount, currency=currency, payment_method=payment_method, reference=reference,
         recorded_by=actor,
@@ -75,7 +75,7 @@ def payment_record(
               InvoiceHistory.PAYMENT_METHOD: payment_method, InvoiceHistory.REFERENCE: reference,
               InvoiceHistory.AMOUNT_PAID: format_amount(invoice.amount_paid, currency)}))
     events.publish_payment(payment)
-    settle_if_paid(invoice, actor=actor, reason="paid in full", history=history)
+    invoice_settle_if_paid(invoice, actor=actor, reason="paid in full", history=history)
     invoice.save()
     InvoiceEvent.objects.bulk_create(history)
     telemetry.payment_recorded(payment_id=payment.pk, invoice_id=invoice.pk, amount=amount, currency=currency,

@@ -12,9 +12,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from integrations.events import publishes_events
-from synthesq.core.actors import Actor
-from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
-from synthesq.core.money import format_amount, minor_unit, quantize, scale_error
+from synthesq.core.actors import Actor, require_permission
+from synthesq.core.errors import ValidationFailed, field_error
+from synthesq.core.money import format_amount, quantize, require_positive_amount
 
 from .. import events, selectors
 from ..exceptions import RefundCurrencyMismatch, RefundExceedsCredit, RefundExceedsPayment
@@ -35,8 +35,7 @@ def refund_record(*, payment_id: str, amount: Decimal, currency: str | None = No
     """Record money paid back on a payment (finance). Refused: another currency than the payment's (422
     ``currency_mismatch``), more than the payment less its earlier refunds (422 ``refund_exceeds_payment``),
     more than the invoice's ``amount_refundable`` (422 ``refund_exceeds_credit``), the wrong role (403)."""
-    if actor is not None and not actor.has_perm(REFUND_PERMISSION):
-        raise PermissionRefused("Your role may not record refunds.")
+    require_permission(actor, REFUND_PERMISSION, "Your role may not record refunds.")
     invoice_id = Payment.objects.filter(pk=payment_id).values_list("invoice_id", flat=True).first()
     if invoice_id is None:
         raise _unknown_payment(payment_id)
@@ -45,10 +44,7 @@ def refund_record(*, payment_id: str, amount: Decimal, currency: str | None = No
     currency = currency or payment.currency
     if currency != payment.currency:
         raise RefundCurrencyMismatch(payment_currency=payment.currency, refund_currency=currency)
-    if amount <= 0 or scale_error(amount, currency):
-        message = (f"Must be positive, with at most {minor_unit(currency)} decimal places."
-                   if amount > 0 else "Must be positive.")
-        raise ValidationFailed(message, errors=[field_error("amount", message)])
+    require_positive_amount(amount, currency)
     reason, reference = reason.strip(), reference.strip()
     for name, value in (("reason", reason), ("reference", reference)):
         if not value:

@@ -34,7 +34,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from synthesq.core.actors import Actor
+from synthesq.core.actors import Actor, require_permission
 from synthesq.core.errors import NotFound
 from synthesq.core.representation import iso_datetime
 
@@ -356,6 +356,7 @@ def webhook_deliveries_sweep(*, delivery_ids: Sequence[str]) -> RunSummary:
 @transaction.atomic
 def webhook_delivery_retry(*, delivery_id: str, actor: Actor) -> WebhookDelivery:
     """Send a delivery again now (staff or the integration asked), whatever it came to before."""
+    require_permission(actor, "integrations.change_webhookdelivery", "Your role may not resend webhook deliveries.")
     item = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id).first()
     if item is None:
         raise NotFound(f"No webhook delivery {delivery_id!r}.")

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from synthesq.core.actors import Actor
-from synthesq.core.errors import NotFound, ValidationFailed, field_error
+from synthesq.core.actors import Actor, require_permission
+from synthesq.core.errors import NotFound, ValidationFailed, field_error, refuse_unknown_fields
 
 from .. import delivery as http
 from ..events import in_event_scope, pattern_is_known, publish, publishes_events
@@ -23,6 +23,7 @@ from ..queue import ATTEMPT_DELIVERY, SWEEP_DELIVERIES, enqueue
 from ..representations import endpoint_representation
 
 ROTATION_OVERLAP = timedelta(hours=24)
+CHANGE_PERMISSION = "integrations.change_webhookendpoint"
 _ENDPOINT_FIELDS = ("url", "events", "description", "is_active")
 
 
@@ -59,6 +60,7 @@ def webhook_endpoint_validate(*, url: str | None = None, events: Sequence[str] |
 def webhook_endpoint_create(*, url: str, events: Sequence[str], description: str = "",
                             actor: Actor) -> tuple[WebhookEndpoint, str]:
     """Register an endpoint; returns it with its signing secret (shown to the caller once)."""
+    require_permission(actor, "integrations.add_webhookendpoint", "Your role may not add webhook endpoints.")
     endpoint = WebhookEndpoint.objects.create(
         url=_clean_url(url), events=_clean_events(events), description=description, secret=_new_secret(),
         created_by=actor,
@@ -75,9 +77,8 @@ def webhook_endpoint_lock(endpoint_id: str) -> WebhookEndpoint:
 
 @transaction.atomic
 def webhook_endpoint_update(*, endpoint_id: str, data: dict[str, Any], actor: Actor) -> WebhookEndpoint:
-    unknown = set(data) - set(_ENDPOINT_FIELDS)
-    if unknown:
-        raise ValidationFailed(f"Not updatable: {', '.join(sorted(unknown))}.")
+    require_permission(actor, CHANGE_PERMISSION, "Your role may not change webhook endpoints.")
+    refuse_unknown_fields(data, _ENDPOINT_FIELDS)
     endpoint = webhook_endpoint_lock(endpoint_id)
     if not data:  # an empty change changes nothing
         return endpoint
@@ -95,12 +96,14 @@ def webhook_endpoint_update(*, endpoint_id: str, data: dict[str, Any], actor: Ac
 
 @transaction.atomic
 def webhook_endpoint_delete(*, endpoint_id: str, actor: Actor) -> None:
+    require_permission(actor, "integrations.delete_webhookendpoint", "Your role may not delete webhook endpoints.")
     webhook_endpoint_lock(endpoint_id).delete()
 
 
 @transaction.atomic
 def webhook_endpoint_rotate_secret(*, endpoint_id: str, actor: Actor) -> tuple[WebhookEndpoint, str]:
     """A new signing secret; the previous one keeps signing beside it for 24 hours, so receivers can switch."""
+    require_permission(actor, CHANGE_PERMISSION, "Your role may not change webhook endpoints.")
     endpoint = webhook_endpoint_lock(endpoint_id)
     endpoint.previous_secret, endpoint.secret = endpoint.secret, _new_secret()
     endpoint.previous_secret_expires_at = timezone.now() + ROTATION_OVERLAP
@@ -120,6 +123,7 @@ def endpoint_signing_secrets(endpoint: WebhookEndpoint, now: datetime | None = N
 def webhook_endpoint_test(*, endpoint_id: str, actor: Actor) -> WebhookDelivery:
     """Send a ``ping`` event to this endpoint only. Its delivery is created here, in the same transaction (the
     caller gets it, to follow its attempts), and a worker attempts it at once; the ping's fan-out finds it done."""
+    require_permission(actor, CHANGE_PERMISSION, "Your role may not test webhook endpoints.")
     if in_event_scope():
         raise RuntimeError("A ping is a change of its own: call webhook_endpoint_test outside other services.")
     endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id).first()

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 from unfold.admin import ModelAdmin
 
+from synthesq.core.actors import acting_user
 from synthesq.core.admin_filters import LocalDateRangeFilter
 from synthesq.core.admin_tools import ReadOnlyInline, admin_link, local_day, local_minute
 from synthesq.core.money import format_money
@@ -92,8 +93,8 @@ class CustomerAdmin(ModelAdmin):
                                                                                                  "phone")}
             if any(name in form.changed_data for name in ADDRESS_FIELDS):
                 data["default_shipping_address"] = address
-            services.customer_update(customer=obj, data=data)
+            services.customer_update(customer=obj, actor=acting_user(request), data=data)
         else:
-            created = services.customer_create(name=obj.name, email=obj.email, phone=obj.phone,
-                                               default_shipping_address=address)
+            created = services.customer_create(actor=acting_user(request), name=obj.name, email=obj.email,
+                                               phone=obj.phone, default_shipping_address=address)
             obj.pk = created.pk

@@ -140,7 +140,7 @@ class OrderActionsMixin(TransitionActionsMixin):
         if object_id is None or not drawing_buttons(request):
             return True
         order = admin_object(self, request, object_id)
-        return not order.on_hold and order.status not in (OrderStatus.CLOSED, OrderStatus.CANCELLED)
+        return order.may_be_held
 
     def has_release_hold_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
         if not request.user.has_perm("sales.hold_order"):

@@ -72,7 +72,7 @@ class CustomerViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin,
     def create(self, request: Request) -> Response:
         data = CustomerInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        customer = services.customer_create(**data.validated_data)
+        customer = services.customer_create(actor=acting_user(request), **data.validated_data)
         return Response(self.represent(customer), status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, pk: str | None = None) -> Response:
@@ -90,7 +90,7 @@ class CustomerViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin,
             request, lock=lambda: selectors.customer_lock(customer_id=customer.pk),
             current=lambda: self.represent(selectors.customer_list().get(pk=customer.pk)),
         ):
-            customer = services.customer_update(customer=customer, data=changes)
+            customer = services.customer_update(customer=customer, actor=acting_user(request), data=changes)
         return Response(self.represent(customer))
 
 

@@ -17,13 +17,13 @@ from synthesq.core.fsm import all_transitions, allowed_targets
 from synthesq.core.roles import roles_with
 
 from ..models import (
-    RETURN_CLAIMING_STATUSES,
     Customer,
     Order,
     OrderEvent,
     OrderLine,
     OrderStatus,
     ReturnLine,
+    return_claims,
     set_lines,
     with_lines,
 )
@@ -92,7 +92,7 @@ def order_lines_read(order_ids: Sequence[str]) -> dict[str, OrderLinesRead]:
             last_line = line_id
         if return_id is None:
             continue
-        if return_status in RETURN_CLAIMING_STATUSES:
+        if return_claims(return_status):
             read.lines[-1] = read.lines[-1]._replace(returned_quantity=read.lines[-1].returned_quantity + returned)
         if (order_id, return_id) not in seen_returns:
             seen_returns.add((order_id, return_id))
@@ -122,7 +122,7 @@ def order_lines_in_memory(order: Order) -> OrderLinesRead:
 
 def claimed_quantity(return_lines: Iterable[ReturnLine]) -> int:
     """What requested, received and credited returns claim of an order line (a rejected one gives it back)."""
-    return sum(line.quantity for line in return_lines if line.sales_return.status in RETURN_CLAIMING_STATUSES)
+    return sum(line.quantity for line in return_lines if return_claims(line.sales_return.status))
 
 
 def order_read(order_id: str) -> tuple[Order, OrderLinesRead]:

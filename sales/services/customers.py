@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from integrations.events import publishes_events
-from synthesq.core.errors import ValidationFailed
+from synthesq.core.actors import Actor, require_permission
+from synthesq.core.errors import refuse_unknown_fields
 
 from .. import events
 from ..models import Customer
@@ -15,8 +16,9 @@ _CUSTOMER_FIELDS = ("name", "email", "phone", "default_shipping_address")
 
 @publishes_events
 def customer_create(
-    *, name: str, email: str, phone: str = "", default_shipping_address: dict[str, str] | None = None
+    *, actor: Actor, name: str, email: str, phone: str = "", default_shipping_address: dict[str, str] | None = None
 ) -> Customer:
+    require_permission(actor, "sales.add_customer", "Your role may not add customers.")
     customer = Customer.objects.create(
         name=name, email=email.strip(), phone=phone, default_shipping_address=default_shipping_address
     )
@@ -25,10 +27,9 @@ def customer_create(
 
 
 @publishes_events
-def customer_update(*, customer: Customer, data: dict[str, Any]) -> Customer:
-    unknown = set(data) - set(_CUSTOMER_FIELDS)
-    if unknown:
-        raise ValidationFailed(f"Not updatable: {', '.join(sorted(unknown))}.")
+def customer_update(*, customer: Customer, actor: Actor, data: dict[str, Any]) -> Customer:
+    require_permission(actor, "sales.change_customer", "Your role may not change customers.")
+    refuse_unknown_fields(data, _CUSTOMER_FIELDS)
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
     before = events.customer_data(locked)
     for field, value in data.items():

@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from integrations.events import publishes_events
 from inventory.models import Product
-from synthesq.core.actors import Actor
+from synthesq.core.actors import Actor, require_permission
 from synthesq.core.errors import ValidationFailed, field_error
 from synthesq.core.money import AMOUNT_MAX_EXCLUSIVE, quantize, scale_error
 from synthesq.core.sequences import sequence_next
@@ -142,6 +142,7 @@ def order_create(
 ) -> Order:
     """Create a draft. Prices are captured now: ``unit_price`` as sent, else the product's price (which must
     be in the order's currency). The shipping address defaults to the customer's."""
+    require_permission(actor, "sales.add_order", "Your role may not create orders.")
     found, default_address, products = _customer_and_products(customer_id, line_items)
     if not found:
         raise ValidationFailed(f"Unknown customer {customer_id!r}.",
@@ -175,6 +176,7 @@ def order_update_draft(
     shipping_address: dict[str, str] | None = None,
 ) -> Order:
     """Replace the lines and/or the shipping address of a draft (409 in any other status)."""
+    require_permission(actor, "sales.change_order", "Your role may not change orders.")
     order = selectors.order_get_for_update(order_id)
     if order.status != OrderStatus.DRAFT:
         raise OrderNotEditable(current_status=order.status)

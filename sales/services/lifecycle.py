@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from integrations.events import publishes_events
 from inventory import services as inventory_services
-from synthesq.core.actors import Actor
-from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
-from synthesq.core.fsm import conditions_met, may_move, transition_for
+from synthesq.core.actors import Actor, require_permission
+from synthesq.core.errors import ValidationFailed, field_error
+from synthesq.core.fsm import invalid_move, refused_move, transition_apply
 
 from .. import events, selectors, telemetry
 from ..exceptions import InvalidTransition, OrderOnHold, ReturnOpen, ReturnWindowOpen
@@ -24,44 +24,24 @@ from ..history import OrderHistory
 from ..models import Order, OrderEvent, OrderStatus, with_lines
 from ..signals import order_status_changed
 
-
-def _refuse(order: Order, target: str) -> InvalidTransition:
-    return InvalidTransition(current_status=order.status, requested_status=target,
-                             allowed_statuses=selectors.order_allowed_statuses(order))
+_refuse = invalid_move(InvalidTransition, selectors.order_allowed_statuses)
 
 
-def _move(
-    order_id: str,
-    *,
-    target: str,
-    actor: Actor,
-    reason: str = "",
-    transition_kwargs: dict[str, Any] | None = None,
-    data: dict[str, Any] | None = None,
-    guard: Callable[[Order], None] | None = None,
-    before: Callable[[Order], None] | None = None,
-) -> Order:
+def _move(order_id: str, *, target: str, actor: Actor, reason: str = "",
+          transition_kwargs: dict[str, Any] | None = None, data: dict[str, Any] | None = None,
+          guard: Callable[[Order], None] | None = None, before: Callable[[Order], None] | None = None) -> Order:
     """Lock, check the move is possible from the current status (409 ``invalid_transition``), check the
     actor's permission for it (403), run the move's own ``guard`` (specific refusals such as
-    ``order_on_hold``), apply ``before`` side effects, transition, save, record and announce."""
+    ``order_on_hold``), apply ``before`` side effects, transition, save, record (``transition_apply``) and
+    announce."""
     order = selectors.order_lock_with_lines(order_id)  # the response and the events render its lines
-    transition = transition_for(order, target)
-    if transition is None:
-        raise _refuse(order, target)
-    # The role's permission for this move (its conditions are checked after, with specific refusals).
-    if actor is not None and not may_move(order, target, actor):
-        raise PermissionRefused(f"Your role may not move orders to {str(target)!r}.")
-    if guard is not None:
-        guard(order)
-    if not conditions_met(order, target):
-        raise _refuse(order, target)
-    from_status = order.status
-    if before is not None:
-        before(order)
-    getattr(order, transition.name)(**(transition_kwargs or {}))
-    order.save()
-    event = OrderEvent.record(order, kind=OrderEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
-                              to_status=order.status, reason=reason, data=data)
+
+    def record(order: Order, from_status: str) -> OrderEvent:
+        return OrderEvent.record(order, kind=OrderEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
+                                 to_status=order.status, reason=reason, data=data)
+
+    from_status, event = transition_apply(order, target, actor=actor, invalid=_refuse, forbidden=refused_move("orders"),
+                                          record=record, guard=guard, before=before, arguments=transition_kwargs)
     events.publish_order_moved(order, from_status)
     order_status_changed.send(sender=Order, order=order, from_status=from_status, to_status=order.status,
                               actor=actor, event=event)
@@ -140,8 +120,7 @@ def order_close(
             return
         if not waive_return_window:
             raise ReturnWindowOpen(return_window_ends_at=ends_at)
-        if actor is not None and not actor.has_perm("sales.waive_return_window"):
-            raise PermissionRefused("Your role may not waive the return window.")
+        require_permission(actor, "sales.waive_return_window", "Your role may not waive the return window.")
         data.update({OrderHistory.RETURN_WINDOW_WAIVED: True, OrderHistory.RETURN_WINDOW_ENDS_AT: ends_at.isoformat(),
                      OrderHistory.WAIVED_BY: getattr(actor, "username", None)})
 
@@ -155,7 +134,7 @@ def order_cancel(*, order_id: str, actor: Actor, reason: str = "") -> Order:
     def release(order: Order) -> None:
         if order.on_hold:  # a cancelled order has nothing left to dispute: the hold ends with it
             data[OrderHistory.HOLD_RELEASED] = order.hold_reason
-            order.on_hold, order.hold_reason, order.held_at, order.held_by = False, "", None, None
+            order.clear_hold()
         if order.status == OrderStatus.CONFIRMED:
             inventory_services.stock_release(
                 items=_stock_items(order), reference=order.pk, actor=actor,

@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from integrations.events import publishes_events
 from inventory import services as inventory_services
-from synthesq.core.actors import Actor
-from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
-from synthesq.core.fsm import may_move, transition_for
+from synthesq.core.actors import Actor, require_permission
+from synthesq.core.errors import ValidationFailed, field_error
+from synthesq.core.fsm import invalid_move, refused_move, transition_apply
 from synthesq.core.money import quantize
 from synthesq.core.sequences import sequence_next
 
@@ -77,7 +77,7 @@ def _validate_lines(lines: Sequence[ReturnLineInput]) -> None:
         raise ValidationFailed(errors=errors)
 
 
-def _check_window(order: Order, *, waive: bool, actor: Actor) -> bool:
+def _check_window(order: Order, *, waive: bool) -> bool:
     """Refuse a request after the return window unless waived; True when the waiver was used."""
     ends_at = order.return_window_ends_at()
     if ends_at is None or timezone.now() < ends_at:
@@ -144,15 +144,14 @@ def return_request(
     403), a product not on the order (400), more than is left to return (422 ``return_quantity_exceeded``), and
     what billing could never credit (``return_requested``: 409 ``invoice_not_creditable``, 422
     ``credit_exceeds_invoice``)."""
-    if actor is not None and not actor.has_perm(REQUEST_PERMISSION):
-        raise PermissionRefused("Your role may not request returns.")
-    if waive_return_window and actor is not None and not actor.has_perm(WAIVE_PERMISSION):
-        raise PermissionRefused("Your role may not waive the return window.")
+    require_permission(actor, REQUEST_PERMISSION, "Your role may not request returns.")
+    if waive_return_window:
+        require_permission(actor, WAIVE_PERMISSION, "Your role may not waive the return window.")
     _validate_lines(lines)
     order = selectors.order_get_for_update(order_id)
     if order.status != OrderStatus.DELIVERED:
         raise OrderNotReturnable(current_status=order.status)
-    waived = _check_window(order, waive=waive_return_window, actor=actor)
+    waived = _check_window(order, waive=waive_return_window)
     return_lines = _build_lines(order, lines)
     value = quantize(sum((line.line_total for line in return_lines), Decimal(0)), order.currency)
     return_ = Return.objects.create(
@@ -177,39 +176,29 @@ def return_request(
     return return_
 
 
-def _refuse(return_: Return, target: str) -> ReturnInvalidTransition:
-    return ReturnInvalidTransition(current_status=return_.status, requested_status=target,
-                                   allowed_statuses=selectors.return_allowed_statuses(return_))
+_refuse = invalid_move(ReturnInvalidTransition, selectors.return_allowed_statuses)
 
 
-def _move(
-    return_id: str,
-    *,
-    target: str,
-    actor: Actor,
-    reason: str = "",
-    transition_kwargs: dict[str, Any] | None = None,
-    before: Callable[[Return], None] | None = None,
-    after: Callable[[Return], None] | None = None,
-) -> Return:
+def _move(return_id: str, *, target: str, actor: Actor, reason: str = "",
+          transition_kwargs: dict[str, Any] | None = None, before: Callable[[Return], None] | None = None,
+          after: Callable[[Return], None] | None = None) -> Return:
     """Lock the order then the return, check the move exists from here (409 ``invalid_transition``) and the
-    actor's role may make it (403), apply ``before`` side effects, transition, save, record, let ``after``
-    followers act (billing, in this transaction) and announce."""
+    actor's role may make it (403), apply ``before`` side effects, transition, save, record
+    (``transition_apply``), let ``after`` followers act (billing, in this transaction) and announce."""
     return_ = selectors.return_get_for_update(return_id)
-    if transition_for(return_, target) is None:
-        raise _refuse(return_, target)
-    if actor is not None and not may_move(return_, target, actor):
-        raise PermissionRefused(f"Your role may not move returns to {str(target)!r}.")
-    return_with_lines(return_)
-    from_status = return_.status
-    if before is not None:
-        before(return_)
-    transition = transition_for(return_, target)
-    assert transition is not None
-    getattr(return_, transition.name)(**(transition_kwargs or {}))
-    return_.save()
-    ReturnEvent.record(return_, kind=ReturnEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
-                       to_status=return_.status, reason=reason)
+
+    def prepare(return_: Return) -> None:
+        return_with_lines(return_)
+        if before is not None:
+            before(return_)
+
+    def record(return_: Return, from_status: str) -> ReturnEvent:
+        return ReturnEvent.record(return_, kind=ReturnEvent.Kind.STATUS_CHANGED, actor=actor,
+                                  from_status=from_status, to_status=return_.status, reason=reason)
+
+    from_status, _event = transition_apply(return_, target, actor=actor, invalid=_refuse,
+                                           forbidden=refused_move("returns"), record=record, before=prepare,
+                                           arguments=transition_kwargs)
     if after is not None:
         after(return_)
     events.publish_return(f"return.{return_.status}", return_, previous={"status": str(from_status)})

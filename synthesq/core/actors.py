@@ -7,6 +7,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from rest_framework.request import Request
 
+from .errors import PermissionRefused
+
 # The user model is Django's own (``AUTH_USER_MODEL`` is not swapped).
 Actor = User | None
 # Whoever reads: a user, an anonymous visitor, or nobody in particular (the system).
@@ -20,3 +22,10 @@ def acting_user(request: HttpRequest | Request) -> User:
     if isinstance(user, AnonymousUser) or not user.is_authenticated:
         raise PermissionDenied("Sign in first.")
     return user
+
+
+def require_permission(actor: Actor, permission: str, refusal: str) -> None:
+    """The check every write service makes first: a user's role must hold ``permission`` (else 403
+    ``PermissionRefused`` saying ``refusal``); the system (``None``: a batch job, an automation) may act."""
+    if actor is not None and not actor.has_perm(permission):
+        raise PermissionRefused(refusal)

@@ -6,6 +6,7 @@ detail and any data a client needs to act (``extra`` is merged into the problem 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
@@ -38,6 +39,13 @@ class ValidationFailed(DomainError):
 
     def __init__(self, detail: str | None = None, *, errors: list[dict[str, str]] | None = None, **extra: Any):
         super().__init__(detail, errors=errors or [], **extra)
+
+
+def refuse_unknown_fields(data: Mapping[str, Any], updatable: Iterable[str]) -> None:
+    """An update service's first refusal (400): a change naming fields it does not update."""
+    unknown = set(data) - set(updatable)
+    if unknown:
+        raise ValidationFailed(f"Not updatable: {', '.join(sorted(unknown))}.")
 
 
 class NotFound(DomainError):

@@ -15,17 +15,27 @@ Orders, invoices (and every later lifecycle) declare their moves as ``@transitio
 - ``declared_transition(model, source, target)``: the declared move between two statuses, for batch services
   that write the target status in bulk and must write exactly what the state machine declares;
 - ``permission_for(model, target)``: the permission a role needs to move instances of ``model`` to
-  ``target`` (for bulk actions, which have no single instance).
+  ``target`` (for bulk actions, which have no single instance);
+- ``transition_apply(instance, target, ...)``: the one skeleton of a service's move of a locked instance
+  (find the move → may the actor make it → its own refusals → its conditions → side effects → call → save →
+  history), each state machine giving its refusals (``invalid_move``: 409 naming the allowed statuses;
+  ``refused_move``: 403) and its history writer.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from django.db import models
 from django_fsm import ConcurrentTransitionMixin, FSMFieldMixin, Transition
 
+from .errors import InvalidTransition, PermissionRefused
+
 _ANY_SOURCE = ("*", "+")
+
+M = TypeVar("M", bound=models.Model)
+R = TypeVar("R")
 
 
 class ConcurrentTransitions(ConcurrentTransitionMixin):
@@ -139,3 +149,67 @@ def permission_for(model: type[models.Model], target: str, field: str = "status"
         raise ValueError(f"{model.__name__} moves to {target!r} carry different permissions: {permissions}")
     permission = next(iter(permissions), None)
     return permission if isinstance(permission, str) else None
+
+
+def invalid_move(error: type[InvalidTransition],
+                 allowed: Callable[[M], list[str]]) -> Callable[[M, str], InvalidTransition]:
+    """The 409 of a move not declared from the current status (or whose conditions do not hold), naming the
+    statuses the instance may move to now (``allowed``), for ``transition_apply``'s ``invalid``."""
+
+    def refuse(instance: M, target: str) -> InvalidTransition:
+        return error(current_status=_state(instance, "status"), requested_status=target,
+                     allowed_statuses=allowed(instance))
+
+    return refuse
+
+
+def refused_move(entities: str) -> Callable[[str], PermissionRefused]:
+    """The 403 of a move the actor's role may not make, for ``transition_apply``'s ``forbidden``:
+    "Your role may not move <entities> to '<target>'."."""
+    return lambda target: PermissionRefused(f"Your role may not move {entities} to {str(target)!r}.")
+
+
+def transition_apply(
+    instance: M,
+    target: str,
+    *,
+    actor: Any,
+    invalid: Callable[[M, str], Exception],
+    forbidden: Callable[[str], Exception] | None,
+    record: Callable[[M, str], R],
+    guard: Callable[[M], None] | None = None,
+    before: Callable[[M], None] | None = None,
+    arguments: Mapping[str, Any] | Callable[[M], Mapping[str, Any]] | None = None,
+    save: bool = True,
+    field: str = "status",
+) -> tuple[str, R]:
+    """Move ``instance`` (locked by the caller) to ``target``; return the status it left and what ``record``
+    returned (the history row). In order:
+
+    1. the move is declared from the current status, else ``invalid(instance, target)`` (409);
+    2. ``actor``'s role may make it, else ``forbidden(target)`` (403); skipped without an actor (the system)
+       and with ``forbidden=None`` (an automation whose own permission its caller checked);
+    3. ``guard`` raises the move's own refusals (such as ``order_on_hold``), before the generic one of
+    4. the move's conditions, else ``invalid(instance, target)``;
+    5. ``before`` applies the side effects (stock, validation of the move's data);
+    6. the transition method is called with ``arguments`` (or what ``arguments(instance)`` returns, worked out
+       only now: an invoice's number), the instance saved (unless ``save`` is off: a caller that saves it with
+       more changes), and ``record(instance, from_status)`` writes the history row.
+    """
+    transition = transition_for(instance, target, field)
+    if transition is None:
+        raise invalid(instance, target)
+    if forbidden is not None and actor is not None and not transition.has_perm(instance, actor):
+        raise forbidden(target)
+    if guard is not None:
+        guard(instance)
+    if not all(condition(instance) for condition in transition.conditions):
+        raise invalid(instance, target)
+    from_status = _state(instance, field)
+    if before is not None:
+        before(instance)
+    kwargs = arguments(instance) if callable(arguments) else arguments
+    getattr(instance, transition.name)(**(kwargs or {}))
+    if save:
+        instance.save()
+    return from_status, record(instance, from_status)

@@ -17,6 +17,8 @@ from django.db import models
 from iso4217 import Currency
 from rest_framework import serializers
 
+from .errors import ValidationFailed, field_error
+
 MONEY_MAX_DIGITS = 18
 MONEY_DECIMAL_PLACES = 4
 
@@ -73,6 +75,23 @@ def scale_error(amount: Decimal, currency: str) -> str | None:
     except (InvalidOperation, ValueError):
         pass
     return f"{currency} amounts have at most {minor_unit(currency)} decimal places."
+
+
+def positive_amount_error(amount: Decimal, currency: str) -> str | None:
+    """Why ``amount`` cannot be a positive amount in ``currency`` (zero or less, or more decimals than its minor
+    unit allows), or None when it can: the one rule for payments, refunds and credit notes."""
+    if amount <= 0:
+        return "Must be positive."
+    if scale_error(amount, currency):
+        return f"Must be positive, with at most {minor_unit(currency)} decimal places."
+    return None
+
+
+def require_positive_amount(amount: Decimal, currency: str, field: str = "amount") -> None:
+    """Refuse (400 naming ``field``) an amount that is not positive in ``currency`` (``positive_amount_error``)."""
+    message = positive_amount_error(amount, currency)
+    if message:
+        raise ValidationFailed(message, errors=[field_error(field, message)])
 
 
 def format_amount(amount: Decimal | None, currency: str) -> str | None:

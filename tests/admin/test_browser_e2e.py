@@ -298,7 +298,7 @@ def test_integrations_day(browser_page: Any, live_server: Any) -> None:
     # given an endpoint whose receiver answered 500, its delivery given up as failed, and an integrations login
     with receiver(default=500) as hook:
         integrations.webhook_endpoint_create(url=hook.url, events=["customer.created"], actor=None)
-        sales.customer_create(name="Acme", email="acme@example.com")
+        sales.customer_create(actor=None, name="Acme", email="acme@example.com")
         run_tasks()
     delivery = WebhookDelivery.objects.get()
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED)

@@ -100,7 +100,7 @@ def test_failing_deliveries_are_found_and_resent(login: Callable[..., Client]) -
     staff = login("integrations")
     with receiver(default=500) as hook:
         services.webhook_endpoint_create(url=hook.url, events=["customer.created"], actor=None)
-        sales.customer_create(name="Acme", email="acme@example.com")
+        sales.customer_create(actor=None, name="Acme", email="acme@example.com")
         run_tasks()
     item = WebhookDelivery.objects.get()
     WebhookDelivery.objects.filter(pk=item.pk).update(status=DeliveryStatus.FAILED)
@@ -131,8 +131,8 @@ def test_the_webhook_figures_list_exactly_their_rows(login: Callable[..., Client
         services.webhook_endpoint_create(url=hook.url + "/off", events=["*"], actor=None)
         off = WebhookEndpoint.objects.exclude(pk=endpoint.pk).get()
         services.webhook_endpoint_update(endpoint_id=off.pk, data={"is_active": False}, actor=None)
-        sales.customer_create(name="A", email="a@example.com")
-        sales.customer_create(name="B", email="b@example.com")
+        sales.customer_create(actor=None, name="A", email="a@example.com")
+        sales.customer_create(actor=None, name="B", email="b@example.com")
         run_tasks()
     shown = figures(staff.get("/admin/"))
     assert shown["Active endpoints"][0] == "1" and listed(staff, shown["Active endpoints"][1]) == {endpoint.pk}

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _endpoint(url: str, events: list[str] | None = None) -> tuple[WebhookEndpoint, str]:
-    return services.webhook_endpoint_create(url=url, events=events or ["*"], actor=UserFactory())
+    return services.webhook_endpoint_create(url=url, events=events or ["*"], actor=UserFactory(roles=["integrations"]))
 
 
 def _verified(hook: Receiver, secret: str) -> list[dict[str, Any]]:
@@ -70,7 +70,7 @@ def test_a_failed_delivery_is_retried_with_the_same_webhook_id() -> None:
     with receiver(plan=[500, 503]) as hook:
         # given an endpoint that fails twice, then answers 200
         _endpoint_row, secret = _endpoint(hook.url, ["customer.created"])
-        sales.customer_create(name="Acme", email="acme@example.com")
+        sales.customer_create(actor=None, name="Acme", email="acme@example.com")
         run_tasks()
         item = WebhookDelivery.objects.get()
         assert (item.status, item.attempts, item.last_status_code) == (DeliveryStatus.PENDING, 1, 500)
@@ -90,7 +90,7 @@ def test_a_failed_delivery_is_retried_with_the_same_webhook_id() -> None:
 def test_retries_come_seconds_then_tens_of_seconds_then_minutes_then_fail() -> None:
     with receiver(default=500) as hook:
         _endpoint(hook.url, ["customer.created"])
-        sales.customer_create(name="Acme", email="acme@example.com")
+        sales.customer_create(actor=None, name="Acme", email="acme@example.com")
         run_tasks()
         item = WebhookDelivery.objects.get()
         # each failure schedules the next attempt on the schedule (±10 % jitter): 2 s, 10 s, 30 s, 2 min, …
@@ -115,7 +115,7 @@ def test_rotation_signs_with_both_secrets_for_a_day() -> None:
         endpoint, old_secret = _endpoint(hook.url, ["customer.created"])
         _rotated, new_secret = services.webhook_endpoint_rotate_secret(endpoint_id=endpoint.pk, actor=None)
         assert new_secret != old_secret and new_secret.startswith("whsec_")
-        sales.customer_create(name="Acme", email="acme@example.com")
+        sales.customer_create(actor=None, name="Acme", email="acme@example.com")
         run_tasks()
         # then receivers on either secret verify the same delivery
         assert _verified(hook, old_secret) == _verified(hook, new_secret)
@@ -134,7 +134,7 @@ def test_an_address_that_turns_private_after_registration_is_refused_at_delivery
     endpoint, _secret = _endpoint("https://hooks.example.com/in", ["customer.created"])
     # when its DNS now answers with the cloud metadata address, and an event is delivered
     monkeypatch.setattr(delivery, "resolve", lambda host, port: ["169.254.169.254"])
-    sales.customer_create(name="Acme", email="acme@example.com")
+    sales.customer_create(actor=None, name="Acme", email="acme@example.com")
     run_tasks()
     # then nothing was sent there: the attempt failed as refused
     attempt = WebhookAttempt.objects.get()
@@ -150,7 +150,7 @@ def test_a_slow_receiver_times_out_as_a_failure(settings: Any) -> None:
     gate = threading.Event()
     with receiver(hold=gate) as hook:
         _endpoint(hook.url, ["customer.created"])
-        sales.customer_create(name="Acme", email="acme@example.com")
+        sales.customer_create(actor=None, name="Acme", email="acme@example.com")
         run_tasks()
         gate.set()
     attempt = WebhookAttempt.objects.get()
@@ -162,7 +162,7 @@ def test_a_slow_receiver_times_out_as_a_failure(settings: Any) -> None:
 def test_an_endpoint_failing_for_days_is_disabled_with_an_event(settings: Any) -> None:
     with receiver(default=500) as hook:
         endpoint, _secret = _endpoint(hook.url, ["customer.created"])
-        sales.customer_create(name="A", email="a@example.com")
+        sales.customer_create(actor=None, name="A", email="a@example.com")
         run_tasks()
         endpoint.refresh_from_db()
         assert endpoint.failing_since is not None and endpoint.is_active
@@ -177,7 +177,7 @@ def test_an_endpoint_failing_for_days_is_disabled_with_an_event(settings: Any) -
     disabled = Event.objects.get(type="webhook_endpoint.disabled")
     assert disabled.object_id == endpoint.pk and disabled.data["object"]["active"] is False
     # and a later event is not delivered to it; its pending delivery fails as disabled
-    sales.customer_create(name="B", email="b@example.com")
+    sales.customer_create(actor=None, name="B", email="b@example.com")
     _make_due()
     run_tasks()
     assert WebhookDelivery.objects.filter(event__type="customer.created").count() == 1
@@ -187,7 +187,7 @@ def test_an_endpoint_failing_for_days_is_disabled_with_an_event(settings: Any) -
 def test_a_success_stops_the_failure_clock() -> None:
     with receiver(plan=[500]) as hook:
         endpoint, _secret = _endpoint(hook.url, ["customer.created"])
-        sales.customer_create(name="A", email="a@example.com")
+        sales.customer_create(actor=None, name="A", email="a@example.com")
         run_tasks()
         _make_due()
         run_tasks()
@@ -208,7 +208,7 @@ def test_a_ping_goes_to_its_endpoint_only() -> None:
 def test_a_resend_sends_a_delivered_event_again() -> None:
     with receiver() as hook:
         _endpoint(hook.url, ["customer.created"])
-        sales.customer_create(name="A", email="a@example.com")
+        sales.customer_create(actor=None, name="A", email="a@example.com")
         run_tasks()
         item = WebhookDelivery.objects.get()
         services.webhook_delivery_retry(delivery_id=item.pk, actor=None)
@@ -221,7 +221,7 @@ def test_a_resend_sends_a_delivered_event_again() -> None:
 def test_an_interrupted_attempt_is_taken_over_when_its_lease_ends() -> None:
     with receiver() as hook:
         _endpoint(hook.url, ["customer.created"])
-        sales.customer_create(name="A", email="a@example.com")
+        sales.customer_create(actor=None, name="A", email="a@example.com")
         fan_out_only()
         item = WebhookDelivery.objects.get()
         # given a worker that claimed the attempt and stopped before recording an answer
@@ -247,7 +247,7 @@ def test_recover_restarts_work_whose_trigger_was_lost() -> None:
 
     with receiver() as hook:
         _endpoint(hook.url, ["customer.created"])
-        sales.customer_create(name="A", email="a@example.com")
+        sales.customer_create(actor=None, name="A", email="a@example.com")
         # given the fan-out task was lost (a worker took it and died) a while ago
         DBTaskResult.objects.all().delete()
         Event.objects.update(created_at=timezone.now() - timedelta(minutes=5))
@@ -264,7 +264,7 @@ def test_purge_deletes_old_events_with_their_deliveries() -> None:
         run_tasks()
     old_ids = list(Event.objects.values_list("pk", flat=True))
     Event.objects.update(created_at=timezone.now() - timedelta(days=31))
-    sales.customer_create(name="Fresh", email="fresh@example.com")
+    sales.customer_create(actor=None, name="Fresh", email="fresh@example.com")
     out = __import__("io").StringIO()
     call_command("purge_events", "--batch-size", "2", stdout=out)
     assert not Event.objects.filter(pk__in=old_ids).exists()
@@ -278,7 +278,7 @@ def test_the_sweep_covers_a_first_attempt_that_started_late_and_was_interrupted(
 
     with receiver() as hook:
         _endpoint(hook.url, ["customer.created"])
-        sales.customer_create(name="A", email="a@example.com")
+        sales.customer_create(actor=None, name="A", email="a@example.com")
         fan_out_only()  # the deliveries, and a sweep for later
         item = WebhookDelivery.objects.get()
         # given the first attempt was taken late (its lease outlives the sweep) and its worker stopped
@@ -305,7 +305,7 @@ def test_a_failing_endpoint_waits_in_its_own_tasks_while_the_others_are_delivere
         _endpoint(healthy.url, ["customer.created"])
         failing, _secret = _endpoint(broken.url, ["customer.created"])
         WebhookEndpoint.objects.filter(pk=failing.pk).update(failing_since=timezone.now() - timedelta(hours=1))
-        sales.customer_create(name="A", email="a@example.com")
+        sales.customer_create(actor=None, name="A", email="a@example.com")
         # when the fan-out runs (and only it)
         attempts_before = DBTaskResult.objects.filter(task_path__endswith="attempt_delivery").count()
         now_ids = fan_out_only()
@@ -323,7 +323,7 @@ def test_many_deliveries_go_out_in_concurrent_chunks() -> None:
     with receiver() as hook:
         _endpoint(hook.url, ["customer.created"])
         for index in range(120):
-            sales.customer_create(name=f"C{index}", email=f"c{index}@example.com")
+            sales.customer_create(actor=None, name=f"C{index}", email=f"c{index}@example.com")
         run_tasks()
     assert len(set(hook.ids())) == len(hook.ids()) == 120
     assert set(WebhookDelivery.objects.values_list("status", "attempts")) == {(DeliveryStatus.SUCCEEDED, 1)}

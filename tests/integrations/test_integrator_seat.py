@@ -108,7 +108,7 @@ def _scrape() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 def test_a_refused_connection_is_a_connection_error_with_its_real_duration(integrations_api: APIClient) -> None:
     # given an endpoint on a port where nothing listens
     _register(integrations_api, f"http://127.0.0.1:{_closed_port()}/hooks", ["customer.created"])
-    sales.customer_create(name="Acme", email="acme@example.com")
+    sales.customer_create(actor=None, name="Acme", email="acme@example.com")
     # when the worker attempts the delivery
     started = time.monotonic()
     run_tasks()
@@ -127,7 +127,7 @@ def test_a_receiver_hanging_up_is_a_connection_error_with_the_time_it_held_the_a
     hanging = HangingUp(delay=0.4)
     try:
         _register(integrations_api, hanging.url, ["customer.created"])
-        sales.customer_create(name="Acme", email="acme@example.com")
+        sales.customer_create(actor=None, name="Acme", email="acme@example.com")
         run_tasks()
     finally:
         hanging.close()
@@ -144,7 +144,7 @@ def test_a_failed_attempt_is_a_warning_naming_the_endpoint_and_the_task_result_c
         # given one endpoint answering 503 (with a token in its query) and one that works
         _register(integrations_api, f"{failing.url}?token=receiver-secret", ["customer.created"])
         _register(integrations_api, working.url, ["customer.created"])
-        sales.customer_create(name="Acme", email="acme@example.com")
+        sales.customer_create(actor=None, name="Acme", email="acme@example.com")
         # when the worker runs the fan-out task
         run_tasks()
     # then its result counts one success and one failure
@@ -166,7 +166,7 @@ def test_a_failed_attempt_is_a_warning_naming_the_endpoint_and_the_task_result_c
 def test_a_delivery_given_up_is_an_error(integrations_api: APIClient, log_lines: LogLines) -> None:
     with receiver(default=500) as failing:
         _register(integrations_api, failing.url, ["customer.created"])
-        sales.customer_create(name="Acme", email="acme@example.com")
+        sales.customer_create(actor=None, name="Acme", email="acme@example.com")
         run_tasks()
         item = WebhookDelivery.objects.get()
         item.attempts = len(tasks.services.RETRY_SCHEDULE_SECONDS) - 1
@@ -184,7 +184,7 @@ def test_a_delivery_failed_because_its_endpoint_was_disabled_is_an_error(
 ) -> None:
     with receiver(default=500) as failing:
         endpoint = _register(integrations_api, f"{failing.url}?token=receiver-secret", ["customer.created"])
-        sales.customer_create(name="Acme", email="acme@example.com")
+        sales.customer_create(actor=None, name="Acme", email="acme@example.com")
         run_tasks()
     # when the integrator turns the endpoint off and its retry comes due
     assert integrations_api.patch(f"{ENDPOINTS_URL}/{endpoint['id']}", {"active": False},
@@ -208,7 +208,7 @@ def test_metrics_show_the_webhooks_and_the_task_queue(integrations_api: APIClien
         _register(integrations_api, failing.url, ["customer.created"])
         _register(integrations_api, f"http://127.0.0.1:{_closed_port()}/hooks", ["customer.created"])
         _register(integrations_api, working.url, ["customer.created"])
-        sales.customer_create(name="Acme", email="acme@example.com")
+        sales.customer_create(actor=None, name="Acme", email="acme@example.com")
         run_tasks()
     # when Prometheus scrapes /metrics
     figures = _scrape()
@@ -259,8 +259,8 @@ def test_an_endpoints_deliveries_filter_by_status_and_refuse_unknown_parameters(
 ) -> None:
     with receiver(plan=[500]) as hook:
         endpoint = _register(integrations_api, hook.url, ["customer.created"])
-        sales.customer_create(name="Acme", email="acme@example.com")
-        sales.customer_create(name="Bolt", email="bolt@example.com")
+        sales.customer_create(actor=None, name="Acme", email="acme@example.com")
+        sales.customer_create(actor=None, name="Bolt", email="bolt@example.com")
         run_tasks()
     url = f"{ENDPOINTS_URL}/{endpoint['id']}/deliveries"
 
@@ -500,7 +500,7 @@ def test_a_real_worker_logs_a_refused_delivery_as_a_warning_with_its_endpoint_an
     # given an endpoint on a port where nothing listens, and a change to deliver
     services.webhook_endpoint_create(url=f"http://127.0.0.1:{_closed_port()}/in", events=["customer.created"],
                                      actor=None)
-    sales.customer_create(name="Acme", email="acme@example.com")
+    sales.customer_create(actor=None, name="Acme", email="acme@example.com")
     db = connection.settings_dict
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "synthesq.settings.test", "LOG_FORMAT": "json",
            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",

@@ -76,7 +76,7 @@ def test_a_worker_killed_mid_delivery_leaves_it_to_be_retried(
     with receiver(hold=gate) as hook:
         # given an endpoint whose receiver has not answered yet while a worker is sending to it
         services.webhook_endpoint_create(url=hook.url, events=["customer.created"], actor=None)
-        sales.customer_create(name="Acme", email="acme@example.com")
+        sales.customer_create(actor=None, name="Acme", email="acme@example.com")
         first = start_worker()
         assert hook.arrived.wait(30), "the first worker never sent"
         # when that worker is killed mid-delivery, and another worker runs
@@ -97,7 +97,7 @@ def test_two_workers_never_deliver_one_attempt_twice(start_worker: Callable[[], 
         # given 150 events for one endpoint
         services.webhook_endpoint_create(url=hook.url, events=["customer.created"], actor=None)
         for index in range(150):
-            sales.customer_create(name=f"Customer {index}", email=f"c{index}@example.com")
+            sales.customer_create(actor=None, name=f"Customer {index}", email=f"c{index}@example.com")
         # when two workers deliver them
         start_worker()
         start_worker()
@@ -116,7 +116,7 @@ def test_the_events_api_pages_without_gaps_while_others_write(client_for: Callab
 
     def writer(prefix: str) -> None:
         for index in range(25):
-            sales.customer_create(name=f"{prefix} {index}", email=f"{prefix}{index}@example.com")
+            sales.customer_create(actor=None, name=f"{prefix} {index}", email=f"{prefix}{index}@example.com")
 
     def writers() -> None:
         try:

@@ -51,7 +51,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
         users = self._staff()
-        customers = self._customers()
+        customers = self._customers(users["admin"])
         products = self._products(users["admin"])
         orders = self._orders(users)
         base = options["base_url"].rstrip("/")
@@ -85,10 +85,11 @@ class Command(BaseCommand):
             users[username] = user
         return users
 
-    def _customers(self) -> int:
+    def _customers(self, actor: Any) -> int:
         for name, email, address in CUSTOMERS:
             if not Customer.objects.filter(email=email).exists():
-                sales_services.customer_create(name=name, email=email, default_shipping_address=address)
+                sales_services.customer_create(actor=actor, name=name, email=email,
+                                               default_shipping_address=address)
         return Customer.objects.count()
 
     def _products(self, actor: Any) -> int:
