@@ -13,6 +13,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from tests.factories import ApiTokenFactory, UserFactory
+from tests.log_capture import log_lines  # noqa: F401 (the fixture, for every test)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -68,19 +68,14 @@ def test_a_return_credited_and_refunded(browser_page: Any, live_server: Any) -> 
 
     # when sales opens the order from the orders list and requests a return of one scratched desk
     sign_in(page, live_server, "sam")
-    assert_page_sound(page)
     sidebar(page, "Orders")
-    assert_page_sound(page)
     open_row(page, order.order_number)
-    assert_page_sound(page)
     press(page, "[data-action=request-return]")
-    assert_page_sound(page)
     page.fill(f"#id_quantity_{line.pk}", "1")
     assert page.is_checked(f"#id_restock_{line.pk}")
     page.fill("#id_reason", "scratched top")
     shot(page, "returns-01-request-form")
     press(page, "[data-submit=action]")
-    assert_page_sound(page)
 
     # then the return is requested for that desk, at the order's price, and sales lands on its page
     return_ = Return.objects.get(order=order)
@@ -92,13 +87,9 @@ def test_a_return_credited_and_refunded(browser_page: Any, live_server: Any) -> 
 
     # when the warehouse opens it from "Returns to receive" and receives it
     sign_in(page, live_server, "wes")
-    assert_page_sound(page)
     sidebar(page, "Returns to receive")
-    assert_page_sound(page)
     open_row(page, return_.return_number)
-    assert_page_sound(page)
     press(page, "[data-move=received]")
-    assert_page_sound(page)
 
     # then it is received and the desk is back in stock, with a ``return`` row in the ledger
     assert f"Return {return_.return_number} received" in message(page, "success")
@@ -109,13 +100,9 @@ def test_a_return_credited_and_refunded(browser_page: Any, live_server: Any) -> 
 
     # when finance opens it from "Returns to credit" and credits it
     sign_in(page, live_server, "fay")
-    assert_page_sound(page)
     sidebar(page, "Returns to credit")
-    assert_page_sound(page)
     open_row(page, return_.return_number)
-    assert_page_sound(page)
     press(page, "[data-move=credited]")
-    assert_page_sound(page)
     assert f"Return {return_.return_number} credited." in message(page, "success")
     note = CreditNote.objects.get(sales_return=return_)
     shot(page, "returns-04-credited")
@@ -136,12 +123,10 @@ def test_a_return_credited_and_refunded(browser_page: Any, live_server: Any) -> 
     # when finance opens the payment from the invoice and refunds more than is owed back
     follow(page, "TXN-ACME")
     press(page, "[data-action=refund]")
-    assert_page_sound(page)
     page.fill("#id_amount", "130.00")
     page.fill("#id_reason", "returned desk")
     page.fill("#id_reference", "RF-ACME-1")
     press(page, "[data-submit=action]")
-    assert_page_sound(page)
 
     # then it is refused, naming what is owed back, and nothing is refunded
     assert "129.99" in message(page, "error")
@@ -154,7 +139,6 @@ def test_a_return_credited_and_refunded(browser_page: Any, live_server: Any) -> 
     page.fill("#id_reason", "returned desk")
     page.fill("#id_reference", "RF-ACME-1")
     press(page, "[data-submit=action]")
-    assert_page_sound(page)
 
     # then the payment's page shows the refund, and the invoice has nothing due and nothing left to refund
     assert "Refund of 129.99 USD recorded." in message(page, "success")
@@ -195,16 +179,11 @@ def test_cancelling_an_order_whose_invoice_carries_credit_is_refused_in_words(br
 
     # when sales opens the order and cancels it
     sign_in(page, live_server, "sam")
-    assert_page_sound(page)
     sidebar(page, "Orders")
-    assert_page_sound(page)
     open_row(page, order.order_number)
-    assert_page_sound(page)
     press(page, "[data-move=cancelled]")
-    assert_page_sound(page)
     page.fill("#id_reason", "Customer changed their mind")
     press(page, "[data-submit=action]")
-    assert_page_sound(page)
 
     # then the refusal names the invoice and its credit note by number, and the order is as it was
     refusal = message(page, "error")

@@ -4,13 +4,11 @@ and ``/metrics`` parsed as Prometheus reads it."""
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -24,34 +22,19 @@ from rest_framework.test import APIClient
 from integrations import delivery, tasks
 from integrations.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery
 from sales import services as sales
-from synthesq.observability.logs import structured_formatter
 from tests.billing.helpers import pay
 from tests.factories import InvoiceFactory, OrderFactory
 from tests.helpers import assert_problem
+from tests.log_capture import LogLines
 
 from .helpers import ENDPOINTS_URL, EVENTS_URL, receiver, run_tasks
 
 pytestmark = pytest.mark.django_db
-LogLines = Callable[[], list[dict[str, Any]]]
 
 
 @pytest.fixture
 def integrations_api(client_for: Callable[..., APIClient]) -> APIClient:
     return client_for("integrations")
-
-
-@pytest.fixture
-def log_lines() -> Iterator[LogLines]:
-    """The JSON log lines written meanwhile, through the real formatter."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(structured_formatter("json"))
-    root = logging.getLogger()
-    root.addHandler(handler)
-    try:
-        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
-    finally:
-        root.removeHandler(handler)
 
 
 def _register(api: APIClient, url: str, events: list[str] | None = None) -> dict[str, Any]:

@@ -19,9 +19,8 @@ from billing import services as billing_services
 from sales import services as sales_services
 from sales.models import OrderStatus
 from tests.factories import InvoiceFactory, OrderFactory, ProductFactory
+from tests.log_capture import LogLines
 from tests.sales.helpers import delivered_order
-
-from .conftest import LogLines
 
 
 def sample(name: str, **labels: str) -> float:

@@ -13,8 +13,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import CustomerFactory, ProductFactory
-
-from .conftest import LogLines
+from tests.log_capture import LogLines
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,7 @@ import structlog
 
 from synthesq.observability.logs import structured_formatter
 from synthesq.observability.redaction import REDACTED, redact, redact_text
-
-from .conftest import LogLines
+from tests.log_capture import LogLines
 
 TOKEN = "sqs_3vQm1n0Ps6cWfB1y2ZxKJd7h8T0aLkqR5u9sYwEo4iF"
 WEBHOOK_SECRET = "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA=="

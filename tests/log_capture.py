@@ -1,4 +1,5 @@
-"""Log capture through the real formatter: ``log_lines()`` returns the JSON lines written so far, parsed."""
+"""Log capture through the real formatter: the ``log_lines`` fixture (registered by tests/conftest.py) gives
+``log_lines()``, the JSON lines written so far, parsed."""
 
 from __future__ import annotations
 
