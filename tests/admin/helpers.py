@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
+import pytest
 from django.http import HttpResponse
 
 _SKIPPED_INPUTS = {"submit", "button", "reset", "image", "file"}
@@ -152,6 +153,13 @@ def hidden_form(response: HttpResponse, form_id: str) -> tuple[str, dict[str, st
 # reached is sound: not an error page (403, 404, 500) and every field staff fill in looks like a field.
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+# The marks of a Chromium test module (``pytestmark = BROWSER_TEST``): a live server over a real database.
+BROWSER_TEST = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+                       reason="needs Debian's chromium (apt-get install chromium); CI installs it"),
+]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 PASSWORD = "browser-test-pw"
 

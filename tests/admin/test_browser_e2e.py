@@ -22,7 +22,6 @@ looks like a field (a border, or a background distinct from the page).
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -32,13 +31,11 @@ import pytest
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceStatus
-from integrations import services as integrations
 from integrations.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 from inventory.models import Product
-from sales import services as sales
 from sales.models import Order, OrderStatus
 from tests.admin.helpers import (
-    CHROMIUM,
+    BROWSER_TEST,
     PASSWORD,
     SCREENSHOTS,
     message,
@@ -51,14 +48,9 @@ from tests.admin.helpers import (
     tab,
 )
 from tests.factories import CustomerFactory, InvoiceFactory, OrderFactory, ProductFactory, UserFactory
-from tests.integrations.helpers import receiver, run_tasks
+from tests.integrations.helpers import failed_delivery
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-                       reason="needs Debian's chromium (apt-get install chromium); CI installs it"),
-]
+pytestmark = BROWSER_TEST
 
 
 def test_bookmarked_sign_in_and_return_to_site(browser_page: Any, live_server: Any) -> None:
@@ -296,12 +288,7 @@ def test_finance_day(browser_page: Any, live_server: Any) -> None:
 def test_integrations_day(browser_page: Any, live_server: Any) -> None:
     page = browser_page
     # given an endpoint whose receiver answered 500, its delivery given up as failed, and an integrations login
-    with receiver(default=500) as hook:
-        integrations.webhook_endpoint_create(url=hook.url, events=["customer.created"], actor=None)
-        sales.customer_create(actor=None, name="Acme", email="acme@example.com")
-        run_tasks()
-    delivery = WebhookDelivery.objects.get()
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED)
+    delivery = failed_delivery()
     attempt = WebhookAttempt.objects.get()
     UserFactory(username="ivy", staff=True, roles=["integrations"], password=PASSWORD)
 

@@ -15,26 +15,27 @@ the state in the database. Every page reached is checked with ``assert_page_soun
 
 from __future__ import annotations
 
-import os
 import re
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from billing.models import CreditNote, Invoice, InvoiceStatus, Refund
 from inventory.models import Product, StockMovement
 from sales.models import Order, OrderStatus, Return, ReturnStatus
-from tests.admin.helpers import CHROMIUM, PASSWORD, assert_page_sound, message, open_row, press, shot, sidebar, sign_in
+from tests.admin.helpers import (
+    BROWSER_TEST,
+    PASSWORD,
+    assert_page_sound,
+    message,
+    open_row,
+    press,
+    shot,
+    sidebar,
+    sign_in,
+)
 from tests.factories import CreditNoteFactory, CustomerFactory, InvoiceFactory, ProductFactory, UserFactory
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
-                       reason="needs Debian's chromium (apt-get install chromium); CI installs it"),
-]
+pytestmark = BROWSER_TEST
 
 
 def field(page: Any, label: str) -> str:

@@ -16,7 +16,7 @@ from integrations import services
 from integrations.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from sales import services as sales
 from synthesq.core.admin_tools import local_minute
-from tests.integrations.helpers import receiver, run_tasks
+from tests.integrations.helpers import failed_delivery, receiver, run_tasks
 
 from .helpers import button_link, messages_text, page_form
 from .test_dashboard import figures, listed
@@ -98,12 +98,7 @@ def test_a_refused_url_is_shown_on_the_form_and_nothing_is_saved(login: Callable
 
 def test_failing_deliveries_are_found_and_resent(login: Callable[..., Client]) -> None:
     staff = login("integrations")
-    with receiver(default=500) as hook:
-        services.webhook_endpoint_create(url=hook.url, events=["customer.created"], actor=None)
-        sales.customer_create(actor=None, name="Acme", email="acme@example.com")
-        run_tasks()
-    item = WebhookDelivery.objects.get()
-    WebhookDelivery.objects.filter(pk=item.pk).update(status=DeliveryStatus.FAILED)
+    item = failed_delivery()
     # when they open "Failing deliveries" and the delivery, and press "Resend now"
     failing = staff.get(sidebar_link(staff.get("/admin/"), "Failing deliveries"))
     assert [str(obj.pk) for obj in failing.context["cl"].result_list] == [item.pk]

@@ -11,7 +11,7 @@ from typing import Any
 
 from django_tasks_db.models import DBTaskResult
 
-from integrations.models import Event
+from integrations.models import DeliveryStatus, Event, WebhookDelivery
 
 EVENTS_URL = "/api/v1/events"
 ENDPOINTS_URL = "/api/v1/webhook-endpoints"
@@ -125,3 +125,17 @@ def fan_out_only() -> list[str]:
     from integrations import services
 
     return services.events_fan_out(event_ids=list(Event.objects.filter(fanned_out=False).values_list("pk", flat=True)))
+
+
+def failed_delivery() -> WebhookDelivery:
+    """A ``customer.created`` delivery to an endpoint whose receiver answered 500, given up as failed."""
+    from integrations import services
+    from sales import services as sales
+
+    with receiver(default=500) as hook:
+        services.webhook_endpoint_create(url=hook.url, events=["customer.created"], actor=None)
+        sales.customer_create(actor=None, name="Acme", email="acme@example.com")
+        run_tasks()
+    delivery = WebhookDelivery.objects.get()
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED)
+    return delivery
