@@ -15,6 +15,10 @@ from rest_framework.test import APIClient
 from tests.factories import ApiTokenFactory, UserFactory
 from tests.log_capture import log_lines  # noqa: F401 (the fixture, for every test)
 
+# The admin's fixtures (login, the role clients, browser_page, every_kind_of_page) for every admin test, wherever it
+# sits (tests/<app>/admin/, beside its app's tests).
+pytest_plugins = ["tests.admin.fixtures"]
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if connection.vendor == "postgresql":

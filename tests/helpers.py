@@ -1,5 +1,6 @@
-"""Helpers shared by the API tests of every app: problem-details assertions, page walking, and running work
-in real parallel threads (each on its own database connection) for the PostgreSQL concurrency tests."""
+"""Helpers shared by the tests of every app: problem-details assertions, page walking, the rows of the database
+before and after a refused action (``rows_of``), and running work in real parallel threads (each on its own
+database connection) for the PostgreSQL concurrency tests."""
 
 from __future__ import annotations
 
@@ -8,8 +9,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connection
+from django.db.models import Model
 
 PROBLEM = "application/problem+json"
+
+
+def rows_of(*models: type[Model]) -> dict[str, list[dict[str, Any]]]:
+    """Every row of these models, field by field, in primary-key order: taken before and after a refused action,
+    the two are equal when it changed nothing (``assert rows_of(Order, OrderEvent) == before``)."""
+    return {model._meta.label: list(model.objects.order_by("pk").values()) for model in models}
 
 
 def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:

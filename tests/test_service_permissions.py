@@ -31,6 +31,7 @@ from tests.factories import (
     ReturnFactory,
     UserFactory,
 )
+from tests.helpers import rows_of
 
 SERVICE_MODULES = ("sales.services", "billing.services", "inventory.services", "integrations.services")
 SNAPSHOT_APPS = ("sales", "billing", "inventory", "integrations", "core")
@@ -153,8 +154,7 @@ WRITES: dict[str, Callable[[], dict[str, Any]]] = {
 
 
 def _rows() -> dict[str, list[dict[str, Any]]]:
-    return {model._meta.label: list(model.objects.order_by("pk").values())
-            for label in SNAPSHOT_APPS for model in apps.get_app_config(label).get_models()}
+    return rows_of(*(model for label in SNAPSHOT_APPS for model in apps.get_app_config(label).get_models()))
 
 
 def test_every_service_is_listed_as_a_write_or_exempt() -> None:

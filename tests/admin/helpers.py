@@ -14,6 +14,7 @@ from weakref import WeakKeyDictionary
 
 import pytest
 from django.http import HttpResponse
+from django.test import Client
 
 _SKIPPED_INPUTS = {"submit", "button", "reset", "image", "file"}
 
@@ -320,3 +321,19 @@ def pick(page: Any, select_id: str, text: str) -> None:
     page.locator(f"#{select_id} + .select2 .select2-selection").click()
     page.locator(".select2-container--open .select2-search__field").fill(text)
     page.locator(".select2-results__option", has_text=text).first.click()
+
+
+def figures(response: Any) -> dict[str, tuple[str, str]]:
+    """The dashboard's figures: label -> (value, link)."""
+    page = response.content.decode()
+    found = {}
+    for href, label, body in re.findall(r'<a href="([^"]+)" data-figure="([^"]+)">(.*?)</a>', page, re.S):
+        value = re.search(r'<span class="figure-value">(.*?)</span>', body, re.S)
+        found[html.unescape(label)] = (html.unescape(value.group(1)).strip(), html.unescape(href))
+    return found
+
+
+def listed(client: Client, link: str) -> set[str]:
+    response = client.get(link)
+    assert response.status_code == 200, link
+    return {str(obj.pk) for obj in response.context["cl"].result_list}

@@ -53,3 +53,21 @@ def history_details(response: Any) -> list[str]:
     """The "details" cells of the page's history rows, as text, one per row."""
     page = response.content.decode()
     return [text_of(cell) for cell in re.findall(r'<td class="[^"]*field-details[^"]*"[^>]*>(.*?)</td>', page, re.S)]
+
+
+def sidebar_link(response: object, title: str) -> str:
+    """The href of the link whose text ends with ``title`` (a sidebar entry with its icon before it)."""
+    page = response.content.decode()  # type: ignore[attr-defined]
+    for href, text in re.findall(r'<a[^>]+href="([^"]+)"[^>]*>(.*?)</a>', page, re.S):
+        if re.sub(r"<[^>]+>|\s+", " ", html.unescape(text)).strip().endswith(title):
+            return html.unescape(href)
+    raise AssertionError(f"no sidebar link {title!r}")
+
+
+def object_link(response: object, text: str) -> str:
+    """The href of the first link whose text (tags dropped) contains ``text``."""
+    page = response.content.decode()  # type: ignore[attr-defined]
+    for href, body in re.findall(r'<a[^>]+href="([^"]+)"[^>]*>(.*?)</a>', page, re.S):
+        if text in html.unescape(re.sub(r"<[^>]+>", "", body)):
+            return html.unescape(href)
+    raise AssertionError(f"no link {text!r}")

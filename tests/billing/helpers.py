@@ -12,7 +12,7 @@ from billing.models import CreditNote, CreditNoteLine, Invoice, InvoiceEvent, In
 from inventory.models import Product, StockMovement
 from sales.models import Order, OrderEvent
 from synthesq.core.models import IdempotencyKey, Sequence
-from tests.helpers import assert_problem, error_fields, follow_pages
+from tests.helpers import assert_problem, error_fields, follow_pages, rows_of
 
 __all__ = [
     "CREDIT_NOTES_URL",
@@ -56,11 +56,8 @@ def snapshot() -> dict[str, list[dict[str, Any]]]:
     """Every row billing, orders and stock are made of, to show a refused request changed nothing: invoice
     status, number and amount_paid, payments, invoice and order history, order status, stock and ledger,
     credit notes and refunds, the numbering counters and the idempotency keys."""
-    return {
-        model.__name__: list(model.objects.order_by("pk").values())
-        for model in (Invoice, InvoiceLine, InvoiceEvent, Payment, CreditNote, CreditNoteLine, Refund, Order,
-                      OrderEvent, Product, StockMovement, Sequence, IdempotencyKey)
-    }
+    return rows_of(Invoice, InvoiceLine, InvoiceEvent, Payment, CreditNote, CreditNoteLine, Refund, Order, OrderEvent,
+                   Product, StockMovement, Sequence, IdempotencyKey)
 
 
 def billing_state(invoice_id: str) -> tuple[Any, ...]:

@@ -180,9 +180,9 @@ def test_closing_an_order_issues_its_draft_invoice(finance_api: APIClient, setti
 @pytest.mark.parametrize("invoice_status", ["issued", "paid", "void"])
 def test_closing_leaves_an_issued_paid_or_void_invoice_as_it_is(finance_api: APIClient, invoice_status: str) -> None:
     invoice = InvoiceFactory(status=invoice_status, order_status="delivered")
-    before = snapshot()["Invoice"]
+    before = snapshot()["billing.Invoice"]
     assert move(finance_api, invoice.order_id, "closed").status_code == 200
-    assert snapshot()["Invoice"] == before
+    assert snapshot()["billing.Invoice"] == before
 
 
 def test_a_refused_close_issues_nothing(finance_api: APIClient, sales_api: APIClient) -> None:

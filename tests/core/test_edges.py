@@ -23,7 +23,7 @@ from synthesq.core.middleware import ApiEdgeMiddleware
 from synthesq.core.models import IdempotencyKey
 from synthesq.core.parsers import MAX_JSON_DEPTH
 from tests.factories import CustomerFactory, InvoiceFactory, OrderFactory, PaymentFactory, ProductFactory
-from tests.helpers import PROBLEM, assert_problem
+from tests.helpers import PROBLEM, assert_problem, rows_of
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ WRITTEN: list[type[models.Model]] = [Customer, Order, OrderLine, OrderEvent, Pro
 
 def snapshot() -> dict[str, list[dict[str, Any]]]:
     """Every row a request could write, to show a refused request wrote nothing."""
-    return {model.__name__: list(model.objects.order_by("pk").values()) for model in WRITTEN}
+    return rows_of(*WRITTEN)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from inventory.models import Product, StockMovement
-from tests.helpers import assert_problem, error_fields, follow_pages
+from tests.helpers import assert_problem, error_fields, follow_pages, rows_of
 
 __all__ = ["assert_problem", "error_fields", "follow_pages", "ledger_sum", "product_url", "snapshot"]
 
@@ -20,12 +20,9 @@ def product_url(product_id: str, suffix: str = "") -> str:
 
 
 
-def snapshot() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def snapshot() -> dict[str, list[dict[str, Any]]]:
     """Every product and ledger row, to show a refused request changed nothing."""
-    return (
-        list(Product.objects.order_by("id").values()),
-        list(StockMovement.objects.order_by("id").values()),
-    )
+    return rows_of(Product, StockMovement)
 
 
 def ledger_sum(product_id: str) -> int:

@@ -17,6 +17,7 @@ from sales.models import Order, OrderEvent, OrderLine, OrderStatus, Return, Retu
 from synthesq.core.models import IdempotencyKey
 from synthesq.core.models import Sequence as Counter
 from tests.factories import OrderFactory
+from tests.helpers import rows_of
 
 ORDERS_URL = "/api/v1/sales/orders"
 INVOICE_NUMBER = re.compile(r"^INV-(\d{4})-(\d{6})$")
@@ -94,14 +95,7 @@ def line_field(field: str | None, index: int, name: str) -> bool:
 
 def db_state() -> dict[str, list[dict[str, Any]]]:
     """Every row a request about orders may touch, to show that a refused request changed nothing."""
-    return {
-        "orders": list(Order.objects.order_by("id").values()),
-        "lines": list(OrderLine.objects.order_by("id").values()),
-        "events": list(OrderEvent.objects.order_by("id").values()),
-        "products": list(Product.objects.order_by("id").values()),
-        "ledger": list(StockMovement.objects.order_by("id").values()),
-        "idempotency_keys": list(IdempotencyKey.objects.order_by("id").values()),
-    }
+    return rows_of(Order, OrderLine, OrderEvent, Product, StockMovement, IdempotencyKey)
 
 
 def ledger_sum(product_id: str) -> int:
@@ -204,13 +198,7 @@ def clone_delivered(template: Order, delivered_ats: Sequence[datetime],
 
 def full_state() -> dict[str, list[dict[str, Any]]]:
     """Every row the close path could touch, to show a run or a refused request changed nothing."""
-    return {
-        "orders": list(Order.objects.order_by("id").values()),
-        "order_events": list(OrderEvent.objects.order_by("id").values()),
-        "invoices": list(Invoice.objects.order_by("id").values()),
-        "invoice_events": list(InvoiceEvent.objects.order_by("id").values()),
-        "counters": list(Counter.objects.order_by("name").values()),
-    }
+    return rows_of(Order, OrderEvent, Invoice, InvoiceEvent, Counter)
 
 
 def order_state(order_id: str) -> dict[str, Any]:
@@ -317,12 +305,4 @@ def return_body(*lines: tuple[str, int] | tuple[str, int, bool], reason: str = "
 def returns_db_state() -> dict[str, list[dict[str, Any]]]:
     """``db_state`` plus the returns, their lines and history, and the counters: a refused return request or
     move changed none of it."""
-    return {
-        **db_state(),
-        "returns": list(Return.objects.order_by("id").values()),
-        "return_lines": list(ReturnLine.objects.order_by("id").values()),
-        "return_events": list(ReturnEvent.objects.order_by("id").values()),
-        "counters": list(Counter.objects.order_by("name").values()),
-        "outbox": list(Event.objects.order_by("sequence").values("id", "type")),
-        "invoices": list(Invoice.objects.order_by("id").values()),
-    }
+    return {**db_state(), **rows_of(Return, ReturnLine, ReturnEvent, Counter, Event, Invoice)}

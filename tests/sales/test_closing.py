@@ -416,7 +416,7 @@ def test_one_failing_order_does_not_stop_the_others(failing_order: dict[str, str
     orders = [delivered_order(days_ago(60 - i)) for i in range(6)]
     bad = orders[2]
     failing_order["id"] = bad.pk
-    bad_before = full_state()["invoices"]
+    bad_before = full_state()["billing.Invoice"]
     # when the batch runs (text output)
     out, err = StringIO(), StringIO()
     with pytest.raises(SystemExit) as exited:

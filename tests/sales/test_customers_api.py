@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from sales.models import Customer
 from tests.factories import CustomerFactory, ProductFactory
-from tests.helpers import assert_problem, error_fields, follow_pages
+from tests.helpers import assert_problem, error_fields, follow_pages, rows_of
 
 pytestmark = pytest.mark.django_db
 
@@ -37,9 +37,9 @@ def valid_payload(**overrides: Any) -> dict[str, Any]:
     return payload
 
 
-def snapshot() -> list[dict[str, Any]]:
+def snapshot() -> dict[str, list[dict[str, Any]]]:
     """Every customer row, to show a refused request changed nothing."""
-    return list(Customer.objects.order_by("id").values())
+    return rows_of(Customer)
 
 
 

@@ -14,7 +14,7 @@ from django.test import Client
 
 from sales.models import OrderStatus
 from tests.admin.helpers import button_link
-from tests.admin.test_integrations_admin import object_link, sidebar_link
+from tests.admin.navigation import object_link, sidebar_link
 from tests.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

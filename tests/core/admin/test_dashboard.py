@@ -21,6 +21,7 @@ from billing.models import Invoice, InvoiceStatus
 from inventory import services as inventory
 from sales import services
 from sales.models import Order, OrderStatus
+from tests.admin.helpers import figures, listed
 from tests.factories import InvoiceFactory, OrderFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,24 +30,8 @@ pytestmark = pytest.mark.django_db
 DASHBOARD_QUERIES = 11
 
 
-def figures(response: Any) -> dict[str, tuple[str, str]]:
-    """The dashboard's figures: label -> (value, link)."""
-    page = response.content.decode()
-    found = {}
-    for href, label, body in re.findall(r'<a href="([^"]+)" data-figure="([^"]+)">(.*?)</a>', page, re.S):
-        value = re.search(r'<span class="figure-value">(.*?)</span>', body, re.S)
-        found[html.unescape(label)] = (html.unescape(value.group(1)).strip(), html.unescape(href))
-    return found
-
-
 def sections(response: Any) -> list[str]:
     return re.findall(r'data-section="([^"]+)"', response.content.decode())
-
-
-def listed(client: Client, link: str) -> set[str]:
-    response = client.get(link)
-    assert response.status_code == 200, link
-    return {str(obj.pk) for obj in response.context["cl"].result_list}
 
 
 @pytest.fixture

@@ -17,10 +17,9 @@ from inventory.models import Product, StockMovement
 from sales import services
 from sales.models import Order, OrderStatus, Return, ReturnEvent
 from tests.admin.helpers import data_attrs, form_errors, hidden_form, messages_text, page_form
+from tests.admin.navigation import object_link, sidebar_link
 from tests.factories import OrderFactory, ProductFactory, ReturnFactory
 from tests.sales.helpers import days_ago, delivered_order, returns_db_state, set_delivered_at
-
-from .test_integrations_admin import object_link, sidebar_link
 
 pytestmark = pytest.mark.django_db
 

@@ -16,28 +16,11 @@ from integrations import services
 from integrations.models import DeliveryStatus, Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from sales import services as sales
 from synthesq.core.admin_tools import local_minute
+from tests.admin.helpers import button_link, figures, listed, messages_text, page_form
+from tests.admin.navigation import object_link, sidebar_link
 from tests.integrations.helpers import failed_delivery, receiver, run_tasks
 
-from .helpers import button_link, messages_text, page_form
-from .test_dashboard import figures, listed
-
 pytestmark = pytest.mark.django_db
-
-
-def sidebar_link(response: object, title: str) -> str:
-    page = response.content.decode()  # type: ignore[attr-defined]
-    for href, text in re.findall(r'<a[^>]+href="([^"]+)"[^>]*>(.*?)</a>', page, re.S):
-        if re.sub(r"<[^>]+>|\s+", " ", html.unescape(text)).strip().endswith(title):
-            return html.unescape(href)
-    raise AssertionError(f"no sidebar link {title!r}")
-
-
-def object_link(response: object, text: str) -> str:
-    page = response.content.decode()  # type: ignore[attr-defined]
-    for href, body in re.findall(r'<a[^>]+href="([^"]+)"[^>]*>(.*?)</a>', page, re.S):
-        if text in html.unescape(re.sub(r"<[^>]+>", "", body)):
-            return html.unescape(href)
-    raise AssertionError(f"no link {text!r}")
 
 
 def attempt_rows(response: object) -> list[list[str]]:

@@ -1,0 +1,1 @@
+"""The sales admin's tests: pages reached by clicking from the admin index (tests/admin/navigation.py)."""
