@@ -248,7 +248,8 @@ def test_status_matrix(finance_api: APIClient, current: str, requested: str) -> 
             "status_changed", current, requested, "matrix", finance_api.user.pk)  # type: ignore[attr-defined]
         # and nothing outside the invoice changed
         after = snapshot()
-        for table in ("Payment", "Order", "OrderEvent", "Product", "StockMovement", "InvoiceLine"):
+        for table in ("billing.Payment", "sales.Order", "sales.OrderEvent", "inventory.Product",
+                      "inventory.StockMovement", "billing.InvoiceLine"):
             assert after[table] == before[table]
         return
     # then every other move is a 409 that changes nothing
