@@ -124,6 +124,7 @@ class PaymentViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, 
     serializer_class = PaymentSerializer
     filterset_class = PaymentFilter
     ordering_fields = ["created_at", "amount"]
+    action_permissions = {"create": ("billing.view_payment",)}  # payment_record checks add_payment
     problem_responses = {
         "create": (exceptions.InvoiceNotPayable, exceptions.DuplicatePaymentReference,
                    exceptions.PaymentCurrencyMismatch, exceptions.Overpayment, IdempotencyKeyReused),
@@ -167,7 +168,8 @@ class CreditNoteViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixi
     serializer_class = CreditNoteSerializer
     filterset_class = CreditNoteFilter
     ordering_fields = ["issued_at", "total", "number"]
-    action_permissions = {"pdf": ("billing.view_creditnote",)}
+    # credit_note_issue checks add_creditnote
+    action_permissions = {"pdf": ("billing.view_creditnote",), "create": ("billing.view_creditnote",)}
     problem_responses = {
         "create": (exceptions.InvoiceNotCreditable, exceptions.CreditExceedsInvoice, IdempotencyKeyReused),
     }
@@ -210,6 +212,7 @@ class RefundViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, v
     serializer_class = RefundSerializer
     filterset_class = RefundFilter
     ordering_fields = ["recorded_at", "amount"]
+    action_permissions = {"create": ("billing.view_refund",)}  # refund_record checks add_refund
     problem_responses = {
         "create": (exceptions.RefundExceedsPayment, exceptions.RefundExceedsCredit, exceptions.RefundCurrencyMismatch,
                    IdempotencyKeyReused),

@@ -98,8 +98,12 @@ class WebhookEndpointViewSet(ETagMixin, RepresentedListMixin, RepresentedRetriev
     ordering_fields = ["created_at"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     action_permissions = {
-        "rotate_secret": ("integrations.change_webhookendpoint",),
-        "test": ("integrations.change_webhookendpoint",),
+        # the services check the writes (add, change, delete): webhook_endpoint_create … _test
+        "create": ("integrations.view_webhookendpoint",),
+        "partial_update": ("integrations.view_webhookendpoint",),
+        "destroy": ("integrations.view_webhookendpoint",),
+        "rotate_secret": ("integrations.view_webhookendpoint",),
+        "test": ("integrations.view_webhookendpoint",),
         "deliveries": ("integrations.view_webhookdelivery",),
     }
 
@@ -163,7 +167,7 @@ class WebhookEndpointViewSet(ETagMixin, RepresentedListMixin, RepresentedRetriev
 )
 class WebhookDeliveryViewSet(ETagMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = WebhookDeliverySerializer
-    action_permissions = {"retry": ("integrations.change_webhookdelivery",)}
+    action_permissions = {"retry": ("integrations.view_webhookdelivery",)}  # webhook_delivery_retry checks change
     problem_responses = {"retry": (DeliveryInProgress,)}
 
     def get_queryset(self) -> QuerySet[WebhookDelivery]:

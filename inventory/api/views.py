@@ -47,7 +47,11 @@ class ProductViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, 
     filterset_class = ProductFilter
     ordering_fields = ["created_at", "sku", "name", "price", "stock_quantity"]
     action_permissions = {
-        "adjustments": ("inventory.adjust_stock",),
+        # the services check the writes: product_create (add), product_update (change), stock_adjust
+        "create": ("inventory.view_product",),
+        "update": ("inventory.view_product",),
+        "partial_update": ("inventory.view_product",),
+        "adjustments": ("inventory.view_product",),
         "movements": ("inventory.view_stockmovement",),
     }
     problem_responses = {
