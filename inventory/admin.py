@@ -37,12 +37,13 @@ from synthesq.core.admin_tools import (
     admin_object,
     back_to,
     local_minute,
+    money_column,
     run_service,
 )
 from synthesq.core.backoffice import Figure, Panel
 from synthesq.core.errors import DomainError
 from synthesq.core.exports import ExportResource, count, local_time, text
-from synthesq.core.money import format_money, quantize, scale_error
+from synthesq.core.money import quantize, scale_error
 
 from . import selectors, services
 from .admin_messages import NamedReferenceFormSet, ReferenceMixin, name_references
@@ -118,9 +119,7 @@ class VariantInline(ReadOnlyInline):
     def variant_link(self, product: Product) -> str:
         return admin_link("admin:inventory_product_change", product.pk, product.sku)
 
-    @admin.display(description="price")
-    def price_display(self, product: Product) -> str:
-        return format_money(product.price, product.currency)
+    price_display = money_column("price", "price")
 
 
 class StockAdjustmentForm(BackofficeForm):
@@ -150,9 +149,7 @@ class ProductAdmin(ModelAdmin):
     actions_detail = ["adjust_stock"]
     actions_row = ["adjust_stock"]
 
-    @admin.display(description="price", ordering="price")
-    def price_display(self, product: Product) -> str:
-        return format_money(product.price, product.currency)
+    price_display = money_column("price", "price", ordering="price")
 
     def get_urls(self) -> list[Any]:
         search = self.admin_site.admin_view(SellableProductSearch.as_view(admin_site=self.admin_site))

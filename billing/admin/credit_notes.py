@@ -23,7 +23,6 @@ from synthesq.core.admin_tools import (
     local_minute,
     money_column,
 )
-from synthesq.core.money import format_money
 
 from ..documents import credit_note_document, credit_note_pdf, credit_note_pdf_filename
 from ..models import CreditNote, CreditNoteLine, Invoice, Refund
@@ -90,9 +89,7 @@ class CreditNoteAdmin(PrintableDocumentMixin, ViewOnlyAdmin, ModelAdmin):
     def issued(self, credit_note: CreditNote) -> str:
         return local_minute(credit_note.issued_at)
 
-    @admin.display(description="total", ordering="total")
-    def total_display(self, credit_note: CreditNote) -> str:
-        return format_money(credit_note.total, credit_note.currency)
+    total_display = money_column("total", "total", ordering="total")
 
     @admin.display(description="invoice")
     def invoice_display(self, credit_note: CreditNote) -> str:
@@ -148,9 +145,7 @@ class RefundAdmin(ViewOnlyAdmin, ModelAdmin):
     def recorded(self, refund: Refund) -> str:
         return local_minute(refund.recorded_at)
 
-    @admin.display(description="amount", ordering="amount")
-    def amount_display(self, refund: Refund) -> str:
-        return format_money(refund.amount, refund.currency)
+    amount_display = money_column("amount", "amount", ordering="amount")
 
     @admin.display(description="payment")
     def payment_display(self, refund: Refund) -> str:

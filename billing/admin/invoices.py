@@ -126,9 +126,7 @@ class PaymentInline(BillingInline):
     def received(self, payment: Payment) -> str:
         return local_minute(payment.created_at)
 
-    @admin.display(description="amount")
-    def amount_display(self, payment: Payment) -> str:
-        return format_money(payment.amount, payment.currency)
+    amount_display = money_column("amount", "amount")
 
 
 class CreditNoteInline(BillingInline):
@@ -145,9 +143,7 @@ class CreditNoteInline(BillingInline):
     def issued(self, credit_note: CreditNote) -> str:
         return local_minute(credit_note.issued_at)
 
-    @admin.display(description="total")
-    def total_display(self, credit_note: CreditNote) -> str:
-        return format_money(credit_note.total, credit_note.currency)
+    total_display = money_column("total", "total")
 
 
 class RefundInline(BillingInline):
@@ -163,9 +159,7 @@ class RefundInline(BillingInline):
     def recorded(self, refund: Refund) -> str:
         return local_minute(refund.recorded_at)
 
-    @admin.display(description="amount")
-    def amount_display(self, refund: Refund) -> str:
-        return format_money(refund.amount, refund.currency)
+    amount_display = money_column("amount", "amount")
 
     @admin.display(description="on payment")
     def payment_reference(self, refund: Refund) -> str:
@@ -237,29 +231,17 @@ class InvoiceAdmin(InvoiceActionsMixin, ViewOnlyAdmin, ExportMixin, ModelAdmin):
     def status_display(self, invoice: Invoice) -> str:
         return invoice_status_badge(invoice)
 
-    @admin.display(description="total", ordering="total")
-    def total_display(self, invoice: Invoice) -> str:
-        return format_money(invoice.total, invoice.currency)
+    total_display = money_column("total", "total", ordering="total")
 
-    @admin.display(description="paid")
-    def amount_paid_display(self, invoice: Invoice) -> str:
-        return format_money(invoice.amount_paid, invoice.currency)
+    amount_paid_display = money_column("amount_paid", "paid")
 
-    @admin.display(description="credited")
-    def amount_credited_display(self, invoice: Invoice) -> str:
-        return format_money(invoice.amount_credited, invoice.currency)
+    amount_credited_display = money_column("amount_credited", "credited")
 
-    @admin.display(description="refunded")
-    def amount_refunded_display(self, invoice: Invoice) -> str:
-        return format_money(invoice.amount_refunded, invoice.currency)
+    amount_refunded_display = money_column("amount_refunded", "refunded")
 
-    @admin.display(description="amount due")
-    def amount_due_display(self, invoice: Invoice) -> str:
-        return format_money(invoice.amount_due, invoice.currency)
+    amount_due_display = money_column("amount_due", "amount due")
 
-    @admin.display(description="refundable")
-    def amount_refundable_display(self, invoice: Invoice) -> str:
-        return format_money(invoice.amount_refundable, invoice.currency)
+    amount_refundable_display = money_column("amount_refundable", "refundable")
 
     @admin.display(description="due at", ordering="due_at")
     def due_display(self, invoice: Invoice) -> str:

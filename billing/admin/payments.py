@@ -29,6 +29,7 @@ from synthesq.core.admin_tools import (
     admin_object,
     back_to,
     local_minute,
+    money_column,
     run_service,
 )
 from synthesq.core.money import format_money
@@ -65,9 +66,7 @@ class PaymentRefundInline(ReadOnlyInline):
     def recorded(self, refund: Refund) -> str:
         return local_minute(refund.recorded_at)
 
-    @admin.display(description="amount")
-    def amount_display(self, refund: Refund) -> str:
-        return format_money(refund.amount, refund.currency)
+    amount_display = money_column("amount", "amount")
 
 
 @admin.register(Payment)
@@ -96,9 +95,7 @@ class PaymentAdmin(ViewOnlyAdmin, ExportMixin, ModelAdmin):
     def received(self, payment: Payment) -> str:
         return local_minute(payment.created_at)
 
-    @admin.display(description="amount", ordering="amount")
-    def amount_display(self, payment: Payment) -> str:
-        return format_money(payment.amount, payment.currency)
+    amount_display = money_column("amount", "amount", ordering="amount")
 
     @admin.display(description="refunded")
     def refunded_display(self, payment: Payment) -> str:

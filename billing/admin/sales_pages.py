@@ -28,6 +28,7 @@ from synthesq.core.admin_tools import (
     drawing_buttons,
     local_day,
     local_minute,
+    money_column,
 )
 from synthesq.core.money import format_money
 
@@ -176,13 +177,9 @@ class CustomerInvoiceInline(ReadOnlyInline):
     def status_display(self, invoice: Invoice) -> str:
         return invoice_status_badge(invoice)
 
-    @admin.display(description="total")
-    def total_display(self, invoice: Invoice) -> str:
-        return format_money(invoice.total, invoice.currency)
+    total_display = money_column("total", "total")
 
-    @admin.display(description="amount due")
-    def amount_due(self, invoice: Invoice) -> str:
-        return format_money(invoice.amount_due, invoice.currency)
+    amount_due = money_column("amount_due", "amount due")
 
     @admin.display(description="due")
     def due(self, invoice: Invoice) -> str:

@@ -12,8 +12,7 @@ from unfold.admin import ModelAdmin
 
 from synthesq.core.actors import acting_user
 from synthesq.core.admin_filters import LocalDateRangeFilter
-from synthesq.core.admin_tools import ReadOnlyInline, admin_link, local_day, local_minute
-from synthesq.core.money import format_money
+from synthesq.core.admin_tools import ReadOnlyInline, admin_link, local_day, local_minute, money_column
 
 from .. import selectors, services
 from ..addresses import address_lines
@@ -38,9 +37,7 @@ class CustomerOrderInline(ReadOnlyInline):
     def status_display(self, order: Order) -> str:
         return order_status_badge(order)
 
-    @admin.display(description="total")
-    def total_display(self, order: Order) -> str:
-        return format_money(order.total, order.currency)
+    total_display = money_column("total", "total")
 
     @admin.display(description="created")
     def created(self, order: Order) -> str:

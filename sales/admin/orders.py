@@ -211,13 +211,9 @@ class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, ExportMixin, ModelAdmin):
     def status_display(self, order: Order) -> str:
         return order_status_badge(order)
 
-    @admin.display(description="total", ordering="total")
-    def total_display(self, order: Order) -> str:
-        return format_money(order.total, order.currency)
+    total_display = money_column("total", "total", ordering="total")
 
-    @admin.display(description="subtotal")
-    def subtotal_display(self, order: Order) -> str:
-        return format_money(order.subtotal, order.currency)
+    subtotal_display = money_column("subtotal", "subtotal")
 
     @admin.display(description="created at", ordering="created_at")
     def created_display(self, order: Order) -> str:

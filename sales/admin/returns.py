@@ -155,9 +155,7 @@ class ReturnAdmin(TransitionActionsMixin, ViewOnlyAdmin, ModelAdmin):
     def status_display(self, return_: Return) -> str:
         return return_status_badge(return_)
 
-    @admin.display(description="value", ordering="value")
-    def value_display(self, return_: Return) -> str:
-        return format_money(return_.value, return_.currency)
+    value_display = money_column("value", "value", ordering="value")
 
     @admin.display(description="return window")
     def window_display(self, return_: Return) -> str:
@@ -208,9 +206,7 @@ class OrderReturnInline(ReadOnlyInline):
     def status_display(self, return_: Return) -> str:
         return return_status_badge(return_)
 
-    @admin.display(description="value")
-    def value_display(self, return_: Return) -> str:
-        return format_money(return_.value, return_.currency)
+    value_display = money_column("value", "value")
 
     @admin.display(description="requested")
     def requested(self, return_: Return) -> str:

@@ -61,17 +61,26 @@ def person(field: str, description: str) -> Callable[[Any], str]:
     return show
 
 
-def money_column(field: str, description: str, *, document: str | None = None) -> Callable[[Any], str]:
+class _MoneyColumn:
+    """A callable object, not a function: set on a ModelAdmin it is not bound to the admin, so Django calls it
+    with the row alone, as it does a column listed as it is."""
+
+    def __init__(self, field: str, description: str, document: str | None, ordering: str | None) -> None:
+        self.field, self.document = field, document
+        self.short_description, self.admin_order_field = description, ordering
+        self.__name__ = f"{field}_display"
+
+    def __call__(self, obj: Any) -> str:
+        holder = obj if self.document is None else getattr(obj, self.document)
+        return format_money(getattr(obj, self.field), holder.currency)
+
+
+def money_column(field: str, description: str, *, document: str | None = None,
+                 ordering: str | None = None) -> Callable[[Any], str]:
     """A read-only column of an amount in its currency: the row's own, or its ``document``'s for a line (the
-    parent: ``invoice``, ``sales_return``…)."""
-
-    @admin.display(description=description)
-    def show(obj: Any) -> str:
-        holder = obj if document is None else getattr(obj, document)
-        return format_money(getattr(obj, field), holder.currency)
-
-    show.__name__ = f"{field}_display"
-    return show
+    parent: ``invoice``, ``sales_return``…). Listed as it is (``readonly_fields = (*LINE_AMOUNTS, …)``) or set on
+    a ModelAdmin (``total_display = money_column("total", "total", ordering="total")``)."""
+    return _MoneyColumn(field, description, document, ordering)
 
 
 ACTOR = person("actor", "actor")
