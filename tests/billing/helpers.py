@@ -13,6 +13,7 @@ from inventory.models import Product, StockMovement
 from sales.models import Order, OrderEvent
 from synthesq.core.models import IdempotencyKey, Sequence
 from tests.helpers import assert_problem, error_fields, follow_pages, rows_of
+from tests.sales.helpers import ORDERS_URL
 
 __all__ = [
     "CREDIT_NOTES_URL",
@@ -37,7 +38,6 @@ INVOICES_URL = "/api/v1/sales/invoices"
 CREDIT_NOTES_URL = "/api/v1/sales/credit-notes"
 REFUNDS_URL = "/api/v1/sales/refunds"
 PAYMENTS_URL = "/api/v1/sales/payments"
-ORDERS_URL = "/api/v1/sales/orders"
 
 
 def invoice_url(invoice_id: str, suffix: str = "") -> str:

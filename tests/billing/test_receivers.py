@@ -14,9 +14,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from billing.models import Invoice
-from inventory.models import Product, StockMovement
+from inventory.models import StockMovement
 from sales.models import Order
 from tests.factories import InvoiceFactory, OrderFactory, PaymentFactory, ProductFactory
+from tests.inventory.helpers import stock_of
 
 from .helpers import (
     CREDIT_NOTES_URL,
@@ -35,10 +36,6 @@ def move(api: APIClient, order_id: str, status: str, **extra: Any) -> Any:
     if status == "closed":  # these orders were just delivered: close them waiving the return window
         extra.setdefault("waive_return_window", True)
     return api.patch(order_status_url(order_id), {"status": status, **extra}, format="json")
-
-
-def stock_of(product: Product) -> int:
-    return Product.objects.get(pk=product.pk).stock_quantity
 
 
 # --- cancel --------------------------------------------------------------------------------------------------

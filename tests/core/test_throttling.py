@@ -21,10 +21,10 @@ from synthesq.core.models import ThrottleBucket
 from synthesq.settings import base
 from tests.factories import ApiTokenFactory, UserFactory
 from tests.helpers import assert_problem
+from tests.sales.helpers import CUSTOMERS_URL as URL
 
 pytestmark = pytest.mark.django_db
 
-URL = "/api/v1/sales/customers"
 
 
 class Clock:

@@ -28,3 +28,7 @@ def snapshot() -> dict[str, list[dict[str, Any]]]:
 def ledger_sum(product_id: str) -> int:
     return sum(StockMovement.objects.filter(product_id=product_id).values_list("quantity_delta", flat=True))
 
+
+def stock_of(product: Product) -> int:
+    return Product.objects.values_list("stock_quantity", flat=True).get(pk=product.pk)
+

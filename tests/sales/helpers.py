@@ -18,8 +18,11 @@ from synthesq.core.models import IdempotencyKey
 from synthesq.core.models import Sequence as Counter
 from tests.factories import OrderFactory
 from tests.helpers import rows_of
+from tests.inventory.helpers import ledger_sum as ledger_sum  # the stock tests of orders read them here too
+from tests.inventory.helpers import stock_of as stock_of
 
 ORDERS_URL = "/api/v1/sales/orders"
+CUSTOMERS_URL = "/api/v1/sales/customers"
 INVOICE_NUMBER = re.compile(r"^INV-(\d{4})-(\d{6})$")
 STATUSES = ["draft", "confirmed", "processing", "shipped", "delivered", "closed", "cancelled"]
 # The lifecycle of the guide: every allowed (from, to) pair.
@@ -96,14 +99,6 @@ def line_field(field: str | None, index: int, name: str) -> bool:
 def db_state() -> dict[str, list[dict[str, Any]]]:
     """Every row a request about orders may touch, to show that a refused request changed nothing."""
     return rows_of(Order, OrderLine, OrderEvent, Product, StockMovement, IdempotencyKey)
-
-
-def ledger_sum(product_id: str) -> int:
-    return sum(StockMovement.objects.filter(product_id=product_id).values_list("quantity_delta", flat=True))
-
-
-def stock_of(product: Product) -> int:
-    return Product.objects.values_list("stock_quantity", flat=True).get(pk=product.pk)
 
 
 def movements(order_id: str, kind: str | None = None) -> list[tuple[str, int]]:

@@ -13,10 +13,10 @@ from rest_framework.test import APIClient
 from sales.models import Customer
 from tests.factories import CustomerFactory, ProductFactory
 from tests.helpers import assert_problem, error_fields, follow_pages, rows_of
+from tests.sales.helpers import CUSTOMERS_URL as URL
 
 pytestmark = pytest.mark.django_db
 
-URL = "/api/v1/sales/customers"
 FIELDS = {"id", "name", "email", "phone", "default_shipping_address", "created_at", "updated_at"}
 # token lookup, the user's permissions, its groups' permissions, the page itself
 LIST_QUERY_BUDGET = 4

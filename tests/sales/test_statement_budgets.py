@@ -24,10 +24,10 @@ from rest_framework.test import APIClient
 from billing.models import Invoice
 from integrations.models import WebhookEndpoint
 from sales.models import Order, OrderStatus
+from tests.billing.helpers import PAYMENTS_URL
 from tests.factories import CustomerFactory, OrderFactory, ProductFactory, ReturnFactory
 from tests.sales.helpers import ORDERS_URL, order_payload, order_url, status_url
 
-PAYMENTS_URL = "/api/v1/sales/payments"
 TEST_TRANSACTION = 2
 BUDGETS = {"get": 3, "list": 3, "create": 8, "confirm": 12, "payment": 10}
 LINE_COUNTS = [1, 50]

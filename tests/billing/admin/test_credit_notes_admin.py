@@ -4,8 +4,6 @@ that change nothing, links both ways, roles, and the dashboard's credited / refu
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -16,27 +14,13 @@ from django.test import Client
 
 from billing import services
 from billing.models import CreditNote, Invoice, Payment, Refund
-from tests.admin.helpers import button_link, data_attrs, form_errors, messages_text, page_form
+from tests.admin.helpers import button_link, data_attrs, form_errors, listed, messages_text, page_form
+from tests.admin.helpers import figures as dashboard_figures
+from tests.admin.navigation import object_link, sidebar_link
 from tests.factories import CreditNoteFactory, InvoiceFactory, ReturnFactory
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-
-
-def sidebar_link(response: Any, title: str) -> str:
-    page = response.content.decode()
-    for href, text in re.findall(r'<a[^>]+href="([^"]+)"[^>]*>(.*?)</a>', page, re.S):
-        if re.sub(r"<[^>]+>|\s+", " ", html.unescape(text)).strip().endswith(title):
-            return html.unescape(href)
-    raise AssertionError(f"no sidebar link {title!r}")
-
-
-def object_link(response: Any, text: str) -> str:
-    page = response.content.decode()
-    for href, body in re.findall(r'<a[^>]+href="([^"]+)"[^>]*>(.*?)</a>', page, re.S):
-        if text in html.unescape(re.sub(r"<[^>]+>", "", body)):
-            return html.unescape(href)
-    raise AssertionError(f"no link {text!r}")
 
 
 def figures(invoice: Invoice) -> tuple[Any, ...]:
@@ -206,21 +190,6 @@ def test_other_roles_cannot_refund(login: Callable[..., Client], role: str) -> N
 
 
 # --- dashboard ---------------------------------------------------------------------------------------------------
-
-
-def dashboard_figures(response: Any) -> dict[str, tuple[str, str]]:
-    page = response.content.decode()
-    found = {}
-    for href, label, body in re.findall(r'<a href="([^"]+)" data-figure="([^"]+)">(.*?)</a>', page, re.S):
-        value = re.search(r'<span class="figure-value">(.*?)</span>', body, re.S)
-        found[html.unescape(label)] = (html.unescape(value.group(1)).strip(), html.unescape(href))
-    return found
-
-
-def listed(client: Client, link: str) -> set[str]:
-    response = client.get(link)
-    assert response.status_code == 200, link
-    return {str(obj.pk) for obj in response.context["cl"].result_list}
 
 
 def test_dashboard_shows_credited_and_refunded_this_month(finance_client: Client) -> None:
