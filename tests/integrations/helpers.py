@@ -6,9 +6,11 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from integrations.models import DeliveryStatus, Event, WebhookDelivery
@@ -139,3 +141,11 @@ def failed_delivery() -> WebhookDelivery:
     delivery = WebhookDelivery.objects.get()
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED)
     return delivery
+
+
+def lease_runs_out(delivery: WebhookDelivery) -> None:
+    """``delivery``'s lease has run out and its watchdog is due: the due tasks run."""
+    past = timezone.now() - timedelta(seconds=1)
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(lease_until=past, next_attempt_at=past)
+    DBTaskResult.objects.filter(status="READY").update(run_after=past)
+    run_tasks()

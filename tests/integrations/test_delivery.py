@@ -19,7 +19,7 @@ from sales import services as sales
 from sales.models import OrderStatus
 from tests.factories import OrderFactory, UserFactory
 
-from .helpers import Receiver, fan_out_only, receiver, run_tasks
+from .helpers import Receiver, fan_out_only, lease_runs_out, receiver, run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -228,12 +228,7 @@ def test_an_interrupted_attempt_is_taken_over_when_its_lease_ends() -> None:
         assert services.claim_deliveries([item.pk])
         assert services.claim_deliveries([item.pk]) == []  # and nobody else may take it while the lease runs
         # when the lease has run out and the watchdog comes due
-        from django_tasks_db.models import DBTaskResult
-
-        past = timezone.now() - timedelta(seconds=1)
-        WebhookDelivery.objects.filter(pk=item.pk).update(lease_until=past, next_attempt_at=past)
-        DBTaskResult.objects.filter(status="READY").update(run_after=past)
-        run_tasks()
+        lease_runs_out(item)
     # then the interrupted attempt is on record and the next one delivered it
     item.refresh_from_db()
     assert item.status == DeliveryStatus.SUCCEEDED
@@ -289,10 +284,7 @@ def test_the_sweep_covers_a_first_attempt_that_started_late_and_was_interrupted(
         run_tasks()
         assert hook.received == []
         # then it left a watchdog for the lease's end, which delivers it
-        past = timezone.now() - timedelta(seconds=1)
-        WebhookDelivery.objects.filter(pk=item.pk).update(lease_until=past, next_attempt_at=past)
-        DBTaskResult.objects.filter(status="READY").update(run_after=past)
-        run_tasks()
+        lease_runs_out(item)
     item.refresh_from_db()
     assert item.status == DeliveryStatus.SUCCEEDED
     assert hook.ids() == [item.event_id]
