@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from synthesq.core.exports import ExportResource, amount, local_time, text
-from synthesq.core.money import quantize
 
 from ..models import Invoice, Payment
 
@@ -16,9 +13,9 @@ class InvoiceResource(ExportResource):
     customer = text("customer", "customer_name")
     status = text("status", "status")
     currency = text("currency", "currency")
-    total = amount("total", "total_exported")
-    amount_paid = amount("amount paid", "paid_exported")
-    amount_due = amount("amount due", "due_exported")
+    total = amount("total", "total")
+    amount_paid = amount("amount paid", "amount_paid")
+    amount_due = amount("amount due", "amount_due")
     issued_at = local_time("issued", "issued_at")
     due_at = local_time("due", "due_at")
 
@@ -26,15 +23,6 @@ class InvoiceResource(ExportResource):
         model = Invoice
         fields = ("number", "order", "customer", "status", "currency", "total", "amount_paid", "amount_due",
                   "issued_at", "due_at")
-
-    def dehydrate_total(self, invoice: Invoice) -> Decimal:
-        return quantize(invoice.total, invoice.currency)
-
-    def dehydrate_amount_paid(self, invoice: Invoice) -> Decimal:
-        return quantize(invoice.amount_paid, invoice.currency)
-
-    def dehydrate_amount_due(self, invoice: Invoice) -> Decimal:
-        return invoice.amount_due
 
 
 class PaymentResource(ExportResource):
@@ -50,9 +38,6 @@ class PaymentResource(ExportResource):
     class Meta:
         model = Payment
         fields = ("received", "invoice", "order", "customer", "payment_method", "reference", "currency", "amount")
-
-    def dehydrate_amount(self, payment: Payment) -> Decimal:
-        return quantize(payment.amount, payment.currency)
 
     def dehydrate_payment_method(self, payment: Payment) -> str:
         return payment.get_payment_method_display()  # "Bank transfer", not "bank_transfer"

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from synthesq.core.exports import ExportResource, amount, local_time, text
-from synthesq.core.money import quantize
 
 from ..models import Order
 
@@ -26,12 +23,6 @@ class OrderResource(ExportResource):
         model = Order
         fields = ("order_number", "customer", "status", "currency", "subtotal", "total", "on_hold", "created_at",
                   "tracking_number", "carrier")
-
-    def dehydrate_subtotal(self, order: Order) -> Decimal:
-        return quantize(order.subtotal, order.currency)
-
-    def dehydrate_total(self, order: Order) -> Decimal:
-        return quantize(order.total, order.currency)
 
     def dehydrate_on_hold(self, order: Order) -> str:
         return "yes" if order.on_hold else "no"

@@ -8,6 +8,8 @@ from typing import Any
 from django.utils import timezone
 from import_export import fields, resources, widgets
 
+from .money import quantize
+
 
 class AmountWidget(widgets.Widget):
     """Exports an already quantized Decimal as is (a number in XLSX, its text in CSV)."""
@@ -32,8 +34,16 @@ class LocalTimeWidget(widgets.Widget):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
+class AmountField(fields.Field):
+    """An amount of a row that has a ``currency``, in that currency's minor unit (129.99, not 129.9900)."""
+
+    def get_value(self, instance: Any) -> Any:
+        value = super().get_value(instance)
+        return None if value is None else quantize(value, instance.currency)
+
+
 def amount(column: str, attribute: str) -> fields.Field:
-    return fields.Field(attribute=attribute, column_name=column, widget=AmountWidget(), readonly=True)
+    return AmountField(attribute=attribute, column_name=column, widget=AmountWidget(), readonly=True)
 
 
 def count(column: str, attribute: str) -> fields.Field:
