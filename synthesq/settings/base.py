@@ -110,12 +110,12 @@ MIDDLEWARE = [
     # Outermost: body size and control-character limits, problem details for every /api/ error, no-store.
     "synthesq.core.middleware.ApiEdgeMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "synthesq.core.timezones.StaffTimeZoneMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # The back office's (sessions, CSRF, the signed-in user, time zone, messages): /api/ skips them (core.pipeline).
+    "synthesq.core.pipeline.ApiBypassMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware", "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware", "synthesq.core.timezones.StaffTimeZoneMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware", "synthesq.core.pipeline.ApiRejoinMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
