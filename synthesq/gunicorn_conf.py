@@ -96,7 +96,9 @@ accesslog = "-"
 
 class JsonAccessLogger(Logger):
     """The access log as JSON lines (the app's logs are JSON too), with the request id the app answered, on
-    stderr with every other log line (gunicorn writes ``accesslog = "-"`` to stdout)."""
+    stderr with every other log line (gunicorn writes ``accesslog = "-"`` to stdout), for the requests the app did
+    not log itself: those gunicorn answers on its own (malformed, oversized); the app's ``request_finished`` line
+    is the access line of every other request."""
 
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
@@ -105,8 +107,8 @@ class JsonAccessLogger(Logger):
                 handler.setStream(sys.stderr)
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
-        if not self.cfg.accesslog:
-            return
+        if not self.cfg.accesslog or environ.get("synthesq.access_logged"):
+            return  # the app wrote this request's line (synthesq.observability.access_log): one line a request
         atoms = self.atoms(resp, req, environ, request_time)
         line = {
             "timestamp": datetime.now(UTC).isoformat(),

@@ -357,7 +357,7 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("console" if DEBUG else "json")
 LOGGING = logging_settings(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
 INSTALLED_APPS += ["django_structlog"]
 MIDDLEWARE.insert(MIDDLEWARE.index("synthesq.core.request_id.RequestIdMiddleware") + 1,
-                  "django_structlog.middlewares.RequestMiddleware")
+                  "synthesq.observability.access_log.RequestLogMiddleware")  # django-structlog's, lean
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True  # RequestIdMiddleware has already vetted or replaced it
 DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = 10  # logging.DEBUG: one INFO line per request, when it finishes
 

@@ -11,8 +11,8 @@ from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.exceptions import ImproperlyConfigured
-from django.test import Client, override_settings
 from django.middleware.csrf import CsrfViewMiddleware
+from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
 from synthesq.core.timezones import StaffTimeZoneMiddleware
