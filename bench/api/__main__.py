@@ -128,6 +128,7 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     load_start = uptime()
+    commit = git_commit()  # the code measured (served and replayed), before anything else may be committed
     started = time.monotonic()
     url = setup_scratch_database(DEFAULT_URL)  # BENCH_DATABASE_URL: the bare floor's database is <its name>_bare
     print(f"Seeding {url.rsplit('/', 1)[1]}: 20 customers, 60 products, {args.read_orders} orders of 3 lines …",
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
                  f"-c{args.connections}, {args.rounds} round(s) x {args.duration:g} s per endpoint, "
                  f"{args.read_orders} orders read by id" if not args.no_load else "no load (--no-load)")
     header = [
-        f"Code: {git_commit()}",
+        f"Code: {commit}",
         f"Machine: {os.cpu_count()} CPU(s), {platform.platform()}, Python {platform.python_version()}",
         f"Load before: {load_start}",
         f"Load after:  {load_end}",
@@ -157,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
     print_report(results, floors, statements, header)
     if args.json_path:
         document = {
-            "commit": git_commit(),
+            "commit": commit,
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                         "python": platform.python_version(), "uptime_before": load_start, "uptime_after": load_end},
             "config": {"workers": args.workers, "threads": args.threads, "connections": args.connections,

@@ -203,7 +203,7 @@ def print_report(results: list[Result], floors: dict[str, dict[str, Any]],
                   "\nits ratio is the most any Python doing those statements could reach; the rest of the gap to the"
                   "\nwrite floor is the statements' own cost (PostgreSQL, round trips) and the request's fixed costs.")
         print_cpu_report(results, floors)
-    labels = {**{e.name: e.label for e in ENDPOINTS}, **{f"{k}-floor": v for k, v in FLOOR_LABELS.items()}}
+    labels = {e.name: e.label for e in ENDPOINTS}  # the product's floors among them
     print(f"\n{'per request, in-process (test client)':<62} {'SQL':>8} {'CPU ms':>7} {'x floor':>7} {'wall ms':>7}")
     for name, figures in statements.items():
         floor = statements.get("read-floor" if name in ("get", "list", "read-floor") else "write-floor", {})
@@ -214,7 +214,8 @@ def print_report(results: list[Result], floors: dict[str, dict[str, Any]],
               f"{times}")
     print("\nSQL: statements per request in steady state (CaptureQueriesContext, token lookup included), in brackets"
           "\nwithout BEGIN/COMMIT/SAVEPOINT/RELEASE. CPU ms: median CPU time of the Python process per request"
-          "\n(PostgreSQL's work excluded), x floor: against the read or write floor; wall ms: median elapsed time.")
+          "\n(PostgreSQL's work excluded), x floor: against the product's read or write floor (in-process: the bare"
+          "\nfloor runs in its own process); wall ms: median elapsed time.")
 
 
 def print_cpu_report(results: list[Result], floors: dict[str, dict[str, Any]]) -> None:

@@ -14,9 +14,11 @@ django-structlog's own path, unchanged, marked too.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import uuid
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, cast
 
 import structlog
@@ -24,6 +26,8 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django_structlog.app_settings import app_settings
 from django_structlog.middlewares.request import RequestMiddleware
 from django_structlog.middlewares.request import logger as request_logger
+from ipware import get_client_ip
+from python_ipware.modern.defaults import DEFAULT_PRECEDENCE
 
 from synthesq.core.request_id import REQUEST_ID_META
 
@@ -34,6 +38,20 @@ if TYPE_CHECKING:
 ACCESS_LOGGED = "synthesq.access_logged"
 
 _STDLIB_LOGGER = logging.getLogger("django_structlog.middlewares.request")
+
+
+@functools.lru_cache(maxsize=4096)
+def _client_ip(headers: tuple[str | None, ...]) -> str | None:
+    meta = {name: value for name, value in zip(DEFAULT_PRECEDENCE, headers, strict=True) if value is not None}
+    return get_client_ip(SimpleNamespace(META=meta))[0]  # type: ignore[arg-type]
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """django-ipware's client address (what django-structlog logs as ``ip``), remembered per distinct set of the
+    headers it reads (its default precedence; this project sets no IPWARE_* setting): working it out takes
+    longer than the rest of the request's log line."""
+    meta = request.META
+    return _client_ip(tuple(meta.get(name) for name in DEFAULT_PRECEDENCE))
 
 
 def request_line_extras(request: HttpRequest, response: HttpResponse | None = None) -> dict[str, Any]:
@@ -77,9 +95,7 @@ class RequestLogMiddleware(RequestMiddleware):
     def prepare(self, request: HttpRequest) -> None:
         context: dict[str, Any] = {"request_id": request.META.get(REQUEST_ID_META) or str(uuid.uuid4())}
         if self.ip_logging:
-            from ipware import get_client_ip
-
-            context["ip"] = get_client_ip(request)[0]
+            context["ip"] = client_ip(request)
         structlog.contextvars.bind_contextvars(**context)
         self.bind_user_id(request)
         if _STDLIB_LOGGER.isEnabledFor(self.start_level):

@@ -67,3 +67,21 @@ def test_gunicorn_writes_an_access_line_only_for_requests_the_app_did_not_log() 
     logged.access_log.info.assert_not_called()
     [call] = not_logged.access_log.info.call_args_list
     assert '"request_id": "req-g"' in call.args[0] and '"status": 400' in call.args[0]
+
+
+@pytest.mark.parametrize("headers", [
+    {"REMOTE_ADDR": "127.0.0.1"},
+    {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR": "203.0.113.7, 10.0.0.1"},
+    {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_REAL_IP": "198.51.100.20", "HTTP_FORWARDED": "for=192.0.2.60;proto=https"},
+    {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR": "unknown, not-an-ip"},
+    {"REMOTE_ADDR": "", "HTTP_CF_CONNECTING_IP": "2001:db8::1"},
+])
+def test_the_logged_client_address_is_django_ipwares_for_the_same_headers(headers: dict[str, str]) -> None:
+    from django.test import RequestFactory
+    from ipware import get_client_ip
+
+    from synthesq.observability.access_log import client_ip
+
+    request = RequestFactory().get("/", **headers)
+    assert client_ip(request) == get_client_ip(request)[0]
+    assert client_ip(request) == get_client_ip(request)[0]  # and again, remembered
