@@ -12,8 +12,11 @@ itself); an installed copy names it: ``gunicorn -c python:synthesq.gunicorn_conf
     GUNICORN_KEEPALIVE       seconds an idle keep-alive connection stays open (5; keep it above nothing the
                              balancer needs and below the balancer's idle timeout)
     GUNICORN_CONTROL_SOCKET  path of gunicorn's control socket (gunicornc); off when unset
-    GUNICORN_MAX_REQUESTS    a worker is replaced gracefully after this many requests (1000, with jitter 100;
-                             0 turns it off)
+    GUNICORN_MAX_WORKER_MEMORY_MB  a worker whose resident memory exceeds this is replaced gracefully after the
+                             request that found it (checked every 100 requests; default 300, about 4 times a
+                             worker's steady size; 0 turns it off)
+    GUNICORN_MAX_REQUESTS    a worker is also replaced gracefully after this many requests (default 0: never;
+                             with jitter GUNICORN_MAX_REQUESTS_JITTER, default a tenth of it)
     FORWARDED_ALLOW_IPS      proxies trusted for X-Forwarded-* (gunicorn's own variable; default loopback)
     COLLECTSTATIC_AT_START   0: never collect at start-up (the build or install step did; refuse to serve if it
                              did not); default: collect only when the static files changed since the last collect
@@ -68,8 +71,14 @@ wsgi_app = "synthesq.wsgi:application"
 timeout = _env_int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
-max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
-max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# Workers are replaced when they grow, not every thousand requests: a replacement imports Django and the apps
+# again (about a second of CPU on a 2-core machine), which under load showed as a one-second p99 and a dropped
+# connection every few seconds (issue 25; figures in bench/README.md). The memory guard keeps what the request
+# count was for (a slow leak) without that tail.
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 0)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", max_requests // 10)
+MAX_WORKER_MEMORY_MB = _env_int("GUNICORN_MAX_WORKER_MEMORY_MB", 300)
+MEMORY_CHECK_EVERY = 100  # requests: reading /proc costs a few microseconds, a request about a millisecond
 if os.path.isdir("/dev/shm"):  # the workers' heartbeat files in memory, not on a slow or full disk
     worker_tmp_dir = "/dev/shm"
 
@@ -163,6 +172,29 @@ def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) 
     head = (f"HTTP/1.1 {status_int} {title}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
             f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\n\r\n").encode("latin-1")
     util.write_nonblock(sock, head + body)
+
+
+def resident_memory_mb() -> float:
+    """This process's resident memory (Linux /proc; elsewhere its peak, from getrusage)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
+    """The memory guard: every ``MEMORY_CHECK_EVERY`` requests, a worker over ``MAX_WORKER_MEMORY_MB`` stops
+    taking requests (as gunicorn's own ``max_requests`` does) and the master starts a fresh one."""
+    served = getattr(worker, "synthesq_served", 0) + 1
+    worker.synthesq_served = served
+    if MAX_WORKER_MEMORY_MB and served % MEMORY_CHECK_EVERY == 0:
+        used = resident_memory_mb()
+        if used > MAX_WORKER_MEMORY_MB:
+            worker.log.info("Worker %s uses %.0f MB (over %s): replacing it", worker.pid, used, MAX_WORKER_MEMORY_MB)
+            worker.alive = False
 
 
 def post_fork(server: Any, worker: Any) -> None:
