@@ -373,7 +373,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 _PROMETHEUS_DB_ENGINES = {
-    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.postgresql": "synthesq.db.postgresql",  # django-prometheus's, health checked cheaply
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
 }
 for _database in DATABASES.values():
