@@ -3,9 +3,9 @@ trip; a connection the server ended is found out and replaced before the request
 
 from __future__ import annotations
 
-import pytest
 from collections.abc import Iterator
 
+import pytest
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from synthesq.db.postgresql.base import quiet_and_open
