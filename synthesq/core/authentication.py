@@ -88,7 +88,7 @@ def _lookup_sql(connection: Any) -> _Lookup:
         user_key = ApiToken._meta.get_field("user")
         sql = (f"SELECT {', '.join(columns)} FROM {quote(token_table)} INNER JOIN {quote(user_table)} "
                f"ON {quote(user_table)}.{quote(user_model._meta.pk.column)} = "
-               f"{quote(token_table)}.{quote(user_key.column)}"  # type: ignore[union-attr]
+               f"{quote(token_table)}.{quote(user_key.column)}"
                f" WHERE {quote(token_table)}.{quote('digest')} = %s"
                f" AND {quote(token_table)}.{quote('revoked_at')} IS NULL")
         lookup = _Lookup(sql=sql, token_names=[f.attname for f in token_fields],
@@ -119,7 +119,7 @@ def active_token_with_user(digest: str) -> ApiToken | None:
     token = ApiToken.from_db(connection.alias, lookup.token_names, row[:split])
     user = get_user_model().from_db(connection.alias, lookup.user_names,
                                     row[split:split + len(lookup.user_names)])
-    ApiToken._meta.get_field("user").set_cached_value(token, user)  # type: ignore[union-attr]
+    ApiToken._meta.get_field("user").set_cached_value(token, user)
     if lookup.with_permissions:
         names = row[-1]
         setattr(user, TOKEN_PERMISSIONS, set(names.split(",")) if names else set())

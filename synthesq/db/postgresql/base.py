@@ -29,6 +29,8 @@ def quiet_and_open(connection: object) -> bool:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    health_check_done: bool  # set by Django's BaseDatabaseWrapper
+
     def close_if_health_check_failed(self) -> None:
         if self.connection is None or not self.health_check_enabled or self.health_check_done:
             return
