@@ -5,8 +5,9 @@ itself); an installed copy names it: ``gunicorn -c python:synthesq.gunicorn_conf
 
     DJANGO_SETTINGS_MODULE   default synthesq.settings.production (gunicorn is how production serves)
     PORT / GUNICORN_BIND     where to listen (default 0.0.0.0:$PORT, PORT 8000)
-    WEB_CONCURRENCY          worker processes (default 2 * CPUs + 1)
-    GUNICORN_THREADS         threads per worker (default 1: sync workers)
+    WEB_CONCURRENCY          worker processes (default CPUs + 1)
+    GUNICORN_THREADS         threads per worker (default 2: gthread workers, which keep connections alive; 1:
+                             sync workers, a new connection per request)
     GUNICORN_TIMEOUT         seconds a request may take before its worker is killed and replaced (30)
     GUNICORN_GRACEFUL_TIMEOUT  seconds workers get to finish their requests on a restart or stop (30)
     GUNICORN_KEEPALIVE       seconds an idle keep-alive connection stays open (5; keep it above nothing the
@@ -63,8 +64,11 @@ os.environ["SYNTHESQ_GUNICORN_CONF"] = __name__
 
 # --- where and how many --------------------------------------------------------------------------------
 bind = [os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT') or 8000}"]
-workers = _env_int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
-threads = _env_int("GUNICORN_THREADS", 1)
+# Measured on the 2-core machine (issue 25, README "Benchmarks"): 3 gthread workers of 2 threads served the
+# product's floor 2-4x and an order 2-3x as fast as 2, 3 or 5 sync workers (keep-alive connections, and a
+# thread's database wait overlapping another's Python), and writes no slower.
+workers = _env_int("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1)
+threads = _env_int("GUNICORN_THREADS", 2)
 wsgi_app = "synthesq.wsgi:application"
 
 # --- time limits and graceful restarts -----------------------------------------------------------------
@@ -73,7 +77,7 @@ graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
 # Workers are replaced when they grow, not every thousand requests: a replacement imports Django and the apps
 # again (about a second of CPU on a 2-core machine), which under load showed as a one-second p99 and a dropped
-# connection every few seconds (issue 25; figures in bench/README.md). The memory guard keeps what the request
+# connection every few seconds (issue 25; figures in README "Benchmarks"). The memory guard keeps what the request
 # count was for (a slow leak) without that tail.
 max_requests = _env_int("GUNICORN_MAX_REQUESTS", 0)
 max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", max_requests // 10)

@@ -80,7 +80,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3, help="seconds per endpoint of warm-up (default 3, 0: none)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers of the product (threads: its default, "
+                        "GUNICORN_THREADS with --node-env) and sync workers of the bare floor (default 3)")
     parser.add_argument("--read-orders", type=int, default=5000, help="orders of 3 lines read by id (default 5000)")
     parser.add_argument("--endpoints", default=",".join(DEFAULT_ENDPOINTS),
                         help="comma-separated subset of " + ",".join(e.name for e in ENDPOINTS)
@@ -144,7 +145,9 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_load:
         results, floors, windows = load(args, state, url, statements)
     load_end = uptime()
-    load_line = (f"gunicorn {args.workers} sync workers ({SETTINGS} = production + floor URLs), wrk -t{args.threads} "
+    load_line = (f"gunicorn {args.workers} workers ({SETTINGS} = production + floor URLs"
+                 f"{''.join(f', {k}={v}' for k, v in args.node_env)}; bare floor {args.workers} sync), "
+                 f"wrk -t{args.threads} "
                  f"-c{args.connections}, {args.rounds} round(s) x {args.duration:g} s per endpoint, "
                  f"{args.read_orders} orders read by id" if not args.no_load else "no load (--no-load)")
     header = [
