@@ -9,9 +9,11 @@ from unittest import mock
 import pytest
 from rest_framework.test import APIClient
 
-from synthesq.gunicorn_conf import JsonAccessLogger
 from synthesq.observability.access_log import ACCESS_LOGGED
+from tests.helpers import gunicorn_configuration
 from tests.log_capture import LogLines
+
+JsonAccessLogger = gunicorn_configuration().JsonAccessLogger
 
 pytestmark = pytest.mark.django_db
 

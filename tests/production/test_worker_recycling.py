@@ -8,7 +8,9 @@ from unittest import mock
 
 import pytest
 
-from synthesq import gunicorn_conf
+from tests.helpers import gunicorn_configuration
+
+gunicorn_conf = gunicorn_configuration()
 
 
 def _worker() -> SimpleNamespace:
