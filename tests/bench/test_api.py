@@ -26,7 +26,7 @@ from bench.api.cpu import (
 )
 from bench.api.endpoints import ENDPOINTS, Window
 from bench.api.report import contract_figures, contract_lines, floor_summary, summarize
-from bench.api.seeding import Seed, make_drafts, seed
+from bench.api.seeding import Seed, create_body, make_drafts, seed
 from bench.api.statements import count_statements
 from sales.models import Order, OrderEvent, OrderStatus
 
@@ -340,3 +340,23 @@ def test_the_default_run_measures_the_pipeline_floors_and_a_serving_setting_can_
     assert args.node_env == [("GUNICORN_THREADS", "2"), ("WEB_CONCURRENCY", "2")]
     with pytest.raises(SystemExit):
         parse_args(["--node-env", "GUNICORN_THREADS"])
+
+
+@pytest.mark.django_db
+def test_a_features_set_up_step_runs_once_in_the_seed_and_shapes_the_create_body(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.api import seeding
+
+    # given a feature's set-up step (as taxes or a promotion code would add)
+    configured: list[int] = []
+
+    def promotion(state: Seed) -> None:
+        configured.append(len(state.product_ids))
+        state.create_fields["promotion_code"] = "BENCH10"
+
+    monkeypatch.setattr(seeding, "SETUP_STEPS", [promotion])
+    # when the benchmark's data is seeded
+    state = seeding.seed(read_orders=2)
+    # then the step ran once, after the catalogue, and every create request carries what it added
+    assert configured == [60] and len(state.read_ids) == 2
+    assert create_body(state)["promotion_code"] == "BENCH10"
