@@ -14,8 +14,8 @@ itself); an installed copy names it: ``gunicorn -c python:synthesq.gunicorn_conf
                              balancer needs and below the balancer's idle timeout)
     GUNICORN_CONTROL_SOCKET  path of gunicorn's control socket (gunicornc); off when unset
     GUNICORN_MAX_WORKER_MEMORY_MB  a worker whose resident memory exceeds this is replaced gracefully after the
-                             request that found it (checked every 100 requests; default 300, about 4 times a
-                             worker's steady size; 0 turns it off)
+                             request that found it (checked every 100 requests; default 300: a worker starts
+                             at about 50 MB; 0 turns it off)
     GUNICORN_MAX_REQUESTS    a worker is also replaced gracefully after this many requests (default 0: never;
                              with jitter GUNICORN_MAX_REQUESTS_JITTER, default a tenth of it)
     FORWARDED_ALLOW_IPS      proxies trusted for X-Forwarded-* (gunicorn's own variable; default loopback)
