@@ -5,15 +5,19 @@ itself); an installed copy names it: ``gunicorn -c python:synthesq.gunicorn_conf
 
     DJANGO_SETTINGS_MODULE   default synthesq.settings.production (gunicorn is how production serves)
     PORT / GUNICORN_BIND     where to listen (default 0.0.0.0:$PORT, PORT 8000)
-    WEB_CONCURRENCY          worker processes (default 2 * CPUs + 1)
-    GUNICORN_THREADS         threads per worker (default 1: sync workers)
+    WEB_CONCURRENCY          worker processes (default CPUs + 1)
+    GUNICORN_THREADS         threads per worker (default 2: gthread workers, which keep connections alive; 1:
+                             sync workers, a new connection per request)
     GUNICORN_TIMEOUT         seconds a request may take before its worker is killed and replaced (30)
     GUNICORN_GRACEFUL_TIMEOUT  seconds workers get to finish their requests on a restart or stop (30)
     GUNICORN_KEEPALIVE       seconds an idle keep-alive connection stays open (5; keep it above nothing the
                              balancer needs and below the balancer's idle timeout)
     GUNICORN_CONTROL_SOCKET  path of gunicorn's control socket (gunicornc); off when unset
-    GUNICORN_MAX_REQUESTS    a worker is replaced gracefully after this many requests (1000, with jitter 100;
-                             0 turns it off)
+    GUNICORN_MAX_WORKER_MEMORY_MB  a worker whose resident memory exceeds this is replaced gracefully after the
+                             request that found it (checked every 100 requests; default 300: a worker starts
+                             at about 50 MB; 0 turns it off)
+    GUNICORN_MAX_REQUESTS    a worker is also replaced gracefully after this many requests (default 0: never;
+                             with jitter GUNICORN_MAX_REQUESTS_JITTER, default a tenth of it)
     FORWARDED_ALLOW_IPS      proxies trusted for X-Forwarded-* (gunicorn's own variable; default loopback)
     COLLECTSTATIC_AT_START   0: never collect at start-up (the build or install step did; refuse to serve if it
                              did not); default: collect only when the static files changed since the last collect
@@ -60,16 +64,25 @@ os.environ["SYNTHESQ_GUNICORN_CONF"] = __name__
 
 # --- where and how many --------------------------------------------------------------------------------
 bind = [os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT') or 8000}"]
-workers = _env_int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
-threads = _env_int("GUNICORN_THREADS", 1)
+# Measured on the 2-core machine (issue 25, README "Benchmarks"): 3 gthread workers of 2 threads served the
+# product's floor 2-4x and an order 2-3x as fast as 2, 3 or 5 sync workers (keep-alive connections, and a
+# thread's database wait overlapping another's Python), and writes no slower.
+workers = _env_int("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1)
+threads = _env_int("GUNICORN_THREADS", 2)
 wsgi_app = "synthesq.wsgi:application"
 
 # --- time limits and graceful restarts -----------------------------------------------------------------
 timeout = _env_int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
-max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
-max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+# Workers are replaced when they grow, not every thousand requests: a replacement imports Django and the apps
+# again (about a second of CPU on a 2-core machine), which under load showed as a one-second p99 and a dropped
+# connection every few seconds (issue 25; figures in README "Benchmarks"). The memory guard keeps what the request
+# count was for (a slow leak) without that tail.
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 0)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", max_requests // 10)
+MAX_WORKER_MEMORY_MB = _env_int("GUNICORN_MAX_WORKER_MEMORY_MB", 300)
+MEMORY_CHECK_EVERY = 100  # requests: reading /proc costs a few microseconds, a request about a millisecond
 if os.path.isdir("/dev/shm"):  # the workers' heartbeat files in memory, not on a slow or full disk
     worker_tmp_dir = "/dev/shm"
 
@@ -96,7 +109,9 @@ accesslog = "-"
 
 class JsonAccessLogger(Logger):
     """The access log as JSON lines (the app's logs are JSON too), with the request id the app answered, on
-    stderr with every other log line (gunicorn writes ``accesslog = "-"`` to stdout)."""
+    stderr with every other log line (gunicorn writes ``accesslog = "-"`` to stdout), for the requests the app did
+    not log itself: those gunicorn answers on its own (malformed, oversized); the app's ``request_finished`` line
+    is the access line of every other request."""
 
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
@@ -105,8 +120,8 @@ class JsonAccessLogger(Logger):
                 handler.setStream(sys.stderr)
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> None:
-        if not self.cfg.accesslog:
-            return
+        if not self.cfg.accesslog or environ.get("synthesq.access_logged"):
+            return  # the app wrote this request's line (synthesq.observability.access_log): one line a request
         atoms = self.atoms(resp, req, environ, request_time)
         line = {
             "timestamp": datetime.now(UTC).isoformat(),
@@ -161,6 +176,29 @@ def write_problem(sock: socket.socket, status_int: int, reason: str, mesg: str) 
     head = (f"HTTP/1.1 {status_int} {title}\r\nConnection: close\r\nContent-Type: application/problem+json\r\n"
             f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\n\r\n").encode("latin-1")
     util.write_nonblock(sock, head + body)
+
+
+def resident_memory_mb() -> float:
+    """This process's resident memory (Linux /proc; elsewhere its peak, from getrusage)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
+    """The memory guard: every ``MEMORY_CHECK_EVERY`` requests, a worker over ``MAX_WORKER_MEMORY_MB`` stops
+    taking requests (as gunicorn's own ``max_requests`` does) and the master starts a fresh one."""
+    served = getattr(worker, "synthesq_served", 0) + 1
+    worker.synthesq_served = served
+    if MAX_WORKER_MEMORY_MB and served % MEMORY_CHECK_EVERY == 0:
+        used = resident_memory_mb()
+        if used > MAX_WORKER_MEMORY_MB:
+            worker.log.info("Worker %s uses %.0f MB (over %s): replacing it", worker.pid, used, MAX_WORKER_MEMORY_MB)
+            worker.alive = False
 
 
 def post_fork(server: Any, worker: Any) -> None:

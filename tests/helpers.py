@@ -4,9 +4,14 @@ database connection) for the PostgreSQL concurrency tests."""
 
 from __future__ import annotations
 
+import importlib
+import os
+import shutil
 import threading
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
+from unittest import mock
 
 from django.db import connection
 from django.db.models import Model
@@ -74,3 +79,13 @@ def run_in_threads(works: list[Callable[[], Any]], *, timeout: float = 60) -> li
         thread.join(timeout=timeout)
     assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
     return outcomes
+
+
+def gunicorn_configuration() -> ModuleType:
+    """``synthesq.gunicorn_conf`` imported without keeping what importing it sets in the environment (a node's
+    metrics directory: this process's metrics must stay its own)."""
+    with mock.patch.dict(os.environ):
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        module = importlib.import_module("synthesq.gunicorn_conf")
+        shutil.rmtree(os.environ.get("SYNTHESQ_TEMPORARY_METRICS_DIR", "/nonexistent"), ignore_errors=True)
+    return module

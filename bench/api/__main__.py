@@ -1,27 +1,31 @@
-"""Benchmark: the hot API endpoints against a floor, under load (issue 15).
+"""Benchmark: the hot API endpoints and the product's pipeline against the bare floor, under load (issues 15, 25).
 
     make bench-api                                   # or: .venv/bin/python -m bench.api [--quick] [--json PATH]
 
 In a scratch PostgreSQL database (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/synthesq_bench_api,
 dropped and created anew) it seeds customers, products with plenty of stock, draft orders of 3 lines to read and
-one API token of the ``sales`` role, then serves the product and the floor (``bench/floor``: bare DRF endpoints
-behind the same bearer-token authentication, mounted beside the product's URLs by ``bench.floor.settings``,
-which extends the production settings) from one gunicorn (3 sync workers, DEBUG off, no per-token rate limit,
-ports from NODE_PORTS or --ports) and loads it with wrk (8 connections) in interleaved windows, each endpoint
-right after its floor:
+one API token of the ``sales`` role (``bench.api.seeding.seed``: later features add their set-up there), then
+serves the product with its own floor (``bench/floor``: one row behind the product's whole pipeline, mounted beside
+the product's URLs by ``bench.floor.settings``, which extends the production settings) from one gunicorn (3 sync
+workers, DEBUG off, no per-token rate limit, ports from NODE_PORTS or --ports; ``--node-env KEY=VALUE`` to try a
+serving setting), and the BARE floor (``../shared/bench-floor``, run as it is from its own directory with its own
+database ``<bench database>_bare`` and its own gunicorn of as many sync workers: Django and DRF with two
+middlewares, raw SQL; ``bench.api.bare``). wrk (8 connections) loads them in interleaved windows, each product
+window right after a bare floor window of its kind:
 
-    read floor   GET   /api/v1/floor/read/{id}            one order row, plain Serializer
+    bare read    GET   /one/1                              the bare floor (reads)
+    read-floor   GET   /api/v1/floor/read/{id}            the product's pipeline + one order row
+    bare read    ...
     get          GET   /api/v1/sales/orders/{id}          3 lines, a different order each request
-    read floor   ...
+    bare read    ...
     list         GET   /api/v1/sales/orders?limit=50
-    write floor  PATCH /api/v1/floor/write/{id}           UPDATE one order row in a transaction
+    bare write   POST  /write/1                            the bare floor (writes)
+    write-floor  PATCH /api/v1/floor/write/{id}           the product's pipeline + UPDATE one order row
+    bare write   ...
     create       POST  /api/v1/sales/orders               the guide's body with 3 lines
-    write floor  ...
+    bare write   ...
     confirm      PATCH /api/v1/sales/orders/{id}/status   {"status": "confirmed"}, a different 3-line draft each
-    write floor  ...
-    create-contract   POST  /api/v1/floor/create         create's statements by hand-written SQL (contract floor)
-    write floor  ...
-    confirm-contract  PATCH /api/v1/floor/confirm/{id}   confirm's statements by hand-written SQL, fresh drafts too
+    (--endpoints create-contract,confirm-contract: the contract floors, each after a bare write window too)
 
 The contract floors (``bench/floor/contract.py``) do at the database exactly what create and confirm do (the
 same statements, rows and locks) with the least Python: their ratio to the write floor is what the best Python
@@ -30,8 +34,8 @@ doing the contract's statements could reach, printed in one line beside the endp
 ``VACUUM ANALYZE`` runs before every timed window (autovacuum may be off). The drafts to confirm are made just
 before each confirm window, 1.5 times as many as the write floor (the fastest a write can go) would get through
 in the window, so no request meets an already confirmed order. It prints per endpoint the requests/s, p50 and
-p99 latency (medians of the rounds), the ratio to the floor (median over the rounds of the endpoint's rate / the
-rate of the floor window just before it) and the issue's goal, the errors (non-2xx answers, socket errors,
+p99 latency (medians of the rounds), the ratio to the bare floor (median over the rounds of the endpoint's rate /
+the rate of the bare floor window just before it) and the issue's goal, the errors (non-2xx answers, socket errors,
 timeouts; exit status 1 if any). Apart from the load, each kind of request is replayed through Django's test
 client in steady state (after a first request has written the token's throttled ``last_used_at``): its SQL
 statements under ``CaptureQueriesContext`` and, over ``--cpu-samples`` replays, the median CPU time of the
@@ -58,7 +62,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench.api.endpoints import ENDPOINTS, SETTINGS, Result, Window
+from bench.api.endpoints import DEFAULT_ENDPOINTS, ENDPOINTS, SETTINGS, Result, Window
 from bench.api.load import load
 from bench.api.report import contract_figures, git_commit, print_report, uptime
 from bench.api.seeding import LINES, seed, vacuum_analyze
@@ -76,11 +80,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3, help="seconds per endpoint of warm-up (default 3, 0: none)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers of the product (threads: its default, "
+                        "GUNICORN_THREADS with --node-env) and sync workers of the bare floor (default 3)")
     parser.add_argument("--read-orders", type=int, default=5000, help="orders of 3 lines read by id (default 5000)")
-    parser.add_argument("--endpoints", default=",".join(e.name for e in ENDPOINTS),
-                        help="comma-separated subset of get,list,create,confirm,create-contract,confirm-contract "
-                        "(default all)")
+    parser.add_argument("--endpoints", default=",".join(DEFAULT_ENDPOINTS),
+                        help="comma-separated subset of " + ",".join(e.name for e in ENDPOINTS)
+                        + f" (default {','.join(DEFAULT_ENDPOINTS)})")
+    parser.add_argument("--node-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="an environment variable of the product's gunicorn (repeatable), e.g. "
+                        "GUNICORN_THREADS=2 or GUNICORN_MAX_REQUESTS=1000: to measure a serving setting")
     parser.add_argument("--ports", default=None, help="ports gunicorn may listen on, e.g. 8340-8349 "
                         "(default NODE_PORTS, else 18400-18499)")
     parser.add_argument("--cpu-samples", type=int, default=50,
@@ -100,6 +108,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if unknown or not chosen:
         parser.error(f"unknown endpoint(s) {', '.join(unknown)}; choose from {', '.join(sorted(known))}")
     args.endpoint_list = [e for e in ENDPOINTS if e.name in chosen]
+    if any("=" not in item for item in args.node_env):
+        parser.error("--node-env takes KEY=VALUE")
+    args.node_env = [tuple(item.split("=", 1)) for item in args.node_env]
     if args.rounds < 1 or args.duration < 1 or args.connections < args.threads or args.cpu_samples < 0:
         parser.error("need --rounds >= 1, --duration >= 1, --connections >= --threads and --cpu-samples >= 0")
     return args
@@ -118,8 +129,9 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     load_start = uptime()
+    commit = git_commit()  # the code measured (served and replayed), before anything else may be committed
     started = time.monotonic()
-    url = setup_scratch_database(DEFAULT_URL)
+    url = setup_scratch_database(DEFAULT_URL)  # BENCH_DATABASE_URL: the bare floor's database is <its name>_bare
     print(f"Seeding {url.rsplit('/', 1)[1]}: 20 customers, 60 products, {args.read_orders} orders of 3 lines …",
           flush=True)
     state = seed(read_orders=args.read_orders)
@@ -133,11 +145,13 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_load:
         results, floors, windows = load(args, state, url, statements)
     load_end = uptime()
-    load_line = (f"gunicorn {args.workers} sync workers ({SETTINGS} = production + floor URLs), wrk -t{args.threads} "
+    load_line = (f"gunicorn {args.workers} workers ({SETTINGS} = production + floor URLs"
+                 f"{''.join(f', {k}={v}' for k, v in args.node_env)}; bare floor {args.workers} sync), "
+                 f"wrk -t{args.threads} "
                  f"-c{args.connections}, {args.rounds} round(s) x {args.duration:g} s per endpoint, "
                  f"{args.read_orders} orders read by id" if not args.no_load else "no load (--no-load)")
     header = [
-        f"Code: {git_commit()}",
+        f"Code: {commit}",
         f"Machine: {os.cpu_count()} CPU(s), {platform.platform()}, Python {platform.python_version()}",
         f"Load before: {load_start}",
         f"Load after:  {load_end}",
@@ -147,13 +161,14 @@ def main(argv: list[str] | None = None) -> None:
     print_report(results, floors, statements, header)
     if args.json_path:
         document = {
-            "commit": git_commit(),
+            "commit": commit,
             "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                         "python": platform.python_version(), "uptime_before": load_start, "uptime_after": load_end},
             "config": {"workers": args.workers, "threads": args.threads, "connections": args.connections,
                        "rounds": args.rounds, "duration_s": args.duration, "warmup_s": args.warmup,
                        "read_orders": args.read_orders, "settings": SETTINGS, "lines_per_order": LINES,
-                       "cpu_samples": args.cpu_samples, "load": not args.no_load},
+                       "cpu_samples": args.cpu_samples, "load": not args.no_load,
+                       "node_env": dict(args.node_env)},
             "endpoints": [{**asdict(r), "meets_goal": r.meets_goal} for r in results],
             "floors": floors,
             "contract_floors": contract_figures(results, statements),

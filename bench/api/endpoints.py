@@ -18,33 +18,45 @@ class Endpoint:
 
     name: str
     label: str
-    floor: str  # "read" or "write"
+    floor: str  # "read" or "write": the bare floor's window it is compared with
     goal: float
 
 
 ENDPOINTS = (
-    Endpoint("get", "GET /api/v1/sales/orders/{id} (3 lines)", "read", 0.70),
-    Endpoint("list", "GET /api/v1/sales/orders?limit=50", "read", 0.35),
-    Endpoint("create", "POST /api/v1/sales/orders (3 lines)", "write", 0.60),
-    Endpoint("confirm", "PATCH /api/v1/sales/orders/{id}/status -> confirmed (3 lines)", "write", 0.60),
+    # The product's own floor (bench/floor: its whole pipeline, one row read or updated): what the pipeline
+    # alone costs against the bare floor.
+    Endpoint("read-floor", "GET /api/v1/floor/read/{id} (the product's pipeline + one row)", "read", 0.80),
+    Endpoint("get", "GET /api/v1/sales/orders/{id} (3 lines)", "read", 0.50),
+    Endpoint("list", "GET /api/v1/sales/orders?limit=50", "read", 0.25),
+    Endpoint("write-floor", "PATCH /api/v1/floor/write/{id} (the product's pipeline + one row)", "write", 0.80),
+    Endpoint("create", "POST /api/v1/sales/orders (3 lines)", "write", 0.35),
+    Endpoint("confirm", "PATCH /api/v1/sales/orders/{id}/status -> confirmed (3 lines)", "write", 0.30),
     # The contract floors (bench/floor/contract.py): create's and confirm's statements by hand-written SQL, with
-    # the least Python; against the write floor, the best ratio any Python doing the contract's statements gets.
-    Endpoint("create-contract", "POST /api/v1/floor/create (contract floor of create)", "write", 0.60),
-    Endpoint("confirm-contract", "PATCH /api/v1/floor/confirm/{id} (contract floor of confirm)", "write", 0.60),
+    # the least Python inside the product's pipeline (only when asked for: --endpoints).
+    Endpoint("create-contract", "POST /api/v1/floor/create (contract floor of create)", "write", 0.35),
+    Endpoint("confirm-contract", "PATCH /api/v1/floor/confirm/{id} (contract floor of confirm)", "write", 0.30),
 )
+DEFAULT_ENDPOINTS = ("read-floor", "get", "list", "write-floor", "create", "confirm")
 # Each contract floor and the product endpoint whose statements it issues.
 CONTRACTS = {"create-contract": "create", "confirm-contract": "confirm"}
 # The endpoints that confirm drafts: each window needs its own fresh ones.
 CONFIRMING = ("confirm", "confirm-contract")
-FLOOR_LABELS = {"read": "GET /api/v1/floor/read/{id} (read floor)",
-                "write": "PATCH /api/v1/floor/write/{id} (write floor)"}
+# The reference windows: the bare floor (../shared/bench-floor, its own gunicorn and database), each product
+# window right after one of them.
+FLOOR_LABELS = {"read": "GET /one/{id} (bare floor: 2 middlewares, raw SQL)",
+                "write": "POST /write/{id} (bare floor: 2 middlewares, raw SQL)"}
+
+
+def reference(kind: str) -> str:
+    """The name of the bare floor's windows of a kind ("read" or "write")."""
+    return f"bare-{kind}"
 
 
 @dataclass
 class Window:
     """One timed wrk run."""
 
-    target: str  # an endpoint name, "read-floor" or "write-floor"
+    target: str  # an endpoint name (the product's floors among them), "bare-read" or "bare-write"
     round: int
     seconds: float
     requests: int

@@ -1,5 +1,5 @@
-"""The API benchmark's load: gunicorn serving the product and the floor, wrk driving one endpoint per timed
-window, each endpoint right after its floor."""
+"""The API benchmark's load: gunicorn serving the product (and its own floor), a second gunicorn serving the bare
+floor (``bench.api.bare``), wrk driving one endpoint per timed window, each right after a bare floor window."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.api.bare import BareFloor, running_bare_floor
+from bench.api.bare import vacuum_analyze as bare_vacuum_analyze
 from bench.api.cpu import cpu_snapshot, cpu_use
-from bench.api.endpoints import API, CONFIRMING, SETTINGS, Endpoint, Result, Window
+from bench.api.endpoints import API, CONFIRMING, SETTINGS, Endpoint, Result, Window, reference
 from bench.api.report import floor_summary, summarize
 from bench.api.seeding import Seed, create_body, make_drafts, vacuum_analyze
 
@@ -31,6 +33,7 @@ class Target:
     ids_file: str  # "-" for none
     body_file: str  # "-" for none
     mode: str = "cycle"
+    bare: bool = False  # served by the bare floor (its gunicorn, its database, its token)
 
 
 def run_wrk(target: Target, *, base_url: str, token: str, seconds: float, connections: int, threads: int,
@@ -71,8 +74,11 @@ def check_once(base_url: str, token: str, method: str, path: str, body: Any = No
 
 class Bench:
     def __init__(self, args: argparse.Namespace, state: Seed, base_url: str, workdir: Path,
-                 gunicorn_pid: int | None = None, database: str | None = None) -> None:
+                 gunicorn_pid: int | None = None, database: str | None = None, bare: BareFloor | None = None,
+                 server_url: str = "") -> None:
         self.args = args
+        self.bare = bare
+        self.server_url = server_url
         self.gunicorn_pid = gunicorn_pid
         self.database = database
         self.ticks_per_second = os.sysconf("SC_CLK_TCK")
@@ -90,6 +96,8 @@ class Bench:
         confirm_body = workdir / "confirm.json"
         confirm_body.write_text(json.dumps({"status": "confirmed"}))
         self.targets = {
+            "bare-read": Target("bare-read", "GET", "/one/1", "-", "-", bare=True),
+            "bare-write": Target("bare-write", "POST", "/write/1", "-", "-", bare=True),
             "read-floor": Target("read-floor", "GET", f"{API}/floor/read/{{id}}", self.read_ids_file, "-"),
             "write-floor": Target("write-floor", "PATCH", f"{API}/floor/write/{{id}}", self.read_ids_file,
                                   str(floor_body)),
@@ -112,10 +120,17 @@ class Bench:
 
     def window(self, name: str, seconds: float, round_number: int, *, timed: bool = True) -> Window:
         vacuum_analyze()
-        before = cpu_snapshot(gunicorn_pid=self.gunicorn_pid, database=self.database)
-        window = run_wrk(self.targets[name], base_url=self.base_url, token=self.state.token, seconds=seconds,
+        target = self.targets[name]
+        base_url, token, pid, database = self.base_url, self.state.token, self.gunicorn_pid, self.database
+        if target.bare:
+            if self.bare is None:
+                raise SystemExit("a bare floor window without the bare floor")
+            bare_vacuum_analyze(self.server_url, self.bare.database)
+            base_url, token, pid, database = self.bare.url, self.bare.token, self.bare.process.pid, self.bare.database
+        before = cpu_snapshot(gunicorn_pid=pid, database=database)
+        window = run_wrk(target, base_url=base_url, token=token, seconds=seconds,
                          connections=self.args.connections, threads=self.args.threads, round_number=round_number)
-        window.cpu = cpu_use(before, cpu_snapshot(gunicorn_pid=self.gunicorn_pid, database=self.database),
+        window.cpu = cpu_use(before, cpu_snapshot(gunicorn_pid=pid, database=database),
                              ticks_per_second=self.ticks_per_second)
         if timed:
             self.windows.append(window)
@@ -134,7 +149,7 @@ class Bench:
         return window
 
     def pair(self, endpoint: Endpoint, seconds: float, round_number: int, *, timed: bool = True) -> None:
-        floor = self.window(f"{endpoint.floor}-floor", seconds, round_number, timed=timed)
+        floor = self.window(reference(endpoint.floor), seconds, round_number, timed=timed)
         if endpoint.name in CONFIRMING:
             self.targets[endpoint.name].ids_file = self.drafts_for(seconds, floor.per_second)
         self.window(endpoint.name, seconds, round_number, timed=timed)
@@ -144,7 +159,8 @@ class Bench:
             print(f"Warm-up ({self.args.warmup:g} s per endpoint, not counted)", flush=True)
             for endpoint in endpoints:
                 self.pair(endpoint, self.args.warmup, 0, timed=False)
-        print(f"{self.args.rounds} round(s) of {self.args.duration:g} s per endpoint, each right after its floor",
+        print(f"{self.args.rounds} round(s) of {self.args.duration:g} s per endpoint, each right after a bare floor "
+              "window",
               flush=True)
         for round_number in range(1, self.args.rounds + 1):
             for endpoint in endpoints:
@@ -159,23 +175,27 @@ def load(args: argparse.Namespace, state: Seed, url: str, statements: dict[str, 
     from bench.nodes import running_nodes
 
     connection.close()
+    server_url, database = url.rsplit("/", 1)[0], url.rsplit("/", 1)[1].split("?", 1)[0]
     with tempfile.TemporaryDirectory(prefix="synthesq-bench-api-") as tmp, running_nodes(
         1, database_url=url, workers=args.workers,
         # Connections kept for the run (production: 60 s, a reconnect a minute per worker, negligible here): the
         # bench database's backends then live through every window, their CPU told apart from other databases'.
-        extra_env={"DJANGO_SETTINGS_MODULE": SETTINGS, "CONN_MAX_AGE": str(BENCH_CONN_MAX_AGE)},
+        extra_env={"DJANGO_SETTINGS_MODULE": SETTINGS, "CONN_MAX_AGE": str(BENCH_CONN_MAX_AGE),
+                   **dict(args.node_env)},
         log_dir=Path(tmp),
-    ) as nodes:
+    ) as nodes, running_bare_floor(server_url=server_url, database=f"{database}_bare", workers=args.workers,
+                                   log_dir=Path(tmp)) as bare:
         base_url = nodes[0].url
-        print(f"gunicorn: {args.workers} sync workers on {base_url} ({SETTINGS}); wrk -t{args.threads} "
-              f"-c{args.connections}", flush=True)
+        print(f"gunicorn: {args.workers} workers on {base_url} ({SETTINGS}"
+              f"{''.join(f', {k}={v}' for k, v in args.node_env)}); bare floor: {args.workers} sync workers on "
+              f"{bare.url}; wrk -t{args.threads} -c{args.connections}", flush=True)
         for method, path, body in [("GET", f"{API}/floor/read/{state.read_ids[0]}", None),
                                    ("PATCH", f"{API}/floor/write/{state.read_ids[0]}", {"carrier": "UPS"}),
                                    ("GET", f"{API}/sales/orders/{state.read_ids[0]}", None),
                                    ("GET", f"{API}/sales/orders?limit=50", None)]:
             check_once(base_url, state.token, method, path, body)
-        bench = Bench(args, state, base_url, Path(tmp), gunicorn_pid=nodes[0].process.pid,
-                      database=url.rsplit("/", 1)[1].split("?", 1)[0])
+        bench = Bench(args, state, base_url, Path(tmp), gunicorn_pid=nodes[0].process.pid, database=database,
+                      bare=bare, server_url=server_url)
         bench.run(args.endpoint_list)
         return (summarize(bench.windows, args.endpoint_list, statements),
                 floor_summary(bench.windows, statements), bench.windows)

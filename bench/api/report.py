@@ -9,7 +9,7 @@ import subprocess
 from typing import Any
 
 from bench.api.cpu import CPU_GROUPS, ceilings
-from bench.api.endpoints import CONTRACTS, ENDPOINTS, FLOOR_LABELS, Endpoint, Result, Window
+from bench.api.endpoints import CONTRACTS, ENDPOINTS, FLOOR_LABELS, Endpoint, Result, Window, reference
 from bench.scratch_db import ROOT
 
 
@@ -68,16 +68,16 @@ def uptime() -> str:
 
 def summarize(windows: list[Window], endpoints: list[Endpoint], statements: dict[str, dict[str, Any]]
               ) -> list[Result]:
-    """Each endpoint's figures: medians of its windows; its ratio to the floor is the median of the ratios of
-    each of its windows to the floor window run just before it (adjacent windows share the machine's load of the
+    """Each endpoint's figures: medians of its windows; its ratio to the bare floor is the median of the ratios
+    of each of its windows to the bare floor window run just before it (adjacent windows share the machine's load of the
     moment, so a loaded machine shifts both and the ratio less)."""
     results = []
     for endpoint in endpoints:
         # Each of its windows with the floor window run just before it.
         pairs = [(w, windows[i - 1]) for i, w in enumerate(windows) if w.target == endpoint.name and i > 0]
         ours, floors = [w for w, _ in pairs], [f for _, f in pairs]
-        if not ours or any(f.target != f"{endpoint.floor}-floor" for f in floors):
-            raise ValueError(f"{endpoint.name}: each window must follow a {endpoint.floor} floor window")
+        if not ours or any(f.target != reference(endpoint.floor) for f in floors):
+            raise ValueError(f"{endpoint.name}: each window must follow a bare {endpoint.floor} floor window")
         rate = statistics.median(w.per_second for w in ours)
         floor_rate = statistics.median(w.per_second for w in floors)
         results.append(Result(
@@ -103,7 +103,7 @@ def summarize(windows: list[Window], endpoints: list[Endpoint], statements: dict
 def floor_summary(windows: list[Window], statements: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     summary = {}
     for kind in ("read", "write"):
-        mine = [w for w in windows if w.target == f"{kind}-floor"]
+        mine = [w for w in windows if w.target == reference(kind)]
         if not mine:
             continue
         summary[kind] = {
@@ -112,9 +112,7 @@ def floor_summary(windows: list[Window], statements: dict[str, dict[str, Any]]) 
             "p50_ms": round(statistics.median(w.p50_ms for w in mine), 2),
             "p99_ms": round(statistics.median(w.p99_ms for w in mine), 2),
             "errors": sum(w.errors for w in mine),
-            "statements": statements.get(f"{kind}-floor", {}).get("statements"),
-            "statements_without_transaction_control": statements.get(f"{kind}-floor", {}).get(
-                "without_transaction_control"),
+            "statements": None, "statements_without_transaction_control": None,  # its own process: not counted
             "cpu": floor_cpu_summary(mine),
         }
     return summary
@@ -158,7 +156,7 @@ def contract_lines(figures: dict[str, dict[str, Any]]) -> list[str]:
     ratios = ", ".join(f"{f['endpoint']} {f['contract_ratio']:.0%}" for f in measured.values())
     products = ", ".join(f"{f['endpoint']} {f['endpoint_ratio']:.0%}" for f in measured.values()
                          if "endpoint_ratio" in f)
-    lines = [f"contract floor (same statements, hand-written SQL): {ratios} of the write floor"
+    lines = [f"contract floor (same statements, hand-written SQL): {ratios} of the bare write floor"
              + (f" (the endpoints themselves: {products})" if products else "")]
     for f in measured.values():
         cpu = ""
@@ -193,7 +191,8 @@ def print_report(results: list[Result], floors: dict[str, dict[str, Any]],
               f"{_sql(floor['statements'], floor['statements_without_transaction_control']):>8}")
     if results:
         print("\nreq/s, p50, p99: medians over the rounds. ratio: median over the rounds of the endpoint's req/s"
-              "\n/ the req/s of the floor window run just before it (read floor for reads, write floor for writes);"
+              "\n/ the req/s of the BARE floor window run just before it (GET /one for reads, POST /write for"
+              "\nwrites; ../shared/bench-floor, its own gunicorn with as many workers); floor/s: the bare floor's;"
               "\ngoal: the issue's. errors: non-2xx answers, socket errors and timeouts over all its windows.")
         contract = contract_lines(contract_figures(results, statements))
         if contract:
@@ -204,7 +203,7 @@ def print_report(results: list[Result], floors: dict[str, dict[str, Any]],
                   "\nits ratio is the most any Python doing those statements could reach; the rest of the gap to the"
                   "\nwrite floor is the statements' own cost (PostgreSQL, round trips) and the request's fixed costs.")
         print_cpu_report(results, floors)
-    labels = {**{e.name: e.label for e in ENDPOINTS}, **{f"{k}-floor": v for k, v in FLOOR_LABELS.items()}}
+    labels = {e.name: e.label for e in ENDPOINTS}  # the product's floors among them
     print(f"\n{'per request, in-process (test client)':<62} {'SQL':>8} {'CPU ms':>7} {'x floor':>7} {'wall ms':>7}")
     for name, figures in statements.items():
         floor = statements.get("read-floor" if name in ("get", "list", "read-floor") else "write-floor", {})
@@ -215,7 +214,8 @@ def print_report(results: list[Result], floors: dict[str, dict[str, Any]],
               f"{times}")
     print("\nSQL: statements per request in steady state (CaptureQueriesContext, token lookup included), in brackets"
           "\nwithout BEGIN/COMMIT/SAVEPOINT/RELEASE. CPU ms: median CPU time of the Python process per request"
-          "\n(PostgreSQL's work excluded), x floor: against the read or write floor; wall ms: median elapsed time.")
+          "\n(PostgreSQL's work excluded), x floor: against the product's read or write floor (in-process: the bare"
+          "\nfloor runs in its own process); wall ms: median elapsed time.")
 
 
 def print_cpu_report(results: list[Result], floors: dict[str, dict[str, Any]]) -> None:

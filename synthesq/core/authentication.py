@@ -4,15 +4,22 @@ One statement per request: the token, its user and the user's permissions (its o
 Django's ``ModelBackend`` reads them) come back together; the permissions go with the user of this request
 (``TOKEN_PERMISSIONS``), where ``TokenPermissionsBackend`` reads them, so the role checks that follow
 (``ActionPermissions``, ``allowed_statuses``) read no more rows. The next request reads them again: a revoked
-token or a changed role counts at once."""
+token or a changed role counts at once (nothing is cached between requests but the statement's text).
+
+The statement is written once per process and database (``_lookup_sql``: the token's and the user's columns,
+the permissions' aggregate) and its row made into the two model instances with ``Model.from_db``: no queryset
+is built and compiled per request (issue 25: that compiling was most of a trivial request's authentication)."""
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import CharField
-from django.db.models.expressions import RawSQL
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.views.decorators.debug import sensitive_variables
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -37,9 +44,86 @@ _PERMISSIONS_SQL = """
 TOKEN_PERMISSIONS = "token_permissions"
 
 
-def _permissions_annotation() -> RawSQL | None:
-    joined = postgres.joined_text("ct.app_label || '.' || p.codename")
-    return None if joined is None else RawSQL(_PERMISSIONS_SQL.format(joined=joined), [], output_field=CharField())
+@dataclass(frozen=True)
+class _Lookup:
+    """The token lookup's statement for one database, and how its row splits into the token and its user."""
+
+    sql: str
+    token_names: list[str]
+    user_names: list[str]
+    with_permissions: bool
+    # (position, column, the database's converters for it), for the columns the database returns unconverted
+    # (SQLite's date-times and booleans; none on PostgreSQL), as the ORM would apply them.
+    converters: list[tuple[int, Any, list[Callable[..., Any]]]]
+
+
+# One per connection (a thread's): the converters are its backend's.
+_LOOKUPS: weakref.WeakKeyDictionary[Any, _Lookup] = weakref.WeakKeyDictionary()
+
+
+def _converters(connection: Any, fields: list[Any], table: str, start: int
+                ) -> list[tuple[int, Any, list[Callable[..., Any]]]]:
+    found = []
+    for position, field in enumerate(fields, start=start):
+        column = field.get_col(table)
+        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        if converters:
+            found.append((position, column, converters))
+    return found
+
+
+def _lookup_sql(connection: Any) -> _Lookup:
+    """The active token by digest with its user's columns and permissions: written once per connection."""
+    lookup = _LOOKUPS.get(connection)
+    if lookup is None:
+        quote = connection.ops.quote_name
+        user_model = get_user_model()
+        token_table, user_table = ApiToken._meta.db_table, user_model._meta.db_table
+        token_fields, user_fields = ApiToken._meta.concrete_fields, user_model._meta.concrete_fields
+        columns = [f"{quote(token_table)}.{quote(f.column)}" for f in token_fields]
+        columns += [f"{quote(user_table)}.{quote(f.column)}" for f in user_fields]
+        joined = postgres.joined_text("ct.app_label || '.' || p.codename", connection.vendor)
+        if joined is not None:
+            columns.append(f"({_PERMISSIONS_SQL.format(joined=joined)})")
+        user_key = ApiToken._meta.get_field("user")
+        sql = (f"SELECT {', '.join(columns)} FROM {quote(token_table)} INNER JOIN {quote(user_table)} "
+               f"ON {quote(user_table)}.{quote(user_model._meta.pk.column)} = "
+               f"{quote(token_table)}.{quote(user_key.column)}"
+               f" WHERE {quote(token_table)}.{quote('digest')} = %s"
+               f" AND {quote(token_table)}.{quote('revoked_at')} IS NULL")
+        lookup = _Lookup(sql=sql, token_names=[f.attname for f in token_fields],
+                         user_names=[f.attname for f in user_fields], with_permissions=joined is not None,
+                         converters=_converters(connection, list(token_fields), token_table, 0)
+                         + _converters(connection, list(user_fields), user_table, len(token_fields)))
+        _LOOKUPS[connection] = lookup
+    return lookup
+
+
+def active_token_with_user(digest: str) -> ApiToken | None:
+    """The active token of this digest with its user (``token.user``, no further statement) and, where the
+    database aggregates text, the user's permissions (``TOKEN_PERMISSIONS`` on the user): one statement."""
+    connection = connections[DEFAULT_DB_ALIAS]  # this thread's (the proxy is not a key)
+    lookup = _lookup_sql(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(lookup.sql, [digest])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    if lookup.converters:
+        values = list(row)
+        for position, column, converters in lookup.converters:
+            for convert in converters:
+                values[position] = convert(values[position], column, connection)
+        row = tuple(values)
+    split = len(lookup.token_names)
+    token = ApiToken.from_db(connection.alias, lookup.token_names, row[:split])
+    user = get_user_model().from_db(connection.alias, lookup.user_names,
+                                    row[split:split + len(lookup.user_names)])
+    ApiToken._meta.get_field("user").set_cached_value(token, user)
+    if lookup.with_permissions:
+        names = row[-1]
+        setattr(user, TOKEN_PERMISSIONS, set(names.split(",")) if names else set())
+    return token
 
 
 class TokenPermissionsBackend(ModelBackend):
@@ -85,16 +169,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             plain = header[1].decode()
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed("The token contains invalid characters.") from exc
-        query = ApiToken.objects.active().select_related("user").filter(digest=token_digest(plain))
-        annotation = _permissions_annotation()
-        if annotation is not None:
-            query = query.annotate(permission_names=annotation)
-        token = query.first()
+        token = active_token_with_user(token_digest(plain))
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
-        if annotation is not None:
-            names = token.permission_names  # type: ignore[attr-defined]
-            setattr(token.user, TOKEN_PERMISSIONS, set(names.split(",")) if names else set())
         token.touch()
         return token.user, token
 

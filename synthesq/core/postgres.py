@@ -176,8 +176,8 @@ def update_each(model: type[Model], *, keys: Sequence[Any], per_row: dict[str, S
         return int(cursor.rowcount)
 
 
-def joined_text(expression: str) -> str | None:
+def joined_text(expression: str, vendor: str | None = None) -> str | None:
     """SQL aggregating ``expression`` (text) over a group's rows, joined by commas; None where the database has
     no such aggregate (the caller then reads the rows through the ORM)."""
     return {"postgresql": f"string_agg({expression}, ',')",
-            "sqlite": f"group_concat({expression}, ',')"}.get(connection.vendor)
+            "sqlite": f"group_concat({expression}, ',')"}.get(vendor or connection.vendor)

@@ -1,24 +1,20 @@
-"""Signal receivers: the request log's route and duration (django-structlog). Connected when the app is ready
-(``apps.ObservabilityConfig``)."""
+"""Signal receivers: the request log's route and duration (django-structlog), on the lines django-structlog
+writes itself (streamed responses, failed requests; ``access_log`` writes the others). Connected when the app is
+ready (``apps.ObservabilityConfig``)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django_structlog import signals as structlog_signals
 
+from synthesq.observability.access_log import request_line_extras
+
 
 def _route_and_duration(request: HttpRequest, log_kwargs: dict[str, Any]) -> None:
-    match = getattr(request, "resolver_match", None)
-    if match is not None:
-        log_kwargs["route"] = match.route
-        log_kwargs["view"] = match.view_name
-    started = getattr(request, "started_at", None)  # set by synthesq.core.request_id.RequestIdMiddleware
-    if started is not None:
-        log_kwargs["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
+    log_kwargs.update(request_line_extras(request))
 
 
 @receiver(structlog_signals.bind_extra_request_finished_metadata, dispatch_uid="synthesq.request_finished_log")

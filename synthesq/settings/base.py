@@ -110,12 +110,12 @@ MIDDLEWARE = [
     # Outermost: body size and control-character limits, problem details for every /api/ error, no-store.
     "synthesq.core.middleware.ApiEdgeMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "synthesq.core.timezones.StaffTimeZoneMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # The back office's (sessions, CSRF, the signed-in user, time zone, messages): /api/ skips them (core.pipeline).
+    "synthesq.core.pipeline.ApiBypassMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware", "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware", "synthesq.core.timezones.StaffTimeZoneMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware", "synthesq.core.pipeline.ApiRejoinMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -357,7 +357,7 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT") or ("console" if DEBUG else "json")
 LOGGING = logging_settings(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
 INSTALLED_APPS += ["django_structlog"]
 MIDDLEWARE.insert(MIDDLEWARE.index("synthesq.core.request_id.RequestIdMiddleware") + 1,
-                  "django_structlog.middlewares.RequestMiddleware")
+                  "synthesq.observability.access_log.RequestLogMiddleware")  # django-structlog's, lean
 DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True  # RequestIdMiddleware has already vetted or replaced it
 DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = 10  # logging.DEBUG: one INFO line per request, when it finishes
 
@@ -373,7 +373,7 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 _PROMETHEUS_DB_ENGINES = {
-    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.postgresql": "synthesq.db.postgresql",  # django-prometheus's, health checked cheaply
     "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
 }
 for _database in DATABASES.values():

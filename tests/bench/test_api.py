@@ -26,7 +26,7 @@ from bench.api.cpu import (
 )
 from bench.api.endpoints import ENDPOINTS, Window
 from bench.api.report import contract_figures, contract_lines, floor_summary, summarize
-from bench.api.seeding import Seed, make_drafts, seed
+from bench.api.seeding import Seed, create_body, make_drafts, seed
 from bench.api.statements import count_statements
 from sales.models import Order, OrderEvent, OrderStatus
 
@@ -86,28 +86,39 @@ def _window(target: str, requests: int, round_number: int = 1, errors: int = 0) 
                   error_detail={"status": errors}, p50_ms=5.0, p90_ms=8.0, p99_ms=10.0, load_before=(1.0, 1.0, 1.0))
 
 
-def test_each_endpoint_is_compared_with_the_floor_run_just_before_it() -> None:
-    # given interleaved windows: floor, get, floor, get, floor, get (the machine busier in the later rounds)
+def test_each_endpoint_is_compared_with_the_bare_floor_run_just_before_it() -> None:
+    # given interleaved windows: bare floor, get, bare floor, get, ... (the machine busier in the later rounds)
     get = next(e for e in ENDPOINTS if e.name == "get")
-    windows = [_window("read-floor", 10_000, 1), _window("get", 7_500, 1),
-               _window("read-floor", 8_000, 2), _window("get", 4_000, 2, errors=3),
-               _window("read-floor", 4_000, 3), _window("get", 3_600, 3)]
+    windows = [_window("bare-read", 10_000, 1), _window("get", 7_500, 1),
+               _window("bare-read", 8_000, 2), _window("get", 4_000, 2, errors=3),
+               _window("bare-read", 4_000, 3), _window("get", 3_600, 3)]
     # when the figures are summarized
     [result] = summarize(windows, [get], {"get": {"statements": 5, "without_transaction_control": 5}})
     # then rates are the medians of the rounds, the ratio the median of each round's ratio to its own floor
     assert (result.per_second, result.floor_per_second) == (400.0, 800.0)
     assert [r["ratio"] for r in result.rounds] == [0.75, 0.5, 0.9]
     assert result.ratio == 0.75 and result.meets_goal and result.errors == 3 and result.statements == 5
-    # and a window that does not follow its own floor is refused
-    with pytest.raises(ValueError, match="floor"):
-        summarize([_window("write-floor", 10), _window("get", 5)], [get], {})
+    # and a window that does not follow a bare floor window of its kind is refused (the product's floor is not one)
+    for before in ("bare-write", "read-floor"):
+        with pytest.raises(ValueError, match="bare read floor"):
+            summarize([_window(before, 10), _window("get", 5)], [get], {})
+
+
+def test_the_products_floor_is_measured_against_the_bare_floor_like_an_endpoint() -> None:
+    # given the product's read floor right after a bare read floor window
+    floor = next(e for e in ENDPOINTS if e.name == "read-floor")
+    windows = [_window("bare-read", 10_000), _window("read-floor", 8_500)]
+    # when summarized, then its ratio is the pipeline's cost alone against the goal
+    [result] = summarize(windows, [floor], {})
+    assert (result.ratio, result.goal, result.meets_goal) == (0.85, 0.80, True)
+    assert floor_summary(windows, {})["read"]["per_second"] == 1000.0
 
 
 def test_the_contract_floors_are_reported_beside_their_endpoints() -> None:
     # given create and its contract floor, each right after a write floor window, with their statement counts
     endpoints = [e for e in ENDPOINTS if e.name in ("create", "create-contract")]
-    windows = [_window("write-floor", 2_000), _window("create", 700),
-               _window("write-floor", 2_000), _window("create-contract", 1_100)]
+    windows = [_window("bare-write", 2_000), _window("create", 700),
+               _window("bare-write", 2_000), _window("create-contract", 1_100)]
     counts = {name: {"statements": 10, "without_transaction_control": 8} for name in ("create", "create-contract")}
     # when the figures are summarized
     results = summarize(windows, endpoints, counts)
@@ -117,7 +128,7 @@ def test_the_contract_floors_are_reported_beside_their_endpoints() -> None:
     assert (create["contract_ratio"], create["endpoint_ratio"], create["same_statements"]) == (0.55, 0.35, True)
     assert confirm["same_statements"] is None and "contract_ratio" not in confirm
     lines = contract_lines(figures)
-    assert lines[0] == ("contract floor (same statements, hand-written SQL): create 55% of the write floor"
+    assert lines[0] == ("contract floor (same statements, hand-written SQL): create 55% of the bare write floor"
                         " (the endpoints themselves: create 35%)")
     assert lines[1] == "  create: statements 10 (8), same as the endpoint's 10 (8)"
     # and a count that differs is called out
@@ -300,7 +311,7 @@ def test_the_summary_gives_medians_of_cpu_per_request_and_of_the_ceilings() -> N
     create = next(e for e in ENDPOINTS if e.name == "create")
     windows = []
     for round_number, python in [(1, 8.0), (2, 9.0), (3, 14.0)]:
-        floor = _window("write-floor", 1000, round_number)
+        floor = _window("bare-write", 1000, round_number)
         floor.cpu = _cpu(10.0, 4.0, 1.5)  # 4 + 1.5 + 0.2 + 0.3 = 6 s: 6 ms a request
         mine = _window("create", 400, round_number)
         mine.cpu = _cpu(10.0, python, 3.5)
@@ -321,3 +332,31 @@ def test_the_summary_gives_medians_of_cpu_per_request_and_of_the_ceilings() -> N
     assert cpu["busy"] == pytest.approx(13 / 13.1, abs=0.001) and len(cpu["rounds"]) == 3
     # and the floor's own summary has its CPU too
     assert floor_summary(windows, {})["write"]["cpu"]["ms_per_request"]["total"] == 6.0
+
+
+def test_the_default_run_measures_the_pipeline_floors_and_a_serving_setting_can_be_tried() -> None:
+    args = parse_args(["--node-env", "GUNICORN_THREADS=2", "--node-env", "WEB_CONCURRENCY=2"])
+    assert [e.name for e in args.endpoint_list] == ["read-floor", "get", "list", "write-floor", "create", "confirm"]
+    assert args.node_env == [("GUNICORN_THREADS", "2"), ("WEB_CONCURRENCY", "2")]
+    with pytest.raises(SystemExit):
+        parse_args(["--node-env", "GUNICORN_THREADS"])
+
+
+@pytest.mark.django_db
+def test_a_features_set_up_step_runs_once_in_the_seed_and_shapes_the_create_body(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench.api import seeding
+
+    # given a feature's set-up step (as taxes or a promotion code would add)
+    configured: list[int] = []
+
+    def promotion(state: Seed) -> None:
+        configured.append(len(state.product_ids))
+        state.create_fields["promotion_code"] = "BENCH10"
+
+    monkeypatch.setattr(seeding, "SETUP_STEPS", [promotion])
+    # when the benchmark's data is seeded
+    state = seeding.seed(read_orders=2)
+    # then the step ran once, after the catalogue, and every create request carries what it added
+    assert configured == [60] and len(state.read_ids) == 2
+    assert create_body(state)["promotion_code"] == "BENCH10"

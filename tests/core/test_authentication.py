@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 from rest_framework.test import APIClient, APIRequestFactory
 
-from synthesq.core.authentication import BearerTokenAuthentication
+from synthesq.core.authentication import BearerTokenAuthentication, active_token_with_user
 from synthesq.core.models import ApiToken
 from synthesq.core.services import api_token_create, api_token_revoke
 from tests.factories import ApiTokenFactory, UserFactory
@@ -132,3 +132,41 @@ def test_a_role_withdrawn_or_a_token_revoked_after_one_request_counts_on_the_nex
     # and when the token is revoked, the next request is not authenticated
     api_token_revoke(token=ApiToken.objects.get(pk=token.pk))
     _assert_401(anon_api.get("/api/v1/sales/orders"))
+
+
+def test_a_roles_permission_removed_or_a_user_deactivated_counts_on_the_next_request(anon_api: APIClient) -> None:
+    # given a sales user's token, allowed the order list (the lookup's statement already written in this process)
+    token = ApiTokenFactory(user=UserFactory(roles=["sales"]))
+    anon_api.credentials(HTTP_AUTHORIZATION=f"Bearer {token.plain}")
+    assert anon_api.get("/api/v1/sales/orders").status_code == 200
+    sales = Group.objects.get(name="sales")
+    view_order = Permission.objects.get(codename="view_order", content_type__app_label="sales")
+    try:
+        # when the role itself loses the permission, then the next request is refused
+        sales.permissions.remove(view_order)
+        assert anon_api.get("/api/v1/sales/orders").status_code == 403
+    finally:
+        sales.permissions.add(view_order)
+    assert anon_api.get("/api/v1/sales/orders").status_code == 200
+    # and when the user is deactivated, the next request is not authenticated
+    type(token.user).objects.filter(pk=token.user.pk).update(is_active=False)
+    _assert_401(anon_api.get("/api/v1/sales/orders"))
+
+
+def test_the_lookup_reads_the_token_and_its_user_as_the_orm_does() -> None:
+    # given a used token of a staff user
+    token = ApiTokenFactory(user=UserFactory(roles=["sales"], staff=True), last_used_at=timezone.now())
+    # when it is looked up by its digest (the statement written once, the row made into instances)
+    found = active_token_with_user(token.digest)
+    # then the token and its user hold what the ORM reads, date-times aware, booleans booleans
+    assert found is not None
+    expected = ApiToken.objects.select_related("user").get(pk=token.pk)
+    for field in ApiToken._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    for field in type(expected.user)._meta.concrete_fields:
+        assert getattr(found.user, field.attname) == getattr(expected.user, field.attname), field.name
+    assert found.last_used_at.tzinfo is not None and found.user.is_staff is True
+    assert not found._state.adding and found._state.db == "default"
+    # and a revoked token is not found
+    api_token_revoke(token=expected)
+    assert active_token_with_user(token.digest) is None

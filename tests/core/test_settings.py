@@ -51,8 +51,9 @@ def test_database_url_selects_postgres_with_persistent_health_checked_connection
              "DATABASE_URL": "postgres://u@db.example:5432/sales", "CONN_MAX_AGE": "120"},
         timeout=60, check=False,
     )
-    # (django-prometheus' PostgreSQL backend: Django's, counting queries for /metrics)
-    assert result.stdout.split() == ["django_prometheus.db.backends.postgresql", "sales", "120", "True"], result.stderr
+    # (django-prometheus' PostgreSQL backend, counting queries for /metrics, with a health check that asks the
+    # socket before the server: synthesq.db.postgresql)
+    assert result.stdout.split() == ["synthesq.db.postgresql", "sales", "120", "True"], result.stderr
 
 
 @pytest.mark.django_db
