@@ -39,7 +39,7 @@ def test_a_web_node_writes_every_log_line_to_stderr(tmp_path: Path) -> None:
         while answer is None and time.monotonic() < deadline and node.poll() is None:
             try:
                 answer = requests.get(f"http://127.0.0.1:{port}/healthz", headers={"X-Request-ID": "streams-1"},
-                                      timeout=2)
+                                      timeout=(2, 30))  # a loaded machine may take seconds to answer the first one
             except requests.ConnectionError:
                 time.sleep(0.2)
         assert answer is not None and answer.status_code == 200, err.read_text()[-3000:]

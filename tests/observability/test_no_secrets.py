@@ -144,7 +144,7 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -
     while time.monotonic() < deadline:
         assert process.poll() is None, f"the server exited with {process.returncode}"
         try:
-            if requests.get(url, timeout=2).status_code == 200:
+            if requests.get(url, timeout=(2, 30)).status_code == 200:
                 return
         except requests.ConnectionError:
             pass
