@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from synthesq.core.money import AmountSerializerField
+from synthesq.core.serializers import InputSerializer
+from taxes.models import RATE_DECIMAL_PLACES, RATE_MAX_DIGITS, TaxClass, TaxRate, TaxRounding
+
+
+class PercentSerializerField(AmountSerializerField):
+    """A percent sent as a JSON number or a decimal string with at most 4 decimals, returned as "19.0000"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", RATE_MAX_DIGITS - RATE_DECIMAL_PLACES + 4)
+        kwargs.setdefault("decimal_places", RATE_DECIMAL_PLACES)
+        super().__init__(currency_source="", **kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        return None if value is None else f"{value:.4f}"
+
+
+class TaxClassSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TaxClass
+        fields = ["code", "name", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class TaxClassInputSerializer(InputSerializer):
+    code = serializers.RegexField(r"^[a-z0-9][a-z0-9_-]*$", max_length=32,
+                                  help_text="Lower-case letters, digits, - and _ (the key: not changeable).")
+    name = serializers.CharField(max_length=100)
+
+
+class TaxClassUpdateSerializer(InputSerializer):
+    min_fields = 1
+
+    name = serializers.CharField(max_length=100)
+
+
+class TaxRateSerializer(serializers.ModelSerializer):
+    tax_class = serializers.CharField(source="tax_class_id", read_only=True)
+    rate = PercentSerializerField(read_only=True, help_text="Percent, 4 decimals.")
+
+    class Meta:
+        model = TaxRate
+        fields = ["id", "tax_class", "country", "region", "name", "rate", "valid_from", "valid_to",
+                  "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class TaxRateInputSerializer(InputSerializer):
+    tax_class = serializers.CharField(max_length=32, help_text="A tax class code.")
+    country = serializers.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. DE.")
+    region = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
+                                   help_text="Empty: the whole country; else the address's state (TX). A region's "
+                                   "rates add to the country's.")
+    name = serializers.CharField(max_length=100)
+    rate = PercentSerializerField(min_value=0, help_text="Percent with up to 4 decimals, e.g. \"8.2500\".")
+    valid_from = serializers.DateField()
+    valid_to = serializers.DateField(required=False, allow_null=True, default=None,
+                                     help_text="Last day valid (included); null: open-ended.")
+
+
+class TaxRateUpdateSerializer(TaxRateInputSerializer):
+    min_fields = 1
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["partial"] = True
+        super().__init__(*args, **kwargs)
+
+
+class TaxSettingsSerializer(InputSerializer):
+    prices_include_tax = serializers.BooleanField(help_text="Prices and charges are entered gross.")
+    rounding = serializers.ChoiceField(choices=TaxRounding.choices, help_text="line: round each line's tax; "
+                                       "document: once per rate, the cents given to lines by largest remainder.")
