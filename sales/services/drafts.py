@@ -234,9 +234,9 @@ def _reprice(order: Order, new_lines: list[OrderLine] | None, charges: Sequence[
     """Price the draft again (the customer's exemption as it is now) and write its lines: the new ones in place
     of the old, or the old ones with their new figures."""
     lines = new_lines if new_lines is not None else list(with_lines(order).lines.all())
-    customer: dict[str, Any] = (Customer.objects.filter(pk=order.customer_id)
-                                .values("tax_exempt", "tax_exempt_reason").first() or {})
-    exempt_reason = customer.get("tax_exempt_reason") if customer.get("tax_exempt") else None
+    exempt, reason = (Customer.objects.filter(pk=order.customer_id).values_list("tax_exempt", "tax_exempt_reason")
+                      .first() or (False, ""))
+    exempt_reason = reason if exempt else None
     order_price(order, lines, charges_of(order) if charges is None else charges, exempt_reason=exempt_reason)
     if new_lines is None:
         OrderLine.objects.bulk_update(lines, _LINE_PRICED_FIELDS)
