@@ -54,7 +54,8 @@ def admin_models(client: Client) -> set[str]:
         ("warehouse", {"sales.customer", "sales.order", "sales.return", "inventory.product",
                        "inventory.stockmovement", "taxes.taxclass", "taxes.taxrate", "taxes.taxsettings"}),
         ("finance", {"sales.customer", "sales.order", "sales.return", "inventory.product", "billing.invoice",
-                     "billing.payment", "billing.creditnote", "billing.refund", "taxes.taxclass", "taxes.taxrate", "taxes.taxsettings"}),
+                     "billing.payment", "billing.creditnote", "billing.refund", "taxes.taxclass", "taxes.taxrate",
+                     "taxes.taxsettings"}),
     ],
 )
 def test_admin_index_offers_each_role_its_models(login: Callable[..., Client], role: str, models: set[str]) -> None:
