@@ -22,6 +22,7 @@ from taxes.selectors import rates_by_class
 from .models import Order, OrderLine
 
 CHARGE_KINDS = ("shipping", "handling", "other")
+CHARGE_LABELS = {"shipping": "Shipping", "handling": "Handling", "other": "Other charge"}
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def _apply(order: Order, lines: Sequence[OrderLine], charges: Sequence[ChargeInp
         line.taxes = item_taxes(result, currency)
     charge_results = results[len(lines):]
     order.charges = [
-        {"kind": charge.kind, "description": charge.description, "amount": format_amount(charge.amount, currency),
+        {"kind": charge.kind, "description": charge.description or CHARGE_LABELS[charge.kind], "amount": format_amount(charge.amount, currency),
          "tax_class": charge.tax_class, **item_figures(result, currency)}
         for charge, result in zip(charges, charge_results, strict=True)
     ]
