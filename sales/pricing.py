@@ -100,8 +100,9 @@ def _apply(order: Order, lines: Sequence[OrderLine], charges: Sequence[ChargeInp
         line.taxes = item_taxes(result, currency)
     charge_results = results[len(lines):]
     order.charges = [
-        {"kind": charge.kind, "description": charge.description or CHARGE_LABELS[charge.kind], "amount": format_amount(charge.amount, currency),
-         "tax_class": charge.tax_class, **item_figures(result, currency)}
+        {"kind": charge.kind, "description": charge.description or CHARGE_LABELS[charge.kind],
+         "amount": format_amount(charge.amount, currency), "tax_class": charge.tax_class,
+         **item_figures(result, currency)}
         for charge, result in zip(charges, charge_results, strict=True)
     ]
     order.subtotal = quantize(sum((r.net for r in results[:len(lines)]), Decimal(0)), currency)
