@@ -43,6 +43,7 @@ from synthesq.core.backoffice import Figure, Panel
 from synthesq.core.errors import DomainError
 from synthesq.core.exports import ExportResource, count, local_time, text
 from synthesq.core.money import format_money, quantize, scale_error
+from taxes.models import STANDARD, TaxClass
 
 from . import selectors, services
 from .admin_messages import NamedReferenceFormSet, ReferenceMixin, name_references
@@ -59,12 +60,16 @@ class ProductAdminForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if "tax_class" in self.fields:  # left empty: the standard class (every product's default)
+            self.fields["tax_class"].required = False
         if self.instance.pk and self.instance.price is not None:  # "129.99", not the column's "129.9900"
             self.initial["price"] = quantize(self.instance.price, self.instance.currency)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        if "tax_class" in data and data["tax_class"] is None:
+            data["tax_class"] = TaxClass.objects.get(code=STANDARD)
         price, currency = data.get("price"), data.get("currency")
         scale = scale_error(price, currency) if price is not None and currency else None
         if scale:
