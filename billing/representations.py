@@ -9,7 +9,7 @@ from typing import Any
 from sales.addresses import address_representation
 from synthesq.core.actors import Viewer
 from synthesq.core.representation import amount, iso_datetime, username
-from taxes.representations import percent
+from taxes.representations import item_taxes_representation, percent, tax_rows_representation
 
 from .models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceLineKind, Payment, Refund
 from .selectors import invoice_allowed_statuses
@@ -28,7 +28,7 @@ def invoice_line_representation(line: InvoiceLine, currency: str) -> dict[str, A
 def _line_tax(line: InvoiceLine, currency: str) -> dict[str, Any]:
     return {"tax_class": line.tax_class, "tax_rate": percent(line.tax_rate),
             "net_amount": amount(line.net_amount, currency), "tax_amount": amount(line.tax_amount, currency),
-            "gross_amount": amount(line.gross_amount, currency), "taxes": line.taxes}
+            "gross_amount": amount(line.gross_amount, currency), "taxes": item_taxes_representation(line.taxes)}
 
 
 def invoice_charge_representation(line: InvoiceLine, currency: str) -> dict[str, Any]:
@@ -54,7 +54,7 @@ def invoice_representation(invoice: Invoice, *, user: Viewer = None) -> dict[str
         "subtotal": amount(invoice.subtotal, currency), "charges_total": amount(invoice.charges_total, currency),
         "tax_total": amount(invoice.tax_total, currency), "total": amount(invoice.total, currency),
         "prices_include_tax": invoice.prices_include_tax, "tax_rounding": invoice.tax_rounding,
-        "taxes": invoice.taxes,
+        "taxes": tax_rows_representation(invoice.taxes),
         "amount_paid": amount(invoice.amount_paid, currency),
         "amount_credited": amount(invoice.amount_credited, currency),
         "amount_refunded": amount(invoice.amount_refunded, currency),
