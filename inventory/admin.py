@@ -44,6 +44,7 @@ from synthesq.core.backoffice import Figure, Panel
 from synthesq.core.errors import DomainError
 from synthesq.core.exports import ExportResource, count, local_time, text
 from synthesq.core.money import quantize, scale_error
+from taxes.models import STANDARD, TaxClass
 
 from . import selectors, services
 from .admin_messages import NamedReferenceFormSet, ReferenceMixin, name_references
@@ -56,16 +57,20 @@ class ProductAdminForm(forms.ModelForm):
 
     class Meta:
         model = Product
-        fields = ["sku", "name", "description", "price", "currency", "parent", "is_active"]
+        fields = ["sku", "name", "description", "price", "currency", "parent", "is_active", "tax_class"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if "tax_class" in self.fields:  # left empty: the standard class (every product's default)
+            self.fields["tax_class"].required = False
         if self.instance.pk and self.instance.price is not None:  # "129.99", not the column's "129.9900"
             self.initial["price"] = quantize(self.instance.price, self.instance.currency)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        if "tax_class" in data and data["tax_class"] is None:
+            data["tax_class"] = TaxClass.objects.get(code=STANDARD)
         price, currency = data.get("price"), data.get("currency")
         scale = scale_error(price, currency) if price is not None and currency else None
         if scale:
@@ -142,8 +147,8 @@ class ProductAdmin(ModelAdmin):
     search_help_text = "SKU or name"
     list_select_related = ["parent"]
     readonly_fields = ["stock_quantity", "created_at", "updated_at"]
-    fields = ["sku", "name", "description", "price", "currency", "parent", "is_active", "stock_quantity",
-              "created_at", "updated_at"]
+    fields = ["sku", "name", "description", "price", "currency", "parent", "is_active", "tax_class",
+              "stock_quantity", "created_at", "updated_at"]
     autocomplete_fields = ["parent"]
     inlines = [VariantInline, StockMovementInline]
     actions_detail = ["adjust_stock"]
@@ -191,6 +196,7 @@ class ProductAdmin(ModelAdmin):
             created = services.product_create(
                 actor=acting_user(request), sku=obj.sku, name=obj.name, description=obj.description,
                 price=obj.price, currency=obj.currency, parent=obj.parent, is_active=obj.is_active,
+                tax_class=obj.tax_class,
             )
             obj.pk = created.pk
 

@@ -16,9 +16,10 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS = {
     "synthesq": set(),
     "integrations": {"synthesq"},
-    "inventory": {"integrations", "synthesq"},
-    "sales": {"inventory", "integrations", "synthesq"},
-    "billing": {"sales", "inventory", "integrations", "synthesq"},
+    "taxes": {"synthesq"},
+    "inventory": {"integrations", "taxes", "synthesq"},
+    "sales": {"inventory", "taxes", "integrations", "synthesq"},
+    "billing": {"sales", "inventory", "taxes", "integrations", "synthesq"},
 }
 # What a lower layer must not name in its code (identifiers, and strings that are names or paths such as
 # "billing.view_invoice" or "admin:billing_invoice_change"; prose in messages and docstrings may).
@@ -26,6 +27,7 @@ HIGHER_NAMES = {
     "synthesq": {"integrations", "inventory", "sales", "billing", "invoice", "invoices", "payment", "payments"},
     "integrations": {"inventory", "sales", "billing", "invoice", "invoices", "payment", "payments", "customer",
                      "product", "stock"},
+    "taxes": {"inventory", "sales", "billing", "invoice", "invoices", "payment", "payments"},
     "inventory": {"sales", "billing", "invoice", "invoices", "payment", "payments"},
     "sales": {"billing", "invoice", "invoices", "payment", "payments"},
 }
@@ -33,6 +35,9 @@ HIGHER_NAMES = {
 WIRING = {"synthesq/urls.py", "synthesq/api.py", "synthesq/settings/base.py", "synthesq/core/roles.py"}
 MAX_FILE_LINES = 400
 MAX_FUNCTION_LINES = 50
+# Identifiers a lower layer may use though they contain a higher word: the pricing engine's exception for a credit
+# beyond what was invoiced (synthesq.core.pricing, named by its interface) is a figure's rule, not billing's field.
+ALLOWED_IDENTIFIERS = {"CreditExceedsInvoice"}
 
 
 def _sources(package: str) -> list[Path]:
@@ -77,6 +82,8 @@ def _code_words(tree: ast.AST) -> set[str]:
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and not re.search(r"\s", node.value):
             text = node.value
         else:
+            continue
+        if text in ALLOWED_IDENTIFIERS:
             continue
         words |= set(re.split(r"[^a-z]+", re.sub(r"([a-z])([A-Z])", r"\1_\2", text).lower()))
     return words

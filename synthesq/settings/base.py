@@ -100,7 +100,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "import_export",
     "synthesq.core",
-    "integrations",
+    "integrations", "taxes",  # taxes below inventory: products name a tax class
     "inventory",
     "sales",
     "billing",
@@ -252,7 +252,7 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "sales.models.OrderStatus",
         "ReturnStatusEnum": "sales.models.ReturnStatus",
         "InvoiceStatusEnum": "billing.models.InvoiceStatus",
-        "PaymentMethodEnum": "billing.models.PaymentMethod",
+        "PaymentMethodEnum": "billing.models.PaymentMethod", "ChargeKindEnum": "taxes.models.ChargeKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

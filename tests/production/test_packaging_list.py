@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED_ROOTS = ("synthesq", "inventory", "sales", "billing", "integrations")
+SHIPPED_ROOTS = ("synthesq", "taxes", "inventory", "sales", "billing", "integrations")
 
 
 def test_every_package_is_listed_in_pyproject() -> None:
