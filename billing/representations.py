@@ -4,6 +4,7 @@ the same keys and types)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sales.addresses import address_representation
@@ -70,11 +71,28 @@ def payment_representation(payment: Payment) -> dict[str, Any]:
     }
 
 
+def tax_rate_representation(percent: Any) -> str | None:
+    """A percent as the documents show it: 4 decimals ("19.0000")."""
+    return None if percent is None else str(Decimal(str(percent)).quantize(Decimal("0.0001")))
+
+
+def credit_note_taxes_representation(rows: list[dict[str, Any]], currency: str) -> list[dict[str, Any]]:
+    """A credit note's breakdown per rate: name, rate, country, region, taxable amount and tax."""
+    return [{"name": row["name"], "rate": tax_rate_representation(row["rate"]), "country": row["country"],
+             "region": row["region"], "taxable_amount": amount(Decimal(row["taxable_amount"]), currency),
+             "tax_amount": amount(Decimal(row["tax_amount"]), currency)} for row in rows]
+
+
 def credit_note_line_representation(line: CreditNoteLine, currency: str) -> dict[str, Any]:
     return {
         "position": line.position, "product_id": line.product_id, "description": line.description,
         "quantity": line.quantity, "unit_price": amount(line.unit_price, currency),
-        "line_total": amount(line.line_total, currency),
+        "line_total": amount(line.line_total, currency), "tax_rate": tax_rate_representation(line.tax_rate),
+        "net_amount": amount(line.net_amount, currency), "tax_amount": amount(line.tax_amount, currency),
+        "gross_amount": amount(line.gross_amount, currency),
+        "taxes": [{"name": row["name"], "rate": tax_rate_representation(row["rate"]), "country": row["country"],
+                   "region": row["region"], "tax_amount": amount(Decimal(row["tax_amount"]), currency)}
+                  for row in line.taxes],
     }
 
 
@@ -87,7 +105,9 @@ def credit_note_representation(credit_note: CreditNote) -> dict[str, Any]:
         "id": credit_note.pk, "number": credit_note.number, "invoice_id": credit_note.invoice_id,
         "invoice_number": invoice.number, "order_id": invoice.order_id, "customer_id": invoice.customer_id,
         "return_id": credit_note.sales_return_id, "reason": credit_note.reason, "currency": currency,
+        "net_total": amount(credit_note.net_total, currency), "tax_total": amount(credit_note.tax_total, currency),
         "total": amount(credit_note.total, currency),
+        "taxes": credit_note_taxes_representation(credit_note.taxes, currency),
         "lines": [credit_note_line_representation(line, currency) for line in credit_note.lines.all()],
         "issued_at": iso_datetime(credit_note.issued_at), "created_by": username(credit_note.created_by),
         "invoice": invoice_summary_representation(invoice),

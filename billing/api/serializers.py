@@ -118,13 +118,39 @@ class PaymentInputSerializer(InputSerializer):
         return value
 
 
+class CreditNoteLineTaxSerializer(serializers.Serializer):
+    name = serializers.CharField(read_only=True)
+    rate = serializers.DecimalField(max_digits=9, decimal_places=4, read_only=True, help_text="A percent.")
+    country = serializers.CharField(read_only=True)
+    region = serializers.CharField(read_only=True, help_text="Empty: the whole country.")
+    tax_amount = AmountSerializerField(help_text="The tax credited under this rate.")
+
+
+class CreditNoteTaxSerializer(serializers.Serializer):
+    name = serializers.CharField(read_only=True)
+    rate = serializers.DecimalField(max_digits=9, decimal_places=4, read_only=True, help_text="A percent.")
+    country = serializers.CharField(read_only=True)
+    region = serializers.CharField(read_only=True, help_text="Empty: the whole country.")
+    taxable_amount = AmountSerializerField(help_text="The net credited under this rate.")
+    tax_amount = AmountSerializerField(help_text="The tax credited under this rate.")
+
+
 class CreditNoteLineSerializer(serializers.ModelSerializer):
     unit_price = AmountSerializerField(currency_source="credit_note.currency")
-    line_total = AmountSerializerField(currency_source="credit_note.currency")
+    line_total = AmountSerializerField(currency_source="credit_note.currency",
+                                       help_text="Quantity x unit price, as prices are entered.")
+    tax_rate = serializers.DecimalField(max_digits=9, decimal_places=4, read_only=True, allow_null=True,
+                                        help_text="The credited invoice line's summed percent; null for a credit "
+                                                  "by amount (it spreads over the invoice's rates).")
+    net_amount = AmountSerializerField(currency_source="credit_note.currency")
+    tax_amount = AmountSerializerField(currency_source="credit_note.currency")
+    gross_amount = AmountSerializerField(currency_source="credit_note.currency")
+    taxes = CreditNoteLineTaxSerializer(many=True, read_only=True)
 
     class Meta:
         model = CreditNoteLine
-        fields = ["position", "product_id", "description", "quantity", "unit_price", "line_total"]
+        fields = ["position", "product_id", "description", "quantity", "unit_price", "line_total", "tax_rate",
+                  "net_amount", "tax_amount", "gross_amount", "taxes"]
         read_only_fields = fields
 
 
@@ -135,7 +161,11 @@ class CreditNoteSerializer(serializers.ModelSerializer):
     customer_id = serializers.CharField(source="invoice.customer_id", read_only=True)
     return_id = serializers.CharField(source="sales_return_id", read_only=True, allow_null=True,
                                       help_text="The credited return (ret_…), if any.")
-    total = AmountSerializerField()
+    net_total = AmountSerializerField(help_text="Net credited.")
+    tax_total = AmountSerializerField(help_text="Tax credited: the sum of its taxes' tax_amount.")
+    total = AmountSerializerField(help_text="Gross credited (net_total + tax_total): what amount_credited adds.")
+    taxes = CreditNoteTaxSerializer(many=True, read_only=True, help_text="The breakdown per rate, at the "
+                                                                         "invoice's rates.")
     lines = CreditNoteLineSerializer(many=True, read_only=True)
     created_by = ActorField()
     invoice = InvoiceSummarySerializer(read_only=True, help_text="The invoice as it is now.")
@@ -143,7 +173,7 @@ class CreditNoteSerializer(serializers.ModelSerializer):
     class Meta:
         model = CreditNote
         fields = ["id", "number", "invoice_id", "invoice_number", "order_id", "customer_id", "return_id", "reason",
-                  "currency", "total", "lines", "issued_at", "created_by", "invoice"]
+                  "currency", "net_total", "tax_total", "total", "taxes", "lines", "issued_at", "created_by", "invoice"]
         read_only_fields = fields
 
 
