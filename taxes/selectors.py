@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import FilteredRelation, Q, QuerySet
 
 from .models import TaxClass, TaxRate, TaxSettings
 
@@ -37,10 +38,21 @@ def tax_settings_get() -> TaxSettings:
     return settings
 
 
-def rates_for_address(*, country: str, region: str, tax_classes: Iterable[str], day: date) -> list[TaxRate]:
-    """The rates of ``tax_classes`` in ``country`` (the whole country's and ``region``'s) valid on ``day``: one
-    statement, country rates before region rates, then by name."""
-    regions = ["", region] if region else [""]
-    return list(TaxRate.objects.filter(valid_on(day), country=country.upper(), region__in=regions,
-                                       tax_class_id__in=set(tax_classes))
-                .order_by("tax_class_id", "region", "name", "id"))
+def rates_by_class(*, country: str, region: str, tax_classes: Iterable[str],
+                   day: date) -> dict[str, list[tuple[str, Decimal, str, str]]]:
+    """For each of ``tax_classes`` that exists, its rates (name, percent, country, region) in ``country`` (the
+    whole country's and ``region``'s: they add) valid on ``day``, country rates first, then by name; a class with
+    no such rate maps to []. An unknown class is absent. One statement: the classes joined to their valid rates."""
+    regions = ["", region.strip().upper()] if region and region.strip() else [""]
+    valid = (Q(rates__country=country.strip().upper(), rates__region__in=regions, rates__valid_from__lte=day)
+             & (Q(rates__valid_to__isnull=True) | Q(rates__valid_to__gte=day)))
+    rows = (TaxClass.objects.filter(code__in=set(tax_classes))
+            .annotate(valid=FilteredRelation("rates", condition=valid))
+            .order_by("code", "valid__region", "valid__name", "valid__id")
+            .values_list("code", "valid__name", "valid__rate", "valid__country", "valid__region"))
+    found: dict[str, list[tuple[str, Decimal, str, str]]] = {}
+    for code, name, percent, rate_country, rate_region in rows:
+        found.setdefault(code, [])
+        if name is not None:
+            found[code].append((name, percent, rate_country, rate_region))
+    return found

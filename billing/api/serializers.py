@@ -16,15 +16,22 @@ from billing.models import (
 from sales.api.serializers import AddressSerializer
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField
 from synthesq.core.serializers import ActorField, InputSerializer
+from taxes.api.serializers import ChargeSerializer, ItemTaxSerializer, PercentSerializerField, TaxRowSerializer
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
     unit_price = AmountSerializerField(currency_source="invoice.currency")
     line_total = AmountSerializerField(currency_source="invoice.currency")
+    tax_rate = PercentSerializerField(read_only=True, help_text="The summed percent of its rates.")
+    net_amount = AmountSerializerField(currency_source="invoice.currency")
+    tax_amount = AmountSerializerField(currency_source="invoice.currency")
+    gross_amount = AmountSerializerField(currency_source="invoice.currency")
+    taxes = ItemTaxSerializer(many=True, read_only=True, help_text="The tax per rate.")
 
     class Meta:
         model = InvoiceLine
-        fields = ["product_id", "sku", "description", "quantity", "unit_price", "line_total"]
+        fields = ["product_id", "sku", "description", "quantity", "unit_price", "line_total", "tax_class",
+                  "tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes"]
         read_only_fields = fields
 
 
@@ -32,9 +39,13 @@ class InvoiceSerializer(serializers.ModelSerializer):
     order_id = serializers.CharField(read_only=True)
     customer_id = serializers.CharField(read_only=True)
     billing_address = AddressSerializer(read_only=True)
-    line_items = InvoiceLineSerializer(source="lines", many=True, read_only=True)
-    subtotal = AmountSerializerField()
-    total = AmountSerializerField()
+    line_items = InvoiceLineSerializer(source="lines", many=True, read_only=True, help_text="The product lines.")
+    charges = ChargeSerializer(many=True, read_only=True, help_text="Shipping, handling and other charges.")
+    subtotal = AmountSerializerField(help_text="Net of the lines.")
+    charges_total = AmountSerializerField(help_text="Net of the charges.")
+    tax_total = AmountSerializerField()
+    total = AmountSerializerField(help_text="Gross: what the customer pays.")
+    taxes = TaxRowSerializer(many=True, read_only=True, help_text="The breakdown: one row per rate.")
     amount_paid = AmountSerializerField()
     amount_credited = AmountSerializerField(help_text="The total of its credit notes.")
     amount_refunded = AmountSerializerField(help_text="The total of the refunds of its payments.")
@@ -54,8 +65,9 @@ class InvoiceSerializer(serializers.ModelSerializer):
         model = Invoice
         fields = [
             "id", "number", "order_id", "customer_id", "status", "currency", "customer_name", "customer_email",
-            "billing_address", "line_items", "subtotal", "total", "amount_paid", "amount_credited",
-            "amount_refunded", "amount_due", "amount_refundable", "overdue",
+            "billing_address", "customer_tax_id", "tax_exempt_reason", "line_items", "charges", "subtotal",
+            "charges_total", "tax_total", "total", "prices_include_tax", "tax_rounding", "taxes", "amount_paid",
+            "amount_credited", "amount_refunded", "amount_due", "amount_refundable", "overdue",
             "allowed_statuses", "issued_at", "due_at", "paid_at", "voided_at", "void_reason",
             "created_at", "updated_at",
         ]
@@ -118,34 +130,17 @@ class PaymentInputSerializer(InputSerializer):
         return value
 
 
-class CreditNoteLineTaxSerializer(serializers.Serializer):
-    name = serializers.CharField(read_only=True)
-    rate = serializers.DecimalField(max_digits=9, decimal_places=4, read_only=True, help_text="A percent.")
-    country = serializers.CharField(read_only=True)
-    region = serializers.CharField(read_only=True, help_text="Empty: the whole country.")
-    tax_amount = AmountSerializerField(help_text="The tax credited under this rate.")
-
-
-class CreditNoteTaxSerializer(serializers.Serializer):
-    name = serializers.CharField(read_only=True)
-    rate = serializers.DecimalField(max_digits=9, decimal_places=4, read_only=True, help_text="A percent.")
-    country = serializers.CharField(read_only=True)
-    region = serializers.CharField(read_only=True, help_text="Empty: the whole country.")
-    taxable_amount = AmountSerializerField(help_text="The net credited under this rate.")
-    tax_amount = AmountSerializerField(help_text="The tax credited under this rate.")
-
-
 class CreditNoteLineSerializer(serializers.ModelSerializer):
     unit_price = AmountSerializerField(currency_source="credit_note.currency")
     line_total = AmountSerializerField(currency_source="credit_note.currency",
                                        help_text="Quantity x unit price, as prices are entered.")
-    tax_rate = serializers.DecimalField(max_digits=9, decimal_places=4, read_only=True, allow_null=True,
-                                        help_text="The credited invoice line's summed percent; null for a credit "
-                                                  "by amount (it spreads over the invoice's rates).")
+    tax_rate = PercentSerializerField(read_only=True, allow_null=True,
+                                      help_text="The credited invoice line's summed percent; null for a credit by "
+                                                "amount (it spreads over the invoice's rates).")
     net_amount = AmountSerializerField(currency_source="credit_note.currency")
     tax_amount = AmountSerializerField(currency_source="credit_note.currency")
     gross_amount = AmountSerializerField(currency_source="credit_note.currency")
-    taxes = CreditNoteLineTaxSerializer(many=True, read_only=True)
+    taxes = ItemTaxSerializer(many=True, read_only=True, help_text="The tax credited per rate.")
 
     class Meta:
         model = CreditNoteLine
@@ -164,8 +159,8 @@ class CreditNoteSerializer(serializers.ModelSerializer):
     net_total = AmountSerializerField(help_text="Net credited.")
     tax_total = AmountSerializerField(help_text="Tax credited: the sum of its taxes' tax_amount.")
     total = AmountSerializerField(help_text="Gross credited (net_total + tax_total): what amount_credited adds.")
-    taxes = CreditNoteTaxSerializer(many=True, read_only=True, help_text="The breakdown per rate, at the "
-                                                                         "invoice's rates.")
+    taxes = TaxRowSerializer(many=True, read_only=True, help_text="The breakdown per rate, at the invoice's "
+                                                                  "rates: net credited and tax credited.")
     lines = CreditNoteLineSerializer(many=True, read_only=True)
     created_by = ActorField()
     invoice = InvoiceSummarySerializer(read_only=True, help_text="The invoice as it is now.")
@@ -173,7 +168,8 @@ class CreditNoteSerializer(serializers.ModelSerializer):
     class Meta:
         model = CreditNote
         fields = ["id", "number", "invoice_id", "invoice_number", "order_id", "customer_id", "return_id", "reason",
-                  "currency", "net_total", "tax_total", "total", "taxes", "lines", "issued_at", "created_by", "invoice"]
+                  "currency", "net_total", "tax_total", "total", "taxes", "lines", "issued_at", "created_by",
+                  "invoice"]
         read_only_fields = fields
 
 

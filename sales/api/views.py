@@ -160,6 +160,7 @@ class OrderViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, vi
             currency=values["currency"],
             line_items=_line_inputs(values["line_items"]),
             shipping_address=values.get("shipping_address"),
+            charges=_charge_inputs(values.get("charges") or []),
         )
         return Response(self._render(order), status=status.HTTP_201_CREATED,
                         headers={"Location": reverse("order-detail", args=[order.pk])})
@@ -174,6 +175,7 @@ class OrderViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, vi
                 order_id=order.pk, actor=acting_user(request),
                 line_items=_line_inputs(values["line_items"]) if "line_items" in values else None,
                 shipping_address=values.get("shipping_address"),
+                charges=_charge_inputs(values["charges"]) if "charges" in values else None,
             )
         return Response(self._render(order))
 
@@ -320,3 +322,8 @@ def _line_inputs(items: list[dict]) -> list[services.LineInput]:
                            unit_price=item.get("unit_price"))
         for item in items
     ]
+
+
+def _charge_inputs(items: list[dict]) -> list[services.ChargeInput]:
+    return [services.ChargeInput(kind=item["kind"], amount=item["amount"], description=item.get("description", ""),
+                                 tax_class=item.get("tax_class") or "standard") for item in items]

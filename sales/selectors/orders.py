@@ -50,6 +50,12 @@ class LineRead(NamedTuple):
     unit_price: Decimal
     line_total: Decimal
     returned_quantity: int
+    tax_class: str
+    tax_rate: Decimal
+    net_amount: Decimal
+    tax_amount: Decimal
+    gross_amount: Decimal
+    taxes: list[dict[str, str]]
 
 
 class ReturnSummary(NamedTuple):
@@ -68,7 +74,7 @@ class OrderLinesRead(NamedTuple):
 _LINE_READ_COLUMNS = (
     "order_id", "pk", "product_id", "sku", "name", "quantity", "unit_price", "line_total",
     "return_lines__quantity", "return_lines__sales_return_id", "return_lines__sales_return__return_number",
-    "return_lines__sales_return__status",
+    "return_lines__sales_return__status", "tax_class", "tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes",
 )
 
 
@@ -85,10 +91,10 @@ def order_lines_read(order_ids: Sequence[str]) -> dict[str, OrderLinesRead]:
     seen_returns: set[tuple[str, str]] = set()
     last_line = None
     for (order_id, line_id, product_id, sku, name, quantity, unit_price, line_total,
-         returned, return_id, return_number, return_status) in rows:
+         returned, return_id, return_number, return_status, *tax) in rows:
         read = reads[order_id]
         if line_id != last_line:
-            read.lines.append(LineRead(product_id, sku, name, quantity, unit_price, line_total, 0))
+            read.lines.append(LineRead(product_id, sku, name, quantity, unit_price, line_total, 0, *tax))
             last_line = line_id
         if return_id is None:
             continue
@@ -116,7 +122,8 @@ def order_lines_in_memory(order: Order) -> OrderLinesRead:
             returns[sales_return.pk] = ReturnSummary(sales_return.pk, sales_return.return_number,
                                                      str(sales_return.status))
         lines.append(LineRead(line.product_id, line.sku, line.name, line.quantity, line.unit_price,
-                              line.line_total, claimed_quantity(claiming)))
+                              line.line_total, claimed_quantity(claiming), line.tax_class, line.tax_rate,
+                              line.net_amount, line.tax_amount, line.gross_amount, line.taxes))
     return OrderLinesRead(lines, sorted(returns.values()))
 
 

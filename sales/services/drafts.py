@@ -16,11 +16,13 @@ from synthesq.core.actors import Actor, require_permission
 from synthesq.core.errors import ValidationFailed, field_error
 from synthesq.core.money import AMOUNT_MAX_EXCLUSIVE, quantize, scale_error
 from synthesq.core.sequences import sequence_next
+from taxes.models import TaxRounding, TaxSettings
 
 from .. import events, selectors
 from ..exceptions import CurrencyMismatch, OrderNotEditable
 from ..history import OrderHistory
 from ..models import Customer, Order, OrderEvent, OrderLine, OrderStatus, set_lines, with_lines
+from ..pricing import ChargeInput, charges_of, charges_validate, order_price
 
 ORDER_NUMBER_SEQUENCE = "order_number"
 
@@ -88,6 +90,7 @@ def _build_lines(*, currency: str, line_items: Sequence[LineInput],
         lines.append(OrderLine(
             position=position, product=product, sku=product.sku, name=product.name, quantity=line.quantity,
             unit_price=unit_price, line_total=quantize(unit_price * line.quantity, currency),
+            tax_class=str(product.tax_class_id),
         ))
     _refuse_totals_too_large(lines)
     return lines
@@ -108,27 +111,45 @@ def order_lines_validate(*, currency: str, line_items: Sequence[LineInput]) -> N
     _build_lines(currency=currency, line_items=line_items)
 
 
-def _set_totals(order: Order, lines: Sequence[OrderLine]) -> None:
-    order.subtotal = quantize(sum((line.line_total for line in lines), Decimal(0)), order.currency)
-    order.total = order.subtotal
+@dataclass(frozen=True)
+class _DraftContext:
+    """What creating a draft reads first: the customer (found, default address, exemption), the tax settings and
+    the ordered products."""
+
+    found: bool
+    address: dict[str, str] | None
+    exempt_reason: str | None
+    prices_include_tax: bool
+    rounding: str
+    products: dict[str, Product]
 
 
-def _customer_and_products(
-    customer_id: str, line_items: Sequence[LineInput]
-) -> tuple[bool, dict[str, str] | None, dict[str, Product]]:
-    """Whether the customer exists, its default shipping address, and the ordered products: one statement
-    (each product row carries the customer's two values; with no known product, the customer is read alone)."""
+def _customer_and_products(customer_id: str, line_items: Sequence[LineInput]) -> _DraftContext:
+    """Whether the customer exists, its default shipping address and exemption, the tax settings and the ordered
+    products: one statement (each product row carries the customer's and the settings' values; with no known
+    product, the customer is read alone and nothing is priced)."""
     customer = Customer.objects.filter(pk=customer_id)
+    tax_settings = TaxSettings.objects.filter(pk=1)
     products: dict[str, Product] = {}
     if line_items:
         products.update(_catalogue().annotate(
             customer_found=Exists(customer),
             customer_address=Subquery(customer.values("default_shipping_address")[:1]),
+            customer_exempt=Subquery(customer.values("tax_exempt")[:1]),
+            customer_exempt_reason=Subquery(customer.values("tax_exempt_reason")[:1]),
+            prices_include_tax=Subquery(tax_settings.values("prices_include_tax")[:1]),
+            tax_rounding=Subquery(tax_settings.values("rounding")[:1]),
         ).in_bulk([line.product_id for line in line_items]))
     for product in products.values():
-        return bool(getattr(product, "customer_found", False)), getattr(product, "customer_address", None), products
+        values = vars(product)
+        return _DraftContext(
+            found=bool(values.get("customer_found")), address=values.get("customer_address"),
+            exempt_reason=values.get("customer_exempt_reason") if values.get("customer_exempt") else None,
+            prices_include_tax=bool(values.get("prices_include_tax")),
+            rounding=values.get("tax_rounding") or TaxRounding.LINE, products=products)
     address = customer.values_list("default_shipping_address", flat=True).first()
-    return address is not None or customer.exists(), address, products
+    return _DraftContext(found=address is not None or customer.exists(), address=address, exempt_reason=None,
+                         prices_include_tax=False, rounding=TaxRounding.LINE, products=products)
 
 
 @publishes_events
@@ -139,24 +160,26 @@ def order_create(
     currency: str,
     line_items: Sequence[LineInput],
     shipping_address: dict[str, str] | None = None,
+    charges: Sequence[ChargeInput] = (),
 ) -> Order:
     """Create a draft. Prices are captured now: ``unit_price`` as sent, else the product's price (which must
-    be in the order's currency). The shipping address defaults to the customer's."""
+    be in the order's currency). The shipping address defaults to the customer's. Lines and charges are taxed
+    with the rates valid today (``sales.pricing``), under the tax settings of now, which the order keeps."""
     require_permission(actor, "sales.add_order", "Your role may not create orders.")
-    found, default_address, products = _customer_and_products(customer_id, line_items)
-    if not found:
+    context = _customer_and_products(customer_id, line_items)
+    if not context.found:
         raise ValidationFailed(f"Unknown customer {customer_id!r}.",
                                errors=[field_error("customer_id", f"Unknown customer {customer_id!r}.", "not_found")])
-    lines = _build_lines(currency=currency, line_items=line_items, products=products)
-    address = shipping_address or default_address
+    lines = _build_lines(currency=currency, line_items=line_items, products=context.products)
+    charges_validate(charges, currency)
+    address = shipping_address or context.address
     if not address:
         raise ValidationFailed("A shipping address is required (the customer has no default).",
                                errors=[field_error("shipping_address", "This field is required.", "required")])
-    order = Order(
-        order_number=f"SO-{sequence_next(ORDER_NUMBER_SEQUENCE):08d}",
-        customer_id=customer_id, currency=currency, shipping_address=address, created_by=actor,
-    )
-    _set_totals(order, lines)
+    order = Order(customer_id=customer_id, currency=currency, shipping_address=address, created_by=actor,
+                  prices_include_tax=context.prices_include_tax, tax_rounding=context.rounding)
+    order_price(order, lines, charges, exempt_reason=context.exempt_reason)
+    order.order_number = f"SO-{sequence_next(ORDER_NUMBER_SEQUENCE):08d}"
     order.save(force_insert=True)
     for line in lines:
         line.order = order
@@ -174,29 +197,52 @@ def order_update_draft(
     actor: Actor,
     line_items: Sequence[LineInput] | None = None,
     shipping_address: dict[str, str] | None = None,
+    charges: Sequence[ChargeInput] | None = None,
 ) -> Order:
-    """Replace the lines and/or the shipping address of a draft (409 in any other status)."""
+    """Replace the lines, the charges and/or the shipping address of a draft (409 in any other status), and price
+    it again with the rates of its creation date and the tax settings it was created under."""
     require_permission(actor, "sales.change_order", "Your role may not change orders.")
     order = selectors.order_get_for_update(order_id)
     if order.status != OrderStatus.DRAFT:
         raise OrderNotEditable(current_status=order.status)
     changed: dict[str, Any] = {}
     before = events.order_data(order)
-    if line_items is not None:
-        lines = _build_lines(currency=order.currency, line_items=line_items)
-        order.lines.all().delete()
-        for line in lines:
-            line.order = order
-        OrderLine.objects.bulk_create(lines)
-        with_lines(order, reload=True)
-        _set_totals(order, lines)
-        changed.update({OrderHistory.LINES: len(lines), OrderHistory.TOTAL: str(order.total)})
+    new_lines = None if line_items is None else _build_lines(currency=order.currency, line_items=line_items)
+    if charges is not None:
+        charges_validate(charges, order.currency)
+        changed[OrderHistory.CHARGES] = len(charges)
     if shipping_address is not None:
         order.shipping_address = shipping_address
         changed[OrderHistory.SHIPPING_ADDRESS] = shipping_address
+    if new_lines is not None:
+        changed[OrderHistory.LINES] = len(new_lines)
     if changed:
-        order.save(update_fields=["subtotal", "total", "shipping_address", "updated_at"])
+        _reprice(order, new_lines, charges)
+        changed[OrderHistory.TOTAL] = str(order.total)
+        order.save(update_fields=[*_PRICED_FIELDS, "shipping_address", "updated_at"])
         OrderEvent.record(order, kind=OrderEvent.Kind.UPDATED, actor=actor, from_status=order.status,
                           to_status=order.status, data=changed)
         events.publish_order_updated(order, before)
     return order
+
+
+_PRICED_FIELDS = ("subtotal", "charges_total", "tax_total", "total", "charges", "taxes", "tax_exempt_reason")
+_LINE_PRICED_FIELDS = ("tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes")
+
+
+def _reprice(order: Order, new_lines: list[OrderLine] | None, charges: Sequence[ChargeInput] | None) -> None:
+    """Price the draft again (the customer's exemption as it is now) and write its lines: the new ones in place
+    of the old, or the old ones with their new figures."""
+    lines = new_lines if new_lines is not None else list(with_lines(order).lines.all())
+    exempt, reason = (Customer.objects.filter(pk=order.customer_id).values_list("tax_exempt", "tax_exempt_reason")
+                      .first() or (False, ""))
+    exempt_reason = reason if exempt else None
+    order_price(order, lines, charges_of(order) if charges is None else charges, exempt_reason=exempt_reason)
+    if new_lines is None:
+        OrderLine.objects.bulk_update(lines, _LINE_PRICED_FIELDS)
+        return
+    order.lines.all().delete()
+    for line in new_lines:
+        line.order = order
+    OrderLine.objects.bulk_create(new_lines)
+    with_lines(order, reload=True)

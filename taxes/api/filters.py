@@ -1,4 +1,7 @@
+from datetime import date
+
 import django_filters
+from django.db.models import QuerySet
 
 from synthesq.core.filters import StrictFilterSet
 from taxes.models import TaxRate
@@ -14,8 +17,8 @@ class TaxRateFilter(StrictFilterSet):
         model = TaxRate
         fields = ["country", "tax_class", "active_on"]
 
-    def filter_country(self, queryset, name, value):  # type: ignore[no-untyped-def]
+    def filter_country(self, queryset: QuerySet[TaxRate], name: str, value: str) -> QuerySet[TaxRate]:
         return queryset.filter(country=value.strip().upper())
 
-    def filter_active_on(self, queryset, name, value):  # type: ignore[no-untyped-def]
+    def filter_active_on(self, queryset: QuerySet[TaxRate], name: str, value: date) -> QuerySet[TaxRate]:
         return queryset.filter(valid_on(value))

@@ -76,3 +76,50 @@ class TaxSettingsSerializer(InputSerializer):
     prices_include_tax = serializers.BooleanField(help_text="Prices and charges are entered gross.")
     rounding = serializers.ChoiceField(choices=TaxRounding.choices, help_text="line: round each line's tax; "
                                        "document: once per rate, the cents given to lines by largest remainder.")
+
+
+# --- what documents (orders, invoices) show of their taxes -----------------------------------------------
+
+
+class ItemTaxSerializer(serializers.Serializer):
+    """A line's or charge's tax under one rate (the rate copied when it was priced)."""
+
+    name = serializers.CharField(read_only=True)
+    rate = PercentSerializerField(read_only=True)
+    country = serializers.CharField(read_only=True)
+    region = serializers.CharField(read_only=True)
+    tax_amount = AmountSerializerField(read_only=True)
+
+
+class TaxRowSerializer(serializers.Serializer):
+    """One row of a document's breakdown per rate; the untaxed amounts are the row with no name and rate 0."""
+
+    name = serializers.CharField(read_only=True)
+    rate = PercentSerializerField(read_only=True)
+    country = serializers.CharField(read_only=True)
+    region = serializers.CharField(read_only=True)
+    taxable_amount = AmountSerializerField(read_only=True)
+    tax_amount = AmountSerializerField(read_only=True)
+
+
+class ChargeSerializer(serializers.Serializer):
+    """A charge priced: ``amount`` as entered (gross when prices include tax), then its net, tax and gross."""
+
+    kind = serializers.ChoiceField(choices=[("shipping", "Shipping"), ("handling", "Handling"), ("other", "Other")],
+                                   read_only=True)
+    description = serializers.CharField(read_only=True)
+    amount = AmountSerializerField(read_only=True)
+    tax_class = serializers.CharField(read_only=True)
+    tax_rate = PercentSerializerField(read_only=True, help_text="The summed percent of its rates.")
+    net_amount = AmountSerializerField(read_only=True)
+    tax_amount = AmountSerializerField(read_only=True)
+    gross_amount = AmountSerializerField(read_only=True)
+    taxes = ItemTaxSerializer(many=True, read_only=True)
+
+
+class ChargeInputSerializer(InputSerializer):
+    kind = serializers.ChoiceField(choices=[("shipping", "Shipping"), ("handling", "Handling"), ("other", "Other")])
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    amount = AmountSerializerField(min_value=0, help_text="As prices are entered: gross when they include tax.")
+    tax_class = serializers.CharField(max_length=32, required=False, default="standard",
+                                      help_text="A tax class code (default standard).")
