@@ -8,7 +8,7 @@ the invoice, so concurrent credit notes on one invoice queue and can never toget
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -17,7 +17,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from integrations.events import publishes_events
-from sales.models import RETURN_OPEN_STATUSES, Return
+from sales.models import RETURN_OPEN_STATUSES, Return, ReturnLine
 from synthesq.core.actors import Actor, require_permission
 from synthesq.core.errors import ValidationFailed, field_error
 from synthesq.core.money import format_amount, quantize, require_positive_amount
@@ -225,15 +225,27 @@ def _invoice_of_return(return_: Return, *, lock: bool) -> Invoice:
 def credit_note_check_return(*, return_: Return) -> None:
     """Refuse a return being requested that could never be credited, so that a received return always has its
     way to ``credited``: its order has no invoice or a void one (409 ``invoice_not_creditable``), or the order's
-    open returns, this one included, are worth more than is left to credit (422 ``credit_exceeds_invoice``).
+    open returns, this one included, would credit more gross than is left to credit, or more of a line's net or
+    a rate's tax than was invoiced (422 ``credit_exceeds_invoice``).
     Runs in ``return_request``'s transaction through ``return_requested``, its order locked: no credit note on
     that invoice can commit meanwhile (they lock the order first)."""
     invoice = _invoice_of_return(return_, lock=False)
-    open_value = (Return.objects.filter(order_id=return_.order_id, status__in=RETURN_OPEN_STATUSES)
-                  .aggregate(total=Sum("value"))["total"]) or Decimal(0)
+    open_lines = (ReturnLine.objects.filter(sales_return__order_id=return_.order_id,
+                                            sales_return__status__in=RETURN_OPEN_STATUSES)
+                  .select_related("order_line").order_by("sales_return_id", "position"))
+    _, credited = _price_lines(invoice, _return_credit_lines(invoice, open_lines))  # 422 past a line's tax
     creditable = invoice.total - invoice.amount_credited
-    if open_value > creditable:
-        raise CreditExceedsInvoice(amount=open_value, creditable=creditable, currency=invoice.currency)
+    if credited.gross > creditable:
+        raise CreditExceedsInvoice(amount=credited.gross, creditable=creditable, currency=invoice.currency)
+
+
+def _return_credit_lines(invoice: Invoice, return_lines: Iterable[ReturnLine]) -> list[CreditLine]:
+    """Returned lines as credit lines of the invoice lines of their order lines (same position)."""
+    invoice_lines = {line.position: line.pk for line in invoice.lines.all() if line.kind == InvoiceLine.Kind.PRODUCT}
+    return [CreditLine(description=f"{line.order_line.name} (returned)", quantity=line.quantity,
+                       unit_price=line.unit_price, product_id=line.product_id,
+                       invoice_line_id=invoice_lines[line.order_line.position])
+            for line in return_lines]
 
 
 def credit_note_issue_for_return(*, return_: Return, actor: Actor) -> CreditNote:
@@ -243,10 +255,6 @@ def credit_note_issue_for_return(*, return_: Return, actor: Actor) -> CreditNote
     the ``return_credited`` signal; a refusal (no invoice or a void one: 409 ``invoice_not_creditable``; more
     than is left to credit: 422 ``credit_exceeds_invoice``) refuses the whole change."""
     invoice = _invoice_of_return(return_, lock=True)
-    invoice_lines = {line.position: line.pk for line in invoice.lines.all() if line.kind == InvoiceLine.Kind.PRODUCT}
-    lines = [CreditLine(description=f"{line.order_line.name} (returned)", quantity=line.quantity,
-                        unit_price=line.unit_price, product_id=line.product_id,
-                        invoice_line_id=invoice_lines[line.order_line.position])
-             for line in return_.lines.all()]
+    lines = _return_credit_lines(invoice, return_.lines.all())
     reason = f"Return {return_.return_number}" + (f": {return_.reason}" if return_.reason else "")
     return credit_note_issue_locked(invoice, lines=lines, reason=reason[:255], actor=actor, return_=return_)
