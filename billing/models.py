@@ -132,6 +132,7 @@ class Invoice(ConcurrentTransitions, TimeStampedModel):
         permissions = [
             ("issue_invoice", "Can issue invoices"),
             ("void_invoice", "Can void invoices"),
+            ("view_tax_report", "Can view the tax report"),
         ]
         indexes = [
             models.Index(fields=["status", "due_at"], name="invoice_status_due"),

@@ -13,6 +13,7 @@ from taxes.representations import percent
 
 from .models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceLineKind, Payment, Refund
 from .selectors import invoice_allowed_statuses
+from .tax_report import TaxReport
 
 PRODUCT = InvoiceLineKind.PRODUCT
 
@@ -129,4 +130,16 @@ def refund_representation(refund: Refund) -> dict[str, Any]:
         "amount": amount(refund.amount, refund.currency), "currency": refund.currency, "reason": refund.reason,
         "reference": refund.reference, "recorded_by": username(refund.recorded_by),
         "recorded_at": iso_datetime(refund.recorded_at), "invoice": invoice_summary_representation(refund.invoice),
+    }
+
+
+def tax_report_representation(report: TaxReport) -> dict[str, Any]:
+    """The tax report: a row per currency, country, region, rate name and percent, and a total per currency."""
+    return {
+        "from": report.first_day.isoformat(), "to": report.last_day.isoformat(),
+        "rows": [{"currency": row.currency, "country": row.country, "region": row.region, "name": row.name,
+                  "rate": percent(row.rate), "taxable_amount": amount(row.taxable_amount, row.currency),
+                  "tax_amount": amount(row.tax_amount, row.currency)} for row in report.rows],
+        "totals": [{"currency": total.currency, "taxable_amount": amount(total.taxable_amount, total.currency),
+                    "tax_amount": amount(total.tax_amount, total.currency)} for total in report.totals],
     }

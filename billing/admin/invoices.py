@@ -47,6 +47,7 @@ from ..models import (
 )
 from .exports import InvoiceResource
 from .invoice_actions import InvoiceActionsMixin
+from .tax_report import TaxReportAdminMixin
 
 INVOICE_STATUS_COLOURS: dict[str, str] = {
     InvoiceStatus.DRAFT: "#6c757d", InvoiceStatus.ISSUED: "#0d6efd", InvoiceStatus.PAID: "#198754",
@@ -189,7 +190,7 @@ class InvoiceEventInline(HistoryInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(InvoiceActionsMixin, ViewOnlyAdmin, ExportMixin, ModelAdmin):
+class InvoiceAdmin(TaxReportAdminMixin, InvoiceActionsMixin, ViewOnlyAdmin, ExportMixin, ModelAdmin):
     # Made by confirming orders; changed through the buttons.
     list_display = ["number_display", "order_link", "customer_name", "status_display", "total_display",
                     "amount_due_display", "due_display", "overdue_display"]

@@ -232,3 +232,44 @@ class RefundInputSerializer(InputSerializer):
         if value <= 0:
             raise serializers.ValidationError("Must be positive.")
         return value
+
+
+class TaxReportRowSerializer(serializers.Serializer):
+    currency = serializers.CharField(read_only=True)
+    country = serializers.CharField(read_only=True)
+    region = serializers.CharField(read_only=True, help_text="Empty: the whole country.")
+    name = serializers.CharField(read_only=True, help_text="The rate's name; empty with rate 0: untaxed amounts.")
+    rate = PercentSerializerField(read_only=True)
+    taxable_amount = AmountSerializerField(read_only=True, help_text="Invoiced less credited, net.")
+    tax_amount = AmountSerializerField(read_only=True, help_text="Invoiced less credited.")
+
+
+class TaxReportTotalSerializer(serializers.Serializer):
+    currency = serializers.CharField(read_only=True)
+    taxable_amount = AmountSerializerField(read_only=True)
+    tax_amount = AmountSerializerField(read_only=True)
+
+
+class TaxReportSerializer(serializers.Serializer):
+    """``from`` and ``to`` are Python keywords: declared in ``get_fields``."""
+
+    rows = TaxReportRowSerializer(many=True, read_only=True)
+    totals = TaxReportTotalSerializer(many=True, read_only=True, help_text="One per currency.")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        return {"from": serializers.DateField(read_only=True, help_text="The first day (included)."),
+                "to": serializers.DateField(read_only=True, help_text="The last day (included)."), **fields}
+
+
+class TaxReportQuerySerializer(InputSerializer):
+    """The period: ``from`` and ``to``, days (YYYY-MM-DD), both included; ``to`` not before ``from``."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {"from": serializers.DateField(help_text="The first day, YYYY-MM-DD."),
+                "to": serializers.DateField(help_text="The last day, YYYY-MM-DD (included).")}
+
+    def validate(self, attrs):
+        if attrs["to"] < attrs["from"]:
+            raise serializers.ValidationError({"to": ["Must not be before from."]})
+        return attrs
