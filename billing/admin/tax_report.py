@@ -36,7 +36,7 @@ TaxReportForm = type("TaxReportForm", (BackofficeForm,), {
 
 
 def _clean(form: forms.Form) -> dict[str, Any]:
-    data = forms.Form.clean(form)
+    data = forms.Form.clean(form) or {}
     if data.get("from") and data.get("to") and data["to"] < data["from"]:
         form.add_error("to", "Must not be before From.")
     return data
