@@ -63,6 +63,7 @@ INVOICE_EVENT_LABELS: dict[str, Any] = {
     InvoiceHistory.BATCH: lambda _v: "Issued by the nightly batch", InvoiceHistory.AMOUNT_PAID: "Paid in all",
     InvoiceHistory.AMOUNT_CREDITED: "Credited in all", InvoiceHistory.AMOUNT_REFUNDED: "Refunded in all",
     InvoiceHistory.AMOUNT_DUE: "Amount due", InvoiceHistory.AMOUNT_REFUNDABLE: "Refundable",
+    InvoiceHistory.NET_TOTAL: "Net", InvoiceHistory.TAX_TOTAL: "Tax",
 }
 INVOICE_EVENT_LABELS_BY_KIND: dict[str, dict[str, Any]] = {
     InvoiceEvent.Kind.CREDIT_NOTE_ISSUED: {**INVOICE_EVENT_LABELS, InvoiceHistory.NUMBER: "Credit note",
