@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from billing.models import Invoice
 from integrations.models import Event
-from tests.admin.navigation import click, open_from_index, text_of
+from tests.admin.navigation import click, open_from_index, readonly_fields, text_of
 from tests.billing.helpers import CREDIT_NOTES_URL, PAYMENTS_URL, invoice_url
 from tests.billing.tax_helpers import BERLIN, ensure_german_rates, product, tax_settings
 from tests.billing.test_invoice_pdf import pdf_text
@@ -90,6 +90,8 @@ def test_the_same_figures_everywhere(client_for: Callable[..., APIClient], login
     for text in (printed, pdf):
         assert f"Tax {tax} USD" in text and f"Total {total} USD" in text
     assert printed_rows(note["taxes"])[0] in note_pdf and f"Tax credited {desk_tax} USD" in note_pdf
+    note_page = readonly_fields(open_from_index(finance, "Credit notes", note["number"]))
+    assert note_page["Net and tax"] == f"net 2.55 USD · tax {desk_tax} USD (USt 19% {desk_tax})"
     # and the events carry the same documents
     created = Event.objects.get(type="invoice.created", object_id=invoice["id"]).data["object"]
     issued = Event.objects.get(type="credit_note.issued", object_id=note["id"]).data["object"]
