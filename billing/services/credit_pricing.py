@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from sales.pricing import item_taxes, rate_fields
 from synthesq.core.money import format_amount
 from synthesq.core.pricing import (
     UNTAXED,
@@ -34,11 +35,6 @@ def rate_of(row: dict[str, Any]) -> Rate:
     """A rate as the invoice stores it (``{"name", "rate", "country", "region", ...}``) for the engine."""
     return Rate(name=row.get("name", ""), percent=Decimal(str(row.get("rate", 0))).quantize(PERCENT),
                 country=row.get("country", ""), region=row.get("region", ""))
-
-
-def rate_json(rate: Rate) -> dict[str, str]:
-    return {"name": rate.name, "rate": str(rate.percent.quantize(PERCENT)), "country": rate.country,
-            "region": rate.region}
 
 
 def item_key(line: InvoiceLine) -> str:
@@ -66,8 +62,7 @@ def items_json(document: Document, currency: str) -> list[dict[str, Any]]:
     """A credit's items as ``CreditNote.credited_items`` keeps them."""
     return [{"invoice_line_id": int(item.key), "net_amount": format_amount(item.net, currency),
              "tax_amount": format_amount(item.tax, currency), "gross_amount": format_amount(item.gross, currency),
-             "rate_percent": str(item.rate_percent),
-             "taxes": [{**rate_json(rate), "tax_amount": format_amount(tax, currency)} for rate, tax in item.taxes]}
+             "rate_percent": str(item.rate_percent), "taxes": item_taxes(item, currency)}
             for item in document.items]
 
 
@@ -87,13 +82,13 @@ def credited_before(credit_notes: Iterable[CreditNote], currency: str) -> Docume
 
 def rows_json(document: Document, currency: str) -> list[dict[str, Any]]:
     """The breakdown as documents store it: one row per rate, taxable amount and tax."""
-    return [{**rate_json(row.rate), "taxable_amount": format_amount(row.taxable, currency),
+    return [{**rate_fields(row.rate), "taxable_amount": format_amount(row.taxable, currency),
              "tax_amount": format_amount(row.tax, currency)} for row in document.rows]
 
 
 def line_taxes_json(document: Document, currency: str) -> list[dict[str, Any]]:
     """The tax per rate of one credit note line (the untaxed part has none)."""
-    return [{**rate_json(row.rate), "tax_amount": format_amount(row.tax, currency)}
+    return [{**rate_fields(row.rate), "tax_amount": format_amount(row.tax, currency)}
             for row in document.rows if row.rate != UNTAXED]
 
 

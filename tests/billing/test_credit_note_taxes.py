@@ -15,7 +15,8 @@ from rest_framework.test import APIClient
 
 from billing.models import CreditNote, Invoice
 from sales import services
-from tests.sales.helpers import order_returns_url, return_body, returns_db_state
+from synthesq.core.money import minor_unit
+from tests.sales.helpers import order_returns_url, return_body, return_url, returns_db_state
 
 from .helpers import CREDIT_NOTES_URL, assert_figures_add_up, assert_problem, snapshot
 from .tax_helpers import credited_per_rate, ensure_german_rates, per_rate, product, return_credited, tax_settings
@@ -47,21 +48,27 @@ def credited_per_line(invoice: Invoice) -> dict[int, tuple[Decimal, Decimal]]:
     return sums
 
 
-BASKET = st.lists(st.tuples(st.decimals(min_value=D("0.01"), max_value=D("999.99"), places=2),
-                            st.integers(min_value=1, max_value=7), st.sampled_from(["standard", "reduced"])),
-                  min_size=1, max_size=3)
+def basket(currency: str) -> st.SearchStrategy[list[tuple[Decimal, int, str]]]:
+    """1 to 3 lines in ``currency``'s minor unit: a price up to 999.99 (99,999 yen), 1 to 7 units, a class."""
+    places = minor_unit(currency)
+    price = st.integers(min_value=1, max_value=99_999).map(lambda units: D(units).scaleb(-places))
+    return st.lists(st.tuples(price, st.integers(min_value=1, max_value=7), st.sampled_from(["standard", "reduced"])),
+                    min_size=1, max_size=3)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                 HealthCheck.too_slow])
-@given(basket=BASKET, rounding=st.sampled_from(["line", "document"]), inclusive=st.booleans(), data=st.data())
+@given(currency=st.sampled_from(["USD", "JPY", "BHD"]), rounding=st.sampled_from(["line", "document"]),
+       inclusive=st.booleans(), data=st.data())
 def test_random_partial_returns_of_everything_credit_exactly_the_invoiced_tax_per_rate(
-        basket: list[tuple[Decimal, int, str]], rounding: str, inclusive: bool, data: st.DataObject) -> None:
-    # given a delivered German order of random standard and reduced lines, under random tax settings
+        currency: str, rounding: str, inclusive: bool, data: st.DataObject) -> None:
+    # given a delivered German order of random standard and reduced lines, in USD, JPY or BHD, under random tax
+    # settings
     ensure_german_rates()
     tax_settings(prices_include_tax=inclusive, rounding=rounding)
-    products = [(product(str(price), tax_class=tax_class), quantity) for price, quantity, tax_class in basket]
-    order = order_of(products)
+    products = [(product(str(price), tax_class=tax_class, currency=currency), quantity)
+                for price, quantity, tax_class in data.draw(basket(currency))]
+    order = order_of(products, currency=currency)
     invoice = Invoice.objects.get(order=order)
     left = {p.pk: quantity for p, quantity in products}
     # when its units are returned and credited in random parts until nothing is left
@@ -166,3 +173,25 @@ def test_an_amount_beyond_what_is_left_is_refused_and_changes_nothing(finance_ap
     before = snapshot()
     assert_problem(credit(finance_api, german_invoice, "270.11"), 422, "credit_exceeds_invoice")
     assert snapshot() == before
+
+
+def test_crediting_a_return_beyond_a_rates_tax_is_refused_and_changes_nothing(finance_api: APIClient,
+                                                                               german_invoice: Invoice) -> None:
+    # given both desks returned and received, then 50.00 credited over the invoice's rates meanwhile
+    order = german_invoice.order
+    services.order_start_processing(order_id=order.pk, actor=None)
+    services.order_ship(order_id=order.pk, actor=None, tracking_number="1Z999AA10123456784", carrier="UPS")
+    services.order_deliver(order_id=order.pk, actor=None)
+    desk = german_invoice.lines.get(position=1)
+    return_ = services.return_request(order_id=order.pk, actor=None, reason="unwanted",
+                                      lines=[services.ReturnLineInput(product_id=desk.product_id, quantity=2)])
+    services.return_receive(return_id=return_.pk, actor=None)
+    assert credit(finance_api, german_invoice, "50.00").status_code == 201
+    before = {**snapshot(), **returns_db_state()}
+    # when the return is credited: the desks' whole tax (38.00) on top of what the 50.00 took of it
+    response = finance_api.patch(return_url(return_.pk, "/status"), {"status": "credited"}, format="json")
+    # then it is refused, 422 credit_exceeds_invoice, the return is still received and nothing was written
+    assert_problem(response, 422, "credit_exceeds_invoice")
+    assert {**snapshot(), **returns_db_state()} == before
+    return_.refresh_from_db()
+    assert return_.status == "received"
