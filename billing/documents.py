@@ -29,7 +29,9 @@ def format_percent(percent: Decimal | str | None) -> str:
 
 def tax_rows(rows: list[dict[str, Any]], currency: str) -> list[dict[str, str]]:
     """A document's breakdown per rate (its stored ``taxes``) as printed: the rate's name and place, its percent,
-    the taxable amount and the tax."""
+    the taxable amount and the tax; none when nothing is taxed (an untaxed document prints no breakdown)."""
+    if not any(row.get("name") for row in rows):
+        return []
     return [{"name": row.get("name") or "Untaxed", "place": "-".join(p for p in (row.get("country"),
                                                                                  row.get("region")) if p),
              "rate": format_percent(row.get("rate")),

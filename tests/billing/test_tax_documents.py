@@ -15,6 +15,7 @@ from billing.documents import invoice_html
 from billing.models import Invoice
 from tests.admin.navigation import text_of
 from tests.factories import CreditNoteFactory, CustomerFactory
+from tests.taxes.helpers import AUSTIN
 
 from .tax_helpers import ensure_german_rates, product, tax_settings, taxed_order
 from .test_invoice_pdf import pdf_text
@@ -84,3 +85,14 @@ def test_a_credit_note_pdf_shows_its_net_tax_and_breakdown(finance_api: APIClien
     for row in note.taxes:
         assert f"{row['name']} (DE)" in text and f"{row['taxable_amount']} USD {row['tax_amount']} USD" in text
     assert f"Net credited {note.net_total:.2f} USD" in text and f"Tax credited {note.tax_total:.2f} USD" in text
+
+
+def test_an_untaxed_invoice_prints_no_breakdown() -> None:
+    # given an order to Austin, TX, where no rate is configured
+    ensure_german_rates()
+    tax_settings()
+    invoice = Invoice.objects.get(order=taxed_order([(product("129.99"), 2)], status="confirmed", address=AUSTIN))
+    # then its printable page shows the untaxed line and no breakdown table
+    text = text_of(invoice_html(invoice))
+    assert "0.00% 259.98 USD" in text and "Tax 0.00 USD" in text and "Total 259.98 USD" in text
+    assert "Tax breakdown" not in text
