@@ -3,6 +3,7 @@ resources that billing serves."""
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.request import Request
@@ -17,9 +18,9 @@ from .serializers import TaxReportQuerySerializer, TaxReportSerializer
 @extend_schema_view(
     list=extend_schema(
         summary="The tax report of a period", tags=["reports"], filters=False, responses=TaxReportSerializer,
-        parameters=[OpenApiParameter("from", str, OpenApiParameter.QUERY, required=True,
+        parameters=[OpenApiParameter("from", OpenApiTypes.DATE, OpenApiParameter.QUERY, required=True,
                                      description="The first day, YYYY-MM-DD (active time zone)."),
-                    OpenApiParameter("to", str, OpenApiParameter.QUERY, required=True,
+                    OpenApiParameter("to", OpenApiTypes.DATE, OpenApiParameter.QUERY, required=True,
                                      description="The last day, YYYY-MM-DD (included).")],
         description="Per currency, country, region, rate name and percent: the taxable amount and the tax of the "
                     "invoices issued in the period less the credit notes issued in it (void invoices are not "
