@@ -4,7 +4,7 @@ declared order, and each value has the declared field's JSON type (null only whe
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -57,6 +57,9 @@ def _check_value(field: serializers.Field, value: Any, *, path: str) -> None:
     if isinstance(field, serializers.DateTimeField):
         assert isinstance(value, str), f"{path}: a date-time string, not {value!r}"
         assert datetime.fromisoformat(value).tzinfo is not None, f"{path}: {value!r} without its offset"
+        return
+    if isinstance(field, serializers.DateField):
+        assert isinstance(value, str) and date.fromisoformat(value), f"{path}: a date string, not {value!r}"
         return
     if isinstance(field, serializers.BooleanField):
         assert isinstance(value, bool), f"{path}: a boolean, not {value!r}"

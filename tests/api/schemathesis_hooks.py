@@ -17,7 +17,11 @@ import schemathesis
 
 LIST_RULES = {"cursor"}  # an opaque position from `next`/`previous`
 ORDER_LINES = {"line_items", "line_items[*].product_id", "line_items[*].unit_price", "line_items[*].quantity"}
-PRODUCT = {"sku", "price", "parent_id"}
+PRODUCT = {"sku", "price", "parent_id", "tax_class"}
+# an unknown class; a charge finer than the currency
+CHARGES = {"charges", "charges[*].tax_class", "charges[*].amount"}
+# an unknown class or country; validity overlapping another rate's, or ending before it starts
+TAX_RATE = {"tax_class", "country", "valid_from", "valid_to"}
 
 # Operation → the fields a 400 for schema-valid data may name.
 STATE_DEPENDENT_FIELDS: dict[str, set[str]] = {
@@ -30,8 +34,8 @@ STATE_DEPENDENT_FIELDS: dict[str, set[str]] = {
     "GET /api/v1/inventory/products": LIST_RULES,
     "GET /api/v1/inventory/products/{id}/movements": LIST_RULES,
     # an unknown, inactive or variant-holding product; a customer without an address; the currency's unit
-    "POST /api/v1/sales/orders": {"customer_id", "shipping_address"} | ORDER_LINES,
-    "PATCH /api/v1/sales/orders/{id}": ORDER_LINES,
+    "POST /api/v1/sales/orders": {"customer_id", "shipping_address"} | ORDER_LINES | CHARGES,
+    "PATCH /api/v1/sales/orders/{id}": ORDER_LINES | CHARGES,
     # tracking data only with (and required for) shipped; the waiver only with closed
     "PATCH /api/v1/sales/orders/{id}/status": {"tracking_number", "carrier", "waive_return_window"},
     # an unknown invoice; an amount that is not positive or has more decimals than its currency
@@ -63,6 +67,16 @@ STATE_DEPENDENT_FIELDS: dict[str, set[str]] = {
     # a host that does not resolve, or resolves to a private address
     "POST /api/v1/webhook-endpoints": {"url"},
     "PATCH /api/v1/webhook-endpoints/{id}": {"url"},
+    # an exempt customer needs the reason
+    "POST /api/v1/sales/customers": {"tax_exempt_reason"},
+    "PUT /api/v1/sales/customers/{id}": {"tax_exempt_reason"},
+    "PATCH /api/v1/sales/customers/{id}": {"tax_exempt_reason"},
+    "GET /api/v1/taxes/rates": LIST_RULES,
+    "GET /api/v1/taxes/classes": LIST_RULES,
+    # a taken code
+    "POST /api/v1/taxes/classes": {"code"},
+    "POST /api/v1/taxes/rates": TAX_RATE,
+    "PATCH /api/v1/taxes/rates/{id}": TAX_RATE,
 }
 
 
