@@ -15,9 +15,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from billing import services
+from billing.api.serializers import TaxReportSerializer
 from billing.models import CreditNote, Invoice
+from billing.representations import tax_report_representation
 from billing.selectors import month_so_far
+from billing.tax_report import tax_report
 from tests.factories import CreditNoteFactory
+from tests.representation_parity import assert_renders_as_declared
 
 from .helpers import assert_problem
 from .tax_helpers import ensure_german_rates, product, return_credited, tax_settings, taxed_order
@@ -119,3 +123,10 @@ def test_bad_dates_are_400_naming_them(finance_api: APIClient, query: str, field
 @pytest.mark.parametrize("role", ["sales", "warehouse", "integrations"])
 def test_only_finance_reads_the_tax_report(client_for: Any, role: str) -> None:
     assert_problem(client_for(role).get(f"{REPORT_URL}?{this_month()}"), 403, "permission_denied")
+
+
+def test_the_report_renders_as_its_schema_declares() -> None:
+    documents_period()
+    first, last = month_so_far()
+    assert_renders_as_declared(TaxReportSerializer, tax_report_representation(tax_report(first_day=first,
+                                                                                      last_day=last)))
