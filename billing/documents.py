@@ -1,5 +1,6 @@
 """The invoice as a document: one template (``billing/invoice_print.html``) for the printable page and the PDF,
-with the issuer from ``settings.SELLER``, the number, dates, lines, tax if any, totals, payments and amount due.
+with the issuer from ``settings.SELLER`` (and its tax id), the customer's tax id, the number, dates, lines and
+charges with their rate, the breakdown per rate, the exemption reason, totals, payments and amount due.
 The PDF is rendered by WeasyPrint (it needs Debian's Pango libraries; ``.ci/run`` installs them).
 Credit notes are printed the same way (``billing/credit_note_print.html``)."""
 
@@ -15,24 +16,57 @@ from django.template.loader import render_to_string
 from sales.addresses import address_lines
 from synthesq.core.money import format_amount
 
-from .models import CreditNote, Invoice
+from .models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
+
+
+def format_percent(percent: Decimal | str | None) -> str:
+    """A rate as printed: at least 2 decimals, no trailing zeros beyond ("19.00%", "5.50%", "6.125%")."""
+    value = Decimal(str(percent or 0)).quantize(Decimal("0.0001")).normalize()
+    if int(value.as_tuple().exponent) > -2:
+        value = value.quantize(Decimal("0.01"))
+    return f"{value}%"
+
+
+def tax_rows(rows: list[dict[str, Any]], currency: str) -> list[dict[str, str]]:
+    """A document's breakdown per rate (its stored ``taxes``) as printed: the rate's name and place, its percent,
+    the taxable amount and the tax; none when nothing is taxed (an untaxed document prints no breakdown)."""
+    if not any(row.get("name") for row in rows):
+        return []
+    return [{"name": row.get("name") or "Untaxed", "place": "-".join(p for p in (row.get("country"),
+                                                                                 row.get("region")) if p),
+             "rate": format_percent(row.get("rate")),
+             "taxable_amount": format_amount(Decimal(str(row["taxable_amount"])), currency) or "",
+             "tax_amount": format_amount(Decimal(str(row["tax_amount"])), currency) or ""} for row in rows]
+
+
+def _document_line(line: InvoiceLine | CreditNoteLine, currency: str) -> dict[str, Any]:
+    def fmt(amount: Decimal) -> str:
+        return format_amount(amount, currency) or ""
+
+    return {"line": line, "unit_price": fmt(line.unit_price), "line_total": fmt(line.line_total),
+            "rate": "" if line.tax_rate is None else format_percent(line.tax_rate), "net": fmt(line.net_amount),
+            "tax": fmt(line.tax_amount), "gross": fmt(line.gross_amount)}
 
 
 def invoice_document(invoice: Invoice, *, for_pdf: bool = False) -> dict[str, Any]:
-    """What the invoice template shows, amounts written in the currency's minor unit."""
+    """What the invoice template shows, amounts written in the currency's minor unit: product lines and charges
+    with their rate, the breakdown per rate, the tax ids and the exemption reason."""
 
     def fmt(amount: Decimal | None) -> str:
         return format_amount(amount, invoice.currency) or ""
 
-    lines = [{"line": line, "unit_price": fmt(line.unit_price), "line_total": fmt(line.line_total)}
-             for line in invoice.lines.order_by("position")]
+    rows = [_document_line(line, invoice.currency) for line in invoice.lines.order_by("position")]
     payments = [{"payment": p, "amount": fmt(p.amount)} for p in invoice.payments.order_by("created_at", "id")]
-    tax = invoice.tax_total
     return {
-        "invoice": invoice, "lines": lines, "payments": payments, "seller": settings.SELLER, "for_pdf": for_pdf,
+        "invoice": invoice, "seller": settings.SELLER, "for_pdf": for_pdf,
+        "lines": [row for row in rows if row["line"].kind == InvoiceLine.Kind.PRODUCT],
+        "charges": [row for row in rows if row["line"].kind != InvoiceLine.Kind.PRODUCT],
+        "payments": payments, "taxes": tax_rows(invoice.taxes, invoice.currency),
         "order_number": invoice.order.order_number, "billing_address": address_lines(invoice.billing_address),
-        "subtotal": fmt(invoice.subtotal + invoice.charges_total), "tax": fmt(tax) if tax else "",
-        "total": fmt(invoice.total),
+        "customer_tax_id": invoice.customer_tax_id, "tax_exempt_reason": invoice.tax_exempt_reason,
+        "subtotal": fmt(invoice.subtotal), "charges_total": fmt(invoice.charges_total) if rows and any(
+            row["line"].kind != InvoiceLine.Kind.PRODUCT for row in rows) else "",
+        "tax": fmt(invoice.tax_total), "total": fmt(invoice.total),
         "amount_paid": fmt(invoice.amount_paid), "amount_due": fmt(invoice.amount_due),
         "amount_credited": fmt(invoice.amount_credited) if invoice.amount_credited else "",
         "amount_refunded": fmt(invoice.amount_refunded) if invoice.amount_refunded else "",
@@ -61,19 +95,22 @@ def invoice_pdf_filename(invoice: Invoice) -> str:
 
 
 def credit_note_document(credit_note: CreditNote, *, for_pdf: bool = False) -> dict[str, Any]:
-    """What the credit note template (``billing/credit_note_print.html``) shows."""
+    """What the credit note template (``billing/credit_note_print.html``) shows: its lines with their rate, net,
+    tax and gross, and the breakdown per rate."""
     invoice = credit_note.invoice
 
     def fmt(amount: Decimal | None) -> str:
         return format_amount(amount, credit_note.currency) or ""
 
-    lines = [{"line": line, "unit_price": fmt(line.unit_price), "line_total": fmt(line.line_total)}
-             for line in credit_note.lines.order_by("position")]
     return {
-        "credit_note": credit_note, "invoice": invoice, "lines": lines, "seller": settings.SELLER,
-        "for_pdf": for_pdf, "order_number": invoice.order.order_number,
-        "billing_address": address_lines(invoice.billing_address), "total": fmt(credit_note.total),
-        "invoice_total": fmt(invoice.total), "amount_credited": fmt(invoice.amount_credited),
+        "credit_note": credit_note, "invoice": invoice, "seller": settings.SELLER, "for_pdf": for_pdf,
+        "lines": [_document_line(line, credit_note.currency) for line in credit_note.lines.order_by("position")],
+        "taxes": tax_rows(credit_note.taxes, credit_note.currency),
+        "order_number": invoice.order.order_number, "billing_address": address_lines(invoice.billing_address),
+        "customer_tax_id": invoice.customer_tax_id, "tax_exempt_reason": invoice.tax_exempt_reason,
+        "net_total": fmt(credit_note.net_total), "tax_total": fmt(credit_note.tax_total),
+        "total": fmt(credit_note.total), "invoice_total": fmt(invoice.total),
+        "amount_credited": fmt(invoice.amount_credited),
     }
 
 

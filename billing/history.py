@@ -26,6 +26,8 @@ class InvoiceHistory:
     RETURN_ID: Final = "return_id"  # credit note issued for a return
     AMOUNT_CREDITED: Final = "amount_credited"  # credit note issued: credited in all
     AMOUNT_DUE: Final = "amount_due"  # credit note issued
+    NET_TOTAL: Final = "net_total"  # credit note issued: its net
+    TAX_TOTAL: Final = "tax_total"  # credit note issued: its tax
     REFUND_ID: Final = "refund_id"  # refund recorded
     AMOUNT_REFUNDED: Final = "amount_refunded"  # refund recorded: refunded in all
     AMOUNT_REFUNDABLE: Final = "amount_refundable"  # refund recorded: still refundable

@@ -132,6 +132,7 @@ class Invoice(ConcurrentTransitions, TimeStampedModel):
         permissions = [
             ("issue_invoice", "Can issue invoices"),
             ("void_invoice", "Can void invoices"),
+            ("view_tax_report", "Can view the tax report"),
         ]
         indexes = [
             models.Index(fields=["status", "due_at"], name="invoice_status_due"),
@@ -318,7 +319,12 @@ class CreditNote(models.Model):
                                         related_name="credit_note")
     reason = models.CharField(max_length=255)
     currency = CurrencyField()
-    total = MoneyField()
+    net_total = MoneyField(default=0, help_text="Net credited.")
+    tax_total = MoneyField(default=0, help_text="Tax credited.")
+    total = MoneyField(help_text="Gross credited: net_total + tax_total.")
+    taxes = models.JSONField(default=list, blank=True, help_text="Per rate: as the invoice's taxes.")
+    credited_items = models.JSONField(default=list, blank=True, help_text="Per invoice line: net and tax per rate "
+                                      "credited (what later credit notes of the invoice start from).")
     issued_at = models.DateTimeField(default=timezone.now, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -337,11 +343,19 @@ class CreditNote(models.Model):
 class CreditNoteLine(models.Model):
     credit_note = models.ForeignKey(CreditNote, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField()
+    invoice_line = models.ForeignKey(InvoiceLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     help_text="The invoice line whose returned units this line credits, if any.")
     product_id = models.CharField(max_length=40, blank=True, help_text="The returned product, if any.")
     description = models.CharField(max_length=200)
     quantity = models.PositiveIntegerField()
     unit_price = MoneyField()
-    line_total = MoneyField()
+    line_total = MoneyField(help_text="As prices are entered (gross when they include tax).")
+    tax_rate = models.DecimalField(max_digits=9, decimal_places=4, null=True, blank=True,
+                                   help_text="Its invoice line's summed percent (none for a credit by amount).")
+    net_amount = MoneyField(default=0)
+    tax_amount = MoneyField(default=0)
+    gross_amount = MoneyField(default=0)
+    taxes = models.JSONField(default=list, blank=True, help_text="The tax credited per rate.")
 
     class Meta:
         ordering = ["credit_note", "position"]

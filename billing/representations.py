@@ -13,6 +13,7 @@ from taxes.representations import item_taxes_representation, percent, tax_rows_r
 
 from .models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceLineKind, Payment, Refund
 from .selectors import invoice_allowed_statuses
+from .tax_report import TaxReport
 
 PRODUCT = InvoiceLineKind.PRODUCT
 
@@ -97,6 +98,10 @@ def credit_note_line_representation(line: CreditNoteLine, currency: str) -> dict
         "position": line.position, "product_id": line.product_id, "description": line.description,
         "quantity": line.quantity, "unit_price": amount(line.unit_price, currency),
         "line_total": amount(line.line_total, currency),
+        "tax_rate": None if line.tax_rate is None else percent(line.tax_rate),
+        "net_amount": amount(line.net_amount, currency), "tax_amount": amount(line.tax_amount, currency),
+        "gross_amount": amount(line.gross_amount, currency),
+        "taxes": line.taxes,
     }
 
 
@@ -109,7 +114,9 @@ def credit_note_representation(credit_note: CreditNote) -> dict[str, Any]:
         "id": credit_note.pk, "number": credit_note.number, "invoice_id": credit_note.invoice_id,
         "invoice_number": invoice.number, "order_id": invoice.order_id, "customer_id": invoice.customer_id,
         "return_id": credit_note.sales_return_id, "reason": credit_note.reason, "currency": currency,
+        "net_total": amount(credit_note.net_total, currency), "tax_total": amount(credit_note.tax_total, currency),
         "total": amount(credit_note.total, currency),
+        "taxes": credit_note.taxes,
         "lines": [credit_note_line_representation(line, currency) for line in credit_note.lines.all()],
         "issued_at": iso_datetime(credit_note.issued_at), "created_by": username(credit_note.created_by),
         "invoice": invoice_summary_representation(invoice),
@@ -123,4 +130,16 @@ def refund_representation(refund: Refund) -> dict[str, Any]:
         "amount": amount(refund.amount, refund.currency), "currency": refund.currency, "reason": refund.reason,
         "reference": refund.reference, "recorded_by": username(refund.recorded_by),
         "recorded_at": iso_datetime(refund.recorded_at), "invoice": invoice_summary_representation(refund.invoice),
+    }
+
+
+def tax_report_representation(report: TaxReport) -> dict[str, Any]:
+    """The tax report: a row per currency, country, region, rate name and percent, and a total per currency."""
+    return {
+        "from": report.first_day.isoformat(), "to": report.last_day.isoformat(),
+        "rows": [{"currency": row.currency, "country": row.country, "region": row.region, "name": row.name,
+                  "rate": percent(row.rate), "taxable_amount": amount(row.taxable_amount, row.currency),
+                  "tax_amount": amount(row.tax_amount, row.currency)} for row in report.rows],
+        "totals": [{"currency": total.currency, "taxable_amount": amount(total.taxable_amount, total.currency),
+                    "tax_amount": amount(total.tax_amount, total.currency)} for total in report.totals],
     }

@@ -3,6 +3,7 @@
 from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
+from billing.api.reports import TaxReportViewSet
 from billing.api.views import CreditNoteViewSet, InvoiceViewSet, PaymentViewSet, RefundViewSet
 from integrations.api.views import EventViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
 from inventory.api.views import ProductViewSet
@@ -24,6 +25,7 @@ router.register("sales/invoices", InvoiceViewSet, basename="invoice")
 router.register("sales/payments", PaymentViewSet, basename="payment")
 router.register("sales/credit-notes", CreditNoteViewSet, basename="credit-note")
 router.register("sales/refunds", RefundViewSet, basename="refund")
+router.register("sales/reports/tax", TaxReportViewSet, basename="tax-report")
 router.register("inventory/products", ProductViewSet, basename="product")
 router.register("taxes/classes", TaxClassViewSet, basename="tax-class")
 router.register("taxes/rates", TaxRateViewSet, basename="tax-rate")

@@ -78,7 +78,8 @@ class CreditNoteAdmin(PrintableDocumentMixin, ViewOnlyAdmin, ModelAdmin):
     inlines = [CreditNoteLineInline]
     actions_detail = ["print_credit_note", "download_pdf"]
     print_template = "billing/credit_note_print.html"
-    fields = readonly_fields = ("number", "issued", "total_display", "reason", "invoice_display", "order_display",
+    fields = readonly_fields = ("number", "issued", "total_display", "tax_display", "reason", "invoice_display",
+                                "order_display",
                                 "customer_display", "return_display", CREATED_BY)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CreditNote]:
@@ -90,6 +91,14 @@ class CreditNoteAdmin(PrintableDocumentMixin, ViewOnlyAdmin, ModelAdmin):
         return local_minute(credit_note.issued_at)
 
     total_display = money_column("total", "total", ordering="total")
+
+    @admin.display(description="net and tax")
+    def tax_display(self, credit_note: CreditNote) -> str:
+        """Net and tax credited, and the tax per rate, as the credit note stored them."""
+        currency = credit_note.currency
+        rates = ", ".join(f"{row['name']} {row['tax_amount']}" for row in credit_note.taxes if row["name"])
+        return (f"net {format_money(credit_note.net_total, currency)} · tax "
+                f"{format_money(credit_note.tax_total, currency)}" + (f" ({rates})" if rates else ""))
 
     @admin.display(description="invoice")
     def invoice_display(self, credit_note: CreditNote) -> str:

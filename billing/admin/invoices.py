@@ -47,6 +47,7 @@ from ..models import (
 )
 from .exports import InvoiceResource
 from .invoice_actions import InvoiceActionsMixin
+from .tax_report import TaxReportAdminMixin
 
 INVOICE_STATUS_COLOURS: dict[str, str] = {
     InvoiceStatus.DRAFT: "#6c757d", InvoiceStatus.ISSUED: "#0d6efd", InvoiceStatus.PAID: "#198754",
@@ -62,6 +63,7 @@ INVOICE_EVENT_LABELS: dict[str, Any] = {
     InvoiceHistory.BATCH: lambda _v: "Issued by the nightly batch", InvoiceHistory.AMOUNT_PAID: "Paid in all",
     InvoiceHistory.AMOUNT_CREDITED: "Credited in all", InvoiceHistory.AMOUNT_REFUNDED: "Refunded in all",
     InvoiceHistory.AMOUNT_DUE: "Amount due", InvoiceHistory.AMOUNT_REFUNDABLE: "Refundable",
+    InvoiceHistory.NET_TOTAL: "Net", InvoiceHistory.TAX_TOTAL: "Tax",
 }
 INVOICE_EVENT_LABELS_BY_KIND: dict[str, dict[str, Any]] = {
     InvoiceEvent.Kind.CREDIT_NOTE_ISSUED: {**INVOICE_EVENT_LABELS, InvoiceHistory.NUMBER: "Credit note",
@@ -183,7 +185,7 @@ class InvoiceEventInline(HistoryInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(InvoiceActionsMixin, ViewOnlyAdmin, ExportMixin, ModelAdmin):
+class InvoiceAdmin(TaxReportAdminMixin, InvoiceActionsMixin, ViewOnlyAdmin, ExportMixin, ModelAdmin):
     # Made by confirming orders; changed through the buttons.
     list_display = ["number_display", "order_link", "customer_name", "status_display", "total_display",
                     "amount_due_display", "due_display", "overdue_display"]

@@ -132,11 +132,20 @@ class PaymentInputSerializer(InputSerializer):
 
 class CreditNoteLineSerializer(serializers.ModelSerializer):
     unit_price = AmountSerializerField(currency_source="credit_note.currency")
-    line_total = AmountSerializerField(currency_source="credit_note.currency")
+    line_total = AmountSerializerField(currency_source="credit_note.currency",
+                                       help_text="Quantity x unit price, as prices are entered.")
+    tax_rate = PercentSerializerField(read_only=True, allow_null=True,
+                                      help_text="The credited invoice line's summed percent; null for a credit by "
+                                                "amount (it spreads over the invoice's rates).")
+    net_amount = AmountSerializerField(currency_source="credit_note.currency")
+    tax_amount = AmountSerializerField(currency_source="credit_note.currency")
+    gross_amount = AmountSerializerField(currency_source="credit_note.currency")
+    taxes = ItemTaxSerializer(many=True, read_only=True, help_text="The tax credited per rate.")
 
     class Meta:
         model = CreditNoteLine
-        fields = ["position", "product_id", "description", "quantity", "unit_price", "line_total"]
+        fields = ["position", "product_id", "description", "quantity", "unit_price", "line_total", "tax_rate",
+                  "net_amount", "tax_amount", "gross_amount", "taxes"]
         read_only_fields = fields
 
 
@@ -147,7 +156,11 @@ class CreditNoteSerializer(serializers.ModelSerializer):
     customer_id = serializers.CharField(source="invoice.customer_id", read_only=True)
     return_id = serializers.CharField(source="sales_return_id", read_only=True, allow_null=True,
                                       help_text="The credited return (ret_…), if any.")
-    total = AmountSerializerField()
+    net_total = AmountSerializerField(help_text="Net credited.")
+    tax_total = AmountSerializerField(help_text="Tax credited: the sum of its taxes' tax_amount.")
+    total = AmountSerializerField(help_text="Gross credited (net_total + tax_total): what amount_credited adds.")
+    taxes = TaxRowSerializer(many=True, read_only=True, help_text="The breakdown per rate, at the invoice's "
+                                                                  "rates: net credited and tax credited.")
     lines = CreditNoteLineSerializer(many=True, read_only=True)
     created_by = ActorField()
     invoice = InvoiceSummarySerializer(read_only=True, help_text="The invoice as it is now.")
@@ -155,7 +168,8 @@ class CreditNoteSerializer(serializers.ModelSerializer):
     class Meta:
         model = CreditNote
         fields = ["id", "number", "invoice_id", "invoice_number", "order_id", "customer_id", "return_id", "reason",
-                  "currency", "total", "lines", "issued_at", "created_by", "invoice"]
+                  "currency", "net_total", "tax_total", "total", "taxes", "lines", "issued_at", "created_by",
+                  "invoice"]
         read_only_fields = fields
 
 
@@ -218,3 +232,44 @@ class RefundInputSerializer(InputSerializer):
         if value <= 0:
             raise serializers.ValidationError("Must be positive.")
         return value
+
+
+class TaxReportRowSerializer(serializers.Serializer):
+    currency = serializers.CharField(read_only=True)
+    country = serializers.CharField(read_only=True)
+    region = serializers.CharField(read_only=True, help_text="Empty: the whole country.")
+    name = serializers.CharField(read_only=True, help_text="The rate's name; empty with rate 0: untaxed amounts.")
+    rate = PercentSerializerField(read_only=True)
+    taxable_amount = AmountSerializerField(read_only=True, help_text="Invoiced less credited, net.")
+    tax_amount = AmountSerializerField(read_only=True, help_text="Invoiced less credited.")
+
+
+class TaxReportTotalSerializer(serializers.Serializer):
+    currency = serializers.CharField(read_only=True)
+    taxable_amount = AmountSerializerField(read_only=True)
+    tax_amount = AmountSerializerField(read_only=True)
+
+
+class TaxReportSerializer(serializers.Serializer):
+    """``from`` and ``to`` are Python keywords: declared in ``get_fields``."""
+
+    rows = TaxReportRowSerializer(many=True, read_only=True)
+    totals = TaxReportTotalSerializer(many=True, read_only=True, help_text="One per currency.")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        return {"from": serializers.DateField(read_only=True, help_text="The first day (included)."),
+                "to": serializers.DateField(read_only=True, help_text="The last day (included)."), **fields}
+
+
+class TaxReportQuerySerializer(InputSerializer):
+    """The period: ``from`` and ``to``, days (YYYY-MM-DD), both included; ``to`` not before ``from``."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {"from": serializers.DateField(help_text="The first day, YYYY-MM-DD."),
+                "to": serializers.DateField(help_text="The last day, YYYY-MM-DD (included).")}
+
+    def validate(self, attrs):
+        if attrs["to"] < attrs["from"]:
+            raise serializers.ValidationError({"to": ["Must not be before from."]})
+        return attrs

@@ -156,7 +156,10 @@ class PaymentViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, 
         responses={201: CreditNoteSerializer}, parameters=[idempotency_key_parameter("issuing")],
         description="Lines (description, quantity, unit_price) or one amount, with a reason. An issued or paid "
                     "invoice (a draft is issued first); the credit notes of an invoice never exceed its total. "
-                    "An invoice left with nothing due becomes paid. Finance role.",
+                    "The gross credited is split over the invoice's rates in proportion to their gross (net, tax "
+                    "and the breakdown per rate on the credit note); no rate's tax is ever credited beyond what was "
+                    "invoiced (422 credit_exceeds_invoice). An invoice left with nothing due becomes paid. "
+                    "Finance role.",
     ),
     pdf=extend_schema(
         summary="The credit note as a PDF", tags=["credit notes"], parameters=[_CREDIT_NOTE_ID], filters=False,

@@ -8,7 +8,7 @@ the invoice, so concurrent credit notes on one invoice queue and can never toget
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -17,16 +17,19 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from integrations.events import publishes_events
-from sales.models import RETURN_OPEN_STATUSES, Return
+from sales.models import RETURN_OPEN_STATUSES, Return, ReturnLine
 from synthesq.core.actors import Actor, require_permission
 from synthesq.core.errors import ValidationFailed, field_error
 from synthesq.core.money import format_amount, quantize, require_positive_amount
+from synthesq.core.pricing import CreditExceedsInvoice as EngineCreditExceeds
+from synthesq.core.pricing import Document, credit_for_amount, credit_for_quantity, document_of
 from synthesq.core.sequences import sequence_next
 
 from .. import events, selectors
 from ..exceptions import CreditExceedsInvoice, InvoiceNotCreditable
 from ..history import InvoiceHistory
-from ..models import CreditNote, CreditNoteLine, Invoice, InvoiceEvent, InvoiceStatus
+from ..models import CreditNote, CreditNoteLine, Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus
+from . import credit_pricing
 from .invoices import invoice_issue_locked, invoice_settle_if_paid
 
 CREDIT_PERMISSION = "billing.add_creditnote"
@@ -49,6 +52,7 @@ class CreditLine:
     quantity: int
     unit_price: Decimal
     product_id: str = ""
+    invoice_line_id: int | None = None  # returned units of this invoice line (credited at its net and rates)
 
 
 def _credit_lines(*, lines: Sequence[CreditLine | dict[str, Any]] | None, amount: Decimal | None, reason: str,
@@ -85,13 +89,78 @@ def _check_creditable(invoice: Invoice | None, *, invoice_id: str) -> Invoice:
     return invoice
 
 
+@dataclass(frozen=True)
+class _PricedLine:
+    """A credit note line and what it credits, per invoice line (``document``: net, tax per rate, gross)."""
+
+    line: CreditLine
+    line_total: Decimal
+    document: Document
+
+
+def _returned_quantities(invoice: Invoice) -> dict[int, int]:
+    """Units of each invoice line that earlier credit notes credited as returned."""
+    rows = (CreditNoteLine.objects.filter(credit_note__invoice=invoice, invoice_line__isnull=False)
+            .values("invoice_line_id").order_by().annotate(quantity=Sum("quantity")))
+    return {row["invoice_line_id"]: row["quantity"] for row in rows}
+
+
+def _price_lines(invoice: Invoice, lines: Sequence[CreditLine]) -> tuple[list[_PricedLine], Document]:
+    """What each line credits: returned units of an invoice line in proportion to its quantity (cumulative
+    rounding), any other line's amount over the invoice's rates in proportion to their gross; refused (422
+    ``credit_exceeds_invoice``) when the gross, or any line's net or any rate's tax, would be credited beyond what
+    the invoice left to credit."""
+    currency = invoice.currency
+    invoiced = credit_pricing.invoice_priced(invoice)
+    items = {item.key: item for item in invoiced.items}
+    quantities = {line.pk: line.quantity for line in invoice.lines.all()}
+    returned = _returned_quantities(invoice)
+    so_far = credit_pricing.credited_before(invoice.credit_notes.all(), currency)
+    priced: list[_PricedLine] = []
+    try:
+        for line in lines:
+            line_total = quantize(line.unit_price * line.quantity, currency)
+            if line.invoice_line_id is not None:
+                before = returned.get(line.invoice_line_id, 0)
+                returned[line.invoice_line_id] = before + line.quantity
+                document = document_of([credit_for_quantity(
+                    items[str(line.invoice_line_id)], quantities[line.invoice_line_id], before, line.quantity,
+                    currency)], currency)
+            else:
+                document = credit_for_amount(invoiced, so_far, line_total, currency)
+            so_far = credit_pricing.combined([so_far, document], currency)
+            priced.append(_PricedLine(line=line, line_total=line_total, document=document))
+        if so_far is not None:
+            credit_pricing.check_within_invoice(invoiced, so_far)
+    except EngineCreditExceeds:
+        raise CreditExceedsInvoice(amount=sum((quantize(line.unit_price * line.quantity, currency) for line in lines),
+                                              Decimal(0)),
+                                   creditable=invoice.total - invoice.amount_credited, currency=currency) from None
+    return priced, credit_pricing.combined([p.document for p in priced], currency)
+
+
+def _write_lines(credit_note: CreditNote, priced: Sequence[_PricedLine]) -> None:
+    currency = credit_note.currency
+    CreditNoteLine.objects.bulk_create([
+        CreditNoteLine(credit_note=credit_note, position=position, invoice_line_id=p.line.invoice_line_id,
+                       product_id=p.line.product_id, description=p.line.description[:200],
+                       quantity=p.line.quantity, unit_price=quantize(p.line.unit_price, currency),
+                       line_total=p.line_total,
+                       tax_rate=p.document.items[0].rate_percent if p.line.invoice_line_id is not None else None,
+                       net_amount=p.document.net, tax_amount=p.document.tax, gross_amount=p.document.gross,
+                       taxes=credit_pricing.line_taxes_json(p.document, currency))
+        for position, p in enumerate(priced, start=1)
+    ])
+
+
 def credit_note_issue_locked(invoice: Invoice, *, lines: Sequence[CreditLine], reason: str, actor: Actor,
                              return_: Return | None = None) -> CreditNote:
     """Issue a credit note on a locked, creditable invoice (its order locked first): a draft is issued first;
-    the total credited never exceeds the invoice's total (422); an invoice left with nothing due is paid."""
+    the gross credited never exceeds the invoice's total, nor any rate's tax what was invoiced (422); an invoice
+    left with nothing due is paid."""
     currency = invoice.currency
-    priced = [(line, quantize(line.unit_price * line.quantity, currency)) for line in lines]
-    total = sum((line_total for _, line_total in priced), Decimal(0))
+    priced, credited = _price_lines(invoice, lines)
+    total = credited.gross
     creditable = invoice.total - invoice.amount_credited
     if total > creditable:
         raise CreditExceedsInvoice(amount=total, creditable=creditable, currency=currency)
@@ -99,19 +168,19 @@ def credit_note_issue_locked(invoice: Invoice, *, lines: Sequence[CreditLine], r
         invoice_issue_locked(invoice, actor=actor, check_permission=False, reason="credit note on a draft invoice")
     now = timezone.now()
     number = credit_note_number(now.year, sequence_next(credit_note_number_sequence(now.year)))
-    credit_note = CreditNote.objects.create(number=number, invoice=invoice, sales_return=return_, reason=reason,
-                                            currency=currency, total=total, issued_at=now, created_by=actor)
-    CreditNoteLine.objects.bulk_create([
-        CreditNoteLine(credit_note=credit_note, position=position, product_id=line.product_id,
-                       description=line.description[:200], quantity=line.quantity,
-                       unit_price=quantize(line.unit_price, currency), line_total=line_total)
-        for position, (line, line_total) in enumerate(priced, start=1)
-    ])
+    credit_note = CreditNote.objects.create(
+        number=number, invoice=invoice, sales_return=return_, reason=reason, currency=currency,
+        net_total=credited.net, tax_total=credited.tax, total=total,
+        taxes=credit_pricing.rows_json(credited, currency),
+        credited_items=credit_pricing.items_json(credited, currency), issued_at=now, created_by=actor)
+    _write_lines(credit_note, priced)
     invoice.amount_credited += total
     invoice.save(update_fields=["amount_credited", "updated_at"])
     InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.CREDIT_NOTE_ISSUED, actor=actor, from_status=invoice.status,
                         to_status=invoice.status, reason=reason,
                         data={InvoiceHistory.CREDIT_NOTE_ID: credit_note.pk, InvoiceHistory.NUMBER: number,
+                              InvoiceHistory.NET_TOTAL: format_amount(credited.net, currency),
+                              InvoiceHistory.TAX_TOTAL: format_amount(credited.tax, currency),
                               InvoiceHistory.TOTAL: format_amount(total, currency),
                               InvoiceHistory.AMOUNT_CREDITED: format_amount(invoice.amount_credited, currency),
                               InvoiceHistory.AMOUNT_DUE: format_amount(invoice.amount_due, currency),
@@ -156,25 +225,36 @@ def _invoice_of_return(return_: Return, *, lock: bool) -> Invoice:
 def credit_note_check_return(*, return_: Return) -> None:
     """Refuse a return being requested that could never be credited, so that a received return always has its
     way to ``credited``: its order has no invoice or a void one (409 ``invoice_not_creditable``), or the order's
-    open returns, this one included, are worth more than is left to credit (422 ``credit_exceeds_invoice``).
+    open returns, this one included, would credit more gross than is left to credit, or more of a line's net or
+    a rate's tax than was invoiced (422 ``credit_exceeds_invoice``).
     Runs in ``return_request``'s transaction through ``return_requested``, its order locked: no credit note on
     that invoice can commit meanwhile (they lock the order first)."""
     invoice = _invoice_of_return(return_, lock=False)
-    open_value = (Return.objects.filter(order_id=return_.order_id, status__in=RETURN_OPEN_STATUSES)
-                  .aggregate(total=Sum("value"))["total"]) or Decimal(0)
+    open_lines = (ReturnLine.objects.filter(sales_return__order_id=return_.order_id,
+                                            sales_return__status__in=RETURN_OPEN_STATUSES)
+                  .select_related("order_line").order_by("sales_return_id", "position"))
+    _, credited = _price_lines(invoice, _return_credit_lines(invoice, open_lines))  # 422 past a line's tax
     creditable = invoice.total - invoice.amount_credited
-    if open_value > creditable:
-        raise CreditExceedsInvoice(amount=open_value, creditable=creditable, currency=invoice.currency)
+    if credited.gross > creditable:
+        raise CreditExceedsInvoice(amount=credited.gross, creditable=creditable, currency=invoice.currency)
+
+
+def _return_credit_lines(invoice: Invoice, return_lines: Iterable[ReturnLine]) -> list[CreditLine]:
+    """Returned lines as credit lines of the invoice lines of their order lines (same position)."""
+    invoice_lines = {line.position: line.pk for line in invoice.lines.all() if line.kind == InvoiceLine.Kind.PRODUCT}
+    return [CreditLine(description=f"{line.order_line.name} (returned)", quantity=line.quantity,
+                       unit_price=line.unit_price, product_id=line.product_id,
+                       invoice_line_id=invoice_lines[line.order_line.position])
+            for line in return_lines]
 
 
 def credit_note_issue_for_return(*, return_: Return, actor: Actor) -> CreditNote:
-    """The credit note of a credited return: its lines at the order's prices, on the order's invoice. Runs in
+    """The credit note of a credited return: each line credits its invoice line's net and tax in proportion to the
+    units returned (the invoice line of the order line's position), on the order's invoice. Runs in
     ``return_credit``'s transaction (the order and the return locked, the finance role checked there), through
     the ``return_credited`` signal; a refusal (no invoice or a void one: 409 ``invoice_not_creditable``; more
     than is left to credit: 422 ``credit_exceeds_invoice``) refuses the whole change."""
     invoice = _invoice_of_return(return_, lock=True)
-    lines = [CreditLine(description=f"{line.order_line.name} (returned)", quantity=line.quantity,
-                        unit_price=line.unit_price, product_id=line.product_id)
-             for line in return_.lines.all()]
+    lines = _return_credit_lines(invoice, return_.lines.all())
     reason = f"Return {return_.return_number}" + (f": {return_.reason}" if return_.reason else "")
     return credit_note_issue_locked(invoice, lines=lines, reason=reason[:255], actor=actor, return_=return_)

@@ -65,6 +65,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "billing.add_payment",
         "billing.view_creditnote",
         "billing.add_creditnote",
+        "billing.view_tax_report",
         "billing.view_refund",
         "billing.add_refund",
         "taxes.view_taxclass",

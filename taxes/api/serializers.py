@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
@@ -18,7 +19,7 @@ class PercentSerializerField(AmountSerializerField):
         super().__init__(currency_source="", **kwargs)
 
     def to_representation(self, value: Any) -> Any:
-        return None if value is None else f"{value:.4f}"
+        return None if value is None else f"{Decimal(str(value)):.4f}"  # a Decimal, or as a document stored it
 
 
 class TaxClassSerializer(serializers.ModelSerializer):

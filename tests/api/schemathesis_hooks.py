@@ -46,6 +46,8 @@ STATE_DEPENDENT_FIELDS: dict[str, set[str]] = {
     "GET /api/v1/sales/credit-notes": LIST_RULES,
     "POST /api/v1/sales/refunds": {"payment_id", "amount", "reason", "reference"},
     "GET /api/v1/sales/refunds": LIST_RULES,
+    # the period's last day not before its first
+    "GET /api/v1/sales/reports/tax": {"to"},
     # a taken SKU; a price finer than the currency; a parent that is unknown, a variant or holds stock
     "POST /api/v1/inventory/products": PRODUCT,
     "PUT /api/v1/inventory/products/{id}": PRODUCT,

