@@ -23,6 +23,7 @@ from synthesq.core.admin_tools import (
     local_minute,
     money_column,
 )
+from synthesq.core.money import format_money
 
 from ..documents import credit_note_document, credit_note_pdf, credit_note_pdf_filename
 from ..models import CreditNote, CreditNoteLine, Invoice, Refund
