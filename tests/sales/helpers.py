@@ -39,7 +39,8 @@ ORDER_FIELDS = {
     "created_at", "updated_at", "confirmed_at", "processing_at", "shipped_at", "delivered_at",
     "closed_at", "cancelled_at", "returns",
 }
-LINE_FIELDS = {"product_id", "sku", "name", "quantity", "unit_price", "line_total", "returned_quantity"}
+LINE_FIELDS = {"product_id", "sku", "name", "quantity", "unit_price", "line_total", "returned_quantity",
+               "allocations"}
 EVENT_FIELDS = {"id", "kind", "from_status", "to_status", "actor", "reason", "data", "created_at"}
 
 
