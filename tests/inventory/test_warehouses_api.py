@@ -8,10 +8,10 @@ from collections.abc import Callable
 import pytest
 from rest_framework.test import APIClient
 
+from integrations.models import Event
 from inventory.models import StockMovement, Warehouse
 from inventory.selectors import stock_ledger_mismatches, warehouse_ledger_mismatches
 from inventory.services import warehouse_default
-from integrations.models import Event
 from tests.factories import ProductFactory, WarehouseFactory
 
 from .helpers import assert_problem, error_fields, held, ledger_sum, product_url, snapshot
