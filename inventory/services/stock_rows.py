@@ -90,7 +90,7 @@ def stock_rows_ensure(pairs: Iterable[tuple[str, str]]) -> None:
 def products_check(product_ids: Iterable[str]) -> dict[str, Product]:
     """The products (unlocked): unknown ones refused (400), one with variants refused (``ProductHasVariants``)."""
     wanted = set(product_ids)
-    found = {p.pk: p for p in Product.objects.annotate(
+    found: dict[str, Product] = {p.pk: p for p in Product.objects.annotate(
         has_variants=Exists(Product.objects.filter(parent_id=OuterRef("pk")))).filter(pk__in=wanted)}
     missing = sorted(wanted - set(found))
     if missing:
