@@ -322,17 +322,20 @@ def contract_create(*, actor_id: int | None, body: dict[str, Any]) -> dict[str, 
 def _allocations(lines: list[dict[str, Any]], plan: dict[str, list[tuple[str, int]]]) -> list[tuple[int, str, int]]:
     """The plan's units shared among each product's lines in position order, as (line id, warehouse id, quantity);
     each line is given its own (``line["allocations"]``)."""
-    left = {pk: [list(step) for step in taken] for pk, taken in plan.items()}
+    left: dict[str, list[tuple[str, int]]] = {pk: list(taken) for pk, taken in plan.items()}
     found: list[tuple[int, str, int]] = []
     for line in sorted(lines, key=lambda line: line["position"]):
         own: dict[str, int] = {}
         wanted, queue = line["quantity"], left[line["product_id"]]
         while wanted:
-            take = min(wanted, queue[0][1])
-            own[queue[0][0]] = own.get(queue[0][0], 0) + take
-            wanted, queue[0][1] = wanted - take, queue[0][1] - take
-            if not queue[0][1]:
+            warehouse_id, available = queue[0]
+            take = min(wanted, available)
+            own[warehouse_id] = own.get(warehouse_id, 0) + take
+            wanted -= take
+            if take == available:
                 queue.pop(0)
+            else:
+                queue[0] = (warehouse_id, available - take)
         line["allocations"] = list(own.items())
         found.extend((line["id"], warehouse_id, quantity) for warehouse_id, quantity in own.items())
     return found
