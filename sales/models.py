@@ -392,3 +392,6 @@ class ReturnEvent(HistoryEvent):
     class Meta:
         ordering = ["sales_return", "id"]
         indexes = [models.Index(fields=["sales_return", "id"], name="returnevent_return_id")]
+
+
+from .allocation_models import OrderLineAllocation as OrderLineAllocation  # noqa: E402  (registered here)

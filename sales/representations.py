@@ -44,6 +44,8 @@ def order_line_representation(line: LineRead, currency: str) -> dict[str, Any]:
         "returned_quantity": line.returned_quantity, "tax_class": line.tax_class, "tax_rate": percent(line.tax_rate),
         "net_amount": amount(line.net_amount, currency), "tax_amount": amount(line.tax_amount, currency),
         "gross_amount": amount(line.gross_amount, currency), "taxes": item_taxes_representation(line.taxes),
+        "allocations": [{"warehouse_id": warehouse_id, "quantity": quantity}
+                        for warehouse_id, quantity in line.allocations],
     }
 
 

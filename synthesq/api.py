@@ -7,6 +7,7 @@ from billing.api.reports import TaxReportViewSet
 from billing.api.views import CreditNoteViewSet, InvoiceViewSet, PaymentViewSet, RefundViewSet
 from integrations.api.views import EventViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
 from inventory.api.views import ProductViewSet
+from inventory.api.warehouses import StockTransferViewSet, WarehouseViewSet
 from sales.api.views import CustomerViewSet, OrderViewSet, ReturnViewSet
 from taxes.api.views import TaxClassViewSet, TaxRateViewSet, TaxSettingsViewSet
 
@@ -29,6 +30,8 @@ router.register("sales/reports/tax", TaxReportViewSet, basename="tax-report")
 router.register("inventory/products", ProductViewSet, basename="product")
 router.register("taxes/classes", TaxClassViewSet, basename="tax-class")
 router.register("taxes/rates", TaxRateViewSet, basename="tax-rate")
+router.register("inventory/warehouses", WarehouseViewSet, basename="warehouse")
+router.register("inventory/transfers", StockTransferViewSet, basename="stock-transfer")
 router.register("events", EventViewSet, basename="event")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")

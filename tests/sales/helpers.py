@@ -12,8 +12,17 @@ from django.utils import timezone
 
 from billing.models import Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus
 from integrations.models import Event
-from inventory.models import Product, StockMovement
-from sales.models import Order, OrderEvent, OrderLine, OrderStatus, Return, ReturnEvent, ReturnLine
+from inventory.models import Product, StockMovement, WarehouseStock
+from sales.models import (
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderLineAllocation,
+    OrderStatus,
+    Return,
+    ReturnEvent,
+    ReturnLine,
+)
 from synthesq.core.models import IdempotencyKey
 from synthesq.core.models import Sequence as Counter
 from tests.factories import OrderFactory
@@ -45,7 +54,7 @@ ORDER_FIELDS = {
     "closed_at", "cancelled_at", "returns",
 }
 LINE_FIELDS = {"product_id", "sku", "name", "quantity", "unit_price", "line_total", "returned_quantity", "tax_class",
-               "tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes"}
+               "tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes", "allocations"}
 EVENT_FIELDS = {"id", "kind", "from_status", "to_status", "actor", "reason", "data", "created_at"}
 
 
@@ -100,7 +109,8 @@ def line_field(field: str | None, index: int, name: str) -> bool:
 
 def db_state() -> dict[str, list[dict[str, Any]]]:
     """Every row a request about orders may touch, to show that a refused request changed nothing."""
-    return rows_of(Order, OrderLine, OrderEvent, Product, StockMovement, IdempotencyKey)
+    return rows_of(Order, OrderLine, OrderEvent, Product, StockMovement, WarehouseStock, OrderLineAllocation,
+                   IdempotencyKey)
 
 
 def movements(order_id: str, kind: str | None = None) -> list[tuple[str, int]]:
