@@ -47,6 +47,16 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class FulfilmentStatus(models.TextChoices):
+    """How far an order's goods have gone (``sales.services.shipments``): nothing shipped yet, some units
+    shipped, every unit shipped (some parcels still on their way), every parcel delivered."""
+
+    UNFULFILLED = "unfulfilled", "Unfulfilled"
+    PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+
+
 def _not_on_hold(order: models.Model) -> bool:
     """Transition condition (django-fsm types conditions on ``Model``)."""
     assert isinstance(order, Order)
@@ -65,6 +75,8 @@ class Order(ConcurrentTransitions, TimeStampedModel):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
     currency = CurrencyField()
     status = FSMField(default=OrderStatus.DRAFT, choices=OrderStatus.choices, protected=True, db_index=True)
+    fulfilment_status = models.CharField(max_length=20, choices=FulfilmentStatus.choices,
+                                         default=FulfilmentStatus.UNFULFILLED, editable=False)
     shipping_address = models.JSONField()
     subtotal = MoneyField(default=0)
     total = MoneyField(default=0)
@@ -370,3 +382,7 @@ class ReturnEvent(HistoryEvent):
     class Meta:
         ordering = ["sales_return", "id"]
         indexes = [models.Index(fields=["sales_return", "id"], name="returnevent_return_id")]
+
+
+# Shipments live in their own module (this one is near its size limit); imported here so Django finds them.
+from .shipment_models import Shipment, ShipmentEvent, ShipmentLine, ShipmentStatus  # noqa: E402, F401
