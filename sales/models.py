@@ -384,5 +384,7 @@ class ReturnEvent(HistoryEvent):
         indexes = [models.Index(fields=["sales_return", "id"], name="returnevent_return_id")]
 
 
+from .allocation_models import OrderLineAllocation as OrderLineAllocation  # noqa: E402  (registered here)
+
 # Shipments live in their own module (this one is near its size limit); imported here so Django finds them.
 from .shipment_models import Shipment, ShipmentEvent, ShipmentLine, ShipmentStatus  # noqa: E402, F401
