@@ -73,7 +73,8 @@ class OrderNotReturnable(Conflict):
     def __init__(self, *, current_status: str) -> None:
         current_status = str(current_status)
         super().__init__(
-            f"Only delivered orders take returns; this order is {current_status!r}.", current_status=current_status
+            f"Only orders whose goods have shipped take returns (for what shipped); this order is {current_status!r}"
+            " with nothing shipped, or closed.", current_status=current_status
         )
 
 

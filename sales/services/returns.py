@@ -1,10 +1,10 @@
-"""Returns (RMAs): goods a customer sends back from a delivered order.
+"""Returns (RMAs): goods a customer sends back once they have shipped.
 
 Every change runs in one transaction that locks the order row first, then the return (the fixed order:
-order → return → invoice → payment; products by primary key). Requesting checks the order is delivered,
-inside its return window (finance may waive it, recorded) and that no line is asked back beyond what was
-delivered minus what requested, received and credited returns already claim: the order lock serialises
-concurrent requests, so they cannot over-claim a line together. ``requested → received`` puts the ``restock``
+order → return → invoice → payment; products by primary key). Requesting checks the order's goods have shipped
+(a processing order's shipments, a shipped or delivered order), inside its return window (finance may waive it,
+recorded) and that no line is asked back beyond what was shipped minus what requested, received and credited
+returns already claim: the order lock serialises concurrent requests, so they cannot over-claim a line together. ``requested → received`` puts the ``restock``
 lines back into stock (a ``return`` row in the stock ledger each); ``received → credited`` sends
 ``return_credited`` for billing to issue the credit note in the same transaction; ``requested → rejected``
 records why.
@@ -51,6 +51,9 @@ from ..signals import return_credited, return_requested
 RETURN_SEQUENCE = "return"
 WAIVE_PERMISSION = "sales.waive_return_window"
 REQUEST_PERMISSION = "sales.add_return"
+# Orders whose goods have (partly) left: a processing one for what its shipments carried, a shipped or delivered
+# one for all of it.
+RETURNABLE_STATUSES = (OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 
 
 @dataclass(frozen=True)
@@ -87,9 +90,10 @@ def _check_window(order: Order, *, waive: bool) -> bool:
     return True
 
 
-def _build_lines(order: Order, lines: Sequence[ReturnLineInput]) -> list[ReturnLine]:
+def _build_lines(order: Order, lines: Sequence[ReturnLineInput], shipped: dict[int, int] | None) -> list[ReturnLine]:
     """The return's lines, each requested product spread over the order's lines of that product (in position
-    order) within what they have left to return. 400 for a product not on the order, 422
+    order) within what they have left to return: what shipped (``shipped`` per order line; None: all of it, the
+    order is shipped or delivered) minus what returns claim. 400 for a product not on the order, 422
     ``return_quantity_exceeded`` naming every line asked beyond what is left."""
     order_lines: dict[str, list[OrderLine]] = {}
     for order_line in with_lines(order).lines.all():
@@ -104,7 +108,8 @@ def _build_lines(order: Order, lines: Sequence[ReturnLineInput]) -> list[ReturnL
     built: list[ReturnLine] = []
     for index, line in enumerate(lines):
         candidates = order_lines[line.product_id]
-        left = {ol.pk: ol.quantity - claimed.get(ol.pk, 0) for ol in candidates}
+        left = {ol.pk: (ol.quantity if shipped is None else shipped.get(ol.pk, 0)) - claimed.get(ol.pk, 0)
+                for ol in candidates}
         returnable = sum(max(0, value) for value in left.values())
         if line.quantity > returnable:
             exceeded.append({"line": index, "product_id": line.product_id, "sku": candidates[0].sku,
@@ -138,10 +143,10 @@ def return_request(
     waive_return_window: bool = False,
     actor: Actor,
 ) -> Return:
-    """Record a customer's return of a delivered order (status ``requested``), numbered ``RMA-00000001`` from a
-    gap-free counter taken in this transaction. Refused: not delivered (409 ``order_not_returnable``), window
-    passed (409 ``return_window_closed``; ``waive_return_window`` needs ``sales.waive_return_window``, else
-    403), a product not on the order (400), more than is left to return (422 ``return_quantity_exceeded``), and
+    """Record a customer's return of shipped goods (status ``requested``), numbered ``RMA-00000001`` from a
+    gap-free counter taken in this transaction. Refused: nothing shipped, or closed (409
+    ``order_not_returnable``), window passed (409 ``return_window_closed``; ``waive_return_window`` needs
+    ``sales.waive_return_window``, else 403), a product not on the order (400), more than is left to return (422 ``return_quantity_exceeded``), and
     what billing could never credit (``return_requested``: 409 ``invoice_not_creditable``, 422
     ``credit_exceeds_invoice``)."""
     require_permission(actor, REQUEST_PERMISSION, "Your role may not request returns.")
@@ -149,10 +154,13 @@ def return_request(
         require_permission(actor, WAIVE_PERMISSION, "Your role may not waive the return window.")
     _validate_lines(lines)
     order = selectors.order_get_for_update(order_id)
-    if order.status != OrderStatus.DELIVERED:
+    if order.status not in RETURNABLE_STATUSES:
+        raise OrderNotReturnable(current_status=order.status)
+    shipped = selectors.shipped_quantities(order_id=order.pk) if order.status == OrderStatus.PROCESSING else None
+    if shipped is not None and not any(shipped.values()):
         raise OrderNotReturnable(current_status=order.status)
     waived = _check_window(order, waive=waive_return_window)
-    return_lines = _build_lines(order, lines)
+    return_lines = _build_lines(order, lines, shipped)
     value = quantize(sum((line.line_total for line in return_lines), Decimal(0)), order.currency)
     return_ = Return.objects.create(
         return_number=f"RMA-{sequence_next(RETURN_SEQUENCE):08d}", order=order, reason=(reason or "").strip(),
