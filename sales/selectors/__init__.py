@@ -63,6 +63,7 @@ from .shipments import (
     shipment_list,
     shipped_quantities,
     warehouse_exists,
+    warehouse_labels,
 )
 
 __all__ = [
@@ -118,4 +119,5 @@ __all__ = [
     "shipment_list",
     "shipped_quantities",
     "warehouse_exists",
+    "warehouse_labels",
 ]

@@ -186,3 +186,12 @@ def pick_list(warehouse_id: str) -> list[PickRow]:
             .values_list("line__order_id", "line__order__order_number", "line__order__status", "line__sku",
                          "line__name", "quantity", "shipped"))
     return [PickRow(*row) for row in rows]
+
+
+def warehouse_labels(warehouse_ids: list[str] | None = None) -> dict[str, str]:
+    """Warehouses as staff name them ("BER-1 Berlin"), by id: these, or every active one (in priority order)."""
+    warehouses = Warehouse.objects.all() if warehouse_ids is not None else Warehouse.objects.filter(is_active=True)
+    if warehouse_ids is not None:
+        warehouses = warehouses.filter(pk__in=warehouse_ids)
+    return {pk: f"{code} {name}" for pk, code, name in warehouses.order_by("priority", "code")
+            .values_list("pk", "code", "name")}

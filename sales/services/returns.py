@@ -1,13 +1,13 @@
 """Returns (RMAs): goods a customer sends back once they have shipped.
 
-Every change runs in one transaction that locks the order row first, then the return (the fixed order:
-order → return → invoice → payment; products by primary key). Requesting checks the order's goods have shipped
-(a processing order's shipments, a shipped or delivered order), inside its return window (finance may waive it,
-recorded) and that no line is asked back beyond what was shipped minus what requested, received and credited
-returns already claim: the order lock serialises concurrent requests, so they cannot over-claim a line together. ``requested → received`` puts the ``restock``
-lines back into stock (a ``return`` row in the stock ledger each); ``received → credited`` sends
-``return_credited`` for billing to issue the credit note in the same transaction; ``requested → rejected``
-records why.
+Every change runs in one transaction that locks the order row first, then the return (the fixed order: order →
+return → invoice → payment; products by primary key). Requesting checks the order's goods have shipped (a processing
+order's shipments, a shipped or delivered order), inside its return window (finance may waive it, recorded) and that
+no line is asked back beyond what was shipped minus what requested, received and credited returns already claim: the
+order lock serialises concurrent requests, so they cannot over-claim a line together. ``requested → received`` puts
+the ``restock`` lines back into stock (a ``return`` row in the stock ledger each); ``received → credited`` sends
+``return_credited`` for billing to issue the credit note in the same transaction; ``requested → rejected`` records
+why.
 """
 
 from __future__ import annotations
@@ -143,11 +143,11 @@ def return_request(
     waive_return_window: bool = False,
     actor: Actor,
 ) -> Return:
-    """Record a customer's return of shipped goods (status ``requested``), numbered ``RMA-00000001`` from a
-    gap-free counter taken in this transaction. Refused: nothing shipped, or closed (409
-    ``order_not_returnable``), window passed (409 ``return_window_closed``; ``waive_return_window`` needs
-    ``sales.waive_return_window``, else 403), a product not on the order (400), more than is left to return (422 ``return_quantity_exceeded``), and
-    what billing could never credit (``return_requested``: 409 ``invoice_not_creditable``, 422
+    """Record a customer's return of shipped goods (status ``requested``), numbered ``RMA-00000001`` from a gap-free
+    counter taken in this transaction. Refused: nothing shipped, or closed (409 ``order_not_returnable``),
+    window passed (409 ``return_window_closed``; ``waive_return_window`` needs ``sales.waive_return_window``,
+    else 403), a product not on the order (400), more than is left to return (422 ``return_quantity_exceeded``),
+    and what billing could never credit (``return_requested``: 409 ``invoice_not_creditable``, 422
     ``credit_exceeds_invoice``)."""
     require_permission(actor, REQUEST_PERMISSION, "Your role may not request returns.")
     if waive_return_window:
