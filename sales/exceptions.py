@@ -73,8 +73,8 @@ class OrderNotReturnable(Conflict):
     def __init__(self, *, current_status: str) -> None:
         current_status = str(current_status)
         super().__init__(
-            f"Only orders whose goods have shipped take returns (for what shipped); this order is {current_status!r}"
-            " with nothing shipped, or closed.", current_status=current_status
+            f"Only delivered goods can be returned (a delivered order, or the delivered parcels of one still on its "
+            f"way); this order is {current_status!r} with nothing delivered, or closed.", current_status=current_status
         )
 
 

@@ -240,12 +240,12 @@ def request_return_form(order: Order, *, may_waive: bool) -> type[RequestReturnF
     """The form for ``order``: a quantity and a restock switch per product, the reason, and for finance the
     waiver."""
     claimed = selectors.returned_quantities(order_id=order.pk)
-    shipped = selectors.shipped_quantities(order_id=order.pk) if order.status == OrderStatus.PROCESSING else None
+    shipped = (None if order.status == OrderStatus.DELIVERED
+               else selectors.shipped_quantities(order_id=order.pk, delivered=True))
 
-    def sent(line: OrderLine) -> int:  # what left the warehouse of the line: all of it once the order shipped
+    def sent(line: OrderLine) -> int:  # what of the line reached the customer: all of it once the order is delivered
         return line.quantity if shipped is None else shipped.get(line.pk, 0)
 
-    sent_word = "Delivered" if order.status == OrderStatus.DELIVERED else "Shipped"
     by_product: dict[str, list[OrderLine]] = {}
     for line in order.lines.order_by("position"):
         by_product.setdefault(line.product_id, []).append(line)
@@ -258,7 +258,7 @@ def request_return_form(order: Order, *, may_waive: bool) -> type[RequestReturnF
                   "order, each at its price." if len(lines) > 1 else "")
         fields[f"quantity_{first.pk}"] = forms.IntegerField(
             min_value=0, initial=0, required=False, label=f"{first.sku} {first.name}",
-            help_text=f"{sent_word} {delivered}, {left} left to return.{spread}")
+            help_text=f"Delivered {delivered}, {left} left to return.{spread}")
         fields[f"restock_{first.pk}"] = forms.BooleanField(required=False, initial=True,
                                                            label=f"Back into stock ({first.sku})")
     fields["reason"] = forms.CharField(max_length=255, required=False, label="Reason")
@@ -269,7 +269,7 @@ def request_return_form(order: Order, *, may_waive: bool) -> type[RequestReturnF
 
 
 class OrderReturnsMixin:
-    """For ``OrderAdmin``: "Request return…" on orders whose goods have shipped (sales and finance)."""
+    """For ``OrderAdmin``: "Request return…" on orders with delivered goods (sales and finance)."""
 
     admin_site: admin.AdminSite
 
@@ -279,8 +279,10 @@ class OrderReturnsMixin:
         if object_id is None or not drawing_buttons(request):
             return True
         order: Order = admin_object(self, request, object_id)
-        return order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED) or (
-            order.status == OrderStatus.PROCESSING and order.fulfilment_status != FulfilmentStatus.UNFULFILLED)
+        if order.status in (OrderStatus.PROCESSING, OrderStatus.SHIPPED) and \
+                order.fulfilment_status != FulfilmentStatus.UNFULFILLED:  # its delivered parcels, if any
+            return any(selectors.shipped_quantities(order_id=order.pk, delivered=True).values())
+        return order.status == OrderStatus.DELIVERED
 
     @action(description="Request return…", url_path="request-return", permissions=["request_return"],
             icon="assignment_return", attrs={"data-action": "request-return"})

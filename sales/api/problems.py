@@ -48,7 +48,8 @@ NOT_ON_HOLD = problem_doc("NotOnHold", status=409, code="not_on_hold", title="Ho
 
 ORDER_NOT_RETURNABLE = problem_doc(
     "OrderNotReturnable", error=OrderNotReturnable, current_status=STRING,
-    description="Only orders whose goods have shipped take returns (processing for what shipped, shipped, delivered).")
+    description="Only delivered goods are returned: a delivered order, or the delivered parcels of a processing or "
+                "shipped one.")
 RETURN_WINDOW_CLOSED = problem_doc(
     "ReturnWindowClosed", error=ReturnWindowClosed,
     description="The return window has passed; finance may still accept the return with `waive_return_window`.",
@@ -56,7 +57,7 @@ RETURN_WINDOW_CLOSED = problem_doc(
 )
 RETURN_QUANTITY_EXCEEDED = problem_doc(
     "ReturnQuantityExceeded", error=ReturnQuantityExceeded,
-    description="More than was shipped minus what requested, received and credited returns already claim.",
+    description="More than was delivered minus what requested, received and credited returns already claim.",
     lines=array_of(helper_component("ReturnQuantityExceededLine", {
         "type": "object",
         "required": ["line", "product_id", "sku", "requested", "returnable"],

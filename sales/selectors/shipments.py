@@ -102,9 +102,12 @@ def order_unshipped(order: Order) -> dict[str, list[tuple[OrderLine, int]]]:
     return dict(sorted(by_warehouse.items()))
 
 
-def shipped_quantities(*, order_id: str) -> dict[int, int]:
-    """Per order line id, the units its shipments carried."""
-    rows = (ShipmentLine.objects.filter(order_line__order_id=order_id).order_by()
+def shipped_quantities(*, order_id: str, delivered: bool = False) -> dict[int, int]:
+    """Per order line id, the units its shipments carried (``delivered``: its delivered shipments only)."""
+    rows = ShipmentLine.objects.filter(order_line__order_id=order_id)
+    if delivered:
+        rows = rows.filter(shipment__status=ShipmentStatus.DELIVERED)
+    rows = (rows.order_by()
             .values("order_line_id").annotate(total=Sum("quantity")))
     return {row["order_line_id"]: int(row["total"]) for row in rows}
 

@@ -1,13 +1,13 @@
-"""Returns (RMAs): goods a customer sends back once they have shipped.
+"""Returns (RMAs): goods a customer sends back once they were delivered.
 
 Every change runs in one transaction that locks the order row first, then the return (the fixed order: order →
-return → invoice → payment; products by primary key). Requesting checks the order's goods have shipped (a processing
-order's shipments, a shipped or delivered order), inside its return window (finance may waive it, recorded) and that
-no line is asked back beyond what was shipped minus what requested, received and credited returns already claim: the
-order lock serialises concurrent requests, so they cannot over-claim a line together. ``requested → received`` puts
-the ``restock`` lines back into stock (a ``return`` row in the stock ledger each); ``received → credited`` sends
-``return_credited`` for billing to issue the credit note in the same transaction; ``requested → rejected`` records
-why.
+return → invoice → payment; products by primary key). Requesting checks the order's goods have been delivered (the
+delivered parcels of a processing or shipped order, all of a delivered one), inside its return window (finance may
+waive it, recorded) and that no line is asked back beyond what was delivered minus what requested, received and
+credited returns already claim: the order lock serialises concurrent requests, so they cannot over-claim a line
+together. ``requested → received`` puts the ``restock`` lines back into stock (a ``return`` row in the stock ledger
+each); ``received → credited`` sends ``return_credited`` for billing to issue the credit note in the same
+transaction; ``requested → rejected`` records why.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ from ..signals import return_credited, return_requested
 RETURN_SEQUENCE = "return"
 WAIVE_PERMISSION = "sales.waive_return_window"
 REQUEST_PERMISSION = "sales.add_return"
-# Orders whose goods have (partly) left: a processing one for what its shipments carried, a shipped or delivered
-# one for all of it.
+# Orders whose goods the customer has (partly) received: a processing or shipped one for what its delivered
+# shipments carried, a delivered one for all of it.
 RETURNABLE_STATUSES = (OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 
 
@@ -92,8 +92,8 @@ def _check_window(order: Order, *, waive: bool) -> bool:
 
 def _build_lines(order: Order, lines: Sequence[ReturnLineInput], shipped: dict[int, int] | None) -> list[ReturnLine]:
     """The return's lines, each requested product spread over the order's lines of that product (in position
-    order) within what they have left to return: what shipped (``shipped`` per order line; None: all of it, the
-    order is shipped or delivered) minus what returns claim. 400 for a product not on the order, 422
+    order) within what they have left to return: what shipped and was delivered (``shipped``, per order line;
+    None: all of it, the order is delivered) minus what returns claim. 400 for a product not on the order, 422
     ``return_quantity_exceeded`` naming every line asked beyond what is left."""
     order_lines: dict[str, list[OrderLine]] = {}
     for order_line in with_lines(order).lines.all():
@@ -143,8 +143,8 @@ def return_request(
     waive_return_window: bool = False,
     actor: Actor,
 ) -> Return:
-    """Record a customer's return of shipped goods (status ``requested``), numbered ``RMA-00000001`` from a gap-free
-    counter taken in this transaction. Refused: nothing shipped, or closed (409 ``order_not_returnable``),
+    """Record a customer's return of delivered goods (status ``requested``), numbered ``RMA-00000001`` from a gap-free
+    counter taken in this transaction. Refused: nothing delivered, or closed (409 ``order_not_returnable``),
     window passed (409 ``return_window_closed``; ``waive_return_window`` needs ``sales.waive_return_window``,
     else 403), a product not on the order (400), more than is left to return (422 ``return_quantity_exceeded``),
     and what billing could never credit (``return_requested``: 409 ``invoice_not_creditable``, 422
@@ -156,7 +156,8 @@ def return_request(
     order = selectors.order_get_for_update(order_id)
     if order.status not in RETURNABLE_STATUSES:
         raise OrderNotReturnable(current_status=order.status)
-    shipped = selectors.shipped_quantities(order_id=order.pk) if order.status == OrderStatus.PROCESSING else None
+    shipped = (None if order.status == OrderStatus.DELIVERED
+               else selectors.shipped_quantities(order_id=order.pk, delivered=True))
     if shipped is not None and not any(shipped.values()):
         raise OrderNotReturnable(current_status=order.status)
     waived = _check_window(order, waive=waive_return_window)
