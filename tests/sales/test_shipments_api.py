@@ -210,8 +210,8 @@ def test_the_list_filters(split: Any, warehouse_api: APIClient) -> None:
     assert warehouse_api.get(SHIPMENTS_URL, {"status": "lost"}).status_code == 400
 
 
-def test_a_return_of_a_partly_shipped_order_claims_only_what_shipped_and_was_delivered(split: Any, warehouse_api: APIClient,
-                                                                      sales_api: APIClient) -> None:
+def test_a_return_of_a_partly_shipped_order_claims_only_what_was_delivered(
+        split: Any, warehouse_api: APIClient, sales_api: APIClient) -> None:
     order, east, _west, a, b = split
     # given nothing shipped yet: no return
     assert_problem(sales_api.post(order_returns_url(order.pk), return_body((a, 1)), format="json"),
