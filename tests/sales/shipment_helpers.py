@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from integrations.models import Event
+from inventory import services as inventory_services
 from inventory.models import Warehouse
 from sales import services
 from sales.models import Order, OrderEvent, OrderStatus, Shipment, ShipmentEvent, ShipmentLine
@@ -38,11 +39,15 @@ def default_warehouse() -> Warehouse:
     return Warehouse.objects.get(is_default=True)
 
 
+def place_stock(product: Any, where: Warehouse, quantity: int) -> None:
+    """Receive ``quantity`` of ``product`` into ``where`` (an adjustment through the service, with its ledger row)."""
+    inventory_services.stock_adjust(product=product, quantity_delta=quantity, reason="goods received", actor=None,
+                                    warehouse_id=where.pk)
+
+
 def two_warehouse_order() -> tuple[Order, Warehouse, Warehouse, str, str]:
     """A processing order of 2 A and 3 B where A is held only in the first warehouse and B only in the second:
     confirmation allocated A from one and B from the other. Returns the order, the warehouses, A and B."""
-    from tests.factories.inventory import place_stock
-
     east, west = warehouse("EAST", 10), warehouse("WEST", 20)
     a, b = ProductFactory(sku="SHP-A", stock=0), ProductFactory(sku="SHP-B", stock=0)
     place_stock(a, east, 5)
