@@ -4,7 +4,7 @@ and shipped), what is left to ship per warehouse, the shipments list and a wareh
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db.models import Exists, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -58,7 +58,7 @@ def order_lock_for_shipment(order_id: str, *, warehouse_id: str) -> tuple[Order,
     it, in one statement (404 when there is none). Lines no return names are handed an empty set of return
     lines, so rendering the order reads none."""
     allocated = OrderLineAllocation.objects.filter(line=OuterRef("pk"), warehouse_id=warehouse_id).values("quantity")
-    lines = list(
+    lines: list[Any] = list(
         OrderLine.objects.select_related("order", "order__customer").select_for_update(of=("order", "self"))
         .filter(order_id=order_id).order_by("position")
         .annotate(allocated_here=Coalesce(Subquery(allocated[:1], output_field=IntegerField()), Value(0)),
@@ -67,11 +67,10 @@ def order_lock_for_shipment(order_id: str, *, warehouse_id: str) -> tuple[Order,
     )
     if not lines:
         return order_get_for_update(order_id), {}
-    if not any(line.has_return_lines for line in lines):  # type: ignore[attr-defined]
+    if not any(line.has_return_lines for line in lines):
         for line in lines:
             set_prefetched(line, "return_lines", [])
-    room = {line.pk: LineRoom(line.allocated_here, line.shipped_here, line.shipped)  # type: ignore[attr-defined]
-            for line in lines}
+    room = {line.pk: LineRoom(line.allocated_here, line.shipped_here, line.shipped) for line in lines}
     return set_lines(lines[0].order, lines), room
 
 
@@ -104,12 +103,11 @@ def order_unshipped(order: Order) -> dict[str, list[tuple[OrderLine, int]]]:
 
 def shipped_quantities(*, order_id: str, delivered: bool = False) -> dict[int, int]:
     """Per order line id, the units its shipments carried (``delivered``: its delivered shipments only)."""
-    rows = ShipmentLine.objects.filter(order_line__order_id=order_id)
+    lines = ShipmentLine.objects.filter(order_line__order_id=order_id)
     if delivered:
-        rows = rows.filter(shipment__status=ShipmentStatus.DELIVERED)
-    rows = (rows.order_by()
-            .values("order_line_id").annotate(total=Sum("quantity")))
-    return {row["order_line_id"]: int(row["total"]) for row in rows}
+        lines = lines.filter(shipment__status=ShipmentStatus.DELIVERED)
+    rows = lines.order_by().values_list("order_line_id").annotate(total=Sum("quantity"))
+    return {line_id: int(total) for line_id, total in rows}
 
 
 def order_undelivered_shipments_for_update(order_id: str) -> list[Shipment]:
