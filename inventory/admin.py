@@ -1,7 +1,8 @@
 """Products and the stock ledger in the back-office: product list (low-stock filter, prices in the currency's
-minor unit), the product page with its variants and ledger, "Adjust stock…" (a detail and row action calling
-``inventory.services.stock_adjust``), the ledger's own list with its export, and the warehouse's stock figures on
-the dashboard."""
+minor unit), the product page with its variants, stock by warehouse and ledger, "Adjust stock…" (a detail and row
+action calling ``inventory.services.stock_adjust``, in a chosen warehouse) and "Transfer stock…"
+(``admin_warehouses``), the ledger's own list with its export, and the warehouse's stock figures on the
+dashboard."""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ from synthesq.core.money import format_money, quantize, scale_error
 from . import selectors, services
 from .admin_messages import NamedReferenceFormSet, ReferenceMixin, name_references
 from .admin_picker import SellableProductSearch
-from .models import Product, StockMovement
+from .admin_warehouses import StockByWarehouseInline, transfer_stock_page
+from .models import Product, StockMovement, Warehouse
 
 
 class ProductAdminForm(forms.ModelForm):
@@ -81,8 +83,8 @@ class ProductAdminForm(forms.ModelForm):
 class StockMovementInline(ReferenceMixin, ReadOnlyInline):
     model = StockMovement
     formset = NamedReferenceFormSet
-    fields = readonly_fields = ("when", "kind", "quantity_delta", "balance_after", "reason", "reference_display",
-                                ACTOR)
+    fields = readonly_fields = ("when", "warehouse", "kind", "quantity_delta", "balance_after", "reason",
+                                "reference_display", ACTOR)
     verbose_name = "stock movement"
     verbose_name_plural = "stock ledger"
     ordering = ["id"]  # chronological, like the history
@@ -126,6 +128,8 @@ class VariantInline(ReadOnlyInline):
 class StockAdjustmentForm(BackofficeForm):
     quantity_delta = forms.IntegerField(label="Change", help_text="Positive adds stock, negative removes it.")
     reason = forms.CharField(max_length=255, help_text="Why, e.g. 'cycle count' or 'goods received'.")
+    warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.order_by("priority", "code"), required=False,
+                                       empty_label="The default warehouse")
 
     def clean_quantity_delta(self) -> int:
         value = self.cleaned_data["quantity_delta"]
@@ -146,8 +150,8 @@ class ProductAdmin(ModelAdmin):
     fields = ["sku", "name", "description", "price", "currency", "parent", "is_active", "stock_quantity",
               "created_at", "updated_at"]
     autocomplete_fields = ["parent"]
-    inlines = [VariantInline, StockMovementInline]
-    actions_detail = ["adjust_stock"]
+    inlines = [VariantInline, StockByWarehouseInline, StockMovementInline]
+    actions_detail = ["adjust_stock", "transfer_stock"]
     actions_row = ["adjust_stock"]
 
     @admin.display(description="price", ordering="price")
@@ -177,7 +181,7 @@ class ProductAdmin(ModelAdmin):
             delta = form.cleaned_data["quantity_delta"]
             ok = run_service(request, lambda: services.stock_adjust(
                 product=product, quantity_delta=delta, reason=form.cleaned_data["reason"],
-                actor=acting_user(request),
+                actor=acting_user(request), warehouse=form.cleaned_data["warehouse"],
             ), f"Stock of {product.sku} {product.name} adjusted by {delta:+d}.")
             if ok:
                 return back_to(product)
@@ -185,6 +189,14 @@ class ProductAdmin(ModelAdmin):
                                 title=f"Adjust stock of {product.sku} {product.name} (now {product.stock_quantity})",
                                 facts=[("SKU", product.sku), ("Product", product.name),
                                        ("In stock now", str(product.stock_quantity))])
+
+    def has_transfer_stock_permission(self, request: HttpRequest, object_id: str | None = None) -> bool:
+        return request.user.has_perm("inventory.transfer_stock")
+
+    @action(description="Transfer stock…", url_path="transfer-stock", permissions=["transfer_stock"],
+            icon="swap_horiz", attrs={"data-action": "transfer-stock"})
+    def transfer_stock(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return transfer_stock_page(self, request, admin_object(self, request, object_id))
 
     def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
         data = {field: form.cleaned_data[field] for field in form.changed_data if field in form.cleaned_data}
@@ -205,6 +217,7 @@ class StockMovementResource(ExportResource):
     when = local_time("when", "created_at")
     sku = text("SKU", "product__sku")
     product = text("product", "product__name")
+    warehouse = text("warehouse", "warehouse__code")
     kind = text("kind", "kind")
     quantity_delta = count("change", "quantity_delta")
     balance_after = count("balance after", "balance_after")
@@ -214,8 +227,8 @@ class StockMovementResource(ExportResource):
 
     class Meta:
         model = StockMovement
-        fields = ("when", "sku", "product", "kind", "quantity_delta", "balance_after", "reason", "reference",
-                  "actor")
+        fields = ("when", "sku", "product", "warehouse", "kind", "quantity_delta", "balance_after", "reason",
+                  "reference", "actor")
 
     def export(self, queryset: Any = None, **kwargs: Any) -> Any:
         """References named as on the ledger's page ("Order SO-…"), all of the file's at once."""
@@ -234,18 +247,19 @@ class StockMovementResource(ExportResource):
 class StockMovementAdmin(ReferenceMixin, ViewOnlyAdmin, ExportMixin, ModelAdmin):
     """The stock ledger, every product's movements, oldest first; read-only (stock changes through services)."""
 
-    list_display = ["when", "product_link", "kind", "quantity_delta", "balance_after", "reason", "reference_display",
-                    "actor"]
+    list_display = ["when", "product_link", "warehouse", "kind", "quantity_delta", "balance_after", "reason",
+                    "reference_display", "actor"]
     list_filter = [("kind", ChoicesDropdownFilter), ("product", RelatedDropdownFilter),
+                   ("warehouse", RelatedDropdownFilter),
                    ("created_at", LocalDateRangeFilter)]
     list_filter_submit = True
     search_fields = ["product__sku", "product__name", "reason", "reference"]
-    list_select_related = ["product", "actor"]
+    list_select_related = ["product", "warehouse", "actor"]
     resource_classes = [StockMovementResource]
     export_form_class = ExportForm
     ordering = ["id"]
-    fields = readonly_fields = ("when", "product_link", "kind", "quantity_delta", "balance_after", "reason",
-                                "reference_display", ACTOR)
+    fields = readonly_fields = ("when", "product_link", "warehouse", "kind", "quantity_delta", "balance_after",
+                                "reason", "reference_display", ACTOR)
 
     def get_changelist_instance(self, request: HttpRequest) -> Any:
         changelist = super().get_changelist_instance(request)
@@ -269,6 +283,8 @@ def products_url(**params: Any) -> str:
 backoffice.nav_group("Warehouse", order=20)
 backoffice.nav_item("Warehouse", title="Products", url_name="admin:inventory_product_changelist", icon="category",
                     permission="inventory.view_product", order=20)
+backoffice.nav_item("Warehouse", title="Warehouses", url_name="admin:inventory_warehouse_changelist",
+                    icon="warehouse", permission="inventory.view_warehouse", order=25)
 backoffice.nav_item("Warehouse", title="Low stock", url_name="admin:inventory_product_changelist",
                     icon="production_quantity_limits", permission="inventory.view_product", order=21,
                     query="stock=low&is_active__exact=1")

@@ -12,12 +12,13 @@ from integrations.events import previous_attributes, publish, register_event_typ
 
 from . import selectors
 from .models import StockMovement
-from .representations import product_representation, stock_movement_representation
+from .representations import product_representation, stock_movement_representation, stock_transfer_representation
 
 register_event_types({
     "product.created": "A product was created (with its initial stock).",
     "product.updated": "A product's catalogue fields changed.",
-    "stock.adjusted": "Stock was adjusted by hand (the ledger row).",
+    "stock.adjusted": "Stock was adjusted by hand (the ledger row, naming its warehouse).",
+    "stock.transferred": "Stock moved from one warehouse to another (the transfer with its two ledger rows).",
     "stock.low": "A product's stock fell to LOW_STOCK_THRESHOLD or below.",
 })
 
@@ -50,3 +51,8 @@ def publish_low_stock(levels: dict[str, tuple[int, int]]) -> None:
         if before > threshold >= after:
             publish("stock.low", object_id=product_id, obj=partial(product_data, product_id),
                     previous_attributes={"stock_quantity": before})
+
+
+def publish_stock_transferred(movements: list[StockMovement]) -> None:
+    publish("stock.transferred", object_id=movements[0].reference,
+            obj=lambda: stock_transfer_representation(movements))

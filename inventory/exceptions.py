@@ -13,13 +13,17 @@ class ShortLine:
     # For people reading the refusal (the admin, the problem's detail); not part of a line's identity.
     sku: str = field(default="", compare=False)
     name: str = field(default="", compare=False)
+    # What each warehouse counted in ``available`` holds: (warehouse id, quantity), in allocation order.
+    available_by_warehouse: tuple[tuple[str, int], ...] = field(default=(), compare=False)
 
     def describe(self) -> str:
         product = f"{self.sku} {self.name}".strip() or self.product_id
         return f"{product} (requested {self.requested}, available {self.available})"
 
     def as_problem_line(self) -> dict[str, object]:
-        return {"product_id": self.product_id, "requested": self.requested, "available": self.available}
+        return {"product_id": self.product_id, "requested": self.requested, "available": self.available,
+                "available_by_warehouse": [{"warehouse_id": warehouse_id, "available": available}
+                                           for warehouse_id, available in self.available_by_warehouse]}
 
 
 class InsufficientStock(BusinessRuleViolation):
@@ -52,3 +56,4 @@ class ProductHasStock(BusinessRuleViolation):
             f"Product {product_id} holds stock, so it cannot get variants; adjust its stock to 0 first.",
             product_id=product_id,
         )
+

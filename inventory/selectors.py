@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
-from .models import Product, StockMovement
+from .models import Product, StockMovement, Warehouse, WarehouseStock
 
 
 def product_list() -> QuerySet[Product]:
-    """Products with ``has_variants`` annotated (the serializer reads it; no query per row)."""
+    """Products with ``has_variants`` annotated and their stock per warehouse prefetched (the serializer reads
+    both; no query per row)."""
     return Product.objects.annotate(
         has_variants=Exists(Product.objects.filter(parent_id=OuterRef("pk")))
+    ).prefetch_related(
+        Prefetch("warehouse_stocks", queryset=WarehouseStock.objects.select_related("warehouse")
+                 .order_by("warehouse__priority", "warehouse__code"))
     ).order_by("-id")
 
 
@@ -29,6 +33,39 @@ def stock_ledger_mismatches() -> list[tuple[str, int, int]]:
         "id", "stock_quantity", "ledger"
     )
     return [(pk, stock, ledger or 0) for pk, stock, ledger in rows if stock != (ledger or 0)]
+
+
+def warehouse_ledger_mismatches() -> list[tuple[str, str, int, int]]:
+    """(product, warehouse) pairs whose ledger rows do not sum to the warehouse's stock row (a missing row holds
+    0), and products whose warehouse rows do not sum to ``stock_quantity``: (product_id, warehouse_id or "*",
+    stock, sum). Empty when the invariants hold."""
+    ledger: dict[tuple[str, str], int] = {
+        (pk, wh): total for pk, wh, total in StockMovement.objects.values("product_id", "warehouse_id")
+        .annotate(total=Sum("quantity_delta")).values_list("product_id", "warehouse_id", "total")
+    }
+    held = {(pk, wh): quantity for pk, wh, quantity in
+            WarehouseStock.objects.values_list("product_id", "warehouse_id", "quantity")}
+    found = [(pk, wh, held.get((pk, wh), 0), ledger.get((pk, wh), 0)) for pk, wh in sorted({*ledger, *held})
+             if held.get((pk, wh), 0) != ledger.get((pk, wh), 0)]
+    sums: dict[str, int] = {}
+    for (pk, _), quantity in held.items():
+        sums[pk] = sums.get(pk, 0) + quantity
+    found += [(pk, "*", stock, sums.get(pk, 0)) for pk, stock in Product.objects.values_list("id", "stock_quantity")
+              if stock != sums.get(pk, 0)]
+    return found
+
+
+def warehouse_list() -> QuerySet[Warehouse]:
+    return Warehouse.objects.order_by("priority", "code")
+
+
+def warehouse_get(*, warehouse_id: str) -> Warehouse:
+    return warehouse_list().get(pk=warehouse_id)
+
+
+def stock_by_warehouse_list(*, warehouse_id: str) -> QuerySet[WarehouseStock]:
+    return WarehouseStock.objects.filter(warehouse_id=warehouse_id).select_related("product").order_by(
+        "product__sku")
 
 
 def products_lock(*, product_ids: list[str]) -> None:

@@ -36,6 +36,8 @@ def order_line_representation(line: LineRead, currency: str) -> dict[str, Any]:
         "product_id": line.product_id, "sku": line.sku, "name": line.name, "quantity": line.quantity,
         "unit_price": amount(line.unit_price, currency), "line_total": amount(line.line_total, currency),
         "returned_quantity": line.returned_quantity,
+        "allocations": [{"warehouse_id": warehouse_id, "quantity": quantity}
+                        for warehouse_id, quantity in line.allocations],
     }
 
 

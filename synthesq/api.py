@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 from billing.api.views import CreditNoteViewSet, InvoiceViewSet, PaymentViewSet, RefundViewSet
 from integrations.api.views import EventViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
 from inventory.api.views import ProductViewSet
+from inventory.api.warehouses import StockTransferViewSet, WarehouseViewSet
 from sales.api.shipment_views import ShipmentViewSet
 from sales.api.views import CustomerViewSet, OrderViewSet, ReturnViewSet
 
@@ -25,6 +26,8 @@ router.register("sales/payments", PaymentViewSet, basename="payment")
 router.register("sales/credit-notes", CreditNoteViewSet, basename="credit-note")
 router.register("sales/refunds", RefundViewSet, basename="refund")
 router.register("inventory/products", ProductViewSet, basename="product")
+router.register("inventory/warehouses", WarehouseViewSet, basename="warehouse")
+router.register("inventory/transfers", StockTransferViewSet, basename="stock-transfer")
 router.register("events", EventViewSet, basename="event")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")

@@ -30,6 +30,7 @@ from tests.factories import (
     ProductFactory,
     ReturnFactory,
     UserFactory,
+    WarehouseFactory,
 )
 
 SERVICE_MODULES = ("sales.services", "billing.services", "inventory.services", "integrations.services")
@@ -53,6 +54,7 @@ EXEMPT = {
     "stock_reserve": "called by order_confirm, which checked",
     "stock_release": "called by order_cancel, which checked",
     "stock_return": "called by return_receive, which checked",
+    "warehouse_default": "reads the default warehouse (making it again only if the table was emptied)",
     "orders_close_chunk": "the system's batch close (no user)",
     "orders_close_delivered": "the system's batch close (no user)",
     "invoices_issue_for_closed_orders": "follows the system's batch close",
@@ -143,6 +145,10 @@ WRITES: dict[str, Callable[[], dict[str, Any]]] = {
     "product_create": lambda: {"sku": "NEW-1", "name": "New", "price": Decimal("5.00"), "currency": "USD"},
     "product_update": lambda: {"product": ProductFactory(), "data": {"name": "New"}},
     "stock_adjust": lambda: {"product": ProductFactory(), "quantity_delta": 1, "reason": "count"},
+    "stock_transfer": lambda: {"product": ProductFactory(stock=2), "from_warehouse": WarehouseFactory(),
+                               "to_warehouse": WarehouseFactory(), "quantity": 1, "reason": "rebalance"},
+    "warehouse_create": lambda: {"code": "NEW-1", "name": "New"},
+    "warehouse_update": lambda: {"warehouse": WarehouseFactory(), "data": {"name": "New"}},
     "webhook_endpoint_create": lambda: {"url": "http://127.0.0.1:9/in", "events": ["*"]},
     "webhook_endpoint_update": lambda: {"endpoint_id": _endpoint(), "data": {"description": "new"}},
     "webhook_endpoint_delete": lambda: {"endpoint_id": _endpoint()},

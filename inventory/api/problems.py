@@ -10,7 +10,14 @@ INSUFFICIENT_STOCK = problem_doc(
     lines=array_of(helper_component("InsufficientStockLine", {
         "type": "object",
         "required": ["product_id", "requested", "available"],
-        "properties": {"product_id": STRING, "requested": INTEGER, "available": INTEGER},
+        "properties": {
+            "product_id": STRING, "requested": INTEGER,
+            "available": {**INTEGER, "description": "What all active warehouses together hold."},
+            "available_by_warehouse": array_of(helper_component("InsufficientStockWarehouse", {
+                "type": "object", "required": ["warehouse_id", "available"],
+                "properties": {"warehouse_id": STRING, "available": INTEGER},
+            })),
+        },
     })),
 )
 PRODUCT_HAS_VARIANTS = problem_doc("ProductHasVariants", error=ProductHasVariants,

@@ -5,6 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from inventory.models import Warehouse
 from sales.addresses import ADDRESS_PARTS, COUNTRY_MESSAGE, AddressPart, address_clean, country_pattern
 from sales.models import (
     Customer,
@@ -75,6 +76,11 @@ class CustomerInputSerializer(InputSerializer):
 # --- orders ------------------------------------------------------------------------------------------
 
 
+class OrderLineAllocationSerializer(serializers.Serializer):
+    warehouse_id = serializers.CharField(read_only=True)
+    quantity = serializers.IntegerField(read_only=True)
+
+
 class OrderLineSerializer(serializers.ModelSerializer):
     product_id = serializers.CharField(read_only=True)
     unit_price = AmountSerializerField(currency_source="order.currency")
@@ -82,10 +88,14 @@ class OrderLineSerializer(serializers.ModelSerializer):
     returned_quantity = serializers.IntegerField(
         read_only=True, help_text="Quantity on returns requested, received or credited (rejected ones do not count)."
     )
+    allocations = OrderLineAllocationSerializer(
+        many=True, read_only=True,
+        help_text="Where the line's stock is reserved, from confirmation on (empty for drafts and cancelled orders).")
 
     class Meta:
         model = OrderLine
-        fields = ["product_id", "sku", "name", "quantity", "unit_price", "line_total", "returned_quantity"]
+        fields = ["product_id", "sku", "name", "quantity", "unit_price", "line_total", "returned_quantity",
+                  "allocations"]
         read_only_fields = fields
 
 
@@ -254,6 +264,13 @@ class ReturnStatusInputSerializer(InputSerializer):
     status = serializers.ChoiceField(choices=ReturnStatus.choices)
     reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="",
                                    help_text="Required with status 'rejected'.")
+    warehouse_id = serializers.PrimaryKeyRelatedField(
+        queryset=Warehouse.objects.all(), required=False, pk_field=serializers.CharField(max_length=40),
+        help_text="With status 'received': the warehouse the goods go back into (default: the one each line was "
+                  "allocated from).")
+
+    def validate_warehouse_id(self, value: Warehouse) -> str:
+        return str(value.pk)
 
 
 class ReturnEventSerializer(serializers.ModelSerializer):

@@ -21,6 +21,7 @@ from ..models import (
     Order,
     OrderEvent,
     OrderLine,
+    OrderLineAllocation,
     OrderStatus,
     ReturnLine,
     return_claims,
@@ -50,6 +51,7 @@ class LineRead(NamedTuple):
     unit_price: Decimal
     line_total: Decimal
     returned_quantity: int
+    allocations: tuple[tuple[str, int], ...] = ()  # (warehouse id, quantity), in allocation order
 
 
 class ReturnSummary(NamedTuple):
@@ -67,31 +69,39 @@ class OrderLinesRead(NamedTuple):
 
 _LINE_READ_COLUMNS = (
     "order_id", "pk", "product_id", "sku", "name", "quantity", "unit_price", "line_total",
-    "return_lines__quantity", "return_lines__sales_return_id", "return_lines__sales_return__return_number",
-    "return_lines__sales_return__status",
+    "return_lines__id", "return_lines__quantity", "return_lines__sales_return_id",
+    "return_lines__sales_return__return_number", "return_lines__sales_return__status",
+    "allocations__warehouse_id", "allocations__quantity",
 )
 
 
 def order_lines_read(order_ids: Sequence[str]) -> dict[str, OrderLinesRead]:
-    """The lines of these orders, each with the return lines claiming it and their returns, in one statement
-    (a line joined to its return lines: one row per return line, or one row with none), whatever the number of
-    orders, lines and returns. Plain rows, no model instances: a page of 50 orders of 3 lines was 200 of them
-    and the prefetch machinery around them, the largest share of the list's time."""
+    """The lines of these orders, each with the return lines claiming it and their returns and its allocations, in
+    one statement (a line joined to its return lines and its allocations: one row per pair, or one row with
+    none), whatever the number of orders, lines and returns. Plain rows, no model instances: a page of 50 orders
+    of 3 lines was 200 of them and the prefetch machinery around them, the largest share of the list's time."""
     reads = {order_id: OrderLinesRead([], []) for order_id in order_ids}
     if not reads:
         return reads
-    rows = (OrderLine.objects.filter(order_id__in=list(reads)).order_by("order_id", "position")
+    rows = (OrderLine.objects.filter(order_id__in=list(reads))
+            .order_by("order_id", "position", "return_lines__id", "allocations__id")
             .values_list(*_LINE_READ_COLUMNS))
     seen_returns: set[tuple[str, str]] = set()
     last_line = None
+    seen_return_lines: set[int] = set()
     for (order_id, line_id, product_id, sku, name, quantity, unit_price, line_total,
-         returned, return_id, return_number, return_status) in rows:
+         return_line_id, returned, return_id, return_number, return_status, warehouse_id, allocated) in rows:
         read = reads[order_id]
         if line_id != last_line:
             read.lines.append(LineRead(product_id, sku, name, quantity, unit_price, line_total, 0))
-            last_line = line_id
-        if return_id is None:
+            last_line, seen_return_lines, seen_warehouses = line_id, set(), set()
+        if warehouse_id is not None and warehouse_id not in seen_warehouses:
+            seen_warehouses.add(warehouse_id)
+            read.lines[-1] = read.lines[-1]._replace(allocations=(*read.lines[-1].allocations,
+                                                                  (warehouse_id, allocated)))
+        if return_id is None or return_line_id in seen_return_lines:
             continue
+        seen_return_lines.add(return_line_id)
         if return_claims(return_status):
             read.lines[-1] = read.lines[-1]._replace(returned_quantity=read.lines[-1].returned_quantity + returned)
         if (order_id, return_id) not in seen_returns:
@@ -105,8 +115,10 @@ def order_lines_read(order_ids: Sequence[str]) -> dict[str, OrderLinesRead]:
 
 def order_lines_in_memory(order: Order) -> OrderLinesRead:
     """``order_lines_read`` for an order a write has just locked or made, from its lines in memory
-    (``order.lines.all()``) and, for an order that may have returns (delivered or closed), one query for them."""
+    (``order.lines.all()``) and, for an order that may have returns (delivered or closed), one query for them;
+    its allocations from memory (a confirmation just made them) or one query."""
     return_lines = order_return_lines(order)
+    allocations = _allocations_in_memory(order)
     lines = []
     returns: dict[str, ReturnSummary] = {}
     for line in order.lines.all():
@@ -116,8 +128,23 @@ def order_lines_in_memory(order: Order) -> OrderLinesRead:
             returns[sales_return.pk] = ReturnSummary(sales_return.pk, sales_return.return_number,
                                                      str(sales_return.status))
         lines.append(LineRead(line.product_id, line.sku, line.name, line.quantity, line.unit_price,
-                              line.line_total, claimed_quantity(claiming)))
+                              line.line_total, claimed_quantity(claiming), allocations.get(line.pk, ())))
     return OrderLinesRead(lines, sorted(returns.values()))
+
+
+def _allocations_in_memory(order: Order) -> dict[int, tuple[tuple[str, int], ...]]:
+    """The lines' allocations: none for a draft or a cancelled order, those in memory, or one query."""
+    lines = list(order.lines.all())
+    if order.status in (OrderStatus.DRAFT, OrderStatus.CANCELLED) or not lines:
+        return {}
+    if all("allocations" in getattr(line, "_prefetched_objects_cache", {}) for line in lines):
+        return {line.pk: tuple((a.warehouse_id, a.quantity) for a in line.allocations.all()) for line in lines}
+    found: dict[int, tuple[tuple[str, int], ...]] = {}
+    for line_id, warehouse_id, quantity in (OrderLineAllocation.objects.filter(line__order_id=order.pk)
+                                            .order_by("line_id", "id").values_list("line_id", "warehouse_id",
+                                                                                   "quantity")):
+        found[line_id] = (*found.get(line_id, ()), (warehouse_id, quantity))
+    return found
 
 
 def claimed_quantity(return_lines: Iterable[ReturnLine]) -> int:

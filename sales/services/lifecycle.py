@@ -22,6 +22,7 @@ from ..exceptions import OrderOnHold, ReturnOpen, ReturnWindowOpen
 from ..history import OrderHistory
 from ..models import Order, OrderStatus, with_lines
 from . import shipments
+from .allocations import allocations_from_reservation, release_placements
 from .moves import order_move_locked, refuse_order_move
 
 _refuse = refuse_order_move
@@ -42,11 +43,14 @@ def _stock_items(order: Order) -> list[tuple[str, int]]:
 
 @publishes_events
 def order_confirm(*, order_id: str, actor: Actor, reason: str = "") -> Order:
-    """draft → confirmed: reserve stock for every line (all or nothing: 422 ``insufficient_stock``)."""
+    """draft → confirmed: reserve stock for every line from the warehouses the allocation rule picks (all or
+    nothing: 422 ``insufficient_stock``), recording each line's allocations in the same statement."""
 
     def reserve(order: Order) -> None:
+        lines = list(order.lines.all())
         inventory_services.stock_reserve(
-            items=_stock_items(order), reference=order.pk, actor=actor, reason=f"order {order.order_number}"
+            items=_stock_items(order), reference=order.pk, actor=actor, reason=f"order {order.order_number}",
+            companions=lambda movements: allocations_from_reservation(lines, movements),
         )
 
     return _move(order_id, target=OrderStatus.CONFIRMED, actor=actor, reason=reason, before=reserve)
@@ -119,7 +123,8 @@ def order_close(
 
 @publishes_events
 def order_cancel(*, order_id: str, actor: Actor, reason: str = "") -> Order:
-    """draft or confirmed → cancelled; stock reserved at confirmation is released."""
+    """draft or confirmed → cancelled; stock reserved at confirmation is released to the warehouses it was
+    allocated from."""
 
     def release(order: Order) -> None:
         if order.on_hold:  # a cancelled order has nothing left to dispute: the hold ends with it
@@ -127,7 +132,7 @@ def order_cancel(*, order_id: str, actor: Actor, reason: str = "") -> Order:
             order.clear_hold()
         if order.status == OrderStatus.CONFIRMED:
             inventory_services.stock_release(
-                items=_stock_items(order), reference=order.pk, actor=actor,
+                placements=release_placements(list(with_lines(order).lines.all())), reference=order.pk, actor=actor,
                 reason=f"order {order.order_number} cancelled",
             )
 

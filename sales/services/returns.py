@@ -47,6 +47,7 @@ from ..models import (
     with_lines,
 )
 from ..signals import return_credited, return_requested
+from .allocations import restock_placements
 
 RETURN_SEQUENCE = "return"
 WAIVE_PERMISSION = "sales.waive_return_window"
@@ -215,14 +216,14 @@ def _move(return_id: str, *, target: str, actor: Actor, reason: str = "",
 
 
 @publishes_events
-def return_receive(*, return_id: str, actor: Actor, reason: str = "") -> Return:
-    """requested → received (warehouse): every ``restock`` line goes back into stock, a ``return`` row each in
-    the stock ledger."""
+def return_receive(*, return_id: str, actor: Actor, reason: str = "", warehouse_id: str | None = None) -> Return:
+    """requested → received (warehouse): every ``restock`` line goes back into stock, into ``warehouse_id`` if
+    given, else into the warehouse its order line was allocated from; a ``return`` row per product and warehouse
+    in the stock ledger."""
 
     def restock(return_: Return) -> None:
-        items = [(line.product_id, line.quantity) for line in return_.lines.all() if line.restock]
-        inventory_services.stock_return(items=items, reference=return_.pk, actor=actor,
-                                        reason=f"return {return_.return_number}")
+        inventory_services.stock_return(placements=restock_placements(return_, warehouse_id=warehouse_id),
+                                        reference=return_.pk, actor=actor, reason=f"return {return_.return_number}")
 
     return _move(return_id, target=ReturnStatus.RECEIVED, actor=actor, reason=reason, before=restock)
 
@@ -260,11 +261,18 @@ _MOVES: dict[str, Callable[..., Return]] = {
 
 
 @publishes_events
-def return_change_status(*, return_id: str, status: str, actor: Actor, reason: str = "") -> Return:
-    """Move a return to ``status`` (the API's ``PATCH …/status``), dispatching to the named service."""
+def return_change_status(*, return_id: str, status: str, actor: Actor, reason: str = "",
+                         warehouse_id: str | None = None) -> Return:
+    """Move a return to ``status`` (the API's ``PATCH …/status``), dispatching to the named service;
+    ``warehouse_id`` (with ``received`` only) names where the goods go back."""
     if status not in ReturnStatus.values:
         raise ValidationFailed(errors=[field_error("status", f"Unknown status {status!r}.", "invalid_choice")])
+    if warehouse_id is not None and status != ReturnStatus.RECEIVED:
+        raise ValidationFailed(errors=[field_error("warehouse_id", "Only allowed with status 'received'.",
+                                                   "not_allowed")])
     service = _MOVES.get(status)
     if service is None:  # "requested": no move leads back to it
         raise _refuse(selectors.return_get_for_update(return_id), status)
+    if warehouse_id is not None:
+        return return_receive(return_id=return_id, actor=actor, reason=reason, warehouse_id=warehouse_id)
     return service(return_id=return_id, actor=actor, reason=reason)

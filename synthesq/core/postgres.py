@@ -147,6 +147,64 @@ def add_and_record(model: type[Model], *, field: str, deltas: dict[Any, int], re
     _saved(records)
 
 
+def _insert_fields(model: type[Model]) -> list[Field[Any, Any]]:
+    """The columns an insert of ``model`` names: all but an auto-incremented key (the database numbers it)."""
+    key = _key(model)
+    return [field for field in model._meta.concrete_fields
+            if not (field is key and getattr(field, "db_returning", False))]
+
+
+def add_to_rows_and_record(adds: Sequence[tuple[type[Model], str, dict[Any, int]]], *, records: Sequence[Model],
+                           companions: Sequence[Model] = ()) -> None:
+    """For each (model, field, deltas) of ``adds``, add the deltas (primary key → amount) to ``field`` of those
+    rows; insert ``records`` (a ledger, of one model) and ``companions`` (rows of one other model the caller keeps
+    beside the change, e.g. allocations). PostgreSQL: one statement (each ``UPDATE … FROM unnest`` and the
+    companions' ``INSERT`` in a ``WITH``; the ledger rows are written only if every update found all its rows);
+    elsewhere one ``UPDATE`` with a ``CASE`` per model and one ``bulk_create`` each."""
+    ledger = type(records[0])
+    if not on_postgresql():
+        for model, field, deltas in adds:
+            model._default_manager.filter(pk__in=deltas).update(**{field: F(field) + Case(
+                *(When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()),
+                default=Value(0), output_field=IntegerField())})
+        ledger._default_manager.bulk_create(records)
+        if companions:
+            type(companions[0])._default_manager.bulk_create(companions)
+        return
+    _with_keys(records)
+    parts, params, checks = [], [], []
+    for index, (model, field, deltas) in enumerate(adds):
+        changed, key = _column(_field(model, field)), _key(model)
+        keys, key_values = _array(key, deltas)
+        parts.append(f"""a{index} AS (UPDATE {_quoted(model._meta.db_table)} AS t SET {changed} = t.{changed} + v.delta
+                           FROM unnest({keys}, %s::integer[]) AS v(key, delta)
+                          WHERE t.{_column(key)} = v.key RETURNING 1)""")
+        params += [key_values, list(deltas.values())]
+        checks.append(f"(SELECT count(*) FROM a{index}) = {len(deltas)}")
+    if companions:
+        fields = _insert_fields(type(companions[0]))
+        placeholders, values = _columns_of(companions, fields)
+        names = [_column(item) for item in fields]
+        parts.append(f"""c AS (INSERT INTO {_quoted(type(companions[0])._meta.db_table)} ({", ".join(names)})
+                          SELECT * FROM unnest({", ".join(placeholders)}) RETURNING 1)""")
+        params += values
+    fields = list(ledger._meta.concrete_fields)
+    placeholders, values = _columns_of(records, fields)
+    names = [_column(item) for item in fields]
+    sql = f"""
+        WITH {", ".join(parts)}
+        INSERT INTO {_quoted(ledger._meta.db_table)} ({", ".join(names)})
+        SELECT {", ".join(f"r.{name}" for name in names)}
+          FROM unnest({", ".join(placeholders)}) AS r({", ".join(names)})
+         WHERE {" AND ".join(checks) or "true"}
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *values])
+        if cursor.rowcount != len(records):
+            raise RuntimeError(f"{ledger._meta.verbose_name_plural} were not written")
+    _saved(records)
+
+
 def update_each(model: type[Model], *, keys: Sequence[Any], per_row: dict[str, Sequence[Any]],
                 same: dict[str, Any], only_if: dict[str, Any]) -> int:
     """Set the rows ``keys`` (primary keys) of ``model``: each ``per_row`` field to the row's own value (lists in

@@ -127,10 +127,11 @@ def test_stock_ledger_exports_one_products_movements(login: Callable[..., Client
     # when the warehouse filters the ledger to the desk and exports it
     rows = export(warehouse, "/admin/inventory/stockmovement/", f"product__id__exact={desk.pk}", CSV)
 
-    # then the desk's movements, oldest first, with their balance
-    assert rows[0] == ["when", "SKU", "product", "kind", "change", "balance after", "reason", "reference", "by"]
-    assert [(r[1], r[3], r[4], r[5]) for r in rows[1:]] == [("DESK-STD", "initial", "10", "10"),
-                                                              ("DESK-STD", "adjustment", "-3", "7")]
+    # then the desk's movements, oldest first, with their warehouse and balance
+    assert rows[0] == ["when", "SKU", "product", "warehouse", "kind", "change", "balance after", "reason",
+                       "reference", "by"]
+    assert [(r[1], r[3], r[4], r[5], r[6]) for r in rows[1:]] == [("DESK-STD", "MAIN", "initial", "10", "10"),
+                                                                    ("DESK-STD", "MAIN", "adjustment", "-3", "7")]
 
 
 def test_sales_cannot_export_payments(sales_client: Client) -> None:

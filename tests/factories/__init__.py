@@ -1,6 +1,6 @@
 from .billing import CreditNoteFactory, InvoiceFactory, PaymentFactory, RefundFactory
 from .core import ApiTokenFactory, UserFactory
-from .inventory import ProductFactory, StockMovementFactory
+from .inventory import ProductFactory, StockMovementFactory, WarehouseFactory
 from .sales import CustomerFactory, OrderEventFactory, OrderFactory, OrderLineFactory, ReturnFactory
 
 __all__ = [
@@ -17,4 +17,5 @@ __all__ = [
     "ReturnFactory",
     "StockMovementFactory",
     "UserFactory",
+    "WarehouseFactory",
 ]

@@ -18,10 +18,10 @@ from .helpers import assert_problem, error_fields, product_url, snapshot
 
 pytestmark = pytest.mark.django_db
 
-FIELDS = {"id", "sku", "name", "description", "price", "currency", "stock_quantity", "parent_id",
-          "has_variants", "active", "created_at", "updated_at"}
-# token lookup, the user's permissions, its groups' permissions, the page itself
-LIST_QUERY_BUDGET = 4
+FIELDS = {"id", "sku", "name", "description", "price", "currency", "stock_quantity", "stock_by_warehouse",
+          "parent_id", "has_variants", "active", "created_at", "updated_at"}
+# token lookup, the user's permissions, its groups' permissions, the page itself, the page's stock per warehouse
+LIST_QUERY_BUDGET = 5
 
 
 def payload(**overrides: Any) -> dict[str, Any]:

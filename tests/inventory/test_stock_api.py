@@ -18,8 +18,8 @@ from tests.factories import ProductFactory, StockMovementFactory
 
 from .helpers import assert_problem, error_fields, follow_pages, ledger_sum, product_url, snapshot
 
-MOVEMENT_FIELDS = {"id", "product_id", "kind", "quantity_delta", "balance_after", "reason", "reference", "actor",
-                   "created_at"}
+MOVEMENT_FIELDS = {"id", "product_id", "warehouse_id", "kind", "quantity_delta", "balance_after", "reason",
+                   "reference", "actor", "created_at"}
 # token lookup, the user's permissions, its groups' permissions, the product, the page (actors joined)
 MOVEMENTS_QUERY_BUDGET = 5
 
@@ -93,7 +93,9 @@ def test_adjustment_below_zero_is_422_and_changes_nothing(warehouse_api: APIClie
                                   format="json")
     # then it is refused, saying what was requested and what is available
     body = assert_problem(response, 422, "insufficient_stock")
-    assert body["lines"] == [{"product_id": product.pk, "requested": 3, "available": stock}]
+    assert body["lines"] == [{"product_id": product.pk, "requested": 3, "available": stock,
+                              "available_by_warehouse": [{"warehouse_id": services.warehouse_default().pk,
+                                                          "available": stock}]}]
     # and neither the stock nor the ledger changed
     assert snapshot() == before
 

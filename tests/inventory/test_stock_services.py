@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from inventory.exceptions import InsufficientStock, ProductHasVariants, ShortLine
 from inventory.models import Product, StockMovement
 from inventory.selectors import stock_ledger_mismatches
-from inventory.services import product_create, stock_adjust, stock_release, stock_reserve
+from inventory.services import product_create, stock_adjust, stock_release, stock_reserve, warehouse_default
 from synthesq.core.errors import ValidationFailed
 from tests.factories import ProductFactory, StockMovementFactory
 
@@ -134,10 +134,12 @@ def test_reserve_is_all_or_nothing_and_lists_every_short_line() -> None:
     # then both short lines are listed (in product id order) with what was requested and what is available
     assert refused.value.lines == sorted(
         [ShortLine(few.pk, 3, 1), ShortLine(none.pk, 1, 0)], key=lambda line: line.product_id)
-    assert refused.value.extra["lines"] == [
-        {"product_id": line.product_id, "requested": line.requested, "available": line.available}
-        for line in refused.value.lines
-    ]
+    main = warehouse_default().pk
+    assert refused.value.extra["lines"] == sorted([
+        {"product_id": few.pk, "requested": 3, "available": 1,
+         "available_by_warehouse": [{"warehouse_id": main, "available": 1}]},
+        {"product_id": none.pk, "requested": 1, "available": 0, "available_by_warehouse": []},
+    ], key=lambda line: str(line["product_id"]))
     assert refused.value.status == 422
     assert refused.value.code == "insufficient_stock"
     # and nothing was reserved, not even the line that had enough

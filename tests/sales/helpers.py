@@ -12,8 +12,17 @@ from django.utils import timezone
 
 from billing.models import Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus
 from integrations.models import Event
-from inventory.models import Product, StockMovement
-from sales.models import Order, OrderEvent, OrderLine, OrderStatus, Return, ReturnEvent, ReturnLine
+from inventory.models import Product, StockMovement, WarehouseStock
+from sales.models import (
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderLineAllocation,
+    OrderStatus,
+    Return,
+    ReturnEvent,
+    ReturnLine,
+)
 from synthesq.core.models import IdempotencyKey
 from synthesq.core.models import Sequence as Counter
 from tests.factories import OrderFactory
@@ -39,7 +48,8 @@ ORDER_FIELDS = {
     "created_at", "updated_at", "confirmed_at", "processing_at", "shipped_at", "delivered_at",
     "closed_at", "cancelled_at", "returns",
 }
-LINE_FIELDS = {"product_id", "sku", "name", "quantity", "unit_price", "line_total", "returned_quantity"}
+LINE_FIELDS = {"product_id", "sku", "name", "quantity", "unit_price", "line_total", "returned_quantity",
+               "allocations"}
 EVENT_FIELDS = {"id", "kind", "from_status", "to_status", "actor", "reason", "data", "created_at"}
 
 
@@ -100,6 +110,8 @@ def db_state() -> dict[str, list[dict[str, Any]]]:
         "events": list(OrderEvent.objects.order_by("id").values()),
         "products": list(Product.objects.order_by("id").values()),
         "ledger": list(StockMovement.objects.order_by("id").values()),
+        "warehouse_stock": list(WarehouseStock.objects.order_by("id").values()),
+        "allocations": list(OrderLineAllocation.objects.order_by("id").values()),
         "idempotency_keys": list(IdempotencyKey.objects.order_by("id").values()),
     }
 

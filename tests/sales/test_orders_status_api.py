@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from inventory.models import StockMovement
 from inventory.selectors import stock_ledger_mismatches
+from inventory.services import warehouse_default
 from sales.models import Order, OrderEvent
 from sales.signals import order_status_changed
 from synthesq.core.errors import Conflict
@@ -127,8 +128,9 @@ def test_short_stock_is_422_listing_every_short_line_and_reserves_nothing(sales_
     # then it is refused listing every short line
     body = assert_problem(response, 422, "insufficient_stock")
     assert sorted(body["lines"], key=lambda line: line["product_id"]) == sorted([
-        {"product_id": short_one.pk, "requested": 5, "available": 2},
-        {"product_id": short_two.pk, "requested": 4, "available": 0},
+        {"product_id": short_one.pk, "requested": 5, "available": 2,
+         "available_by_warehouse": [{"warehouse_id": warehouse_default().pk, "available": 2}]},
+        {"product_id": short_two.pk, "requested": 4, "available": 0, "available_by_warehouse": []},
     ], key=lambda line: line["product_id"])
     # and nothing was reserved, not even for the line with enough stock: order, stock, ledger, history unchanged
     assert db_state() == before
@@ -142,7 +144,8 @@ def test_short_stock_from_two_lines_of_one_product_is_refused(sales_api: APIClie
     before = db_state()
     body = assert_problem(sales_api.patch(status_url(order.pk), {"status": "confirmed"}, format="json"), 422,
                           "insufficient_stock")
-    assert body["lines"] == [{"product_id": product.pk, "requested": 5, "available": 4}]
+    assert body["lines"] == [{"product_id": product.pk, "requested": 5, "available": 4,
+                              "available_by_warehouse": [{"warehouse_id": warehouse_default().pk, "available": 4}]}]
     assert db_state() == before
 
 

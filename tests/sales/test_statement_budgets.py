@@ -24,8 +24,9 @@ from rest_framework.test import APIClient
 from billing.models import Invoice
 from integrations.models import WebhookEndpoint
 from inventory.models import Warehouse
+from inventory.services import stock_adjust
 from sales.models import Order, OrderStatus
-from tests.factories import CustomerFactory, OrderFactory, ProductFactory, ReturnFactory
+from tests.factories import CustomerFactory, OrderFactory, ProductFactory, ReturnFactory, WarehouseFactory
 from tests.sales.helpers import ORDERS_URL, order_payload, order_url, status_url
 
 PAYMENTS_URL = "/api/v1/sales/payments"
@@ -131,12 +132,32 @@ def test_create_an_order(api: APIClient, lines: int, django_assert_num_queries: 
 def test_confirm_an_order(api: APIClient, lines: int, django_assert_num_queries: Any) -> None:
     # given a draft of ``lines`` lines
     order_id = create(api, products(lines))
-    # when it is confirmed, then: token, order with lines and customer, products, stock and ledger, order,
-    # history, invoice check, invoice, invoice lines, invoice history, events, task
+    # when it is confirmed, then: token, order with lines and customer, products with their warehouse stock,
+    # stock with ledger and allocations, order, history, invoice check, invoice, invoice lines, invoice history,
+    # events, task
     with django_assert_num_queries(BUDGETS["confirm"] + TEST_TRANSACTION):
         response = api.patch(status_url(order_id), {"status": "confirmed"}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "confirmed"
     assert Invoice.objects.get(order_id=order_id).lines.count() == lines
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("lines", LINE_COUNTS)
+def test_confirm_an_order_split_over_three_warehouses(api: APIClient, lines: int,
+                                                      django_assert_num_queries: Any) -> None:
+    # given three warehouses, each holding 1 unit of every product, and a draft of 2 units a line (so each line
+    # is split over two warehouses)
+    catalogue = [ProductFactory() for _ in range(lines)]
+    for priority in (1, 2, 3):
+        warehouse = WarehouseFactory(priority=priority)
+        for product in catalogue:
+            stock_adjust(product=product, quantity_delta=1, reason="receipt", actor=None, warehouse=warehouse)
+    order_id = create(api, catalogue)
+    # when it is confirmed, then the same statements as with one warehouse, whatever the lines and warehouses
+    with django_assert_num_queries(BUDGETS["confirm"] + TEST_TRANSACTION):
+        response = api.patch(status_url(order_id), {"status": "confirmed"}, format="json")
+    assert response.status_code == 200, response.content
+    assert all(len(line["allocations"]) == 2 for line in response.json()["line_items"])
 
 
 @pytest.mark.postgres
