@@ -10,7 +10,7 @@ from inventory import services as inventory_services
 from inventory.models import Warehouse
 from sales import services
 from sales.models import Order, OrderEvent, OrderStatus, Shipment, ShipmentEvent, ShipmentLine
-from tests.factories import OrderFactory, ProductFactory
+from tests.factories import OrderFactory, ProductFactory, WarehouseFactory
 
 SHIPMENTS_URL = "/api/v1/sales/shipments"
 SHIPMENT_FIELDS = {"id", "order_id", "warehouse_id", "status", "tracking_number", "carrier", "lines",
@@ -32,7 +32,7 @@ def shipment_body(warehouse_id: str, *lines: tuple[str, int], tracking: str = "1
 
 
 def warehouse(code: str, priority: int) -> Warehouse:
-    return Warehouse.objects.create(code=code, name=f"Warehouse {code}", priority=priority)
+    return WarehouseFactory(code=code, name=f"Warehouse {code}", priority=priority)
 
 
 def default_warehouse() -> Warehouse:
@@ -42,7 +42,7 @@ def default_warehouse() -> Warehouse:
 def place_stock(product: Any, where: Warehouse, quantity: int) -> None:
     """Receive ``quantity`` of ``product`` into ``where`` (an adjustment through the service, with its ledger row)."""
     inventory_services.stock_adjust(product=product, quantity_delta=quantity, reason="goods received", actor=None,
-                                    warehouse_id=where.pk)
+                                    warehouse=where)
 
 
 def two_warehouse_order() -> tuple[Order, Warehouse, Warehouse, str, str]:
