@@ -49,12 +49,13 @@ def admin_models(client: Client) -> set[str]:
 @pytest.mark.parametrize(
     ("role", "models"),
     [
-        ("sales", {"sales.customer", "sales.order", "sales.return", "inventory.product", "inventory.warehouse",
-                   "billing.invoice", "billing.creditnote"}),
-        ("warehouse", {"sales.customer", "sales.order", "sales.return", "inventory.product", "inventory.warehouse",
-                       "inventory.stockmovement"}),
-        ("finance", {"sales.customer", "sales.order", "sales.return", "inventory.product", "inventory.warehouse",
-                     "billing.invoice", "billing.payment", "billing.creditnote", "billing.refund"}),
+        ("sales", {"sales.customer", "sales.order", "sales.return", "sales.shipment", "inventory.product",
+                   "inventory.warehouse", "billing.invoice", "billing.creditnote"}),
+        ("warehouse", {"sales.customer", "sales.order", "sales.return", "sales.shipment", "inventory.product",
+                       "inventory.warehouse", "inventory.stockmovement"}),
+        ("finance", {"sales.customer", "sales.order", "sales.return", "sales.shipment", "inventory.product",
+                     "inventory.warehouse", "billing.invoice", "billing.payment", "billing.creditnote",
+                     "billing.refund"}),
     ],
 )
 def test_admin_index_offers_each_role_its_models(login: Callable[..., Client], role: str, models: set[str]) -> None:
