@@ -13,8 +13,9 @@ reach: the rest of the gap to the write floor is the database work and the reque
   5 the ``created`` history row, 6 the ``order.created`` event numbered from the ``events`` counter (``WITH …
   UPDATE … INSERT``), 7 the ``fan_out_events`` task row (django-tasks' database backend).
 - ``PATCH /api/v1/floor/confirm/{id}`` (``{"status": "confirmed"}``): 1 the order with its lines and customer
-  ``FOR UPDATE OF`` order and lines, 2 the products ``FOR NO KEY UPDATE`` (by id), 3 the stock reserved and its
-  ledger rows (``WITH v AS (VALUES …), changed AS (UPDATE …) INSERT …``), 4 the order's status, 5 its history
+  ``FOR UPDATE OF`` order and lines, 2 the products and their warehouse stock rows ``FOR NO KEY UPDATE`` (by
+  product, then warehouse), 3 the stock reserved (products, warehouse rows), its ledger rows and the lines'
+  allocations (``WITH … UPDATE …, … UPDATE …, … INSERT … INSERT …``), 4 the order's status, 5 its history
   row, 6 whether the order has an invoice, 7 the draft invoice, 8 its lines, 9 its history row, 10 the
   ``order.confirmed`` and ``invoice.created`` events, 11 the task row.
 
@@ -41,6 +42,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from ulid import ULID
 
+from inventory.allocation import Source, allocate
 from sales.models import OrderStatus
 from synthesq.core.authentication import BearerTokenAuthentication
 from synthesq.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, format_amount, is_known_currency, quantize
@@ -122,7 +124,9 @@ def _order_dict(order: dict[str, Any], lines: list[dict[str, Any]], allowed: lis
         "customer_id": order["customer_id"], "currency": currency,
         "line_items": [{"product_id": line["product_id"], "sku": line["sku"], "name": line["name"],
                         "quantity": line["quantity"], "unit_price": format_amount(line["unit_price"], currency),
-                        "line_total": format_amount(line["line_total"], currency), "returned_quantity": 0}
+                        "line_total": format_amount(line["line_total"], currency), "returned_quantity": 0,
+                        "allocations": [{"warehouse_id": warehouse_id, "quantity": quantity}
+                                        for warehouse_id, quantity in line.get("allocations", [])]}
                        for line in lines],
         "subtotal": format_amount(order["subtotal"], currency), "total": format_amount(order["total"], currency),
         "shipping_address": order["shipping_address"], "tracking_number": order["tracking_number"],
@@ -200,23 +204,31 @@ _LOCK_ORDER_WITH_LINES = """
     SELECT o.id, o.order_number, o.customer_id, o.currency, o.status, o.shipping_address, o.subtotal, o.total,
            o.tracking_number, o.carrier, o.cancellation_reason, o.on_hold, o.hold_reason, o.held_at, o.created_at,
            c.name, c.email, c.default_shipping_address,
-           l.position, l.product_id, l.sku, l.name, l.quantity, l.unit_price, l.line_total
+           l.position, l.product_id, l.sku, l.name, l.quantity, l.unit_price, l.line_total, l.id
       FROM sales_orderline l JOIN sales_order o ON o.id = l.order_id JOIN sales_customer c ON c.id = o.customer_id
      WHERE l.order_id = %s ORDER BY l.position FOR UPDATE OF o, l
 """
-_LOCK_PRODUCTS = """
-    SELECT p.id, p.stock_quantity,
+_LOCK_STOCK = """
+    SELECT s.product_id, s.id, s.warehouse_id, s.quantity, p.stock_quantity, w.priority, w.code, w.is_active,
            EXISTS(SELECT 1 FROM inventory_product v WHERE v.parent_id = p.id) AS has_variants
-      FROM inventory_product p WHERE p.id = ANY(%s::varchar[]) ORDER BY p.id FOR NO KEY UPDATE OF p
+      FROM inventory_warehousestock s JOIN inventory_product p ON p.id = s.product_id
+      JOIN inventory_warehouse w ON w.id = s.warehouse_id
+     WHERE s.product_id = ANY(%s::varchar[]) ORDER BY s.product_id, s.warehouse_id FOR NO KEY UPDATE OF s, p
 """
 _RESERVE_AND_RECORD = """
-    WITH v(product_id, movement_id, delta, balance_after) AS (VALUES {values}),
-         changed AS (UPDATE inventory_product AS p SET stock_quantity = p.stock_quantity + v.delta
-                       FROM v WHERE p.id = v.product_id RETURNING p.id)
-    INSERT INTO inventory_stockmovement (id, product_id, kind, quantity_delta, balance_after, reason, reference,
-                                         actor_id, created_at)
-    SELECT v.movement_id, v.product_id, 'reservation', v.delta, v.balance_after, %s, %s, %s, %s
-      FROM v JOIN changed ON changed.id = v.product_id ORDER BY v.movement_id
+    WITH v(product_id, row_id, warehouse_id, movement_id, delta, balance_after) AS (VALUES {values}),
+         a(line_id, warehouse_id, quantity) AS (VALUES {allocations}),
+         products AS (UPDATE inventory_product AS p SET stock_quantity = p.stock_quantity + d.delta
+                        FROM (SELECT product_id, sum(delta) AS delta FROM v GROUP BY product_id) AS d
+                       WHERE p.id = d.product_id RETURNING p.id),
+         rows AS (UPDATE inventory_warehousestock AS s SET quantity = s.quantity + v.delta
+                    FROM v WHERE s.id = v.row_id RETURNING s.id),
+         allocated AS (INSERT INTO sales_orderlineallocation (line_id, warehouse_id, quantity)
+                       SELECT line_id, warehouse_id, quantity FROM a RETURNING 1)
+    INSERT INTO inventory_stockmovement (id, product_id, warehouse_id, kind, quantity_delta, balance_after, reason,
+                                         reference, actor_id, created_at)
+    SELECT v.movement_id, v.product_id, v.warehouse_id, 'reservation', v.delta, v.balance_after, %s, %s, %s, %s
+      FROM v JOIN rows ON rows.id = v.row_id WHERE (SELECT count(*) FROM products) > 0 ORDER BY v.movement_id
 """
 _CONFIRM_ORDER = """
     UPDATE sales_order SET status = 'confirmed', confirmed_at = %s, updated_at = %s
@@ -307,6 +319,28 @@ def contract_create(*, actor_id: int | None, body: dict[str, Any]) -> dict[str, 
     return rendered
 
 
+def _allocations(lines: list[dict[str, Any]], plan: dict[str, list[tuple[str, int]]]) -> list[tuple[int, str, int]]:
+    """The plan's units shared among each product's lines in position order, as (line id, warehouse id, quantity);
+    each line is given its own (``line["allocations"]``)."""
+    left: dict[str, list[tuple[str, int]]] = {pk: list(taken) for pk, taken in plan.items()}
+    found: list[tuple[int, str, int]] = []
+    for line in sorted(lines, key=lambda line: line["position"]):
+        own: dict[str, int] = {}
+        wanted, queue = line["quantity"], left[line["product_id"]]
+        while wanted:
+            warehouse_id, available = queue[0]
+            take = min(wanted, available)
+            own[warehouse_id] = own.get(warehouse_id, 0) + take
+            wanted -= take
+            if take == available:
+                queue.pop(0)
+            else:
+                queue[0] = (warehouse_id, available - take)
+        line["allocations"] = list(own.items())
+        found.extend((line["id"], warehouse_id, quantity) for warehouse_id, quantity in own.items())
+    return found
+
+
 def contract_confirm(*, actor_id: int | None, order_id: str) -> dict[str, Any]:
     """``order_confirm``'s statements by hand (stock reserved, the draft invoice made); returns the order as
     the API renders it."""
@@ -322,28 +356,44 @@ def contract_confirm(*, actor_id: int | None, order_id: str) -> dict[str, Any]:
              "created_at"), head[:15], strict=True))
         order["shipping_address"] = _json(order["shipping_address"])
         customer_name, customer_email, customer_address = head[15], head[16], _json(head[17])
-        lines = [dict(zip(("position", "product_id", "sku", "name", "quantity", "unit_price", "line_total"),
+        lines = [dict(zip(("position", "product_id", "sku", "name", "quantity", "unit_price", "line_total", "id"),
                           row[18:], strict=True)) for row in rows]
         if order["status"] != "draft" or order["on_hold"]:
             raise Conflict(f"Order {order_id} is {order['status']}{' and on hold' if order['on_hold'] else ''}.")
         wanted: dict[str, int] = {}
         for line in lines:
             wanted[line["product_id"]] = wanted.get(line["product_id"], 0) + line["quantity"]
-        cursor.execute(_LOCK_PRODUCTS, [sorted(wanted)])
-        stock = {row[0]: row[1] for row in cursor.fetchall() if not row[2]}
-        short = [pk for pk, quantity in wanted.items() if stock.get(pk, 0) < quantity]
-        if short:
+        cursor.execute(_LOCK_STOCK, [sorted(wanted)])
+        stock: dict[str, int] = {}
+        row_of: dict[tuple[str, str], int] = {}
+        sources: dict[str, list[Source]] = {}
+        for product_id, row_id, warehouse_id, held, total, priority, code, active, has_variants in cursor.fetchall():
+            if has_variants:
+                continue
+            stock[product_id] = total
+            row_of[(product_id, warehouse_id)] = row_id
+            if active:
+                sources.setdefault(product_id, []).append(Source(priority, code, warehouse_id, held))
+        plan = allocate(wanted, sources)
+        if isinstance(plan, list):
+            short = [s.product_id for s in plan]
             raise Unprocessable(f"Insufficient stock for {', '.join(sorted(short))}.", "insufficient_stock")
         now = timezone.now()
-        reserved = sorted(wanted.items())
-        movement_ids = [f"mov_{ULID()}" for _ in reserved]
-        values = ", ".join(["(%s, %s, %s::integer, %s::integer)"] * len(reserved))
         params: list[Any] = []
-        for (pk, quantity), movement_id in zip(reserved, movement_ids, strict=True):
-            params.extend([pk, movement_id, -quantity, stock[pk] - quantity])
-        cursor.execute(_RESERVE_AND_RECORD.format(values=values),
-                       [*params, f"order {order['order_number']}", order_id, actor_id, now])
-        if cursor.rowcount != len(reserved):
+        count = 0
+        for pk, taken in plan.items():
+            balance = stock[pk]
+            for warehouse_id, quantity in taken:
+                balance -= quantity
+                params.extend([pk, row_of[(pk, warehouse_id)], warehouse_id, f"mov_{ULID()}", -quantity, balance])
+                count += 1
+        allocations = _allocations(lines, plan)
+        values = ", ".join(["(%s, %s::bigint, %s, %s, %s::integer, %s::integer)"] * count)
+        allocated = ", ".join(["(%s::bigint, %s, %s::integer)"] * len(allocations))
+        cursor.execute(_RESERVE_AND_RECORD.format(values=values, allocations=allocated),
+                       [*params, *[item for row in allocations for item in row], f"order {order['order_number']}",
+                        order_id, actor_id, now])
+        if cursor.rowcount != count:
             raise RuntimeError("stock movements were not written")
         cursor.execute(_CONFIRM_ORDER, [now, now, order_id])
         order.update(status="confirmed", confirmed_at=now, updated_at=now)

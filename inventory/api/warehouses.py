@@ -14,6 +14,7 @@ from inventory.exceptions import InsufficientStock, ProductHasVariants
 from inventory.models import StockMovement, Warehouse
 from inventory.representations import stock_transfer_representation, warehouse_representation
 from synthesq.core.actors import acting_user
+from synthesq.core.etags import ETagMixin
 from synthesq.core.pagination import OldestFirstCursorPage
 from synthesq.core.rendering import RepresentedListMixin, RepresentedRetrieveMixin
 
@@ -35,7 +36,7 @@ from .serializers import (
     partial_update=extend_schema(summary="Update a warehouse's fields", tags=["warehouses"],
                                  request=WarehouseInputSerializer(partial=True), responses=WarehouseSerializer),
 )
-class WarehouseViewSet(RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
+class WarehouseViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = WarehouseSerializer
     pagination_class = OldestFirstCursorPage
     filter_backends: list[Any] = []

@@ -62,8 +62,8 @@ def stock_adjust(*, product: Product, quantity_delta: int, reason: str, actor: A
         raise ValidationFailed(f"Stock cannot exceed {STOCK_MAX}.", errors=[
             field_error("quantity_delta", f"Stock would exceed {STOCK_MAX}.", "max_value")])
     [movement] = stock_write(locked, [Placement(product.pk, warehouse.pk, quantity_delta)],
-                             kind=StockMovement.Kind.ADJUSTMENT, reference="", reason=reason, actor=actor)
-    events.publish_stock_adjusted(movement)
+                             kind=StockMovement.Kind.ADJUSTMENT, reference="", reason=reason, actor=actor,
+                             announce=lambda rows: events.publish_stock_adjusted(rows[0]))
     return movement
 
 
@@ -85,10 +85,8 @@ def stock_transfer(*, product: Product, from_warehouse: Warehouse, to_warehouse:
         raise _short_in(locked, product.pk, from_warehouse.pk, quantity)
     out_first = sorted([Placement(product.pk, from_warehouse.pk, -quantity),
                         Placement(product.pk, to_warehouse.pk, quantity)], key=lambda p: p.quantity)
-    movements = stock_write(locked, out_first, kind=StockMovement.Kind.TRANSFER, reference=f"trf_{ULID()}",
-                            reason=reason, actor=actor)
-    events.publish_stock_transferred(movements)
-    return movements
+    return stock_write(locked, out_first, kind=StockMovement.Kind.TRANSFER, reference=f"trf_{ULID()}",
+                       reason=reason, actor=actor, announce=events.publish_stock_transferred)
 
 
 def _sources(locked: LockedStock) -> dict[str, list[Source]]:

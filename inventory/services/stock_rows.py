@@ -132,11 +132,11 @@ def stock_lock_placements(placements: Sequence[Placement]) -> LockedStock:
 
 def stock_write(locked: LockedStock, changes: Sequence[Placement], *, kind: str, reference: str, reason: str,
                 actor: Actor, companions: Callable[[list[StockMovement]], Sequence[Model]] | None = None,
-                ) -> list[StockMovement]:
+                announce: Callable[[list[StockMovement]], None] | None = None) -> list[StockMovement]:
     """Apply ``changes`` (signed quantities, by product and warehouse; their rows locked) to the warehouse rows and
     to the products' sums, and write one ledger row each, in their order (``balance_after``: the product's stock
-    after it), with the rows ``companions`` builds from the ledger rows in the same statement. The caller checked
-    the results stay within bounds."""
+    after it), with the rows ``companions`` builds from the ledger rows in the same statement; ``announce`` publishes
+    the change's own events before any ``stock.low``. The caller checked the results stay within bounds."""
     balances = {pk: product.stock_quantity for pk, product in locked.products.items()}
     movements = []
     for change in changes:
@@ -155,6 +155,8 @@ def stock_write(locked: LockedStock, changes: Sequence[Placement], *, kind: str,
         [(Product, "stock_quantity", dict(product_deltas)), (WarehouseStock, "quantity", dict(row_deltas))],
         records=movements, companions=companions(movements) if companions is not None else (),
     )
+    if announce is not None:
+        announce(movements)
     events.publish_low_stock({pk: (locked.products[pk].stock_quantity, balances[pk]) for pk in product_deltas})
     for change in changes:
         locked.rows[(change.product_id, change.warehouse_id)].quantity += change.quantity

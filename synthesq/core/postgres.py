@@ -111,42 +111,6 @@ def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str) -
     _saved(rows)
 
 
-def add_and_record(model: type[Model], *, field: str, deltas: dict[Any, int], records: Sequence[Model],
-                   record_key: str) -> None:
-    """Add ``deltas`` (primary key → amount) to ``field`` of those rows of ``model`` and insert ``records`` (a
-    ledger, of one model; ``record_key`` names each one's row). PostgreSQL: one statement (``UPDATE … FROM
-    unnest`` and the ``INSERT`` in one ``WITH``: a record is written only beside its row's update); elsewhere
-    one ``UPDATE`` with a ``CASE`` and one ``bulk_create``."""
-    ledger = type(records[0])
-    if not on_postgresql():
-        model._default_manager.filter(pk__in=deltas).update(**{field: F(field) + Case(
-            *(When(pk=pk, then=Value(delta)) for pk, delta in deltas.items()),
-            default=Value(0), output_field=IntegerField())})
-        ledger._default_manager.bulk_create(records)
-        return
-    _with_keys(records)
-    changed, key = _column(_field(model, field)), _key(model)
-    keys, key_values = _array(key, deltas)
-    fields = list(ledger._meta.concrete_fields)
-    placeholders, params = _columns_of(records, fields)
-    names = [_column(item) for item in fields]
-    sql = f"""
-        WITH changed AS (UPDATE {_quoted(model._meta.db_table)} AS t SET {changed} = t.{changed} + v.delta
-                           FROM unnest({keys}, %s::integer[]) AS v(key, delta)
-                          WHERE t.{_column(key)} = v.key
-                      RETURNING t.{_column(key)} AS key)
-        INSERT INTO {_quoted(ledger._meta.db_table)} ({", ".join(names)})
-        SELECT {", ".join(f"r.{name}" for name in names)}
-          FROM unnest({", ".join(placeholders)}) AS r({", ".join(names)})
-          JOIN changed ON changed.key = r.{_column(_field(ledger, record_key))}
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [key_values, list(deltas.values()), *params])
-        if cursor.rowcount != len(records):
-            raise RuntimeError(f"{ledger._meta.verbose_name_plural} were not written")
-    _saved(records)
-
-
 def _insert_fields(model: type[Model]) -> list[Field[Any, Any]]:
     """The columns an insert of ``model`` names: all but an auto-incremented key (the database numbers it)."""
     key = _key(model)

@@ -46,8 +46,15 @@ STATE_DEPENDENT_FIELDS: dict[str, set[str]] = {
     "POST /api/v1/inventory/products": PRODUCT,
     "PUT /api/v1/inventory/products/{id}": PRODUCT,
     "PATCH /api/v1/inventory/products/{id}": PRODUCT,
-    # zero is no adjustment
-    "POST /api/v1/inventory/products/{id}/adjustments": {"quantity_delta"},
+    # zero is no adjustment; an unknown warehouse
+    "POST /api/v1/inventory/products/{id}/adjustments": {"quantity_delta", "warehouse_id"},
+    # a taken code; the default warehouse stays active
+    "GET /api/v1/inventory/warehouses": LIST_RULES,
+    "POST /api/v1/inventory/warehouses": {"code"},
+    "PUT /api/v1/inventory/warehouses/{id}": {"code", "active"},
+    "PATCH /api/v1/inventory/warehouses/{id}": {"code", "active"},
+    # an unknown product or warehouse; the same warehouse twice
+    "POST /api/v1/inventory/transfers": {"product_id", "from_warehouse_id", "to_warehouse_id"},
     # a product not on the order, or named twice
     "POST /api/v1/sales/orders/{id}/returns": {"lines[*].product_id"},
     "GET /api/v1/sales/returns": LIST_RULES,
@@ -57,8 +64,8 @@ STATE_DEPENDENT_FIELDS: dict[str, set[str]] = {
     "GET /api/v1/sales/shipments": LIST_RULES,
     "GET /api/v1/sales/shipments/{id}/history": LIST_RULES,
     "GET /api/v1/sales/returns/{id}/history": LIST_RULES,
-    # a rejection needs its reason
-    "PATCH /api/v1/sales/returns/{id}/status": {"reason"},
+    # a rejection needs its reason; a warehouse only with received (and a known one)
+    "PATCH /api/v1/sales/returns/{id}/status": {"reason", "warehouse_id"},
     # an event id that names no kept event
     "GET /api/v1/events": LIST_RULES | {"after", "created_at"},
     "GET /api/v1/webhook-endpoints": LIST_RULES,

@@ -70,6 +70,8 @@ def test_stock_is_read_only_in_the_product_admin(staff_client: Client) -> None:
         "movements-MIN_NUM_FORMS": "0", "movements-MAX_NUM_FORMS": "1000",
         "variants-TOTAL_FORMS": "0", "variants-INITIAL_FORMS": "0",
         "variants-MIN_NUM_FORMS": "0", "variants-MAX_NUM_FORMS": "1000",
+        "warehouse_stocks-TOTAL_FORMS": "0", "warehouse_stocks-INITIAL_FORMS": "1",
+        "warehouse_stocks-MIN_NUM_FORMS": "0", "warehouse_stocks-MAX_NUM_FORMS": "1000",
     })
     product.refresh_from_db()
     assert product.name == "Renamed"
@@ -83,6 +85,8 @@ def _product_form(**overrides: str) -> dict[str, str]:
         "movements-MIN_NUM_FORMS": "0", "movements-MAX_NUM_FORMS": "1000",
         "variants-TOTAL_FORMS": "0", "variants-INITIAL_FORMS": "0",
         "variants-MIN_NUM_FORMS": "0", "variants-MAX_NUM_FORMS": "1000",
+        "warehouse_stocks-TOTAL_FORMS": "0", "warehouse_stocks-INITIAL_FORMS": "0",
+        "warehouse_stocks-MIN_NUM_FORMS": "0", "warehouse_stocks-MAX_NUM_FORMS": "1000",
     }
     data.update(overrides)
     return data

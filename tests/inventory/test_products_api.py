@@ -195,7 +195,7 @@ def test_invalid_field_is_400_naming_it(warehouse_api: APIClient, overrides: dic
         del body_in[key]  # "None" here means "missing"
     body = assert_problem(warehouse_api.post(URL, body_in, format="json"), 400, "validation_error")
     assert field in error_fields(body)
-    assert snapshot() == ([], [])
+    assert snapshot() == ([], [], [])
 
 
 def test_fractional_stock_quantity_is_400(warehouse_api: APIClient) -> None:
@@ -371,7 +371,7 @@ def test_unknown_parent_is_400(warehouse_api: APIClient) -> None:
         body = assert_problem(warehouse_api.post(URL, payload(parent_id=parent_id), format="json"), 400,
                               "validation_error")
         assert error_fields(body) == ["parent_id"]
-    assert snapshot() == ([], [])
+    assert snapshot() == ([], [], [])
 
 
 # --- list: filters, sorting -----------------------------------------------------------------------------

@@ -235,7 +235,7 @@ def test_product_create_refuses_negative_initial_stock() -> None:
     with pytest.raises(ValidationFailed) as refused:
         product_create(actor=None, sku="NEG", name="n", price=Decimal(1), currency="USD", stock_quantity=-1)
     assert refused.value.extra["errors"][0]["field"] == "stock_quantity"
-    assert snapshot() == ([], [])
+    assert snapshot() == ([], [], [])
 
 
 # --- database constraints -------------------------------------------------------------------------------
