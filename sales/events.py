@@ -1,5 +1,5 @@
 """What sales publishes: customers created and changed, every step of an order — created, draft edits, each
-status it reaches, holds placed and released — and every step of a return. Objects are rendered as the API
+status it reaches, holds placed and released — every step of a return and of a shipment. Objects are rendered as the API
 renders them (an order or a return with its lines; ``allowed_statuses`` are the moves possible now, whoever may
 make them)."""
 
@@ -11,12 +11,13 @@ from typing import Any
 from integrations.events import previous_attributes, publish, register_event_types
 
 from . import selectors
-from .models import Customer, Order, OrderStatus, Return, return_with_lines, with_lines
+from .models import Customer, Order, OrderStatus, Return, Shipment, return_with_lines, with_lines
 from .representations import (
     customer_representation,
     order_representation,
     order_representations,
     return_representation,
+    shipment_representation,
 )
 
 register_event_types({
@@ -36,6 +37,8 @@ register_event_types({
     "return.received": "Returned goods arrived (restocked lines are back in stock).",
     "return.credited": "A received return was credited (billing issued its credit note).",
     "return.rejected": "A requested return was rejected, with the reason.",
+    "shipment.created": "A parcel of an order left a warehouse (its lines, tracking number and carrier).",
+    "shipment.delivered": "A parcel of an order was delivered.",
 })
 
 STATUS_EVENTS = {status: f"order.{status}" for status in OrderStatus.values if status != OrderStatus.DRAFT}
@@ -86,3 +89,9 @@ def return_data(return_: Return) -> dict[str, Any]:
 
 def publish_return(event_type: str, return_: Return, *, previous: dict[str, Any] | None = None) -> None:
     publish(event_type, object_id=return_.pk, obj=lambda: return_data(return_), previous_attributes=previous)
+
+
+def publish_shipment(event_type: str, shipment: Shipment, *, previous: dict[str, Any] | None = None) -> None:
+    """A shipment as the API renders it (its lines in memory, with their order lines)."""
+    publish(event_type, object_id=shipment.pk, obj=lambda: shipment_representation(shipment),
+            previous_attributes=previous)

@@ -73,7 +73,8 @@ class OrderNotReturnable(Conflict):
     def __init__(self, *, current_status: str) -> None:
         current_status = str(current_status)
         super().__init__(
-            f"Only delivered orders take returns; this order is {current_status!r}.", current_status=current_status
+            f"Only delivered goods can be returned (a delivered order, or the delivered parcels of one still on its "
+            f"way); this order is {current_status!r} with nothing delivered, or closed.", current_status=current_status
         )
 
 
@@ -116,3 +117,35 @@ class ReturnOpen(Conflict):
             f"The order has open returns ({', '.join(return_numbers)}); receive and credit or reject them first.",
             return_numbers=return_numbers,
         )
+
+
+class OrderNotShippable(Conflict):
+    code = "order_not_shippable"
+    title = "Order cannot be shipped"
+
+    def __init__(self, *, current_status: str) -> None:
+        current_status = str(current_status)
+        super().__init__(
+            f"Only processing orders are shipped; this order is {current_status!r}.", current_status=current_status
+        )
+
+
+class ShipmentQuantityExceeded(BusinessRuleViolation):
+    """More of a product asked to ship from a warehouse than is allocated there and not yet shipped. ``lines``
+    names each such line: product_id, sku, requested, shippable."""
+
+    code = "shipment_quantity_exceeded"
+    title = "Shipment quantity exceeded"
+
+    def __init__(self, *, warehouse_id: str, lines: list[dict[str, Any]]) -> None:
+        super().__init__(
+            f"More than is allocated in {warehouse_id} and not yet shipped: " + ", ".join(
+                f"{line['product_id']} ({line['sku']}): {line['requested']} requested, "
+                f"{line['shippable']} shippable" for line in lines
+            ) + ".",
+            warehouse_id=warehouse_id, lines=lines,
+        )
+
+
+class ShipmentInvalidTransition(BaseInvalidTransition):
+    subject = "A shipment"

@@ -38,5 +38,14 @@ class ReturnHistory:
     WAIVED_BY: Final = "waived_by"
 
 
+class ShipmentHistory:
+    """Keys of ``ShipmentEvent.data``."""
+
+    ORDER_ID: Final = "order_id"
+    WAREHOUSE_ID: Final = "warehouse_id"
+    LINES: Final = "lines"  # created: [{"product_id", "quantity"}]
+
+
 ORDER_HISTORY_KEYS: Final = declared_keys(OrderHistory)
 RETURN_HISTORY_KEYS: Final = declared_keys(ReturnHistory)
+SHIPMENT_HISTORY_KEYS: Final = declared_keys(ShipmentHistory)

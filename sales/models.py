@@ -54,6 +54,16 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class FulfilmentStatus(models.TextChoices):
+    """How far an order's goods have gone (``sales.services.shipments``): nothing shipped yet, some units
+    shipped, every unit shipped (some parcels still on their way), every parcel delivered."""
+
+    UNFULFILLED = "unfulfilled", "Unfulfilled"
+    PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+
+
 def _not_on_hold(order: models.Model) -> bool:
     """Transition condition (django-fsm types conditions on ``Model``)."""
     assert isinstance(order, Order)
@@ -72,6 +82,8 @@ class Order(ConcurrentTransitions, TimeStampedModel):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
     currency = CurrencyField()
     status = FSMField(default=OrderStatus.DRAFT, choices=OrderStatus.choices, protected=True, db_index=True)
+    fulfilment_status = models.CharField(max_length=20, choices=FulfilmentStatus.choices,
+                                         default=FulfilmentStatus.UNFULFILLED, editable=False)
     shipping_address = models.JSONField()
     subtotal = MoneyField(default=0, help_text="Net of the lines.")
     charges_total = MoneyField(default=0, help_text="Net of the charges.")
@@ -395,3 +407,6 @@ class ReturnEvent(HistoryEvent):
 
 
 from .allocation_models import OrderLineAllocation as OrderLineAllocation  # noqa: E402  (registered here)
+
+# Shipments live in their own module (this one is near its size limit); imported here so Django finds them.
+from .shipment_models import Shipment, ShipmentEvent, ShipmentLine, ShipmentStatus  # noqa: E402, F401

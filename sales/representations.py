@@ -1,4 +1,4 @@
-"""Customers, orders and returns as the API and sales' events render them, built as plain dicts (the
+"""Customers, orders, returns and shipments as the API and sales' events render them, built as plain dicts (the
 serializers in ``api/serializers.py`` declare their fields for the schema; a test holds the two to the same keys
 and types)."""
 
@@ -17,7 +17,7 @@ from taxes.representations import (
 )
 
 from .addresses import address_representation
-from .models import Customer, Order, Return, ReturnLine
+from .models import Customer, Order, Return, ReturnLine, Shipment, ShipmentLine
 from .selectors import (
     LineRead,
     OrderLinesRead,
@@ -25,6 +25,7 @@ from .selectors import (
     order_lines_in_memory,
     order_lines_read,
     return_allowed_statuses,
+    shipment_allowed_statuses,
 )
 
 
@@ -57,7 +58,7 @@ def order_representation(order: Order, *, user: Viewer = None, lines: OrderLines
         lines = order_lines_in_memory(order)
     return {
         "id": order.pk, "order_number": order.order_number, "status": str(order.status),
-        "customer_id": order.customer_id, "currency": currency,
+        "fulfilment_status": str(order.fulfilment_status), "customer_id": order.customer_id, "currency": currency,
         "line_items": [order_line_representation(line, currency) for line in lines.lines],
         "charges": charges_representation(order.charges), "subtotal": amount(order.subtotal, currency),
         "charges_total": amount(order.charges_total, currency), "tax_total": amount(order.tax_total, currency),
@@ -107,3 +108,21 @@ def order_representations(orders: Iterable[Order], *, user: Viewer = None) -> li
     orders = list(orders)
     lines = order_lines_read([order.pk for order in orders])
     return [order_representation(order, user=user, lines=lines[order.pk]) for order in orders]
+
+
+def shipment_line_representation(line: ShipmentLine) -> dict[str, Any]:
+    return {"product_id": line.product_id, "sku": line.order_line.sku, "name": line.order_line.name,
+            "quantity": line.quantity}
+
+
+def shipment_representation(shipment: Shipment, *, user: Viewer = None) -> dict[str, Any]:
+    """The shipment with its lines (``shipment.lines.all()`` with their order lines: prefetch them for lists)
+    and the statuses ``user`` may move it to now (without a user: every move possible now)."""
+    return {
+        "id": shipment.pk, "order_id": shipment.order_id, "warehouse_id": shipment.warehouse_id,
+        "status": str(shipment.status), "tracking_number": shipment.tracking_number, "carrier": shipment.carrier,
+        "lines": [shipment_line_representation(line) for line in shipment.lines.all()],
+        "allowed_statuses": shipment_allowed_statuses(shipment, user),
+        "shipped_at": iso_datetime(shipment.shipped_at), "delivered_at": iso_datetime(shipment.delivered_at),
+        "created_at": iso_datetime(shipment.created_at), "updated_at": iso_datetime(shipment.updated_at),
+    }

@@ -8,6 +8,7 @@ from billing.api.views import CreditNoteViewSet, InvoiceViewSet, PaymentViewSet,
 from integrations.api.views import EventViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
 from inventory.api.views import ProductViewSet
 from inventory.api.warehouses import StockTransferViewSet, WarehouseViewSet
+from sales.api.shipment_views import ShipmentViewSet
 from sales.api.views import CustomerViewSet, OrderViewSet, ReturnViewSet
 from taxes.api.views import TaxClassViewSet, TaxRateViewSet, TaxSettingsViewSet
 
@@ -22,6 +23,7 @@ router = OptionalSlashRouter()
 router.register("sales/customers", CustomerViewSet, basename="customer")
 router.register("sales/orders", OrderViewSet, basename="order")
 router.register("sales/returns", ReturnViewSet, basename="return")
+router.register("sales/shipments", ShipmentViewSet, basename="shipment")
 router.register("sales/invoices", InvoiceViewSet, basename="invoice")
 router.register("sales/payments", PaymentViewSet, basename="payment")
 router.register("sales/credit-notes", CreditNoteViewSet, basename="credit-note")

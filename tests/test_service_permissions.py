@@ -103,6 +103,11 @@ def _delivered_return_lines() -> dict[str, Any]:
     return {"order_id": order.pk, "lines": [sales.ReturnLineInput(product_id=_first_product(order.pk), quantity=1)]}
 
 
+def _shipment() -> str:
+    order = OrderFactory(status=OrderStatus.SHIPPED)
+    return str(apps.get_model("sales", "Shipment").objects.get(order=order).pk)
+
+
 def _endpoint() -> str:
     endpoint, _secret = integrations.webhook_endpoint_create(url="http://127.0.0.1:9/in", events=["*"], actor=None)
     return endpoint.pk
@@ -134,6 +139,11 @@ WRITES: dict[str, Callable[[], dict[str, Any]]] = {
     "return_credit": lambda: {"return_id": ReturnFactory(received=True).pk},
     "return_reject": lambda: {"return_id": ReturnFactory().pk, "reason": "not ours"},
     "return_change_status": lambda: {"return_id": ReturnFactory().pk, "status": "received"},
+    "shipment_create": lambda: {"order_id": OrderFactory(status=OrderStatus.PROCESSING).pk, "warehouse_id": "wh_x",
+                                "lines": [sales.ShipmentLineInput(product_id="prod_x", quantity=1)],
+                                "tracking_number": "T1", "carrier": "UPS"},
+    "shipment_deliver": lambda: {"shipment_id": _shipment()},
+    "shipment_change_status": lambda: {"shipment_id": _shipment(), "status": "delivered"},
     "invoice_issue": lambda: {"invoice_id": InvoiceFactory().pk},
     "invoice_void": lambda: {"invoice_id": InvoiceFactory().pk},
     "invoice_transition": lambda: {"invoice_id": InvoiceFactory().pk, "status": "issued"},

@@ -5,5 +5,6 @@ from . import backoffice, messages
 from .customers import CustomerAdmin
 from .orders import OrderAdmin
 from .returns import ReturnAdmin
+from .shipments import ShipmentAdmin
 
-__all__ = ["CustomerAdmin", "OrderAdmin", "ReturnAdmin", "backoffice", "messages"]
+__all__ = ["CustomerAdmin", "OrderAdmin", "ReturnAdmin", "ShipmentAdmin", "backoffice", "messages"]

@@ -52,6 +52,10 @@ backoffice.nav_item("Warehouse", title="To ship", url_name="admin:sales_order_ch
                     permission="sales.ship_order", order=11, query="status__exact=processing")
 backoffice.nav_item("Warehouse", title="In transit", url_name="admin:sales_order_changelist", icon="route",
                     permission="sales.deliver_order", order=12, query="status__exact=shipped")
+backoffice.nav_item("Warehouse", title="Parcels", url_name="admin:sales_shipment_changelist", icon="package_2",
+                    permission="sales.view_shipment", order=14)
+backoffice.nav_item("Warehouse", title="Pick lists", url_name="admin:sales_shipment_pick_lists", icon="checklist",
+                    permission="sales.ship_order", order=9)
 backoffice.nav_item("Warehouse", title="Returns to receive", url_name="admin:sales_return_changelist",
                     icon="move_to_inbox", permission="sales.receive_return", order=13, query="status__exact=requested")
 backoffice.nav_group("Finance", order=30)
@@ -64,8 +68,13 @@ backoffice.nav_item("Finance", title="Returns to credit", url_name="admin:sales_
 backoffice.page_tab("sales.order", title="Order", slug="general", order=0)
 backoffice.page_tab("sales.order", title="Lines", slug="lines", order=10)
 backoffice.page_tab("sales.order", title="Shipment", slug="shipment", order=30)
+backoffice.page_tab("sales.order", title="Parcels", slug="shipments", order=32,
+                    permission="sales.view_shipment")
 backoffice.page_tab("sales.order", title="Returns", slug="returns", order=35, permission="sales.view_return")
 backoffice.page_tab("sales.order", title="History", slug="events", order=40)
+backoffice.page_tab("sales.shipment", title="Parcel", slug="general", order=0)
+backoffice.page_tab("sales.shipment", title="Lines", slug="lines", order=10)
+backoffice.page_tab("sales.shipment", title="History", slug="events", order=20)
 backoffice.page_tab("sales.return", title="Return", slug="general", order=0)
 backoffice.page_tab("sales.return", title="Lines", slug="lines", order=10)
 backoffice.page_tab("sales.return", title="History", slug="events", order=20)

@@ -47,6 +47,7 @@ from .forms import ADDRESS_FIELDS, OrderForm, OrderLineForm, OrderLineFormSet
 from .next_step import next_step_text
 from .order_actions import BULK_MOVES, HOLD_ACTIONS, MOVE_ACTIONS, OrderActionsMixin
 from .returns import OrderReturnInline, OrderReturnsMixin
+from .shipments import OrderShipmentInline, OrderShipmentsMixin
 
 ORDER_STATUS_COLOURS: dict[str, str] = {
     OrderStatus.DRAFT: "#6c757d", OrderStatus.CONFIRMED: "#0d6efd", OrderStatus.PROCESSING: "#6f42c1",
@@ -143,7 +144,7 @@ class OnHoldFilter(RadioFilter):
 
 
 @admin.register(Order)
-class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, ExportMixin, ModelAdmin):
+class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, OrderShipmentsMixin, ExportMixin, ModelAdmin):
     form = OrderForm
     resource_classes = [OrderResource]
     export_form_class = ExportForm
@@ -155,8 +156,8 @@ class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, ExportMixin, ModelAdmin):
     list_select_related = ["customer"]
     autocomplete_fields = ["customer"]
     actions = list(BULK_MOVES)
-    actions_detail = [*MOVE_ACTIONS, *HOLD_ACTIONS, "request_return"]
-    inlines = [OrderLineInline, OrderReturnInline, OrderEventInline]
+    actions_detail = [*MOVE_ACTIONS, "ship_lines", *HOLD_ACTIONS, "request_return"]
+    inlines = [OrderLineInline, OrderShipmentInline, OrderReturnInline, OrderEventInline]
     change_form_template = "admin/sales/order/change_form.html"
     ordering = ["-id"]
 
@@ -233,7 +234,8 @@ class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, ExportMixin, ModelAdmin):
             ("Dates", {"fields": ["created_display", "confirmed_at", "processing_at", "closed_at", "cancelled_at",
                                   "cancellation_reason"]}),
             ("Shipment", {"classes": ["panel-shipment"],
-                          "fields": [*address, "tracking_number", "carrier", "shipped_at", "delivered_at",
+                          "fields": [*address, "fulfilment_status", "tracking_number", "carrier", "shipped_at",
+                                     "delivered_at",
                                      "return_window_display"]}),
         ]
 
@@ -246,8 +248,9 @@ class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, ExportMixin, ModelAdmin):
 
     def get_inline_instances(self, request: HttpRequest, obj: Order | None = None) -> list[Any]:
         inlines = super().get_inline_instances(request, obj)
-        if obj is None or obj.status == OrderStatus.DRAFT:  # the pages with a form: a draft has no returns
-            inlines = [inline for inline in inlines if not isinstance(inline, OrderReturnInline)]
+        if obj is None or obj.status == OrderStatus.DRAFT:  # the pages with a form: a draft has no returns, parcels
+            inlines = [inline for inline in inlines
+                       if not isinstance(inline, OrderReturnInline | OrderShipmentInline)]
         for inline in inlines:
             inline.tab = obj is not None  # tabs on the order page; one form when adding
         return inlines

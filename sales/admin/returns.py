@@ -41,7 +41,7 @@ from synthesq.core.money import format_money
 
 from .. import selectors, services
 from ..history import ReturnHistory
-from ..models import Order, OrderLine, OrderStatus, Return, ReturnEvent, ReturnLine, ReturnStatus
+from ..models import FulfilmentStatus, Order, OrderLine, OrderStatus, Return, ReturnEvent, ReturnLine, ReturnStatus
 
 RETURN_STATUS_COLOURS: dict[str, str] = {
     ReturnStatus.REQUESTED: "#fd7e14", ReturnStatus.RECEIVED: "#0d6efd", ReturnStatus.CREDITED: "#198754",
@@ -236,14 +236,20 @@ def request_return_form(order: Order, *, may_waive: bool) -> type[RequestReturnF
     """The form for ``order``: a quantity and a restock switch per product, the reason, and for finance the
     waiver."""
     claimed = selectors.returned_quantities(order_id=order.pk)
+    shipped = (None if order.status == OrderStatus.DELIVERED
+               else selectors.shipped_quantities(order_id=order.pk, delivered=True))
+
+    def sent(line: OrderLine) -> int:  # what of the line reached the customer: all of it once the order is delivered
+        return line.quantity if shipped is None else shipped.get(line.pk, 0)
+
     by_product: dict[str, list[OrderLine]] = {}
     for line in order.lines.order_by("position"):
         by_product.setdefault(line.product_id, []).append(line)
     fields: dict[str, Any] = {"order_lines": [lines[0] for lines in by_product.values()]}
     for lines in by_product.values():
         first = lines[0]
-        delivered = sum(line.quantity for line in lines)
-        left = sum(max(0, line.quantity - claimed.get(line.pk, 0)) for line in lines)
+        delivered = sum(sent(line) for line in lines)
+        left = sum(max(0, sent(line) - claimed.get(line.pk, 0)) for line in lines)
         spread = (f" On lines {', '.join(str(line.position) for line in lines)}: returned from them in that "
                   "order, each at its price." if len(lines) > 1 else "")
         fields[f"quantity_{first.pk}"] = forms.IntegerField(
@@ -259,7 +265,7 @@ def request_return_form(order: Order, *, may_waive: bool) -> type[RequestReturnF
 
 
 class OrderReturnsMixin:
-    """For ``OrderAdmin``: "Request return…" on delivered orders (sales and finance)."""
+    """For ``OrderAdmin``: "Request return…" on orders with delivered goods (sales and finance)."""
 
     admin_site: admin.AdminSite
 
@@ -268,7 +274,11 @@ class OrderReturnsMixin:
             return False
         if object_id is None or not drawing_buttons(request):
             return True
-        return admin_object(self, request, object_id).status == OrderStatus.DELIVERED
+        order: Order = admin_object(self, request, object_id)
+        if order.status in (OrderStatus.PROCESSING, OrderStatus.SHIPPED) and \
+                order.fulfilment_status != FulfilmentStatus.UNFULFILLED:  # its delivered parcels, if any
+            return any(selectors.shipped_quantities(order_id=order.pk, delivered=True).values())
+        return order.status == OrderStatus.DELIVERED
 
     @action(description="Request return…", url_path="request-return", permissions=["request_return"],
             icon="assignment_return", attrs={"data-action": "request-return"})

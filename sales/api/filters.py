@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import django_filters
 
-from sales.models import Customer, Order, OrderStatus, Return, ReturnStatus
+from sales.models import Customer, Order, OrderStatus, Return, ReturnStatus, Shipment, ShipmentStatus
 from synthesq.core.filters import (
     BoundedIsoDateTimeFromToRangeFilter,
     CurrencyFilter,
@@ -59,3 +59,15 @@ class ReturnFilter(StrictFilterSet):
     class Meta:
         model = Return
         fields = ["order_id", "customer_id", "status", "return_number"]
+
+
+class ShipmentFilter(StrictFilterSet):
+    order_id = django_filters.CharFilter(field_name="order_id")
+    warehouse_id = django_filters.CharFilter(field_name="warehouse_id")
+    status = django_filters.MultipleChoiceFilter(
+        choices=ShipmentStatus.choices, help_text="One or more statuses (repeated, status[]=…, or comma separated).")
+    tracking_number = django_filters.CharFilter(field_name="tracking_number", lookup_expr="iexact")
+
+    class Meta:
+        model = Shipment
+        fields = ["order_id", "warehouse_id", "status", "tracking_number"]

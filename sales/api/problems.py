@@ -6,11 +6,13 @@ from sales.exceptions import (
     CurrencyMismatch,
     OrderNotEditable,
     OrderNotReturnable,
+    OrderNotShippable,
     OrderOnHold,
     ReturnOpen,
     ReturnQuantityExceeded,
     ReturnWindowClosed,
     ReturnWindowOpen,
+    ShipmentQuantityExceeded,
 )
 from synthesq.core.problem_schemas import DATETIME, INTEGER, STRING, array_of, helper_component, problem_doc
 
@@ -44,8 +46,10 @@ ORDER_NOT_HOLDABLE = problem_doc("OrderNotHoldable", status=409, code="order_not
                                  current_status=STRING)
 NOT_ON_HOLD = problem_doc("NotOnHold", status=409, code="not_on_hold", title="Hold not possible")
 
-ORDER_NOT_RETURNABLE = problem_doc("OrderNotReturnable", error=OrderNotReturnable,
-                                   description="Only delivered orders take returns.", current_status=STRING)
+ORDER_NOT_RETURNABLE = problem_doc(
+    "OrderNotReturnable", error=OrderNotReturnable, current_status=STRING,
+    description="Only delivered goods are returned: a delivered order, or the delivered parcels of a processing or "
+                "shipped one.")
 RETURN_WINDOW_CLOSED = problem_doc(
     "ReturnWindowClosed", error=ReturnWindowClosed,
     description="The return window has passed; finance may still accept the return with `waive_return_window`.",
@@ -69,3 +73,22 @@ RETURN_QUANTITY_EXCEEDED = problem_doc(
 RETURN_OPEN = problem_doc("ReturnOpen", error=ReturnOpen,
                           description="A return is requested or received: receive and credit, or reject it first.",
                           return_numbers=array_of(STRING))
+
+ORDER_NOT_SHIPPABLE = problem_doc("OrderNotShippable", error=OrderNotShippable,
+                                  description="Only processing orders are shipped.", current_status=STRING)
+SHIPMENT_QUANTITY_EXCEEDED = problem_doc(
+    "ShipmentQuantityExceeded", error=ShipmentQuantityExceeded,
+    description="More than is allocated in the warehouse and not shipped from it yet.",
+    warehouse_id=STRING,
+    lines=array_of(helper_component("ShipmentQuantityExceededLine", {
+        "type": "object",
+        "required": ["line", "product_id", "sku", "requested", "shippable"],
+        "properties": {
+            "line": {**INTEGER, "description": "Index in `lines`."},
+            "product_id": STRING,
+            "sku": STRING,
+            "requested": INTEGER,
+            "shippable": {**INTEGER, "description": "What is left to ship of the product from the warehouse."},
+        },
+    })),
+)

@@ -9,6 +9,7 @@ from inventory.models import Warehouse
 from sales.addresses import ADDRESS_PARTS, COUNTRY_MESSAGE, AddressPart, address_clean, country_pattern
 from sales.models import (
     Customer,
+    FulfilmentStatus,
     Order,
     OrderEvent,
     OrderLine,
@@ -17,6 +18,10 @@ from sales.models import (
     ReturnEvent,
     ReturnLine,
     ReturnStatus,
+    Shipment,
+    ShipmentEvent,
+    ShipmentLine,
+    ShipmentStatus,
 )
 from synthesq.core.errors import ValidationFailed
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField
@@ -142,13 +147,19 @@ class OrderSerializer(serializers.ModelSerializer):
         help_text="When a delivered order's return window ends (it can be closed from then on).",
     )
     returns = OrderReturnSummarySerializer(many=True, read_only=True, help_text="The order's returns, oldest first.")
+    fulfilment_status = serializers.ChoiceField(
+        choices=FulfilmentStatus.choices, read_only=True,
+        help_text="unfulfilled: nothing shipped; partially_shipped: some units shipped (the order stays processing); "
+                  "shipped: every unit shipped, a parcel still on its way; delivered: every parcel delivered.",
+    )
 
     class Meta:
         model = Order
         fields = [
-            "id", "order_number", "status", "customer_id", "currency", "line_items", "charges", "subtotal",
-            "charges_total", "tax_total", "total", "prices_include_tax", "tax_rounding", "taxes", "tax_exempt_reason",
-            "shipping_address", "tracking_number", "carrier", "cancellation_reason", "on_hold", "hold_reason",
+            "id", "order_number", "status", "fulfilment_status", "customer_id", "currency", "line_items", "charges",
+            "subtotal", "charges_total", "tax_total", "total", "prices_include_tax", "tax_rounding", "taxes",
+            "tax_exempt_reason", "shipping_address", "tracking_number", "carrier", "cancellation_reason", "on_hold",
+            "hold_reason",
             "held_at", "return_window_ends_at", "allowed_statuses",
             "created_at", "updated_at", "confirmed_at", "processing_at", "shipped_at", "delivered_at",
             "closed_at", "cancelled_at", "returns",
@@ -295,5 +306,64 @@ class ReturnEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReturnEvent
+        fields = ["id", "kind", "from_status", "to_status", "actor", "reason", "data", "created_at"]
+        read_only_fields = fields
+
+
+# --- shipments ---------------------------------------------------------------------------------------
+
+
+class ShipmentLineSerializer(serializers.ModelSerializer):
+    product_id = serializers.CharField(read_only=True)
+    sku = serializers.CharField(source="order_line.sku", read_only=True)
+    name = serializers.CharField(source="order_line.name", read_only=True)
+
+    class Meta:
+        model = ShipmentLine
+        fields = ["product_id", "sku", "name", "quantity"]
+        read_only_fields = fields
+
+
+class ShipmentSerializer(serializers.ModelSerializer):
+    order_id = serializers.CharField(read_only=True)
+    warehouse_id = serializers.CharField(read_only=True, help_text="The warehouse the parcel left (wh_…).")
+    lines = ShipmentLineSerializer(many=True, read_only=True)
+    allowed_statuses = serializers.ListField(
+        child=serializers.ChoiceField(choices=ShipmentStatus.choices), read_only=True,
+        help_text="Statuses the caller may move this shipment to now.",
+    )
+
+    class Meta:
+        model = Shipment
+        fields = ["id", "order_id", "warehouse_id", "status", "tracking_number", "carrier", "lines",
+                  "allowed_statuses", "shipped_at", "delivered_at", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class ShipmentLineInputSerializer(InputSerializer):
+    product_id = serializers.CharField(max_length=40)
+    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
+
+
+class ShipmentCreateInputSerializer(InputSerializer):
+    warehouse_id = serializers.CharField(max_length=40, help_text="The warehouse the parcel leaves (wh_…).")
+    lines = ShipmentLineInputSerializer(  # type: ignore[call-arg]
+        many=True, allow_empty=False, max_length=500,
+        help_text="Each product of the order at most once, for at most what is allocated in the warehouse and "
+                  "not shipped yet.")
+    tracking_number = serializers.CharField(max_length=64)
+    carrier = serializers.CharField(max_length=64)
+
+
+class ShipmentStatusInputSerializer(InputSerializer):
+    status = serializers.ChoiceField(choices=ShipmentStatus.choices, help_text="Only 'delivered' is a move.")
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
+class ShipmentEventSerializer(serializers.ModelSerializer):
+    actor = ActorField()
+
+    class Meta:
+        model = ShipmentEvent
         fields = ["id", "kind", "from_status", "to_status", "actor", "reason", "data", "created_at"]
         read_only_fields = fields

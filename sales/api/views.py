@@ -19,6 +19,7 @@ from sales.representations import (
     order_representation,
     order_representations,
     return_representation,
+    shipment_representation,
 )
 from synthesq.core.actors import acting_user
 from synthesq.core.errors import InvalidTransition
@@ -44,6 +45,8 @@ from .serializers import (
     ReturnEventSerializer,
     ReturnSerializer,
     ReturnStatusInputSerializer,
+    ShipmentCreateInputSerializer,
+    ShipmentSerializer,
 )
 
 
@@ -131,6 +134,7 @@ class OrderViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, vi
         "history": ("sales.view_order",),
         "hold": ("sales.view_order",),
         "returns": ("sales.view_order",),
+        "shipments": ("sales.view_order",),  # the service checks sales.ship_order
     }
     problem_responses = {
         "create": (exceptions.CurrencyMismatch, IdempotencyKeyReused),
@@ -139,6 +143,7 @@ class OrderViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, vi
                           exceptions.ReturnWindowOpen, InsufficientStock, ProductHasVariants),
         "returns": (exceptions.OrderNotReturnable, exceptions.ReturnWindowClosed, exceptions.ReturnQuantityExceeded,
                     IdempotencyKeyReused),
+        "shipments": (exceptions.OrderNotShippable, exceptions.ShipmentQuantityExceeded),
         # HoldConflict carries one of three codes: the problem of each
         "hold.post": (problems.ALREADY_ON_HOLD, problems.ORDER_NOT_HOLDABLE),
         "hold.delete": (problems.NOT_ON_HOLD,),
@@ -241,6 +246,24 @@ class OrderViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, vi
         return Response(return_representation(return_with_lines(return_), user=request.user),
                         status=status.HTTP_201_CREATED,
                         headers={"Location": reverse("return-detail", args=[return_.pk])})
+
+    @extend_schema(summary="Ship part of a processing order from one warehouse", tags=["shipments"],
+                   request=ShipmentCreateInputSerializer, responses={201: ShipmentSerializer}, parameters=[_ORDER_ID])
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def shipments(self, request: Request, pk: str | None = None) -> Response:
+        # The service locks the order with its lines (404 if there is none): no read of it before.
+        data = ShipmentCreateInputSerializer(data=request.data)
+        if not data.is_valid():
+            self.get_object()  # an unknown order is 404 before its body is judged
+            data.is_valid(raise_exception=True)
+        values = data.validated_data
+        shipment = services.shipment_create(
+            order_id=str(pk), actor=acting_user(request), warehouse_id=values["warehouse_id"],
+            tracking_number=values["tracking_number"], carrier=values["carrier"],
+            lines=[services.ShipmentLineInput(product_id=line["product_id"], quantity=line["quantity"])
+                   for line in values["lines"]])
+        return Response(shipment_representation(shipment, user=request.user), status=status.HTTP_201_CREATED,
+                        headers={"Location": reverse("shipment-detail", args=[shipment.pk])})
 
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=OldestFirstCursorPage)
     def history(self, request: Request, pk: str | None = None) -> Response:

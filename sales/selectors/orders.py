@@ -170,8 +170,9 @@ def order_read(order_id: str) -> tuple[Order, OrderLinesRead]:
     return order, order_lines_read([order.pk])[order.pk]
 
 
-# Only a delivered order takes returns (and keeps them once closed): in any other status an order has none.
-ORDER_STATUSES_WITH_RETURNS = (OrderStatus.DELIVERED, OrderStatus.CLOSED)
+# Only an order whose goods have (partly) shipped takes returns (and keeps them once closed): in any other status
+# an order has none.
+ORDER_STATUSES_WITH_RETURNS = (OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CLOSED)
 
 
 def _may_have_returns(order: Order) -> bool:

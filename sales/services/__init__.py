@@ -1,4 +1,5 @@
-"""Writes for the sales app: customers, drafts, the order lifecycle, holds, the batch close and returns.
+"""Writes for the sales app: customers, drafts, the order lifecycle, holds, the batch close, returns and
+shipments.
 
 Every order change runs in one transaction with the order row locked first. Status changes go through
 ``order_transition`` (or the named ``order_confirm`` … ``order_cancel``) in ``lifecycle``; the batch close
@@ -27,12 +28,19 @@ from .returns import (
     return_reject,
     return_request,
 )
+from .shipments import (
+    ShipmentLineInput,
+    shipment_change_status,
+    shipment_create,
+    shipment_deliver,
+)
 
 __all__ = [
     "ChargeInput",
     "CloseRunReport",
     "LineInput",
     "ReturnLineInput",
+    "ShipmentLineInput",
     "customer_create",
     "customer_update",
     "order_cancel",
@@ -54,4 +62,7 @@ __all__ = [
     "return_receive",
     "return_reject",
     "return_request",
+    "shipment_change_status",
+    "shipment_create",
+    "shipment_deliver",
 ]

@@ -16,39 +16,24 @@ from integrations.events import publishes_events
 from inventory import services as inventory_services
 from synthesq.core.actors import Actor, require_permission
 from synthesq.core.errors import ValidationFailed, field_error
-from synthesq.core.fsm import invalid_move, refused_move, transition_apply
 
-from .. import events, selectors, telemetry
-from ..exceptions import InvalidTransition, OrderOnHold, ReturnOpen, ReturnWindowOpen
+from .. import selectors
+from ..exceptions import OrderOnHold, ReturnOpen, ReturnWindowOpen
 from ..history import OrderHistory
-from ..models import Order, OrderEvent, OrderStatus, with_lines
-from ..signals import order_status_changed
+from ..models import Order, OrderStatus, with_lines
+from . import shipments
 from .allocations import allocations_from_reservation, release_placements
+from .moves import order_move_locked, refuse_order_move
 
-_refuse = invalid_move(InvalidTransition, selectors.order_allowed_statuses)
+_refuse = refuse_order_move
 
 
 def _move(order_id: str, *, target: str, actor: Actor, reason: str = "",
           transition_kwargs: dict[str, Any] | None = None, data: dict[str, Any] | None = None,
           guard: Callable[[Order], None] | None = None, before: Callable[[Order], None] | None = None) -> Order:
-    """Lock, check the move is possible from the current status (409 ``invalid_transition``), check the
-    actor's permission for it (403), run the move's own ``guard`` (specific refusals such as
-    ``order_on_hold``), apply ``before`` side effects, transition, save, record (``transition_apply``) and
-    announce."""
-    order = selectors.order_lock_with_lines(order_id)  # the response and the events render its lines
-
-    def record(order: Order, from_status: str) -> OrderEvent:
-        return OrderEvent.record(order, kind=OrderEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
-                                 to_status=order.status, reason=reason, data=data)
-
-    from_status, event = transition_apply(order, target, actor=actor, invalid=_refuse, forbidden=refused_move("orders"),
-                                          record=record, guard=guard, before=before, arguments=transition_kwargs)
-    events.publish_order_moved(order, from_status)
-    order_status_changed.send(sender=Order, order=order, from_status=from_status, to_status=order.status,
-                              actor=actor, event=event)
-    telemetry.order_moved(order_id=order.pk, order_number=order.order_number, from_status=from_status,
-                          to_status=order.status, actor_id=getattr(actor, "pk", None))
-    return order
+    """Lock the order with its lines (the response and the events render them), then ``order_move_locked``."""
+    return order_move_locked(selectors.order_lock_with_lines(order_id), target=target, actor=actor, reason=reason,
+                             transition_kwargs=transition_kwargs, data=data, guard=guard, before=before)
 
 
 def _stock_items(order: Order) -> list[tuple[str, int]]:
@@ -78,23 +63,28 @@ def order_start_processing(*, order_id: str, actor: Actor, reason: str = "") -> 
 
 @publishes_events
 def order_ship(*, order_id: str, actor: Actor, tracking_number: str, carrier: str, reason: str = "") -> Order:
-    shipment = {"tracking_number": (tracking_number or "").strip(), "carrier": (carrier or "").strip()}
+    """processing → shipped (the guide's call): everything not shipped yet leaves, one shipment per warehouse it
+    is allocated in, all under this tracking number and carrier."""
+    tracking = {"tracking_number": (tracking_number or "").strip(), "carrier": (carrier or "").strip()}
+    data: dict[str, Any] = {OrderHistory.TRACKING_NUMBER: tracking["tracking_number"],
+                            OrderHistory.CARRIER: tracking["carrier"]}
 
-    def require_tracking(order: Order) -> None:
-        errors = [field_error(name, "Required to ship an order.", "required")
-                  for name, value in shipment.items() if not value]
-        if errors:
-            raise ValidationFailed("tracking_number and carrier are required to ship.", errors=errors)
+    def ship_the_rest(order: Order) -> None:
+        shipments.require_tracking(**tracking)
+        shipments.shipments_create_for_rest(order, actor=actor, **tracking)
 
-    return _move(order_id, target=OrderStatus.SHIPPED, actor=actor, reason=reason, before=require_tracking,
-                 transition_kwargs=shipment,
-                 data={OrderHistory.TRACKING_NUMBER: shipment["tracking_number"],
-                       OrderHistory.CARRIER: shipment["carrier"]})
+    return _move(order_id, target=OrderStatus.SHIPPED, actor=actor, reason=reason, before=ship_the_rest,
+                 transition_kwargs=tracking, data=data)
 
 
 @publishes_events
 def order_deliver(*, order_id: str, actor: Actor, reason: str = "") -> Order:
-    return _move(order_id, target=OrderStatus.DELIVERED, actor=actor, reason=reason)
+    """shipped → delivered (the guide's call): every shipment not delivered yet is delivered with it."""
+
+    def deliver_the_rest(order: Order) -> None:
+        shipments.shipments_deliver_rest(order, actor=actor, reason=reason)
+
+    return _move(order_id, target=OrderStatus.DELIVERED, actor=actor, reason=reason, before=deliver_the_rest)
 
 
 @publishes_events

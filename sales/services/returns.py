@@ -1,13 +1,13 @@
-"""Returns (RMAs): goods a customer sends back from a delivered order.
+"""Returns (RMAs): goods a customer sends back once they were delivered.
 
-Every change runs in one transaction that locks the order row first, then the return (the fixed order:
-order → return → invoice → payment; products by primary key). Requesting checks the order is delivered,
-inside its return window (finance may waive it, recorded) and that no line is asked back beyond what was
-delivered minus what requested, received and credited returns already claim: the order lock serialises
-concurrent requests, so they cannot over-claim a line together. ``requested → received`` puts the ``restock``
-lines back into stock (a ``return`` row in the stock ledger each); ``received → credited`` sends
-``return_credited`` for billing to issue the credit note in the same transaction; ``requested → rejected``
-records why.
+Every change runs in one transaction that locks the order row first, then the return (the fixed order: order →
+return → invoice → payment; products by primary key). Requesting checks the order's goods have been delivered (the
+delivered parcels of a processing or shipped order, all of a delivered one), inside its return window (finance may
+waive it, recorded) and that no line is asked back beyond what was delivered minus what requested, received and
+credited returns already claim: the order lock serialises concurrent requests, so they cannot over-claim a line
+together. ``requested → received`` puts the ``restock`` lines back into stock (a ``return`` row in the stock ledger
+each); ``received → credited`` sends ``return_credited`` for billing to issue the credit note in the same
+transaction; ``requested → rejected`` records why.
 """
 
 from __future__ import annotations
@@ -52,6 +52,9 @@ from .allocations import restock_placements
 RETURN_SEQUENCE = "return"
 WAIVE_PERMISSION = "sales.waive_return_window"
 REQUEST_PERMISSION = "sales.add_return"
+# Orders whose goods the customer has (partly) received: a processing or shipped one for what its delivered
+# shipments carried, a delivered one for all of it.
+RETURNABLE_STATUSES = (OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 
 
 @dataclass(frozen=True)
@@ -88,9 +91,10 @@ def _check_window(order: Order, *, waive: bool) -> bool:
     return True
 
 
-def _build_lines(order: Order, lines: Sequence[ReturnLineInput]) -> list[ReturnLine]:
+def _build_lines(order: Order, lines: Sequence[ReturnLineInput], shipped: dict[int, int] | None) -> list[ReturnLine]:
     """The return's lines, each requested product spread over the order's lines of that product (in position
-    order) within what they have left to return. 400 for a product not on the order, 422
+    order) within what they have left to return: what shipped and was delivered (``shipped``, per order line;
+    None: all of it, the order is delivered) minus what returns claim. 400 for a product not on the order, 422
     ``return_quantity_exceeded`` naming every line asked beyond what is left."""
     order_lines: dict[str, list[OrderLine]] = {}
     for order_line in with_lines(order).lines.all():
@@ -105,7 +109,8 @@ def _build_lines(order: Order, lines: Sequence[ReturnLineInput]) -> list[ReturnL
     built: list[ReturnLine] = []
     for index, line in enumerate(lines):
         candidates = order_lines[line.product_id]
-        left = {ol.pk: ol.quantity - claimed.get(ol.pk, 0) for ol in candidates}
+        left = {ol.pk: (ol.quantity if shipped is None else shipped.get(ol.pk, 0)) - claimed.get(ol.pk, 0)
+                for ol in candidates}
         returnable = sum(max(0, value) for value in left.values())
         if line.quantity > returnable:
             exceeded.append({"line": index, "product_id": line.product_id, "sku": candidates[0].sku,
@@ -139,21 +144,25 @@ def return_request(
     waive_return_window: bool = False,
     actor: Actor,
 ) -> Return:
-    """Record a customer's return of a delivered order (status ``requested``), numbered ``RMA-00000001`` from a
-    gap-free counter taken in this transaction. Refused: not delivered (409 ``order_not_returnable``), window
-    passed (409 ``return_window_closed``; ``waive_return_window`` needs ``sales.waive_return_window``, else
-    403), a product not on the order (400), more than is left to return (422 ``return_quantity_exceeded``), and
-    what billing could never credit (``return_requested``: 409 ``invoice_not_creditable``, 422
+    """Record a customer's return of delivered goods (status ``requested``), numbered ``RMA-00000001`` from a gap-free
+    counter taken in this transaction. Refused: nothing delivered, or closed (409 ``order_not_returnable``),
+    window passed (409 ``return_window_closed``; ``waive_return_window`` needs ``sales.waive_return_window``,
+    else 403), a product not on the order (400), more than is left to return (422 ``return_quantity_exceeded``),
+    and what billing could never credit (``return_requested``: 409 ``invoice_not_creditable``, 422
     ``credit_exceeds_invoice``)."""
     require_permission(actor, REQUEST_PERMISSION, "Your role may not request returns.")
     if waive_return_window:
         require_permission(actor, WAIVE_PERMISSION, "Your role may not waive the return window.")
     _validate_lines(lines)
     order = selectors.order_get_for_update(order_id)
-    if order.status != OrderStatus.DELIVERED:
+    if order.status not in RETURNABLE_STATUSES:
+        raise OrderNotReturnable(current_status=order.status)
+    shipped = (None if order.status == OrderStatus.DELIVERED
+               else selectors.shipped_quantities(order_id=order.pk, delivered=True))
+    if shipped is not None and not any(shipped.values()):
         raise OrderNotReturnable(current_status=order.status)
     waived = _check_window(order, waive=waive_return_window)
-    return_lines = _build_lines(order, lines)
+    return_lines = _build_lines(order, lines, shipped)
     value = quantize(sum((line.line_total for line in return_lines), Decimal(0)), order.currency)
     return_ = Return.objects.create(
         return_number=f"RMA-{sequence_next(RETURN_SEQUENCE):08d}", order=order, reason=(reason or "").strip(),

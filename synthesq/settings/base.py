@@ -250,7 +250,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "sales.models.OrderStatus",
-        "ReturnStatusEnum": "sales.models.ReturnStatus",
+        "ReturnStatusEnum": "sales.models.ReturnStatus", "ShipmentStatusEnum": "sales.models.ShipmentStatus",
         "InvoiceStatusEnum": "billing.models.InvoiceStatus",
         "PaymentMethodEnum": "billing.models.PaymentMethod", "ChargeKindEnum": "taxes.models.ChargeKind",
     },

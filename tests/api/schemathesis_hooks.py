@@ -64,6 +64,11 @@ STATE_DEPENDENT_FIELDS: dict[str, set[str]] = {
     # a product not on the order, or named twice
     "POST /api/v1/sales/orders/{id}/returns": {"lines[*].product_id"},
     "GET /api/v1/sales/returns": LIST_RULES,
+    # a product not on the order or named twice; an unknown warehouse; a blank tracking number or carrier
+    "POST /api/v1/sales/orders/{id}/shipments": {"lines[*].product_id", "warehouse_id", "tracking_number",
+                                                 "carrier"},
+    "GET /api/v1/sales/shipments": LIST_RULES,
+    "GET /api/v1/sales/shipments/{id}/history": LIST_RULES,
     "GET /api/v1/sales/returns/{id}/history": LIST_RULES,
     # a rejection needs its reason; a warehouse only with received (and a known one)
     "PATCH /api/v1/sales/returns/{id}/status": {"reason", "warehouse_id"},

@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 import requests
 
+from sales.models import Shipment
 from synthesq.core.services import api_token_create
 from tests.factories import (
     CreditNoteFactory,
@@ -60,6 +61,7 @@ PATH_IDS = {
     "/api/v1/sales/credit-notes/": "credit_notes",
     "/api/v1/sales/refunds/": "refunds",
     "/api/v1/sales/returns/": "returns",
+    "/api/v1/sales/shipments/": "shipments",
     "/api/v1/inventory/products/": "products",
 }
 
@@ -91,6 +93,7 @@ def _seed() -> tuple[str, dict[str, list[str]]]:
         "parents": [parent.pk, sellable[0].pk],
         "orders": [o.pk for o in [*orders, returnable]],
         "returns": [r.pk for r in returns],
+        "shipments": list(Shipment.objects.values_list("pk", flat=True)),
         "invoices": [i.pk for i in invoices],
         "payments": [p.pk for p in payments],
         "credit_notes": [n.pk for n in credit_notes],

@@ -17,6 +17,7 @@ CONDITIONAL = {
     ("patch", "/api/v1/inventory/products/{id}"), ("put", "/api/v1/inventory/products/{id}"),
     ("patch", "/api/v1/sales/orders/{id}"), ("patch", "/api/v1/sales/orders/{id}/status"),
     ("patch", "/api/v1/sales/invoices/{id}/status"), ("patch", "/api/v1/sales/returns/{id}/status"),
+    ("patch", "/api/v1/sales/shipments/{id}/status"),
     ("patch", "/api/v1/webhook-endpoints/{id}"),
 }
 

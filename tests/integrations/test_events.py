@@ -78,9 +78,9 @@ SCENARIOS: list[tuple[str, Callable[[Any], Callable[[], Any]], list[str]]] = [
         _order(OrderStatus.CONFIRMED)), ["order.processing"]),
     ("ship", lambda u: (lambda o: lambda: sales.order_ship(order_id=o.pk, actor=u, tracking_number="1Z",
                                                            carrier="UPS"))(_order(OrderStatus.PROCESSING)),
-     ["order.shipped"]),
+     ["shipment.created", "order.shipped"]),
     ("deliver", lambda u: (lambda o: lambda: sales.order_deliver(order_id=o.pk, actor=u))(
-        _order(OrderStatus.SHIPPED)), ["order.delivered"]),
+        _order(OrderStatus.SHIPPED)), ["shipment.delivered", "order.delivered"]),
     ("close (the draft invoice is issued)", lambda u: (lambda o: lambda: sales.order_close(
         order_id=o.pk, actor=u, waive_return_window=True))(_order(OrderStatus.DELIVERED)),
      ["order.closed", "invoice.issued"]),

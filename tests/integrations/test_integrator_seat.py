@@ -388,7 +388,7 @@ def test_registering_an_endpoint_bounds_a_slow_dns_lookup(integrations_api: APIC
 
 GET_URLS = {"cust": "/api/v1/sales/customers", "ord": "/api/v1/sales/orders", "inv": "/api/v1/sales/invoices",
             "pay": "/api/v1/sales/payments", "prod": "/api/v1/inventory/products", "ret": "/api/v1/sales/returns",
-            "cn": "/api/v1/sales/credit-notes", "ref": "/api/v1/sales/refunds"}
+            "cn": "/api/v1/sales/credit-notes", "ref": "/api/v1/sales/refunds", "shp": "/api/v1/sales/shipments"}
 
 
 def test_each_objects_last_event_of_a_change_is_what_get_returns_after_it(

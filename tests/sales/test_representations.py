@@ -9,15 +9,23 @@ from typing import Any
 
 import pytest
 
-from sales.api.serializers import CustomerSerializer, OrderSerializer, ReturnSerializer
+from sales.api.serializers import CustomerSerializer, OrderSerializer, ReturnSerializer, ShipmentSerializer
 from sales.models import Order, OrderStatus, with_lines
 from sales.representations import (
     customer_representation,
     order_representation,
     order_representations,
     return_representation,
+    shipment_representation,
 )
-from sales.selectors import customer_list, order_lines_in_memory, order_lines_read, order_list, return_list
+from sales.selectors import (
+    customer_list,
+    order_lines_in_memory,
+    order_lines_read,
+    order_list,
+    return_list,
+    shipment_list,
+)
 from tests.factories import (
     CustomerFactory,
     OrderFactory,
@@ -99,3 +107,13 @@ def test_lines_read_in_one_statement_match_the_lines_in_memory(django_assert_num
     assert [r.status for r in read.returns] == ["requested", "rejected", "credited"]
     assert reads[plain.pk].returns == [] and len(reads[plain.pk].lines) == 2
     assert order_lines_read([]) == {}
+
+
+@pytest.mark.parametrize("status", ["shipped", "delivered"])
+def test_shipments_render_as_their_declared_fields(status: str) -> None:
+    order = OrderFactory(status=status, line_count=2)
+    for user in (None, UserFactory(roles=["warehouse"]), UserFactory(superuser=True)):
+        shipment = shipment_list().get(order_id=order.pk)
+        data = shipment_representation(shipment, user=user)
+        assert_renders_as_declared(ShipmentSerializer, data)
+        assert data["status"] == status and len(data["lines"]) == 2

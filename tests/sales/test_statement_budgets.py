@@ -27,6 +27,7 @@ from rest_framework.test import APIClient
 
 from billing.models import Invoice
 from integrations.models import WebhookEndpoint
+from inventory.models import Warehouse
 from inventory.services import stock_adjust
 from sales.models import Order, OrderStatus
 from tests.billing.helpers import PAYMENTS_URL
@@ -35,7 +36,7 @@ from tests.sales.helpers import ORDERS_URL, order_payload, order_url, status_url
 from tests.taxes.helpers import rate
 
 TEST_TRANSACTION = 2
-BUDGETS = {"get": 3, "list": 3, "create": 9, "confirm": 12, "payment": 10}
+BUDGETS = {"get": 3, "list": 3, "create": 9, "confirm": 12, "payment": 10, "shipment": 10}
 LINE_COUNTS = [1, 50]
 
 
@@ -190,3 +191,30 @@ def test_pay_an_issued_invoice_in_full(api: APIClient, lines: int, django_assert
     with django_assert_max_num_queries(BUDGETS["payment"] + TEST_TRANSACTION):
         body = pay(api, invoice_id, "TXN-2", amount=due)
     assert body["invoice"]["status"] == "paid"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("lines", LINE_COUNTS)
+@pytest.mark.parametrize("last", [False, True], ids=["part", "the-rest"])
+def test_ship_part_of_an_order(client_for: Callable[..., APIClient], settings: Any, lines: int, last: bool,
+                               django_assert_num_queries: Any) -> None:
+    # given a processing order of ``lines`` lines of 2 units each (``last``: one unit of each already shipped)
+    settings.EVENTS_ENABLED = True
+    WebhookEndpoint.objects.create(url="https://example.com/hooks", events=["*"], secret="whsec_budget")
+    api = client_for("sales", "warehouse")
+    order_id = create(api, products(lines))
+    for target in ("confirmed", "processing"):
+        assert api.patch(status_url(order_id), {"status": target}, format="json").status_code == 200
+    warehouse_id = Warehouse.objects.get(is_default=True).pk
+    body = {"warehouse_id": warehouse_id, "tracking_number": "1Z-BUDGET", "carrier": "UPS",
+            "lines": [{"product_id": p, "quantity": 1} for p in Order.objects.get(pk=order_id).lines
+                      .order_by("position").values_list("product_id", flat=True)]}
+    if last:
+        assert api.post(order_url(order_id, "/shipments"), body, format="json").status_code == 201
+    # when one unit of each line ships, then: token, order with lines (what is allocated and shipped of each),
+    # shipment, its lines, its history, order (fulfilment, and with the rest: status), [with the rest: order
+    # history, the lines' allocations for the order.shipped event,] events, task
+    with django_assert_num_queries(BUDGETS["shipment"] - (0 if last else 2) + TEST_TRANSACTION):
+        response = api.post(order_url(order_id, "/shipments"), body, format="json")
+    assert response.status_code == 201, response.content
+    assert Order.objects.get(pk=order_id).status == ("shipped" if last else "processing")

@@ -49,13 +49,15 @@ def admin_models(client: Client) -> set[str]:
 @pytest.mark.parametrize(
     ("role", "models"),
     [
-        ("sales", {"sales.customer", "sales.order", "sales.return", "inventory.product", "inventory.warehouse",
-                   "billing.invoice", "billing.creditnote", "taxes.taxclass", "taxes.taxrate", "taxes.taxsettings"}),
-        ("warehouse", {"sales.customer", "sales.order", "sales.return", "inventory.product", "inventory.warehouse",
-                       "inventory.stockmovement", "taxes.taxclass", "taxes.taxrate", "taxes.taxsettings"}),
-        ("finance", {"sales.customer", "sales.order", "sales.return", "inventory.product", "inventory.warehouse",
-                     "billing.invoice", "billing.payment", "billing.creditnote", "billing.refund", "taxes.taxclass",
-                     "taxes.taxrate", "taxes.taxsettings"}),
+        ("sales", {"sales.customer", "sales.order", "sales.return", "sales.shipment", "inventory.product",
+                   "inventory.warehouse", "billing.invoice", "billing.creditnote", "taxes.taxclass", "taxes.taxrate",
+                   "taxes.taxsettings"}),
+        ("warehouse", {"sales.customer", "sales.order", "sales.return", "sales.shipment", "inventory.product",
+                       "inventory.warehouse", "inventory.stockmovement", "taxes.taxclass", "taxes.taxrate",
+                       "taxes.taxsettings"}),
+        ("finance", {"sales.customer", "sales.order", "sales.return", "sales.shipment", "inventory.product",
+                     "inventory.warehouse", "billing.invoice", "billing.payment", "billing.creditnote",
+                     "billing.refund", "taxes.taxclass", "taxes.taxrate", "taxes.taxsettings"}),
     ],
 )
 def test_admin_index_offers_each_role_its_models(login: Callable[..., Client], role: str, models: set[str]) -> None:

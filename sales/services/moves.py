@@ -1,0 +1,41 @@
+"""The one skeleton of an order's status change on an order row its caller has locked (with its lines): check
+the move is declared from the current status (409 ``invalid_transition``), that the actor's role may make it
+(403), its own guard, apply its side effects, transition, save, write the history row, publish the event and send
+``order_status_changed`` for other apps (billing) to follow. ``lifecycle`` runs every API move through it; the
+shipment services move an order on by themselves (its last unit shipped, its last parcel delivered)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from synthesq.core.actors import Actor
+from synthesq.core.fsm import invalid_move, refused_move, transition_apply
+
+from .. import events, selectors, telemetry
+from ..exceptions import InvalidTransition
+from ..models import Order, OrderEvent
+from ..signals import order_status_changed
+
+refuse_order_move = invalid_move(InvalidTransition, selectors.order_allowed_statuses)
+
+
+def order_move_locked(order: Order, *, target: str, actor: Actor, reason: str = "",
+                      transition_kwargs: dict[str, Any] | None = None, data: dict[str, Any] | None = None,
+                      guard: Callable[[Order], None] | None = None,
+                      before: Callable[[Order], None] | None = None) -> Order:
+    """Move the locked ``order`` to ``target`` (``transition_apply``) and announce it."""
+
+    def record(order: Order, from_status: str) -> OrderEvent:
+        return OrderEvent.record(order, kind=OrderEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
+                                 to_status=order.status, reason=reason, data=data)
+
+    from_status, event = transition_apply(order, target, actor=actor, invalid=refuse_order_move,
+                                          forbidden=refused_move("orders"), record=record, guard=guard,
+                                          before=before, arguments=transition_kwargs)
+    events.publish_order_moved(order, from_status)
+    order_status_changed.send(sender=Order, order=order, from_status=from_status, to_status=order.status,
+                              actor=actor, event=event)
+    telemetry.order_moved(order_id=order.pk, order_number=order.order_number, from_status=from_status,
+                          to_status=order.status, actor_id=getattr(actor, "pk", None))
+    return order

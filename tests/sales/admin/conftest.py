@@ -1,0 +1,3 @@
+"""The admin fixtures (a signed-in client per role, a Chromium page) for sales' admin tests."""
+
+from tests.admin.conftest import browser_page, login  # noqa: F401 (fixtures)
