@@ -15,9 +15,10 @@ from synthesq.core.models import HistoryEvent, TimeStampedModel, set_prefetched
 from synthesq.core.money import CurrencyField, MoneyField
 
 from .history import ORDER_HISTORY_KEYS, RETURN_HISTORY_KEYS
+from .pricing_models import CustomerPriceList, OrderDiscounts, OrderLineDiscounts
 
 
-class Customer(TimeStampedModel):
+class Customer(CustomerPriceList, TimeStampedModel):
     id = PrefixedIdField(prefix="cust")
     name = models.CharField(max_length=200)
     email = models.EmailField(max_length=254)
@@ -53,7 +54,7 @@ def _not_on_hold(order: models.Model) -> bool:
     return not order.on_hold
 
 
-class Order(ConcurrentTransitions, TimeStampedModel):
+class Order(ConcurrentTransitions, OrderDiscounts, TimeStampedModel):
     """A sales order. ``status`` changes only through the transition methods below, each called by its
     service in ``sales.services`` (which locks the row, checks permission, applies side effects such as
     stock reservation, saves and writes the history row). Transition bodies set only their own fields."""
@@ -174,7 +175,7 @@ class Order(ConcurrentTransitions, TimeStampedModel):
         self.cancelled_at = timezone.now()
 
 
-class OrderLine(models.Model):
+class OrderLine(OrderLineDiscounts, models.Model):
     """A line of an order. Product sku and name are snapshots: later catalogue edits do not change it."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
