@@ -106,8 +106,16 @@ class Invoice(ConcurrentTransitions, TimeStampedModel):
     customer_name = models.CharField(max_length=200)
     customer_email = models.EmailField(max_length=254)
     billing_address = models.JSONField()
-    subtotal = MoneyField()
-    total = MoneyField()
+    customer_tax_id = models.CharField(max_length=64, blank=True)
+    tax_exempt_reason = models.CharField(max_length=255, blank=True, help_text="Why no tax (an exempt customer).")
+    subtotal = MoneyField(help_text="Net of the lines.")
+    charges_total = MoneyField(default=0, help_text="Net of the charges.")
+    tax_total = MoneyField(default=0)
+    total = MoneyField(help_text="Gross: what the customer pays.")
+    taxes = models.JSONField(default=list, blank=True, help_text="One row per rate: name, rate, country, region, "
+                             "taxable_amount, tax_amount.")
+    prices_include_tax = models.BooleanField(default=False)
+    tax_rounding = models.CharField(max_length=8, default="line")
     amount_paid = MoneyField(default=Decimal(0))
     amount_credited = MoneyField(default=Decimal(0), help_text="The total of the invoice's credit notes.")
     amount_refunded = MoneyField(default=Decimal(0), help_text="The total of the refunds of its payments.")
@@ -197,15 +205,35 @@ class Invoice(ConcurrentTransitions, TimeStampedModel):
         self.voided_at = timezone.now()
 
 
+class InvoiceLineKind(models.TextChoices):
+    PRODUCT = "product", "Product"
+    SHIPPING = "shipping", "Shipping"
+    HANDLING = "handling", "Handling"
+    OTHER = "other", "Other charge"
+
+
 class InvoiceLine(models.Model):
+    """A line of the invoice: a product line of the order (``kind`` product) or one of its charges (shipping,
+    handling, other: no product, quantity 1, ``unit_price`` = ``line_total`` = the charge as entered)."""
+
+    Kind = InvoiceLineKind
+
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField()
-    product_id = models.CharField(max_length=40)
-    sku = models.CharField(max_length=64)
+    kind = models.CharField(max_length=16, choices=InvoiceLineKind.choices, default=InvoiceLineKind.PRODUCT)
+    product_id = models.CharField(max_length=40, blank=True)
+    sku = models.CharField(max_length=64, blank=True)
     description = models.CharField(max_length=200)
     quantity = models.PositiveIntegerField()
     unit_price = MoneyField()
-    line_total = MoneyField()
+    line_total = MoneyField(help_text="As prices are entered (gross when they include tax).")
+    tax_class = models.CharField(max_length=32, default="standard")
+    tax_rate = models.DecimalField(max_digits=9, decimal_places=4, default=0, help_text="The summed percent.")
+    net_amount = MoneyField(default=0)
+    tax_amount = MoneyField(default=0)
+    gross_amount = MoneyField(default=0)
+    taxes = models.JSONField(default=list, blank=True, help_text="The tax per rate: name, rate, country, region, "
+                             "tax_amount.")
 
     class Meta:
         ordering = ["invoice", "position"]

@@ -27,6 +27,8 @@ class Product(TimeStampedModel):
         help_text="The product this one is a variant of.",
     )
     is_active = models.BooleanField("active", default=True)
+    tax_class = models.ForeignKey("taxes.TaxClass", on_delete=models.PROTECT, default="standard", related_name="+",
+                                  help_text="How the product is taxed (its class's rates in the ship-to country).")
 
     class Meta:
         ordering = ["sku"]

@@ -26,9 +26,16 @@ class Customer(CustomerPriceList, TimeStampedModel):
     default_shipping_address = models.JSONField(
         null=True, blank=True, help_text="line1, line2, city, state, postal_code, country (ISO 3166 alpha-2)"
     )
+    tax_id = models.CharField("tax id", max_length=64, blank=True, help_text="VAT number or the like.")
+    tax_exempt = models.BooleanField(default=False, help_text="Pays no tax on new orders.")
+    tax_exempt_reason = models.CharField(max_length=255, blank=True, help_text="Required when exempt (printed).")
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(tax_exempt=False) | ~Q(tax_exempt_reason=""),
+                                   name="customer_exempt_has_reason"),
+        ]
         indexes = [
             models.Index(Lower("email"), name="customer_email_lower"),
             models.Index(Lower("name"), name="customer_name_lower"),
@@ -67,8 +74,15 @@ class Order(ConcurrentTransitions, OrderDiscounts, TimeStampedModel):
     currency = CurrencyField()
     status = FSMField(default=OrderStatus.DRAFT, choices=OrderStatus.choices, protected=True, db_index=True)
     shipping_address = models.JSONField()
-    subtotal = MoneyField(default=0)
-    total = MoneyField(default=0)
+    subtotal = MoneyField(default=0, help_text="Net of the lines.")
+    charges_total = MoneyField(default=0, help_text="Net of the charges.")
+    tax_total = MoneyField(default=0)
+    total = MoneyField(default=0, help_text="Gross: what a payment of the whole must be.")
+    charges = models.JSONField(default=list, blank=True, help_text="Shipping, handling and other charges, priced.")
+    taxes = models.JSONField(default=list, blank=True, help_text="One row per rate used: name, rate, country, "
+                             "region, taxable_amount, tax_amount (the rates copied at pricing).")
+    prices_include_tax = models.BooleanField(default=False)
+    tax_rounding = models.CharField(max_length=8, default="line")
     tracking_number = models.CharField(max_length=64, blank=True)
     carrier = models.CharField(max_length=64, blank=True)
     cancellation_reason = models.CharField(max_length=255, blank=True)
@@ -185,7 +199,14 @@ class OrderLine(OrderLineDiscounts, models.Model):
     name = models.CharField(max_length=200)
     quantity = models.PositiveIntegerField()
     unit_price = MoneyField()
-    line_total = MoneyField()
+    line_total = MoneyField(help_text="Quantity times unit price, as entered (gross when prices include tax).")
+    tax_class = models.CharField(max_length=32, default="standard")
+    tax_rate = models.DecimalField(max_digits=9, decimal_places=4, default=0, help_text="The summed percent.")
+    net_amount = MoneyField(default=0)
+    tax_amount = MoneyField(default=0)
+    gross_amount = MoneyField(default=0)
+    taxes = models.JSONField(default=list, blank=True, help_text="The tax per rate: name, rate, country, region, "
+                             "tax_amount.")
 
     class Meta:
         ordering = ["order", "position"]

@@ -26,6 +26,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "sales.reject_return",
         "billing.view_invoice",
         "billing.view_creditnote",
+        "taxes.view_taxclass",
+        "taxes.view_taxrate",
+        "taxes.view_taxsettings",
     ),
     "warehouse": (
         "sales.view_customer",
@@ -40,6 +43,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "sales.deliver_order",
         "sales.view_return",
         "sales.receive_return",
+        "taxes.view_taxclass",
+        "taxes.view_taxrate",
+        "taxes.view_taxsettings",
     ),
     "finance": (
         "sales.view_customer",
@@ -61,6 +67,16 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "billing.add_creditnote",
         "billing.view_refund",
         "billing.add_refund",
+        "taxes.view_taxclass",
+        "taxes.view_taxrate",
+        "taxes.view_taxsettings",
+        "taxes.add_taxclass",
+        "taxes.change_taxclass",
+        "taxes.delete_taxclass",
+        "taxes.add_taxrate",
+        "taxes.change_taxrate",
+        "taxes.delete_taxrate",
+        "taxes.change_taxsettings",
     ),
     "integrations": (
         "integrations.view_event",
@@ -70,6 +86,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "integrations.view_webhookendpoint",
         "integrations.view_webhookdelivery",
         "integrations.change_webhookdelivery",
+        "taxes.view_taxclass",
+        "taxes.view_taxrate",
+        "taxes.view_taxsettings",
     ),
 }
 

@@ -100,7 +100,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "import_export",
     "synthesq.core",
-    "integrations",
+    "integrations", "taxes",  # taxes below inventory: products name a tax class
     "inventory",
     "sales",
     "billing",
