@@ -45,6 +45,9 @@ class PromotionCode(TimeStampedModel):
 
     class Meta:
         ordering = ["-id"]
+        # Declared here for want of room on Order: who may discount a line or an order beyond
+        # MAX_SALES_DISCOUNT_PERCENT (finance; superusers hold every permission).
+        permissions = [("give_unlimited_discount", "Can give discounts beyond the sales limit")]
         constraints = [
             models.UniqueConstraint(Lower("code"), name="promotioncode_code_unique_ci"),
             models.CheckConstraint(condition=Q(usage_limit__isnull=True) | Q(times_used__lte=F("usage_limit")),
