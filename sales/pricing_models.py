@@ -120,10 +120,9 @@ class OrderLineDiscounts(models.Model):
 
     list_price = MoneyField(null=True, blank=True)
     price_list = models.ForeignKey(PriceList, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    discount_type = models.CharField(max_length=8, choices=DiscountType.choices, blank=True)
-    discount_value = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES,
-                                         null=True, blank=True)
-    discount_reason = models.CharField(max_length=255, blank=True)
+    # One column for the discount as entered (a line has many columns; SQLite takes 999 values per INSERT).
+    discount = models.JSONField(null=True, blank=True,
+                                help_text='As entered: {"type": "percent" | "amount", "value": "10", "reason": ""}.')
     discount_amount = MoneyField(default=0, help_text="The line's own discount.")
     order_discount_amount = MoneyField(default=0, help_text="Its share of the order's discounts.")
 

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from sales.exceptions import (
     CurrencyMismatch,
+    DiscountLimitExceeded,
+    PromotionCodeExhausted,
+    PromotionCodeExpired,
+    PromotionCodeInvalid,
+    PromotionCodeNotApplicable,
+    PromotionCurrencyMismatch,
     OrderNotEditable,
     OrderNotReturnable,
     OrderOnHold,
@@ -69,3 +75,28 @@ RETURN_QUANTITY_EXCEEDED = problem_doc(
 RETURN_OPEN = problem_doc("ReturnOpen", error=ReturnOpen,
                           description="A return is requested or received: receive and credit, or reject it first.",
                           return_numbers=array_of(STRING))
+
+_CODE_REFUSALS = {
+    PromotionCodeInvalid: "No code of that name, or it is inactive.",
+    PromotionCodeExpired: "Outside the code's validity (valid_from, valid_to).",
+    PromotionCodeExhausted: "The code's usage_limit or usage_limit_per_customer is reached (at draft time and "
+                            "again at confirmation: remove the code from the draft to confirm it).",
+    PromotionCodeNotApplicable: "Below the code's min_subtotal in the order's currency, or no line of a product "
+                                "it applies to.",
+}
+PROMOTION_CODE_REFUSALS = tuple(
+    problem_doc(error.__name__, error=error, description=text, promotion_code=STRING)
+    for error, text in _CODE_REFUSALS.items()
+)
+# The code's currency_mismatch carries the code, not lines: a problem of its own, named for it.
+PROMOTION_CURRENCY_MISMATCH = problem_doc(
+    "PromotionCurrencyMismatch", error=PromotionCurrencyMismatch,
+    description="An amount code in another currency than the order's.", promotion_code=STRING,
+)
+PROMOTION_CODE_REFUSALS = (*PROMOTION_CODE_REFUSALS, PROMOTION_CURRENCY_MISMATCH)
+DISCOUNT_LIMIT_EXCEEDED = problem_doc(
+    "DiscountLimitExceeded", error=DiscountLimitExceeded,
+    description="The sales role may discount a line or the order up to MAX_SALES_DISCOUNT_PERCENT; finance and "
+                "superusers without limit.",
+    field=STRING, percent=STRING, limit=STRING,
+)

@@ -70,6 +70,20 @@ class CustomerInputSerializer(InputSerializer):
 # --- orders ------------------------------------------------------------------------------------------
 
 
+class DiscountSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["percent", "amount"])
+    value = serializers.CharField(help_text="A percent (\"10\") or an amount in the order's currency.")
+    reason = serializers.CharField(allow_blank=True)
+    amount = AmountSerializerField(currency_source=None, help_text="What it takes off.")
+
+
+class DiscountInputSerializer(InputSerializer):
+    type = serializers.ChoiceField(choices=["percent", "amount"])
+    value = serializers.DecimalField(max_digits=18, decimal_places=4, min_value=0,
+                                     help_text="A percent (0-100) or an amount in the order's currency.")
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+
 class OrderLineSerializer(serializers.ModelSerializer):
     product_id = serializers.CharField(read_only=True)
     unit_price = AmountSerializerField(currency_source="order.currency")
@@ -77,10 +91,17 @@ class OrderLineSerializer(serializers.ModelSerializer):
     returned_quantity = serializers.IntegerField(
         read_only=True, help_text="Quantity on returns requested, received or credited (rejected ones do not count)."
     )
+    list_price = AmountSerializerField(currency_source="order.currency", allow_null=True,
+                                       help_text="The product's price (null: priced in another currency).")
+    price_list_id = serializers.CharField(allow_null=True, help_text="The price list the unit price came from.")
+    discount = DiscountSerializer(allow_null=True, help_text="The line's own discount.")
+    order_discount_amount = AmountSerializerField(currency_source="order.currency",
+                                                  help_text="Its share of the order's discounts.")
 
     class Meta:
         model = OrderLine
-        fields = ["product_id", "sku", "name", "quantity", "unit_price", "line_total", "returned_quantity"]
+        fields = ["product_id", "sku", "name", "quantity", "unit_price", "line_total", "returned_quantity",
+                  "list_price", "price_list_id", "discount", "order_discount_amount"]
         read_only_fields = fields
 
 
@@ -110,6 +131,10 @@ class OrderSerializer(serializers.ModelSerializer):
         help_text="When a delivered order's return window ends (it can be closed from then on).",
     )
     returns = OrderReturnSummarySerializer(many=True, read_only=True, help_text="The order's returns, oldest first.")
+    discount = DiscountSerializer(allow_null=True, read_only=True, help_text="The order's own discount.")
+    promotion_code = serializers.CharField(allow_null=True, read_only=True)
+    promotion_discount = AmountSerializerField(help_text="The promotion code's discount.")
+    discount_total = AmountSerializerField(help_text="Every discount: the lines', the order's and the code's.")
 
     class Meta:
         model = Order
@@ -118,7 +143,8 @@ class OrderSerializer(serializers.ModelSerializer):
             "shipping_address", "tracking_number", "carrier", "cancellation_reason", "on_hold", "hold_reason",
             "held_at", "return_window_ends_at", "allowed_statuses",
             "created_at", "updated_at", "confirmed_at", "processing_at", "shipped_at", "delivered_at",
-            "closed_at", "cancelled_at", "returns",
+            "closed_at", "cancelled_at", "returns", "discount", "promotion_code", "promotion_discount",
+            "discount_total",
         ]
         read_only_fields = fields
 
@@ -128,8 +154,10 @@ class LineItemInputSerializer(InputSerializer):
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
     unit_price = AmountSerializerField(
         min_value=0, required=False, allow_null=True,
-        help_text="Price per unit in the order's currency; omitted: the product's price.",
+        help_text="Price per unit in the order's currency; omitted: the customer's price list, else the product's.",
     )
+    discount = DiscountInputSerializer(required=False, allow_null=True,
+                                       help_text="Of the line total; the sales role up to MAX_SALES_DISCOUNT_PERCENT.")
 
 
 class OrderCreateInputSerializer(InputSerializer):
@@ -139,6 +167,9 @@ class OrderCreateInputSerializer(InputSerializer):
     line_items = LineItemInputSerializer(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
     shipping_address = AddressSerializer(required=False, allow_null=True,
                                          help_text="Omitted: the customer's default shipping address.")
+    discount = DiscountInputSerializer(required=False, allow_null=True,
+                                       help_text="The order's discount, spread over the lines before tax.")
+    promotion_code = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True)
 
 
 class OrderUpdateInputSerializer(InputSerializer):
@@ -147,10 +178,14 @@ class OrderUpdateInputSerializer(InputSerializer):
     line_items = LineItemInputSerializer(many=True, allow_empty=False, max_length=500, required=False,  # type: ignore[call-arg]
                                          help_text="Replaces all lines.")
     shipping_address = AddressSerializer(required=False)
+    discount = DiscountInputSerializer(required=False, allow_null=True, help_text="null removes it.")
+    promotion_code = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True,
+                                           help_text="null or empty removes it.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs:
-            raise serializers.ValidationError("Send line_items and/or shipping_address.")
+            raise serializers.ValidationError(
+                "Send line_items, shipping_address, discount and/or promotion_code.")
         return attrs
 
 

@@ -36,7 +36,7 @@ def customer_list() -> QuerySet[Customer]:
 def order_list() -> QuerySet[Order]:
     """Orders, newest first. Their lines (with what returns claim of them) are read for a page at once by
     ``order_lines_read``, which the API's reads render from."""
-    return Order.objects.order_by("-id")
+    return Order.objects.select_related("promotion_code").order_by("-id")
 
 
 class LineRead(NamedTuple):
@@ -50,6 +50,11 @@ class LineRead(NamedTuple):
     unit_price: Decimal
     line_total: Decimal
     returned_quantity: int
+    list_price: Decimal | None = None
+    price_list_id: str | None = None
+    discount: dict | None = None
+    discount_amount: Decimal = Decimal(0)
+    order_discount_amount: Decimal = Decimal(0)
 
 
 class ReturnSummary(NamedTuple):
@@ -68,7 +73,8 @@ class OrderLinesRead(NamedTuple):
 _LINE_READ_COLUMNS = (
     "order_id", "pk", "product_id", "sku", "name", "quantity", "unit_price", "line_total",
     "return_lines__quantity", "return_lines__sales_return_id", "return_lines__sales_return__return_number",
-    "return_lines__sales_return__status",
+    "return_lines__sales_return__status", "list_price", "price_list_id", "discount", "discount_amount",
+    "order_discount_amount",
 )
 
 
@@ -85,10 +91,10 @@ def order_lines_read(order_ids: Sequence[str]) -> dict[str, OrderLinesRead]:
     seen_returns: set[tuple[str, str]] = set()
     last_line = None
     for (order_id, line_id, product_id, sku, name, quantity, unit_price, line_total,
-         returned, return_id, return_number, return_status) in rows:
+         returned, return_id, return_number, return_status, *pricing) in rows:
         read = reads[order_id]
         if line_id != last_line:
-            read.lines.append(LineRead(product_id, sku, name, quantity, unit_price, line_total, 0))
+            read.lines.append(LineRead(product_id, sku, name, quantity, unit_price, line_total, 0, *pricing))
             last_line = line_id
         if return_id is None:
             continue
@@ -116,7 +122,8 @@ def order_lines_in_memory(order: Order) -> OrderLinesRead:
             returns[sales_return.pk] = ReturnSummary(sales_return.pk, sales_return.return_number,
                                                      str(sales_return.status))
         lines.append(LineRead(line.product_id, line.sku, line.name, line.quantity, line.unit_price,
-                              line.line_total, claimed_quantity(claiming)))
+                              line.line_total, claimed_quantity(claiming), line.list_price, line.price_list_id,
+                              line.discount, line.discount_amount, line.order_discount_amount))
     return OrderLinesRead(lines, sorted(returns.values()))
 
 
@@ -127,7 +134,7 @@ def claimed_quantity(return_lines: Iterable[ReturnLine]) -> int:
 
 def order_read(order_id: str) -> tuple[Order, OrderLinesRead]:
     """One order and its lines as the API shows them (two statements; 404 when there is none)."""
-    order = Order.objects.filter(pk=order_id).first()
+    order = Order.objects.select_related("promotion_code").filter(pk=order_id).first()
     if order is None:
         raise NotFound(f"No order {order_id!r}.")
     return order, order_lines_read([order.pk])[order.pk]
@@ -169,11 +176,12 @@ def order_lock_with_lines(order_id: str) -> Order:
 
     ``FOR UPDATE OF order, lines``: PostgreSQL locks each row's marks in that order, so the order is locked
     first, as everywhere (a draft edit or a return holding the order never waits for lines this holds: no
-    deadlock). The lines are locked too so that none is stale: a draft edit that replaced them while this waited
+    deadlock). Its promotion code comes along unlocked (a confirmation locks it last, counting the use). The
+    lines are locked too so that none is stale: a draft edit that replaced them while this waited
     for the order has deleted the rows this would return, so none come back, and the order is then locked and
     its lines read afresh (as for an order without lines, which the API never makes)."""
     lines = list(
-        OrderLine.objects.select_related("order", "order__customer")
+        OrderLine.objects.select_related("order", "order__customer", "order__promotion_code")
         .select_for_update(of=("order", "self")).filter(order_id=order_id).order_by("position")
     )
     if not lines:

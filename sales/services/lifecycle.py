@@ -23,6 +23,7 @@ from ..exceptions import InvalidTransition, OrderOnHold, ReturnOpen, ReturnWindo
 from ..history import OrderHistory
 from ..models import Order, OrderEvent, OrderStatus, with_lines
 from ..signals import order_status_changed
+from .promotions import promotion_code_give_back, promotion_code_use
 
 _refuse = invalid_move(InvalidTransition, selectors.order_allowed_statuses)
 
@@ -57,12 +58,14 @@ def _stock_items(order: Order) -> list[tuple[str, int]]:
 
 @publishes_events
 def order_confirm(*, order_id: str, actor: Actor, reason: str = "") -> Order:
-    """draft → confirmed: reserve stock for every line (all or nothing: 422 ``insufficient_stock``)."""
+    """draft → confirmed: reserve stock for every line (all or nothing: 422 ``insufficient_stock``), then count
+    the use of its promotion code (422 ``promotion_code_exhausted`` …, see ``promotion_code_use``)."""
 
     def reserve(order: Order) -> None:
         inventory_services.stock_reserve(
             items=_stock_items(order), reference=order.pk, actor=actor, reason=f"order {order.order_number}"
         )
+        promotion_code_use(order)  # the code's row: the last lock
 
     return _move(order_id, target=OrderStatus.CONFIRMED, actor=actor, reason=reason, before=reserve)
 
@@ -140,6 +143,7 @@ def order_cancel(*, order_id: str, actor: Actor, reason: str = "") -> Order:
                 items=_stock_items(order), reference=order.pk, actor=actor,
                 reason=f"order {order.order_number} cancelled",
             )
+            promotion_code_give_back(order)
 
     data: dict[str, Any] = {}
     return _move(order_id, target=OrderStatus.CANCELLED, actor=actor, reason=reason,
