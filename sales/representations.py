@@ -27,6 +27,7 @@ def customer_representation(customer: Customer) -> dict[str, Any]:
     return {
         "id": customer.pk, "name": customer.name, "email": customer.email, "phone": customer.phone,
         "default_shipping_address": address_representation(customer.default_shipping_address),
+        "price_list_id": customer.price_list_id,
         "created_at": iso_datetime(customer.created_at), "updated_at": iso_datetime(customer.updated_at),
     }
 

@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 from billing.api.views import CreditNoteViewSet, InvoiceViewSet, PaymentViewSet, RefundViewSet
 from integrations.api.views import EventViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
 from inventory.api.views import ProductViewSet
+from sales.api.promotions import PriceListViewSet, PromotionCodeViewSet
 from sales.api.views import CustomerViewSet, OrderViewSet, ReturnViewSet
 
 
@@ -18,6 +19,8 @@ router = OptionalSlashRouter()
 router.register("sales/customers", CustomerViewSet, basename="customer")
 router.register("sales/orders", OrderViewSet, basename="order")
 router.register("sales/returns", ReturnViewSet, basename="return")
+router.register("sales/promotion-codes", PromotionCodeViewSet, basename="promotion-code")
+router.register("sales/price-lists", PriceListViewSet, basename="price-list")
 router.register("sales/invoices", InvoiceViewSet, basename="invoice")
 router.register("sales/payments", PaymentViewSet, basename="payment")
 router.register("sales/credit-notes", CreditNoteViewSet, basename="credit-note")

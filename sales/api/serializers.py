@@ -51,10 +51,12 @@ class AddressSerializer(InputSerializer):
 
 class CustomerSerializer(serializers.ModelSerializer):
     default_shipping_address = AddressSerializer(allow_null=True, read_only=True)
+    price_list_id = serializers.CharField(allow_null=True, read_only=True, help_text="Its price list (prl_…).")
 
     class Meta:
         model = Customer
-        fields = ["id", "name", "email", "phone", "default_shipping_address", "created_at", "updated_at"]
+        fields = ["id", "name", "email", "phone", "default_shipping_address", "price_list_id", "created_at",
+                  "updated_at"]
         read_only_fields = fields
 
 
@@ -65,6 +67,8 @@ class CustomerInputSerializer(InputSerializer):
     email = serializers.EmailField(max_length=254)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     default_shipping_address = AddressSerializer(required=False, allow_null=True)
+    price_list_id = serializers.CharField(max_length=40, required=False, allow_null=True,
+                                          help_text="Its price list (finance); null: none.")
 
 
 # --- orders ------------------------------------------------------------------------------------------
