@@ -4,6 +4,8 @@ order page's tabs and the dashboard."""
 from . import backoffice, messages
 from .customers import CustomerAdmin
 from .orders import OrderAdmin
+from .pricing import PriceListAdmin, PromotionCodeAdmin
 from .returns import ReturnAdmin
 
-__all__ = ["CustomerAdmin", "OrderAdmin", "ReturnAdmin", "backoffice", "messages"]
+__all__ = ["CustomerAdmin", "OrderAdmin", "PriceListAdmin", "PromotionCodeAdmin", "ReturnAdmin", "backoffice",
+           "messages"]

@@ -58,6 +58,10 @@ backoffice.nav_group("Finance", order=30)
 backoffice.nav_item("Finance", title="Orders to close", url_name="admin:sales_order_changelist", icon="lock_clock",
                     permission="sales.close_order", order=40, query="status__exact=delivered&on_hold=no")
 
+backoffice.nav_item("Finance", title="Promotion codes", url_name="admin:sales_promotioncode_changelist",
+                    icon="sell", permission="sales.view_promotioncode", order=50)
+backoffice.nav_item("Finance", title="Price lists", url_name="admin:sales_pricelist_changelist",
+                    icon="price_change", permission="sales.view_pricelist", order=55)
 backoffice.nav_item("Finance", title="Returns to credit", url_name="admin:sales_return_changelist",
                     icon="request_quote", permission="sales.credit_return", order=45, query="status__exact=received")
 
