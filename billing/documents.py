@@ -27,11 +27,12 @@ def invoice_document(invoice: Invoice, *, for_pdf: bool = False) -> dict[str, An
     lines = [{"line": line, "unit_price": fmt(line.unit_price), "line_total": fmt(line.line_total)}
              for line in invoice.lines.order_by("position")]
     payments = [{"payment": p, "amount": fmt(p.amount)} for p in invoice.payments.order_by("created_at", "id")]
-    tax = invoice.total - invoice.subtotal
+    tax = invoice.tax_total
     return {
         "invoice": invoice, "lines": lines, "payments": payments, "seller": settings.SELLER, "for_pdf": for_pdf,
         "order_number": invoice.order.order_number, "billing_address": address_lines(invoice.billing_address),
-        "subtotal": fmt(invoice.subtotal), "tax": fmt(tax) if tax else "", "total": fmt(invoice.total),
+        "subtotal": fmt(invoice.subtotal + invoice.charges_total), "tax": fmt(tax) if tax else "",
+        "total": fmt(invoice.total),
         "amount_paid": fmt(invoice.amount_paid), "amount_due": fmt(invoice.amount_due),
         "amount_credited": fmt(invoice.amount_credited) if invoice.amount_credited else "",
         "amount_refunded": fmt(invoice.amount_refunded) if invoice.amount_refunded else "",

@@ -9,16 +9,32 @@ from typing import Any
 from sales.addresses import address_representation
 from synthesq.core.actors import Viewer
 from synthesq.core.representation import amount, iso_datetime, username
+from taxes.representations import percent
 
-from .models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, Payment, Refund
+from .models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceLineKind, Payment, Refund
 from .selectors import invoice_allowed_statuses
+
+PRODUCT = InvoiceLineKind.PRODUCT
 
 
 def invoice_line_representation(line: InvoiceLine, currency: str) -> dict[str, Any]:
     return {
         "product_id": line.product_id, "sku": line.sku, "description": line.description, "quantity": line.quantity,
         "unit_price": amount(line.unit_price, currency), "line_total": amount(line.line_total, currency),
+        **_line_tax(line, currency),
     }
+
+
+def _line_tax(line: InvoiceLine, currency: str) -> dict[str, Any]:
+    return {"tax_class": line.tax_class, "tax_rate": percent(line.tax_rate),
+            "net_amount": amount(line.net_amount, currency), "tax_amount": amount(line.tax_amount, currency),
+            "gross_amount": amount(line.gross_amount, currency), "taxes": line.taxes}
+
+
+def invoice_charge_representation(line: InvoiceLine, currency: str) -> dict[str, Any]:
+    """A charge line as the order showed the charge."""
+    return {"kind": line.kind, "description": line.description, "amount": amount(line.line_total, currency),
+            **_line_tax(line, currency)}
 
 
 def invoice_representation(invoice: Invoice, *, user: Viewer = None) -> dict[str, Any]:
@@ -26,13 +42,19 @@ def invoice_representation(invoice: Invoice, *, user: Viewer = None) -> dict[str
     currency = invoice.currency
     # The with_overdue annotation: "overdue" is stated once, in InvoiceQuerySet.
     overdue = bool(invoice.is_overdue)  # type: ignore[attr-defined]
+    lines = list(invoice.lines.all())
     return {
         "id": invoice.pk, "number": invoice.number, "order_id": invoice.order_id,
         "customer_id": invoice.customer_id, "status": str(invoice.status), "currency": currency,
         "customer_name": invoice.customer_name, "customer_email": invoice.customer_email,
         "billing_address": address_representation(invoice.billing_address),
-        "line_items": [invoice_line_representation(line, currency) for line in invoice.lines.all()],
-        "subtotal": amount(invoice.subtotal, currency), "total": amount(invoice.total, currency),
+        "customer_tax_id": invoice.customer_tax_id, "tax_exempt_reason": invoice.tax_exempt_reason,
+        "line_items": [invoice_line_representation(line, currency) for line in lines if line.kind == PRODUCT],
+        "charges": [invoice_charge_representation(line, currency) for line in lines if line.kind != PRODUCT],
+        "subtotal": amount(invoice.subtotal, currency), "charges_total": amount(invoice.charges_total, currency),
+        "tax_total": amount(invoice.tax_total, currency), "total": amount(invoice.total, currency),
+        "prices_include_tax": invoice.prices_include_tax, "tax_rounding": invoice.tax_rounding,
+        "taxes": invoice.taxes,
         "amount_paid": amount(invoice.amount_paid, currency),
         "amount_credited": amount(invoice.amount_credited, currency),
         "amount_refunded": amount(invoice.amount_refunded, currency),

@@ -20,7 +20,7 @@ def product_representation(product: Product) -> dict[str, Any]:
         "parent_id": None if product.parent_id is None else str(product.parent_id),
         # The product_list annotation: "has variants" is stated once, in the selector.
         "has_variants": bool(product.has_variants),  # type: ignore[attr-defined]
-        "active": product.is_active,
+        "active": product.is_active, "tax_class": product.tax_class_id,
         "created_at": iso_datetime(product.created_at), "updated_at": iso_datetime(product.updated_at),
     }
 

@@ -17,6 +17,7 @@ from synthesq.core import postgres
 from synthesq.core.actors import Actor, require_permission
 from synthesq.core.errors import ValidationFailed, refuse_unknown_fields
 from synthesq.core.money import scale_error
+from taxes.models import STANDARD, TaxClass
 
 from . import events
 from .exceptions import InsufficientStock, ProductHasStock, ProductHasVariants, ShortLine
@@ -25,7 +26,7 @@ from .models import Product, StockMovement
 # The stock column's capacity (a 32-bit integer on PostgreSQL).
 STOCK_MAX = 2_147_483_647
 
-_UPDATABLE_FIELDS = ("sku", "name", "description", "price", "currency", "parent", "is_active")
+_UPDATABLE_FIELDS = ("sku", "name", "description", "price", "currency", "parent", "is_active", "tax_class")
 
 
 def _validate_price(price: Decimal, currency: str) -> None:
@@ -80,6 +81,7 @@ def product_create(
     stock_quantity: int = 0,
     parent: Product | None = None,
     is_active: bool = True,
+    tax_class: TaxClass | None = None,
 ) -> Product:
     require_permission(actor, "inventory.add_product", "Your role may not add products.")
     _validate_price(price, currency)
@@ -91,7 +93,8 @@ def product_create(
         validate_parent(None, parent)
     product = Product.objects.create(
         sku=sku, name=name, description=description, price=price, currency=currency,
-        parent=parent, is_active=is_active, stock_quantity=stock_quantity,
+        parent=parent, is_active=is_active, stock_quantity=stock_quantity, tax_class_id=tax_class.pk if tax_class
+        else STANDARD,
     )
     if stock_quantity:
         StockMovement.objects.create(

@@ -16,6 +16,7 @@ class OrderHistory:
     LINES: Final = "lines"  # created, draft updated: how many lines
     TOTAL: Final = "total"  # created, draft updated: the order's total (a decimal string)
     SHIPPING_ADDRESS: Final = "shipping_address"  # draft updated: the new address
+    CHARGES: Final = "charges"  # draft updated: how many charges
     TRACKING_NUMBER: Final = "tracking_number"  # shipped
     CARRIER: Final = "carrier"  # shipped
     HOLD_REASON: Final = "hold_reason"  # hold released: the reason it was held for

@@ -83,6 +83,7 @@ class Order(ConcurrentTransitions, OrderDiscounts, TimeStampedModel):
                              "region, taxable_amount, tax_amount (the rates copied at pricing).")
     prices_include_tax = models.BooleanField(default=False)
     tax_rounding = models.CharField(max_length=8, default="line")
+    tax_exempt_reason = models.CharField(max_length=255, blank=True, help_text="Why no tax (an exempt customer).")
     tracking_number = models.CharField(max_length=64, blank=True)
     carrier = models.CharField(max_length=64, blank=True)
     cancellation_reason = models.CharField(max_length=255, blank=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from synthesq.core.actors import Viewer
 from synthesq.core.representation import amount, iso_datetime
+from taxes.representations import percent
 
 from .addresses import address_representation
 from .models import Customer, Order, Return, ReturnLine
@@ -27,6 +28,7 @@ def customer_representation(customer: Customer) -> dict[str, Any]:
     return {
         "id": customer.pk, "name": customer.name, "email": customer.email, "phone": customer.phone,
         "default_shipping_address": address_representation(customer.default_shipping_address),
+        "tax_id": customer.tax_id, "tax_exempt": customer.tax_exempt, "tax_exempt_reason": customer.tax_exempt_reason,
         "price_list_id": customer.price_list_id,
         "created_at": iso_datetime(customer.created_at), "updated_at": iso_datetime(customer.updated_at),
     }
@@ -36,7 +38,9 @@ def order_line_representation(line: LineRead, currency: str) -> dict[str, Any]:
     return {
         "product_id": line.product_id, "sku": line.sku, "name": line.name, "quantity": line.quantity,
         "unit_price": amount(line.unit_price, currency), "line_total": amount(line.line_total, currency),
-        "returned_quantity": line.returned_quantity,
+        "returned_quantity": line.returned_quantity, "tax_class": line.tax_class, "tax_rate": percent(line.tax_rate),
+        "net_amount": amount(line.net_amount, currency), "tax_amount": amount(line.tax_amount, currency),
+        "gross_amount": amount(line.gross_amount, currency), "taxes": line.taxes,
         "list_price": amount(line.list_price, currency), "price_list_id": line.price_list_id,
         "discount": discount_representation(*_entered(line.discount), line.discount_amount, currency),
         "order_discount_amount": amount(line.order_discount_amount, currency),
@@ -81,7 +85,10 @@ def order_representation(order: Order, *, user: Viewer = None, lines: OrderLines
         "id": order.pk, "order_number": order.order_number, "status": str(order.status),
         "customer_id": order.customer_id, "currency": currency,
         "line_items": [order_line_representation(line, currency) for line in lines.lines],
-        "subtotal": amount(order.subtotal, currency), "total": amount(order.total, currency),
+        "charges": order.charges, "subtotal": amount(order.subtotal, currency),
+        "charges_total": amount(order.charges_total, currency), "tax_total": amount(order.tax_total, currency),
+        "total": amount(order.total, currency), "prices_include_tax": order.prices_include_tax,
+        "tax_rounding": order.tax_rounding, "taxes": order.taxes, "tax_exempt_reason": order.tax_exempt_reason,
         "shipping_address": address_representation(order.shipping_address),
         "tracking_number": order.tracking_number, "carrier": order.carrier,
         "cancellation_reason": order.cancellation_reason, "on_hold": order.on_hold, "hold_reason": order.hold_reason,

@@ -1,5 +1,6 @@
 """The one API router: every resource under /api/v1/, trailing slash optional."""
 
+from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
 from billing.api.views import CreditNoteViewSet, InvoiceViewSet, PaymentViewSet, RefundViewSet
@@ -7,6 +8,7 @@ from integrations.api.views import EventViewSet, WebhookDeliveryViewSet, Webhook
 from inventory.api.views import ProductViewSet
 from sales.api.promotions import PriceListViewSet, PromotionCodeViewSet
 from sales.api.views import CustomerViewSet, OrderViewSet, ReturnViewSet
+from taxes.api.views import TaxClassViewSet, TaxRateViewSet, TaxSettingsViewSet
 
 
 class OptionalSlashRouter(SimpleRouter):
@@ -26,8 +28,14 @@ router.register("sales/payments", PaymentViewSet, basename="payment")
 router.register("sales/credit-notes", CreditNoteViewSet, basename="credit-note")
 router.register("sales/refunds", RefundViewSet, basename="refund")
 router.register("inventory/products", ProductViewSet, basename="product")
+router.register("taxes/classes", TaxClassViewSet, basename="tax-class")
+router.register("taxes/rates", TaxRateViewSet, basename="tax-rate")
 router.register("events", EventViewSet, basename="event")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 
-urlpatterns = router.urls
+urlpatterns = [
+    re_path(r"^taxes/settings/?$", TaxSettingsViewSet.as_view({"get": "retrieve", "put": "update"}),
+            name="tax-settings"),
+    *router.urls,
+]

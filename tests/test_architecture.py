@@ -24,8 +24,8 @@ LAYERS = {
 # What a lower layer must not name in its code (identifiers, and strings that are names or paths such as
 # "billing.view_invoice" or "admin:billing_invoice_change"; prose in messages and docstrings may).
 HIGHER_NAMES = {
-    "synthesq": {"integrations", "taxes", "inventory", "sales", "billing", "invoice", "invoices", "payment", "payments"},
-    "integrations": {"taxes", "inventory", "sales", "billing", "invoice", "invoices", "payment", "payments", "customer",
+    "synthesq": {"integrations", "inventory", "sales", "billing", "invoice", "invoices", "payment", "payments"},
+    "integrations": {"inventory", "sales", "billing", "invoice", "invoices", "payment", "payments", "customer",
                      "product", "stock"},
     "taxes": {"inventory", "sales", "billing", "invoice", "invoices", "payment", "payments"},
     "inventory": {"sales", "billing", "invoice", "invoices", "payment", "payments"},

@@ -16,15 +16,22 @@ from billing.models import (
 from sales.api.serializers import AddressSerializer
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField
 from synthesq.core.serializers import ActorField, InputSerializer
+from taxes.api.serializers import ChargeSerializer, ItemTaxSerializer, PercentSerializerField, TaxRowSerializer
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
     unit_price = AmountSerializerField(currency_source="invoice.currency")
     line_total = AmountSerializerField(currency_source="invoice.currency")
+    tax_rate = PercentSerializerField(read_only=True, help_text="The summed percent of its rates.")
+    net_amount = AmountSerializerField(currency_source="invoice.currency")
+    tax_amount = AmountSerializerField(currency_source="invoice.currency")
+    gross_amount = AmountSerializerField(currency_source="invoice.currency")
+    taxes = ItemTaxSerializer(many=True, read_only=True, help_text="The tax per rate.")
 
     class Meta:
         model = InvoiceLine
-        fields = ["product_id", "sku", "description", "quantity", "unit_price", "line_total"]
+        fields = ["product_id", "sku", "description", "quantity", "unit_price", "line_total", "tax_class",
+                  "tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes"]
         read_only_fields = fields
 
 
@@ -32,9 +39,13 @@ class InvoiceSerializer(serializers.ModelSerializer):
     order_id = serializers.CharField(read_only=True)
     customer_id = serializers.CharField(read_only=True)
     billing_address = AddressSerializer(read_only=True)
-    line_items = InvoiceLineSerializer(source="lines", many=True, read_only=True)
-    subtotal = AmountSerializerField()
-    total = AmountSerializerField()
+    line_items = InvoiceLineSerializer(source="lines", many=True, read_only=True, help_text="The product lines.")
+    charges = ChargeSerializer(many=True, read_only=True, help_text="Shipping, handling and other charges.")
+    subtotal = AmountSerializerField(help_text="Net of the lines.")
+    charges_total = AmountSerializerField(help_text="Net of the charges.")
+    tax_total = AmountSerializerField()
+    total = AmountSerializerField(help_text="Gross: what the customer pays.")
+    taxes = TaxRowSerializer(many=True, read_only=True, help_text="The breakdown: one row per rate.")
     amount_paid = AmountSerializerField()
     amount_credited = AmountSerializerField(help_text="The total of its credit notes.")
     amount_refunded = AmountSerializerField(help_text="The total of the refunds of its payments.")
@@ -54,8 +65,9 @@ class InvoiceSerializer(serializers.ModelSerializer):
         model = Invoice
         fields = [
             "id", "number", "order_id", "customer_id", "status", "currency", "customer_name", "customer_email",
-            "billing_address", "line_items", "subtotal", "total", "amount_paid", "amount_credited",
-            "amount_refunded", "amount_due", "amount_refundable", "overdue",
+            "billing_address", "customer_tax_id", "tax_exempt_reason", "line_items", "charges", "subtotal",
+            "charges_total", "tax_total", "total", "prices_include_tax", "tax_rounding", "taxes", "amount_paid",
+            "amount_credited", "amount_refunded", "amount_due", "amount_refundable", "overdue",
             "allowed_statuses", "issued_at", "due_at", "paid_at", "voided_at", "void_reason",
             "created_at", "updated_at",
         ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -66,21 +67,40 @@ def invoice_create_for_order(*, order: Order, actor: Actor) -> Invoice:
         order=order, customer=customer, currency=order.currency,
         customer_name=customer.name, customer_email=customer.email,
         billing_address=customer.default_shipping_address or order.shipping_address,
-        subtotal=order.subtotal, total=order.total,
+        customer_tax_id=customer.tax_id, tax_exempt_reason=order.tax_exempt_reason,
+        subtotal=order.subtotal, charges_total=order.charges_total, tax_total=order.tax_total, total=order.total,
+        taxes=order.taxes, prices_include_tax=order.prices_include_tax, tax_rounding=order.tax_rounding,
     )
     invoice.save(force_insert=True)
-    lines = InvoiceLine.objects.bulk_create([
+    # The order's lines, then its charges as lines of their kind: one INSERT.
+    lines = InvoiceLine.objects.bulk_create([*(
         InvoiceLine(invoice=invoice, position=line.position, product_id=line.product_id, sku=line.sku,
                     description=line.name, quantity=line.quantity, unit_price=line.unit_price,
-                    line_total=line.line_total)
+                    line_total=line.line_total, tax_class=line.tax_class, tax_rate=line.tax_rate,
+                    net_amount=line.net_amount, tax_amount=line.tax_amount, gross_amount=line.gross_amount,
+                    taxes=line.taxes)
         for line in order.lines.all()
-    ])
+    ), *_charge_lines(invoice, order)])
     set_prefetched(invoice, "lines", lines)
     InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.CREATED, actor=actor, to_status=invoice.status,
                         data={InvoiceHistory.ORDER_ID: order.pk, InvoiceHistory.ORDER_NUMBER: order.order_number,
                               InvoiceHistory.TOTAL: format_amount(invoice.total, invoice.currency)})
     events.publish_invoice("invoice.created", invoice.pk, invoice=invoice)
     return invoice
+
+
+def _charge_lines(invoice: Invoice, order: Order) -> list[InvoiceLine]:
+    """The order's charges as invoice lines (kind shipping, handling or other), after its product lines."""
+    first = max((line.position for line in order.lines.all()), default=0) + 1
+    return [
+        InvoiceLine(invoice=invoice, position=first + index, kind=charge["kind"], description=charge["description"]
+                    or str(InvoiceLine.Kind(charge["kind"]).label), quantity=1, unit_price=Decimal(charge["amount"]),
+                    line_total=Decimal(charge["amount"]), tax_class=charge["tax_class"],
+                    tax_rate=Decimal(charge["tax_rate"]), net_amount=Decimal(charge["net_amount"]),
+                    tax_amount=Decimal(charge["tax_amount"]), gross_amount=Decimal(charge["gross_amount"]),
+                    taxes=charge["taxes"])
+        for index, charge in enumerate(order.charges)
+    ]
 
 
 # --- status changes ----------------------------------------------------------------------------------

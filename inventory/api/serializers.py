@@ -7,6 +7,7 @@ from rest_framework import serializers
 from inventory.models import Product, StockMovement
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField, check_amount
 from synthesq.core.serializers import ActorField, InputSerializer
+from taxes.models import TaxClass
 
 
 class ProductSerializer(serializers.ModelSerializer):
@@ -14,12 +15,13 @@ class ProductSerializer(serializers.ModelSerializer):
     parent_id = serializers.CharField(allow_null=True, read_only=True)
     has_variants = serializers.BooleanField(read_only=True, help_text="Products with variants are not sold.")
     active = serializers.BooleanField(source="is_active", read_only=True)
+    tax_class = serializers.CharField(source="tax_class_id", read_only=True, help_text="Its tax class's code.")
 
     class Meta:
         model = Product
         fields = [
             "id", "sku", "name", "description", "price", "currency", "stock_quantity",
-            "parent_id", "has_variants", "active", "created_at", "updated_at",
+            "parent_id", "has_variants", "active", "tax_class", "created_at", "updated_at",
         ]
         read_only_fields = fields
 
@@ -42,6 +44,8 @@ class ProductInputSerializer(InputSerializer):
         pk_field=serializers.CharField(max_length=40),
     )
     active = serializers.BooleanField(source="is_active", required=False, default=True)
+    tax_class = serializers.SlugRelatedField(slug_field="code", queryset=TaxClass.objects.all(), required=False,
+                                             help_text="A tax class code (default standard).")
 
     def validate_sku(self, value: str) -> str:
         existing = Product.objects.filter(sku__iexact=value)

@@ -20,6 +20,13 @@ from sales.models import (
 from synthesq.core.errors import ValidationFailed
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField
 from synthesq.core.serializers import ActorField, InputSerializer
+from taxes.api.serializers import (
+    ChargeInputSerializer,
+    ChargeSerializer,
+    ItemTaxSerializer,
+    PercentSerializerField,
+    TaxRowSerializer,
+)
 
 
 def _address_field(part: AddressPart) -> serializers.Field:
@@ -55,18 +62,23 @@ class CustomerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = ["id", "name", "email", "phone", "default_shipping_address", "price_list_id", "created_at",
-                  "updated_at"]
+        fields = ["id", "name", "email", "phone", "default_shipping_address", "tax_id", "tax_exempt",
+                  "tax_exempt_reason", "price_list_id", "created_at", "updated_at"]
         read_only_fields = fields
 
 
 class CustomerInputSerializer(InputSerializer):
-    put_defaults = {"phone": "", "default_shipping_address": None}
+    put_defaults = {"phone": "", "default_shipping_address": None, "tax_id": "", "tax_exempt": False,
+                    "tax_exempt_reason": ""}
 
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(max_length=254)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
     default_shipping_address = AddressSerializer(required=False, allow_null=True)
+    tax_id = serializers.CharField(max_length=64, required=False, allow_blank=True, help_text="VAT number or the like.")
+    tax_exempt = serializers.BooleanField(required=False, help_text="Pays no tax on new orders.")
+    tax_exempt_reason = serializers.CharField(max_length=255, required=False, allow_blank=True,
+                                              help_text="Required when exempt (printed on invoices).")
     price_list_id = serializers.CharField(max_length=40, required=False, allow_null=True,
                                           help_text="Its price list (finance); null: none.")
 
@@ -95,6 +107,11 @@ class OrderLineSerializer(serializers.ModelSerializer):
     returned_quantity = serializers.IntegerField(
         read_only=True, help_text="Quantity on returns requested, received or credited (rejected ones do not count)."
     )
+    tax_rate = PercentSerializerField(read_only=True, help_text="The summed percent of its rates.")
+    net_amount = AmountSerializerField(currency_source="order.currency")
+    tax_amount = AmountSerializerField(currency_source="order.currency")
+    gross_amount = AmountSerializerField(currency_source="order.currency")
+    taxes = ItemTaxSerializer(many=True, read_only=True, help_text="The tax per rate.")
     list_price = AmountSerializerField(currency_source="order.currency", allow_null=True,
                                        help_text="The product's price (null: priced in another currency).")
     price_list_id = serializers.CharField(allow_null=True, help_text="The price list the unit price came from.")
@@ -105,6 +122,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = OrderLine
         fields = ["product_id", "sku", "name", "quantity", "unit_price", "line_total", "returned_quantity",
+                  "tax_class", "tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes",
                   "list_price", "price_list_id", "discount", "order_discount_amount"]
         read_only_fields = fields
 
@@ -123,9 +141,13 @@ class ComputedDateTimeField(serializers.DateTimeField):
 class OrderSerializer(serializers.ModelSerializer):
     customer_id = serializers.CharField(read_only=True)
     line_items = OrderLineSerializer(source="lines", many=True, read_only=True)
+    charges = ChargeSerializer(many=True, read_only=True)
     shipping_address = AddressSerializer(read_only=True)
-    subtotal = AmountSerializerField()
-    total = AmountSerializerField()
+    subtotal = AmountSerializerField(help_text="Net of the lines.")
+    charges_total = AmountSerializerField(help_text="Net of the charges.")
+    tax_total = AmountSerializerField()
+    total = AmountSerializerField(help_text="Gross: what a payment of the whole must be.")
+    taxes = TaxRowSerializer(many=True, read_only=True, help_text="The breakdown: one row per rate.")
     allowed_statuses = serializers.ListField(
         child=serializers.ChoiceField(choices=OrderStatus.choices), read_only=True,
         help_text="Statuses the caller may move this order to now.",
@@ -143,7 +165,8 @@ class OrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Order
         fields = [
-            "id", "order_number", "status", "customer_id", "currency", "line_items", "subtotal", "total",
+            "id", "order_number", "status", "customer_id", "currency", "line_items", "charges", "subtotal",
+            "charges_total", "tax_total", "total", "prices_include_tax", "tax_rounding", "taxes", "tax_exempt_reason",
             "shipping_address", "tracking_number", "carrier", "cancellation_reason", "on_hold", "hold_reason",
             "held_at", "return_window_ends_at", "allowed_statuses",
             "created_at", "updated_at", "confirmed_at", "processing_at", "shipped_at", "delivered_at",
@@ -171,6 +194,8 @@ class OrderCreateInputSerializer(InputSerializer):
     line_items = LineItemInputSerializer(many=True, allow_empty=False, max_length=500)  # type: ignore[call-arg]
     shipping_address = AddressSerializer(required=False, allow_null=True,
                                          help_text="Omitted: the customer's default shipping address.")
+    charges = ChargeInputSerializer(many=True, required=False, max_length=50,  # type: ignore[call-arg]
+                                    help_text="Shipping, handling and other charges.")
     discount = DiscountInputSerializer(required=False, allow_null=True,
                                        help_text="The order's discount, spread over the lines before tax.")
     promotion_code = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True)
@@ -182,6 +207,9 @@ class OrderUpdateInputSerializer(InputSerializer):
     line_items = LineItemInputSerializer(many=True, allow_empty=False, max_length=500, required=False,  # type: ignore[call-arg]
                                          help_text="Replaces all lines.")
     shipping_address = AddressSerializer(required=False)
+    charges = ChargeInputSerializer(many=True, required=False, max_length=50,  # type: ignore[call-arg]
+                                    help_text="Replaces all charges ([] removes them).")
+
     discount = DiscountInputSerializer(required=False, allow_null=True, help_text="null removes it.")
     promotion_code = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True,
                                            help_text="null or empty removes it.")
@@ -189,7 +217,7 @@ class OrderUpdateInputSerializer(InputSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs:
             raise serializers.ValidationError(
-                "Send line_items, shipping_address, discount and/or promotion_code.")
+                "Send line_items, charges, shipping_address, discount and/or promotion_code.")
         return attrs
 
 

@@ -164,6 +164,7 @@ class OrderViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, vi
             currency=values["currency"],
             line_items=_line_inputs(values["line_items"]),
             shipping_address=values.get("shipping_address"),
+            charges=_charge_inputs(values.get("charges") or []),
             discount=_discount_input(values.get("discount")),
             promotion_code=values.get("promotion_code") or None,
         )
@@ -180,6 +181,7 @@ class OrderViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, vi
                 order_id=order.pk, actor=acting_user(request),
                 line_items=_line_inputs(values["line_items"]) if "line_items" in values else None,
                 shipping_address=values.get("shipping_address"),
+                charges=_charge_inputs(values["charges"]) if "charges" in values else None,
                 **_discount_changes(values),
             )
         return Response(self._render(order))
@@ -329,6 +331,9 @@ def _line_inputs(items: list[dict]) -> list[services.LineInput]:
     ]
 
 
+def _charge_inputs(items: list[dict]) -> list[services.ChargeInput]:
+    return [services.ChargeInput(kind=item["kind"], amount=item["amount"], description=item.get("description", ""),
+                                 tax_class=item.get("tax_class") or "standard") for item in items]
 def _discount_input(value: dict | None) -> DiscountInput | None:
     return DiscountInput(value["type"], value["value"], value.get("reason", "")) if value else None
 

@@ -48,6 +48,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='order',
+            name='tax_exempt_reason',
+            field=models.CharField(blank=True, help_text='Why no tax (an exempt customer).', max_length=255),
+        ),
+        migrations.AddField(
+            model_name='order',
             name='tax_rounding',
             field=models.CharField(default='line', max_length=8),
         ),

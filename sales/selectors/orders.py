@@ -50,6 +50,12 @@ class LineRead(NamedTuple):
     unit_price: Decimal
     line_total: Decimal
     returned_quantity: int
+    tax_class: str
+    tax_rate: Decimal
+    net_amount: Decimal
+    tax_amount: Decimal
+    gross_amount: Decimal
+    taxes: list[dict[str, str]]
     list_price: Decimal | None = None
     price_list_id: str | None = None
     discount: dict | None = None
@@ -73,8 +79,8 @@ class OrderLinesRead(NamedTuple):
 _LINE_READ_COLUMNS = (
     "order_id", "pk", "product_id", "sku", "name", "quantity", "unit_price", "line_total",
     "return_lines__quantity", "return_lines__sales_return_id", "return_lines__sales_return__return_number",
-    "return_lines__sales_return__status", "list_price", "price_list_id", "discount", "discount_amount",
-    "order_discount_amount",
+    "return_lines__sales_return__status", "tax_class", "tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes",
+    "list_price", "price_list_id", "discount", "discount_amount", "order_discount_amount",
 )
 
 
@@ -122,8 +128,9 @@ def order_lines_in_memory(order: Order) -> OrderLinesRead:
             returns[sales_return.pk] = ReturnSummary(sales_return.pk, sales_return.return_number,
                                                      str(sales_return.status))
         lines.append(LineRead(line.product_id, line.sku, line.name, line.quantity, line.unit_price,
-                              line.line_total, claimed_quantity(claiming), line.list_price, line.price_list_id,
-                              line.discount, line.discount_amount, line.order_discount_amount))
+                              line.line_total, claimed_quantity(claiming), line.tax_class, line.tax_rate,
+                              line.net_amount, line.tax_amount, line.gross_amount, line.taxes, line.list_price,
+                              line.price_list_id, line.discount, line.discount_amount, line.order_discount_amount))
     return OrderLinesRead(lines, sorted(returns.values()))
 
 

@@ -5,6 +5,7 @@ Every order change runs in one transaction with the order row locked first. Stat
 lives in ``closing``. Import the functions from here: ``from sales import services``.
 """
 
+from ..pricing import ChargeInput
 from .closing import CloseRunReport, orders_close_chunk, orders_close_delivered
 from .customers import customer_create, customer_update
 from .drafts import LineInput, order_create, order_lines_validate, order_update_draft
@@ -28,6 +29,7 @@ from .returns import (
 )
 
 __all__ = [
+    "ChargeInput",
     "CloseRunReport",
     "LineInput",
     "ReturnLineInput",

@@ -17,14 +17,16 @@ from synthesq.core.actors import Actor, require_permission
 from synthesq.core.errors import ValidationFailed, field_error
 from synthesq.core.money import AMOUNT_MAX_EXCLUSIVE, quantize, scale_error
 from synthesq.core.sequences import sequence_next
+from taxes.models import TaxRounding, TaxSettings
 
 from .. import events, selectors
 from ..discounts import DiscountInput
 from ..exceptions import CurrencyMismatch, OrderNotEditable
 from ..history import OrderHistory
 from ..models import Customer, Order, OrderEvent, OrderLine, OrderStatus, set_lines, with_lines
+from ..pricing import ChargeInput, charges_of, charges_validate
 from ..selectors import promotions as promotion_reads
-from .pricing import DISCOUNT_FIELDS, ORDER_DISCOUNT_FIELDS, CodeRead, ListPrices, code_for_draft, price_draft
+from .discounting import DISCOUNT_FIELDS, ORDER_DISCOUNT_FIELDS, CodeRead, ListPrices, code_for_draft, price_draft
 
 ORDER_NUMBER_SEQUENCE = "order_number"
 
@@ -119,6 +121,7 @@ def _line(position: int, line: LineInput, product: Product, list_prices: ListPri
         list_price=product.price if product.currency == currency else None,
         price_list_id=price_list_id if line.unit_price is None else None,
         discount={"type": discount.type, "value": str(discount.value), "reason": discount.reason} if discount else None,
+        tax_class=str(product.tax_class_id),
     )
 
 
@@ -139,20 +142,25 @@ def order_lines_validate(*, currency: str, line_items: Sequence[LineInput]) -> N
 
 @dataclass(frozen=True)
 class DraftRead:
-    """What creating a draft reads in one statement: whether the customer exists, its default shipping address
-    and price list, the ordered products, and the promotion code named (with this customer's uses of it)."""
+    """What creating a draft reads in one statement: whether the customer exists, its default shipping address,
+    exemption and price list, the tax settings, the ordered products, and the promotion code named (with this
+    customer's uses of it)."""
 
     found: bool
     default_address: dict[str, str] | None
     price_list_id: str | None
     products: dict[str, Product]
     code: CodeRead | None
+    exempt_reason: str | None = None
+    prices_include_tax: bool = False
+    rounding: str = TaxRounding.LINE
 
 
 def _customer_and_products(customer_id: str, line_items: Sequence[LineInput], code_text: str | None) -> DraftRead:
     """One statement: each product row carries the customer's values and the code's (with no known product,
     the customer is read alone, the code on its own)."""
     customer = Customer.objects.filter(pk=customer_id)
+    tax_settings = TaxSettings.objects.filter(pk=1)
     products: dict[str, Product] = {}
     if line_items:
         annotations = promotion_reads.code_annotations(code_text, customer_id) if code_text else {}
@@ -160,12 +168,21 @@ def _customer_and_products(customer_id: str, line_items: Sequence[LineInput], co
             customer_found=Exists(customer),
             customer_address=Subquery(customer.values("default_shipping_address")[:1]),
             customer_price_list=Subquery(customer.values("price_list_id")[:1]),
+            customer_exempt=Subquery(customer.values("tax_exempt")[:1]),
+            customer_exempt_reason=Subquery(customer.values("tax_exempt_reason")[:1]),
+            prices_include_tax=Subquery(tax_settings.values("prices_include_tax")[:1]),
+            tax_rounding=Subquery(tax_settings.values("rounding")[:1]),
             **annotations,
         ).in_bulk([line.product_id for line in line_items]))
     for product in products.values():
         code = promotion_reads.code_from_annotations(list(products.values())) if code_text else None
-        return DraftRead(bool(getattr(product, "customer_found", False)), getattr(product, "customer_address", None),
-                         getattr(product, "customer_price_list", None), products, code)
+        values = vars(product)
+        return DraftRead(
+            bool(values.get("customer_found")), values.get("customer_address"), values.get("customer_price_list"),
+            products, code,
+            exempt_reason=values.get("customer_exempt_reason") if values.get("customer_exempt") else None,
+            prices_include_tax=bool(values.get("prices_include_tax")),
+            rounding=values.get("tax_rounding") or TaxRounding.LINE)
     row = customer.values_list("default_shipping_address", "price_list_id").first()
     return DraftRead(row is not None, row[0] if row else None, row[1] if row else None, products, None)
 
@@ -178,12 +195,14 @@ def order_create(
     currency: str,
     line_items: Sequence[LineInput],
     shipping_address: dict[str, str] | None = None,
+    charges: Sequence[ChargeInput] = (),
     discount: DiscountInput | None = None,
     promotion_code: str | None = None,
 ) -> Order:
     """Create a draft. Prices are captured now: ``unit_price`` as sent, else the customer's price list, else the
     product's price (which must be in the order's currency). The shipping address defaults to the customer's.
-    Discounts (the lines', the order's, the promotion code's) are decided now (``pricing``)."""
+    Discounts (the lines', the order's, the promotion code's) are decided now, then lines and charges are taxed
+    with the rates valid today (``sales.pricing``), under the tax settings of now, which the order keeps."""
     require_permission(actor, "sales.add_order", "Your role may not create orders.")
     read = _customer_and_products(customer_id, line_items, promotion_code)
     if not read.found:
@@ -193,13 +212,16 @@ def order_create(
     list_prices = ListPrices.read(read.price_list_id, currency=currency, on=timezone.localdate(),
                                   items=[(line.product_id, line.quantity) for line in line_items])
     lines = _build_lines(currency=currency, line_items=line_items, products=read.products, list_prices=list_prices)
+    charges_validate(charges, currency)
     address = shipping_address or read.default_address
     if not address:
         raise ValidationFailed("A shipping address is required (the customer has no default).",
                                errors=[field_error("shipping_address", "This field is required.", "required")])
     code, code_products = code_for_draft(promotion_code, customer_id=customer_id, currency=currency, read=read.code)
-    order = Order(customer_id=customer_id, currency=currency, shipping_address=address, created_by=actor)
-    price_draft(order, lines, actor=actor, discount=discount, code=code, code_products=code_products)
+    order = Order(customer_id=customer_id, currency=currency, shipping_address=address, created_by=actor,
+                  prices_include_tax=read.prices_include_tax, tax_rounding=read.rounding)
+    price_draft(order, lines, charges, actor=actor, discount=discount, code=code, code_products=code_products,
+                exempt_reason=read.exempt_reason)
     order.order_number = f"SO-{sequence_next(ORDER_NUMBER_SEQUENCE):08d}"
     order.save(force_insert=True)
     for line in lines:
@@ -224,27 +246,33 @@ def order_update_draft(
     actor: Actor,
     line_items: Sequence[LineInput] | None = None,
     shipping_address: dict[str, str] | None = None,
+    charges: Sequence[ChargeInput] | None = None,
     discount: DiscountInput | None = UNCHANGED,
     promotion_code: str | None = UNCHANGED,
 ) -> Order:
-    """Replace the lines, the shipping address, the order's discount and/or its promotion code of a draft (409 in
-    any other status). ``discount``/``promotion_code`` None removes it. Lines keep the prices of the draft's
-    creation date (its customer's price list as it is now, on that date)."""
+    """Replace the lines, the charges, the shipping address, the order's discount and/or its promotion code of a
+    draft (409 in any other status); ``discount``/``promotion_code`` None removes it. The draft is priced again:
+    lines with its customer's price list on its creation date, the rates of its creation date and the tax
+    settings it was created under."""
     require_permission(actor, "sales.change_order", "Your role may not change orders.")
     order = selectors.order_get_for_update(order_id)
     if order.status != OrderStatus.DRAFT:
         raise OrderNotEditable(current_status=order.status)
     changed: dict[str, Any] = {}
     before = events.order_data(order)
-    repricing = line_items is not None or discount is not UNCHANGED or promotion_code is not UNCHANGED
-    if repricing:
-        lines = _reprice(order, actor=actor, line_items=line_items, discount=discount, promotion_code=promotion_code)
-        changed.update({OrderHistory.LINES: len(lines), OrderHistory.TOTAL: str(order.total)})
+    if charges is not None:
+        charges_validate(charges, order.currency)
+        changed[OrderHistory.CHARGES] = len(charges)
     if shipping_address is not None:
         order.shipping_address = shipping_address
         changed[OrderHistory.SHIPPING_ADDRESS] = shipping_address
-    if changed:
-        order.save(update_fields=["shipping_address", "updated_at", *ORDER_DISCOUNT_FIELDS])
+    if line_items is not None or discount is not UNCHANGED or promotion_code is not UNCHANGED or changed:
+        lines = _reprice(order, actor=actor, line_items=line_items, charges=charges, discount=discount,
+                         promotion_code=promotion_code)
+        if line_items is not None:
+            changed[OrderHistory.LINES] = len(lines)
+        changed[OrderHistory.TOTAL] = str(order.total)
+        order.save(update_fields=[*_PRICED_FIELDS, *ORDER_DISCOUNT_FIELDS, "shipping_address", "updated_at"])
         OrderEvent.record(order, kind=OrderEvent.Kind.UPDATED, actor=actor, from_status=order.status,
                           to_status=order.status, data=changed)
         events.publish_order_updated(order, before)
@@ -257,25 +285,32 @@ def _current_discount(order: Order) -> DiscountInput | None:
     return DiscountInput(order.discount_type, order.discount_value, order.discount_reason)  # type: ignore[arg-type]
 
 
-def _reprice(order: Order, *, actor: Actor, line_items: Sequence[LineInput] | None, discount: DiscountInput | None,
+_PRICED_FIELDS = ("subtotal", "charges_total", "tax_total", "total", "charges", "taxes", "tax_exempt_reason")
+_LINE_PRICED_FIELDS = ("tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes", *DISCOUNT_FIELDS)
+
+
+def _reprice(order: Order, *, actor: Actor, line_items: Sequence[LineInput] | None,
+             charges: Sequence[ChargeInput] | None, discount: DiscountInput | None,
              promotion_code: str | None) -> list[OrderLine]:
-    """Price the draft again with what the PATCH changes (new lines are written; kept ones updated)."""
+    """Price the draft again with what the PATCH changes (new lines are written; kept ones updated), the
+    customer's exemption and price list as they are now."""
     discount = _current_discount(order) if discount is UNCHANGED else discount
     _refuse_bad_discount(discount, order.currency)
     if promotion_code is UNCHANGED:
         promotion_code = order.promotion_code.code if order.promotion_code_id else None  # type: ignore[union-attr]
+    price_list_id, exempt, reason = (Customer.objects.filter(pk=order.customer_id)
+                                     .values_list("price_list_id", "tax_exempt", "tax_exempt_reason").first()
+                                     or (None, False, ""))
+    lines = list(with_lines(order).lines.all()) if line_items is None else _build_lines(
+        currency=order.currency, line_items=line_items,
+        list_prices=ListPrices.read(price_list_id, currency=order.currency, on=timezone.localdate(order.created_at),
+                                    items=[(line.product_id, line.quantity) for line in line_items]))
     code, code_products = code_for_draft(promotion_code, customer_id=order.customer_id, currency=order.currency)
+    price_draft(order, lines, charges_of(order) if charges is None else charges, actor=actor, discount=discount,
+                code=code, code_products=code_products, exempt_reason=reason if exempt else None)
     if line_items is None:
-        lines = list(with_lines(order).lines.all())
-        price_draft(order, lines, actor=actor, discount=discount, code=code, code_products=code_products)
-        OrderLine.objects.bulk_update(lines, DISCOUNT_FIELDS)
+        OrderLine.objects.bulk_update(lines, _LINE_PRICED_FIELDS)
         return lines
-    price_list_id = Customer.objects.filter(pk=order.customer_id).values_list("price_list_id", flat=True).first()
-    list_prices = ListPrices.read(price_list_id, currency=order.currency,
-                                  on=timezone.localdate(order.created_at),
-                                  items=[(line.product_id, line.quantity) for line in line_items])
-    lines = _build_lines(currency=order.currency, line_items=line_items, list_prices=list_prices)
-    price_draft(order, lines, actor=actor, discount=discount, code=code, code_products=code_products)
     order.lines.all().delete()
     for line in lines:
         line.order = order

@@ -18,7 +18,7 @@ from .helpers import assert_problem, error_fields, product_url, snapshot
 
 pytestmark = pytest.mark.django_db
 
-FIELDS = {"id", "sku", "name", "description", "price", "currency", "stock_quantity", "parent_id",
+FIELDS = {"id", "sku", "name", "description", "price", "currency", "stock_quantity", "parent_id", "tax_class",
           "has_variants", "active", "created_at", "updated_at"}
 # token lookup, the user's permissions, its groups' permissions, the page itself
 LIST_QUERY_BUDGET = 4

@@ -33,14 +33,16 @@ TRACKING = {"tracking_number": "1Z999AA10123456784", "carrier": "UPS"}
 GUIDE_ADDRESS = {"line1": "123 Commerce St", "city": "Austin", "state": "TX", "postal_code": "78701",
                  "country": "US"}
 ORDER_FIELDS = {
-    "id", "order_number", "status", "customer_id", "currency", "line_items", "subtotal", "total",
+    "id", "order_number", "status", "customer_id", "currency", "line_items", "subtotal", "total", "charges",
+    "charges_total", "tax_total", "prices_include_tax", "tax_rounding", "taxes", "tax_exempt_reason",
     "shipping_address", "tracking_number", "carrier", "cancellation_reason", "on_hold", "hold_reason", "held_at",
     "return_window_ends_at", "allowed_statuses",
     "created_at", "updated_at", "confirmed_at", "processing_at", "shipped_at", "delivered_at",
     "closed_at", "cancelled_at", "returns", "discount", "promotion_code", "promotion_discount", "discount_total",
 }
-LINE_FIELDS = {"product_id", "sku", "name", "quantity", "unit_price", "line_total", "returned_quantity",
-               "list_price", "price_list_id", "discount", "order_discount_amount"}
+LINE_FIELDS = {"product_id", "sku", "name", "quantity", "unit_price", "line_total", "returned_quantity", "tax_class",
+               "tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes", "list_price", "price_list_id",
+               "discount", "order_discount_amount"}
 EVENT_FIELDS = {"id", "kind", "from_status", "to_status", "actor", "reason", "data", "created_at"}
 
 

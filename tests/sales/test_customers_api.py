@@ -17,7 +17,8 @@ from tests.helpers import assert_problem, error_fields, follow_pages
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/sales/customers"
-FIELDS = {"id", "name", "email", "phone", "default_shipping_address", "price_list_id", "created_at", "updated_at"}
+FIELDS = {"id", "name", "email", "phone", "default_shipping_address", "tax_id", "tax_exempt",
+          "tax_exempt_reason", "price_list_id", "created_at", "updated_at"}
 # token lookup, the user's permissions, its groups' permissions, the page itself
 LIST_QUERY_BUDGET = 4
 ADDRESS = {"line1": "1 Rue de Rivoli", "line2": "Bât. B", "city": "Paris", "state": "",

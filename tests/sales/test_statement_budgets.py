@@ -9,6 +9,10 @@ A write runs in the test's transaction, so its outermost ``atomic`` block is a S
 production sends as BEGIN / COMMIT (which Django does not log): ``TEST_TRANSACTION`` adds those two. Nested
 services join the outer transaction without savepoints of their own, so nothing else is added.
 
+Taxes are configured (Texas's state and local rates apply to the orders, which carry a shipping charge): the
+rates of a draft are one statement at creation (create 8 -> 9); the invoice's snapshot of lines, charges and
+breakdown adds none to the confirmation.
+
 On SQLite the reads have the same budgets; the writes take more (event numbering and the stock ledger each take
 one more statement there), so their budgets are pinned on PostgreSQL.
 """
@@ -26,10 +30,11 @@ from integrations.models import WebhookEndpoint
 from sales.models import Order, OrderStatus
 from tests.factories import CustomerFactory, OrderFactory, ProductFactory, ReturnFactory
 from tests.sales.helpers import ORDERS_URL, order_payload, order_url, status_url
+from tests.taxes.helpers import rate
 
 PAYMENTS_URL = "/api/v1/sales/payments"
 TEST_TRANSACTION = 2
-BUDGETS = {"get": 3, "list": 3, "create": 8, "confirm": 12, "payment": 10}
+BUDGETS = {"get": 3, "list": 3, "create": 9, "confirm": 12, "payment": 10}
 LINE_COUNTS = [1, 50]
 
 
@@ -38,6 +43,9 @@ def api(client_for: Callable[..., APIClient], settings: Any) -> APIClient:
     """A sales and finance user's client, events on, an endpoint subscribed to everything, and one order taken
     through create, confirm and payment (the token touched, the counters created)."""
     settings.EVENTS_ENABLED = True
+    rate("6.25", country="US", region="TX", name="Texas state")
+    rate("2", country="US", region="TX", name="Austin local")
+    rate("19", country="DE", name="USt 19%")
     WebhookEndpoint.objects.create(url="https://example.com/hooks", events=["*"], secret="whsec_budget")
     client = client_for("sales", "finance")
     order_id = create(client, [ProductFactory(stock=10, price="5.00")])
@@ -47,7 +55,8 @@ def api(client_for: Callable[..., APIClient], settings: Any) -> APIClient:
 
 
 def create(api: APIClient, products: list[Any], customer: Any = None) -> str:
-    body = order_payload((customer or CustomerFactory()).pk, [(p.pk, 2) for p in products])
+    body = {**order_payload((customer or CustomerFactory()).pk, [(p.pk, 2) for p in products]),
+            "charges": [{"kind": "shipping", "description": "UPS ground", "amount": "9.90"}]}
     response = api.post(ORDERS_URL, body, format="json")
     assert response.status_code == 201, response.content
     return str(response.json()["id"])
@@ -135,7 +144,7 @@ def test_confirm_an_order(api: APIClient, lines: int, django_assert_num_queries:
     with django_assert_num_queries(BUDGETS["confirm"] + TEST_TRANSACTION):
         response = api.patch(status_url(order_id), {"status": "confirmed"}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "confirmed"
-    assert Invoice.objects.get(order_id=order_id).lines.count() == lines
+    assert Invoice.objects.get(order_id=order_id).lines.count() == lines + 1  # and the shipping charge
 
 
 @pytest.mark.postgres

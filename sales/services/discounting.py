@@ -7,17 +7,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
 from synthesq.core.actors import Actor
-from synthesq.core.money import quantize
 
 from .. import discounts
 from ..discounts import DiscountInput
 from ..models import Order, OrderLine
+from ..pricing import ChargeInput, order_price
 from ..pricing_models import PromotionCode
 from ..selectors import promotions as promotion_reads
 
@@ -51,15 +50,14 @@ def code_for_draft(text: str | None, *, customer_id: str, currency: str, read: C
     return code, products
 
 
-def price_draft(order: Order, lines: Sequence[OrderLine], *, actor: Actor, discount: DiscountInput | None,
-                code: PromotionCode | None, code_products: frozenset[str]) -> None:
-    """Every discount of the draft, then its totals (on the order and its lines, unsaved)."""
+def price_draft(order: Order, lines: Sequence[OrderLine], charges: Sequence[ChargeInput], *, actor: Actor,
+                discount: DiscountInput | None, code: PromotionCode | None, code_products: frozenset[str],
+                exempt_reason: str | None) -> None:
+    """Every discount of the draft, then its taxes and totals with each line's discount off its taxable base
+    (``sales.pricing.order_price``); on the order and its lines, unsaved. Charges are not discounted."""
     discounts.price_discounts(order, lines, actor=actor, discount=discount, code=code,
                               code_products=code_products or None)
-    currency = order.currency
-    order.subtotal = quantize(sum((line.line_total - line.discount_amount - line.order_discount_amount
-                                   for line in lines), Decimal(0)), currency)
-    order.total = order.subtotal
+    order_price(order, lines, charges, exempt_reason=exempt_reason)
 
 
 DISCOUNT_FIELDS = ["discount_amount", "order_discount_amount"]
