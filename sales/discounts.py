@@ -89,8 +89,8 @@ def _minimum(code: PromotionCode, currency: str) -> Decimal | None:
 def price_discounts(order: Order, lines: Sequence[OrderLine], *, actor: Actor, discount: DiscountInput | None,
                     code: PromotionCode | None, code_products: frozenset[str] | None) -> None:
     """Decide every discount of the draft (lines' ``discount`` already set as entered): each line's own, the
-    order's own, then the code's. Sets the amounts on the lines and the order; refuses (403) a discount beyond the actor's limit and (422) a code whose minimum is not reached or that
-    applies to no line. Writes nothing."""
+    order's own, then the code's. Sets the amounts on the lines and the order; refuses (403) a discount beyond
+    the actor's limit and (422) a code whose minimum is not reached or that applies to no line. Writes nothing."""
     currency = order.currency
     for index, line in enumerate(lines):
         line.discount_amount = Decimal(0)
