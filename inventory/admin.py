@@ -55,7 +55,7 @@ class ProductAdminForm(forms.ModelForm):
 
     class Meta:
         model = Product
-        fields = ["sku", "name", "description", "price", "currency", "parent", "is_active"]
+        fields = ["sku", "name", "description", "price", "currency", "parent", "is_active", "tax_class"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -143,8 +143,8 @@ class ProductAdmin(ModelAdmin):
     search_help_text = "SKU or name"
     list_select_related = ["parent"]
     readonly_fields = ["stock_quantity", "created_at", "updated_at"]
-    fields = ["sku", "name", "description", "price", "currency", "parent", "is_active", "stock_quantity",
-              "created_at", "updated_at"]
+    fields = ["sku", "name", "description", "price", "currency", "parent", "is_active", "tax_class",
+              "stock_quantity", "created_at", "updated_at"]
     autocomplete_fields = ["parent"]
     inlines = [VariantInline, StockMovementInline]
     actions_detail = ["adjust_stock"]
@@ -194,6 +194,7 @@ class ProductAdmin(ModelAdmin):
             created = services.product_create(
                 actor=acting_user(request), sku=obj.sku, name=obj.name, description=obj.description,
                 price=obj.price, currency=obj.currency, parent=obj.parent, is_active=obj.is_active,
+                tax_class=obj.tax_class,
             )
             obj.pk = created.pk
 

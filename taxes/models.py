@@ -84,7 +84,7 @@ class TaxSettings(models.Model):
         constraints = [models.CheckConstraint(condition=Q(id=1), name="taxsettings_single_row")]
 
     def __str__(self) -> str:
-        return "Tax settings"
+        return "Prices and rounding"
 
 
 ZERO_PERCENT = Decimal("0.0000")

@@ -126,6 +126,12 @@ def _class_locked_or_none(code: str) -> TaxClass | None:
     return TaxClass.objects.select_for_update().filter(code=code).first()
 
 
+def tax_rate_check(*, values: dict[str, Any], rate_id: str | None = None) -> None:
+    """What ``tax_rate_create`` / ``tax_rate_update`` would refuse (400 naming the field), writing nothing: for
+    forms."""
+    _validated_rate({"region": "", "valid_to": None, **values}, exclude=rate_id)
+
+
 @transaction.atomic
 def tax_rate_create(*, actor: Actor, **values: Any) -> TaxRate:
     require_permission(actor, "taxes.add_taxrate", "Your role may not change the tax configuration.")

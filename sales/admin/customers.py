@@ -62,7 +62,7 @@ class CustomerAdmin(ModelAdmin):
     ordering = ["name"]
 
     def get_fieldsets(self, request: HttpRequest, obj: Customer | None = None) -> list[Any]:
-        details = ["name", "email", "phone"]
+        details = ["name", "email", "phone", "tax_id", "tax_exempt", "tax_exempt_reason"]
         if obj is not None:
             details = [*details, "address_display", "created_display"]
             if not self.has_change_permission(request, obj):  # read-only: "ships to" shows the address
@@ -89,12 +89,13 @@ class CustomerAdmin(ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Customer, form: Any, change: bool) -> None:
         address = form.cleaned_address
         if change:
-            data = {field: form.cleaned_data[field] for field in form.changed_data if field in ("name", "email",
-                                                                                                 "phone")}
+            data = {field: form.cleaned_data[field] for field in form.changed_data
+                    if field in ("name", "email", "phone", "tax_id", "tax_exempt", "tax_exempt_reason")}
             if any(name in form.changed_data for name in ADDRESS_FIELDS):
                 data["default_shipping_address"] = address
             services.customer_update(customer=obj, actor=acting_user(request), data=data)
         else:
             created = services.customer_create(actor=acting_user(request), name=obj.name, email=obj.email,
-                                               phone=obj.phone, default_shipping_address=address)
+                                               phone=obj.phone, default_shipping_address=address, tax_id=obj.tax_id,
+                                               tax_exempt=obj.tax_exempt, tax_exempt_reason=obj.tax_exempt_reason)
             obj.pk = created.pk

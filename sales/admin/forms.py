@@ -100,7 +100,7 @@ class CustomerForm(AddressFormMixin):
 
     class Meta:
         model = Customer
-        fields = ["name", "email", "phone"]
+        fields = ["name", "email", "phone", "tax_id", "tax_exempt", "tax_exempt_reason"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -109,6 +109,8 @@ class CustomerForm(AddressFormMixin):
     def clean(self) -> dict[str, Any]:
         super().clean()
         self.cleaned_address = self.address()
+        if self.cleaned_data.get("tax_exempt") and not (self.cleaned_data.get("tax_exempt_reason") or "").strip():
+            self.add_error("tax_exempt_reason", "Required when the customer is tax exempt.")
         return self.cleaned_data
 
 

@@ -50,11 +50,12 @@ def admin_models(client: Client) -> set[str]:
     ("role", "models"),
     [
         ("sales", {"sales.customer", "sales.order", "sales.return", "inventory.product", "billing.invoice",
-                   "billing.creditnote"}),
+                   "billing.creditnote", "taxes.taxclass", "taxes.taxrate", "taxes.taxsettings"}),
         ("warehouse", {"sales.customer", "sales.order", "sales.return", "inventory.product",
-                       "inventory.stockmovement"}),
+                       "inventory.stockmovement", "taxes.taxclass", "taxes.taxrate", "taxes.taxsettings"}),
         ("finance", {"sales.customer", "sales.order", "sales.return", "inventory.product", "billing.invoice",
-                     "billing.payment", "billing.creditnote", "billing.refund"}),
+                     "billing.payment", "billing.creditnote", "billing.refund", "taxes.taxclass", "taxes.taxrate",
+                     "taxes.taxsettings"}),
     ],
 )
 def test_admin_index_offers_each_role_its_models(login: Callable[..., Client], role: str, models: set[str]) -> None:

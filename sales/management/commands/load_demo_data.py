@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,8 @@ from sales import services as sales_services
 from sales.models import Customer, Order
 from synthesq.core.roles import ROLE_NAMES
 from synthesq.core.services import api_token_create
+from taxes import services as tax_services
+from taxes.models import TaxClass, TaxRate
 
 DEMO_PASSWORD = "synthesq-demo"
 
@@ -28,7 +31,15 @@ CUSTOMERS = [
                                                   "postal_code": "150-0002", "country": "JP"}),
 ]
 
-# sku, name, price, currency, initial stock, parent sku
+# class, country, name, percent: DE, FR and GB; the guide's Austin, TX stays untaxed.
+TAX_RATES = [
+    ("standard", "DE", "USt 19%", "19"), ("reduced", "DE", "USt 7%", "7"),
+    ("standard", "FR", "TVA 20%", "20"), ("reduced", "FR", "TVA 5.5%", "5.5"),
+    ("standard", "GB", "VAT 20%", "20"),
+]
+TAXES_FROM = date(2020, 1, 1)
+
+# sku, name, price, currency, initial stock, parent sku (BOOK-ERGO is in the reduced tax class)
 PRODUCTS = [
     ("DESK-STD", "Standing desk", "129.99", "USD", 50, None),
     ("CHAIR-ERG", "Ergonomic chair", "249.00", "USD", 12, None),
@@ -38,7 +49,9 @@ PRODUCTS = [
     ("TEE-M", "Logo T-shirt, M", "19.00", "USD", 60, "TEE"),
     ("TEE-L", "Logo T-shirt, L", "19.00", "USD", 25, "TEE"),
     ("MUG-JP", "Ceramic mug", "1300", "JPY", 100, None),
+    ("BOOK-ERGO", "Ergonomics handbook", "24.90", "USD", 30, None),
 ]
+REDUCED_SKUS = {"BOOK-ERGO"}
 
 
 class Command(BaseCommand):
@@ -52,6 +65,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         users = self._staff()
         customers = self._customers(users["admin"])
+        self._taxes(users["admin"])
         products = self._products(users["admin"])
         orders = self._orders(users)
         base = options["base_url"].rstrip("/")
@@ -92,6 +106,15 @@ class Command(BaseCommand):
                                                default_shipping_address=address)
         return Customer.objects.count()
 
+    def _taxes(self, actor: Any) -> None:
+        """A reduced class and the rates of a few countries, so that orders to them show taxes at once."""
+        if not TaxClass.objects.filter(code="reduced").exists():
+            tax_services.tax_class_create(actor=actor, code="reduced", name="Reduced rate")
+        for tax_class, country, name, percent in TAX_RATES:
+            if not TaxRate.objects.filter(tax_class_id=tax_class, country=country, name=name).exists():
+                tax_services.tax_rate_create(actor=actor, tax_class=tax_class, country=country, name=name,
+                                             rate=Decimal(percent), valid_from=TAXES_FROM)
+
     def _products(self, actor: Any) -> int:
         for sku, name, price, currency, stock, parent_sku in PRODUCTS:
             if Product.objects.filter(sku=sku).exists():
@@ -100,6 +123,7 @@ class Command(BaseCommand):
             inventory_services.product_create(
                 actor=actor, sku=sku, name=name, price=Decimal(price), currency=currency,
                 stock_quantity=stock, parent=parent,
+                tax_class=TaxClass.objects.get(code="reduced") if sku in REDUCED_SKUS else None,
             )
         return Product.objects.count()
 
@@ -134,4 +158,12 @@ class Command(BaseCommand):
                 elif step == "cancel":
                     sales_services.order_cancel(order_id=order.pk, actor=seller,
                                                 reason="Customer requested cancellation")
+        book = Product.objects.get(sku="BOOK-ERGO")
+        taxed = sales_services.order_create(  # to Berlin: a standard and a reduced line plus shipping, taxed
+            actor=seller, customer_id=Customer.objects.get(email="einkauf@globex.example").pk, currency="USD",
+            line_items=[sales_services.LineInput(product_id=desk.pk, quantity=1),
+                        sales_services.LineInput(product_id=book.pk, quantity=2)],
+            charges=[sales_services.ChargeInput(kind="shipping", description="DHL", amount=Decimal("9.90"))],
+        )
+        sales_services.order_confirm(order_id=taxed.pk, actor=seller)  # and its invoice, taxed
         return Order.objects.count()

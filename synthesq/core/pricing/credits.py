@@ -56,6 +56,8 @@ def credit_for_amount(document: Document, credited_before: Document | None, amou
 
 def _remaining(document: Document, credited_before: Document | None, currency: str) -> list[list[int]]:
     """Per invoice item, what remains to credit: [net, tax of each rate], in minor units."""
+    if credited_before is not None:
+        _check_itemised(credited_before, currency)
     before = {item.key: item for item in credited_before.items} if credited_before else {}
     unknown = set(before) - {item.key for item in document.items}
     if unknown:
@@ -73,6 +75,19 @@ def _remaining(document: Document, credited_before: Document | None, currency: s
             raise CreditExceedsInvoice(f"item {invoiced.key!r} was credited beyond its invoiced amounts")
         remaining.append(parts)
     return remaining
+
+
+def _check_itemised(credited: Document, currency: str) -> None:
+    """Refuse credits given as totals or rows without their items: what they credited per item is unknown, and
+    reading them as nothing would let a credit pass what remains."""
+    listed = document_of(credited.items, currency)
+
+    def taxes(document: Document) -> dict[Rate, Decimal]:
+        return {row.rate: row.tax for row in document.rows if row.tax}
+
+    same_totals = (listed.net, listed.tax, listed.gross) == (credited.net, credited.tax, credited.gross)
+    if not same_totals or taxes(listed) != taxes(credited):
+        raise ValueError("credited_before must list its items, keyed as the invoice's (see combine_documents)")
 
 
 def _item(like: ItemResult, net: int, taxes: Sequence[int], currency: str, rates: Sequence[Rate] = ()) -> ItemResult:
