@@ -13,7 +13,7 @@ from synthesq.core.representation import amount, iso_datetime
 from taxes.representations import percent
 
 from .addresses import address_representation
-from .models import Customer, Order, Return, ReturnLine
+from .models import Customer, Order, OrderLine, Return, ReturnLine
 from .selectors import (
     LineRead,
     OrderLinesRead,
@@ -59,6 +59,14 @@ def discount_representation(kind: str, value: Any, reason: str, amount_off: Any,
         return None
     shown = amount(value, currency) if kind == "amount" else str(value.normalize() if value % 1 else int(value))
     return {"type": kind, "value": shown, "reason": reason, "amount": amount(amount_off, currency)}
+
+
+def line_discounts_representation(line: OrderLine) -> dict[str, Any]:
+    """A line's discounts as the invoice copies them: its own (as the order shows it) and its share of the
+    order's."""
+    currency = line.order.currency
+    return {"discount": discount_representation(*_entered(line.discount), line.discount_amount, currency),
+            "order_discount_amount": amount(line.order_discount_amount, currency)}
 
 
 def order_discounts_representation(order: Order) -> dict[str, Any]:

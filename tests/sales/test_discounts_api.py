@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from integrations.models import Event
+
 from tests.factories import CustomerFactory, OrderFactory, ProductFactory, PromotionCodeFactory
 from tests.taxes.helpers import BERLIN, assert_adds_up, rate, tax_settings
 
@@ -119,3 +121,29 @@ def test_a_code_and_an_order_discount_show_separately(finance_api: APIClient) ->
     assert body["discount"]["amount"] == "5.00"
     assert (body["promotion_code"], body["promotion_discount"], body["discount_total"]) == ("TEN", "9.50", "14.50")
     assert body["total"] == "85.50"
+
+
+def test_the_invoice_and_the_events_show_the_orders_discounts(finance_api: APIClient, settings: Any) -> None:
+    # given a draft with a line discount, an order discount and a code, events on
+    settings.EVENTS_ENABLED = True
+    PromotionCodeFactory(code="TEN")
+    product = ProductFactory(price="40.00", stock=10)
+    body = _body([(product, 2, {"type": "percent", "value": "5", "reason": "key account"})],
+                 discount={"type": "amount", "value": "6.00"}, promotion_code="TEN")
+    order = finance_api.post(ORDERS_URL, body, format="json").json()
+    # when it is confirmed
+    confirmed = finance_api.patch(f"{order_url(order['id'])}/status", {"status": "confirmed"}, format="json").json()
+    invoice = finance_api.get("/api/v1/sales/invoices", {"order_id": order["id"]}).json()["results"][0]
+    # then 80.00 - 4.00 (5 %) - 6.00 - 7.00 (10 % of 70.00) = 63.00, on the order and on its invoice alike
+    assert (confirmed["discount_total"], confirmed["total"]) == ("17.00", "63.00")
+    for document in (confirmed, invoice):
+        assert (document["promotion_code"], document["promotion_discount"]) == ("TEN", "7.00")
+        assert document["discount"] == {"type": "amount", "value": "6.00", "reason": "", "amount": "6.00"}
+        line = document["line_items"][0]
+        assert (line["list_price"], line["order_discount_amount"], line["net_amount"]) == ("40.00", "13.00",
+                                                                                            "63.00")
+        assert line["discount"] == {"type": "percent", "value": "5", "reason": "key account", "amount": "4.00"}
+    # and the events carry the same figures
+    event = Event.objects.get(type="order.confirmed", object_id=order["id"])
+    assert event.data["object"]["discount_total"] == "17.00"
+    assert event.data["object"]["line_items"][0]["discount"]["amount"] == "4.00"
