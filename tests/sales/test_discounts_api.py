@@ -11,7 +11,6 @@ import pytest
 from rest_framework.test import APIClient
 
 from integrations.models import Event
-
 from tests.factories import CustomerFactory, OrderFactory, ProductFactory, PromotionCodeFactory
 from tests.taxes.helpers import BERLIN, assert_adds_up, rate, tax_settings
 
