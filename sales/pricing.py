@@ -16,12 +16,12 @@ from django.utils import timezone
 from synthesq.core.errors import ValidationFailed, field_error
 from synthesq.core.money import AMOUNT_MAX_EXCLUSIVE, format_amount, quantize, scale_error
 from synthesq.core.pricing import Document, Item, ItemResult, Rate, price_document
-from taxes.models import STANDARD
+from taxes.models import STANDARD, ChargeKind
 from taxes.selectors import rates_by_class
 
 from .models import Order, OrderLine
 
-CHARGE_KINDS = ("shipping", "handling", "other")
+CHARGE_KINDS = tuple(ChargeKind.values)
 
 
 @dataclass(frozen=True)
@@ -101,8 +101,9 @@ def _apply(order: Order, lines: Sequence[OrderLine], charges: Sequence[ChargeInp
         line.taxes = item_taxes(result, currency)
     charge_results = results[len(lines):]
     order.charges = [
-        {"kind": charge.kind, "description": charge.description, "amount": format_amount(charge.amount, currency),
-         "tax_class": charge.tax_class, **item_figures(result, currency)}
+        {"kind": charge.kind, "description": charge.description or str(ChargeKind(charge.kind).label),
+         "amount": format_amount(charge.amount, currency), "tax_class": charge.tax_class,
+         **item_figures(result, currency)}
         for charge, result in zip(charges, charge_results, strict=True)
     ]
     order.subtotal = quantize(sum((r.net for r in results[:len(lines)]), Decimal(0)), currency)

@@ -19,6 +19,14 @@ RATE_MAX_DIGITS = 9
 RATE_DECIMAL_PLACES = 4
 
 
+class ChargeKind(models.TextChoices):
+    """What a charge of an order or invoice is for."""
+
+    SHIPPING = "shipping", "Shipping"
+    HANDLING = "handling", "Handling"
+    OTHER = "other", "Other charge"
+
+
 class TaxRounding(models.TextChoices):
     LINE = "line", "Round each line's tax"
     DOCUMENT = "document", "Round once per rate on the document"

@@ -95,8 +95,8 @@ def _charge_lines(invoice: Invoice, order: Order) -> list[InvoiceLine]:
     """The order's charges as invoice lines (kind shipping, handling or other), after its product lines."""
     first = max((line.position for line in order.lines.all()), default=0) + 1
     return [
-        InvoiceLine(invoice=invoice, position=first + index, kind=charge["kind"], description=charge["description"]
-                    or str(InvoiceLine.Kind(charge["kind"]).label), quantity=1, unit_price=Decimal(charge["amount"]),
+        InvoiceLine(invoice=invoice, position=first + index, kind=charge["kind"], description=charge["description"],
+                    quantity=1, unit_price=Decimal(charge["amount"]),
                     line_total=Decimal(charge["amount"]), tax_class=charge["tax_class"],
                     tax_rate=Decimal(charge["tax_rate"]), net_amount=Decimal(charge["net_amount"]),
                     tax_amount=Decimal(charge["tax_amount"]), gross_amount=Decimal(charge["gross_amount"]),

@@ -252,7 +252,7 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "sales.models.OrderStatus",
         "ReturnStatusEnum": "sales.models.ReturnStatus",
         "InvoiceStatusEnum": "billing.models.InvoiceStatus",
-        "PaymentMethodEnum": "billing.models.PaymentMethod",
+        "PaymentMethodEnum": "billing.models.PaymentMethod", "ChargeKindEnum": "taxes.models.ChargeKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from synthesq.core.money import AmountSerializerField
 from synthesq.core.serializers import InputSerializer
-from taxes.models import RATE_DECIMAL_PLACES, RATE_MAX_DIGITS, TaxClass, TaxRate, TaxRounding
+from taxes.models import RATE_DECIMAL_PLACES, RATE_MAX_DIGITS, ChargeKind, TaxClass, TaxRate, TaxRounding
 
 
 class PercentSerializerField(AmountSerializerField):
@@ -105,8 +105,7 @@ class TaxRowSerializer(serializers.Serializer):
 class ChargeSerializer(serializers.Serializer):
     """A charge priced: ``amount`` as entered (gross when prices include tax), then its net, tax and gross."""
 
-    kind = serializers.ChoiceField(choices=[("shipping", "Shipping"), ("handling", "Handling"), ("other", "Other")],
-                                   read_only=True)
+    kind = serializers.ChoiceField(choices=ChargeKind.choices, read_only=True)
     description = serializers.CharField(read_only=True)
     amount = AmountSerializerField(read_only=True)
     tax_class = serializers.CharField(read_only=True)
@@ -118,7 +117,7 @@ class ChargeSerializer(serializers.Serializer):
 
 
 class ChargeInputSerializer(InputSerializer):
-    kind = serializers.ChoiceField(choices=[("shipping", "Shipping"), ("handling", "Handling"), ("other", "Other")])
+    kind = serializers.ChoiceField(choices=ChargeKind.choices)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     amount = AmountSerializerField(min_value=0, help_text="As prices are entered: gross when they include tax.")
     tax_class = serializers.CharField(max_length=32, required=False, default="standard",
