@@ -127,7 +127,7 @@ class PromotionCodeViewSet(RepresentedListMixin, RepresentedRetrieveMixin, views
 class PriceListEntrySerializer(serializers.Serializer):
     product_id = serializers.CharField(max_length=40)
     min_quantity = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)
-    unit_price = AmountSerializerField(min_value=0, currency_source=None)
+    unit_price = AmountSerializerField(min_value=0)
 
 
 class PriceListEntryInputSerializer(InputSerializer):

@@ -90,7 +90,7 @@ class DiscountSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["percent", "amount"])
     value = serializers.CharField(help_text="A percent (\"10\") or an amount in the order's currency.")
     reason = serializers.CharField(allow_blank=True)
-    amount = AmountSerializerField(currency_source=None, help_text="What it takes off.")
+    amount = AmountSerializerField(help_text="What it takes off.")
 
 
 class DiscountInputSerializer(InputSerializer):

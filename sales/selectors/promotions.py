@@ -56,8 +56,7 @@ def code_annotations(text: str, customer_id: str) -> dict[str, Any]:
     PostgreSQL runs once), this customer's uses of it and whether it applies to the row's product."""
     named = codes_named(text)
     fields: dict[str, Any] = {f"promo_{name}": Subquery(named.values(name)[:1]) for name in _CODE_FIELDS}
-    links = PromotionCode.products.through.objects.filter(
-        promotioncode__in=named.values("pk"))  # type: ignore[attr-defined]
+    links = PromotionCode.products.through.objects.filter(promotioncode__in=named.values("pk"))
     fields.update(
         promo_customer_uses=customer_uses(customer_id, code=Subquery(named.values("pk")[:1])),
         promo_limited=Exists(links),
