@@ -4,13 +4,15 @@ through the services; sales reads them. Given / when / then."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
 
 from sales.pricing_models import PriceList, PromotionCode
+from tests.admin.helpers import form_errors, page_form
 from tests.admin.navigation import click, link
-from tests.factories import PriceListFactory, ProductFactory, PromotionCodeFactory
+from tests.factories import CustomerFactory, PriceListFactory, ProductFactory, PromotionCodeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,3 +60,25 @@ def test_sales_reads_codes_but_may_not_add_them(sales_client: Client) -> None:
     codes = click(sales_client, sales_client.get("/admin/"), "Promotion codes")
     assert "READONLY" in codes.content.decode()
     assert sales_client.get("/admin/sales/promotioncode/add/").status_code == 403
+
+
+def test_finance_gives_a_customer_a_price_list_in_the_admin(login: Any) -> None:
+    # given a customer and a price list; a user of sales and finance (sales changes customers)
+    client = login("sales", "finance")
+    price_list = PriceListFactory(name="Key accounts")
+    customer = CustomerFactory(name="Acme Retail", email="ap@acme.example")
+    page = click(client, click(client, client.get("/admin/"), "Customers"), "Acme Retail")
+    # when the list is chosen on the customer's page
+    response = client.post(page.request["PATH_INFO"], {**page_form(page, "customer_form"),
+                                                      "price_list": price_list.pk})
+    # then the service gave it
+    assert response.status_code == 302, form_errors(response)
+    customer.refresh_from_db()
+    assert customer.price_list_id == price_list.pk
+
+
+def test_sales_alone_sees_the_price_list_but_may_not_change_it(sales_client: Client) -> None:
+    customer = CustomerFactory(name="Acme Retail", price_list=PriceListFactory(name="Key accounts"))
+    page = click(sales_client, click(sales_client, sales_client.get("/admin/"), "Customers"), "Acme Retail")
+    assert 'name="price_list"' not in page.content.decode()
+    assert customer.price_list is not None
