@@ -62,18 +62,18 @@ def code_applies_to(code: PromotionCode, product_ids: frozenset[str] | None, pro
 def check_code(code: PromotionCode | None, *, text: str, currency: str, at: datetime,
                customer_uses: int | None) -> None:
     """The refusals that do not depend on the lines, in this order: unknown or inactive, outside its window,
-    another currency, used up (in total or by this customer; not checked with ``customer_uses`` None: the
-    confirmation counts the use under the code's lock instead)."""
+    another currency, used up (in total or by this customer). With ``customer_uses`` None (a confirmation: the
+    draft's discount was decided already, and the use is counted under the code's lock) only the first two."""
     if code is None or not code.active:
         raise PromotionCodeInvalid(f"No active promotion code {text!r}.", promotion_code=text)
     if (code.valid_from and at < code.valid_from) or (code.valid_to and at >= code.valid_to):
         raise PromotionCodeExpired(f"Promotion code {code.code!r} is not valid now.", promotion_code=code.code)
+    if customer_uses is None:
+        return
     if code.discount_type == "amount" and code.currency != currency:
         raise PromotionCurrencyMismatch(
             f"Promotion code {code.code!r} is an amount in {code.currency}; the order is in {currency}.",
-            promotion_code=code.code)
-    if customer_uses is None:
-        return
+            promotion_code=code.code, order_currency=currency)
     if code.usage_limit is not None and code.times_used >= code.usage_limit:
         raise PromotionCodeExhausted(f"Promotion code {code.code!r} has been used up.", promotion_code=code.code)
     if code.usage_limit_per_customer is not None and customer_uses >= code.usage_limit_per_customer:

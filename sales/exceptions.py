@@ -145,9 +145,13 @@ class PromotionCodeNotApplicable(PromotionCodeRefused):
     title = "Promotion code does not apply to this order"
 
 
-class PromotionCurrencyMismatch(PromotionCodeRefused):
-    code = "currency_mismatch"
-    title = "Currency mismatch"
+class PromotionCurrencyMismatch(CurrencyMismatch):
+    """An amount code in another currency than the order's: the problem of ``CurrencyMismatch`` (no lines) with the
+    code."""
+
+    def __init__(self, detail: str, *, promotion_code: str, order_currency: str) -> None:
+        BusinessRuleViolation.__init__(self, detail, order_currency=order_currency, lines=[],
+                                       promotion_code=promotion_code)
 
 
 class DiscountLimitExceeded(PermissionRefused):

@@ -12,7 +12,6 @@ from sales.exceptions import (
     PromotionCodeExpired,
     PromotionCodeInvalid,
     PromotionCodeNotApplicable,
-    PromotionCurrencyMismatch,
     ReturnOpen,
     ReturnQuantityExceeded,
     ReturnWindowClosed,
@@ -88,12 +87,9 @@ PROMOTION_CODE_REFUSALS = tuple(
     problem_doc(error.__name__, error=error, description=text, promotion_code=STRING)
     for error, text in _CODE_REFUSALS.items()
 )
-# The code's currency_mismatch carries the code, not lines: a problem of its own, named for it.
-PROMOTION_CURRENCY_MISMATCH = problem_doc(
-    "PromotionCurrencyMismatch", error=PromotionCurrencyMismatch,
-    description="An amount code in another currency than the order's.", promotion_code=STRING,
-)
-PROMOTION_CODE_REFUSALS = (*PROMOTION_CODE_REFUSALS, PROMOTION_CURRENCY_MISMATCH)
+# At confirmation: the code deactivated or out of its window since the draft took it, or used up.
+PROMOTION_CODE_CONFIRM_REFUSALS = tuple(doc for doc in PROMOTION_CODE_REFUSALS
+                                        if doc.code != PromotionCodeNotApplicable.code)
 DISCOUNT_LIMIT_EXCEEDED = problem_doc(
     "DiscountLimitExceeded", error=DiscountLimitExceeded,
     description="The sales role may discount a line or the order up to MAX_SALES_DISCOUNT_PERCENT; finance and "

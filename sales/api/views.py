@@ -131,7 +131,7 @@ class OrderViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, vi
                            *problems.PROMOTION_CODE_REFUSALS, exceptions.DiscountLimitExceeded),
         "change_status": (InvalidTransition, exceptions.OrderOnHold, exceptions.ReturnOpen,
                           exceptions.ReturnWindowOpen, InsufficientStock, ProductHasVariants,
-                          *problems.PROMOTION_CODE_REFUSALS),
+                          *problems.PROMOTION_CODE_CONFIRM_REFUSALS),
         "returns": (exceptions.OrderNotReturnable, exceptions.ReturnWindowClosed, exceptions.ReturnQuantityExceeded,
                     IdempotencyKeyReused),
         # HoldConflict carries one of three codes: the problem of each

@@ -8,6 +8,7 @@ PostgreSQL re-evaluates the guard on the latest count: never more than ``usage_l
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -17,6 +18,7 @@ from django.utils import timezone
 from inventory.models import Product
 from synthesq.core.actors import Actor, require_permission
 from synthesq.core.errors import Conflict, ValidationFailed, field_error, refuse_unknown_fields
+from synthesq.core.money import is_known_currency, scale_error
 
 from .. import discounts
 from ..exceptions import PromotionCodeExhausted
@@ -67,12 +69,42 @@ def _products(ids: Sequence[str]) -> list[Product]:
     return [found[product_id] for product_id in ids]
 
 
+def _code_errors(code: PromotionCode) -> list[dict[str, str]]:
+    """The code's rules (400 naming the field): a percent above 0 and at most 100; an amount in a currency, fitting
+    it; each minimum a known currency's amount; the window's end after its start."""
+    errors = []
+    value, currency = code.discount_value, code.currency
+    if code.discount_type == "percent" and not 0 < value <= 100:
+        errors.append(field_error("discount.value", "A percent above 0, at most 100.", "out_of_range"))
+    if code.discount_type == "amount" and not is_known_currency(currency):
+        errors.append(field_error("discount.currency", "Required with an amount (ISO 4217).", "required"))
+    elif code.discount_type == "amount" and (value <= 0 or scale_error(value, currency)):
+        errors.append(field_error("discount.value", scale_error(value, currency) or "Must be positive."))
+    if not isinstance(code.min_subtotal, dict):
+        return [*errors, field_error("min_subtotal", 'An object: {"USD": "50.00"}.')]
+    for name, minimum in code.min_subtotal.items():
+        try:
+            amount = Decimal(str(minimum))
+        except InvalidOperation:
+            amount = Decimal(-1)
+        if not is_known_currency(name) or amount < 0 or scale_error(amount, name):
+            errors.append(field_error(f"min_subtotal.{name}", "An amount not negative in a known currency."))
+    if code.valid_from and code.valid_to and code.valid_to <= code.valid_from:
+        errors.append(field_error("valid_to", "Must be after valid_from.", "invalid"))
+    return errors
+
+
 def _save_code(code: PromotionCode, data: dict[str, Any], fields: Sequence[str] | None) -> PromotionCode:
     products = data.pop("products", None)
     for name, value in data.items():
         setattr(code, name, value)
     if code.discount_type == "percent":
         code.currency = ""
+    code.min_subtotal = {name: str(value) for name, value in code.min_subtotal.items()} if isinstance(
+        code.min_subtotal, dict) else code.min_subtotal
+    errors = _code_errors(code)
+    if errors:
+        raise ValidationFailed(errors=errors)
     try:
         with transaction.atomic():
             if fields is None:

@@ -160,3 +160,19 @@ def test_a_patch_adds_a_code_and_a_refused_patch_changes_nothing(sales_api: APIC
     patched = sales_api.patch(order_url(order.pk), {"promotion_code": "twenty"}, format="json").json()
     assert (patched["promotion_code"], patched["promotion_discount"], patched["total"]) == ("TWENTY", "20.00",
                                                                                             "80.00")
+
+
+@pytest.mark.parametrize(("discount", "extra", "field"), [
+    ({"type": "percent", "value": "120"}, {}, "discount.value"),
+    ({"type": "amount", "value": "5.001", "currency": "USD"}, {}, "discount.value"),
+    ({"type": "amount", "value": "5.00"}, {}, "discount.currency"),
+    ({"type": "percent", "value": "5"}, {"min_subtotal": {"XYZ": "5"}}, "min_subtotal.XYZ"),
+    ({"type": "percent", "value": "5"}, {"valid_from": "2026-12-02T00:00:00Z", "valid_to": "2026-12-01T00:00:00Z"},
+     "valid_to"),
+])
+def test_a_bad_code_is_a_400_naming_the_field(finance_api: APIClient, discount: dict[str, Any],
+                                              extra: dict[str, Any], field: str) -> None:
+    response = finance_api.post(CODES_URL, {"code": "BAD", "discount": discount, **extra}, format="json")
+    assert response.status_code == 400, response.content
+    assert field in [error["field"] for error in response.json()["errors"]]
+    assert not PromotionCode.objects.exists()
