@@ -296,8 +296,6 @@ def _reprice(order: Order, *, actor: Actor, line_items: Sequence[LineInput] | No
     customer's exemption and price list as they are now."""
     discount = _current_discount(order) if discount is UNCHANGED else discount
     _refuse_bad_discount(discount, order.currency)
-    if promotion_code is UNCHANGED:
-        promotion_code = order.promotion_code.code if order.promotion_code_id else None  # type: ignore[union-attr]
     price_list_id, exempt, reason = (Customer.objects.filter(pk=order.customer_id)
                                      .values_list("price_list_id", "tax_exempt", "tax_exempt_reason").first()
                                      or (None, False, ""))
@@ -305,7 +303,11 @@ def _reprice(order: Order, *, actor: Actor, line_items: Sequence[LineInput] | No
         currency=order.currency, line_items=line_items,
         list_prices=ListPrices.read(price_list_id, currency=order.currency, on=timezone.localdate(order.created_at),
                                     items=[(line.product_id, line.quantity) for line in line_items]))
-    code, code_products = code_for_draft(promotion_code, customer_id=order.customer_id, currency=order.currency)
+    if promotion_code is UNCHANGED:  # kept as it is: its limits and window are checked again at confirmation
+        code = order.promotion_code
+        code_products = frozenset(code.products.values_list("pk", flat=True)) if code else frozenset()
+    else:
+        code, code_products = code_for_draft(promotion_code, customer_id=order.customer_id, currency=order.currency)
     price_draft(order, lines, charges_of(order) if charges is None else charges, actor=actor, discount=discount,
                 code=code, code_products=code_products, exempt_reason=reason if exempt else None)
     if line_items is None:

@@ -176,3 +176,20 @@ def test_a_bad_code_is_a_400_naming_the_field(finance_api: APIClient, discount: 
     assert response.status_code == 400, response.content
     assert field in [error["field"] for error in response.json()["errors"]]
     assert not PromotionCode.objects.exists()
+
+
+def test_a_draft_whose_code_ran_out_still_takes_other_edits(sales_api: APIClient) -> None:
+    # given a draft carrying a code another order used up
+    PromotionCodeFactory(code="GONE", usage_limit=1)
+    product = ProductFactory(price="10.00", stock=10)
+    draft = _draft(sales_api, "GONE", [(product, 1)]).json()
+    other = _draft(sales_api, "GONE", [(product, 1)]).json()
+    assert sales_api.patch(status_url(other["id"]), {"status": "confirmed"}, format="json").status_code == 200
+    # when its lines are changed, the code stays with its discount
+    patched = sales_api.patch(order_url(draft["id"]), {"line_items": [{"product_id": product.pk, "quantity": 3}]},
+                              format="json")
+    assert patched.status_code == 200, patched.content
+    assert (patched.json()["promotion_code"], patched.json()["promotion_discount"]) == ("GONE", "3.00")
+    # and it still cannot be confirmed with it
+    refused = sales_api.patch(status_url(draft["id"]), {"status": "confirmed"}, format="json")
+    assert refused.json()["code"] == "promotion_code_exhausted"
