@@ -45,7 +45,8 @@ class PromotionCodeSerializer(serializers.Serializer):
 
 class CodeDiscountInputSerializer(InputSerializer):
     type = serializers.ChoiceField(choices=["percent", "amount"])
-    value = serializers.DecimalField(max_digits=18, decimal_places=4, min_value=0)
+    value = AmountSerializerField(min_value=0, help_text="A percent (above 0, at most 100) or an amount in "
+                                                         "`currency`.")
     currency = CurrencySerializerField(required=False, allow_null=True, help_text="Required with an amount.")
 
 
@@ -55,8 +56,8 @@ class PromotionCodeInputSerializer(InputSerializer):
     discount = CodeDiscountInputSerializer()
     valid_from = serializers.DateTimeField(required=False, allow_null=True)
     valid_to = serializers.DateTimeField(required=False, allow_null=True)
-    min_subtotal = serializers.DictField(child=serializers.DecimalField(max_digits=18, decimal_places=4,
-                                                                        min_value=0), required=False)
+    min_subtotal = serializers.DictField(child=AmountSerializerField(min_value=0), required=False,
+                                         help_text='Minimum subtotal per currency: {"USD": "50.00"}.')
     products = serializers.ListField(child=serializers.CharField(max_length=40), required=False, max_length=500)
     usage_limit = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     usage_limit_per_customer = serializers.IntegerField(min_value=1, required=False, allow_null=True)

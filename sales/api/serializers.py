@@ -95,8 +95,7 @@ class DiscountSerializer(serializers.Serializer):
 
 class DiscountInputSerializer(InputSerializer):
     type = serializers.ChoiceField(choices=["percent", "amount"])
-    value = serializers.DecimalField(max_digits=18, decimal_places=4, min_value=0,
-                                     help_text="A percent (0-100) or an amount in the order's currency.")
+    value = AmountSerializerField(min_value=0, help_text="A percent (0-100) or an amount in the order's currency.")
     reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 

@@ -60,11 +60,11 @@ def promotion_code_give_back(order: Order) -> None:
             times_used=F("times_used") - 1)
 
 
-def _products(ids: Sequence[str]) -> list[Product]:
+def _products(ids: Sequence[str], field: str = "products") -> list[Product]:
     found = Product.objects.in_bulk(list(ids))
     unknown = [product_id for product_id in ids if product_id not in found]
     if unknown:
-        raise ValidationFailed(errors=[field_error("products", f"Unknown product {product_id!r}.", "not_found")
+        raise ValidationFailed(errors=[field_error(field, f"Unknown product {product_id!r}.", "not_found")
                                        for product_id in unknown])
     return [found[product_id] for product_id in ids]
 
@@ -88,7 +88,7 @@ def _code_errors(code: PromotionCode) -> list[dict[str, str]]:
         except InvalidOperation:
             amount = Decimal(-1)
         if not is_known_currency(name) or amount < 0 or scale_error(amount, name):
-            errors.append(field_error(f"min_subtotal.{name}", "An amount not negative in a known currency."))
+            errors.append(field_error("min_subtotal", f"{name}: an amount not negative in a known currency."))
     if code.valid_from and code.valid_to and code.valid_to <= code.valid_from:
         errors.append(field_error("valid_to", "Must be after valid_from.", "invalid"))
     return errors
@@ -154,7 +154,7 @@ def price_list_save(*, actor: Actor, data: dict[str, Any], price_list_id: str | 
         setattr(price_list, name, value)
     price_list.save()
     if entries is not None:
-        products = _products(list(dict.fromkeys(entry["product_id"] for entry in entries)))
+        products = _products(list(dict.fromkeys(entry["product_id"] for entry in entries)), "entries[*].product_id")
         price_list.entries.all().delete()
         by_id = {product.pk: product for product in products}
         PriceListEntry.objects.bulk_create([
