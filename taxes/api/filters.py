@@ -1,6 +1,7 @@
 from datetime import date
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 
 from synthesq.core.filters import StrictFilterSet
@@ -16,6 +17,14 @@ class TaxRateFilter(StrictFilterSet):
     class Meta:
         model = TaxRate
         fields = ["country", "tax_class", "active_on"]
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        if "active_on" in self.data and "" in self.data.getlist("active_on"):  # the schema's date has no empty value
+            self.form.add_error("active_on", forms.ValidationError("active_on: an empty value is not allowed.",
+                                                                   code="blank"))
+            valid = False
+        return valid
 
     def filter_country(self, queryset: QuerySet[TaxRate], name: str, value: str) -> QuerySet[TaxRate]:
         return queryset.filter(country=value.strip().upper())

@@ -39,6 +39,11 @@ class TaxClassUpdateSerializer(InputSerializer):
 
     name = serializers.CharField(max_length=100)
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError("Send name.")
+        return attrs
+
 
 class TaxRateSerializer(serializers.ModelSerializer):
     tax_class = serializers.CharField(source="tax_class_id", read_only=True)
@@ -70,6 +75,11 @@ class TaxRateUpdateSerializer(TaxRateInputSerializer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["partial"] = True
         super().__init__(*args, **kwargs)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError("Send at least one field.")
+        return attrs
 
 
 class TaxSettingsSerializer(InputSerializer):

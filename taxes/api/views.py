@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from synthesq.core.actors import acting_user
+from synthesq.core.etags import ETagMixin
 from synthesq.core.pagination import CursorPage, OldestFirstCursorPage
 from synthesq.core.rendering import RepresentedListMixin, RepresentedRetrieveMixin
 from taxes import selectors, services
@@ -16,7 +17,10 @@ from taxes.exceptions import TaxClassInUse
 from taxes.models import TaxClass, TaxRate, TaxSettings
 from taxes.representations import tax_class_representation, tax_rate_representation, tax_settings_representation
 
-from . import problems  # noqa: F401  (declares the problems of the errors in problem_responses)
+from . import (
+    problems,  # noqa: F401  (declares the problems of the errors in problem_responses)
+    schema,  # noqa: F401  (states percents in the schema)
+)
 from .filters import TaxRateFilter
 from .serializers import (
     TaxClassInputSerializer,
@@ -44,10 +48,11 @@ class ByCodePage(CursorPage):
                                  responses=TaxClassSerializer),
     destroy=extend_schema(summary="Delete an unused tax class", tags=_TAGS, responses={204: None}),
 )
-class TaxClassViewSet(RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
+class TaxClassViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = TaxClassSerializer
     lookup_field = "code"
     pagination_class = ByCodePage
+    filter_backends: list[Any] = []  # listed by code; nothing to filter or sort
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     problem_responses = {"destroy": (TaxClassInUse,)}
 
@@ -86,10 +91,11 @@ class TaxClassViewSet(RepresentedListMixin, RepresentedRetrieveMixin, viewsets.G
     destroy=extend_schema(summary="Delete a tax rate (orders keep the rates they copied)", tags=_TAGS,
                           responses={204: None}),
 )
-class TaxRateViewSet(RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
+class TaxRateViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = TaxRateSerializer
     filterset_class = TaxRateFilter
     pagination_class = OldestFirstCursorPage
+    ordering_fields = ["valid_from", "created_at"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[TaxRate]:
@@ -121,15 +127,19 @@ class TaxRateViewSet(RepresentedListMixin, RepresentedRetrieveMixin, viewsets.Ge
     update=extend_schema(summary="Replace the tax settings (new orders take them)", tags=_TAGS,
                          request=TaxSettingsSerializer, responses=TaxSettingsSerializer),
 )
-class TaxSettingsViewSet(viewsets.GenericViewSet):
+class TaxSettingsViewSet(ETagMixin, viewsets.GenericViewSet):
     """The one settings resource: ``GET`` and ``PUT /api/v1/taxes/settings``."""
 
     serializer_class = TaxSettingsSerializer
     pagination_class = None
+    filter_backends: list[Any] = []
     action_permissions = {"retrieve": ("taxes.view_taxsettings",), "update": ("taxes.change_taxsettings",)}
 
     def get_queryset(self) -> QuerySet[TaxSettings]:
         return TaxSettings.objects.all()
+
+    def get_object(self) -> TaxSettings:
+        return selectors.tax_settings_get()
 
     def retrieve(self, request: Request) -> Response:
         return Response(tax_settings_representation(selectors.tax_settings_get()))

@@ -17,7 +17,11 @@ import schemathesis
 
 LIST_RULES = {"cursor"}  # an opaque position from `next`/`previous`
 ORDER_LINES = {"line_items", "line_items[*].product_id", "line_items[*].unit_price", "line_items[*].quantity"}
-PRODUCT = {"sku", "price", "parent_id"}
+PRODUCT = {"sku", "price", "parent_id", "tax_class"}
+# an unknown class; a charge finer than the currency
+CHARGES = {"charges", "charges[*].tax_class", "charges[*].amount"}
+# an unknown class or country; validity overlapping another rate's, or ending before it starts
+TAX_RATE = {"tax_class", "country", "valid_from", "valid_to"}
 # a percent above 100, an amount finer than the currency (issue 23)
 DISCOUNTS = {"discount.value", "line_items[*].discount.value"}
 # a percent out of range, an amount without currency or finer than it, a window that ends before it starts,
@@ -37,12 +41,8 @@ STATE_DEPENDENT_FIELDS: dict[str, set[str]] = {
     "GET /api/v1/inventory/products": LIST_RULES,
     "GET /api/v1/inventory/products/{id}/movements": LIST_RULES,
     # an unknown, inactive or variant-holding product; a customer without an address; the currency's unit
-    "POST /api/v1/sales/orders": {"customer_id", "shipping_address"} | ORDER_LINES | DISCOUNTS,
-    "PATCH /api/v1/sales/orders/{id}": ORDER_LINES | DISCOUNTS,
-    # an unknown price list
-    "POST /api/v1/sales/customers": {"price_list_id"},
-    "PUT /api/v1/sales/customers/{id}": {"price_list_id"},
-    "PATCH /api/v1/sales/customers/{id}": {"price_list_id"},
+    "POST /api/v1/sales/orders": {"customer_id", "shipping_address"} | ORDER_LINES | CHARGES | DISCOUNTS,
+    "PATCH /api/v1/sales/orders/{id}": ORDER_LINES | CHARGES | DISCOUNTS,
     "GET /api/v1/sales/promotion-codes": LIST_RULES,
     "POST /api/v1/sales/promotion-codes": PROMOTION_CODE,
     "PATCH /api/v1/sales/promotion-codes/{id}": PROMOTION_CODE,
@@ -78,6 +78,17 @@ STATE_DEPENDENT_FIELDS: dict[str, set[str]] = {
     # a host that does not resolve, or resolves to a private address
     "POST /api/v1/webhook-endpoints": {"url"},
     "PATCH /api/v1/webhook-endpoints/{id}": {"url"},
+    # an exempt customer needs the reason
+    # ... and an unknown price list (issue 23)
+    "POST /api/v1/sales/customers": {"tax_exempt_reason", "price_list_id"},
+    "PUT /api/v1/sales/customers/{id}": {"tax_exempt_reason", "price_list_id"},
+    "PATCH /api/v1/sales/customers/{id}": {"tax_exempt_reason", "price_list_id"},
+    "GET /api/v1/taxes/rates": LIST_RULES,
+    "GET /api/v1/taxes/classes": LIST_RULES,
+    # a taken code
+    "POST /api/v1/taxes/classes": {"code"},
+    "POST /api/v1/taxes/rates": TAX_RATE,
+    "PATCH /api/v1/taxes/rates/{id}": TAX_RATE,
 }
 
 
