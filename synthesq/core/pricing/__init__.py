@@ -26,7 +26,9 @@ item adds: ``rate_percent`` is the sum, and the item's net is taxable under each
 - ``rounding="document"``: each rate's exact tax over all its items is rounded once (one rounding per row);
   the row's minor units then go to its items by largest remainder over their exact taxes under it (ties to the
   earlier item); with inclusive prices a unit an item has no room for (its taxes would pass its gross) goes to the
-  next remainder. An item's tax is the sum of its shares.
+  next remainder (only percents far above 100 could leave no item room at all: a ValueError). An item's tax is the
+  sum of its shares, each within one minor unit of the item's exact tax under that rate (but for a unit moved for
+  room), not its own exact tax rounded: three lines of 0.15 at 10 % tax 0.02, 0.02 and 0.01.
 
 Either way, exactly: per item the rates' taxes sum to the item's tax; per rate the items' taxes sum to the row's
 tax; the items' taxes and the rows' taxes each sum to the document's tax; net + tax = gross on every item and on
@@ -34,10 +36,10 @@ the document; the document's net, tax and gross are the sums of the items'. Noth
 
 The breakdown (``Document.rows``): one ``RateRow`` per distinct rate, in order of first appearance over the items
 (and their rates), taxable = the sum of the nets of the items carrying it. An item without rates is untaxed
-(tax 0) and counted in the ``UNTAXED`` row (percent 0, no name, no place), so that when every item has at most
-one rate the rows' taxable amounts sum to the document's net. With stacked rates an item's net is taxable under
-each of its rates, so exactly: sum of the rows' taxable = document net + sum over items of (number of rates - 1)
-x item net, for the items with at least one rate.
+(tax 0, ``taxes`` empty) and counted in the ``UNTAXED`` row (percent 0, no name, no place; a configured 0 % rate
+keeps its own row), so that when every item has at most one rate the rows' taxable amounts sum to the document's
+net. With stacked rates an item's net is taxable under each of its rates, so exactly: sum of the rows' taxable =
+document net + sum over the items with at least one rate of (number of rates - 1) x item net.
 
 Discounts. ``line_discount_amount``: a percent of the line (half-up) or an amount, capped at the line.
 ``spread_discount``: an order discount over the lines in proportion to their line-discounted amounts, by largest
