@@ -3,6 +3,7 @@ finance and superusers create and change them, sales reads them. Views call ``sa
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -141,10 +142,18 @@ class PriceListInputSerializer(InputSerializer):
     entries = PriceListEntryInputSerializer(many=True, required=False, max_length=5000)  # type: ignore[call-arg]
 
 
+# A unit price stays below this (14 whole digits are the columns' limit; a list's price is per unit, and SQLite
+# keeps decimals as binary floats, which lose the cents of prices near that limit).
+UNIT_PRICE_MAX_EXCLUSIVE = Decimal(10) ** 12
+
+
 def _price_list_data(values: dict[str, Any], currency: str | None) -> dict[str, Any]:
     errors = []
     for index, entry in enumerate(values.get("entries") or []):
+        entry.setdefault("min_quantity", 1)  # a PATCH's entries get no defaults from the serializer
         error = scale_error(entry["unit_price"], currency) if currency else None
+        if not error and entry["unit_price"] >= UNIT_PRICE_MAX_EXCLUSIVE:
+            error = f"Must be below {UNIT_PRICE_MAX_EXCLUSIVE:f}."
         if error:
             errors.append(field_error(f"entries[{index}].unit_price", error))
     keys = [(entry["product_id"], entry["min_quantity"]) for entry in values.get("entries") or []]

@@ -67,7 +67,7 @@ def _line_errors(index: int, line: LineInput, product: Product | None, currency:
 def discount_errors(where: str, discount: DiscountInput | None, currency: str) -> list[dict[str, str]]:
     if discount is None:
         return []
-    if discount.value < 0 or (discount.type == "percent" and discount.value > 100):
+    if not 0 <= discount.value < AMOUNT_MAX_EXCLUSIVE or (discount.type == "percent" and discount.value > 100):
         return [field_error(f"{where}.value", "A percent between 0 and 100, or an amount not negative.",
                             "out_of_range")]
     scale = scale_error(discount.value, currency) if discount.type == "amount" else None

@@ -69,6 +69,11 @@ def _products(ids: Sequence[str], field: str = "products") -> list[Product]:
     return [found[product_id] for product_id in ids]
 
 
+# Amounts of a code stay below this (SQLite keeps decimals as binary floats, which lose the cents of amounts near
+# the columns' 14 whole digits).
+VALUE_MAX_EXCLUSIVE = Decimal(10) ** 12
+
+
 def _code_errors(code: PromotionCode) -> list[dict[str, str]]:
     """The code's rules (400 naming the field): a percent above 0 and at most 100; an amount in a currency, fitting
     it; each minimum a known currency's amount; the window's end after its start."""
@@ -78,8 +83,9 @@ def _code_errors(code: PromotionCode) -> list[dict[str, str]]:
         errors.append(field_error("discount.value", "A percent above 0, at most 100.", "out_of_range"))
     if code.discount_type == "amount" and not is_known_currency(currency):
         errors.append(field_error("discount.currency", "Required with an amount (ISO 4217).", "required"))
-    elif code.discount_type == "amount" and (value <= 0 or scale_error(value, currency)):
-        errors.append(field_error("discount.value", scale_error(value, currency) or "Must be positive."))
+    elif code.discount_type == "amount" and (not 0 < value < VALUE_MAX_EXCLUSIVE or scale_error(value, currency)):
+        errors.append(field_error("discount.value", scale_error(value, currency) or
+                                  f"Above 0 and below {VALUE_MAX_EXCLUSIVE:f}."))
     if not isinstance(code.min_subtotal, dict):
         return [*errors, field_error("min_subtotal", 'An object: {"USD": "50.00"}.')]
     for name, minimum in code.min_subtotal.items():
@@ -87,7 +93,7 @@ def _code_errors(code: PromotionCode) -> list[dict[str, str]]:
             amount = Decimal(str(minimum))
         except InvalidOperation:
             amount = Decimal(-1)
-        if not is_known_currency(name) or amount < 0 or scale_error(amount, name):
+        if not is_known_currency(name) or not 0 <= amount < VALUE_MAX_EXCLUSIVE or scale_error(amount, name):
             errors.append(field_error("min_subtotal", f"{name}: an amount not negative in a known currency."))
     if code.valid_from and code.valid_to and code.valid_to <= code.valid_from:
         errors.append(field_error("valid_to", "Must be after valid_from.", "invalid"))

@@ -98,3 +98,21 @@ def test_a_list_prices_a_product_sold_in_another_currency(sales_api: APIClient) 
     # when an EUR draft names it without a unit price, the list's price applies (no currency_mismatch)
     line = _order(sales_api, customer, [(product, 2)], currency="EUR")["line_items"][0]
     assert (line["unit_price"], line["line_total"], line["list_price"]) == ("9.20", "18.40", None)
+
+
+def test_a_patch_of_entries_takes_their_defaults_and_refuses_a_price_too_large(
+        finance_api: APIClient) -> None:
+    # given a list with one entry
+    product = ProductFactory(price="10.00")
+    price_list = PriceListFactory(entries=[(product, 1, "9.00")])
+    url = f"{PRICE_LISTS_URL}/{price_list.pk}"
+    # when its entries are replaced without min_quantity, the break is from 1 unit
+    patched = finance_api.patch(url, {"entries": [{"product_id": product.pk, "unit_price": "8.50"}]}, format="json")
+    assert patched.status_code == 200, patched.content
+    assert patched.json()["entries"] == [{"product_id": product.pk, "min_quantity": 1, "unit_price": "8.50"}]
+    # and a price of 10^12 or more is a 400 naming it, nothing changed
+    refused = finance_api.patch(url, {"entries": [{"product_id": product.pk, "unit_price": "99999999999999.98"}]},
+                                format="json")
+    assert refused.status_code == 400
+    assert [error["field"] for error in refused.json()["errors"]] == ["entries[0].unit_price"]
+    assert finance_api.get(url).json()["entries"] == patched.json()["entries"]
