@@ -16,6 +16,7 @@ from sales.selectors import promotions as reads
 from sales.services import promotions as writes
 from synthesq.core.actors import acting_user
 from synthesq.core.errors import ValidationFailed, field_error
+from synthesq.core.etags import ETagMixin
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField, scale_error
 from synthesq.core.rendering import RepresentedListMixin, RepresentedRetrieveMixin
 from synthesq.core.serializers import InputSerializer
@@ -84,7 +85,7 @@ def _code_data(values: dict[str, Any]) -> dict[str, Any]:
                                  request=PromotionCodeInputSerializer(partial=True),
                                  responses=PromotionCodeSerializer),
 )
-class PromotionCodeViewSet(RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
+class PromotionCodeViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = PromotionCodeSerializer
     ordering_fields = ["created_at", "code"]
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -172,7 +173,7 @@ def _price_list_data(values: dict[str, Any], currency: str | None) -> dict[str, 
     partial_update=extend_schema(summary="Change a price list (entries replace all)", tags=["price lists"],
                                  request=PriceListInputSerializer(partial=True), responses=PriceListSerializer),
 )
-class PriceListViewSet(RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
+class PriceListViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = PriceListSerializer
     ordering_fields = ["created_at", "name"]
     http_method_names = ["get", "post", "patch", "head", "options"]
