@@ -114,6 +114,8 @@ class Invoice(ConcurrentTransitions, TimeStampedModel):
     total = MoneyField(help_text="Gross: what the customer pays.")
     taxes = models.JSONField(default=list, blank=True, help_text="One row per rate: name, rate, country, region, "
                              "taxable_amount, tax_amount.")
+    discounts = models.JSONField(default=dict, blank=True, help_text="The order's discount, promotion code and "
+                                 "discount total, as the order showed them.")
     prices_include_tax = models.BooleanField(default=False)
     tax_rounding = models.CharField(max_length=8, default="line")
     amount_paid = MoneyField(default=Decimal(0))
@@ -235,6 +237,9 @@ class InvoiceLine(models.Model):
     gross_amount = MoneyField(default=0)
     taxes = models.JSONField(default=list, blank=True, help_text="The tax per rate: name, rate, country, region, "
                              "tax_amount.")
+    list_price = MoneyField(null=True, blank=True, help_text="The product's price when the order was made.")
+    discounts = models.JSONField(null=True, blank=True, help_text="The line's discount (as the order showed it) "
+                                 "and its share of the order's discounts.")
 
     class Meta:
         ordering = ["invoice", "position"]

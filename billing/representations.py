@@ -4,6 +4,7 @@ the same keys and types)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sales.addresses import address_representation
@@ -22,7 +23,8 @@ def invoice_line_representation(line: InvoiceLine, currency: str) -> dict[str, A
     return {
         "product_id": line.product_id, "sku": line.sku, "description": line.description, "quantity": line.quantity,
         "unit_price": amount(line.unit_price, currency), "line_total": amount(line.line_total, currency),
-        **_line_tax(line, currency),
+        **_line_tax(line, currency), "list_price": amount(line.list_price, currency),
+        **(line.discounts or {"discount": None, "order_discount_amount": amount(Decimal(0), currency)}),
     }
 
 
@@ -67,6 +69,9 @@ def invoice_representation(invoice: Invoice, *, user: Viewer = None) -> dict[str
         "paid_at": iso_datetime(invoice.paid_at), "voided_at": iso_datetime(invoice.voided_at),
         "void_reason": invoice.void_reason,
         "created_at": iso_datetime(invoice.created_at), "updated_at": iso_datetime(invoice.updated_at),
+        # The order's discounts as it showed them when the invoice was made (none before issue 23).
+        **{"discount": None, "promotion_code": None, "promotion_discount": amount(Decimal(0), currency),
+           "discount_total": amount(Decimal(0), currency), **(invoice.discounts or {})},
     }
 
 

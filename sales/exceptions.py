@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from synthesq.core.errors import BusinessRuleViolation, Conflict
+from synthesq.core.errors import BusinessRuleViolation, Conflict, PermissionRefused
 from synthesq.core.errors import InvalidTransition as BaseInvalidTransition
 
 
@@ -149,3 +149,53 @@ class ShipmentQuantityExceeded(BusinessRuleViolation):
 
 class ShipmentInvalidTransition(BaseInvalidTransition):
     subject = "A shipment"
+
+
+class PromotionCodeRefused(BusinessRuleViolation):
+    """A promotion code a draft cannot carry (now): the body names the ``promotion_code`` as sent."""
+
+    def __init__(self, detail: str, *, promotion_code: str) -> None:
+        super().__init__(detail, promotion_code=promotion_code)
+
+
+class PromotionCodeInvalid(PromotionCodeRefused):
+    code = "promotion_code_invalid"
+    title = "Unknown or inactive promotion code"
+
+
+class PromotionCodeExpired(PromotionCodeRefused):
+    code = "promotion_code_expired"
+    title = "Promotion code outside its validity"
+
+
+class PromotionCodeExhausted(PromotionCodeRefused):
+    code = "promotion_code_exhausted"
+    title = "Promotion code used up"
+
+
+class PromotionCodeNotApplicable(PromotionCodeRefused):
+    code = "promotion_code_not_applicable"
+    title = "Promotion code does not apply to this order"
+
+
+class PromotionCurrencyMismatch(CurrencyMismatch):
+    """An amount code in another currency than the order's: the problem of ``CurrencyMismatch`` (no lines) with the
+    code."""
+
+    def __init__(self, detail: str, *, promotion_code: str, order_currency: str) -> None:
+        BusinessRuleViolation.__init__(self, detail, order_currency=order_currency, lines=[],
+                                       promotion_code=promotion_code)
+
+
+class DiscountLimitExceeded(PermissionRefused):
+    """A discount beyond what the actor's role may give (``MAX_SALES_DISCOUNT_PERCENT`` of the line or order for
+    the sales role; finance and superusers have no limit)."""
+
+    code = "discount_limit_exceeded"
+    title = "Discount beyond your limit"
+
+    def __init__(self, *, field: str, percent: str, limit: str) -> None:
+        super().__init__(
+            f"{field}: a discount of {percent} % is more than your role may give ({limit} %); ask finance.",
+            field=field, percent=percent, limit=limit,
+        )

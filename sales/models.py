@@ -14,10 +14,11 @@ from synthesq.core.ids import PrefixedIdField
 from synthesq.core.models import HistoryEvent, TimeStampedModel, set_prefetched
 from synthesq.core.money import CurrencyField, MoneyField
 
-from .history import ORDER_HISTORY_KEYS, RETURN_HISTORY_KEYS
+from .history import ORDER_HISTORY_KEYS
+from .pricing_models import CustomerPriceList, OrderDiscounts, OrderLineDiscounts
 
 
-class Customer(TimeStampedModel):
+class Customer(CustomerPriceList, TimeStampedModel):
     id = PrefixedIdField(prefix="cust")
     name = models.CharField(max_length=200)
     email = models.EmailField(max_length=254)
@@ -70,7 +71,7 @@ def _not_on_hold(order: models.Model) -> bool:
     return not order.on_hold
 
 
-class Order(ConcurrentTransitions, TimeStampedModel):
+class Order(ConcurrentTransitions, OrderDiscounts, TimeStampedModel):
     """A sales order. ``status`` changes only through the transition methods below, each called by its
     service in ``sales.services`` (which locks the row, checks permission, applies side effects such as
     stock reservation, saves and writes the history row). Transition bodies set only their own fields."""
@@ -201,7 +202,7 @@ class Order(ConcurrentTransitions, TimeStampedModel):
         self.cancelled_at = timezone.now()
 
 
-class OrderLine(models.Model):
+class OrderLine(OrderLineDiscounts, models.Model):
     """A line of an order. Product sku and name are snapshots: later catalogue edits do not change it."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
@@ -388,25 +389,8 @@ def return_with_lines(return_: Return, *, reload: bool = False) -> Return:
     return return_
 
 
-class ReturnEvent(HistoryEvent):
-    """The return's history: the request, and every status change, with who and why."""
-
-    subject_field = "sales_return"
-    data_keys = RETURN_HISTORY_KEYS
-
-    class Kind(models.TextChoices):
-        REQUESTED = "requested", "Requested"
-        STATUS_CHANGED = "status_changed", "Status changed"
-
-    sales_return = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=32, choices=Kind.choices)
-
-    class Meta:
-        ordering = ["sales_return", "id"]
-        indexes = [models.Index(fields=["sales_return", "id"], name="returnevent_return_id")]
-
-
-from .allocation_models import OrderLineAllocation as OrderLineAllocation  # noqa: E402  (registered here)
-
-# Shipments live in their own module (this one is near its size limit); imported here so Django finds them.
+# Allocations, shipments, returns' history live in their own modules (this one is at its size limit); imported
+# here so Django finds them and ``sales.models`` names every model.
+from .allocation_models import OrderLineAllocation as OrderLineAllocation  # noqa: E402
+from .return_models import ReturnEvent as ReturnEvent  # noqa: E402
 from .shipment_models import Shipment, ShipmentEvent, ShipmentLine, ShipmentStatus  # noqa: E402, F401

@@ -78,7 +78,9 @@ def order_price(order: Order, lines: Sequence[OrderLine], charges: Sequence[Char
         return tuple(Rate(name=name, percent=percent, country=country, region=region)
                      for name, percent, country, region in rates.get(tax_class, []))
 
-    items = [Item(key=f"line:{index}", amount=line.line_total, rates=rates_of(line.tax_class))
+    # A line's discount (its own and its share of the order's, ``sales.discounts``) comes off its taxable base.
+    items = [Item(key=f"line:{index}", amount=line.line_total, rates=rates_of(line.tax_class),
+                  discount=line.discount_amount + line.order_discount_amount)
              for index, line in enumerate(lines)]
     items += [Item(key=f"charge:{index}", amount=quantize(charge.amount, order.currency),
                    rates=rates_of(charge.tax_class)) for index, charge in enumerate(charges)]

@@ -5,6 +5,7 @@ and types)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from synthesq.core.actors import Viewer
@@ -17,7 +18,7 @@ from taxes.representations import (
 )
 
 from .addresses import address_representation
-from .models import Customer, Order, Return, ReturnLine, Shipment, ShipmentLine
+from .models import Customer, Order, OrderLine, Return, ReturnLine, Shipment, ShipmentLine
 from .selectors import (
     LineRead,
     OrderLinesRead,
@@ -34,6 +35,7 @@ def customer_representation(customer: Customer) -> dict[str, Any]:
         "id": customer.pk, "name": customer.name, "email": customer.email, "phone": customer.phone,
         "default_shipping_address": address_representation(customer.default_shipping_address),
         "tax_id": customer.tax_id, "tax_exempt": customer.tax_exempt, "tax_exempt_reason": customer.tax_exempt_reason,
+        "price_list_id": customer.price_list_id,
         "created_at": iso_datetime(customer.created_at), "updated_at": iso_datetime(customer.updated_at),
     }
 
@@ -47,6 +49,45 @@ def order_line_representation(line: LineRead, currency: str) -> dict[str, Any]:
         "gross_amount": amount(line.gross_amount, currency), "taxes": item_taxes_representation(line.taxes),
         "allocations": [{"warehouse_id": warehouse_id, "quantity": quantity}
                         for warehouse_id, quantity in line.allocations],
+        "list_price": amount(line.list_price, currency), "price_list_id": line.price_list_id,
+        "discount": discount_representation(*_entered(line.discount), line.discount_amount, currency),
+        "order_discount_amount": amount(line.order_discount_amount, currency),
+    }
+
+
+def _entered(discount: dict | None) -> tuple[str, Any, str]:
+    if not discount:
+        return "", None, ""
+    return discount["type"], Decimal(discount["value"]), discount.get("reason", "")
+
+
+def discount_representation(kind: str, value: Any, reason: str, amount_off: Any, currency: str) -> dict | None:
+    """A discount as entered (``value``: a percent, or an amount in the order's currency) and what it took off."""
+    if not kind:
+        return None
+    shown = amount(value, currency) if kind == "amount" else str(value.normalize() if value % 1 else int(value))
+    return {"type": kind, "value": shown, "reason": reason, "amount": amount(amount_off, currency)}
+
+
+def line_discounts_representation(line: OrderLine) -> dict[str, Any]:
+    """A line's discounts as the invoice copies them: its own (as the order shows it) and its share of the
+    order's."""
+    currency = line.order.currency
+    return {"discount": discount_representation(*_entered(line.discount), line.discount_amount, currency),
+            "order_discount_amount": amount(line.order_discount_amount, currency)}
+
+
+def order_discounts_representation(order: Order) -> dict[str, Any]:
+    """The order's discounts: its own, its promotion code's, and all of them together (the lines' own too)."""
+    currency = order.currency
+    code = order.promotion_code
+    return {
+        "discount": discount_representation(order.discount_type, order.discount_value, order.discount_reason,
+                                            order.discount_amount, currency),
+        "promotion_code": code.code if code is not None else None,
+        "promotion_discount": amount(order.promotion_discount_amount, currency),
+        "discount_total": amount(order.lines_discount_total + order.discount_amount
+                                 + order.promotion_discount_amount, currency),
     }
 
 
@@ -75,6 +116,7 @@ def order_representation(order: Order, *, user: Viewer = None, lines: OrderLines
         "shipped_at": iso_datetime(order.shipped_at), "delivered_at": iso_datetime(order.delivered_at),
         "closed_at": iso_datetime(order.closed_at), "cancelled_at": iso_datetime(order.cancelled_at),
         "returns": [summary._asdict() for summary in lines.returns],
+        **order_discounts_representation(order),
     }
 
 

@@ -8,6 +8,7 @@ from billing.api.views import CreditNoteViewSet, InvoiceViewSet, PaymentViewSet,
 from integrations.api.views import EventViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
 from inventory.api.views import ProductViewSet
 from inventory.api.warehouses import StockTransferViewSet, WarehouseViewSet
+from sales.api.promotions import PriceListViewSet, PromotionCodeViewSet
 from sales.api.shipment_views import ShipmentViewSet
 from sales.api.views import CustomerViewSet, OrderViewSet, ReturnViewSet
 from taxes.api.views import TaxClassViewSet, TaxRateViewSet, TaxSettingsViewSet
@@ -24,6 +25,8 @@ router.register("sales/customers", CustomerViewSet, basename="customer")
 router.register("sales/orders", OrderViewSet, basename="order")
 router.register("sales/returns", ReturnViewSet, basename="return")
 router.register("sales/shipments", ShipmentViewSet, basename="shipment")
+router.register("sales/promotion-codes", PromotionCodeViewSet, basename="promotion-code")
+router.register("sales/price-lists", PriceListViewSet, basename="price-list")
 router.register("sales/invoices", InvoiceViewSet, basename="invoice")
 router.register("sales/payments", PaymentViewSet, basename="payment")
 router.register("sales/credit-notes", CreditNoteViewSet, basename="credit-note")

@@ -13,7 +13,7 @@ from billing.models import (
     PaymentMethod,
     Refund,
 )
-from sales.api.serializers import AddressSerializer
+from sales.api.serializers import AddressSerializer, DiscountSerializer
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField
 from synthesq.core.serializers import ActorField, InputSerializer
 from taxes.api.serializers import ChargeSerializer, ItemTaxSerializer, PercentSerializerField, TaxRowSerializer
@@ -27,11 +27,17 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
     tax_amount = AmountSerializerField(currency_source="invoice.currency")
     gross_amount = AmountSerializerField(currency_source="invoice.currency")
     taxes = ItemTaxSerializer(many=True, read_only=True, help_text="The tax per rate.")
+    list_price = AmountSerializerField(currency_source="invoice.currency", allow_null=True,
+                                       help_text="The product's price when the order was made.")
+    discount = DiscountSerializer(allow_null=True, read_only=True, help_text="The line's own discount.")
+    order_discount_amount = AmountSerializerField(currency_source="invoice.currency",
+                                                  help_text="Its share of the order's discounts.")
 
     class Meta:
         model = InvoiceLine
         fields = ["product_id", "sku", "description", "quantity", "unit_price", "line_total", "tax_class",
-                  "tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes"]
+                  "tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes", "list_price", "discount",
+                  "order_discount_amount"]
         read_only_fields = fields
 
 
@@ -45,6 +51,10 @@ class InvoiceSerializer(serializers.ModelSerializer):
     charges_total = AmountSerializerField(help_text="Net of the charges.")
     tax_total = AmountSerializerField()
     total = AmountSerializerField(help_text="Gross: what the customer pays.")
+    discount = DiscountSerializer(allow_null=True, read_only=True, help_text="The order's own discount.")
+    promotion_code = serializers.CharField(allow_null=True, read_only=True)
+    promotion_discount = AmountSerializerField(help_text="The promotion code's discount.")
+    discount_total = AmountSerializerField(help_text="Every discount: the lines', the order's and the code's.")
     taxes = TaxRowSerializer(many=True, read_only=True, help_text="The breakdown: one row per rate.")
     amount_paid = AmountSerializerField()
     amount_credited = AmountSerializerField(help_text="The total of its credit notes.")
@@ -69,7 +79,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "charges_total", "tax_total", "total", "prices_include_tax", "tax_rounding", "taxes", "amount_paid",
             "amount_credited", "amount_refunded", "amount_due", "amount_refundable", "overdue",
             "allowed_statuses", "issued_at", "due_at", "paid_at", "voided_at", "void_reason",
-            "created_at", "updated_at",
+            "created_at", "updated_at", "discount", "promotion_code", "promotion_discount", "discount_total",
         ]
         read_only_fields = fields
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from integrations.events import publishes_events
 from sales.models import Order
+from sales.representations import line_discounts_representation, order_discounts_representation
 from synthesq.core.actors import Actor
 from synthesq.core.errors import PermissionRefused, ValidationFailed, field_error
 from synthesq.core.fsm import conditions_met, transition_apply
@@ -70,6 +71,7 @@ def invoice_create_for_order(*, order: Order, actor: Actor) -> Invoice:
         customer_tax_id=customer.tax_id, tax_exempt_reason=order.tax_exempt_reason,
         subtotal=order.subtotal, charges_total=order.charges_total, tax_total=order.tax_total, total=order.total,
         taxes=order.taxes, prices_include_tax=order.prices_include_tax, tax_rounding=order.tax_rounding,
+        discounts=order_discounts_representation(order),
     )
     invoice.save(force_insert=True)
     # The order's lines, then its charges as lines of their kind: one INSERT.
@@ -78,7 +80,7 @@ def invoice_create_for_order(*, order: Order, actor: Actor) -> Invoice:
                     description=line.name, quantity=line.quantity, unit_price=line.unit_price,
                     line_total=line.line_total, tax_class=line.tax_class, tax_rate=line.tax_rate,
                     net_amount=line.net_amount, tax_amount=line.tax_amount, gross_amount=line.gross_amount,
-                    taxes=line.taxes)
+                    taxes=line.taxes, list_price=line.list_price, discounts=line_discounts_representation(line))
         for line in order.lines.all()
     ), *_charge_lines(invoice, order)])
     set_prefetched(invoice, "lines", lines)

@@ -62,6 +62,10 @@ backoffice.nav_group("Finance", order=30)
 backoffice.nav_item("Finance", title="Orders to close", url_name="admin:sales_order_changelist", icon="lock_clock",
                     permission="sales.close_order", order=40, query="status__exact=delivered&on_hold=no")
 
+backoffice.nav_item("Finance", title="Promotion codes", url_name="admin:sales_promotioncode_changelist",
+                    icon="sell", permission="sales.view_promotioncode", order=50)
+backoffice.nav_item("Finance", title="Price lists", url_name="admin:sales_pricelist_changelist",
+                    icon="price_change", permission="sales.view_pricelist", order=55)
 backoffice.nav_item("Finance", title="Returns to credit", url_name="admin:sales_return_changelist",
                     icon="request_quote", permission="sales.credit_return", order=45, query="status__exact=received")
 
@@ -147,3 +151,20 @@ def finance_orders(request: HttpRequest) -> Panel:
                orders_url(status__exact=OrderStatus.DELIVERED, on_hold="no")),
         Figure("On hold", str(counts["held"]), orders_url(on_hold="yes"), tone="danger" if counts["held"] else ""),
     ])
+
+
+@backoffice.dashboard_panel("finance", order=40)
+def discounts_this_month(request: HttpRequest) -> Panel:
+    """Discounts given on orders confirmed this month: in total per currency, then by promotion code."""
+    today = timezone.localdate()
+    first = today.replace(day=1)
+    figures = []
+    for row in selectors.discounts_given(first_day=first, last_day=today):
+        if row.code is None:
+            label, link = f"All discounts · {row.currency}", orders_url(currency__exact=row.currency)
+        else:
+            label, link = f"Code {row.code} · {row.currency}", orders_url(promotion_code__id__exact=row.code_id)
+        figures.append(Figure(label, format_money(row.amount, row.currency), link, hint=_count(row.count)))
+    if not figures:
+        figures.append(Figure("Discounts given", "none", orders_url()))
+    return Panel(f"Discounts in {dateformat.format(today, 'F')}", figures)

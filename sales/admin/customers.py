@@ -59,7 +59,7 @@ class CustomerAdmin(ModelAdmin):
     ordering = ["name"]
 
     def get_fieldsets(self, request: HttpRequest, obj: Customer | None = None) -> list[Any]:
-        details = ["name", "email", "phone", "tax_id", "tax_exempt", "tax_exempt_reason"]
+        details = ["name", "email", "phone", "tax_id", "tax_exempt", "tax_exempt_reason", "price_list"]
         if obj is not None:
             details = [*details, "address_display", "created_display"]
             if not self.has_change_permission(request, obj):  # read-only: "ships to" shows the address
@@ -68,7 +68,9 @@ class CustomerAdmin(ModelAdmin):
                 ("Default shipping address", {"fields": ADDRESS_FIELDS})]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Customer | None = None) -> tuple[str, ...]:
-        return ("address_display", "created_display")
+        # A customer's price list is finance's to give (the service checks it too).
+        given_by_finance = () if request.user.has_perm("sales.change_pricelist") else ("price_list",)
+        return ("address_display", "created_display", *given_by_finance)
 
     @admin.display(description="city")
     def city(self, customer: Customer) -> str:
@@ -90,9 +92,12 @@ class CustomerAdmin(ModelAdmin):
                     if field in ("name", "email", "phone", "tax_id", "tax_exempt", "tax_exempt_reason")}
             if any(name in form.changed_data for name in ADDRESS_FIELDS):
                 data["default_shipping_address"] = address
+            if "price_list" in form.changed_data:
+                data["price_list_id"] = getattr(form.cleaned_data["price_list"], "pk", None)
             services.customer_update(customer=obj, actor=acting_user(request), data=data)
         else:
             created = services.customer_create(actor=acting_user(request), name=obj.name, email=obj.email,
                                                phone=obj.phone, default_shipping_address=address, tax_id=obj.tax_id,
-                                               tax_exempt=obj.tax_exempt, tax_exempt_reason=obj.tax_exempt_reason)
+                                               tax_exempt=obj.tax_exempt, tax_exempt_reason=obj.tax_exempt_reason,
+                                               price_list_id=getattr(form.cleaned_data.get("price_list"), "pk", None))
             obj.pk = created.pk

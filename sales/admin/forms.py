@@ -100,7 +100,7 @@ class CustomerForm(AddressFormMixin):
 
     class Meta:
         model = Customer
-        fields = ["name", "email", "phone", "tax_id", "tax_exempt", "tax_exempt_reason"]
+        fields = ["name", "email", "phone", "tax_id", "tax_exempt", "tax_exempt_reason", "price_list"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

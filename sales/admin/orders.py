@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html_join
 from import_export.admin import ExportMixin
 from unfold.admin import ModelAdmin, TabularInline
-from unfold.contrib.filters.admin import ChoicesDropdownFilter, RadioFilter
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, RadioFilter, RelatedDropdownFilter
 from unfold.contrib.import_export.forms import ExportForm
 
 from inventory.admin_picker import SellableProductSelect, sellable_product_field
@@ -149,7 +149,7 @@ class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, OrderShipmentsMixin, Expo
     resource_classes = [OrderResource]
     export_form_class = ExportForm
     list_filter = [("status", ChoicesDropdownFilter), CurrencyFilter, ("created_at", LocalDateRangeFilter),
-                   ("total", AmountRangeFilter), OnHoldFilter]
+                   ("total", AmountRangeFilter), OnHoldFilter, ("promotion_code", RelatedDropdownFilter)]
     list_filter_submit = True
     search_fields = ["order_number", "customer__name", "customer__email", "tracking_number"]
     search_help_text = "Order number, customer name or e-mail, tracking number"

@@ -39,10 +39,15 @@ class OrderFilter(StrictFilterSet):
     on_hold = StrictBooleanFilter(field_name="on_hold")
     search = django_filters.CharFilter(field_name="order_number", lookup_expr="icontains",
                                        help_text="Part of the order number.")
+    promotion_code = django_filters.CharFilter(field_name="promotion_code__code", lookup_expr="iexact",
+                                               help_text="Orders carrying this promotion code (any case).")
+    price_list_id = django_filters.CharFilter(field_name="lines__price_list_id", distinct=True,
+                                              help_text="Orders with a line priced from this price list.")
 
     class Meta:
         model = Order
-        fields = ["customer_id", "status", "currency", "created_at", "order_number", "on_hold", "search"]
+        fields = ["customer_id", "status", "currency", "created_at", "order_number", "on_hold", "search",
+                  "promotion_code", "price_list_id"]
 
 
 class ReturnFilter(StrictFilterSet):

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from sales.exceptions import (
     CurrencyMismatch,
+    DiscountLimitExceeded,
     OrderNotEditable,
     OrderNotReturnable,
     OrderNotShippable,
     OrderOnHold,
+    PromotionCodeExhausted,
+    PromotionCodeExpired,
+    PromotionCodeInvalid,
+    PromotionCodeNotApplicable,
     ReturnOpen,
     ReturnQuantityExceeded,
     ReturnWindowClosed,
@@ -91,4 +96,25 @@ SHIPMENT_QUANTITY_EXCEEDED = problem_doc(
             "shippable": {**INTEGER, "description": "What is left to ship of the product from the warehouse."},
         },
     })),
+)
+_CODE_REFUSALS = {
+    PromotionCodeInvalid: "No code of that name, or it is inactive.",
+    PromotionCodeExpired: "Outside the code's validity (valid_from, valid_to).",
+    PromotionCodeExhausted: "The code's usage_limit or usage_limit_per_customer is reached (at draft time and "
+                            "again at confirmation: remove the code from the draft to confirm it).",
+    PromotionCodeNotApplicable: "Below the code's min_subtotal in the order's currency, or no line of a product "
+                                "it applies to.",
+}
+PROMOTION_CODE_REFUSALS = tuple(
+    problem_doc(error.__name__, error=error, description=text, promotion_code=STRING)
+    for error, text in _CODE_REFUSALS.items()
+)
+# At confirmation: the code deactivated or out of its window since the draft took it, or used up.
+PROMOTION_CODE_CONFIRM_REFUSALS = tuple(doc for doc in PROMOTION_CODE_REFUSALS
+                                        if doc.code != PromotionCodeNotApplicable.code)
+DISCOUNT_LIMIT_EXCEEDED = problem_doc(
+    "DiscountLimitExceeded", error=DiscountLimitExceeded,
+    description="The sales role may discount a line or the order up to MAX_SALES_DISCOUNT_PERCENT; finance and "
+                "superusers without limit.",
+    field=STRING, percent=STRING, limit=STRING,
 )

@@ -18,10 +18,6 @@ from sales.models import (
     ReturnEvent,
     ReturnLine,
     ReturnStatus,
-    Shipment,
-    ShipmentEvent,
-    ShipmentLine,
-    ShipmentStatus,
 )
 from synthesq.core.errors import ValidationFailed
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField
@@ -64,11 +60,12 @@ class AddressSerializer(InputSerializer):
 
 class CustomerSerializer(serializers.ModelSerializer):
     default_shipping_address = AddressSerializer(allow_null=True, read_only=True)
+    price_list_id = serializers.CharField(allow_null=True, read_only=True, help_text="Its price list (prl_…).")
 
     class Meta:
         model = Customer
         fields = ["id", "name", "email", "phone", "default_shipping_address", "tax_id", "tax_exempt",
-                  "tax_exempt_reason", "created_at", "updated_at"]
+                  "tax_exempt_reason", "price_list_id", "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -84,6 +81,8 @@ class CustomerInputSerializer(InputSerializer):
     tax_exempt = serializers.BooleanField(required=False, help_text="Pays no tax on new orders.")
     tax_exempt_reason = serializers.CharField(max_length=255, required=False, allow_blank=True,
                                               help_text="Required when exempt (printed on invoices).")
+    price_list_id = serializers.CharField(max_length=40, required=False, allow_null=True,
+                                          help_text="Its price list (finance); null: none.")
 
 
 # --- orders ------------------------------------------------------------------------------------------
@@ -92,6 +91,19 @@ class CustomerInputSerializer(InputSerializer):
 class OrderLineAllocationSerializer(serializers.Serializer):
     warehouse_id = serializers.CharField(read_only=True)
     quantity = serializers.IntegerField(read_only=True)
+
+
+class DiscountSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["percent", "amount"])
+    value = serializers.CharField(help_text="A percent (\"10\") or an amount in the order's currency.")
+    reason = serializers.CharField(allow_blank=True)
+    amount = AmountSerializerField(help_text="What it takes off.")
+
+
+class DiscountInputSerializer(InputSerializer):
+    type = serializers.ChoiceField(choices=["percent", "amount"])
+    value = AmountSerializerField(min_value=0, help_text="A percent (0-100) or an amount in the order's currency.")
+    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
@@ -109,11 +121,18 @@ class OrderLineSerializer(serializers.ModelSerializer):
     allocations = OrderLineAllocationSerializer(
         many=True, read_only=True,
         help_text="Where the line's stock is reserved, from confirmation on (empty for drafts and cancelled orders).")
+    list_price = AmountSerializerField(currency_source="order.currency", allow_null=True,
+                                       help_text="The product's price (null: priced in another currency).")
+    price_list_id = serializers.CharField(allow_null=True, help_text="The price list the unit price came from.")
+    discount = DiscountSerializer(allow_null=True, help_text="The line's own discount.")
+    order_discount_amount = AmountSerializerField(currency_source="order.currency",
+                                                  help_text="Its share of the order's discounts.")
 
     class Meta:
         model = OrderLine
         fields = ["product_id", "sku", "name", "quantity", "unit_price", "line_total", "returned_quantity",
-                  "tax_class", "tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes", "allocations"]
+                  "tax_class", "tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes", "allocations",
+                  "list_price", "price_list_id", "discount", "order_discount_amount"]
         read_only_fields = fields
 
 
@@ -152,6 +171,10 @@ class OrderSerializer(serializers.ModelSerializer):
         help_text="unfulfilled: nothing shipped; partially_shipped: some units shipped (the order stays processing); "
                   "shipped: every unit shipped, a parcel still on its way; delivered: every parcel delivered.",
     )
+    discount = DiscountSerializer(allow_null=True, read_only=True, help_text="The order's own discount.")
+    promotion_code = serializers.CharField(allow_null=True, read_only=True)
+    promotion_discount = AmountSerializerField(help_text="The promotion code's discount.")
+    discount_total = AmountSerializerField(help_text="Every discount: the lines', the order's and the code's.")
 
     class Meta:
         model = Order
@@ -162,7 +185,8 @@ class OrderSerializer(serializers.ModelSerializer):
             "hold_reason",
             "held_at", "return_window_ends_at", "allowed_statuses",
             "created_at", "updated_at", "confirmed_at", "processing_at", "shipped_at", "delivered_at",
-            "closed_at", "cancelled_at", "returns",
+            "closed_at", "cancelled_at", "returns", "discount", "promotion_code", "promotion_discount",
+            "discount_total",
         ]
         read_only_fields = fields
 
@@ -172,8 +196,10 @@ class LineItemInputSerializer(InputSerializer):
     quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
     unit_price = AmountSerializerField(
         min_value=0, required=False, allow_null=True,
-        help_text="Price per unit in the order's currency; omitted: the product's price.",
+        help_text="Price per unit in the order's currency; omitted: the customer's price list, else the product's.",
     )
+    discount = DiscountInputSerializer(required=False, allow_null=True,
+                                       help_text="Of the line total; the sales role up to MAX_SALES_DISCOUNT_PERCENT.")
 
 
 class OrderCreateInputSerializer(InputSerializer):
@@ -185,6 +211,9 @@ class OrderCreateInputSerializer(InputSerializer):
                                          help_text="Omitted: the customer's default shipping address.")
     charges = ChargeInputSerializer(many=True, required=False, max_length=50,  # type: ignore[call-arg]
                                     help_text="Shipping, handling and other charges.")
+    discount = DiscountInputSerializer(required=False, allow_null=True,
+                                       help_text="The order's discount, spread over the lines before tax.")
+    promotion_code = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True)
 
 
 class OrderUpdateInputSerializer(InputSerializer):
@@ -196,9 +225,14 @@ class OrderUpdateInputSerializer(InputSerializer):
     charges = ChargeInputSerializer(many=True, required=False, max_length=50,  # type: ignore[call-arg]
                                     help_text="Replaces all charges ([] removes them).")
 
+    discount = DiscountInputSerializer(required=False, allow_null=True, help_text="null removes it.")
+    promotion_code = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True,
+                                           help_text="null or empty removes it.")
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs:
-            raise serializers.ValidationError("Send line_items, charges and/or shipping_address.")
+            raise serializers.ValidationError(
+                "Send line_items, charges, shipping_address, discount and/or promotion_code.")
         return attrs
 
 
@@ -311,59 +345,3 @@ class ReturnEventSerializer(serializers.ModelSerializer):
 
 
 # --- shipments ---------------------------------------------------------------------------------------
-
-
-class ShipmentLineSerializer(serializers.ModelSerializer):
-    product_id = serializers.CharField(read_only=True)
-    sku = serializers.CharField(source="order_line.sku", read_only=True)
-    name = serializers.CharField(source="order_line.name", read_only=True)
-
-    class Meta:
-        model = ShipmentLine
-        fields = ["product_id", "sku", "name", "quantity"]
-        read_only_fields = fields
-
-
-class ShipmentSerializer(serializers.ModelSerializer):
-    order_id = serializers.CharField(read_only=True)
-    warehouse_id = serializers.CharField(read_only=True, help_text="The warehouse the parcel left (wh_…).")
-    lines = ShipmentLineSerializer(many=True, read_only=True)
-    allowed_statuses = serializers.ListField(
-        child=serializers.ChoiceField(choices=ShipmentStatus.choices), read_only=True,
-        help_text="Statuses the caller may move this shipment to now.",
-    )
-
-    class Meta:
-        model = Shipment
-        fields = ["id", "order_id", "warehouse_id", "status", "tracking_number", "carrier", "lines",
-                  "allowed_statuses", "shipped_at", "delivered_at", "created_at", "updated_at"]
-        read_only_fields = fields
-
-
-class ShipmentLineInputSerializer(InputSerializer):
-    product_id = serializers.CharField(max_length=40)
-    quantity = serializers.IntegerField(min_value=1, max_value=1_000_000)
-
-
-class ShipmentCreateInputSerializer(InputSerializer):
-    warehouse_id = serializers.CharField(max_length=40, help_text="The warehouse the parcel leaves (wh_…).")
-    lines = ShipmentLineInputSerializer(  # type: ignore[call-arg]
-        many=True, allow_empty=False, max_length=500,
-        help_text="Each product of the order at most once, for at most what is allocated in the warehouse and "
-                  "not shipped yet.")
-    tracking_number = serializers.CharField(max_length=64)
-    carrier = serializers.CharField(max_length=64)
-
-
-class ShipmentStatusInputSerializer(InputSerializer):
-    status = serializers.ChoiceField(choices=ShipmentStatus.choices, help_text="Only 'delivered' is a move.")
-    reason = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-
-
-class ShipmentEventSerializer(serializers.ModelSerializer):
-    actor = ActorField()
-
-    class Meta:
-        model = ShipmentEvent
-        fields = ["id", "kind", "from_status", "to_status", "actor", "reason", "data", "created_at"]
-        read_only_fields = fields

@@ -23,7 +23,7 @@ from synthesq.core.rendering import RepresentedListMixin, RepresentedRetrieveMix
 from synthesq.core.representation import history_representation
 
 from .filters import ShipmentFilter
-from .serializers import ShipmentEventSerializer, ShipmentSerializer, ShipmentStatusInputSerializer
+from .shipment_serializers import ShipmentEventSerializer, ShipmentSerializer, ShipmentStatusInputSerializer
 
 _SHIPMENT_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Shipment id (shp_…)")
 

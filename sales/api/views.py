@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from inventory.exceptions import InsufficientStock, ProductHasVariants
 from sales import exceptions, selectors, services
+from sales.discounts import DiscountInput
 from sales.models import Customer, Order, Return, return_with_lines, with_lines
 from sales.representations import (
     customer_representation,
@@ -45,9 +46,8 @@ from .serializers import (
     ReturnEventSerializer,
     ReturnSerializer,
     ReturnStatusInputSerializer,
-    ShipmentCreateInputSerializer,
-    ShipmentSerializer,
 )
+from .shipment_serializers import ShipmentCreateInputSerializer, ShipmentSerializer
 
 
 @extend_schema_view(
@@ -137,10 +137,13 @@ class OrderViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, vi
         "shipments": ("sales.view_order",),  # the service checks sales.ship_order
     }
     problem_responses = {
-        "create": (exceptions.CurrencyMismatch, IdempotencyKeyReused),
-        "partial_update": (exceptions.OrderNotEditable, exceptions.CurrencyMismatch),
+        "create": (exceptions.CurrencyMismatch, IdempotencyKeyReused, *problems.PROMOTION_CODE_REFUSALS,
+                   exceptions.DiscountLimitExceeded),
+        "partial_update": (exceptions.OrderNotEditable, exceptions.CurrencyMismatch,
+                           *problems.PROMOTION_CODE_REFUSALS, exceptions.DiscountLimitExceeded),
         "change_status": (InvalidTransition, exceptions.OrderOnHold, exceptions.ReturnOpen,
-                          exceptions.ReturnWindowOpen, InsufficientStock, ProductHasVariants),
+                          exceptions.ReturnWindowOpen, InsufficientStock, ProductHasVariants,
+                          *problems.PROMOTION_CODE_CONFIRM_REFUSALS),
         "returns": (exceptions.OrderNotReturnable, exceptions.ReturnWindowClosed, exceptions.ReturnQuantityExceeded,
                     IdempotencyKeyReused),
         "shipments": (exceptions.OrderNotShippable, exceptions.ShipmentQuantityExceeded),
@@ -175,6 +178,8 @@ class OrderViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, vi
             line_items=_line_inputs(values["line_items"]),
             shipping_address=values.get("shipping_address"),
             charges=_charge_inputs(values.get("charges") or []),
+            discount=_discount_input(values.get("discount")),
+            promotion_code=values.get("promotion_code") or None,
         )
         return Response(self._render(order), status=status.HTTP_201_CREATED,
                         headers={"Location": reverse("order-detail", args=[order.pk])})
@@ -190,6 +195,7 @@ class OrderViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, vi
                 line_items=_line_inputs(values["line_items"]) if "line_items" in values else None,
                 shipping_address=values.get("shipping_address"),
                 charges=_charge_inputs(values["charges"]) if "charges" in values else None,
+                **_discount_changes(values),
             )
         return Response(self._render(order))
 
@@ -351,7 +357,7 @@ class ReturnViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, v
 def _line_inputs(items: list[dict]) -> list[services.LineInput]:
     return [
         services.LineInput(product_id=item["product_id"], quantity=item["quantity"],
-                           unit_price=item.get("unit_price"))
+                           unit_price=item.get("unit_price"), discount=_discount_input(item.get("discount")))
         for item in items
     ]
 
@@ -359,3 +365,15 @@ def _line_inputs(items: list[dict]) -> list[services.LineInput]:
 def _charge_inputs(items: list[dict]) -> list[services.ChargeInput]:
     return [services.ChargeInput(kind=item["kind"], amount=item["amount"], description=item.get("description", ""),
                                  tax_class=item.get("tax_class") or "standard") for item in items]
+def _discount_input(value: dict | None) -> DiscountInput | None:
+    return DiscountInput(value["type"], value["value"], value.get("reason", "")) if value else None
+
+
+def _discount_changes(values: dict[str, Any]) -> dict[str, Any]:
+    """A PATCH's discount and promotion code, only when it names them (null: removed)."""
+    changes: dict[str, Any] = {}
+    if "discount" in values:
+        changes["discount"] = _discount_input(values["discount"])
+    if "promotion_code" in values:
+        changes["promotion_code"] = values["promotion_code"] or None
+    return changes

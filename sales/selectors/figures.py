@@ -56,3 +56,36 @@ def orders_per_day(*, first_day: date, last_day: date) -> dict[tuple[date, str],
             .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
             .values("day", "status").order_by().annotate(count=Count("id")))
     return {(row["day"], row["status"]): row["count"] for row in rows}
+
+
+@dataclass(frozen=True)
+class DiscountFigure:
+    """Discounts given on orders confirmed in a period, in one currency: ``code`` None for the total of every
+    discount (lines', orders' and codes'), else what that promotion code took off."""
+
+    currency: str
+    code: str | None
+    count: int
+    amount: Decimal
+    code_id: str | None = None
+
+
+def discounts_given(*, first_day: date, last_day: date) -> list[DiscountFigure]:
+    """Per currency: every discount given on orders confirmed from ``first_day`` to ``last_day`` (not cancelled),
+    then each promotion code's share, largest first. One query."""
+    rows = (Order.objects.filter(confirmed_at__date__gte=first_day, confirmed_at__date__lte=last_day)
+            .exclude(status__in=[OrderStatus.DRAFT, OrderStatus.CANCELLED])
+            .values("currency", "promotion_code", "promotion_code__code").order_by()
+            .annotate(count=Count("id"), lines=Sum("lines_discount_total"), own=Sum("discount_amount"),
+                      promotion=Sum("promotion_discount_amount")))
+    totals: dict[str, tuple[int, Decimal]] = {}
+    by_code = []
+    for row in rows:
+        amount = (row["lines"] or 0) + (row["own"] or 0) + (row["promotion"] or 0)
+        count, total = totals.get(row["currency"], (0, Decimal(0)))
+        totals[row["currency"]] = (count + row["count"], total + amount)
+        if row["promotion_code__code"]:
+            by_code.append(DiscountFigure(row["currency"], row["promotion_code__code"], row["count"],
+                                          row["promotion"] or Decimal(0), row["promotion_code"]))
+    figures = [DiscountFigure(currency, None, count, total) for currency, (count, total) in sorted(totals.items())]
+    return figures + sorted(by_code, key=lambda figure: (figure.currency, -figure.amount, figure.code or ""))

@@ -37,7 +37,7 @@ def customer_list() -> QuerySet[Customer]:
 def order_list() -> QuerySet[Order]:
     """Orders, newest first. Their lines (with what returns claim of them) are read for a page at once by
     ``order_lines_read``, which the API's reads render from."""
-    return Order.objects.order_by("-id")
+    return Order.objects.select_related("promotion_code").order_by("-id")
 
 
 class LineRead(NamedTuple):
@@ -57,6 +57,11 @@ class LineRead(NamedTuple):
     tax_amount: Decimal
     gross_amount: Decimal
     taxes: list[dict[str, str]]
+    list_price: Decimal | None = None
+    price_list_id: str | None = None
+    discount: dict | None = None
+    discount_amount: Decimal = Decimal(0)
+    order_discount_amount: Decimal = Decimal(0)
     allocations: tuple[tuple[str, int], ...] = ()  # (warehouse id, quantity), in allocation order
 
 
@@ -78,6 +83,7 @@ _LINE_READ_COLUMNS = (
     "return_lines__id", "return_lines__quantity", "return_lines__sales_return_id",
     "return_lines__sales_return__return_number", "return_lines__sales_return__status",
     "tax_class", "tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes",
+    "list_price", "price_list_id", "discount", "discount_amount", "order_discount_amount",
     "allocations__warehouse_id", "allocations__quantity",
 )
 
@@ -98,10 +104,10 @@ def order_lines_read(order_ids: Sequence[str]) -> dict[str, OrderLinesRead]:
     seen_return_lines: set[int] = set()
     for (order_id, line_id, product_id, sku, name, quantity, unit_price, line_total,
          return_line_id, returned, return_id, return_number, return_status, *rest) in rows:
-        tax, (warehouse_id, allocated) = rest[:6], rest[6:]
+        pricing, (warehouse_id, allocated) = rest[:11], rest[11:]
         read = reads[order_id]
         if line_id != last_line:
-            read.lines.append(LineRead(product_id, sku, name, quantity, unit_price, line_total, 0, *tax))
+            read.lines.append(LineRead(product_id, sku, name, quantity, unit_price, line_total, 0, *pricing))
             last_line, seen_return_lines, seen_warehouses = line_id, set(), set()
         if warehouse_id is not None and warehouse_id not in seen_warehouses:
             seen_warehouses.add(warehouse_id)
@@ -137,7 +143,8 @@ def order_lines_in_memory(order: Order) -> OrderLinesRead:
                                                      str(sales_return.status))
         lines.append(LineRead(line.product_id, line.sku, line.name, line.quantity, line.unit_price,
                               line.line_total, claimed_quantity(claiming), line.tax_class, line.tax_rate,
-                              line.net_amount, line.tax_amount, line.gross_amount, line.taxes,
+                              line.net_amount, line.tax_amount, line.gross_amount, line.taxes, line.list_price,
+                              line.price_list_id, line.discount, line.discount_amount, line.order_discount_amount,
                               allocations.get(line.pk, ())))
     return OrderLinesRead(lines, sorted(returns.values()))
 
@@ -164,7 +171,7 @@ def claimed_quantity(return_lines: Iterable[ReturnLine]) -> int:
 
 def order_read(order_id: str) -> tuple[Order, OrderLinesRead]:
     """One order and its lines as the API shows them (two statements; 404 when there is none)."""
-    order = Order.objects.filter(pk=order_id).first()
+    order = Order.objects.select_related("promotion_code").filter(pk=order_id).first()
     if order is None:
         raise NotFound(f"No order {order_id!r}.")
     return order, order_lines_read([order.pk])[order.pk]
@@ -207,11 +214,12 @@ def order_lock_with_lines(order_id: str) -> Order:
 
     ``FOR UPDATE OF order, lines``: PostgreSQL locks each row's marks in that order, so the order is locked
     first, as everywhere (a draft edit or a return holding the order never waits for lines this holds: no
-    deadlock). The lines are locked too so that none is stale: a draft edit that replaced them while this waited
+    deadlock). Its promotion code comes along unlocked (a confirmation locks it last, counting the use). The
+    lines are locked too so that none is stale: a draft edit that replaced them while this waited
     for the order has deleted the rows this would return, so none come back, and the order is then locked and
     its lines read afresh (as for an order without lines, which the API never makes)."""
     lines = list(
-        OrderLine.objects.select_related("order", "order__customer")
+        OrderLine.objects.select_related("order", "order__customer", "order__promotion_code")
         .select_for_update(of=("order", "self")).filter(order_id=order_id).order_by("position")
     )
     if not lines:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.utils import timezone
 
 from integrations.events import publishes_events
 from inventory.models import Product
@@ -19,10 +20,13 @@ from synthesq.core.sequences import sequence_next
 from taxes.models import TaxRounding, TaxSettings
 
 from .. import events, selectors
+from ..discounts import DiscountInput
 from ..exceptions import CurrencyMismatch, OrderNotEditable
 from ..history import OrderHistory
 from ..models import Customer, Order, OrderEvent, OrderLine, OrderStatus, set_lines, with_lines
-from ..pricing import ChargeInput, charges_of, charges_validate, order_price
+from ..pricing import ChargeInput, charges_of, charges_validate
+from ..selectors import promotions as promotion_reads
+from .discounting import DISCOUNT_FIELDS, ORDER_DISCOUNT_FIELDS, CodeRead, ListPrices, code_for_draft, price_draft
 
 ORDER_NUMBER_SEQUENCE = "order_number"
 
@@ -32,6 +36,10 @@ class LineInput:
     product_id: str
     quantity: int
     unit_price: Decimal | None = None
+    discount: DiscountInput | None = None
+
+
+UNCHANGED: Any = object()  # a PATCH that does not name the field
 
 
 def _line_errors(index: int, line: LineInput, product: Product | None, currency: str) -> list[dict[str, str]]:
@@ -52,7 +60,18 @@ def _line_errors(index: int, line: LineInput, product: Product | None, currency:
             errors.append(field_error(f"{where}.unit_price", "Must not be negative.", "min_value"))
         elif scale:
             errors.append(field_error(f"{where}.unit_price", scale))
+    errors.extend(discount_errors(f"{where}.discount", line.discount, currency))
     return errors
+
+
+def discount_errors(where: str, discount: DiscountInput | None, currency: str) -> list[dict[str, str]]:
+    if discount is None:
+        return []
+    if not 0 <= discount.value < AMOUNT_MAX_EXCLUSIVE or (discount.type == "percent" and discount.value > 100):
+        return [field_error(f"{where}.value", "A percent between 0 and 100, or an amount not negative.",
+                            "out_of_range")]
+    scale = scale_error(discount.value, currency) if discount.type == "amount" else None
+    return [field_error(f"{where}.value", scale)] if scale else []
 
 
 def _catalogue() -> QuerySet[Product]:
@@ -66,34 +85,44 @@ def _refuse_empty(line_items: Sequence[LineInput]) -> None:
 
 
 def _build_lines(*, currency: str, line_items: Sequence[LineInput],
-                 products: dict[str, Product] | None = None) -> list[OrderLine]:
+                 products: dict[str, Product] | None = None, list_prices: ListPrices | None = None) -> list[OrderLine]:
     """Validate the lines against the catalogue (``products``: read already) and price them (unsaved, without
-    order)."""
+    order): ``unit_price`` as sent, else the customer's price list (``list_prices``), else the product's price."""
     _refuse_empty(line_items)
     if products is None:
         products = _catalogue().in_bulk([line.product_id for line in line_items])
+    list_prices = list_prices or ListPrices({})
     errors: list[dict[str, str]] = []
     mismatched: list[dict[str, Any]] = []
     for index, line in enumerate(line_items):
         product = products.get(line.product_id)
         errors.extend(_line_errors(index, line, product, currency))
-        if product is not None and line.unit_price is None and product.currency != currency:
+        if (product is not None and line.unit_price is None and product.currency != currency
+                and list_prices.price(product.pk, line.quantity)[0] is None):
             mismatched.append({"line": index, "product_id": product.pk, "product_currency": product.currency})
     if errors:
         raise ValidationFailed(errors=errors)
     if mismatched:
         raise CurrencyMismatch(order_currency=currency, lines=mismatched)
-    lines = []
-    for position, line in enumerate(line_items, start=1):
-        product = products[line.product_id]
-        unit_price = quantize(line.unit_price if line.unit_price is not None else product.price, currency)
-        lines.append(OrderLine(
-            position=position, product=product, sku=product.sku, name=product.name, quantity=line.quantity,
-            unit_price=unit_price, line_total=quantize(unit_price * line.quantity, currency),
-            tax_class=str(product.tax_class_id),
-        ))
+    lines = [_line(position, line, products[line.product_id], list_prices, currency)
+             for position, line in enumerate(line_items, start=1)]
     _refuse_totals_too_large(lines)
     return lines
+
+
+def _line(position: int, line: LineInput, product: Product, list_prices: ListPrices, currency: str) -> OrderLine:
+    listed, price_list_id = list_prices.price(product.pk, line.quantity)
+    price = line.unit_price if line.unit_price is not None else listed if listed is not None else product.price
+    unit_price = quantize(price, currency)
+    discount = line.discount
+    return OrderLine(
+        position=position, product=product, sku=product.sku, name=product.name, quantity=line.quantity,
+        unit_price=unit_price, line_total=quantize(unit_price * line.quantity, currency),
+        list_price=product.price if product.currency == currency else None,
+        price_list_id=price_list_id if line.unit_price is None else None,
+        discount={"type": discount.type, "value": str(discount.value), "reason": discount.reason} if discount else None,
+        tax_class=str(product.tax_class_id),
+    )
 
 
 def _refuse_totals_too_large(lines: Sequence[OrderLine]) -> None:
@@ -112,44 +141,50 @@ def order_lines_validate(*, currency: str, line_items: Sequence[LineInput]) -> N
 
 
 @dataclass(frozen=True)
-class _DraftContext:
-    """What creating a draft reads first: the customer (found, default address, exemption), the tax settings and
-    the ordered products."""
+class DraftRead:
+    """What creating a draft reads in one statement: whether the customer exists, its default shipping address,
+    exemption and price list, the tax settings, the ordered products, and the promotion code named (with this
+    customer's uses of it)."""
 
     found: bool
-    address: dict[str, str] | None
-    exempt_reason: str | None
-    prices_include_tax: bool
-    rounding: str
+    default_address: dict[str, str] | None
+    price_list_id: str | None
     products: dict[str, Product]
+    code: CodeRead | None
+    exempt_reason: str | None = None
+    prices_include_tax: bool = False
+    rounding: str = TaxRounding.LINE
 
 
-def _customer_and_products(customer_id: str, line_items: Sequence[LineInput]) -> _DraftContext:
-    """Whether the customer exists, its default shipping address and exemption, the tax settings and the ordered
-    products: one statement (each product row carries the customer's and the settings' values; with no known
-    product, the customer is read alone and nothing is priced)."""
+def _customer_and_products(customer_id: str, line_items: Sequence[LineInput], code_text: str | None) -> DraftRead:
+    """One statement: each product row carries the customer's values and the code's (with no known product,
+    the customer is read alone, the code on its own)."""
     customer = Customer.objects.filter(pk=customer_id)
     tax_settings = TaxSettings.objects.filter(pk=1)
     products: dict[str, Product] = {}
     if line_items:
+        annotations = promotion_reads.code_annotations(code_text, customer_id) if code_text else {}
         products.update(_catalogue().annotate(
             customer_found=Exists(customer),
             customer_address=Subquery(customer.values("default_shipping_address")[:1]),
+            customer_price_list=Subquery(customer.values("price_list_id")[:1]),
             customer_exempt=Subquery(customer.values("tax_exempt")[:1]),
             customer_exempt_reason=Subquery(customer.values("tax_exempt_reason")[:1]),
             prices_include_tax=Subquery(tax_settings.values("prices_include_tax")[:1]),
             tax_rounding=Subquery(tax_settings.values("rounding")[:1]),
+            **annotations,
         ).in_bulk([line.product_id for line in line_items]))
     for product in products.values():
+        code = promotion_reads.code_from_annotations(list(products.values())) if code_text else None
         values = vars(product)
-        return _DraftContext(
-            found=bool(values.get("customer_found")), address=values.get("customer_address"),
+        return DraftRead(
+            bool(values.get("customer_found")), values.get("customer_address"), values.get("customer_price_list"),
+            products, code,
             exempt_reason=values.get("customer_exempt_reason") if values.get("customer_exempt") else None,
             prices_include_tax=bool(values.get("prices_include_tax")),
-            rounding=values.get("tax_rounding") or TaxRounding.LINE, products=products)
-    address = customer.values_list("default_shipping_address", flat=True).first()
-    return _DraftContext(found=address is not None or customer.exists(), address=address, exempt_reason=None,
-                         prices_include_tax=False, rounding=TaxRounding.LINE, products=products)
+            rounding=values.get("tax_rounding") or TaxRounding.LINE)
+    row = customer.values_list("default_shipping_address", "price_list_id").first()
+    return DraftRead(row is not None, row[0] if row else None, row[1] if row else None, products, None)
 
 
 @publishes_events
@@ -161,24 +196,32 @@ def order_create(
     line_items: Sequence[LineInput],
     shipping_address: dict[str, str] | None = None,
     charges: Sequence[ChargeInput] = (),
+    discount: DiscountInput | None = None,
+    promotion_code: str | None = None,
 ) -> Order:
-    """Create a draft. Prices are captured now: ``unit_price`` as sent, else the product's price (which must
-    be in the order's currency). The shipping address defaults to the customer's. Lines and charges are taxed
+    """Create a draft. Prices are captured now: ``unit_price`` as sent, else the customer's price list, else the
+    product's price (which must be in the order's currency). The shipping address defaults to the customer's.
+    Discounts (the lines', the order's, the promotion code's) are decided now, then lines and charges are taxed
     with the rates valid today (``sales.pricing``), under the tax settings of now, which the order keeps."""
     require_permission(actor, "sales.add_order", "Your role may not create orders.")
-    context = _customer_and_products(customer_id, line_items)
-    if not context.found:
+    read = _customer_and_products(customer_id, line_items, promotion_code)
+    if not read.found:
         raise ValidationFailed(f"Unknown customer {customer_id!r}.",
                                errors=[field_error("customer_id", f"Unknown customer {customer_id!r}.", "not_found")])
-    lines = _build_lines(currency=currency, line_items=line_items, products=context.products)
+    _refuse_bad_discount(discount, currency)
+    list_prices = ListPrices.read(read.price_list_id, currency=currency, on=timezone.localdate(),
+                                  items=[(line.product_id, line.quantity) for line in line_items])
+    lines = _build_lines(currency=currency, line_items=line_items, products=read.products, list_prices=list_prices)
     charges_validate(charges, currency)
-    address = shipping_address or context.address
+    address = shipping_address or read.default_address
     if not address:
         raise ValidationFailed("A shipping address is required (the customer has no default).",
                                errors=[field_error("shipping_address", "This field is required.", "required")])
+    code, code_products = code_for_draft(promotion_code, customer_id=customer_id, currency=currency, read=read.code)
     order = Order(customer_id=customer_id, currency=currency, shipping_address=address, created_by=actor,
-                  prices_include_tax=context.prices_include_tax, tax_rounding=context.rounding)
-    order_price(order, lines, charges, exempt_reason=context.exempt_reason)
+                  prices_include_tax=read.prices_include_tax, tax_rounding=read.rounding)
+    price_draft(order, lines, charges, actor=actor, discount=discount, code=code, code_products=code_products,
+                exempt_reason=read.exempt_reason)
     order.order_number = f"SO-{sequence_next(ORDER_NUMBER_SEQUENCE):08d}"
     order.save(force_insert=True)
     for line in lines:
@@ -190,6 +233,12 @@ def order_create(
     return order
 
 
+def _refuse_bad_discount(discount: DiscountInput | None, currency: str) -> None:
+    errors = discount_errors("discount", discount, currency)
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
 @publishes_events
 def order_update_draft(
     *,
@@ -198,51 +247,75 @@ def order_update_draft(
     line_items: Sequence[LineInput] | None = None,
     shipping_address: dict[str, str] | None = None,
     charges: Sequence[ChargeInput] | None = None,
+    discount: DiscountInput | None = UNCHANGED,
+    promotion_code: str | None = UNCHANGED,
 ) -> Order:
-    """Replace the lines, the charges and/or the shipping address of a draft (409 in any other status), and price
-    it again with the rates of its creation date and the tax settings it was created under."""
+    """Replace the lines, the charges, the shipping address, the order's discount and/or its promotion code of a
+    draft (409 in any other status); ``discount``/``promotion_code`` None removes it. The draft is priced again:
+    lines with its customer's price list on its creation date, the rates of its creation date and the tax
+    settings it was created under."""
     require_permission(actor, "sales.change_order", "Your role may not change orders.")
     order = selectors.order_get_for_update(order_id)
     if order.status != OrderStatus.DRAFT:
         raise OrderNotEditable(current_status=order.status)
     changed: dict[str, Any] = {}
     before = events.order_data(order)
-    new_lines = None if line_items is None else _build_lines(currency=order.currency, line_items=line_items)
     if charges is not None:
         charges_validate(charges, order.currency)
         changed[OrderHistory.CHARGES] = len(charges)
     if shipping_address is not None:
         order.shipping_address = shipping_address
         changed[OrderHistory.SHIPPING_ADDRESS] = shipping_address
-    if new_lines is not None:
-        changed[OrderHistory.LINES] = len(new_lines)
-    if changed:
-        _reprice(order, new_lines, charges)
+    if line_items is not None or discount is not UNCHANGED or promotion_code is not UNCHANGED or changed:
+        lines = _reprice(order, actor=actor, line_items=line_items, charges=charges, discount=discount,
+                         promotion_code=promotion_code)
+        if line_items is not None:
+            changed[OrderHistory.LINES] = len(lines)
         changed[OrderHistory.TOTAL] = str(order.total)
-        order.save(update_fields=[*_PRICED_FIELDS, "shipping_address", "updated_at"])
+        order.save(update_fields=[*_PRICED_FIELDS, *ORDER_DISCOUNT_FIELDS, "shipping_address", "updated_at"])
         OrderEvent.record(order, kind=OrderEvent.Kind.UPDATED, actor=actor, from_status=order.status,
                           to_status=order.status, data=changed)
         events.publish_order_updated(order, before)
     return order
 
 
+def _current_discount(order: Order) -> DiscountInput | None:
+    if not order.discount_type:
+        return None
+    return DiscountInput(order.discount_type, order.discount_value, order.discount_reason)  # type: ignore[arg-type]
+
+
 _PRICED_FIELDS = ("subtotal", "charges_total", "tax_total", "total", "charges", "taxes", "tax_exempt_reason")
-_LINE_PRICED_FIELDS = ("tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes")
+_LINE_PRICED_FIELDS = ("tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes", *DISCOUNT_FIELDS)
 
 
-def _reprice(order: Order, new_lines: list[OrderLine] | None, charges: Sequence[ChargeInput] | None) -> None:
-    """Price the draft again (the customer's exemption as it is now) and write its lines: the new ones in place
-    of the old, or the old ones with their new figures."""
-    lines = new_lines if new_lines is not None else list(with_lines(order).lines.all())
-    exempt, reason = (Customer.objects.filter(pk=order.customer_id).values_list("tax_exempt", "tax_exempt_reason")
-                      .first() or (False, ""))
-    exempt_reason = reason if exempt else None
-    order_price(order, lines, charges_of(order) if charges is None else charges, exempt_reason=exempt_reason)
-    if new_lines is None:
+def _reprice(order: Order, *, actor: Actor, line_items: Sequence[LineInput] | None,
+             charges: Sequence[ChargeInput] | None, discount: DiscountInput | None,
+             promotion_code: str | None) -> list[OrderLine]:
+    """Price the draft again with what the PATCH changes (new lines are written; kept ones updated), the
+    customer's exemption and price list as they are now."""
+    discount = _current_discount(order) if discount is UNCHANGED else discount
+    _refuse_bad_discount(discount, order.currency)
+    price_list_id, exempt, reason = (Customer.objects.filter(pk=order.customer_id)
+                                     .values_list("price_list_id", "tax_exempt", "tax_exempt_reason").first()
+                                     or (None, False, ""))
+    lines = list(with_lines(order).lines.all()) if line_items is None else _build_lines(
+        currency=order.currency, line_items=line_items,
+        list_prices=ListPrices.read(price_list_id, currency=order.currency, on=timezone.localdate(order.created_at),
+                                    items=[(line.product_id, line.quantity) for line in line_items]))
+    if promotion_code is UNCHANGED:  # kept as it is: its limits and window are checked again at confirmation
+        code = order.promotion_code
+        code_products = frozenset(code.products.values_list("pk", flat=True)) if code else frozenset()
+    else:
+        code, code_products = code_for_draft(promotion_code, customer_id=order.customer_id, currency=order.currency)
+    price_draft(order, lines, charges_of(order) if charges is None else charges, actor=actor, discount=discount,
+                code=code, code_products=code_products, exempt_reason=reason if exempt else None)
+    if line_items is None:
         OrderLine.objects.bulk_update(lines, _LINE_PRICED_FIELDS)
-        return
+        return lines
     order.lines.all().delete()
-    for line in new_lines:
+    for line in lines:
         line.order = order
-    OrderLine.objects.bulk_create(new_lines)
+    OrderLine.objects.bulk_create(lines)
     with_lines(order, reload=True)
+    return lines

@@ -24,6 +24,7 @@ from ..models import Order, OrderStatus, with_lines
 from . import shipments
 from .allocations import allocations_from_reservation, release_placements
 from .moves import order_move_locked, refuse_order_move
+from .promotions import promotion_code_give_back, promotion_code_use
 
 _refuse = refuse_order_move
 
@@ -44,7 +45,8 @@ def _stock_items(order: Order) -> list[tuple[str, int]]:
 @publishes_events
 def order_confirm(*, order_id: str, actor: Actor, reason: str = "") -> Order:
     """draft → confirmed: reserve stock for every line from the warehouses the allocation rule picks (all or
-    nothing: 422 ``insufficient_stock``), recording each line's allocations in the same statement."""
+    nothing: 422 ``insufficient_stock``), recording each line's allocations in the same statement; then count the
+    use of its promotion code (422 ``promotion_code_exhausted`` …, see ``promotion_code_use``)."""
 
     def reserve(order: Order) -> None:
         lines = list(order.lines.all())
@@ -52,6 +54,7 @@ def order_confirm(*, order_id: str, actor: Actor, reason: str = "") -> Order:
             items=_stock_items(order), reference=order.pk, actor=actor, reason=f"order {order.order_number}",
             companions=lambda movements: allocations_from_reservation(lines, movements),
         )
+        promotion_code_use(order)  # the code's row: the last lock
 
     return _move(order_id, target=OrderStatus.CONFIRMED, actor=actor, reason=reason, before=reserve)
 
@@ -135,6 +138,7 @@ def order_cancel(*, order_id: str, actor: Actor, reason: str = "") -> Order:
                 placements=release_placements(list(with_lines(order).lines.all())), reference=order.pk, actor=actor,
                 reason=f"order {order.order_number} cancelled",
             )
+            promotion_code_give_back(order)
 
     data: dict[str, Any] = {}
     return _move(order_id, target=OrderStatus.CANCELLED, actor=actor, reason=reason,

@@ -31,6 +31,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "taxes.view_taxclass",
         "taxes.view_taxrate",
         "taxes.view_taxsettings",
+        "sales.view_promotioncode",
+        "sales.view_pricelist",
     ),
     "warehouse": (
         "sales.view_customer",
@@ -88,6 +90,14 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "taxes.change_taxrate",
         "taxes.delete_taxrate",
         "taxes.change_taxsettings",
+        "sales.view_promotioncode",
+        "sales.add_promotioncode",
+        "sales.change_promotioncode",
+        "sales.view_pricelist",
+        "sales.add_pricelist",
+        "sales.change_pricelist",
+        "sales.delete_pricelist",
+        "sales.give_unlimited_discount",
     ),
     "integrations": (
         "integrations.view_event",

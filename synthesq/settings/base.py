@@ -15,7 +15,7 @@ Environment variables:
                      how many of them may come at once before the rate applies (200, 5).
     TRUSTED_PROXIES  how many proxies in front of the app append to X-Forwarded-For. Default 0 (REMOTE_ADDR).
     API_MAX_BODY_BYTES  largest request body under /api/ (413 above). Default 1048576 (1 MiB).
-    INVOICE_PAYMENT_TERMS_DAYS, LOW_STOCK_THRESHOLD, ORDER_RETURN_WINDOW_DAYS: business settings.
+    INVOICE_PAYMENT_TERMS_DAYS, LOW_STOCK_THRESHOLD, ORDER_RETURN_WINDOW_DAYS, MAX_SALES_DISCOUNT_PERCENT: business.
     Running in production (static files, logs, metrics, health probes, Sentry): the blocks at the end;
     every variable is in the README's configuration table.
 """
@@ -290,13 +290,13 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = True
 # XLSX as staff open it: amounts as numbers with their currency's decimals, times as date-times.
 EXPORT_FORMATS = [CSV, StaffXLSX]
 
-# Business settings.
+# Business settings (MAX_SALES_DISCOUNT_PERCENT: the sales role's discount limit of a line or order).
 INVOICE_PAYMENT_TERMS_DAYS = env_int("INVOICE_PAYMENT_TERMS_DAYS", 30)
 LOW_STOCK_THRESHOLD = env_int("LOW_STOCK_THRESHOLD", 5)
 ORDER_RETURN_WINDOW_DAYS = env_int("ORDER_RETURN_WINDOW_DAYS", 30)
+MAX_SALES_DISCOUNT_PERCENT = env_int("MAX_SALES_DISCOUNT_PERCENT", 15)
 API_TOKEN_LAST_USED_RESOLUTION_SECONDS = 60
-# The seller printed on invoices.
-SELLER = {
+SELLER = {  # printed on invoices
     "name": os.environ.get("SELLER_NAME", "SynthesQ Sales Demo Ltd"),
     "address": env_list("SELLER_ADDRESS", ["1 Market Street", "Austin, TX 78701", "United States"]),
     "email": os.environ.get("SELLER_EMAIL", "billing@synthesq.example"),

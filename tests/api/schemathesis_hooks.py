@@ -22,6 +22,13 @@ PRODUCT = {"sku", "price", "parent_id", "tax_class"}
 CHARGES = {"charges", "charges[*].tax_class", "charges[*].amount"}
 # an unknown class or country; validity overlapping another rate's, or ending before it starts
 TAX_RATE = {"tax_class", "country", "valid_from", "valid_to"}
+# a percent above 100, an amount finer than the currency (issue 23)
+DISCOUNTS = {"discount.value", "line_items[*].discount.value"}
+# a percent out of range, an amount without currency or finer than it, a window that ends before it starts,
+# an unknown product or currency, a limit below the uses made
+PROMOTION_CODE = {"discount.value", "discount.currency", "valid_to", "products", "min_subtotal", "usage_limit"}
+# an unknown product, a price finer than the currency, a break named twice
+PRICE_LIST = {"entries", "entries[*].product_id", "entries[*].unit_price"}
 
 # Operation → the fields a 400 for schema-valid data may name.
 STATE_DEPENDENT_FIELDS: dict[str, set[str]] = {
@@ -34,8 +41,14 @@ STATE_DEPENDENT_FIELDS: dict[str, set[str]] = {
     "GET /api/v1/inventory/products": LIST_RULES,
     "GET /api/v1/inventory/products/{id}/movements": LIST_RULES,
     # an unknown, inactive or variant-holding product; a customer without an address; the currency's unit
-    "POST /api/v1/sales/orders": {"customer_id", "shipping_address"} | ORDER_LINES | CHARGES,
-    "PATCH /api/v1/sales/orders/{id}": ORDER_LINES | CHARGES,
+    "POST /api/v1/sales/orders": {"customer_id", "shipping_address"} | ORDER_LINES | CHARGES | DISCOUNTS,
+    "PATCH /api/v1/sales/orders/{id}": ORDER_LINES | CHARGES | DISCOUNTS,
+    "GET /api/v1/sales/promotion-codes": LIST_RULES,
+    "POST /api/v1/sales/promotion-codes": PROMOTION_CODE,
+    "PATCH /api/v1/sales/promotion-codes/{id}": PROMOTION_CODE,
+    "GET /api/v1/sales/price-lists": LIST_RULES,
+    "POST /api/v1/sales/price-lists": PRICE_LIST,
+    "PATCH /api/v1/sales/price-lists/{id}": PRICE_LIST,
     # tracking data only with (and required for) shipped; the waiver only with closed
     "PATCH /api/v1/sales/orders/{id}/status": {"tracking_number", "carrier", "waive_return_window"},
     # an unknown invoice; an amount that is not positive or has more decimals than its currency
@@ -80,9 +93,10 @@ STATE_DEPENDENT_FIELDS: dict[str, set[str]] = {
     "POST /api/v1/webhook-endpoints": {"url"},
     "PATCH /api/v1/webhook-endpoints/{id}": {"url"},
     # an exempt customer needs the reason
-    "POST /api/v1/sales/customers": {"tax_exempt_reason"},
-    "PUT /api/v1/sales/customers/{id}": {"tax_exempt_reason"},
-    "PATCH /api/v1/sales/customers/{id}": {"tax_exempt_reason"},
+    # ... and an unknown price list (issue 23)
+    "POST /api/v1/sales/customers": {"tax_exempt_reason", "price_list_id"},
+    "PUT /api/v1/sales/customers/{id}": {"tax_exempt_reason", "price_list_id"},
+    "PATCH /api/v1/sales/customers/{id}": {"tax_exempt_reason", "price_list_id"},
     "GET /api/v1/taxes/rates": LIST_RULES,
     "GET /api/v1/taxes/classes": LIST_RULES,
     # a taken code

@@ -90,7 +90,8 @@ def test_problem_members_are_typed(schema: dict[str, Any]) -> None:
     assert {"current_status", "requested_status", "allowed_statuses"} <= set(transition)
     change = schema["paths"]["/api/v1/sales/orders/{id}/status"]["patch"]["responses"]
     assert set(change["422"]["content"]["application/problem+json"]["schema"]["discriminator"]["mapping"]) == {
-        "insufficient_stock", "product_has_variants"}
+        "insufficient_stock", "product_has_variants", "promotion_code_invalid", "promotion_code_expired",
+        "promotion_code_exhausted"}
     assert change["429"]["headers"]["Retry-After"]["required"] is True
     assert change["412"]["headers"]["ETag"]["required"] is True
 

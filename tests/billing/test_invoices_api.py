@@ -40,15 +40,21 @@ FIELDS = {
     "billing_address", "line_items", "subtotal", "total", "amount_paid", "amount_credited", "amount_refunded",
     "amount_due", "amount_refundable", "overdue", "allowed_statuses", "issued_at", "due_at", "paid_at", "voided_at",
     "void_reason", "created_at", "updated_at", "customer_tax_id", "tax_exempt_reason", "charges", "charges_total",
-    "tax_total", "prices_include_tax", "tax_rounding", "taxes",
+    "tax_total", "prices_include_tax", "tax_rounding", "taxes", "discount", "promotion_code", "promotion_discount",
+    "discount_total",
 }
 LINE_FIELDS = {"product_id", "sku", "description", "quantity", "unit_price", "line_total", "tax_class", "tax_rate",
-               "net_amount", "tax_amount", "gross_amount", "taxes"}
+               "net_amount", "tax_amount", "gross_amount", "taxes", "list_price", "discount", "order_discount_amount"}
 EVENT_FIELDS = {"id", "kind", "from_status", "to_status", "actor", "reason", "data", "created_at"}
 def untaxed(amount: str) -> dict[str, object]:
     """The tax fields of a line no rate applies to."""
     return {"tax_class": "standard", "tax_rate": "0.0000", "net_amount": amount, "tax_amount": "0.00",
             "gross_amount": amount, "taxes": []}
+
+
+def undiscounted(list_price: object) -> dict[str, object]:
+    """The discount fields of a line without discount (issue 23), with its product's price."""
+    return {"list_price": f"{Decimal(str(list_price)):.2f}", "discount": None, "order_discount_amount": "0.00"}
 
 
 GUIDE_ADDRESS = {"line1": "123 Commerce St", "city": "Austin", "state": "TX", "postal_code": "78701",
@@ -118,9 +124,9 @@ def test_confirming_an_order_creates_its_draft_invoice_as_a_snapshot(
     assert body["currency"] == "USD"
     assert body["line_items"] == [
         {"product_id": keyboard.pk, "sku": "KB-01", "description": "Keyboard", "quantity": 2,
-         "unit_price": "129.99", "line_total": "259.98", **untaxed("259.98")},
+         "unit_price": "129.99", "line_total": "259.98", **untaxed("259.98"), **undiscounted(keyboard.price)},
         {"product_id": cable.pk, "sku": "CBL-02", "description": "Cable", "quantity": 1,
-         "unit_price": "15.50", "line_total": "15.50", **untaxed("15.50")},
+         "unit_price": "15.50", "line_total": "15.50", **untaxed("15.50"), **undiscounted(cable.price)},
     ]
     assert (body["subtotal"], body["total"], body["amount_paid"], body["amount_due"]) == (
         "275.48", "275.48", "0.00", "275.48")

@@ -1,6 +1,7 @@
 from .billing import CreditNoteFactory, InvoiceFactory, PaymentFactory, RefundFactory
 from .core import ApiTokenFactory, UserFactory
 from .inventory import ProductFactory, StockMovementFactory, WarehouseFactory
+from .pricing import PriceListFactory, PromotionCodeFactory
 from .sales import CustomerFactory, OrderEventFactory, OrderFactory, OrderLineFactory, ReturnFactory
 
 __all__ = [
@@ -12,7 +13,9 @@ __all__ = [
     "OrderFactory",
     "OrderLineFactory",
     "PaymentFactory",
+    "PriceListFactory",
     "ProductFactory",
+    "PromotionCodeFactory",
     "RefundFactory",
     "ReturnFactory",
     "StockMovementFactory",

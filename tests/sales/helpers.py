@@ -51,10 +51,11 @@ ORDER_FIELDS = {
     "shipping_address", "tracking_number", "carrier", "cancellation_reason", "on_hold", "hold_reason", "held_at",
     "return_window_ends_at", "allowed_statuses",
     "created_at", "updated_at", "confirmed_at", "processing_at", "shipped_at", "delivered_at",
-    "closed_at", "cancelled_at", "returns",
+    "closed_at", "cancelled_at", "returns", "discount", "promotion_code", "promotion_discount", "discount_total",
 }
 LINE_FIELDS = {"product_id", "sku", "name", "quantity", "unit_price", "line_total", "returned_quantity", "tax_class",
-               "tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes", "allocations"}
+               "tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes", "allocations", "list_price",
+               "price_list_id", "discount", "order_discount_amount"}
 EVENT_FIELDS = {"id", "kind", "from_status", "to_status", "actor", "reason", "data", "created_at"}
 
 

@@ -18,7 +18,7 @@ from tests.sales.helpers import CUSTOMERS_URL as URL
 pytestmark = pytest.mark.django_db
 
 FIELDS = {"id", "name", "email", "phone", "default_shipping_address", "tax_id", "tax_exempt",
-          "tax_exempt_reason", "created_at", "updated_at"}
+          "tax_exempt_reason", "price_list_id", "created_at", "updated_at"}
 # token lookup, the user's permissions, its groups' permissions, the page itself
 LIST_QUERY_BUDGET = 4
 ADDRESS = {"line1": "1 Rue de Rivoli", "line2": "Bât. B", "city": "Paris", "state": "",

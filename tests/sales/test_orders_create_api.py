@@ -64,7 +64,8 @@ def test_create_with_the_guide_body_returns_a_draft(sales_api: APIClient) -> Non
     assert line == {"product_id": product.pk, "sku": product.sku, "name": product.name, "quantity": 2,
                     "unit_price": "129.99", "line_total": "259.98", "returned_quantity": 0, "tax_class": "standard",
                     "tax_rate": "0.0000", "net_amount": "259.98", "tax_amount": "0.00", "gross_amount": "259.98",
-                    "taxes": [], "allocations": []}
+                    "taxes": [], "allocations": [], "list_price": "150.00", "price_list_id": None, "discount": None,
+                    "order_discount_amount": "0.00"}
     assert (body["subtotal"], body["total"]) == ("259.98", "259.98")
     assert body["created_at"] and body["updated_at"]
     assert body["confirmed_at"] is None and body["cancelled_at"] is None

@@ -13,6 +13,12 @@ Taxes are configured (Texas's state and local rates apply to the orders, which c
 rates of a draft are one statement at creation (create 8 -> 9); the invoice's snapshot of lines, charges and
 breakdown adds none to the confirmation.
 
+A price list and a promotion code are configured too (issue 23): every customer has the list, which prices
+every product, and every order carries a code limited in its uses. At creation the code comes with the products
+(the same statement) and the list's entries for the draft are one statement (create 9 -> 10); at confirmation
+the code's row is locked by the guarded UPDATE that counts the use (confirm 12 -> 13). A code with a limit per
+customer costs one statement more there: that customer's uses, counted after the code's lock.
+
 On SQLite the reads have the same budgets; the writes take more (event numbering and the stock ledger each take
 one more statement there), so their budgets are pinned on PostgreSQL.
 """
@@ -20,6 +26,7 @@ one more statement there), so their budgets are pinned on PostgreSQL.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -30,13 +37,23 @@ from integrations.models import WebhookEndpoint
 from inventory.models import Warehouse
 from inventory.services import stock_adjust
 from sales.models import Order, OrderStatus
+from sales.pricing_models import PriceList, PriceListEntry
 from tests.billing.helpers import PAYMENTS_URL
-from tests.factories import CustomerFactory, OrderFactory, ProductFactory, ReturnFactory, WarehouseFactory
+from tests.factories import (
+    CustomerFactory,
+    OrderFactory,
+    PriceListFactory,
+    ProductFactory,
+    PromotionCodeFactory,
+    ReturnFactory,
+    WarehouseFactory,
+)
 from tests.sales.helpers import ORDERS_URL, order_payload, order_url, status_url
 from tests.taxes.helpers import rate
 
 TEST_TRANSACTION = 2
-BUDGETS = {"get": 3, "list": 3, "create": 9, "confirm": 12, "payment": 10, "shipment": 10}
+BUDGETS = {"get": 3, "list": 3, "create": 10, "confirm": 13, "payment": 10, "shipment": 10}
+CODE = "BUDGET5"
 LINE_COUNTS = [1, 50]
 
 
@@ -49,6 +66,8 @@ def api(client_for: Callable[..., APIClient], settings: Any) -> APIClient:
     rate("2", country="US", region="TX", name="Austin local")
     rate("19", country="DE", name="USt 19%")
     WebhookEndpoint.objects.create(url="https://example.com/hooks", events=["*"], secret="whsec_budget")
+    PriceListFactory(name="Budget key account")
+    PromotionCodeFactory(code=CODE, discount_value=5, usage_limit=1_000_000)
     client = client_for("sales", "finance")
     order_id = create(client, [ProductFactory(stock=10, price="5.00")])
     assert client.patch(status_url(order_id), {"status": "confirmed"}, format="json").status_code == 200
@@ -57,7 +76,8 @@ def api(client_for: Callable[..., APIClient], settings: Any) -> APIClient:
 
 
 def create(api: APIClient, products: list[Any], customer: Any = None) -> str:
-    body = {**order_payload((customer or CustomerFactory()).pk, [(p.pk, 2) for p in products]),
+    customer = customer or CustomerFactory(price_list=PriceList.objects.get())
+    body = {**order_payload(customer.pk, [(p.pk, 2) for p in products]), "promotion_code": CODE,
             "charges": [{"kind": "shipping", "description": "UPS ground", "amount": "9.90"}]}
     response = api.post(ORDERS_URL, body, format="json")
     assert response.status_code == 201, response.content
@@ -79,7 +99,12 @@ def confirmed(api: APIClient, lines: int) -> str:
 
 
 def products(count: int) -> list[Any]:
-    return [ProductFactory(stock=1000, price="10.00") for _ in range(count)]
+    """Products on the price list (at 9.50 from 1 unit)."""
+    made = [ProductFactory(stock=1000, price="10.00") for _ in range(count)]
+    price_list = PriceList.objects.get()
+    PriceListEntry.objects.bulk_create([PriceListEntry(price_list=price_list, product=product, min_quantity=1,
+                                                       unit_price="9.50") for product in made])
+    return made
 
 
 @pytest.mark.parametrize("lines", LINE_COUNTS)
@@ -127,13 +152,15 @@ def test_orders_with_returns_cost_no_statement_more(api: APIClient, with_returns
 @pytest.mark.postgres
 @pytest.mark.parametrize("lines", LINE_COUNTS)
 def test_create_an_order(api: APIClient, lines: int, django_assert_num_queries: Any) -> None:
-    # given ``lines`` products and a customer
-    catalogue, customer = products(lines), CustomerFactory()
-    # when an order of them is created, then: token, customer and products, number, order, lines, history,
-    # events, task
+    # given ``lines`` products on a customer's price list
+    catalogue, customer = products(lines), CustomerFactory(price_list=PriceList.objects.get())
+    # when an order of them is created with a code, then: token, customer, products and code, price-list
+    # entries, rates, number, order, lines, history, events, task
     with django_assert_num_queries(BUDGETS["create"] + TEST_TRANSACTION):
         order_id = create(api, catalogue, customer)
-    assert Order.objects.get(pk=order_id).lines.count() == lines
+    order = Order.objects.get(pk=order_id)
+    assert order.lines.count() == lines and order.promotion_code is not None
+    assert set(order.lines.values_list("unit_price", flat=True)) == {Decimal("9.50")}
 
 
 @pytest.mark.postgres
@@ -141,9 +168,9 @@ def test_create_an_order(api: APIClient, lines: int, django_assert_num_queries: 
 def test_confirm_an_order(api: APIClient, lines: int, django_assert_num_queries: Any) -> None:
     # given a draft of ``lines`` lines
     order_id = create(api, products(lines))
-    # when it is confirmed, then: token, order with lines and customer, products with their warehouse stock,
-    # stock with ledger and allocations, order, history, invoice check, invoice, invoice lines, invoice history,
-    # events, task
+    # when it is confirmed, then: token, order with lines, customer and code, products with their warehouse stock,
+    # stock with ledger and allocations, the code's use, order, history, invoice check, invoice, invoice lines,
+    # invoice history, events, task
     with django_assert_num_queries(BUDGETS["confirm"] + TEST_TRANSACTION):
         response = api.patch(status_url(order_id), {"status": "confirmed"}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "confirmed"

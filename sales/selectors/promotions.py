@@ -1,0 +1,104 @@
+"""Reads of promotion codes and price lists: lists, a code as a draft checks it (with this customer's uses), the
+annotations that bring a code along with a draft's products (one statement for both), and the best price-list
+entries of a draft's lines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Lower
+
+from ..models import Order, OrderStatus
+from ..pricing_models import PriceList, PriceListEntry, PromotionCode
+
+# An order counts as a use of its code from its confirmation until it is cancelled.
+UNCOUNTED_STATUSES = (OrderStatus.DRAFT, OrderStatus.CANCELLED)
+_CODE_FIELDS = ("id", "code", "discount_type", "discount_value", "currency", "valid_from", "valid_to",
+                "min_subtotal", "usage_limit", "usage_limit_per_customer", "times_used", "active")
+
+
+def promotion_code_list() -> QuerySet[PromotionCode]:
+    return PromotionCode.objects.prefetch_related("products").order_by("-id")
+
+
+def price_list_list() -> QuerySet[PriceList]:
+    return PriceList.objects.prefetch_related("entries").order_by("-id")
+
+
+def codes_named(text: str) -> QuerySet[PromotionCode]:
+    """The code spelled ``text`` in any case (the unique index on ``lower(code)`` finds it)."""
+    return PromotionCode.objects.annotate(code_lower=Lower("code")).filter(code_lower=text.strip().lower())
+
+
+def customer_uses(customer_id: str, code: Any = None) -> Coalesce:
+    """How many of the customer's orders count as uses of the code (``code``: an expression naming it; default
+    the outer row's primary key)."""
+    uses = (Order.objects.filter(customer_id=customer_id, promotion_code=code if code is not None else OuterRef("pk"))
+            .exclude(status__in=UNCOUNTED_STATUSES).order_by().values("promotion_code")
+            .annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(uses), Value(0))
+
+
+def promotion_code_for_draft(text: str, customer_id: str) -> tuple[PromotionCode | None, int, frozenset[str]]:
+    """The code (or None), how often this customer has used it, and the products it is limited to (empty: all):
+    two statements."""
+    code = codes_named(text).annotate(customer_uses=customer_uses(customer_id)).first()
+    if code is None:
+        return None, 0, frozenset()
+    return code, int(getattr(code, "customer_uses", 0)), frozenset(code.products.values_list("pk", flat=True))
+
+
+def code_annotations(text: str, customer_id: str) -> dict[str, Any]:
+    """Annotations for a query of products that bring the code spelled ``text`` along (each field a subquery
+    PostgreSQL runs once), this customer's uses of it and whether it applies to the row's product."""
+    named = codes_named(text)
+    fields: dict[str, Any] = {f"promo_{name}": Subquery(named.values(name)[:1]) for name in _CODE_FIELDS}
+    links = PromotionCode.products.through.objects.filter(promotioncode__in=named.values("pk"))
+    fields.update(
+        promo_customer_uses=customer_uses(customer_id, code=Subquery(named.values("pk")[:1])),
+        promo_limited=Exists(links),
+        promo_applies=Exists(links.filter(product_id=OuterRef("pk"))),
+    )
+    return fields
+
+
+def code_from_annotations(
+    rows: Sequence[Any],
+) -> tuple[PromotionCode | None, int, frozenset[str]]:
+    """``promotion_code_for_draft``'s answer from products read with ``code_annotations``."""
+    if not rows or getattr(rows[0], "promo_id", None) is None:
+        return None, 0, frozenset()
+    first = rows[0]
+    code = PromotionCode(**{name: getattr(first, f"promo_{name}") for name in _CODE_FIELDS})
+    products = frozenset(row.pk for row in rows if row.promo_applies) if first.promo_limited else frozenset()
+    if first.promo_limited and not products:
+        products = frozenset({""})  # limited to products none of which is ordered
+    return code, int(first.promo_customer_uses or 0), products
+
+
+def price_list_prices(price_list_id: str | None, *, currency: str, on: date,
+                      items: Sequence[tuple[str, int]]) -> dict[tuple[str, int], tuple[Any, str]]:
+    """The unit price of each (product, quantity) from the list's best entry (the largest ``min_quantity`` not
+    above the quantity), when the list is active, valid ``on`` that day and in ``currency``: one statement for
+    the whole draft. Maps (product_id, quantity) to (unit_price, price_list_id)."""
+    if not price_list_id or not items:
+        return {}
+    valid = (Q(price_list__valid_from__isnull=True) | Q(price_list__valid_from__lte=on)) & (
+        Q(price_list__valid_to__isnull=True) | Q(price_list__valid_to__gte=on))
+    rows = (PriceListEntry.objects.filter(valid, price_list_id=price_list_id, price_list__active=True,
+                                          price_list__currency=currency,
+                                          product_id__in={product for product, _ in items},
+                                          min_quantity__lte=max(quantity for _, quantity in items))
+            .order_by("product_id", "min_quantity").values_list("product_id", "min_quantity", "unit_price"))
+    breaks: dict[str, list[tuple[int, Any]]] = {}
+    for product_id, min_quantity, unit_price in rows:
+        breaks.setdefault(product_id, []).append((min_quantity, unit_price))
+    prices = {}
+    for product_id, quantity in items:
+        fitting = [price for minimum, price in breaks.get(product_id, []) if minimum <= quantity]
+        if fitting:
+            prices[(product_id, quantity)] = (fitting[-1], price_list_id)
+    return prices
