@@ -15,6 +15,7 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter
 from unfold.contrib.import_export.forms import ExportForm
 
 from sales.addresses import address_lines
+from sales.admin.orders import charges_and_tax
 from synthesq.core.admin_filters import AmountRangeFilter, CurrencyFilter, LocalDateRangeFilter
 from synthesq.core.admin_tools import (
     RECORDED_BY,
@@ -205,7 +206,7 @@ class InvoiceAdmin(TaxReportAdminMixin, InvoiceActionsMixin, ViewOnlyAdmin, Expo
     ordering = ["-id"]
     fieldsets = [
         ("Invoice", {"fields": ["number_display", "status_display", "order_link", "customer_link", "currency",
-                                "total_display", "amount_credited_display", "amount_paid_display",
+                                "tax_display", "total_display", "amount_credited_display", "amount_paid_display",
                                 "amount_refunded_display", "amount_due_display", "amount_refundable_display"]}),
         ("Billed to", {"fields": ["customer_name", "customer_email", "billing_address_display"]}),
         ("Dates", {"fields": ["created_at", "issued_at", "due_at", "paid_at", "voided_at", "void_reason"]}),
@@ -234,6 +235,10 @@ class InvoiceAdmin(TaxReportAdminMixin, InvoiceActionsMixin, ViewOnlyAdmin, Expo
         return invoice_status_badge(invoice)
 
     total_display = money_column("total", "total", ordering="total")
+
+    @admin.display(description="charges and tax")
+    def tax_display(self, invoice: Invoice) -> str:
+        return charges_and_tax(invoice)
 
     amount_paid_display = money_column("amount_paid", "paid")
 

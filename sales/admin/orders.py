@@ -73,6 +73,14 @@ def order_status_badge(order: Order) -> str:
     return status_badge(order.status, ORDER_STATUS_COLOURS)
 
 
+def charges_and_tax(document: Any) -> str:
+    """An order's or invoice's net charges and tax, and the tax per rate, as it stored them."""
+    currency = document.currency
+    rates = ", ".join(f"{row['name']} {row['tax_amount']}" for row in document.taxes if row["name"])
+    return (f"charges {format_money(document.charges_total, currency)} · tax "
+            f"{format_money(document.tax_total, currency)}" + (f" ({rates})" if rates else ""))
+
+
 LINE_AMOUNTS = (money_column("unit_price", "unit price", document="order"),
                 money_column("line_total", "line total", document="order"))
 
@@ -216,6 +224,10 @@ class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, OrderShipmentsMixin, Expo
 
     subtotal_display = money_column("subtotal", "subtotal")
 
+    @admin.display(description="charges and tax")
+    def tax_display(self, order: Order) -> str:
+        return charges_and_tax(order)
+
     @admin.display(description="created at", ordering="created_at")
     def created_display(self, order: Order) -> str:
         return local_minute(order.created_at)
@@ -229,7 +241,7 @@ class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, OrderShipmentsMixin, Expo
         address = ADDRESS_FIELDS if editable else ["shipping_address_display"]
         return [
             ("Order", {"fields": ["order_number", "status_display", "customer_link", "currency",
-                                  "subtotal_display", "total_display", "hold_display",
+                                  "subtotal_display", "tax_display", "total_display", "hold_display",
                                   *self.extra_detail_fields(request, obj)]}),
             ("Dates", {"fields": ["created_display", "confirmed_at", "processing_at", "closed_at", "cancelled_at",
                                   "cancellation_reason"]}),

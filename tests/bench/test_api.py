@@ -48,17 +48,29 @@ def test_the_seeded_drafts_are_orders_of_three_lines_the_api_confirms(seeded: Se
     # given the benchmark's seed (drafts made in bulk, not through the service)
     drafts = make_drafts(seeded, 3)
     orders = list(Order.objects.filter(pk__in=drafts).prefetch_related("lines").order_by("order_number"))
-    # then each is a draft of 3 lines on 3 different products, totalled, numbered from the order sequence
+    # then each is a draft of 3 lines on 3 different products with the shipping charge, taxed at Austin's 2 % and
+    # Texas's 6.25 % by hand: each line 259.98 -> 5.20 + 16.25 = 21.45, shipping 9.90 -> 0.20 + 0.62 = 0.82; tax
+    # 3 x 21.45 + 0.82 = 65.17 on 779.94 + 9.90, total 855.01; numbered from the order sequence
     assert len(orders) == 3 and all(o.status == OrderStatus.DRAFT for o in orders)
     for order in orders:
         lines = list(order.lines.all())
         assert len(lines) == 3 and len({line.product_id for line in lines}) == 3
-        assert order.total == sum((line.line_total for line in lines), Decimal(0))
+        assert (order.subtotal, order.charges_total, order.tax_total, order.total) == (
+            Decimal("779.94"), Decimal("9.90"), Decimal("65.17"), Decimal("855.01"))
+        assert [(line.tax_rate, line.tax_amount, line.gross_amount) for line in lines] == [
+            (Decimal("8.25"), Decimal("21.45"), Decimal("281.43"))] * 3
+        assert [(c["amount"], c["tax_amount"]) for c in order.charges] == [("9.90", "0.82")]
+        assert [(row["name"], row["taxable_amount"], row["tax_amount"]) for row in order.taxes] == [
+            ("US local (bench)", "789.84", "15.80"), ("Texas sales tax", "789.84", "49.37")]
     numbers = [int(o.order_number.removeprefix("SO-")) for o in orders]
     assert numbers == list(range(numbers[0], numbers[0] + 3))
     assert OrderEvent.objects.filter(order__in=orders, kind=OrderEvent.Kind.CREATED).count() == 3
-    # and the seed's token (role sales) reads and confirms them through the API
+    # and the seed's token (role sales) creates the same order through the API, reads and confirms the drafts
     client = _client(seeded)
+    created = client.post("/api/v1/sales/orders", create_body(seeded), format="json").json()
+    stored = orders[0]
+    assert (created["tax_total"], created["total"], created["taxes"], created["charges"]) == (
+        "65.17", "855.01", stored.taxes, stored.charges)
     assert len(client.get(f"/api/v1/sales/orders/{seeded.read_ids[0]}").json()["line_items"]) == 3
     response = client.patch(f"/api/v1/sales/orders/{drafts[0]}/status", {"status": "confirmed"}, format="json")
     assert response.status_code == 200, response.content
