@@ -228,6 +228,8 @@ def test_ship_part_of_an_order(client_for: Callable[..., APIClient], settings: A
     # given a processing order of ``lines`` lines of 2 units each (``last``: one unit of each already shipped)
     settings.EVENTS_ENABLED = True
     WebhookEndpoint.objects.create(url="https://example.com/hooks", events=["*"], secret="whsec_budget")
+    PriceListFactory(name="Budget key account")
+    PromotionCodeFactory(code=CODE, discount_value=5, usage_limit=1_000_000)
     api = client_for("sales", "warehouse")
     order_id = create(api, products(lines))
     for target in ("confirmed", "processing"):

@@ -26,8 +26,8 @@ from tests.factories import InvoiceFactory, OrderFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 # Session and user (2), order figures, orders by currency, orders per day, stock, receivables ageing (5),
-# credited and refunded this month (2), webhook endpoints and deliveries (2).
-DASHBOARD_QUERIES = 11
+# credited and refunded this month (2), discounts given this month (1), webhook endpoints and deliveries (2).
+DASHBOARD_QUERIES = 12
 
 
 def sections(response: Any) -> list[str]:
