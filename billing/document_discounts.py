@@ -41,22 +41,24 @@ def describe(discount: dict[str, Any] | None, currency: str) -> str:
     return f"{shown} ({discount['reason']})" if discount.get("reason") else shown
 
 
-def order_discount_rows(invoice: Invoice, fmt: Any) -> list[dict[str, str]]:
-    """The order's discounts as the totals print them: its own discount, its promotion code's, and all discounts
-    together (the lines' own too); none when nothing was discounted."""
+def order_discount_rows(invoice: Invoice, lines: list[InvoiceLine], fmt: Any) -> list[dict[str, str]]:
+    """The order's discounts as the totals print them, after the product lines' amount before discounts: its own
+    discount, its promotion code's, and all discounts together (the lines' own too); none when nothing was
+    discounted."""
     discounts = invoice.discounts or {}
     total = _decimal(discounts.get("discount_total"))
     if not total:
         return []
-    rows = []
+    before = sum((line.line_total for line in lines if line.kind == InvoiceLine.Kind.PRODUCT), ZERO)
+    rows = [{"label": "Lines before discounts", "amount": fmt(before), "sign": ""}]
     own = discounts.get("discount")
     if own and _decimal(own.get("amount")):
         rows.append({"label": f"Order discount {describe(own, invoice.currency)}",
-                     "amount": fmt(_decimal(own["amount"]))})
+                     "amount": fmt(_decimal(own["amount"])), "sign": "−"})
     if discounts.get("promotion_code"):
         rows.append({"label": f"Promotion code {discounts['promotion_code']}",
-                     "amount": fmt(_decimal(discounts.get("promotion_discount")))})
-    rows.append({"label": "Discounts total", "amount": fmt(total)})
+                     "amount": fmt(_decimal(discounts.get("promotion_discount"))), "sign": "−"})
+    rows.append({"label": "Discounts total", "amount": fmt(total), "sign": "−"})
     return rows
 
 

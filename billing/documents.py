@@ -76,14 +76,15 @@ def invoice_document(invoice: Invoice, *, for_pdf: bool = False) -> dict[str, An
     def fmt(amount: Decimal | None) -> str:
         return format_amount(amount, invoice.currency) or ""
 
-    rows = [_invoice_line(line, invoice.currency) for line in invoice.lines.order_by("position")]
+    invoice_lines = list(invoice.lines.order_by("position"))
+    rows = [_invoice_line(line, invoice.currency) for line in invoice_lines]
     payments = [{"payment": p, "amount": fmt(p.amount)} for p in invoice.payments.order_by("created_at", "id")]
     return {
         "invoice": invoice, "seller": settings.SELLER, "for_pdf": for_pdf,
         "lines": [row for row in rows if row["line"].kind == InvoiceLine.Kind.PRODUCT],
         "charges": [row for row in rows if row["line"].kind != InvoiceLine.Kind.PRODUCT],
         "payments": payments, "taxes": tax_rows(invoice.taxes, invoice.currency),
-        "discounts": order_discount_rows(invoice, fmt),
+        "discounts": order_discount_rows(invoice, invoice_lines, fmt),
         "order_number": invoice.order.order_number, "billing_address": address_lines(invoice.billing_address),
         "customer_tax_id": invoice.customer_tax_id, "tax_exempt_reason": invoice.tax_exempt_reason,
         "subtotal": fmt(invoice.subtotal), "charges_total": fmt(invoice.charges_total) if rows and any(
