@@ -98,3 +98,23 @@ def test_a_whole_discounted_line_returned_at_once_credits_its_invoiced_net_and_t
     line = note.lines.get()
     assert (line.line_total, line.net_amount, line.tax_amount, line.gross_amount) == (
         D("99.99"), D("75.32"), D("14.31"), D("89.63"))
+
+
+def test_returning_a_unit_given_away_credits_nothing_and_the_return_is_still_credited() -> None:
+    # given an order whose first line was discounted by 100 % (given away) and a second line paid for
+    rate("19", name="USt 19%")
+    tax_settings()
+    gift, paid = product("20.00"), product("10.00")
+    order = discounted_order([(gift, 2, percent("100", "sample")), (paid, 1, None)])
+    invoice = Invoice.objects.get(order=order)
+    assert invoice.total == D("11.90")
+    # when the given-away line comes back
+    return_ = return_credited(order, [(gift.pk, 2)])
+    # then the return is credited, with no credit note: the customer paid nothing for those units
+    assert return_.status == "credited"
+    assert not CreditNote.objects.filter(invoice=invoice).exists()
+    invoice.refresh_from_db()
+    assert invoice.amount_credited == 0
+    # and the paid line, returned next, credits what was paid for it
+    note = return_credited(order, [(paid.pk, 1)]).credit_note
+    assert (note.net_total, note.tax_total, note.total) == (D("10.00"), D("1.90"), D("11.90"))
