@@ -20,6 +20,7 @@ from synthesq.core.money import quantum
 from .models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
 
 ZERO = Decimal(0)
+MINUS = "\N{MINUS SIGN}"  # as printed before an amount taken off
 
 
 def _decimal(value: Any) -> Decimal:
@@ -54,11 +55,11 @@ def order_discount_rows(invoice: Invoice, lines: list[InvoiceLine], fmt: Any) ->
     own = discounts.get("discount")
     if own and _decimal(own.get("amount")):
         rows.append({"label": f"Order discount {describe(own, invoice.currency)}",
-                     "amount": fmt(_decimal(own["amount"])), "sign": "−"})
+                     "amount": fmt(_decimal(own["amount"])), "sign": MINUS})
     if discounts.get("promotion_code"):
         rows.append({"label": f"Promotion code {discounts['promotion_code']}",
-                     "amount": fmt(_decimal(discounts.get("promotion_discount"))), "sign": "−"})
-    rows.append({"label": "Discounts total", "amount": fmt(total), "sign": "−"})
+                     "amount": fmt(_decimal(discounts.get("promotion_discount"))), "sign": MINUS})
+    rows.append({"label": "Discounts total", "amount": fmt(total), "sign": MINUS})
     return rows
 
 

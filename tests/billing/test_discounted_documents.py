@@ -22,20 +22,21 @@ pytestmark = pytest.mark.django_db
 
 # 3 x 33.33 with 10 % off (10.00) and 14.67 of the order's discounts: net 75.32, tax 14.31;
 # 1 x 48.00 with no discount of its own and 7.82 of the order's: net 40.18, tax 7.63 (line rounding)
-INVOICE_LINES = ["3 33.33 33.33 USD 19.00% 99.99 USD −10.00 10% (loyal) −14.67 75.32 14.31",
-                 "1 48.00 48.00 USD 19.00% 48.00 USD −0.00 −7.82 40.18 7.63"]
-INVOICE_TOTALS = ["Lines before discounts 147.99 USD", "Order discount 7% −9.66 USD",
-                  "Promotion code WELCOME10 −12.83 USD", "Discounts total −32.49 USD", "Subtotal (net) 115.50 USD",
+INVOICE_LINES = ["3 33.33 33.33 USD 19.00% 99.99 USD -10.00 10% (loyal) -14.67 75.32 14.31",
+                 "1 48.00 48.00 USD 19.00% 48.00 USD -0.00 -7.82 40.18 7.63"]
+INVOICE_TOTALS = ["Lines before discounts 147.99 USD", "Order discount 7% -9.66 USD",
+                  "Promotion code WELCOME10 -12.83 USD", "Discounts total -32.49 USD", "Subtotal (net) 115.50 USD",
                   "Tax 21.94 USD", "Total 137.44 USD", "USt 19% (DE) 19.00% 115.50 USD 21.94 USD"]
 # one unit of the first line returned: 33.33, its own discount 10.00 / 3 -> 3.33, net 75.32 / 3 -> 25.11, so
 # 33.33 - 3.33 - 25.11 = 4.89 of the order's discounts; tax 14.31 / 3 = 4.77; gross 29.88
-CREDIT_LINE = "1 33.33 33.33 33.33 −3.33 −4.89 19.00% 25.11 USD 4.77 USD 29.88 USD"
+CREDIT_LINE = "1 33.33 33.33 33.33 -3.33 -4.89 19.00% 25.11 USD 4.77 USD 29.88 USD"
 CREDIT_TOTALS = ["Net credited 25.11 USD", "Tax credited 4.77 USD", "Total credited 29.88 USD",
                  "promotion code WELCOME10"]
 
 
 def words(text: str) -> str:
-    return " ".join(text.split())
+    """The text's words, one space apart, amounts taken off with an ASCII minus (printed with U+2212)."""
+    return " ".join(text.split()).replace("\N{MINUS SIGN}", "-")
 
 
 @pytest.fixture
@@ -84,6 +85,6 @@ def test_the_units_of_a_line_returned_one_by_one_show_discounts_adding_up_to_the
     # then the printed discounts: own 3.33 + 3.34 + 3.33 = 10.00; the order's 4.89 + 4.89 + 4.89 = 14.67
     # (amounts 33.33 each, nets 25.11, 25.10, 25.11)
     printed = [words(text_of(credit_note_html(note))) for note in notes]
-    for text, expected in zip(printed, ["33.33 −3.33 −4.89 19.00% 25.11", "33.33 −3.34 −4.89 19.00% 25.10",
-                                        "33.33 −3.33 −4.89 19.00% 25.11"], strict=True):
+    for text, expected in zip(printed, ["33.33 -3.33 -4.89 19.00% 25.11", "33.33 -3.34 -4.89 19.00% 25.10",
+                                        "33.33 -3.33 -4.89 19.00% 25.11"], strict=True):
         assert expected in text, (expected, text)
