@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from sales.addresses import address_lines
 from synthesq.core.money import format_amount
 
+from .document_discounts import credit_line_discounts, describe, invoice_line_discounts, order_discount_rows
 from .models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
 
 
@@ -39,13 +40,33 @@ def tax_rows(rows: list[dict[str, Any]], currency: str) -> list[dict[str, str]]:
              "tax_amount": format_amount(Decimal(str(row["tax_amount"])), currency) or ""} for row in rows]
 
 
-def _document_line(line: InvoiceLine | CreditNoteLine, currency: str) -> dict[str, Any]:
-    def fmt(amount: Decimal) -> str:
-        return format_amount(amount, currency) or ""
+def _document_line(line: InvoiceLine | CreditNoteLine, currency: str,
+                   discounts: tuple[Decimal, Decimal] | None = None, list_price: Decimal | None = None,
+                   discount: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A line as printed; ``discounts`` (own, share of the order's) and ``list_price`` for product lines."""
 
+    def fmt(amount: Decimal | None) -> str:
+        return "" if amount is None else format_amount(amount, currency) or ""
+
+    own, share = discounts if discounts is not None else (None, None)
     return {"line": line, "unit_price": fmt(line.unit_price), "line_total": fmt(line.line_total),
             "rate": "" if line.tax_rate is None else format_percent(line.tax_rate), "net": fmt(line.net_amount),
-            "tax": fmt(line.tax_amount), "gross": fmt(line.gross_amount)}
+            "tax": fmt(line.tax_amount), "gross": fmt(line.gross_amount), "list_price": fmt(list_price),
+            "discount": fmt(own), "discount_as_entered": describe(discount, currency),
+            "order_discount": fmt(share)}
+
+
+def _invoice_line(line: InvoiceLine, currency: str) -> dict[str, Any]:
+    if line.kind != InvoiceLine.Kind.PRODUCT:
+        return _document_line(line, currency)
+    return _document_line(line, currency, invoice_line_discounts(line), line.list_price,
+                          (line.discounts or {}).get("discount"))
+
+
+def _credit_note_line(line: CreditNoteLine, credit_note: CreditNote) -> dict[str, Any]:
+    invoice_line = line.invoice_line
+    return _document_line(line, credit_note.currency, credit_line_discounts(line, credit_note),
+                          invoice_line.list_price if invoice_line is not None else None)
 
 
 def invoice_document(invoice: Invoice, *, for_pdf: bool = False) -> dict[str, Any]:
@@ -55,13 +76,15 @@ def invoice_document(invoice: Invoice, *, for_pdf: bool = False) -> dict[str, An
     def fmt(amount: Decimal | None) -> str:
         return format_amount(amount, invoice.currency) or ""
 
-    rows = [_document_line(line, invoice.currency) for line in invoice.lines.order_by("position")]
+    invoice_lines = list(invoice.lines.order_by("position"))
+    rows = [_invoice_line(line, invoice.currency) for line in invoice_lines]
     payments = [{"payment": p, "amount": fmt(p.amount)} for p in invoice.payments.order_by("created_at", "id")]
     return {
         "invoice": invoice, "seller": settings.SELLER, "for_pdf": for_pdf,
         "lines": [row for row in rows if row["line"].kind == InvoiceLine.Kind.PRODUCT],
         "charges": [row for row in rows if row["line"].kind != InvoiceLine.Kind.PRODUCT],
         "payments": payments, "taxes": tax_rows(invoice.taxes, invoice.currency),
+        "discounts": order_discount_rows(invoice, invoice_lines, fmt),
         "order_number": invoice.order.order_number, "billing_address": address_lines(invoice.billing_address),
         "customer_tax_id": invoice.customer_tax_id, "tax_exempt_reason": invoice.tax_exempt_reason,
         "subtotal": fmt(invoice.subtotal), "charges_total": fmt(invoice.charges_total) if rows and any(
@@ -104,7 +127,9 @@ def credit_note_document(credit_note: CreditNote, *, for_pdf: bool = False) -> d
 
     return {
         "credit_note": credit_note, "invoice": invoice, "seller": settings.SELLER, "for_pdf": for_pdf,
-        "lines": [_document_line(line, credit_note.currency) for line in credit_note.lines.order_by("position")],
+        "lines": [_credit_note_line(line, credit_note)
+                  for line in credit_note.lines.select_related("invoice_line").order_by("position")],
+        "promotion_code": (invoice.discounts or {}).get("promotion_code") or "",
         "taxes": tax_rows(credit_note.taxes, credit_note.currency),
         "order_number": invoice.order.order_number, "billing_address": address_lines(invoice.billing_address),
         "customer_tax_id": invoice.customer_tax_id, "tax_exempt_reason": invoice.tax_exempt_reason,

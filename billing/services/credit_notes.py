@@ -154,12 +154,13 @@ def _write_lines(credit_note: CreditNote, priced: Sequence[_PricedLine]) -> None
 
 
 def credit_note_issue_locked(invoice: Invoice, *, lines: Sequence[CreditLine], reason: str, actor: Actor,
-                             return_: Return | None = None) -> CreditNote:
+                             return_: Return | None = None,
+                             priced_lines: tuple[list[_PricedLine], Document] | None = None) -> CreditNote:
     """Issue a credit note on a locked, creditable invoice (its order locked first): a draft is issued first;
     the gross credited never exceeds the invoice's total, nor any rate's tax what was invoiced (422); an invoice
-    left with nothing due is paid."""
+    left with nothing due is paid. ``priced_lines``: ``_price_lines`` of these lines, when already worked out."""
     currency = invoice.currency
-    priced, credited = _price_lines(invoice, lines)
+    priced, credited = priced_lines or _price_lines(invoice, lines)
     total = credited.gross
     creditable = invoice.total - invoice.amount_credited
     if total > creditable:
@@ -248,13 +249,19 @@ def _return_credit_lines(invoice: Invoice, return_lines: Iterable[ReturnLine]) -
             for line in return_lines]
 
 
-def credit_note_issue_for_return(*, return_: Return, actor: Actor) -> CreditNote:
+def credit_note_issue_for_return(*, return_: Return, actor: Actor) -> CreditNote | None:
     """The credit note of a credited return: each line credits its invoice line's net and tax in proportion to the
-    units returned (the invoice line of the order line's position), on the order's invoice. Runs in
-    ``return_credit``'s transaction (the order and the return locked, the finance role checked there), through
-    the ``return_credited`` signal; a refusal (no invoice or a void one: 409 ``invoice_not_creditable``; more
-    than is left to credit: 422 ``credit_exceeds_invoice``) refuses the whole change."""
+    units returned (the invoice line of the order line's position), on the order's invoice: what the customer
+    paid for them, discounts taken off. Units the customer paid nothing for (discounted to zero) credit nothing: a
+    return of only those is credited without a credit note (None). Runs in ``return_credit``'s transaction (the
+    order and the return locked, the finance role checked there), through the ``return_credited`` signal; a
+    refusal (no invoice or a void one: 409 ``invoice_not_creditable``; more than is left to credit: 422
+    ``credit_exceeds_invoice``) refuses the whole change."""
     invoice = _invoice_of_return(return_, lock=True)
     lines = _return_credit_lines(invoice, return_.lines.all())
+    priced = _price_lines(invoice, lines)
+    if priced[1].gross == 0:
+        return None
     reason = f"Return {return_.return_number}" + (f": {return_.reason}" if return_.reason else "")
-    return credit_note_issue_locked(invoice, lines=lines, reason=reason[:255], actor=actor, return_=return_)
+    return credit_note_issue_locked(invoice, lines=lines, reason=reason[:255], actor=actor, return_=return_,
+                                    priced_lines=priced)
