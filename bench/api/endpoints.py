@@ -30,11 +30,9 @@ ENDPOINTS = (
     Endpoint("list", "GET /api/v1/sales/orders?limit=50", "read", 0.25),
     Endpoint("write-floor", "PATCH /api/v1/floor/write/{id} (the product's pipeline + one row)", "write", 0.80),
     Endpoint("create", "POST /api/v1/sales/orders (3 lines)", "write", 0.35),
-    Endpoint("confirm", "PATCH /api/v1/sales/orders/{id}/status -> confirmed (3 lines, 1 warehouse)", "write",
-             0.30),
+    Endpoint("confirm", "PATCH /api/v1/sales/orders/{id}/status (confirm, 1 warehouse)", "write", 0.30),
     # The same drafts on products stocked in 3 warehouses, each line allocated from another one (issue 24).
-    Endpoint("confirm-3wh", "PATCH /api/v1/sales/orders/{id}/status -> confirmed (3 lines, 3 warehouses)",
-             "write", 0.30),
+    Endpoint("confirm-3wh", "PATCH /api/v1/sales/orders/{id}/status (confirm, 3 warehouses)", "write", 0.30),
 )
 DEFAULT_ENDPOINTS = tuple(e.name for e in ENDPOINTS)
 # The endpoints that confirm drafts (each window needs its own fresh ones), and whether on the products stocked in
