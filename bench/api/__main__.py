@@ -25,11 +25,13 @@ window right after a bare floor window of its kind:
     create       POST  /api/v1/sales/orders               the guide's body with 3 lines
     bare write   ...
     confirm      PATCH /api/v1/sales/orders/{id}/status   {"status": "confirmed"}, a different 3-line draft each
-    (--endpoints create-contract,confirm-contract: the contract floors, each after a bare write window too)
+    bare write   ...
+    confirm-3wh  PATCH /api/v1/sales/orders/{id}/status   the same on products stocked in 3 warehouses (each line
+                                                          allocated from another one)
 
-The contract floors (``bench/floor/contract.py``) do at the database exactly what create and confirm do (the
-same statements, rows and locks) with the least Python: their ratio to the write floor is what the best Python
-doing the contract's statements could reach, printed in one line beside the endpoints' own.
+The seed configures what the hot endpoints pay for (``bench.api.seeding.SETUP_STEPS``): taxes and a taxed
+shipping charge, the customers' price list with a quantity break that the create body's lines hit, a promotion
+code without a usage limit in the create body and on every draft, and 3 warehouses for ``confirm-3wh``.
 
 ``VACUUM ANALYZE`` runs before every timed window (autovacuum may be off). The drafts to confirm are made just
 before each confirm window, 1.5 times as many as the write floor (the fastest a write can go) would get through
@@ -64,7 +66,7 @@ from typing import Any
 
 from bench.api.endpoints import DEFAULT_ENDPOINTS, ENDPOINTS, SETTINGS, Result, Window
 from bench.api.load import load
-from bench.api.report import contract_figures, git_commit, print_report, uptime
+from bench.api.report import git_commit, print_report, uptime
 from bench.api.seeding import LINES, seed, vacuum_analyze
 from bench.api.statements import count_statements
 from bench.scratch_db import setup_scratch_database
@@ -171,7 +173,6 @@ def main(argv: list[str] | None = None) -> None:
                        "node_env": dict(args.node_env)},
             "endpoints": [{**asdict(r), "meets_goal": r.meets_goal} for r in results],
             "floors": floors,
-            "contract_floors": contract_figures(results, statements),
             "statements": statements,
             "windows": [{**asdict(w), "per_second": round(w.per_second, 1),
                          "cpu_ms_per_request": {k: round(v, 3) for k, v in (w.cpu_ms() or {}).items()} or None,

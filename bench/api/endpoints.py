@@ -30,17 +30,14 @@ ENDPOINTS = (
     Endpoint("list", "GET /api/v1/sales/orders?limit=50", "read", 0.25),
     Endpoint("write-floor", "PATCH /api/v1/floor/write/{id} (the product's pipeline + one row)", "write", 0.80),
     Endpoint("create", "POST /api/v1/sales/orders (3 lines)", "write", 0.35),
-    Endpoint("confirm", "PATCH /api/v1/sales/orders/{id}/status -> confirmed (3 lines)", "write", 0.30),
-    # The contract floors (bench/floor/contract.py): create's and confirm's statements by hand-written SQL, with
-    # the least Python inside the product's pipeline (only when asked for: --endpoints).
-    Endpoint("create-contract", "POST /api/v1/floor/create (contract floor of create)", "write", 0.35),
-    Endpoint("confirm-contract", "PATCH /api/v1/floor/confirm/{id} (contract floor of confirm)", "write", 0.30),
+    Endpoint("confirm", "PATCH /api/v1/sales/orders/{id}/status (confirm, 1 warehouse)", "write", 0.30),
+    # The same drafts on products stocked in 3 warehouses, each line allocated from another one (issue 24).
+    Endpoint("confirm-3wh", "PATCH /api/v1/sales/orders/{id}/status (confirm, 3 warehouses)", "write", 0.30),
 )
-DEFAULT_ENDPOINTS = ("read-floor", "get", "list", "write-floor", "create", "confirm")
-# Each contract floor and the product endpoint whose statements it issues.
-CONTRACTS = {"create-contract": "create", "confirm-contract": "confirm"}
-# The endpoints that confirm drafts: each window needs its own fresh ones.
-CONFIRMING = ("confirm", "confirm-contract")
+DEFAULT_ENDPOINTS = tuple(e.name for e in ENDPOINTS)
+# The endpoints that confirm drafts (each window needs its own fresh ones), and whether on the products stocked in
+# 3 warehouses.
+CONFIRMING = {"confirm": False, "confirm-3wh": True}
 # The reference windows: the bare floor (../shared/bench-floor, its own gunicorn and database), each product
 # window right after one of them.
 FLOOR_LABELS = {"read": "GET /one/{id} (bare floor: 2 middlewares, raw SQL)",

@@ -104,18 +104,15 @@ class Bench:
             "get": Target("get", "GET", f"{API}/sales/orders/{{id}}", self.read_ids_file, "-"),
             "list": Target("list", "GET", f"{API}/sales/orders?limit=50", "-", "-"),
             "create": Target("create", "POST", f"{API}/sales/orders", "-", str(create_file)),
-            "confirm": Target("confirm", "PATCH", f"{API}/sales/orders/{{id}}/status", "-", str(confirm_body),
-                              mode="once"),
-            "create-contract": Target("create-contract", "POST", f"{API}/floor/create", "-", str(create_file)),
-            "confirm-contract": Target("confirm-contract", "PATCH", f"{API}/floor/confirm/{{id}}", "-",
-                                       str(confirm_body), mode="once"),
+            **{name: Target(name, "PATCH", f"{API}/sales/orders/{{id}}/status", "-", str(confirm_body),
+                            mode="once") for name in CONFIRMING},
         }
 
-    def drafts_for(self, seconds: float, write_floor_per_second: float) -> str:
+    def drafts_for(self, seconds: float, write_floor_per_second: float, *, multi_warehouse: bool) -> str:
         """A file of fresh drafts for one confirm window: 1.5 times what the write floor would get through."""
         count = math.ceil(max(write_floor_per_second, 200.0) * max(1, round(seconds)) * 1.5) + 50 * self.args.threads
         path = self.workdir / f"drafts_{self.state.drafts_made}.txt"
-        path.write_text("\n".join(make_drafts(self.state, count)) + "\n")
+        path.write_text("\n".join(make_drafts(self.state, count, multi_warehouse=multi_warehouse)) + "\n")
         return str(path)
 
     def window(self, name: str, seconds: float, round_number: int, *, timed: bool = True) -> Window:
@@ -151,7 +148,8 @@ class Bench:
     def pair(self, endpoint: Endpoint, seconds: float, round_number: int, *, timed: bool = True) -> None:
         floor = self.window(reference(endpoint.floor), seconds, round_number, timed=timed)
         if endpoint.name in CONFIRMING:
-            self.targets[endpoint.name].ids_file = self.drafts_for(seconds, floor.per_second)
+            self.targets[endpoint.name].ids_file = self.drafts_for(seconds, floor.per_second,
+                                                                   multi_warehouse=CONFIRMING[endpoint.name])
         self.window(endpoint.name, seconds, round_number, timed=timed)
 
     def run(self, endpoints: list[Endpoint]) -> None:

@@ -1,5 +1,5 @@
-"""The API benchmark's figures: each endpoint's windows summarized against its floor's, the contract floors'
-line, the CPU by process group, and the printed report."""
+"""The API benchmark's figures: each endpoint's windows summarized against its floor's, the CPU by process
+group, and the printed report."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import subprocess
 from typing import Any
 
 from bench.api.cpu import CPU_GROUPS, ceilings
-from bench.api.endpoints import CONTRACTS, ENDPOINTS, FLOOR_LABELS, Endpoint, Result, Window, reference
+from bench.api.endpoints import ENDPOINTS, FLOOR_LABELS, Endpoint, Result, Window, reference
 from bench.scratch_db import ROOT
 
 
@@ -122,55 +122,6 @@ def _sql(total: int | None, data: int | None) -> str:
     return "-" if total is None else f"{total} ({data})"
 
 
-def contract_figures(results: list[Result], statements: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Each contract floor measured beside the endpoint whose statements it issues: both ratios to the write
-    floor, both Python (gunicorn) CPU ms per request under load, and whether their statement counts match."""
-    by_name = {r.endpoint: r for r in results}
-    figures: dict[str, dict[str, Any]] = {}
-    for contract, product in CONTRACTS.items():
-        mine, theirs = statements.get(contract, {}), statements.get(product, {})
-        counts = [(figures_.get("statements"), figures_.get("without_transaction_control"))
-                  for figures_ in (mine, theirs)]
-        entry: dict[str, Any] = {
-            "endpoint": product,
-            "statements": counts[0][0], "statements_without_transaction_control": counts[0][1],
-            "endpoint_statements": counts[1][0], "endpoint_statements_without_transaction_control": counts[1][1],
-            "same_statements": counts[0] == counts[1] if mine and theirs else None,
-        }
-        for key, result in (("contract", by_name.get(contract)), ("endpoint", by_name.get(product))):
-            if result is not None:
-                entry[f"{key}_ratio"] = round(result.ratio, 3)
-                if result.cpu:
-                    entry[f"{key}_gunicorn_ms"] = result.cpu["ms_per_request"]["gunicorn"]
-                    entry[f"{key}_total_ms"] = result.cpu["ms_per_request"]["total"]
-                    entry["write_floor_gunicorn_ms"] = result.cpu["floor_ms_per_request"]["gunicorn"]
-        figures[contract] = entry
-    return figures
-
-
-def contract_lines(figures: dict[str, dict[str, Any]]) -> list[str]:
-    """The contract floors' point in a few lines (empty when neither was measured under load)."""
-    measured = {name: f for name, f in figures.items() if "contract_ratio" in f}
-    if not measured:
-        return []
-    ratios = ", ".join(f"{f['endpoint']} {f['contract_ratio']:.0%}" for f in measured.values())
-    products = ", ".join(f"{f['endpoint']} {f['endpoint_ratio']:.0%}" for f in measured.values()
-                         if "endpoint_ratio" in f)
-    lines = [f"contract floor (same statements, hand-written SQL): {ratios} of the bare write floor"
-             + (f" (the endpoints themselves: {products})" if products else "")]
-    for f in measured.values():
-        cpu = ""
-        if "contract_gunicorn_ms" in f:
-            cpu = (f"; Python CPU ms per request under load: contract {f['contract_gunicorn_ms']:.2f}"
-                   + (f", {f['endpoint']} {f['endpoint_gunicorn_ms']:.2f}" if "endpoint_gunicorn_ms" in f else "")
-                   + f", write floor {f['write_floor_gunicorn_ms']:.2f}")
-        same = {True: "same as", False: "DIFFERENT from", None: "not compared with"}[f["same_statements"]]
-        mine = _sql(f["statements"], f["statements_without_transaction_control"])
-        theirs = _sql(f["endpoint_statements"], f["endpoint_statements_without_transaction_control"])
-        lines.append(f"  {f['endpoint']}: statements {mine}, {same} the endpoint's {theirs}{cpu}")
-    return lines
-
-
 def print_report(results: list[Result], floors: dict[str, dict[str, Any]],
                  statements: dict[str, dict[str, Any]], header: list[str]) -> None:
     print()
@@ -194,14 +145,6 @@ def print_report(results: list[Result], floors: dict[str, dict[str, Any]],
               "\n/ the req/s of the BARE floor window run just before it (GET /one for reads, POST /write for"
               "\nwrites; ../shared/bench-floor, its own gunicorn with as many workers); floor/s: the bare floor's;"
               "\ngoal: the issue's. errors: non-2xx answers, socket errors and timeouts over all its windows.")
-        contract = contract_lines(contract_figures(results, statements))
-        if contract:
-            print()
-            for line in contract:
-                print(line)
-            print("A contract floor issues its endpoint's statements with the least Python (bench/floor/contract.py):"
-                  "\nits ratio is the most any Python doing those statements could reach; the rest of the gap to the"
-                  "\nwrite floor is the statements' own cost (PostgreSQL, round trips) and the request's fixed costs.")
         print_cpu_report(results, floors)
     labels = {e.name: e.label for e in ENDPOINTS}  # the product's floors among them
     print(f"\n{'per request, in-process (test client)':<62} {'SQL':>8} {'CPU ms':>7} {'x floor':>7} {'wall ms':>7}")

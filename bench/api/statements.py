@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from bench.api.endpoints import API
+from bench.api.endpoints import API, CONFIRMING
 from bench.api.seeding import Seed, create_body, make_drafts
 
 _TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
@@ -24,36 +24,32 @@ def is_transaction_control(sql: str) -> bool:
 def replay_requests(state: Seed, *, drafts: int) -> dict[str, Callable[[int], Any]]:
     """Each kind of request, sent through Django's test client (the whole stack, the settings in force) with the
     token; call with a request number ``i``: reads cycle through the seeded orders, each confirm takes the next of
-    ``drafts`` fresh drafts made here (one per confirm sent). The contract floors (PostgreSQL SQL) only on
-    PostgreSQL. Shared with ``bench/profile_api.py``."""
-    from django.db import connection
+    ``drafts`` fresh drafts made here (one per confirm sent; for ``confirm-3wh`` on the products stocked in 3
+    warehouses). Shared with ``bench/profile_api.py``."""
     from django.test import Client
 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {state.token}")
 
-    def fresh_drafts() -> Iterator[str]:  # made at the first confirm of its kind
-        yield from make_drafts(state, drafts)
+    def fresh_drafts(multi_warehouse: bool) -> Iterator[str]:  # made at the first confirm of its kind
+        yield from make_drafts(state, drafts, multi_warehouse=multi_warehouse)
 
-    fresh, fresh_for_contract = fresh_drafts(), fresh_drafts()
+    fresh = {name: fresh_drafts(multi) for name, multi in CONFIRMING.items()}
     body = json.dumps(create_body(state))
     read_ids = state.read_ids
-    requests: dict[str, Callable[[int], Any]] = {
+
+    def confirm(name: str) -> Callable[[int], Any]:
+        return lambda i: client.patch(f"{API}/sales/orders/{next(fresh[name])}/status", {"status": "confirmed"},
+                                      content_type="application/json")
+
+    return {
         "read-floor": lambda i: client.get(f"{API}/floor/read/{read_ids[i % len(read_ids)]}"),
         "get": lambda i: client.get(f"{API}/sales/orders/{read_ids[i % len(read_ids)]}"),
         "list": lambda i: client.get(f"{API}/sales/orders?limit=50"),
         "write-floor": lambda i: client.patch(f"{API}/floor/write/{read_ids[i % len(read_ids)]}",
                                               {"carrier": "UPS"}, content_type="application/json"),
         "create": lambda i: client.post(f"{API}/sales/orders", body, content_type="application/json"),
-        "confirm": lambda i: client.patch(f"{API}/sales/orders/{next(fresh)}/status", {"status": "confirmed"},
-                                          content_type="application/json"),
+        **{name: confirm(name) for name in CONFIRMING},
     }
-    if connection.vendor == "postgresql":
-        requests.update({
-            "create-contract": lambda i: client.post(f"{API}/floor/create", body, content_type="application/json"),
-            "confirm-contract": lambda i: client.patch(f"{API}/floor/confirm/{next(fresh_for_contract)}",
-                                                       {"status": "confirmed"}, content_type="application/json"),
-        })
-    return requests
 
 
 def count_statements(state: Seed, *, samples: int = 0) -> dict[str, dict[str, Any]]:

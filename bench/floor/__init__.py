@@ -4,7 +4,5 @@
 endpoints, then every URL of the product), so the floor and the product run in one gunicorn with the same
 middleware, authentication (``BearerTokenAuthentication``: the token looked up by its digest), parser, renderer,
 throttle and exception handler. Only the work behind the view differs: the read floor reads one order row, the
-write floor updates one order row in a transaction, each through a plain ``serializers.Serializer``. The
-contract floors (``bench.floor.contract``) issue the statements of create and confirm by hand-written SQL, with
-the least Python around them.
+write floor updates one order row in a transaction, each through a plain ``serializers.Serializer``.
 """

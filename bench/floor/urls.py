@@ -1,5 +1,5 @@
-"""The floor's endpoints under ``/api/v1/floor/`` (the read and write floors, and the contract floors of create
-and confirm: ``bench.floor.contract``), then every URL of the product (``synthesq.urls``).
+"""The floor's endpoints under ``/api/v1/floor/`` (the read and write floors), then every URL of the product
+(``synthesq.urls``).
 
 The floor comes first: the product ends its API with a catch-all for unknown ``/api/`` URLs.
 """
@@ -8,14 +8,11 @@ from django.urls import path
 
 from synthesq import urls as product_urls
 
-from .contract import ContractConfirmView, ContractCreateView
 from .views import FloorReadView, FloorWriteView
 
 urlpatterns = [
     path("api/v1/floor/read/<str:order_id>", FloorReadView.as_view(), name="floor-read"),
     path("api/v1/floor/write/<str:order_id>", FloorWriteView.as_view(), name="floor-write"),
-    path("api/v1/floor/create", ContractCreateView.as_view(), name="floor-create"),
-    path("api/v1/floor/confirm/<str:order_id>", ContractConfirmView.as_view(), name="floor-confirm"),
     *product_urls.urlpatterns,
 ]
 

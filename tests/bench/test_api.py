@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db.models import Count
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -25,10 +25,12 @@ from bench.api.cpu import (
     parse_proc_stat,
 )
 from bench.api.endpoints import ENDPOINTS, Window
-from bench.api.report import contract_figures, contract_lines, floor_summary, summarize
-from bench.api.seeding import Seed, create_body, make_drafts, seed
+from bench.api.report import floor_summary, summarize
+from bench.api.seeding import PROMOTION_CODE, Seed, create_body, make_drafts, seed
 from bench.api.statements import count_statements
-from sales.models import Order, OrderEvent, OrderStatus
+from inventory.models import Warehouse, WarehouseStock
+from sales.models import Order, OrderEvent, OrderLineAllocation, OrderStatus
+from sales.pricing_models import PromotionCode
 
 pytestmark = pytest.mark.django_db
 
@@ -48,20 +50,28 @@ def test_the_seeded_drafts_are_orders_of_three_lines_the_api_confirms(seeded: Se
     # given the benchmark's seed (drafts made in bulk, not through the service)
     drafts = make_drafts(seeded, 3)
     orders = list(Order.objects.filter(pk__in=drafts).prefetch_related("lines").order_by("order_number"))
-    # then each is a draft of 3 lines on 3 different products with the shipping charge, taxed at Austin's 2 % and
-    # Texas's 6.25 % by hand: each line 259.98 -> 5.20 + 16.25 = 21.45, shipping 9.90 -> 0.20 + 0.62 = 0.82; tax
-    # 3 x 21.45 + 0.82 = 65.17 on 779.94 + 9.90, total 855.01; numbered from the order sequence
+    # then each is a draft of 3 lines on 3 different products at the price list's break for 2 (119.99, not the
+    # product's 129.99): each line 239.98; the code's 10 % of 719.94 is 71.99, shared 24.00, 24.00, 23.99, so the
+    # lines' taxable amounts are 215.98, 215.98, 215.99 (647.95); taxed at Austin's 2 % and Texas's 6.25 % by
+    # hand: each line 17.82, shipping 9.90 -> 0.20 + 0.62 = 0.82; tax 3 x 17.82 + 0.82 = 54.28, total 647.95 +
+    # 9.90 + 54.28 = 712.13; numbered from the order sequence
+    code = PromotionCode.objects.get(code=PROMOTION_CODE)
     assert len(orders) == 3 and all(o.status == OrderStatus.DRAFT for o in orders)
     for order in orders:
         lines = list(order.lines.all())
         assert len(lines) == 3 and len({line.product_id for line in lines}) == 3
+        assert [line.sku for line in lines] == [line.product.sku for line in lines]
         assert (order.subtotal, order.charges_total, order.tax_total, order.total) == (
-            Decimal("779.94"), Decimal("9.90"), Decimal("65.17"), Decimal("855.01"))
-        assert [(line.tax_rate, line.tax_amount, line.gross_amount) for line in lines] == [
-            (Decimal("8.25"), Decimal("21.45"), Decimal("281.43"))] * 3
+            Decimal("647.95"), Decimal("9.90"), Decimal("54.28"), Decimal("712.13"))
+        assert (order.promotion_code_id, order.promotion_discount_amount) == (code.pk, Decimal("71.99"))
+        assert [(line.quantity, line.unit_price, line.list_price, line.price_list_id is not None) for line in lines] \
+            == [(2, Decimal("119.99"), Decimal("129.99"), True)] * 3
+        assert [(line.order_discount_amount, line.net_amount, line.tax_amount) for line in lines] == [
+            (Decimal("24.00"), Decimal("215.98"), Decimal("17.82")), (Decimal("24.00"), Decimal("215.98"),
+             Decimal("17.82")), (Decimal("23.99"), Decimal("215.99"), Decimal("17.82"))]
         assert [(c["amount"], c["tax_amount"]) for c in order.charges] == [("9.90", "0.82")]
         assert [(row["name"], row["taxable_amount"], row["tax_amount"]) for row in order.taxes] == [
-            ("US local (bench)", "789.84", "15.80"), ("Texas sales tax", "789.84", "49.37")]
+            ("US local (bench)", "657.85", "13.16"), ("Texas sales tax", "657.85", "41.12")]
     numbers = [int(o.order_number.removeprefix("SO-")) for o in orders]
     assert numbers == list(range(numbers[0], numbers[0] + 3))
     assert OrderEvent.objects.filter(order__in=orders, kind=OrderEvent.Kind.CREATED).count() == 3
@@ -69,12 +79,37 @@ def test_the_seeded_drafts_are_orders_of_three_lines_the_api_confirms(seeded: Se
     client = _client(seeded)
     created = client.post("/api/v1/sales/orders", create_body(seeded), format="json").json()
     stored = orders[0]
-    assert (created["tax_total"], created["total"], created["taxes"], created["charges"]) == (
-        "65.17", "855.01", stored.taxes, stored.charges)
+    assert (created["subtotal"], created["tax_total"], created["total"], created["taxes"], created["charges"],
+            created["promotion_code"]) == ("647.95", "54.28", "712.13", stored.taxes, stored.charges, PROMOTION_CODE)
     assert len(client.get(f"/api/v1/sales/orders/{seeded.read_ids[0]}").json()["line_items"]) == 3
     response = client.patch(f"/api/v1/sales/orders/{drafts[0]}/status", {"status": "confirmed"}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "confirmed"
+    # and the confirmation counted a use of the code (no limit: the bench never uses it up)
+    code.refresh_from_db()
+    assert (code.times_used, code.usage_limit) == (1, None)
+
+
+def test_the_multi_warehouse_drafts_take_each_line_from_another_warehouse(seeded: Seed) -> None:
+    # given drafts on the products stocked in 3 warehouses (each plentiful in one, 1 unit in the other two)
+    drafts = make_drafts(seeded, 2, multi_warehouse=True)
+    # when the API confirms them
+    client = _client(seeded)
+    for draft in drafts:
+        response = client.patch(f"/api/v1/sales/orders/{draft}/status", {"status": "confirmed"}, format="json")
+        assert response.status_code == 200, response.content
+    # then each line was allocated whole from its product's home warehouse: the 3 lines from 3 warehouses
+    assert Warehouse.objects.count() == 3
+    for draft in drafts:
+        allocations = list(OrderLineAllocation.objects.filter(line__order_id=draft).order_by("line__position"))
+        assert [a.quantity for a in allocations] == [2, 2, 2]
+        assert len({a.warehouse_id for a in allocations}) == 3
+        assert all(a.line.product_id in seeded.multi_warehouse_product_ids for a in allocations)
+    # and every multi-warehouse product has a stock row in each warehouse, the one-warehouse products only one
+    assert set(WarehouseStock.objects.filter(product_id__in=seeded.multi_warehouse_product_ids).values_list(
+        "product_id", flat=True).annotate(n=Count("id")).values_list("n", flat=True)) == {3}
+    assert set(WarehouseStock.objects.filter(product_id__in=seeded.product_ids).values_list(
+        "product_id", flat=True).annotate(n=Count("id")).values_list("n", flat=True)) == {1}
 
 
 @override_settings(ROOT_URLCONF="bench.floor.urls")
@@ -82,8 +117,7 @@ def test_statements_are_counted_for_every_kind_of_request(seeded: Seed) -> None:
     # when the benchmark counts the statements of one request of each kind, and times two more of each
     counted = count_statements(seeded, samples=2)
     # then every kind answered (2xx) and was counted, the floors at their minimum
-    contracts = {"create-contract", "confirm-contract"} if connection.vendor == "postgresql" else set()
-    assert set(counted) == {"read-floor", "get", "list", "write-floor", "create", "confirm", *contracts}
+    assert set(counted) == {"read-floor", "get", "list", "write-floor", "create", "confirm", "confirm-3wh"}
     assert counted["read-floor"]["statements"] == 2
     assert counted["write-floor"]["without_transaction_control"] == 2
     for name, figures in counted.items():
@@ -124,28 +158,6 @@ def test_the_products_floor_is_measured_against_the_bare_floor_like_an_endpoint(
     [result] = summarize(windows, [floor], {})
     assert (result.ratio, result.goal, result.meets_goal) == (0.85, 0.80, True)
     assert floor_summary(windows, {})["read"]["per_second"] == 1000.0
-
-
-def test_the_contract_floors_are_reported_beside_their_endpoints() -> None:
-    # given create and its contract floor, each right after a write floor window, with their statement counts
-    endpoints = [e for e in ENDPOINTS if e.name in ("create", "create-contract")]
-    windows = [_window("bare-write", 2_000), _window("create", 700),
-               _window("bare-write", 2_000), _window("create-contract", 1_100)]
-    counts = {name: {"statements": 10, "without_transaction_control": 8} for name in ("create", "create-contract")}
-    # when the figures are summarized
-    results = summarize(windows, endpoints, counts)
-    figures = contract_figures(results, counts)
-    # then the contract floor's ratio stands beside its endpoint's, with whether their statements match
-    create, confirm = figures["create-contract"], figures["confirm-contract"]
-    assert (create["contract_ratio"], create["endpoint_ratio"], create["same_statements"]) == (0.55, 0.35, True)
-    assert confirm["same_statements"] is None and "contract_ratio" not in confirm
-    lines = contract_lines(figures)
-    assert lines[0] == ("contract floor (same statements, hand-written SQL): create 55% of the bare write floor"
-                        " (the endpoints themselves: create 35%)")
-    assert lines[1] == "  create: statements 10 (8), same as the endpoint's 10 (8)"
-    # and a count that differs is called out
-    counts["create-contract"] = {"statements": 9, "without_transaction_control": 7}
-    assert "DIFFERENT" in contract_lines(contract_figures(results, counts))[1]
 
 
 def test_quick_mode_and_endpoint_choice() -> None:
@@ -348,7 +360,8 @@ def test_the_summary_gives_medians_of_cpu_per_request_and_of_the_ceilings() -> N
 
 def test_the_default_run_measures_the_pipeline_floors_and_a_serving_setting_can_be_tried() -> None:
     args = parse_args(["--node-env", "GUNICORN_THREADS=2", "--node-env", "WEB_CONCURRENCY=2"])
-    assert [e.name for e in args.endpoint_list] == ["read-floor", "get", "list", "write-floor", "create", "confirm"]
+    assert [e.name for e in args.endpoint_list] == ["read-floor", "get", "list", "write-floor", "create", "confirm",
+                                                   "confirm-3wh"]
     assert args.node_env == [("GUNICORN_THREADS", "2"), ("WEB_CONCURRENCY", "2")]
     with pytest.raises(SystemExit):
         parse_args(["--node-env", "GUNICORN_THREADS"])
@@ -359,12 +372,12 @@ def test_a_features_set_up_step_runs_once_in_the_seed_and_shapes_the_create_body
         monkeypatch: pytest.MonkeyPatch) -> None:
     from bench.api import seeding
 
-    # given a feature's set-up step (as taxes or a promotion code would add)
+    # given a feature's set-up step (as taxes or a promotion code add)
     configured: list[int] = []
 
     def promotion(state: Seed) -> None:
         configured.append(len(state.product_ids))
-        state.create_fields["promotion_code"] = "BENCH10"
+        seeding.configure_promotion_code(state)
 
     monkeypatch.setattr(seeding, "SETUP_STEPS", [promotion])
     # when the benchmark's data is seeded
