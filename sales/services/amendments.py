@@ -124,6 +124,8 @@ def _plan(order: Order, lines: Sequence[AmendmentLineInput],
                                       f"Product {asked.product_id!r} is not on the order.", "not_on_order"))
         else:
             added.append((index, asked))
+    if not added and all(changed.get(line.pk, line.quantity) == 0 for line in order.lines.all()):
+        errors.append(field_error("lines", "An order keeps at least one line; cancel it instead.", "empty"))
     if errors:
         raise ValidationFailed(errors=errors)
     if below:

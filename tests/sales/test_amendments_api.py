@@ -190,6 +190,16 @@ def test_a_repeated_or_unknown_product_is_400_naming_the_line(sales_api: APIClie
     assert everything() == before
 
 
+def test_removing_every_line_is_400_cancel_instead(sales_api: APIClient) -> None:
+    order = OrderFactory(status="confirmed")
+    line = order.lines.get()
+    before = everything()
+    problem = assert_problem(sales_api.post(amend_url(order.pk), amendment((line.product_id, 0)), format="json"),
+                             400, "validation_error")
+    assert [error["field"] for error in problem["errors"]] == ["lines"]
+    assert everything() == before
+
+
 def test_a_role_without_the_permission_is_refused(warehouse_api: APIClient) -> None:
     order = OrderFactory(status="confirmed")
     line = order.lines.get()
