@@ -218,7 +218,7 @@ def order_lock_with_lines(order_id: str) -> Order:
     lines are locked too so that none is stale: a draft edit that replaced them while this waited
     for the order has deleted the rows this would return, so none come back, and the order is then locked and
     its lines read afresh (as for an order without lines, which the API never makes)."""
-    lines = list(
+    lines: list[Any] = list(
         OrderLine.objects.select_related("order", "order__customer", "order__promotion_code")
         .select_for_update(of=("order", "self")).filter(order_id=order_id).order_by("position")
         .annotate(order_updated_as_seen=ORDER_UPDATED_AS_SEEN)

@@ -73,7 +73,7 @@ def _requests(api: APIClient, products: list[Product], rng: random.Random) -> li
     """Confirms of DRAFTS drafts, and on CONFIRMED orders (and on some drafts) amendments and cancels, shuffled."""
     customer = CustomerFactory().pk
     drafts = [_draft(api, customer, products, rng) for _ in range(DRAFTS)]
-    confirmed = []
+    confirmed: list[str] = []
     while len(confirmed) < CONFIRMED:
         order_id = _draft(api, customer, products, rng)
         if api.patch(status_url(order_id), {"status": "confirmed"}, format="json").status_code == 200:
