@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from sales.exceptions import (
+    AmendmentBelowShipped,
     CurrencyMismatch,
     DiscountLimitExceeded,
+    OrderNotAmendable,
     OrderNotEditable,
     OrderNotReturnable,
     OrderNotShippable,
@@ -118,3 +120,18 @@ DISCOUNT_LIMIT_EXCEEDED = problem_doc(
                 "superusers without limit.",
     field=STRING, percent=STRING, limit=STRING,
 )
+
+ORDER_NOT_AMENDABLE = problem_doc("OrderNotAmendable", error=OrderNotAmendable,
+                                  description="Only confirmed and processing orders are amended.",
+                                  current_status=STRING)
+AMENDMENT_BELOW_SHIPPED = problem_doc(
+    "AmendmentBelowShipped", error=AmendmentBelowShipped,
+    description="A line cannot go below what already shipped of it.",
+    lines=array_of(helper_component("AmendmentBelowShippedLine", {
+        "type": "object", "required": ["product_id", "sku", "requested", "shipped"],
+        "properties": {"product_id": STRING, "sku": STRING, "requested": INTEGER, "shipped": INTEGER}})),
+)
+# Billing's refusal (its receiver rewrites the draft invoice): declared here, where the amendment is.
+INVOICE_ISSUED = problem_doc("InvoiceIssued", status=409, code="invoice_issued", title="Invoice already issued",
+                             description="An issued invoice is never rewritten: void it (or credit it) first.",
+                             invoice_id=STRING, invoice_number=STRING, invoice_status=STRING)
