@@ -131,7 +131,3 @@ AMENDMENT_BELOW_SHIPPED = problem_doc(
         "type": "object", "required": ["product_id", "sku", "requested", "shipped"],
         "properties": {"product_id": STRING, "sku": STRING, "requested": INTEGER, "shipped": INTEGER}})),
 )
-# Billing's refusal (its receiver rewrites the draft invoice): declared here, where the amendment is.
-INVOICE_ISSUED = problem_doc("InvoiceIssued", status=409, code="invoice_issued", title="Invoice already issued",
-                             description="An issued invoice is never rewritten: void it (or credit it) first.",
-                             invoice_id=STRING, invoice_number=STRING, invoice_status=STRING)

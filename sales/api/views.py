@@ -150,8 +150,7 @@ class OrderViewSet(OrderAmendmentMixin, ETagMixin, RepresentedListMixin, Represe
         "returns": (exceptions.OrderNotReturnable, exceptions.ReturnWindowClosed, exceptions.ReturnQuantityExceeded,
                     IdempotencyKeyReused),
         "shipments": (exceptions.OrderNotShippable, exceptions.ShipmentQuantityExceeded),
-        "amendments": (problems.ORDER_NOT_AMENDABLE, problems.INVOICE_ISSUED, problems.AMENDMENT_BELOW_SHIPPED,
-                       InsufficientStock),
+        "amendments": (problems.ORDER_NOT_AMENDABLE, problems.AMENDMENT_BELOW_SHIPPED, InsufficientStock),
         # HoldConflict carries one of three codes: the problem of each
         "hold.post": (problems.ALREADY_ON_HOLD, problems.ORDER_NOT_HOLDABLE),
         "hold.delete": (problems.NOT_ON_HOLD,),
