@@ -138,3 +138,17 @@ class RefundCurrencyMismatch(BusinessRuleViolation):
             f"The payment is in {payment_currency}; a refund in {refund_currency} cannot be recorded on it.",
             payment_currency=payment_currency, refund_currency=refund_currency,
         )
+
+
+class InvoiceIssued(Conflict):
+    """An order amended after its invoice was issued: an issued invoice is never rewritten."""
+
+    code = "invoice_issued"
+    title = "Invoice already issued"
+
+    def __init__(self, *, invoice_id: str, invoice_number: str | None, status: str) -> None:
+        super().__init__(
+            f"The order's invoice {invoice_number or invoice_id} is {status}; an issued invoice is never rewritten. "
+            "Void it (or credit it) first, then amend the order.",
+            invoice_id=invoice_id, invoice_number=invoice_number, invoice_status=str(status),
+        )

@@ -13,6 +13,7 @@ from sales.models import Order, OrderStatus, Return
 from sales.signals import (
     CloseFigures,
     close_figure,
+    order_amended,
     order_status_changed,
     orders_closed,
     return_credited,
@@ -33,6 +34,11 @@ def follow_order_status(*, order: Order, to_status: str, actor: Any, **kwargs: A
         services.invoice_void_for_cancelled_order(order=order, actor=actor)
     elif to_status == OrderStatus.CLOSED:
         services.invoice_finalise_for_closed_order(order=order, actor=actor)
+
+
+@receiver(order_amended, sender=Order, dispatch_uid="billing.order_amended")
+def rewrite_the_draft_invoice(*, order: Order, actor: Any, **kwargs: Any) -> None:
+    services.invoice_rewrite_for_amended_order(order=order)
 
 
 @receiver(orders_closed, sender=Order, dispatch_uid="billing.orders_closed")

@@ -33,6 +33,7 @@ register_event_types({
     "order.cancelled": "An order was cancelled (its stock released, its invoice voided).",
     "order.hold_placed": "An order was put on hold.",
     "order.hold_released": "An order's hold was released.",
+    "order.amended": "A confirmed or processing order was amended (its lines and totals before and after).",
     "return.requested": "A customer's return of a delivered order was recorded.",
     "return.received": "Returned goods arrived (restocked lines are back in stock).",
     "return.credited": "A received return was credited (billing issued its credit note).",

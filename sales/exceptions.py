@@ -199,3 +199,31 @@ class DiscountLimitExceeded(PermissionRefused):
             f"{field}: a discount of {percent} % is more than your role may give ({limit} %); ask finance.",
             field=field, percent=percent, limit=limit,
         )
+
+
+class OrderNotAmendable(Conflict):
+    code = "order_not_amendable"
+    title = "Order cannot be amended"
+
+    def __init__(self, *, current_status: str) -> None:
+        current_status = str(current_status)
+        super().__init__(
+            f"Only confirmed orders, and processing ones for what is not shipped yet, are amended; this order is "
+            f"{current_status!r}.", current_status=current_status
+        )
+
+
+class AmendmentBelowShipped(BusinessRuleViolation):
+    """A line amended below what already shipped of it. ``lines`` names each: product_id, sku, requested,
+    shipped."""
+
+    code = "amendment_below_shipped"
+    title = "Amendment below what shipped"
+
+    def __init__(self, lines: list[dict[str, Any]]) -> None:
+        super().__init__(
+            "A line cannot go below what already shipped: " + ", ".join(
+                f"{line['product_id']} ({line['sku']}): {line['requested']} requested, {line['shipped']} shipped"
+                for line in lines) + ".",
+            lines=lines,
+        )

@@ -25,6 +25,8 @@ class OrderHistory:
     RETURN_WINDOW_ENDS_AT: Final = "return_window_ends_at"  # ... and when the window would have ended
     WAIVED_BY: Final = "waived_by"  # ... and who waived it (username)
     BATCH: Final = "batch"  # closed by the nightly batch
+    LINES_BEFORE: Final = "lines_before"  # amended: [{"product_id", "quantity"}] before the amendment
+    LINES_AFTER: Final = "lines_after"  # amended: ... and after it
 
 
 class ReturnHistory:

@@ -124,6 +124,7 @@ class Order(ConcurrentTransitions, OrderDiscounts, TimeStampedModel):
             ("deliver_order", "Can mark orders delivered"),
             ("close_order", "Can close orders"),
             ("cancel_order", "Can cancel orders"),
+            ("amend_order", "Can amend confirmed orders"),
             ("hold_order", "Can put orders on hold and release them"),
             ("waive_return_window", "Can close orders before their return window has passed"),
         ]
@@ -262,6 +263,7 @@ class OrderEvent(HistoryEvent):
         STATUS_CHANGED = "status_changed", "Status changed"
         HELD = "held", "Put on hold"
         HOLD_RELEASED = "hold_released", "Hold released"
+        AMENDED = "amended", "Amended"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=32, choices=Kind.choices)

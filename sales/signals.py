@@ -13,6 +13,11 @@ from django.dispatch import Signal
 # Arguments: order, from_status, to_status, actor, event (the OrderEvent row).
 order_status_changed = Signal()
 
+# Sent by order_amend inside its transaction, once the order's lines, totals and stock are amended (before its
+# history row). Arguments: order (locked, its new lines loaded), actor. Billing's receiver rewrites the draft
+# invoice, or refuses the amendment (409 invoice_issued) when the invoice is already issued.
+order_amended = Signal()
+
 # Sent by the batch close (close_delivered_orders) once per chunk of orders closed in bulk, inside the
 # chunk's transaction, instead of one order_status_changed per order. Arguments: order_ids, closed_at, actor.
 # A receiver returns what it did for the run's report, as ``CloseFigures`` (its own figures, declared with

@@ -7,6 +7,7 @@ from billing.exceptions import (
     DuplicatePaymentReference,
     InvoiceHasCredit,
     InvoiceHasPayments,
+    InvoiceIssued,
     InvoiceNotCreditable,
     InvoiceNotPayable,
     Overpayment,
@@ -62,9 +63,15 @@ REFUND_EXCEEDS_CREDIT = problem_doc("RefundExceedsCredit", error=RefundExceedsCr
 REFUND_CURRENCY_MISMATCH = problem_doc("RefundCurrencyMismatch", error=RefundCurrencyMismatch,
                                        payment_currency=STRING, refund_currency=STRING)
 
+INVOICE_ISSUED = problem_doc("InvoiceIssued", error=InvoiceIssued,
+                             description="An issued invoice is never rewritten: void it (or credit it) first.",
+                             invoice_id=STRING, invoice_number=STRING, invoice_status=STRING)
+
 # Cancelling a confirmed order voids its invoice, which billing refuses while the invoice has payments or credit.
 also_returned_by("order", "change_status", InvoiceHasPayments, InvoiceHasCredit)
 # Crediting a return issues its credit note through billing's receiver, which may refuse it.
 also_returned_by("return", "change_status", InvoiceNotCreditable, CreditExceedsInvoice)
 # Requesting a return is refused when billing could never credit it (no or a void invoice, too little left).
 also_returned_by("order", "returns", InvoiceNotCreditable, CreditExceedsInvoice)
+# Amending an order rewrites its draft invoice through billing's receiver, which refuses an issued one.
+also_returned_by("order", "amendments", InvoiceIssued)

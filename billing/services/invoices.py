@@ -26,7 +26,7 @@ from synthesq.core.money import format_amount
 from synthesq.core.sequences import sequence_next
 
 from .. import events, selectors
-from ..exceptions import InvalidInvoiceTransition, InvoiceHasCredit, InvoiceHasPayments
+from ..exceptions import InvalidInvoiceTransition, InvoiceHasCredit, InvoiceHasPayments, InvoiceIssued
 from ..history import InvoiceHistory
 from ..models import CreditNote, Invoice, InvoiceEvent, InvoiceLine, InvoiceStatus
 
@@ -68,26 +68,52 @@ def invoice_create_for_order(*, order: Order, actor: Actor) -> Invoice:
         order=order, customer=customer, currency=order.currency,
         customer_name=customer.name, customer_email=customer.email,
         billing_address=customer.default_shipping_address or order.shipping_address,
-        customer_tax_id=customer.tax_id, tax_exempt_reason=order.tax_exempt_reason,
-        subtotal=order.subtotal, charges_total=order.charges_total, tax_total=order.tax_total, total=order.total,
-        taxes=order.taxes, prices_include_tax=order.prices_include_tax, tax_rounding=order.tax_rounding,
-        discounts=order_discounts_representation(order),
+        customer_tax_id=customer.tax_id, **_figures(order),
     )
     invoice.save(force_insert=True)
-    # The order's lines, then its charges as lines of their kind: one INSERT.
-    lines = InvoiceLine.objects.bulk_create([*(
+    lines = InvoiceLine.objects.bulk_create(_lines(invoice, order))  # one INSERT
+    set_prefetched(invoice, "lines", lines)
+    InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.CREATED, actor=actor, to_status=invoice.status,
+                        data={InvoiceHistory.ORDER_ID: order.pk, InvoiceHistory.ORDER_NUMBER: order.order_number,
+                              InvoiceHistory.TOTAL: format_amount(invoice.total, invoice.currency)})
+    events.publish_invoice("invoice.created", invoice.pk, invoice=invoice)
+    return invoice
+
+
+def _figures(order: Order) -> dict[str, Any]:
+    """The order's figures an invoice snapshots (at creation, and again when a confirmed order is amended)."""
+    return {"tax_exempt_reason": order.tax_exempt_reason, "subtotal": order.subtotal,
+            "charges_total": order.charges_total, "tax_total": order.tax_total, "total": order.total,
+            "taxes": order.taxes, "prices_include_tax": order.prices_include_tax, "tax_rounding": order.tax_rounding,
+            "discounts": order_discounts_representation(order)}
+
+
+def _lines(invoice: Invoice, order: Order) -> list[InvoiceLine]:
+    """The order's lines, then its charges as lines of their kind (unsaved)."""
+    return [*(
         InvoiceLine(invoice=invoice, position=line.position, product_id=line.product_id, sku=line.sku,
                     description=line.name, quantity=line.quantity, unit_price=line.unit_price,
                     line_total=line.line_total, tax_class=line.tax_class, tax_rate=line.tax_rate,
                     net_amount=line.net_amount, tax_amount=line.tax_amount, gross_amount=line.gross_amount,
                     taxes=line.taxes, list_price=line.list_price, discounts=line_discounts_representation(line))
         for line in order.lines.all()
-    ), *_charge_lines(invoice, order)])
-    set_prefetched(invoice, "lines", lines)
-    InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.CREATED, actor=actor, to_status=invoice.status,
-                        data={InvoiceHistory.ORDER_ID: order.pk, InvoiceHistory.ORDER_NUMBER: order.order_number,
-                              InvoiceHistory.TOTAL: format_amount(invoice.total, invoice.currency)})
-    events.publish_invoice("invoice.created", invoice.pk, invoice=invoice)
+    ), *_charge_lines(invoice, order)]
+
+
+def invoice_rewrite_for_amended_order(*, order: Order) -> Invoice | None:
+    """Within an order's amendment (its caller locked the order and checked the role): its draft invoice is
+    rewritten to match the order (figures and lines); a void one is left as it is; an issued (or paid) one is
+    never rewritten: 409 ``invoice_issued``, refusing the amendment."""
+    invoice = Invoice.objects.select_for_update().filter(order=order).first()
+    if invoice is None or invoice.status == InvoiceStatus.VOID:
+        return invoice
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise InvoiceIssued(invoice_id=invoice.pk, invoice_number=invoice.number, status=invoice.status)
+    for name, value in _figures(order).items():
+        setattr(invoice, name, value)
+    invoice.save(update_fields=[*_figures(order), "updated_at"])
+    invoice.lines.all().delete()
+    set_prefetched(invoice, "lines", InvoiceLine.objects.bulk_create(_lines(invoice, order)))
     return invoice
 
 

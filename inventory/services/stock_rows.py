@@ -124,10 +124,13 @@ def stock_lock(product_ids: Iterable[str], warehouse_ids: Iterable[str] | None =
 
 
 def stock_lock_placements(placements: Sequence[Placement]) -> LockedStock:
-    """Make the rows these placements need, then lock them with their products (unknown products: 400)."""
+    """Make the rows these placements need, then lock them with their products (unknown products: 400): every
+    warehouse row of each product, as a reservation locks them. Locking only some would start a product at a later
+    warehouse row than a concurrent reservation does: each output row locks its warehouse row before its product,
+    so two statements could then take one product's rows in opposite orders and deadlock."""
     products_check({p.product_id for p in placements})
     stock_rows_ensure((p.product_id, p.warehouse_id) for p in placements)
-    return stock_lock({p.product_id for p in placements}, {p.warehouse_id for p in placements})
+    return stock_lock({p.product_id for p in placements})
 
 
 def stock_write(locked: LockedStock, changes: Sequence[Placement], *, kind: str, reference: str, reason: str,

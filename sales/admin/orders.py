@@ -42,6 +42,7 @@ from .. import selectors, services
 from ..addresses import address_lines
 from ..history import OrderHistory
 from ..models import Order, OrderEvent, OrderLine, OrderStatus
+from .amendments import OrderAmendmentsMixin
 from .exports import OrderResource
 from .forms import ADDRESS_FIELDS, OrderForm, OrderLineForm, OrderLineFormSet
 from .next_step import next_step_text
@@ -152,7 +153,8 @@ class OnHoldFilter(RadioFilter):
 
 
 @admin.register(Order)
-class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, OrderShipmentsMixin, ExportMixin, ModelAdmin):
+class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, OrderShipmentsMixin, OrderAmendmentsMixin, ExportMixin,
+                 ModelAdmin):
     form = OrderForm
     resource_classes = [OrderResource]
     export_form_class = ExportForm
@@ -164,7 +166,7 @@ class OrderAdmin(OrderActionsMixin, OrderReturnsMixin, OrderShipmentsMixin, Expo
     list_select_related = ["customer"]
     autocomplete_fields = ["customer"]
     actions = list(BULK_MOVES)
-    actions_detail = [*MOVE_ACTIONS, "ship_lines", *HOLD_ACTIONS, "request_return"]
+    actions_detail = [*MOVE_ACTIONS, "ship_lines", "amend", *HOLD_ACTIONS, "request_return"]
     inlines = [OrderLineInline, OrderShipmentInline, OrderReturnInline, OrderEventInline]
     change_form_template = "admin/sales/order/change_form.html"
     ordering = ["-id"]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from sales.exceptions import (
+    AmendmentBelowShipped,
     CurrencyMismatch,
     DiscountLimitExceeded,
+    OrderNotAmendable,
     OrderNotEditable,
     OrderNotReturnable,
     OrderNotShippable,
@@ -117,4 +119,15 @@ DISCOUNT_LIMIT_EXCEEDED = problem_doc(
     description="The sales role may discount a line or the order up to MAX_SALES_DISCOUNT_PERCENT; finance and "
                 "superusers without limit.",
     field=STRING, percent=STRING, limit=STRING,
+)
+
+ORDER_NOT_AMENDABLE = problem_doc("OrderNotAmendable", error=OrderNotAmendable,
+                                  description="Only confirmed and processing orders are amended.",
+                                  current_status=STRING)
+AMENDMENT_BELOW_SHIPPED = problem_doc(
+    "AmendmentBelowShipped", error=AmendmentBelowShipped,
+    description="A line cannot go below what already shipped of it.",
+    lines=array_of(helper_component("AmendmentBelowShippedLine", {
+        "type": "object", "required": ["product_id", "sku", "requested", "shipped"],
+        "properties": {"product_id": STRING, "sku": STRING, "requested": INTEGER, "shipped": INTEGER}})),
 )

@@ -31,6 +31,7 @@ from synthesq.core.rendering import RepresentedListMixin, RepresentedRetrieveMix
 from synthesq.core.representation import history_representation
 
 from . import problems
+from .amendment_views import OrderAmendmentMixin
 from .filters import CustomerFilter, OrderFilter, ReturnFilter
 from .serializers import (
     CustomerInputSerializer,
@@ -120,7 +121,8 @@ _ORDER_ID = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Orde
     history=extend_schema(summary="The order's history, oldest first", tags=["orders"],
                           responses=OrderEventSerializer(many=True), parameters=[_ORDER_ID], filters=False),
 )
-class OrderViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
+class OrderViewSet(OrderAmendmentMixin, ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin,
+                   viewsets.GenericViewSet):
     serializer_class = OrderSerializer
     filterset_class = OrderFilter
     ordering_fields = ["created_at", "order_number", "total"]
@@ -135,6 +137,7 @@ class OrderViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, vi
         "hold": ("sales.view_order",),
         "returns": ("sales.view_order",),
         "shipments": ("sales.view_order",),  # the service checks sales.ship_order
+        "amendments": ("sales.view_order",),  # the service checks sales.amend_order
     }
     problem_responses = {
         "create": (exceptions.CurrencyMismatch, IdempotencyKeyReused, *problems.PROMOTION_CODE_REFUSALS,
@@ -147,6 +150,7 @@ class OrderViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, vi
         "returns": (exceptions.OrderNotReturnable, exceptions.ReturnWindowClosed, exceptions.ReturnQuantityExceeded,
                     IdempotencyKeyReused),
         "shipments": (exceptions.OrderNotShippable, exceptions.ShipmentQuantityExceeded),
+        "amendments": (problems.ORDER_NOT_AMENDABLE, problems.AMENDMENT_BELOW_SHIPPED, InsufficientStock),
         # HoldConflict carries one of three codes: the problem of each
         "hold.post": (problems.ALREADY_ON_HOLD, problems.ORDER_NOT_HOLDABLE),
         "hold.delete": (problems.NOT_ON_HOLD,),

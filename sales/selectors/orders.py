@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
 
 from synthesq.core.actors import Viewer
 from synthesq.core.errors import NotFound
@@ -218,13 +218,27 @@ def order_lock_with_lines(order_id: str) -> Order:
     lines are locked too so that none is stale: a draft edit that replaced them while this waited
     for the order has deleted the rows this would return, so none come back, and the order is then locked and
     its lines read afresh (as for an order without lines, which the API never makes)."""
-    lines = list(
+    lines: list[Any] = list(
         OrderLine.objects.select_related("order", "order__customer", "order__promotion_code")
         .select_for_update(of=("order", "self")).filter(order_id=order_id).order_by("position")
+        .annotate(order_updated_as_seen=ORDER_UPDATED_AS_SEEN)
     )
     if not lines:
         return with_lines(order_get_for_update(order_id))
+    if order_changed_while_waiting(lines):  # an amendment may have added lines this statement cannot see
+        return with_lines(order_get_for_update(order_id), reload=True)
     return set_lines(lines[0].order, lines)
+
+
+# The order's ``updated_at`` as the locking statement's snapshot saw it. A ``FOR UPDATE`` that waited for another
+# transaction returns the order row as that one committed it but reads this subquery in its own (older)
+# snapshot: when the two differ, the order changed while the statement waited (an amendment may have added
+# lines, which that statement cannot see), and its lines are read again, under the lock now held.
+ORDER_UPDATED_AS_SEEN = Subquery(Order.objects.filter(pk=OuterRef("order_id")).values("updated_at")[:1])
+
+
+def order_changed_while_waiting(lines: Sequence[Any]) -> bool:
+    return bool(lines) and lines[0].order_updated_as_seen != lines[0].order.updated_at
 
 
 def order_allowed_statuses(order: Order, user: Viewer = None) -> list[str]:

@@ -27,7 +27,7 @@ from ..models import (
     ShipmentStatus,
     set_lines,
 )
-from .orders import order_get_for_update
+from .orders import ORDER_UPDATED_AS_SEEN, order_changed_while_waiting, order_get_for_update
 
 # The orders a warehouse picks for: confirmed (stock allocated) and processing (being picked and shipped).
 PICKING_STATUSES = (OrderStatus.CONFIRMED, OrderStatus.PROCESSING)
@@ -63,10 +63,13 @@ def order_lock_for_shipment(order_id: str, *, warehouse_id: str) -> tuple[Order,
         .filter(order_id=order_id).order_by("position")
         .annotate(allocated_here=Coalesce(Subquery(allocated[:1], output_field=IntegerField()), Value(0)),
                   shipped_here=_shipped_sum(shipment__warehouse_id=warehouse_id), shipped=_shipped_sum(),
-                  has_return_lines=Exists(ReturnLine.objects.filter(order_line=OuterRef("pk"))))
+                  has_return_lines=Exists(ReturnLine.objects.filter(order_line=OuterRef("pk"))),
+                  order_updated_as_seen=ORDER_UPDATED_AS_SEEN)
     )
     if not lines:
         return order_get_for_update(order_id), {}
+    if order_changed_while_waiting(lines):  # read again under the lock now held: an amendment may have added lines
+        return order_lock_for_shipment(order_id, warehouse_id=warehouse_id)
     if not any(line.has_return_lines for line in lines):
         for line in lines:
             set_prefetched(line, "return_lines", [])

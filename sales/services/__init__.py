@@ -7,6 +7,7 @@ lives in ``closing``. Import the functions from here: ``from sales import servic
 """
 
 from ..pricing import ChargeInput
+from .amendments import AmendmentLineInput, order_amend
 from .closing import CloseRunReport, orders_close_chunk, orders_close_delivered
 from .customers import customer_create, customer_update
 from .drafts import LineInput, order_create, order_lines_validate, order_update_draft
@@ -36,6 +37,7 @@ from .shipments import (
 )
 
 __all__ = [
+    "AmendmentLineInput",
     "ChargeInput",
     "CloseRunReport",
     "LineInput",
@@ -43,6 +45,7 @@ __all__ = [
     "ShipmentLineInput",
     "customer_create",
     "customer_update",
+    "order_amend",
     "order_cancel",
     "order_close",
     "order_confirm",

@@ -21,6 +21,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "sales.view_order",
         "sales.confirm_order",
         "sales.cancel_order",
+        "sales.amend_order",
         "sales.hold_order",
         "sales.add_return",
         "sales.view_return",

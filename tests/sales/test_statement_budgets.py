@@ -52,7 +52,7 @@ from tests.sales.helpers import ORDERS_URL, order_payload, order_url, status_url
 from tests.taxes.helpers import rate
 
 TEST_TRANSACTION = 2
-BUDGETS = {"get": 3, "list": 3, "create": 10, "confirm": 13, "payment": 10, "shipment": 10}
+BUDGETS = {"get": 3, "list": 3, "create": 10, "confirm": 13, "payment": 10, "shipment": 10, "amend": 34}
 CODE = "BUDGET5"
 LINE_COUNTS = [1, 50]
 
@@ -247,3 +247,27 @@ def test_ship_part_of_an_order(client_for: Callable[..., APIClient], settings: A
         response = api.post(order_url(order_id, "/shipments"), body, format="json")
     assert response.status_code == 201, response.content
     assert Order.objects.get(pk=order_id).status == ("shipped" if last else "processing")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("lines", [2, 50])  # at least one line goes down and one up
+def test_amend_an_order(api: APIClient, lines: int, django_assert_num_queries: Any) -> None:
+    # given a confirmed order of ``lines`` lines of 2 units each (with its code and shipping charge)
+    catalogue = products(lines + 1)
+    order_id = create(api, catalogue[:lines])
+    assert api.patch(status_url(order_id), {"status": "confirmed"}, format="json").status_code == 200
+    # when every line changes (the first down to 1, the others up to 3) and a product is added
+    body = {"reason": "customer called", "lines": [
+        *({"product_id": p.pk, "quantity": 3 if index else 1} for index, p in enumerate(catalogue[:lines])),
+        {"product_id": catalogue[lines].pk, "quantity": 2}]}
+    # then: token, order with lines and customer, the lines' allocations (the event's "before"), what shipped,
+    # the new product, its price-list entry, products with their warehouse stock, allocations to lower, [reserve:
+    # stock lock, stock with ledger], [release: products, rows ensured, stock lock, stock with ledger], the code's
+    # products, rates, lines updated, lines added, order, allocations lowered, allocations to grow, grown, added,
+    # invoice lock, invoice, its lines and their credit-note lines read, removed, written, history, allocations
+    # (the event's "after"), events, task
+    with django_assert_num_queries(BUDGETS["amend"] + TEST_TRANSACTION):
+        response = api.post(order_url(order_id, "/amendments"), body, format="json")
+    assert response.status_code == 200, response.content
+    assert len(response.json()["line_items"]) == lines + 1
+    assert Invoice.objects.get(order_id=order_id).lines.count() == lines + 2  # and the shipping charge
