@@ -106,7 +106,7 @@ def credit_note_line_representation(line: CreditNoteLine, currency: str) -> dict
         "tax_rate": None if line.tax_rate is None else percent(line.tax_rate),
         "net_amount": amount(line.net_amount, currency), "tax_amount": amount(line.tax_amount, currency),
         "gross_amount": amount(line.gross_amount, currency),
-        "taxes": line.taxes,
+        "taxes": item_taxes_representation(line.taxes),
     }
 
 
@@ -121,7 +121,7 @@ def credit_note_representation(credit_note: CreditNote) -> dict[str, Any]:
         "return_id": credit_note.sales_return_id, "reason": credit_note.reason, "currency": currency,
         "net_total": amount(credit_note.net_total, currency), "tax_total": amount(credit_note.tax_total, currency),
         "total": amount(credit_note.total, currency),
-        "taxes": credit_note.taxes,
+        "taxes": tax_rows_representation(credit_note.taxes),
         "lines": [credit_note_line_representation(line, currency) for line in credit_note.lines.all()],
         "issued_at": iso_datetime(credit_note.issued_at), "created_by": username(credit_note.created_by),
         "invoice": invoice_summary_representation(invoice),

@@ -59,7 +59,8 @@ def order_lock_for_shipment(order_id: str, *, warehouse_id: str) -> tuple[Order,
     lines, so rendering the order reads none."""
     allocated = OrderLineAllocation.objects.filter(line=OuterRef("pk"), warehouse_id=warehouse_id).values("quantity")
     lines: list[Any] = list(
-        OrderLine.objects.select_related("order", "order__customer").select_for_update(of=("order", "self"))
+        OrderLine.objects.select_related("order", "order__customer", "order__promotion_code")
+        .select_for_update(of=("order", "self"))
         .filter(order_id=order_id).order_by("position")
         .annotate(allocated_here=Coalesce(Subquery(allocated[:1], output_field=IntegerField()), Value(0)),
                   shipped_here=_shipped_sum(shipment__warehouse_id=warehouse_id), shipped=_shipped_sum(),
