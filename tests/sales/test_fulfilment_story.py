@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from billing.models import Invoice
 from inventory.models import Product
 from sales.models import Return, Shipment
 from tests.factories import OrderFactory, ProductFactory
@@ -69,6 +70,9 @@ def test_the_fulfilment_story_through_the_api(sales_api: APIClient, warehouse_ap
     assert allocations(body, codes) == [(a.pk, [("EAST", 3)]), (b.pk, [("WEST", 3)])]
     assert stock(products, east, west) == [[1, 0], [0, 3], [2, 2]]
     assert (body["subtotal"], body["total"]) == ("90.00", "90.00")
+    invoice = Invoice.objects.get(order_id=order.pk)
+    assert (list(invoice.lines.filter(kind="product").values_list("product_id", "quantity")), invoice.total) == (
+        [(a.pk, 3), (b.pk, 3)], Decimal("90.00"))
     assert_stock_adds_up(sales_api, *products)
     # when the warehouse starts it and ships one parcel from each warehouse
     assert warehouse_api.patch(status_url(order.pk), {"status": "processing"}, format="json").status_code == 200
@@ -78,6 +82,8 @@ def test_the_fulfilment_story_through_the_api(sales_api: APIClient, warehouse_ap
                                       format="json")
         assert response.status_code == 201, response.content
         parcels.append(response.json()["id"])
+        assert warehouse_api.get(order_url(order.pk)).json()["fulfilment_status"] == (
+            "partially_shipped" if len(parcels) == 1 else "shipped")
         assert_stock_adds_up(sales_api, *products)
     # then the order has shipped, and shipping moved no stock (it was taken at confirmation)
     assert warehouse_api.get(order_url(order.pk)).json()["status"] == "shipped"
