@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from sales.api.serializers import CustomerSerializer, OrderSerializer, ReturnSerializer, ShipmentSerializer
+from sales.api.serializers import CustomerSerializer, OrderSerializer, ReturnSerializer
+from sales.api.shipment_serializers import ShipmentSerializer
 from sales.models import Order, OrderStatus, with_lines
 from sales.representations import (
     customer_representation,
