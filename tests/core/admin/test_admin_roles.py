@@ -49,13 +49,15 @@ def admin_models(client: Client) -> set[str]:
 @pytest.mark.parametrize(
     ("role", "models"),
     [
-        ("sales", {"sales.customer", "sales.order", "sales.return", "sales.shipment", "inventory.product",
+        ("sales", {"sales.customer", "sales.order", "sales.return", "sales.shipment", "sales.pricelist",
+                   "sales.promotioncode", "inventory.product",
                    "inventory.warehouse", "billing.invoice", "billing.creditnote", "taxes.taxclass", "taxes.taxrate",
                    "taxes.taxsettings"}),
         ("warehouse", {"sales.customer", "sales.order", "sales.return", "sales.shipment", "inventory.product",
                        "inventory.warehouse", "inventory.stockmovement", "taxes.taxclass", "taxes.taxrate",
                        "taxes.taxsettings"}),
-        ("finance", {"sales.customer", "sales.order", "sales.return", "sales.shipment", "inventory.product",
+        ("finance", {"sales.customer", "sales.order", "sales.return", "sales.shipment", "sales.pricelist",
+                     "sales.promotioncode", "inventory.product",
                      "inventory.warehouse", "billing.invoice", "billing.payment", "billing.creditnote",
                      "billing.refund", "taxes.taxclass", "taxes.taxrate", "taxes.taxsettings"}),
     ],
