@@ -3,6 +3,8 @@ resources that billing serves."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -11,8 +13,16 @@ from rest_framework.response import Response
 
 from billing.representations import tax_report_representation
 from billing.tax_report import tax_report
+from synthesq.core.schema import ProblemAutoSchema
 
 from .serializers import TaxReportQuerySerializer, TaxReportSerializer
+
+
+class OneReportSchema(ProblemAutoSchema):
+    """The report is served on the collection route (``list``) but is one object, not an array of reports."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False
 
 
 @extend_schema_view(
@@ -29,6 +39,7 @@ from .serializers import TaxReportQuerySerializer, TaxReportSerializer
     ),
 )
 class TaxReportViewSet(viewsets.ViewSet):
+    schema = OneReportSchema()
     action_permissions = {"list": ("billing.view_tax_report",)}
 
     def list(self, request: Request) -> Response:

@@ -217,6 +217,8 @@ _INVISIBLE_INPUTS_JS = """
     const drawn = input.classList.contains("select2-hidden-accessible") && input.nextElementSibling;
     const el = drawn ? drawn.querySelector(".select2-selection") : input;
     if (!el) continue;
+    // A multiple autocomplete's search field sits inside that box (checked through its select above).
+    if (!drawn && input.closest(".select2-selection")) continue;
     const box = el.getBoundingClientRect();
     if (box.width <= 2 || box.height <= 2) continue;  // hidden on purpose
     if (!el.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;

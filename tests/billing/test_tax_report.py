@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -130,3 +131,12 @@ def test_the_report_renders_as_its_schema_declares() -> None:
     first, last = month_so_far()
     assert_renders_as_declared(TaxReportSerializer, tax_report_representation(tax_report(first_day=first,
                                                                                       last_day=last)))
+
+
+def test_the_schema_documents_the_report_as_one_object_not_an_array() -> None:
+    # given the served OpenAPI document
+    schema = Client().get("/api/v1/schema/?format=json").json()
+    # when the tax report's 200 is read
+    success = schema["paths"][REPORT_URL]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    # then it is the report itself, as the API answers it
+    assert success == {"$ref": "#/components/schemas/TaxReport"}
