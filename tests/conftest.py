@@ -6,10 +6,12 @@ the reason. CI always runs them (``.ci/run`` points DATABASE_URL at PostgreSQL).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pytest
 from django.db import connection
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from tests.factories import ApiTokenFactory, UserFactory
@@ -18,6 +20,12 @@ from tests.log_capture import log_lines  # noqa: F401 (the fixture, for every te
 # The admin's fixtures (login, the role clients, browser_page, every_kind_of_page) for every admin test, wherever it
 # sits (tests/<app>/admin/, beside its app's tests).
 pytest_plugins = ["tests.admin.fixtures"]
+
+# The property tests explore new examples on every local run; CI (``.ci/run`` sets CI=1) draws the same ones each
+# run, so a red CI names a change, not a lucky draw (schemathesis does the same there).
+hypothesis_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
