@@ -62,6 +62,7 @@ ORDER_EVENT_LABELS: dict[str, Any] = {
     OrderHistory.TRACKING_NUMBER: "Tracking number", OrderHistory.CARRIER: "Carrier",
     OrderHistory.HOLD_REASON: "Hold reason", OrderHistory.HOLD_RELEASED: "Hold released",
     OrderHistory.LINES: "Lines", OrderHistory.TOTAL: "Total", OrderHistory.CHARGES: "Charges",
+    OrderHistory.LINES_BEFORE: "Lines before", OrderHistory.LINES_AFTER: "Lines after",
     OrderHistory.SHIPPING_ADDRESS: lambda _v: "Shipping address changed",
     OrderHistory.RETURN_WINDOW_WAIVED: lambda _v: "Return window waived",
     OrderHistory.RETURN_WINDOW_ENDS_AT: lambda v: f"Return window would have ended: {local_day_of(v)}",

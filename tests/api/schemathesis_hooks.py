@@ -80,6 +80,9 @@ STATE_DEPENDENT_FIELDS: dict[str, set[str]] = {
     # a product not on the order or named twice; an unknown warehouse; a blank tracking number or carrier
     "POST /api/v1/sales/orders/{id}/shipments": {"lines[*].product_id", "warehouse_id", "tracking_number",
                                                  "carrier"},
+    # a product named twice, on several lines, or at 0 without being on the order; every line at 0 (an order keeps
+    # one: cancel it instead); a unit price in another currency than the order's — rules over the order's lines
+    "POST /api/v1/sales/orders/{id}/amendments": {"lines", "lines[*].product_id", "lines[*].unit_price"},
     "GET /api/v1/sales/shipments": LIST_RULES,
     "GET /api/v1/sales/shipments/{id}/history": LIST_RULES,
     "GET /api/v1/sales/returns/{id}/history": LIST_RULES,
