@@ -227,3 +227,12 @@ class AmendmentBelowShipped(BusinessRuleViolation):
                 for line in lines) + ".",
             lines=lines,
         )
+
+
+class PromotionCodeTaken(Conflict):
+    code = "promotion_code_taken"
+    title = "Promotion code exists already"
+
+    def __init__(self, *, promotion_code: str) -> None:
+        super().__init__(f"A promotion code {promotion_code!r} exists already (codes are unique whatever the case).",
+                         promotion_code=promotion_code)

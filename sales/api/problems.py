@@ -15,6 +15,7 @@ from sales.exceptions import (
     PromotionCodeExpired,
     PromotionCodeInvalid,
     PromotionCodeNotApplicable,
+    PromotionCodeTaken,
     ReturnOpen,
     ReturnQuantityExceeded,
     ReturnWindowClosed,
@@ -131,3 +132,7 @@ AMENDMENT_BELOW_SHIPPED = problem_doc(
         "type": "object", "required": ["product_id", "sku", "requested", "shipped"],
         "properties": {"product_id": STRING, "sku": STRING, "requested": INTEGER, "shipped": INTEGER}})),
 )
+
+PROMOTION_CODE_TAKEN = problem_doc("PromotionCodeTaken", error=PromotionCodeTaken,
+                                   description="Another code has this code, whatever the case.",
+                                   promotion_code=STRING)

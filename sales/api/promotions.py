@@ -11,6 +11,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from sales.exceptions import PromotionCodeTaken
 from sales.pricing_representations import price_list_representation, promotion_code_representation
 from sales.selectors import promotions as reads
 from sales.services import promotions as writes
@@ -87,6 +88,7 @@ def _code_data(values: dict[str, Any]) -> dict[str, Any]:
 )
 class PromotionCodeViewSet(ETagMixin, RepresentedListMixin, RepresentedRetrieveMixin, viewsets.GenericViewSet):
     serializer_class = PromotionCodeSerializer
+    problem_responses = {"create": (PromotionCodeTaken,), "partial_update": (PromotionCodeTaken,)}
     ordering_fields = ["created_at", "code"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 

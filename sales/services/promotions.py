@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from inventory.models import Product
 from synthesq.core.actors import Actor, require_permission
-from synthesq.core.errors import Conflict, ValidationFailed, field_error, refuse_unknown_fields
+from synthesq.core.errors import ValidationFailed, field_error, refuse_unknown_fields
 from synthesq.core.money import is_known_currency, scale_error
 
 from .. import discounts
-from ..exceptions import PromotionCodeExhausted
+from ..exceptions import PromotionCodeExhausted, PromotionCodeTaken
 from ..models import Order
 from ..pricing_models import PriceList, PriceListEntry, PromotionCode
 from ..selectors import promotions as promotion_reads
@@ -118,8 +118,7 @@ def _save_code(code: PromotionCode, data: dict[str, Any], fields: Sequence[str] 
             else:
                 code.save(update_fields=[*data, "currency", "updated_at"])
     except IntegrityError:
-        raise Conflict(f"A promotion code {code.code!r} exists already (codes are unique whatever the case).",
-                       code="promotion_code_taken") from None
+        raise PromotionCodeTaken(promotion_code=code.code) from None
     if products is not None:
         code.products.set(_products(products))
     return code
