@@ -23,6 +23,7 @@ from synthesq.core.errors import PermissionRefused, ValidationFailed, field_erro
 from synthesq.core.fsm import conditions_met, transition_apply
 from synthesq.core.models import set_prefetched
 from synthesq.core.money import format_amount
+from synthesq.core.postgres_documents import insert_document
 from synthesq.core.sequences import sequence_next
 
 from .. import events, selectors
@@ -59,10 +60,8 @@ def _forbidden(verb: str) -> Callable[[str], PermissionRefused]:
 
 @publishes_events
 def invoice_create_for_order(*, order: Order, actor: Actor) -> Invoice:
-    """The order's draft invoice: a snapshot of customer, lines and totals. One per order."""
-    existing = Invoice.objects.filter(order=order).first()
-    if existing is not None:
-        return existing
+    """The order's draft invoice: a snapshot of customer, lines and totals. One per order: written with its lines
+    and its history row in one statement unless the order has one already (then that one)."""
     customer = order.customer  # read with the order's lock (sales.selectors.order_lock_with_lines)
     invoice = Invoice(
         order=order, customer=customer, currency=order.currency,
@@ -70,12 +69,14 @@ def invoice_create_for_order(*, order: Order, actor: Actor) -> Invoice:
         billing_address=customer.default_shipping_address or order.shipping_address,
         customer_tax_id=customer.tax_id, **_figures(order),
     )
-    invoice.save(force_insert=True)
-    lines = InvoiceLine.objects.bulk_create(_lines(invoice, order))  # one INSERT
+    lines = _lines(invoice, order)
+    created = InvoiceEvent.build(
+        invoice, kind=InvoiceEvent.Kind.CREATED, actor=actor, to_status=invoice.status,
+        data={InvoiceHistory.ORDER_ID: order.pk, InvoiceHistory.ORDER_NUMBER: order.order_number,
+              InvoiceHistory.TOTAL: format_amount(invoice.total, invoice.currency)})
+    if not insert_document(invoice, parts=(lines, [created]), unless=("order", order.pk)):
+        return Invoice.objects.get(order=order)
     set_prefetched(invoice, "lines", lines)
-    InvoiceEvent.record(invoice, kind=InvoiceEvent.Kind.CREATED, actor=actor, to_status=invoice.status,
-                        data={InvoiceHistory.ORDER_ID: order.pk, InvoiceHistory.ORDER_NUMBER: order.order_number,
-                              InvoiceHistory.TOTAL: format_amount(invoice.total, invoice.currency)})
     events.publish_invoice("invoice.created", invoice.pk, invoice=invoice)
     return invoice
 

@@ -31,10 +31,12 @@ _refuse = refuse_order_move
 
 def _move(order_id: str, *, target: str, actor: Actor, reason: str = "",
           transition_kwargs: dict[str, Any] | None = None, data: dict[str, Any] | None = None,
-          guard: Callable[[Order], None] | None = None, before: Callable[[Order], None] | None = None) -> Order:
+          guard: Callable[[Order], None] | None = None, before: Callable[[Order], None] | None = None,
+          save_fields: tuple[str, ...] | None = None) -> Order:
     """Lock the order with its lines (the response and the events render them), then ``order_move_locked``."""
     return order_move_locked(selectors.order_lock_with_lines(order_id), target=target, actor=actor, reason=reason,
-                             transition_kwargs=transition_kwargs, data=data, guard=guard, before=before)
+                             transition_kwargs=transition_kwargs, data=data, guard=guard, before=before,
+                             save_fields=save_fields)
 
 
 def _stock_items(order: Order) -> list[tuple[str, int]]:
@@ -56,7 +58,10 @@ def order_confirm(*, order_id: str, actor: Actor, reason: str = "") -> Order:
         )
         promotion_code_use(order)  # the code's row: the last lock
 
-    return _move(order_id, target=OrderStatus.CONFIRMED, actor=actor, reason=reason, before=reserve)
+    # The order's row changes in its status, ``confirm``'s ``confirmed_at`` and ``updated_at`` only (the
+    # reservation and the code's use write other rows): the UPDATE writes those, not every column.
+    return _move(order_id, target=OrderStatus.CONFIRMED, actor=actor, reason=reason, before=reserve,
+                 save_fields=("confirmed_at", "updated_at"))
 
 
 @publishes_events

@@ -23,8 +23,9 @@ refuse_order_move = invalid_move(InvalidTransition, selectors.order_allowed_stat
 def order_move_locked(order: Order, *, target: str, actor: Actor, reason: str = "",
                       transition_kwargs: dict[str, Any] | None = None, data: dict[str, Any] | None = None,
                       guard: Callable[[Order], None] | None = None,
-                      before: Callable[[Order], None] | None = None) -> Order:
-    """Move the locked ``order`` to ``target`` (``transition_apply``) and announce it."""
+                      before: Callable[[Order], None] | None = None,
+                      save_fields: tuple[str, ...] | None = None) -> Order:
+    """Move the locked ``order`` to ``target`` (``transition_apply``; ``save_fields``: its own) and announce it."""
 
     def record(order: Order, from_status: str) -> OrderEvent:
         return OrderEvent.record(order, kind=OrderEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
@@ -32,7 +33,7 @@ def order_move_locked(order: Order, *, target: str, actor: Actor, reason: str = 
 
     from_status, event = transition_apply(order, target, actor=actor, invalid=refuse_order_move,
                                           forbidden=refused_move("orders"), record=record, guard=guard,
-                                          before=before, arguments=transition_kwargs)
+                                          before=before, arguments=transition_kwargs, save_fields=save_fields)
     events.publish_order_moved(order, from_status)
     order_status_changed.send(sender=Order, order=order, from_status=from_status, to_status=order.status,
                               actor=actor, event=event)
