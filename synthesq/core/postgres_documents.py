@@ -9,32 +9,74 @@ of the rows' values, taken by position. A ``jsonb[]`` array literal escapes ever
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
 from django.db.models import Field, JSONField, Model
 
-from .postgres import _column, _insert_fields, _key, _quoted, _saved, _with_keys, on_postgresql
+from .postgres import _column, _field, _insert_fields, _key, _quoted, _saved, _with_keys, on_postgresql
 
 
-def _select_columns(rows: Sequence[Model], fields: Sequence[Field[Any, Any]]) -> tuple[str, list[Any]]:
-    """``SELECT <the rows' values of fields> FROM unnest(…)`` (values as ``bulk_create`` would save them) and its
-    parameters: plain columns as arrays, JSON columns from one ``jsonb`` array each (SQL NULL for ``None``)."""
-    arrays, array_params, selected, json_params = [], [], [], []
-    for field in fields:
-        values = [field.pre_save(row, add=True) for row in rows]
-        if isinstance(field, JSONField):
-            selected.append(f"NULLIF((%s::jsonb) -> (r.ord - 1)::integer, 'null'::jsonb)")
-            json_params.append(field.get_db_prep_save(values, connection))
-            continue
-        name = f"c{len(arrays)}"
-        arrays.append(f"%s::{field.db_type(connection)}[]")
-        array_params.append([field.get_db_prep_save(value, connection) for value in values])
-        selected.append(f"r.{name}")
-    names = [f"c{index}" for index in range(len(arrays))]
-    sql = (f"SELECT {', '.join(selected)} FROM unnest({', '.join(arrays)}) WITH ORDINALITY "
-           f"AS r({', '.join([*names, 'ord'])})")
-    return sql, [*json_params, *array_params]
+@dataclass(frozen=True)
+class _Columns:
+    """How a model's rows are selected for an ``INSERT`` (worked out once per model): the JSON columns, each
+    from one ``jsonb`` parameter, then the others, one array each, and that ``SELECT``'s text."""
+
+    json: tuple[Field[Any, Any], ...]
+    arrays: tuple[Field[Any, Any], ...]
+    names: str
+    select: str
+
+    def params(self, rows: Sequence[Model]) -> list[Any]:
+        """The rows' values as ``bulk_create`` would save them (SQL NULL for a JSON ``None``)."""
+        return [
+            *(field.get_db_prep_save([field.pre_save(row, add=True) for row in rows], connection)
+              for field in self.json),
+            *([field.get_db_prep_save(field.pre_save(row, add=True), connection) for row in rows]
+              for field in self.arrays),
+        ]
+
+
+_COLUMNS: dict[type[Model], _Columns] = {}
+
+
+def _columns(model: type[Model]) -> _Columns:
+    if model not in _COLUMNS:
+        fields = _insert_fields(model)
+        json = tuple(field for field in fields if isinstance(field, JSONField))
+        arrays = tuple(field for field in fields if not isinstance(field, JSONField))
+        position = {field: index for index, field in enumerate(arrays)}
+        selected = [f"NULLIF((%s::jsonb) -> (r.ord - 1)::integer, 'null'::jsonb)" if field in json
+                    else f"r.c{position[field]}" for field in fields]
+        # The JSON columns' parameters come first in the text: order the column list as the SELECT's values.
+        _COLUMNS[model] = _Columns(
+            json=tuple(field for field in fields if field in json), arrays=arrays,
+            names=", ".join(_column(field) for field in fields),
+            select=(f"SELECT {', '.join(selected)} FROM unnest("
+                    f"{', '.join(f'%s::{field.db_type(connection)}[]' for field in arrays)}) WITH ORDINALITY "
+                    f"AS r({', '.join([*(f'c{index}' for index in range(len(arrays))), 'ord'])})"))
+    return _COLUMNS[model]
+
+
+_STATEMENTS: dict[tuple[type[Model], str, tuple[type[Model], ...]], str] = {}
+
+
+def _statement(model: type[Model], unless: str, parts: tuple[type[Model], ...]) -> str:
+    key = (model, unless, parts)
+    if key not in _STATEMENTS:
+        table, columns = _quoted(model._meta.db_table), _columns(model)
+        ctes = [f"d AS (INSERT INTO {table} ({columns.names}) {columns.select}"
+                f" WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {_column(_field(model, unless))} = %s) RETURNING 1)"]
+        for index, part in enumerate(parts):
+            part_columns = _columns(part)
+            ctes.append(f"p{index} AS (INSERT INTO {_quoted(part._meta.db_table)} ({part_columns.names})"
+                        f" {part_columns.select} WHERE EXISTS (SELECT 1 FROM d) RETURNING {_column(_key(part))})")
+        # Keys a sequence gives are increasing in the order the rows are inserted (the order given).
+        returned = ["(SELECT count(*) FROM d)",
+                    *(f"(SELECT array_agg(p.k ORDER BY p.k) FROM p{index} AS p(k))" for index in range(len(parts)))]
+        _STATEMENTS[key] = f"WITH {', '.join(ctes)} SELECT {', '.join(returned)}"
+    return _STATEMENTS[key]
 
 
 def insert_document(document: Model, *, parts: Sequence[Sequence[Model]], unless: tuple[str, Any]) -> bool:
@@ -52,29 +94,13 @@ def insert_document(document: Model, *, parts: Sequence[Sequence[Model]], unless
         for group in groups:
             type(group[0])._default_manager.bulk_create(group)
         return True
-    _with_keys([document])
-    fields = _insert_fields(model)
-    select, params = _select_columns([document], fields)
-    unique = model._meta.get_field(field_name)
-    ctes = [f"""d AS (INSERT INTO {_quoted(model._meta.db_table)} ({", ".join(_column(f) for f in fields)})
-                  {select} WHERE NOT EXISTS (SELECT 1 FROM {_quoted(model._meta.db_table)}
-                                              WHERE {_column(unique)} = %s)
-                  RETURNING 1)"""]  # type: ignore[arg-type]
-    params.append(unique.get_db_prep_value(value, connection))  # type: ignore[union-attr]
-    for index, group in enumerate(groups):
-        part_model = type(group[0])
-        part_fields = _insert_fields(part_model)
-        select, part_params = _select_columns(group, part_fields)
-        ctes.append(f"""p{index} AS (INSERT INTO {_quoted(part_model._meta.db_table)}
-                              ({", ".join(_column(f) for f in part_fields)})
-                          {select} WHERE EXISTS (SELECT 1 FROM d) RETURNING {_column(_key(part_model))})""")
-        params += part_params
-    # Keys a sequence gives are increasing in the order the rows are inserted (the order given).
-    returned = ", ".join(["(SELECT count(*) FROM d)",
-                          *(f"(SELECT array_agg(p{index}.k ORDER BY p{index}.k) FROM p{index} AS p{index}(k))"
-                            for index in range(len(groups)))])
+    _with_keys([document, *(row for group in groups for row in group)])
+    params = [*_columns(model).params([document]), _field(model, field_name).get_db_prep_value(value, connection)]
+    for group in groups:
+        params += _columns(type(group[0])).params(group)
+    sql = _statement(model, field_name, tuple(type(group[0]) for group in groups))
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(ctes)} SELECT {returned}", params)
+        cursor.execute(sql, params)
         inserted, *keys = cursor.fetchone()
     if not inserted:
         return False
