@@ -14,11 +14,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Model, OuterRef
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.utils import timezone
 
 from synthesq.core import postgres
 from synthesq.core.actors import Actor
+from synthesq.core.compiled import CompiledQuery, TextList
 from synthesq.core.errors import ValidationFailed
 
 from .. import events
@@ -101,19 +102,31 @@ def products_check(product_ids: Iterable[str]) -> dict[str, Product]:
     return found
 
 
-def stock_lock(product_ids: Iterable[str], warehouse_ids: Iterable[str] | None = None) -> LockedStock:
-    """Lock the products and their warehouse stock rows (only those of ``warehouse_ids``, if given) in the global
-    order, in one statement, each row read with its warehouse. A product with variants is refused
-    (``ProductHasVariants``). Products without a (matching) row are not in the result: the caller decides."""
+def _locking(products: list[str], warehouses: list[str] | None = None) -> QuerySet[WarehouseStock]:
     rows = WarehouseStock.objects.select_for_update(of=("self", "product"), no_key=True).select_related(
         "product", "warehouse",
     ).annotate(
         product_has_variants=Exists(Product.objects.filter(parent_id=OuterRef("product_id"))),
-    ).filter(product_id__in=set(product_ids))
-    if warehouse_ids is not None:
-        rows = rows.filter(warehouse_id__in=set(warehouse_ids))
+    ).filter(product_id__in=products)
+    if warehouses is not None:
+        rows = rows.filter(warehouse_id__in=warehouses)
+    return rows.order_by("product_id", "warehouse_id")
+
+
+# The lock's statement, compiled once per number of products (and warehouses).
+_LOCK = CompiledQuery("inventory.stock_lock", _locking, products=TextList())
+_LOCK_IN = CompiledQuery("inventory.stock_lock_in", _locking, products=TextList(), warehouses=TextList())
+
+
+def stock_lock(product_ids: Iterable[str], warehouse_ids: Iterable[str] | None = None) -> LockedStock:
+    """Lock the products and their warehouse stock rows (only those of ``warehouse_ids``, if given) in the global
+    order, in one statement, each row read with its warehouse. A product with variants is refused
+    (``ProductHasVariants``). Products without a (matching) row are not in the result: the caller decides."""
+    products = sorted(set(product_ids))
+    rows = (_LOCK(products=products) if warehouse_ids is None
+            else _LOCK_IN(products=products, warehouses=sorted(set(warehouse_ids))))
     locked = LockedStock(products={})
-    for row in rows.order_by("product_id", "warehouse_id"):
+    for row in rows:
         row.product = locked.products.setdefault(row.product_id, row.product)
         locked.rows[(row.product_id, row.warehouse_id)] = row
     first_parent = min((pk for (pk, _), row in locked.rows.items() if getattr(row, "product_has_variants", False)),

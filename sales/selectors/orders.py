@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
 
 from synthesq.core.actors import Viewer
+from synthesq.core.compiled import CompiledQuery, Text
 from synthesq.core.errors import NotFound
 from synthesq.core.fsm import all_transitions, allowed_targets
 from synthesq.core.roles import roles_with
@@ -218,11 +219,7 @@ def order_lock_with_lines(order_id: str) -> Order:
     lines are locked too so that none is stale: a draft edit that replaced them while this waited
     for the order has deleted the rows this would return, so none come back, and the order is then locked and
     its lines read afresh (as for an order without lines, which the API never makes)."""
-    lines: list[Any] = list(
-        OrderLine.objects.select_related("order", "order__customer", "order__promotion_code")
-        .select_for_update(of=("order", "self")).filter(order_id=order_id).order_by("position")
-        .annotate(order_updated_as_seen=ORDER_UPDATED_AS_SEEN)
-    )
+    lines: list[Any] = _LOCK_WITH_LINES(order_id=order_id)
     if not lines:
         return with_lines(order_get_for_update(order_id))
     if order_changed_while_waiting(lines):  # an amendment may have added lines this statement cannot see
@@ -235,6 +232,16 @@ def order_lock_with_lines(order_id: str) -> Order:
 # snapshot: when the two differ, the order changed while the statement waited (an amendment may have added
 # lines, which that statement cannot see), and its lines are read again, under the lock now held.
 ORDER_UPDATED_AS_SEEN = Subquery(Order.objects.filter(pk=OuterRef("order_id")).values("updated_at")[:1])
+
+
+# ``order_lock_with_lines``'s statement, compiled once.
+_LOCK_WITH_LINES = CompiledQuery(
+    "sales.order_lock_with_lines",
+    lambda order_id: OrderLine.objects.select_related("order", "order__customer", "order__promotion_code")
+    .select_for_update(of=("order", "self")).filter(order_id=order_id).order_by("position")
+    .annotate(order_updated_as_seen=ORDER_UPDATED_AS_SEEN),
+    order_id=Text(),
+)
 
 
 def order_changed_while_waiting(lines: Sequence[Any]) -> bool:
