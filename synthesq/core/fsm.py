@@ -24,18 +24,20 @@ Orders, invoices (and every later lifecycle) declare their moves as ``@transitio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from django.db import models
-from django_fsm import ConcurrentTransitionMixin, FSMFieldMixin, Transition
+from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMFieldMixin, Transition
 
 from .errors import InvalidTransition, PermissionRefused
+from .postgres_documents import update_and_record
 
 _ANY_SOURCE = ("*", "+")
 
 M = TypeVar("M", bound=models.Model)
 R = TypeVar("R")
+H = TypeVar("H", bound=models.Model)
 
 
 class ConcurrentTransitions(ConcurrentTransitionMixin):
@@ -181,7 +183,6 @@ def transition_apply(
     before: Callable[[M], None] | None = None,
     arguments: Mapping[str, Any] | Callable[[M], Mapping[str, Any]] | None = None,
     save: bool = True,
-    save_fields: tuple[str, ...] | None = None,
     field: str = "status",
 ) -> tuple[str, R]:
     """Move ``instance`` (locked by the caller) to ``target``; return the status it left and what ``record``
@@ -195,9 +196,8 @@ def transition_apply(
     5. ``before`` applies the side effects (stock, validation of the move's data);
     6. the transition method is called with ``arguments`` (or what ``arguments(instance)`` returns, worked out
        only now: an invoice's number), the instance saved (unless ``save`` is off: a caller that saves it with
-       more changes; with ``save_fields``, only those fields besides the status are written: a move whose caller
-       knows every field it changes, spared the ORM's UPDATE of every column), and ``record(instance,
-       from_status)`` writes the history row.
+       more changes, or with its history row: ``save_moved``), and ``record(instance, from_status)`` writes the
+       history row.
     """
     transition = transition_for(instance, target, field)
     if transition is None:
@@ -214,5 +214,18 @@ def transition_apply(
     kwargs = arguments(instance) if callable(arguments) else arguments
     getattr(instance, transition.name)(**(kwargs or {}))
     if save:
-        instance.save(update_fields=None if save_fields is None else (field, *save_fields))
+        instance.save()
     return from_status, record(instance, from_status)
+
+
+def save_moved(instance: ConcurrentTransitions, *, fields: Sequence[str], from_status: str,
+               record: Callable[[], H], field: str = "status") -> H:
+    """Save a moved ``instance`` (``transition_apply`` with ``save=False``): its status and ``fields`` (every
+    other field it changed) only, and its history row (``record`` builds it, once the row's ``auto_now`` stamps
+    are set), in one statement on PostgreSQL (``update_and_record``); as its ``save()`` would, only where its row
+    still holds ``from_status`` (``ConcurrentTransition`` otherwise). Returns the history row."""
+    row = update_and_record(instance, fields=(field, *fields), only_if={field: from_status}, record=record)
+    if row is None:
+        raise ConcurrentTransition("Cannot save object! The state has been changed since fetched from the database!")
+    instance._update_initial_state()
+    return row

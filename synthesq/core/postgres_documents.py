@@ -8,7 +8,7 @@ of the rows' values, taken by position. A ``jsonb[]`` array literal escapes ever
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,3 +111,53 @@ def insert_document(document: Model, *, parts: Sequence[Sequence[Model]], unless
             row.pk = key
     _saved([document, *(row for group in groups for row in group)])
     return True
+
+
+_UPDATES: dict[tuple[type[Model], tuple[str, ...], tuple[str, ...], type[Model]], str] = {}
+
+
+def _update_statement(model: type[Model], fields: tuple[str, ...], only_if: tuple[str, ...],
+                      history: type[Model]) -> str:
+    key = (model, fields, only_if, history)
+    if key not in _UPDATES:
+        sets = ", ".join(f"{_column(_field(model, name))} = %s" for name in fields)
+        conditions = "".join(f" AND {_column(_field(model, name))} = %s" for name in only_if)
+        columns = _columns(history)
+        _UPDATES[key] = (
+            f"WITH u AS (UPDATE {_quoted(model._meta.db_table)} SET {sets}"
+            f" WHERE {_column(_key(model))} = %s{conditions} RETURNING 1)"
+            f" INSERT INTO {_quoted(history._meta.db_table)} ({columns.names}) {columns.select}"
+            f" WHERE EXISTS (SELECT 1 FROM u) RETURNING {_column(_key(history))}")
+    return _UPDATES[key]
+
+
+def update_and_record(instance: Model, *, fields: Sequence[str], only_if: dict[str, Any],
+                      record: Callable[[], Model]) -> Model | None:
+    """Write ``fields`` of ``instance`` (each field's ``pre_save`` first, as ``save(update_fields=…)`` does:
+    ``auto_now`` stamps) where its row still holds the ``only_if`` values, and insert its history row (``record``
+    builds it, after those stamps, as if written after the save): that row, or None when nothing was written.
+    PostgreSQL: one statement; elsewhere an ``UPDATE``, then an ``INSERT``."""
+    model = type(instance)
+    updated = [_field(model, name) for name in fields]
+    values = {field.attname: field.pre_save(instance, add=False) for field in updated}
+    row = record()
+    if not on_postgresql():
+        if not model._default_manager.filter(pk=instance.pk, **only_if).update(**values):
+            return None
+        row.save(force_insert=True)
+        return row
+    conditions = [_field(model, name) for name in only_if]
+    params = [*(field.get_db_prep_save(values[field.attname], connection) for field in updated),
+              _key(model).get_db_prep_value(instance.pk, connection),
+              *(field.get_db_prep_value(only_if[field.name], connection) for field in conditions)]
+    _with_keys([row])
+    params += _columns(type(row)).params([row])
+    sql = _update_statement(model, tuple(fields), tuple(only_if), type(row))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        returned = cursor.fetchall()
+    if not returned:
+        return None
+    row.pk = returned[0][0]
+    _saved([row])
+    return row
