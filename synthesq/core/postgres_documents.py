@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import Field, JSONField, Model
 
 from .postgres import _column, _field, _insert_fields, _key, _quoted, _saved, _with_keys, on_postgresql
+
+H = TypeVar("H", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -47,12 +49,12 @@ def _columns(model: type[Model]) -> _Columns:
         json = tuple(field for field in fields if isinstance(field, JSONField))
         arrays = tuple(field for field in fields if not isinstance(field, JSONField))
         position = {field: index for index, field in enumerate(arrays)}
-        selected = [f"NULLIF((%s::jsonb) -> (r.ord - 1)::integer, 'null'::jsonb)" if field in json
+        # The JSON columns' placeholders stand in the select list, before the arrays' (in unnest): their
+        # parameters come first, in the columns' order (``params``).
+        selected = ["NULLIF((%s::jsonb) -> (r.ord - 1)::integer, 'null'::jsonb)" if field in json
                     else f"r.c{position[field]}" for field in fields]
-        # The JSON columns' parameters come first in the text: order the column list as the SELECT's values.
         _COLUMNS[model] = _Columns(
-            json=tuple(field for field in fields if field in json), arrays=arrays,
-            names=", ".join(_column(field) for field in fields),
+            json=json, arrays=arrays, names=", ".join(_column(field) for field in fields),
             select=(f"SELECT {', '.join(selected)} FROM unnest("
                     f"{', '.join(f'%s::{field.db_type(connection)}[]' for field in arrays)}) WITH ORDINALITY "
                     f"AS r({', '.join([*(f'c{index}' for index in range(len(arrays))), 'ord'])})"))
@@ -132,7 +134,7 @@ def _update_statement(model: type[Model], fields: tuple[str, ...], only_if: tupl
 
 
 def update_and_record(instance: Model, *, fields: Sequence[str], only_if: dict[str, Any],
-                      record: Callable[[], Model]) -> Model | None:
+                      record: Callable[[], H]) -> H | None:
     """Write ``fields`` of ``instance`` (each field's ``pre_save`` first, as ``save(update_fields=…)`` does:
     ``auto_now`` stamps) where its row still holds the ``only_if`` values, and insert its history row (``record``
     builds it, after those stamps, as if written after the save): that row, or None when nothing was written.
