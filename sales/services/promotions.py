@@ -12,13 +12,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from inventory.models import Product
 from synthesq.core.actors import Actor, require_permission
 from synthesq.core.errors import ValidationFailed, field_error, refuse_unknown_fields
 from synthesq.core.money import is_known_currency, scale_error
+from synthesq.core.postgres_documents import increment_within_limit
 
 from .. import discounts
 from ..exceptions import PromotionCodeExhausted, PromotionCodeTaken
@@ -38,10 +39,7 @@ def promotion_code_use(order: Order) -> None:
     if code is None:
         return
     discounts.check_code(code, text=code.code, currency=order.currency, at=timezone.now(), customer_uses=None)
-    counted = PromotionCode.objects.filter(
-        Q(usage_limit__isnull=True) | Q(times_used__lt=F("usage_limit")), pk=code.pk,
-    ).update(times_used=F("times_used") + 1)
-    if not counted:
+    if not increment_within_limit(PromotionCode, code.pk, field="times_used", limit="usage_limit"):
         raise PromotionCodeExhausted(f"Promotion code {code.code!r} has been used up.", promotion_code=code.code)
     if code.usage_limit_per_customer is not None:
         # Read after the code's row lock: every other confirmation of it has committed or waits behind this one.

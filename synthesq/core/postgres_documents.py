@@ -1,6 +1,7 @@
-"""A document written with its parts in one PostgreSQL statement (an invoice, its lines and its history row),
-beside its portable fallback (the ORM), as ``postgres`` does for batches: callers say what to write in the ORM's
-terms and this module picks the statement.
+"""A document written with its parts in one PostgreSQL statement (an invoice, its lines and its history row), a
+moved row with its history row, a counter raised within its limit, each beside its portable fallback (the ORM), as
+``postgres`` does for batches: callers say what to write in the ORM's terms and this module picks the statement,
+written once per model (the ORM would build and compile it on every call).
 
 Each model's rows go as one array per column (``unnest``), except JSON columns: those go as one ``jsonb`` array
 of the rows' values, taken by position. A ``jsonb[]`` array literal escapes every quote of every value in Python
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import Field, JSONField, Model
+from django.db.models import F, Field, JSONField, Model, Q
 
 from .postgres import _column, _field, _insert_fields, _key, _quoted, _saved, _with_keys, on_postgresql
 
@@ -163,3 +164,24 @@ def update_and_record(instance: Model, *, fields: Sequence[str], only_if: dict[s
     row.pk = returned[0][0]
     _saved([row])
     return row
+
+
+_INCREMENTS: dict[tuple[type[Model], str, str], str] = {}
+
+
+def increment_within_limit(model: type[Model], pk: Any, *, field: str, limit: str) -> bool:
+    """Add 1 to ``field`` of the row ``pk`` unless it has reached ``limit`` (another column; NULL: no limit), in
+    one guarded ``UPDATE`` that locks the row (PostgreSQL re-checks the guard on the latest row when it waited for
+    it); whether it counted. The statement is written once per model; elsewhere the ORM's ``update``."""
+    if not on_postgresql():
+        return bool(model._default_manager.filter(
+            Q(**{f"{limit}__isnull": True}) | Q(**{f"{field}__lt": F(limit)}), pk=pk,
+        ).update(**{field: F(field) + 1}))
+    key = (model, field, limit)
+    if key not in _INCREMENTS:
+        counted, ceiling = _column(_field(model, field)), _column(_field(model, limit))
+        _INCREMENTS[key] = (f"UPDATE {_quoted(model._meta.db_table)} SET {counted} = {counted} + 1"
+                            f" WHERE ({ceiling} IS NULL OR {counted} < {ceiling}) AND {_column(_key(model))} = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(_INCREMENTS[key], [_key(model).get_db_prep_value(pk, connection)])
+        return bool(cursor.rowcount)
