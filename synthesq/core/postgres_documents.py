@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import F, Field, JSONField, Model, Q
 
 from .postgres import _column, _field, _insert_fields, _key, _quoted, _saved, _with_keys, on_postgresql
@@ -33,11 +33,10 @@ class _Columns:
 
     def params(self, rows: Sequence[Model]) -> list[Any]:
         """The rows' values as ``bulk_create`` would save them (SQL NULL for a JSON ``None``)."""
+        db = connections[DEFAULT_DB_ALIAS]  # the connection itself: each use of the proxy costs a look-up
         return [
-            *(field.get_db_prep_save([field.pre_save(row, add=True) for row in rows], connection)
-              for field in self.json),
-            *([field.get_db_prep_save(field.pre_save(row, add=True), connection) for row in rows]
-              for field in self.arrays),
+            *(field.get_db_prep_save([field.pre_save(row, add=True) for row in rows], db) for field in self.json),
+            *([field.get_db_prep_save(field.pre_save(row, add=True), db) for row in rows] for field in self.arrays),
         ]
 
 
