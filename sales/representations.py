@@ -22,9 +22,11 @@ from .models import Customer, Order, OrderLine, Return, ReturnLine, Shipment, Sh
 from .selectors import (
     LineRead,
     OrderLinesRead,
-    order_allowed_statuses,
+    OrderRead,
     order_lines_in_memory,
     order_lines_read,
+    order_read_allowed_statuses,
+    order_read_of,
     return_allowed_statuses,
     shipment_allowed_statuses,
 )
@@ -93,34 +95,36 @@ def line_discounts_representation(line: OrderLine) -> dict[str, Any]:
 
 def order_discounts_representation(order: Order) -> dict[str, Any]:
     """The order's discounts: its own, its promotion code's, and all of them together (the lines' own too)."""
-    return _order_discounts(order, amounts(order.currency))
+    return _order_discounts(order_read_of(order), amounts(order.currency))
 
 
-def _order_discounts(order: Order, money: Money) -> dict[str, Any]:
-    code = order.promotion_code
+def _order_discounts(order: OrderRead, money: Money) -> dict[str, Any]:
     return {
         "discount": _discount(order.discount_type, order.discount_value, order.discount_reason,
                               order.discount_amount, money),
-        "promotion_code": code.code if code is not None else None,
+        "promotion_code": order.promotion_code,
         "promotion_discount": money(order.promotion_discount_amount),
         "discount_total": money(order.lines_discount_total + order.discount_amount + order.promotion_discount_amount),
     }
 
 
-def order_representation(order: Order, *, user: Viewer = None, lines: OrderLinesRead | None = None) -> dict[str, Any]:
-    """The order with ``lines`` (``order_lines_read``; without them: its lines in memory, ``order.lines.all()``,
-    and its returns) and the statuses ``user`` may move it to now (without a user: every move possible now)."""
+def order_representation(order: Order | OrderRead, *, user: Viewer = None,
+                         lines: OrderLinesRead | None = None) -> dict[str, Any]:
+    """The order (an instance, or a row: ``OrderRead``) with ``lines`` (``order_lines_read``; without them: an
+    instance's lines in memory, ``order.lines.all()``, and its returns) and the statuses ``user`` may move it to
+    now (without a user: every move possible now)."""
     if lines is None:
+        assert isinstance(order, Order), "a row is rendered with its lines read (order_lines_read)"
         lines = order_lines_in_memory(order)
-    return _order(order, lines, user, iso_datetimes())
+    return _order(order_read_of(order), lines, user, iso_datetimes())
 
 
-def _order(order: Order, lines: OrderLinesRead, user: Viewer, iso: Callable[[Any], str | None]) -> dict[str, Any]:
+def _order(order: OrderRead, lines: OrderLinesRead, user: Viewer, iso: Callable[[Any], str | None]) -> dict[str, Any]:
     """``order_representation``, with the datetimes' formatting made once for a page (``iso_datetimes``)."""
     currency = order.currency
     money = amounts(currency)
     return {
-        "id": order.pk, "order_number": order.order_number, "status": str(order.status),
+        "id": order.id, "order_number": order.order_number, "status": str(order.status),
         "fulfilment_status": str(order.fulfilment_status), "customer_id": order.customer_id, "currency": currency,
         "line_items": [_line(line, money) for line in lines.lines],
         "charges": charges_representation(order.charges), "subtotal": money(order.subtotal),
@@ -132,7 +136,7 @@ def _order(order: Order, lines: OrderLinesRead, user: Viewer, iso: Callable[[Any
         "tracking_number": order.tracking_number, "carrier": order.carrier,
         "cancellation_reason": order.cancellation_reason, "on_hold": order.on_hold, "hold_reason": order.hold_reason,
         "held_at": iso(order.held_at), "return_window_ends_at": iso(order.return_window_ends_at()),
-        "allowed_statuses": order_allowed_statuses(order, user),
+        "allowed_statuses": order_read_allowed_statuses(order, user),
         "created_at": iso(order.created_at), "updated_at": iso(order.updated_at),
         "confirmed_at": iso(order.confirmed_at), "processing_at": iso(order.processing_at),
         "shipped_at": iso(order.shipped_at), "delivered_at": iso(order.delivered_at),
@@ -167,12 +171,13 @@ def return_representation(return_: Return, *, user: Viewer = None) -> dict[str, 
     }
 
 
-def order_representations(orders: Iterable[Order], *, user: Viewer = None) -> list[dict[str, Any]]:
-    """A page of orders: their lines and returns read together (one statement, ``order_lines_read``)."""
-    orders = list(orders)
-    lines = order_lines_read([order.pk for order in orders])
+def order_representations(orders: Iterable[Order | OrderRead], *, user: Viewer = None) -> list[dict[str, Any]]:
+    """A page of orders (instances or rows): their lines and returns read together (one statement,
+    ``order_lines_read``)."""
+    reads = [order_read_of(order) for order in orders]
+    lines = order_lines_read([order.id for order in reads])
     iso = iso_datetimes()
-    return [_order(order, lines[order.pk], user, iso) for order in orders]
+    return [_order(order, lines[order.id], user, iso) for order in reads]
 
 
 def shipment_line_representation(line: ShipmentLine) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
 
 from synthesq.core.actors import Viewer
+from synthesq.core.compiled import CompiledQuery, TextList
 from synthesq.core.errors import NotFound
 from synthesq.core.fsm import all_transitions, allowed_targets
 from synthesq.core.roles import roles_with
@@ -28,6 +29,7 @@ from ..models import (
     set_lines,
     with_lines,
 )
+from .order_reads import OrderRead, order_row
 
 
 def customer_list() -> QuerySet[Customer]:
@@ -96,9 +98,7 @@ def order_lines_read(order_ids: Sequence[str]) -> dict[str, OrderLinesRead]:
     reads = {order_id: OrderLinesRead([], []) for order_id in order_ids}
     if not reads:
         return reads
-    rows = (OrderLine.objects.filter(order_id__in=list(reads))
-            .order_by("order_id", "position", "return_lines__id", "allocations__id")
-            .values_list(*_LINE_READ_COLUMNS))
+    rows = _LINES_READ(order_ids=_padded(list(reads)))
     seen_returns: set[tuple[str, str]] = set()
     last_line = None
     seen_return_lines: set[int] = set()
@@ -125,6 +125,21 @@ def order_lines_read(order_ids: Sequence[str]) -> dict[str, OrderLinesRead]:
         if len(read.returns) > 1:
             read.returns.sort()
     return reads
+
+
+# Compiled once per number of ids: the ids padded to a power of two (a repeated id changes nothing in ``IN``), so
+# that pages of any size share a few shapes.
+_LINES_READ = CompiledQuery(
+    "sales.order_lines_read",
+    lambda order_ids: (OrderLine.objects.filter(order_id__in=order_ids)
+                       .order_by("order_id", "position", "return_lines__id", "allocations__id")
+                       .values_list(*_LINE_READ_COLUMNS)),
+    order_ids=TextList(),
+)
+
+
+def _padded(ids: list[str]) -> list[str]:
+    return ids + ids[-1:] * ((1 << (len(ids) - 1).bit_length()) - len(ids))
 
 
 def order_lines_in_memory(order: Order) -> OrderLinesRead:
@@ -169,12 +184,13 @@ def claimed_quantity(return_lines: Iterable[ReturnLine]) -> int:
     return sum(line.quantity for line in return_lines if return_claims(line.sales_return.status))
 
 
-def order_read(order_id: str) -> tuple[Order, OrderLinesRead]:
-    """One order and its lines as the API shows them (two statements; 404 when there is none)."""
-    order = Order.objects.select_related("promotion_code").filter(pk=order_id).first()
+def order_read(order_id: str) -> tuple[OrderRead, OrderLinesRead]:
+    """One order and its lines as the API shows them (two statements, each compiled once; 404 when there is
+    none)."""
+    order = order_row(order_id)
     if order is None:
         raise NotFound(f"No order {order_id!r}.")
-    return order, order_lines_read([order.pk])[order.pk]
+    return order, order_lines_read([order.id])[order.id]
 
 
 # Only an order whose goods have (partly) shipped takes returns (and keeps them once closed): in any other status
@@ -244,6 +260,11 @@ def order_changed_while_waiting(lines: Sequence[Any]) -> bool:
 def order_allowed_statuses(order: Order, user: Viewer = None) -> list[str]:
     """Statuses the order may move to now (conditions met); with ``user``, only those the user may make."""
     return allowed_targets(order, user)
+
+
+def order_read_allowed_statuses(order: OrderRead, user: Viewer = None) -> list[str]:
+    """``order_allowed_statuses`` of an order read as a row (its transitions' conditions read the row)."""
+    return allowed_targets(order, user, model=Order)
 
 
 def order_event_list(*, order_id: str) -> QuerySet[OrderEvent]:

@@ -59,7 +59,7 @@ def all_transitions(model: type[models.Model] | models.Model, field: str = "stat
     return list(fsm_field.get_all_transitions(model_class))
 
 
-def _state(instance: models.Model, field: str) -> str:
+def _state(instance: Any, field: str) -> str:
     return str(getattr(instance, field))
 
 
@@ -90,15 +90,17 @@ def may_move(instance: models.Model, target: str, user: Any, field: str = "statu
     return transition is not None and transition.has_perm(instance, user)
 
 
-def allowed_targets(instance: models.Model, user: Any = None, field: str = "status") -> list[str]:
+def allowed_targets(instance: Any, user: Any = None, field: str = "status", *,
+                    model: type[models.Model] | None = None) -> list[str]:
     """Statuses ``instance`` may be moved to now (conditions met); with ``user``, only those the user may
-    make. Automatic moves are left out. In the order the status choices are declared.
+    make. Automatic moves are left out. In the order the status choices are declared. ``instance`` is a model
+    instance, or a row of its fields by their names (``model`` names the model then): the conditions read it.
 
     What the answer depends on besides the instance is worked out once per user object (as Django caches the
     user's permissions on it: one request) and status (``_targets_plan``): from a status whose moves have no
     conditions and no permission given as a function, the answer is that list; otherwise per instance only the
     conditions are checked, and a permission given as a function (which may read the instance) is asked."""
-    plan = _targets_plan(type(instance), field, _state(instance, field), user)
+    plan = _targets_plan(model or type(instance), field, _state(instance, field), user)
     if plan.fixed is not None:
         return list(plan.fixed)
     return [target for target, moves in plan.moves
