@@ -20,7 +20,7 @@ from .figures import (
     orders_created_by_currency,
     orders_per_day,
 )
-from .order_reads import ORDER_READ_COLUMNS, OrderRead, order_read_of, order_read_of_row, order_row, order_rows
+from .order_reads import OrderRead, order_read_of, order_read_of_row, order_row, order_rows
 from .orders import (
     ORDER_STATUSES_WITH_RETURNS,
     STATUS_SINCE,
@@ -71,7 +71,6 @@ from .shipments import (
 )
 
 __all__ = [
-    "ORDER_READ_COLUMNS",
     "ORDER_STATUSES_COUNTED",
     "ORDER_STATUSES_WITH_RETURNS",
     "PICKING_STATUSES",

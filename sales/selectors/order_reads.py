@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from django.db.models import QuerySet
 
 from synthesq.core.compiled import CompiledQuery, Text
+from synthesq.core.json_columns import json_text, json_value
 
 from ..models import Order
 
@@ -66,28 +67,40 @@ class OrderRead(NamedTuple):
         return Order.return_window_ends_at(self)
 
 
-# The columns of ``OrderRead``, in its order (the promotion code's text through its foreign key).
-ORDER_READ_COLUMNS = (*OrderRead._fields[:-3], "promotion_code__code", *OrderRead._fields[-2:])
+# The row's keys, in ``OrderRead``'s order: its fields by name, its promotion code's text through the foreign key,
+# its JSON columns as text (``synthesq.core.json_columns``: parsed in one step each).
+_JSON_COLUMNS = ("charges", "taxes", "shipping_address")
+_KEYS = tuple("promotion_code__code" if name == "promotion_code" else f"{name}_json" if name in _JSON_COLUMNS
+              else name for name in OrderRead._fields)
+_JSON_AT = tuple(OrderRead._fields.index(name) for name in _JSON_COLUMNS)
+
+
+def _rows(orders: QuerySet[Order]) -> QuerySet[Order, dict[str, Any]]:
+    return orders.values(*(key for key in _KEYS if not key.endswith("_json")),
+                         **{f"{name}_json": json_text(name) for name in _JSON_COLUMNS})
 
 
 def order_rows() -> QuerySet[Order, dict[str, Any]]:
-    """Orders as rows (``values()`` of ``ORDER_READ_COLUMNS``), newest first, for the list's filters and cursor
-    pages; ``order_read_of_row`` makes each an ``OrderRead``."""
-    return Order.objects.order_by("-id").values(*ORDER_READ_COLUMNS)
+    """Orders as rows (``values()``), newest first, for the list's filters and cursor pages;
+    ``order_read_of_row`` makes each an ``OrderRead``."""
+    return _rows(Order.objects.order_by("-id"))
 
 
 def order_read_of_row(row: dict[str, Any]) -> OrderRead:
-    return OrderRead._make(map(row.__getitem__, ORDER_READ_COLUMNS))
+    values = list(map(row.__getitem__, _KEYS))
+    for index in _JSON_AT:
+        values[index] = json_value(values[index])
+    return OrderRead._make(values)
 
 
-_ORDER_ROW = CompiledQuery("sales.order_row", lambda order_id: Order.objects.filter(pk=order_id)
-                           .values_list(*ORDER_READ_COLUMNS), order_id=Text())
+_ORDER_ROW = CompiledQuery("sales.order_row", lambda order_id: _rows(Order.objects.filter(pk=order_id)),
+                           order_id=Text())
 
 
 def order_row(order_id: str) -> OrderRead | None:
     """One order as a row (one statement, compiled once), or None when there is none."""
     rows = _ORDER_ROW(order_id=order_id)
-    return OrderRead._make(rows[0]) if rows else None
+    return order_read_of_row(rows[0]) if rows else None
 
 
 def order_read_of(order: Order | OrderRead) -> OrderRead:

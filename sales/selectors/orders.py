@@ -15,6 +15,7 @@ from synthesq.core.actors import Viewer
 from synthesq.core.compiled import CompiledQuery, TextList
 from synthesq.core.errors import NotFound
 from synthesq.core.fsm import all_transitions, allowed_targets
+from synthesq.core.json_columns import json_text, json_value
 from synthesq.core.roles import roles_with
 
 from ..models import (
@@ -84,8 +85,8 @@ _LINE_READ_COLUMNS = (
     "order_id", "pk", "product_id", "sku", "name", "quantity", "unit_price", "line_total",
     "return_lines__id", "return_lines__quantity", "return_lines__sales_return_id",
     "return_lines__sales_return__return_number", "return_lines__sales_return__status",
-    "tax_class", "tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes",
-    "list_price", "price_list_id", "discount", "discount_amount", "order_discount_amount",
+    "tax_class", "tax_rate", "net_amount", "tax_amount", "gross_amount", json_text("taxes"),
+    "list_price", "price_list_id", json_text("discount"), "discount_amount", "order_discount_amount",
     "allocations__warehouse_id", "allocations__quantity",
 )
 
@@ -103,11 +104,14 @@ def order_lines_read(order_ids: Sequence[str]) -> dict[str, OrderLinesRead]:
     last_line = None
     seen_return_lines: set[int] = set()
     for (order_id, line_id, product_id, sku, name, quantity, unit_price, line_total,
-         return_line_id, returned, return_id, return_number, return_status, *rest) in rows:
-        pricing, (warehouse_id, allocated) = rest[:11], rest[11:]
+         return_line_id, returned, return_id, return_number, return_status, tax_class, tax_rate, net_amount,
+         tax_amount, gross_amount, taxes, list_price, price_list_id, discount, discount_amount,
+         order_discount_amount, warehouse_id, allocated) in rows:
         read = reads[order_id]
         if line_id != last_line:
-            read.lines.append(LineRead(product_id, sku, name, quantity, unit_price, line_total, 0, *pricing))
+            read.lines.append(LineRead(product_id, sku, name, quantity, unit_price, line_total, 0, tax_class, tax_rate,
+                                       net_amount, tax_amount, gross_amount, json_value(taxes), list_price,
+                                       price_list_id, json_value(discount), discount_amount, order_discount_amount))
             last_line, seen_return_lines, seen_warehouses = line_id, set(), set()
         if warehouse_id is not None and warehouse_id not in seen_warehouses:
             seen_warehouses.add(warehouse_id)
