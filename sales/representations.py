@@ -95,14 +95,15 @@ def line_discounts_representation(line: OrderLine) -> dict[str, Any]:
 
 def order_discounts_representation(order: Order) -> dict[str, Any]:
     """The order's discounts: its own, its promotion code's, and all of them together (the lines' own too)."""
-    return _order_discounts(order_read_of(order), amounts(order.currency))
+    code = order.promotion_code
+    return _order_discounts(order, code.code if code is not None else None, amounts(order.currency))
 
 
-def _order_discounts(order: OrderRead, money: Money) -> dict[str, Any]:
+def _order_discounts(order: Order | OrderRead, code: str | None, money: Money) -> dict[str, Any]:
     return {
         "discount": _discount(order.discount_type, order.discount_value, order.discount_reason,
                               order.discount_amount, money),
-        "promotion_code": order.promotion_code,
+        "promotion_code": code,
         "promotion_discount": money(order.promotion_discount_amount),
         "discount_total": money(order.lines_discount_total + order.discount_amount + order.promotion_discount_amount),
     }
@@ -142,7 +143,7 @@ def _order(order: OrderRead, lines: OrderLinesRead, user: Viewer, iso: Callable[
         "shipped_at": iso(order.shipped_at), "delivered_at": iso(order.delivered_at),
         "closed_at": iso(order.closed_at), "cancelled_at": iso(order.cancelled_at),
         "returns": [summary._asdict() for summary in lines.returns],
-        **_order_discounts(order, money),
+        **_order_discounts(order, order.promotion_code, money),
     }
 
 
