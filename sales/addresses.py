@@ -85,8 +85,10 @@ def address_representation(address: Mapping[str, Any] | None) -> dict[str, str |
     """As the API renders a stored address: its known parts, in order."""
     if address is None:
         return None
-    return {part.name: None if address[part.name] is None else str(address[part.name])
-            for part in ADDRESS_PARTS if part.name in address}
+    return {name: None if address[name] is None else str(address[name]) for name in _PART_NAMES if name in address}
+
+
+_PART_NAMES = tuple(part.name for part in ADDRESS_PARTS)
 
 
 def address_clean(address: Mapping[str, Any]) -> dict[str, str]:

@@ -66,9 +66,9 @@ class FulfilmentStatus(models.TextChoices):
 
 
 def _not_on_hold(order: models.Model) -> bool:
-    """Transition condition (django-fsm types conditions on ``Model``)."""
-    assert isinstance(order, Order)
-    return not order.on_hold
+    """Transition condition (django-fsm types conditions on ``Model``), also asked of an order read as a row
+    (``sales.selectors.OrderRead``: the same fields) for its allowed statuses."""
+    return not order.on_hold  # type: ignore[attr-defined]
 
 
 class Order(ConcurrentTransitions, OrderDiscounts, TimeStampedModel):

@@ -4,12 +4,12 @@ and types)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
 from synthesq.core.actors import Viewer
-from synthesq.core.representation import amount, iso_datetime
+from synthesq.core.representation import amount, amounts, iso_datetime, iso_datetimes
 from taxes.representations import (
     charges_representation,
     item_taxes_representation,
@@ -22,12 +22,17 @@ from .models import Customer, Order, OrderLine, Return, ReturnLine, Shipment, Sh
 from .selectors import (
     LineRead,
     OrderLinesRead,
-    order_allowed_statuses,
+    OrderRead,
     order_lines_in_memory,
     order_lines_read,
+    order_read_allowed_statuses,
+    order_read_of,
     return_allowed_statuses,
     shipment_allowed_statuses,
 )
+
+# Amounts of one currency as the API renders them (``synthesq.core.representation.amounts``).
+Money = Callable[[Any], str | None]
 
 
 def customer_representation(customer: Customer) -> dict[str, Any]:
@@ -41,17 +46,24 @@ def customer_representation(customer: Customer) -> dict[str, Any]:
 
 
 def order_line_representation(line: LineRead, currency: str) -> dict[str, Any]:
+    return _line(line, amounts(currency))
+
+
+def _line(line: LineRead, money: Money) -> dict[str, Any]:
+    (product_id, sku, name, quantity, unit_price, line_total, returned_quantity, tax_class, tax_rate, net_amount,
+     tax_amount, gross_amount, taxes, list_price, price_list_id, discount, discount_amount, order_discount_amount,
+     allocations) = line
     return {
-        "product_id": line.product_id, "sku": line.sku, "name": line.name, "quantity": line.quantity,
-        "unit_price": amount(line.unit_price, currency), "line_total": amount(line.line_total, currency),
-        "returned_quantity": line.returned_quantity, "tax_class": line.tax_class, "tax_rate": percent(line.tax_rate),
-        "net_amount": amount(line.net_amount, currency), "tax_amount": amount(line.tax_amount, currency),
-        "gross_amount": amount(line.gross_amount, currency), "taxes": item_taxes_representation(line.taxes),
-        "allocations": [{"warehouse_id": warehouse_id, "quantity": quantity}
-                        for warehouse_id, quantity in line.allocations],
-        "list_price": amount(line.list_price, currency), "price_list_id": line.price_list_id,
-        "discount": discount_representation(*_entered(line.discount), line.discount_amount, currency),
-        "order_discount_amount": amount(line.order_discount_amount, currency),
+        "product_id": product_id, "sku": sku, "name": name, "quantity": quantity,
+        "unit_price": money(unit_price), "line_total": money(line_total),
+        "returned_quantity": returned_quantity, "tax_class": tax_class, "tax_rate": percent(tax_rate),
+        "net_amount": money(net_amount), "tax_amount": money(tax_amount),
+        "gross_amount": money(gross_amount), "taxes": item_taxes_representation(taxes),
+        "allocations": [{"warehouse_id": warehouse_id, "quantity": allocated}
+                        for warehouse_id, allocated in allocations],
+        "list_price": money(list_price), "price_list_id": price_list_id,
+        "discount": _discount(*_entered(discount), discount_amount, money) if discount else None,
+        "order_discount_amount": money(order_discount_amount),
     }
 
 
@@ -63,10 +75,14 @@ def _entered(discount: dict | None) -> tuple[str, Any, str]:
 
 def discount_representation(kind: str, value: Any, reason: str, amount_off: Any, currency: str) -> dict | None:
     """A discount as entered (``value``: a percent, or an amount in the order's currency) and what it took off."""
+    return _discount(kind, value, reason, amount_off, amounts(currency))
+
+
+def _discount(kind: str, value: Any, reason: str, amount_off: Any, money: Money) -> dict | None:
     if not kind:
         return None
-    shown = amount(value, currency) if kind == "amount" else str(value.normalize() if value % 1 else int(value))
-    return {"type": kind, "value": shown, "reason": reason, "amount": amount(amount_off, currency)}
+    shown = money(value) if kind == "amount" else str(value.normalize() if value % 1 else int(value))
+    return {"type": kind, "value": shown, "reason": reason, "amount": money(amount_off)}
 
 
 def line_discounts_representation(line: OrderLine) -> dict[str, Any]:
@@ -79,44 +95,55 @@ def line_discounts_representation(line: OrderLine) -> dict[str, Any]:
 
 def order_discounts_representation(order: Order) -> dict[str, Any]:
     """The order's discounts: its own, its promotion code's, and all of them together (the lines' own too)."""
-    currency = order.currency
     code = order.promotion_code
+    return _order_discounts(order, code.code if code is not None else None, amounts(order.currency))
+
+
+def _order_discounts(order: Order | OrderRead, code: str | None, money: Money) -> dict[str, Any]:
     return {
-        "discount": discount_representation(order.discount_type, order.discount_value, order.discount_reason,
-                                            order.discount_amount, currency),
-        "promotion_code": code.code if code is not None else None,
-        "promotion_discount": amount(order.promotion_discount_amount, currency),
-        "discount_total": amount(order.lines_discount_total + order.discount_amount
-                                 + order.promotion_discount_amount, currency),
+        "discount": _discount(order.discount_type, order.discount_value, order.discount_reason,
+                              order.discount_amount, money),
+        "promotion_code": code,
+        "promotion_discount": money(order.promotion_discount_amount),
+        "discount_total": money(order.lines_discount_total + order.discount_amount + order.promotion_discount_amount),
     }
 
 
-def order_representation(order: Order, *, user: Viewer = None, lines: OrderLinesRead | None = None) -> dict[str, Any]:
-    """The order with ``lines`` (``order_lines_read``; without them: its lines in memory, ``order.lines.all()``,
-    and its returns) and the statuses ``user`` may move it to now (without a user: every move possible now)."""
-    currency = order.currency
+def order_representation(order: Order | OrderRead, *, user: Viewer = None,
+                         lines: OrderLinesRead | None = None) -> dict[str, Any]:
+    """The order (an instance, or a row: ``OrderRead``) with ``lines`` (``order_lines_read``; without them: an
+    instance's lines in memory, ``order.lines.all()``, and its returns) and the statuses ``user`` may move it to
+    now (without a user: every move possible now)."""
     if lines is None:
+        assert isinstance(order, Order), "a row is rendered with its lines read (order_lines_read)"
         lines = order_lines_in_memory(order)
+    return _order(order_read_of(order), lines, user, iso_datetimes())
+
+
+def _order(order: OrderRead, lines: OrderLinesRead, user: Viewer, iso: Callable[[Any], str | None]) -> dict[str, Any]:
+    """``order_representation``, with the datetimes' formatting made once for a page (``iso_datetimes``)."""
+    currency = order.currency
+    money = amounts(currency)
     return {
-        "id": order.pk, "order_number": order.order_number, "status": str(order.status),
+        "id": order.id, "order_number": order.order_number, "status": str(order.status),
         "fulfilment_status": str(order.fulfilment_status), "customer_id": order.customer_id, "currency": currency,
-        "line_items": [order_line_representation(line, currency) for line in lines.lines],
-        "charges": charges_representation(order.charges), "subtotal": amount(order.subtotal, currency),
-        "charges_total": amount(order.charges_total, currency), "tax_total": amount(order.tax_total, currency),
-        "total": amount(order.total, currency), "prices_include_tax": order.prices_include_tax,
+        "line_items": [_line(line, money) for line in lines.lines],
+        "charges": charges_representation(order.charges), "subtotal": money(order.subtotal),
+        "charges_total": money(order.charges_total), "tax_total": money(order.tax_total),
+        "total": money(order.total), "prices_include_tax": order.prices_include_tax,
         "tax_rounding": order.tax_rounding, "taxes": tax_rows_representation(order.taxes),
         "tax_exempt_reason": order.tax_exempt_reason,
         "shipping_address": address_representation(order.shipping_address),
         "tracking_number": order.tracking_number, "carrier": order.carrier,
         "cancellation_reason": order.cancellation_reason, "on_hold": order.on_hold, "hold_reason": order.hold_reason,
-        "held_at": iso_datetime(order.held_at), "return_window_ends_at": iso_datetime(order.return_window_ends_at()),
-        "allowed_statuses": order_allowed_statuses(order, user),
-        "created_at": iso_datetime(order.created_at), "updated_at": iso_datetime(order.updated_at),
-        "confirmed_at": iso_datetime(order.confirmed_at), "processing_at": iso_datetime(order.processing_at),
-        "shipped_at": iso_datetime(order.shipped_at), "delivered_at": iso_datetime(order.delivered_at),
-        "closed_at": iso_datetime(order.closed_at), "cancelled_at": iso_datetime(order.cancelled_at),
+        "held_at": iso(order.held_at), "return_window_ends_at": iso(order.return_window_ends_at()),
+        "allowed_statuses": order_read_allowed_statuses(order, user),
+        "created_at": iso(order.created_at), "updated_at": iso(order.updated_at),
+        "confirmed_at": iso(order.confirmed_at), "processing_at": iso(order.processing_at),
+        "shipped_at": iso(order.shipped_at), "delivered_at": iso(order.delivered_at),
+        "closed_at": iso(order.closed_at), "cancelled_at": iso(order.cancelled_at),
         "returns": [summary._asdict() for summary in lines.returns],
-        **order_discounts_representation(order),
+        **_order_discounts(order, order.promotion_code, money),
     }
 
 
@@ -145,11 +172,13 @@ def return_representation(return_: Return, *, user: Viewer = None) -> dict[str, 
     }
 
 
-def order_representations(orders: Iterable[Order], *, user: Viewer = None) -> list[dict[str, Any]]:
-    """A page of orders: their lines and returns read together (one statement, ``order_lines_read``)."""
-    orders = list(orders)
-    lines = order_lines_read([order.pk for order in orders])
-    return [order_representation(order, user=user, lines=lines[order.pk]) for order in orders]
+def order_representations(orders: Iterable[Order | OrderRead], *, user: Viewer = None) -> list[dict[str, Any]]:
+    """A page of orders (instances or rows): their lines and returns read together (one statement,
+    ``order_lines_read``)."""
+    reads = [order_read_of(order) for order in orders]
+    lines = order_lines_read([order.id for order in reads])
+    iso = iso_datetimes()
+    return [_order(order, lines[order.id], user, iso) for order in reads]
 
 
 def shipment_line_representation(line: ShipmentLine) -> dict[str, Any]:

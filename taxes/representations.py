@@ -34,24 +34,26 @@ def tax_settings_representation(settings: TaxSettings) -> dict[str, Any]:
 
 
 # What documents copied of their taxes, as stored (JSON; PostgreSQL's jsonb keeps no key order), in the declared
-# order of the serializers' fields.
-_RATE_KEYS = ("name", "rate", "country", "region")
-_ITEM_KEYS = ("tax_class", "tax_rate", "net_amount", "tax_amount", "gross_amount")
+# order of the serializers' fields (a rate's name, rate, country and region first), each key written out: these
+# build a dict per tax row of every line of a page of orders.
 
 
 def item_taxes_representation(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A line's or charge's tax per rate."""
-    return [{**{key: row[key] for key in _RATE_KEYS}, "tax_amount": row["tax_amount"]} for row in rows]
+    return [{"name": row["name"], "rate": row["rate"], "country": row["country"], "region": row["region"],
+             "tax_amount": row["tax_amount"]} for row in rows]
 
 
 def tax_rows_representation(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A document's breakdown, one row per rate."""
-    return [{**{key: row[key] for key in _RATE_KEYS}, "taxable_amount": row["taxable_amount"],
-             "tax_amount": row["tax_amount"]} for row in rows]
+    return [{"name": row["name"], "rate": row["rate"], "country": row["country"], "region": row["region"],
+             "taxable_amount": row["taxable_amount"], "tax_amount": row["tax_amount"]} for row in rows]
 
 
 def charges_representation(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """An order's charges as stored."""
     return [{"kind": row["kind"], "description": row["description"], "amount": row["amount"],
-             **{key: row[key] for key in _ITEM_KEYS}, "taxes": item_taxes_representation(row["taxes"])}
+             "tax_class": row["tax_class"], "tax_rate": row["tax_rate"], "net_amount": row["net_amount"],
+             "tax_amount": row["tax_amount"], "gross_amount": row["gross_amount"],
+             "taxes": item_taxes_representation(row["taxes"])}
             for row in rows]

@@ -158,15 +158,26 @@ class OrderViewSet(OrderAmendmentMixin, ETagMixin, RepresentedListMixin, Represe
     if_match_actions = ("partial_update", "change_status")
 
     def get_queryset(self):
-        return selectors.order_list()
+        # The list pages rows (the columns its representation shows), not model instances.
+        return selectors.order_rows() if self.action == "list" else selectors.order_list()
 
     def represent(self, instance: Order) -> dict[str, Any]:
         """One order read: its lines and returns in one statement (``order_lines_read``)."""
         return order_representation(instance, user=self.request.user,
                                     lines=selectors.order_lines_read([instance.pk])[instance.pk])
 
-    def represent_page(self, page: list[Order]) -> list[dict[str, Any]]:
-        return order_representations(page, user=self.request.user)
+    def represent_page(self, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return order_representations(map(selectors.order_read_of_row, page), user=self.request.user)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # One order read as a row and its lines, each statement compiled once. With query parameters the list's
+        # filters apply to the read, and an unknown order answers its 404: DRF's retrieve does both.
+        order = None if request.query_params else selectors.order_row(str(kwargs[self.lookup_url_kwarg or "pk"]))
+        if order is None:
+            return super().retrieve(request, *args, **kwargs)
+        self.check_object_permissions(request, order)
+        return Response(order_representation(order, user=request.user,
+                                             lines=selectors.order_lines_read([order.id])[order.id]))
 
     def create(self, request: Request) -> Response:
         return idempotent(request, lambda: self._create(request))

@@ -20,6 +20,7 @@ from .figures import (
     orders_created_by_currency,
     orders_per_day,
 )
+from .order_reads import OrderRead, order_read_of, order_read_of_row, order_row, order_rows
 from .orders import (
     ORDER_STATUSES_WITH_RETURNS,
     STATUS_SINCE,
@@ -40,6 +41,7 @@ from .orders import (
     order_lock_with_lines,
     order_next_step,
     order_read,
+    order_read_allowed_statuses,
     order_return_lines,
 )
 from .returns import (
@@ -80,6 +82,7 @@ __all__ = [
     "NextMove",
     "NextStep",
     "OrderLinesRead",
+    "OrderRead",
     "PickRow",
     "ReturnSummary",
     "SkipReason",
@@ -100,7 +103,12 @@ __all__ = [
     "order_next_step",
     "order_open_return_numbers",
     "order_read",
+    "order_read_allowed_statuses",
+    "order_read_of",
+    "order_read_of_row",
     "order_return_lines",
+    "order_row",
+    "order_rows",
     "order_status_figures",
     "order_undelivered_shipments_for_update",
     "order_unshipped",

@@ -12,9 +12,10 @@ from typing import Any, NamedTuple
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
 
 from synthesq.core.actors import Viewer
-from synthesq.core.compiled import CompiledQuery, Text
+from synthesq.core.compiled import CompiledQuery, Text, TextList
 from synthesq.core.errors import NotFound
 from synthesq.core.fsm import all_transitions, allowed_targets
+from synthesq.core.json_columns import json_text, json_value
 from synthesq.core.roles import roles_with
 
 from ..models import (
@@ -29,6 +30,7 @@ from ..models import (
     set_lines,
     with_lines,
 )
+from .order_reads import OrderRead, order_row
 
 
 def customer_list() -> QuerySet[Customer]:
@@ -83,8 +85,8 @@ _LINE_READ_COLUMNS = (
     "order_id", "pk", "product_id", "sku", "name", "quantity", "unit_price", "line_total",
     "return_lines__id", "return_lines__quantity", "return_lines__sales_return_id",
     "return_lines__sales_return__return_number", "return_lines__sales_return__status",
-    "tax_class", "tax_rate", "net_amount", "tax_amount", "gross_amount", "taxes",
-    "list_price", "price_list_id", "discount", "discount_amount", "order_discount_amount",
+    "tax_class", "tax_rate", "net_amount", "tax_amount", "gross_amount", json_text("taxes"),
+    "list_price", "price_list_id", json_text("discount"), "discount_amount", "order_discount_amount",
     "allocations__warehouse_id", "allocations__quantity",
 )
 
@@ -97,18 +99,19 @@ def order_lines_read(order_ids: Sequence[str]) -> dict[str, OrderLinesRead]:
     reads = {order_id: OrderLinesRead([], []) for order_id in order_ids}
     if not reads:
         return reads
-    rows = (OrderLine.objects.filter(order_id__in=list(reads))
-            .order_by("order_id", "position", "return_lines__id", "allocations__id")
-            .values_list(*_LINE_READ_COLUMNS))
+    rows = _LINES_READ(order_ids=_padded(list(reads)))
     seen_returns: set[tuple[str, str]] = set()
     last_line = None
     seen_return_lines: set[int] = set()
     for (order_id, line_id, product_id, sku, name, quantity, unit_price, line_total,
-         return_line_id, returned, return_id, return_number, return_status, *rest) in rows:
-        pricing, (warehouse_id, allocated) = rest[:11], rest[11:]
+         return_line_id, returned, return_id, return_number, return_status, tax_class, tax_rate, net_amount,
+         tax_amount, gross_amount, taxes, list_price, price_list_id, discount, discount_amount,
+         order_discount_amount, warehouse_id, allocated) in rows:
         read = reads[order_id]
         if line_id != last_line:
-            read.lines.append(LineRead(product_id, sku, name, quantity, unit_price, line_total, 0, *pricing))
+            read.lines.append(LineRead(product_id, sku, name, quantity, unit_price, line_total, 0, tax_class, tax_rate,
+                                       net_amount, tax_amount, gross_amount, json_value(taxes), list_price,
+                                       price_list_id, json_value(discount), discount_amount, order_discount_amount))
             last_line, seen_return_lines, seen_warehouses = line_id, set(), set()
         if warehouse_id is not None and warehouse_id not in seen_warehouses:
             seen_warehouses.add(warehouse_id)
@@ -126,6 +129,21 @@ def order_lines_read(order_ids: Sequence[str]) -> dict[str, OrderLinesRead]:
         if len(read.returns) > 1:
             read.returns.sort()
     return reads
+
+
+# Compiled once per number of ids: the ids padded to a power of two (a repeated id changes nothing in ``IN``), so
+# that pages of any size share a few shapes.
+_LINES_READ = CompiledQuery(
+    "sales.order_lines_read",
+    lambda order_ids: (OrderLine.objects.filter(order_id__in=order_ids)
+                       .order_by("order_id", "position", "return_lines__id", "allocations__id")
+                       .values_list(*_LINE_READ_COLUMNS)),
+    order_ids=TextList(),
+)
+
+
+def _padded(ids: list[str]) -> list[str]:
+    return ids + ids[-1:] * ((1 << (len(ids) - 1).bit_length()) - len(ids))
 
 
 def order_lines_in_memory(order: Order) -> OrderLinesRead:
@@ -170,12 +188,13 @@ def claimed_quantity(return_lines: Iterable[ReturnLine]) -> int:
     return sum(line.quantity for line in return_lines if return_claims(line.sales_return.status))
 
 
-def order_read(order_id: str) -> tuple[Order, OrderLinesRead]:
-    """One order and its lines as the API shows them (two statements; 404 when there is none)."""
-    order = Order.objects.select_related("promotion_code").filter(pk=order_id).first()
+def order_read(order_id: str) -> tuple[OrderRead, OrderLinesRead]:
+    """One order and its lines as the API shows them (two statements, each compiled once; 404 when there is
+    none)."""
+    order = order_row(order_id)
     if order is None:
         raise NotFound(f"No order {order_id!r}.")
-    return order, order_lines_read([order.pk])[order.pk]
+    return order, order_lines_read([order.id])[order.id]
 
 
 # Only an order whose goods have (partly) shipped takes returns (and keeps them once closed): in any other status
@@ -251,6 +270,11 @@ def order_changed_while_waiting(lines: Sequence[Any]) -> bool:
 def order_allowed_statuses(order: Order, user: Viewer = None) -> list[str]:
     """Statuses the order may move to now (conditions met); with ``user``, only those the user may make."""
     return allowed_targets(order, user)
+
+
+def order_read_allowed_statuses(order: OrderRead, user: Viewer = None) -> list[str]:
+    """``order_allowed_statuses`` of an order read as a row (its transitions' conditions read the row)."""
+    return allowed_targets(order, user, model=Order)
 
 
 def order_event_list(*, order_id: str) -> QuerySet[OrderEvent]:

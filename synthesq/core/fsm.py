@@ -25,7 +25,7 @@ Orders, invoices (and every later lifecycle) declare their moves as ``@transitio
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.db import models
 from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMFieldMixin, Transition
@@ -61,7 +61,7 @@ def all_transitions(model: type[models.Model] | models.Model, field: str = "stat
     return list(fsm_field.get_all_transitions(model_class))
 
 
-def _state(instance: models.Model, field: str) -> str:
+def _state(instance: Any, field: str) -> str:
     return str(getattr(instance, field))
 
 
@@ -92,20 +92,49 @@ def may_move(instance: models.Model, target: str, user: Any, field: str = "statu
     return transition is not None and transition.has_perm(instance, user)
 
 
-def allowed_targets(instance: models.Model, user: Any = None, field: str = "status") -> list[str]:
+def allowed_targets(instance: Any, user: Any = None, field: str = "status", *,
+                    model: type[models.Model] | None = None) -> list[str]:
     """Statuses ``instance`` may be moved to now (conditions met); with ``user``, only those the user may
-    make. Automatic moves are left out. In the order the status choices are declared.
+    make. Automatic moves are left out. In the order the status choices are declared. ``instance`` is a model
+    instance, or a row of its fields by their names (``model`` names the model then): the conditions read it.
 
-    The moves from a status that the user's role may make are worked out once per user object (as Django caches
-    the user's permissions on it: one request) and status; per instance only the conditions are checked, and a
-    permission given as a function (which may read the instance) is asked each time."""
-    state = _state(instance, field)
-    targets = {
-        str(transition.target) for transition, ask in _permitted_moves(type(instance), field, state, user)
-        if all(condition(instance) for condition in transition.conditions)
-        and (not ask or transition.has_perm(instance, user))
-    }
-    return [status for status in _declared_statuses(type(instance), field) if status in targets]
+    What the answer depends on besides the instance is worked out once per user object (as Django caches the
+    user's permissions on it: one request) and status (``_targets_plan``): from a status whose moves have no
+    conditions and no permission given as a function, the answer is that list; otherwise per instance only the
+    conditions are checked, and a permission given as a function (which may read the instance) is asked."""
+    plan = _targets_plan(model or type(instance), field, _state(instance, field), user)
+    if plan.fixed is not None:
+        return list(plan.fixed)
+    return [target for target, moves in plan.moves
+            if any(all(condition(instance) for condition in transition.conditions)
+                   and (not ask or transition.has_perm(instance, user)) for transition, ask in moves)]
+
+
+class _TargetsPlan(NamedTuple):
+    """The requestable moves from one status that one user may make, by target in declared order; ``fixed``:
+    the targets themselves when none of them has a condition or a permission to ask per instance."""
+
+    fixed: tuple[str, ...] | None
+    moves: tuple[tuple[str, tuple[tuple[Transition, bool], ...]], ...]
+
+
+_PLANS: dict[tuple[type[models.Model], str, str], _TargetsPlan] = {}
+
+
+def _targets_plan(model: type[models.Model], field: str, state: str, user: Any) -> _TargetsPlan:
+    key = (model, field, state)
+    plans: dict[tuple[type[models.Model], str, str], _TargetsPlan] = (
+        _PLANS if user is None else user.__dict__.setdefault("_fsm_targets_plans", {}))
+    plan = plans.get(key)
+    if plan is None:
+        by_target: dict[str, list[tuple[Transition, bool]]] = {}
+        for transition, ask in _permitted_moves(model, field, state, user):
+            by_target.setdefault(str(transition.target), []).append((transition, ask))
+        moves = tuple((status, tuple(by_target[status])) for status in _declared_statuses(model, field)
+                      if status in by_target)
+        fixed = not any(ask or transition.conditions for _status, each in moves for transition, ask in each)
+        plan = plans[key] = _TargetsPlan(tuple(status for status, _each in moves) if fixed else None, moves)
+    return plan
 
 
 _MOVES: dict[tuple[type[models.Model], str, str], list[Transition]] = {}

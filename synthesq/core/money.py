@@ -8,6 +8,7 @@ Database columns keep 4 decimals, enough for every ISO 4217 currency.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, getcontext
 from functools import cache
 from typing import Any
@@ -95,11 +96,26 @@ def require_positive_amount(amount: Decimal, currency: str, field: str = "amount
 
 
 def format_amount(amount: Decimal | None, currency: str) -> str | None:
+    """``amount`` as a decimal string with exactly the currency's decimals, rounded half-up (None stays None)."""
     if amount is None:
         return None
-    if not isinstance(amount, Decimal):
-        amount = Decimal(amount)
-    return str(amount.quantize(quantum(currency), rounding=ROUND_HALF_UP))
+    return amount_formatter(currency)(amount)
+
+
+@cache
+def amount_formatter(currency: str) -> Callable[[Decimal | None], str | None]:
+    """``format_amount`` for one currency, its quantum looked up once: what renders many amounts (a page of
+    orders formats over a thousand) calls this once per currency and the function it returns per amount."""
+    exponent = quantum(currency)
+
+    def formatted(amount: Decimal | None, _decimal: type[Decimal] = Decimal) -> str | None:
+        if amount is None:
+            return None
+        if amount.__class__ is not _decimal:
+            amount = _decimal(amount)
+        return str(amount.quantize(exponent, ROUND_HALF_UP))
+
+    return formatted
 
 
 def format_money(amount: Decimal | None, currency: str) -> str:
