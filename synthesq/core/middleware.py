@@ -119,7 +119,9 @@ class ApiEdgeMiddleware:
         if content_length.isdigit() and int(content_length) > max_body_bytes():
             return too_large(request)
         for name, value in request.META.items():
-            if name.startswith("HTTP_") and isinstance(value, str) and header_has_control_characters(value):
+            # Printable ASCII (nearly every header) holds no control character: no need to decode it.
+            if (name.startswith("HTTP_") and isinstance(value, str) and not (value.isascii() and value.isprintable())
+                    and header_has_control_characters(value)):
                 header = name[5:].replace("_", "-").title()
                 return problem_json(request, status=400, code="validation_error", title="Invalid request",
                                     detail=f"{header}: {CONTROL_CHARACTERS_MESSAGE}",

@@ -7,8 +7,9 @@ given its route, view and duration here rather than through a signal. That line 
 access line said (``remote_addr``, ``bytes``, ``user_agent``; the method, path, query and status are in
 ``request`` and ``code``), and the request is marked (``ACCESS_LOGGED`` in its WSGI environ) so gunicorn's
 ``JsonAccessLogger`` writes no second line for it: one JSON line per request, with the request id, the user, the
-route and the duration. What gunicorn answers itself, without Django (a malformed or oversized request), keeps
-gunicorn's own lines. Streaming responses and failed requests (``request_failed``) take
+route and the duration (none when ``request_finished``'s level is not logged: then nothing of the line is built,
+and gunicorn's line is off too). What gunicorn answers itself, without Django (a malformed or oversized request),
+keeps gunicorn's own lines. Streaming responses and failed requests (``request_failed``) take
 django-structlog's own path, unchanged, marked too.
 """
 
@@ -107,8 +108,12 @@ class RequestLogMiddleware(RequestMiddleware):
             request.META[ACCESS_LOGGED] = True
             super().handle_response(request, response)  # request_failed, or a streamed body: django-structlog's
             return
-        self.bind_user_id(request)
         status = response.status_code
-        request_logger.log(self.levels.get(status // 100, self.default_level), "request_finished", code=status,
-                           request=self.format_request(request), **request_line_extras(request, response))
+        level = self.levels.get(status // 100, self.default_level)
+        if _STDLIB_LOGGER.isEnabledFor(level):  # else structlog would drop the line: nothing to build
+            self.bind_user_id(request)
+            request_logger.log(level, "request_finished", code=status, request=self.format_request(request),
+                               **request_line_extras(request, response))
+        else:
+            request.META[ACCESS_LOGGED] = True  # the request's line is off at this level: gunicorn's too
         structlog.contextvars.clear_contextvars()

@@ -204,6 +204,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["synthesq.core.permissions.ActionPermissions"],
     "DEFAULT_PARSER_CLASSES": ["synthesq.core.parsers.DecimalJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "synthesq.core.negotiation.ContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "synthesq.core.pagination.CursorPage",
     "DEFAULT_THROTTLE_CLASSES": ["synthesq.core.throttling.TokenRateThrottle"],
     # Client addresses for throttling: REMOTE_ADDR, or what the trusted proxies in front saw.
@@ -363,14 +364,15 @@ DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = 10  # logging.DEBUG: one INFO line per
 
 # --- Metrics: Prometheus -------------------------------------------------------------------------------
 # django-prometheus: HTTP metrics by view/method/status (its two middlewares wrap all others) and database
-# query metrics (its database backends wrap Django's). Business counters: synthesq.observability.metrics.
+# query metrics (its database backends wrap Django's); its after-middleware through synthesq.observability.http_metrics
+# (the same series, labelled children remembered). Business counters: synthesq.observability.metrics.
 # /metrics answers only a bearer METRICS_TOKEN or an address in METRICS_ALLOWED_IPS (IPs or CIDRs); with
 # neither it is 404. With DEBUG the loopback addresses are allowed by default.
 INSTALLED_APPS += ["django_prometheus"]
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     *MIDDLEWARE,
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "synthesq.observability.http_metrics.PrometheusAfterMiddleware",
 ]
 _PROMETHEUS_DB_ENGINES = {
     "django.db.backends.postgresql": "synthesq.db.postgresql",  # django-prometheus's, health checked cheaply

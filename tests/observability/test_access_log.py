@@ -3,6 +3,7 @@ request id, the user, the route, the status, the size and the time; gunicorn wri
 
 from __future__ import annotations
 
+import logging
 from types import SimpleNamespace
 from unittest import mock
 
@@ -44,6 +45,21 @@ def test_an_unauthenticated_request_is_logged_as_a_warning_without_a_user(log_li
     [line] = [line for line in log_lines() if line.get("request_id") == "req-access-2"]
     assert (line["code"], line["level"], line["user_id"]) == (401, "warning", None)
     assert line["bytes"] == len(response.content)
+
+
+def test_with_its_level_off_no_line_is_written_and_gunicorn_writes_none_either(
+        sales_api: APIClient, log_lines: LogLines) -> None:
+    # given the request log's level off (LOG_LEVEL=WARNING: a 2xx line is INFO)
+    request_log = logging.getLogger("django_structlog.middlewares.request")
+    request_log.setLevel(logging.WARNING)  # setLevel, not the attribute: it clears the loggers' level caches
+    try:
+        response = sales_api.get("/api/v1/sales/orders?limit=5", HTTP_X_REQUEST_ID="req-access-off")
+    finally:
+        request_log.setLevel(logging.NOTSET)
+    assert response.status_code == 200
+    # then no line for the request, and gunicorn is told not to write one either
+    assert [line for line in log_lines() if line.get("request_id") == "req-access-off"] == []
+    assert response.wsgi_request.META[ACCESS_LOGGED] is True  # type: ignore[attr-defined]
 
 
 def test_an_admin_page_is_logged_with_its_signed_in_user(admin_client, log_lines: LogLines) -> None:
