@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from integrations.events import publishes_events
 from inventory.models import Product
+from synthesq.core import postgres
 from synthesq.core.actors import Actor, require_permission
 from synthesq.core.compiled import CompiledQuery, Text, TextList
 from synthesq.core.errors import ValidationFailed, field_error
@@ -241,12 +242,12 @@ def order_create(
     price_draft(order, lines, charges, actor=actor, discount=discount, code=code, code_products=code_products,
                 exempt_reason=read.exempt_reason)
     order.order_number = f"SO-{sequence_next(ORDER_NUMBER_SEQUENCE):08d}"
-    order.save(force_insert=True)
     for line in lines:
         line.order = order
-    set_lines(order, OrderLine.objects.bulk_create(lines))  # the response and the event render them
-    OrderEvent.record(order, kind=OrderEvent.Kind.CREATED, actor=actor, to_status=order.status,
-                      data={OrderHistory.LINES: len(lines), OrderHistory.TOTAL: str(order.total)})
+    created = OrderEvent.build(order, kind=OrderEvent.Kind.CREATED, actor=actor, to_status=order.status,
+                               data={OrderHistory.LINES: len(lines), OrderHistory.TOTAL: str(order.total)})
+    postgres.insert_together([[order], lines, [created]])  # one statement on PostgreSQL
+    set_lines(order, lines)  # the response and the event render them
     events.publish_order("order.created", order)
     return order
 
