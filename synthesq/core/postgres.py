@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.db import connection
@@ -134,11 +135,45 @@ def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str) -
     _saved(rows)
 
 
+@dataclass(frozen=True)
+class _Insert:
+    """How rows of a model are inserted (worked out once per model): its table, columns and key."""
+
+    table: str
+    fields: list[Field[Any, Any]]
+    columns: str
+    key: Field[Any, Any]
+    numbered: bool  # the database gives the key (an auto key): read back
+
+
+_INSERTS: dict[type[Model], _Insert] = {}
+
+
+def _insert_of(model: type[Model]) -> _Insert:
+    found = _INSERTS.get(model)
+    if found is None:
+        fields, key = _insert_fields(model), _key(model)
+        found = _INSERTS[model] = _Insert(_quoted(model._meta.db_table), fields,
+                                          ", ".join(_column(field) for field in fields), key,
+                                          not any(field is key for field in fields))
+    return found
+
+
+def _rows_source(rows: Sequence[Model], fields: Sequence[Field[Any, Any]]) -> tuple[str, list[Any]]:
+    """What an ``INSERT`` takes its rows from: one row as plain values, more as arrays (``unnest``)."""
+    if len(rows) == 1:
+        row = rows[0]
+        return (f"VALUES ({', '.join(['%s'] * len(fields))})",
+                [field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in fields])
+    placeholders, values = _columns_of(rows, fields)
+    return f"SELECT * FROM unnest({', '.join(placeholders)})", values
+
+
 def insert_together(batches: Sequence[Sequence[Model]]) -> None:
     """Insert each batch (rows of one model; a batch a later one refers to comes first: an order, its lines, its
     history row) as ``bulk_create`` would: keys given (a prefixed id made now, an auto key read back), rows marked
-    saved. PostgreSQL: one statement (an ``INSERT … SELECT FROM unnest`` per batch in a ``WITH``; the foreign keys
-    are checked at its end); elsewhere one ``bulk_create`` per batch."""
+    saved. PostgreSQL: one statement (an ``INSERT`` per batch in a ``WITH``; the foreign keys are checked at its
+    end); elsewhere one ``bulk_create`` per batch."""
     batches = [rows for rows in batches if rows]
     if not on_postgresql():
         for rows in batches:
@@ -146,15 +181,12 @@ def insert_together(batches: Sequence[Sequence[Model]]) -> None:
         return
     parts, params, answers = [], [], []
     for index, rows in enumerate(batches):
-        model = type(rows[0])
-        fields, key = _insert_fields(model), _key(model)
-        if key in fields:
+        insert = _insert_of(type(rows[0]))
+        if not insert.numbered:
             _with_keys(rows)
-        placeholders, values = _columns_of(rows, fields)
-        returned = "NULL::text" if key in fields else f"{_column(key)}::text"
-        parts.append(f"""b{index} AS (INSERT INTO {_quoted(model._meta.db_table)}
-                            ({", ".join(_column(field) for field in fields)})
-                            SELECT * FROM unnest({", ".join(placeholders)}) RETURNING {returned} AS k)""")
+        source, values = _rows_source(rows, insert.fields)
+        returned = f"{_column(insert.key)}::text" if insert.numbered else "NULL::text"
+        parts.append(f"b{index} AS (INSERT INTO {insert.table} ({insert.columns}) {source} RETURNING {returned} AS k)")
         params += values
         answers.append(f"SELECT {index}, k FROM b{index}")
     with connection.cursor() as cursor:
@@ -164,10 +196,10 @@ def insert_together(batches: Sequence[Sequence[Model]]) -> None:
         keys = [key for batch, key in written if batch == index]  # each batch's rows in the order inserted
         if len(keys) != len(rows):
             raise RuntimeError(f"{type(rows[0])._meta.verbose_name_plural} were not written")
-        key_field = _key(type(rows[0]))
-        if key_field not in _insert_fields(type(rows[0])):
+        insert = _insert_of(type(rows[0]))
+        if insert.numbered:
             for row, key in zip(rows, keys, strict=True):
-                row.pk = key_field.to_python(key)
+                row.pk = insert.key.to_python(key)
         _saved(rows)
 
 
