@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from django.db.models import FilteredRelation, Q, QuerySet
 
+from synthesq.core.compiled import CompiledQuery, Date, Text, TextList
+
 from .models import TaxClass, TaxRate, TaxSettings
 
 
@@ -38,18 +40,28 @@ def tax_settings_get() -> TaxSettings:
     return settings
 
 
+def _valid_rates(country: str, regions: list[str], day: date, tax_classes: list[str]) -> QuerySet[TaxClass, tuple]:
+    valid = (Q(rates__country=country, rates__region__in=regions, rates__valid_from__lte=day)
+             & (Q(rates__valid_to__isnull=True) | Q(rates__valid_to__gte=day)))
+    return (TaxClass.objects.filter(code__in=tax_classes)
+            .annotate(valid=FilteredRelation("rates", condition=valid))
+            .order_by("code", "valid__region", "valid__name", "valid__id")
+            .values_list("code", "valid__name", "valid__rate", "valid__country", "valid__region"))
+
+
+# Compiled once per number of regions and of classes (``synthesq.core.compiled``): it prices every draft.
+_VALID_RATES = CompiledQuery("taxes.valid_rates", _valid_rates, country=Text(), regions=TextList(), day=Date(),
+                             tax_classes=TextList())
+
+
 def rates_by_class(*, country: str, region: str, tax_classes: Iterable[str],
                    day: date) -> dict[str, list[tuple[str, Decimal, str, str]]]:
     """For each of ``tax_classes`` that exists, its rates (name, percent, country, region) in ``country`` (the
     whole country's and ``region``'s: they add) valid on ``day``, country rates first, then by name; a class with
     no such rate maps to []. An unknown class is absent. One statement: the classes joined to their valid rates."""
     regions = ["", region.strip().upper()] if region and region.strip() else [""]
-    valid = (Q(rates__country=country.strip().upper(), rates__region__in=regions, rates__valid_from__lte=day)
-             & (Q(rates__valid_to__isnull=True) | Q(rates__valid_to__gte=day)))
-    rows = (TaxClass.objects.filter(code__in=set(tax_classes))
-            .annotate(valid=FilteredRelation("rates", condition=valid))
-            .order_by("code", "valid__region", "valid__name", "valid__id")
-            .values_list("code", "valid__name", "valid__rate", "valid__country", "valid__region"))
+    rows = _VALID_RATES(country=country.strip().upper(), regions=regions, day=day,
+                        tax_classes=sorted(set(tax_classes)))
     found: dict[str, list[tuple[str, Decimal, str, str]]] = {}
     for code, name, percent, rate_country, rate_region in rows:
         found.setdefault(code, [])

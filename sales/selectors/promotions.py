@@ -11,6 +11,8 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
 
+from synthesq.core.compiled import CompiledQuery, Date, Int, Text, TextList
+
 from ..models import Order, OrderStatus
 from ..pricing_models import PriceList, PriceListEntry, PromotionCode
 
@@ -28,9 +30,14 @@ def price_list_list() -> QuerySet[PriceList]:
     return PriceList.objects.prefetch_related("entries").order_by("-id")
 
 
+def code_key(text: str) -> str:
+    """What a code spelled ``text`` is found by: trimmed, in lower case."""
+    return text.strip().lower()
+
+
 def codes_named(text: str) -> QuerySet[PromotionCode]:
     """The code spelled ``text`` in any case (the unique index on ``lower(code)`` finds it)."""
-    return PromotionCode.objects.annotate(code_lower=Lower("code")).filter(code_lower=text.strip().lower())
+    return PromotionCode.objects.annotate(code_lower=Lower("code")).filter(code_lower=code_key(text))
 
 
 def customer_uses(customer_id: str, code: Any = None) -> Coalesce:
@@ -79,6 +86,21 @@ def code_from_annotations(
     return code, int(first.promo_customer_uses or 0), products
 
 
+def _price_list_entries(price_list_id: str, currency: str, on: date, product_ids: list[str],
+                        most: int) -> QuerySet[PriceListEntry, tuple[str, int, Any]]:
+    valid = (Q(price_list__valid_from__isnull=True) | Q(price_list__valid_from__lte=on)) & (
+        Q(price_list__valid_to__isnull=True) | Q(price_list__valid_to__gte=on))
+    return (PriceListEntry.objects.filter(valid, price_list_id=price_list_id, price_list__active=True,
+                                          price_list__currency=currency, product_id__in=product_ids,
+                                          min_quantity__lte=most)
+            .order_by("product_id", "min_quantity").values_list("product_id", "min_quantity", "unit_price"))
+
+
+# Compiled once per number of distinct products (``synthesq.core.compiled``).
+_PRICE_LIST_ENTRIES = CompiledQuery("sales.price_list_entries", _price_list_entries, price_list_id=Text(),
+                                    currency=Text(), on=Date(), product_ids=TextList(), most=Int())
+
+
 def price_list_prices(price_list_id: str | None, *, currency: str, on: date,
                       items: Sequence[tuple[str, int]]) -> dict[tuple[str, int], tuple[Any, str]]:
     """The unit price of each (product, quantity) from the list's best entry (the largest ``min_quantity`` not
@@ -86,13 +108,9 @@ def price_list_prices(price_list_id: str | None, *, currency: str, on: date,
     the whole draft. Maps (product_id, quantity) to (unit_price, price_list_id)."""
     if not price_list_id or not items:
         return {}
-    valid = (Q(price_list__valid_from__isnull=True) | Q(price_list__valid_from__lte=on)) & (
-        Q(price_list__valid_to__isnull=True) | Q(price_list__valid_to__gte=on))
-    rows = (PriceListEntry.objects.filter(valid, price_list_id=price_list_id, price_list__active=True,
-                                          price_list__currency=currency,
-                                          product_id__in={product for product, _ in items},
-                                          min_quantity__lte=max(quantity for _, quantity in items))
-            .order_by("product_id", "min_quantity").values_list("product_id", "min_quantity", "unit_price"))
+    rows = _PRICE_LIST_ENTRIES(price_list_id=price_list_id, currency=currency, on=on,
+                               product_ids=list(dict.fromkeys(product for product, _ in items)),
+                               most=max(quantity for _, quantity in items))
     breaks: dict[str, list[tuple[int, Any]]] = {}
     for product_id, min_quantity, unit_price in rows:
         breaks.setdefault(product_id, []).append((min_quantity, unit_price))

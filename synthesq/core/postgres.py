@@ -8,11 +8,13 @@ rows as you like, one round trip, one plan."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from django.db import connection
-from django.db.models import Case, F, Field, IntegerField, Model, Value, When
+from django.db.models import Case, F, Field, IntegerField, JSONField, Model, Value, When
 
 from .models import Sequence as Counter
 from .sequences import sequence_reserve_block
@@ -46,9 +48,31 @@ def _key(model: type[Model]) -> Field[Any, Any]:
     return key
 
 
-def _array(field: Field[Any, Any], values: Iterable[Any]) -> tuple[str, list[Any]]:
+# A JSON column's values sent as ONE jsonb document (an array, a JSON null for SQL NULL as Django saves None) and
+# made an array again by PostgreSQL: a jsonb[] parameter would have psycopg escape every quote of every document
+# in Python, a regular expression's substitution per quote (a rendered order has hundreds).
+_JSON_ARRAY = ("(SELECT array_agg(CASE WHEN j.e = 'null'::jsonb THEN NULL ELSE j.e END ORDER BY j.n)"
+               " FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS j(e, n))")
+_ARRAY_TYPES: dict[Field[Any, Any], str] = {}
+
+
+def _array_type(field: Field[Any, Any]) -> str:
+    """The field's array placeholder (its column type worked out once per field)."""
+    placeholder = _ARRAY_TYPES.get(field)
+    if placeholder is None:
+        is_json = isinstance(field, JSONField)
+        # the type without its length (as Django's own unnest insert does): a value too long is refused, not cut
+        column_type = str(field.db_type(connection)).split("(")[0]
+        placeholder = _ARRAY_TYPES[field] = _JSON_ARRAY if is_json else f"%s::{column_type}[]"
+    return placeholder
+
+
+def _array(field: Field[Any, Any], values: Iterable[Any]) -> tuple[str, Any]:
     """``values`` of ``field`` as one typed array parameter: its placeholder and its value."""
-    return f"%s::{field.db_type(connection)}[]", [field.get_db_prep_save(value, connection) for value in values]
+    placeholder = _array_type(field)
+    if placeholder is _JSON_ARRAY:
+        return placeholder, json.dumps([value for value in values], cls=cast(JSONField, field).encoder)
+    return placeholder, [field.get_db_prep_save(value, connection) for value in values]
 
 
 def _columns_of(rows: Sequence[Model], fields: Sequence[Field[Any, Any]]) -> tuple[list[str], list[Any]]:
@@ -109,6 +133,74 @@ def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str) -
     for offset, row in enumerate(rows):
         setattr(row, number_field, first + offset)
     _saved(rows)
+
+
+@dataclass(frozen=True)
+class _Insert:
+    """How rows of a model are inserted (worked out once per model): its table, columns and key."""
+
+    table: str
+    fields: list[Field[Any, Any]]
+    columns: str
+    key: Field[Any, Any]
+    numbered: bool  # the database gives the key (an auto key): read back
+
+
+_INSERTS: dict[type[Model], _Insert] = {}
+
+
+def _insert_of(model: type[Model]) -> _Insert:
+    found = _INSERTS.get(model)
+    if found is None:
+        fields, key = _insert_fields(model), _key(model)
+        found = _INSERTS[model] = _Insert(_quoted(model._meta.db_table), fields,
+                                          ", ".join(_column(field) for field in fields), key,
+                                          not any(field is key for field in fields))
+    return found
+
+
+def _rows_source(rows: Sequence[Model], fields: Sequence[Field[Any, Any]]) -> tuple[str, list[Any]]:
+    """What an ``INSERT`` takes its rows from: one row as plain values, more as arrays (``unnest``)."""
+    if len(rows) == 1:
+        row = rows[0]
+        return (f"VALUES ({', '.join(['%s'] * len(fields))})",
+                [field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in fields])
+    placeholders, values = _columns_of(rows, fields)
+    return f"SELECT * FROM unnest({', '.join(placeholders)})", values
+
+
+def insert_together(batches: Sequence[Sequence[Model]]) -> None:
+    """Insert each batch (rows of one model; a batch a later one refers to comes first: an order, its lines, its
+    history row) as ``bulk_create`` would: keys given (a prefixed id made now, an auto key read back), rows marked
+    saved. PostgreSQL: one statement (an ``INSERT`` per batch in a ``WITH``; the foreign keys are checked at its
+    end); elsewhere one ``bulk_create`` per batch."""
+    batches = [rows for rows in batches if rows]
+    if not on_postgresql():
+        for rows in batches:
+            type(rows[0])._default_manager.bulk_create(rows)
+        return
+    parts, params, answers = [], [], []
+    for index, rows in enumerate(batches):
+        insert = _insert_of(type(rows[0]))
+        if not insert.numbered:
+            _with_keys(rows)
+        source, values = _rows_source(rows, insert.fields)
+        returned = f"{_column(insert.key)}::text" if insert.numbered else "NULL::text"
+        parts.append(f"b{index} AS (INSERT INTO {insert.table} ({insert.columns}) {source} RETURNING {returned} AS k)")
+        params += values
+        answers.append(f"SELECT {index}, k FROM b{index}")
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(parts)} {' UNION ALL '.join(answers)}", params)
+        written = cursor.fetchall()
+    for index, rows in enumerate(batches):
+        keys = [key for batch, key in written if batch == index]  # each batch's rows in the order inserted
+        if len(keys) != len(rows):
+            raise RuntimeError(f"{type(rows[0])._meta.verbose_name_plural} were not written")
+        insert = _insert_of(type(rows[0]))
+        if insert.numbered:
+            for row, key in zip(rows, keys, strict=True):
+                row.pk = insert.key.to_python(key)
+        _saved(rows)
 
 
 def _insert_fields(model: type[Model]) -> list[Field[Any, Any]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
+from math import lcm
 
 from synthesq.core.money import fits_currency, minor_unit
 
@@ -50,13 +51,17 @@ def largest_remainder(total: int, weights: Sequence[Fraction]) -> list[int]:
         if total:
             raise ValueError("nothing to share a non-zero total over")
         return []
-    whole = sum(weights, Fraction(0))
+    # In integers: the weights over their common denominator. Each exact share total * w / whole is then the
+    # quotient and remainder of total * w by whole, and the remainders compare as the exact fractions' parts do.
+    common = lcm(*(weight.denominator for weight in weights))
+    scaled = [weight.numerator * (common // weight.denominator) for weight in weights]
+    whole = sum(scaled)
     if whole == 0:
-        weights, whole = [Fraction(1)] * len(weights), Fraction(len(weights))
-    exact = [total * weight / whole for weight in weights]
-    shares = [share.numerator // share.denominator for share in exact]
+        scaled, whole = [1] * len(scaled), len(scaled)
+    parts = [divmod(total * weight, whole) for weight in scaled]
+    shares = [share for share, _ in parts]
     left = total - sum(shares)
-    order = sorted(range(len(exact)), key=lambda index: (-(exact[index] - shares[index]), index))
+    order = sorted(range(len(parts)), key=lambda index: (-parts[index][1], index))
     for index in order[:left]:
         shares[index] += 1
     return shares
