@@ -6,6 +6,12 @@ Environment variables:
     DATABASE_URL     e.g. postgres://postgres@127.0.0.1:5432/synthesq. Default: SQLite file db.sqlite3.
     ALLOWED_HOSTS    comma separated. Default with DEBUG: localhost,127.0.0.1,[::1]; without: none.
     CONN_MAX_AGE     seconds a PostgreSQL connection is kept open. Default 60.
+    DATABASE_SERVER_SIDE_BINDING  PostgreSQL: bind parameters on the server and prepare the statements a
+                     connection runs often. Default on; "0" behind a pooler in transaction mode that does not keep
+                     prepared statements (PgBouncer < 1.21, or without max_prepared_statements).
+    DATABASE_PREPARE_THRESHOLD, DATABASE_PREPARED_MAX
+                     runs of a statement on a connection before it is prepared (5; 0: at once), and the most
+                     statements kept prepared per connection, least recently used dropped first (100).
     REDIS_URL        e.g. redis://127.0.0.1:6379/0: Django's cache in Redis, and the throttling counters there.
                      Default: the cache in local memory, the throttling counters in the database.
     API_THROTTLE_TOKEN_RATE, API_THROTTLE_FAILED_AUTH_RATE
@@ -25,46 +31,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from import_export.formats.base_formats import CSV
 
 from synthesq.core.xlsx import StaffXLSX
+from synthesq.settings.database import database_settings
+from synthesq.settings.environment import env_bool, env_int, env_list, env_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name) or ""
-    return value.strip().lower() in {"1", "true", "yes", "on"} if value else default
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
-
-
-def env_rate(name: str, default: str) -> str | None:
-    """A DRF throttle rate such as ``1200/min`` (requests per s, min, hour or day); ``off`` for none."""
-    value = (os.environ.get(name) or default).strip()
-    if value.lower() == "off":
-        return None
-    count, _, period = value.partition("/")
-    if not count.isdigit() or int(count) < 1 or not period or period[0] not in "smhd":
-        raise ImproperlyConfigured(f"{name} must look like 1200/min or 20/s (or off), got {value!r}")
-    return value
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from exc
 
 
 DEBUG = env_bool("DEBUG", default=False)
@@ -138,18 +112,9 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.config(
-        env="DATABASE_URL",
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # SQLite: short connections, and wait for the write lock instead of failing at once.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+# SQLite: short connections, waiting for the write lock. PostgreSQL: persistent connections, server-side binding
+# and prepared statements unless DATABASE_SERVER_SIDE_BINDING=0 (synthesq/settings/database.py).
+DATABASES = {"default": database_settings(BASE_DIR)}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -8,9 +8,13 @@ socket passes at the cost of one ``select()``; anything else (readable, or the c
 broken) gets Django's own ``SELECT 1``, which reconnects when it fails, as before. The check after a request that
 had errors (``close_if_unusable_or_obsolete``) stays Django's.
 
+
 The query metrics are django-prometheus' (the same series: statements, their durations, errors by type), counted by
 a cursor class whose labelled children are looked up once per connection (``metered_cursor_class``) rather than
 three times per statement (django-prometheus' cursor calls ``labels()`` in every ``execute``; issue 25).
+
+``OPTIONS["prepared_max"]`` (synthesq/settings/database.py) is psycopg's per-connection limit of prepared
+statements, not a connection parameter: it is taken out of the parameters and set on each new connection.
 """
 
 from __future__ import annotations
@@ -38,6 +42,18 @@ def quiet_and_open(connection: object) -> bool:
 
 class DatabaseWrapper(base.DatabaseWrapper):
     health_check_done: bool  # set by Django's BaseDatabaseWrapper
+    prepared_max: int | None = None  # OPTIONS["prepared_max"], read with the connection parameters
+
+    def get_connection_params(self) -> dict[str, Any]:
+        params: dict[str, Any] = super().get_connection_params()
+        self.prepared_max = params.pop("prepared_max", None)
+        return params
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        connection = super().get_new_connection(conn_params)
+        if self.prepared_max is not None:
+            connection.prepared_max = self.prepared_max
+        return connection
 
     def close_if_health_check_failed(self) -> None:
         if self.connection is None or not self.health_check_enabled or self.health_check_done:
