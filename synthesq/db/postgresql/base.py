@@ -8,7 +8,6 @@ socket passes at the cost of one ``select()``; anything else (readable, or the c
 broken) gets Django's own ``SELECT 1``, which reconnects when it fails, as before. The check after a request that
 had errors (``close_if_unusable_or_obsolete``) stays Django's.
 
-
 The query metrics are django-prometheus' (the same series: statements, their durations, errors by type), counted by
 a cursor class whose labelled children are looked up once per connection (``metered_cursor_class``) rather than
 three times per statement (django-prometheus' cursor calls ``labels()`` in every ``execute``; issue 25).
