@@ -3,94 +3,31 @@ default of ``make run`` and the quick tests). Callers say what to write in the O
 its fields — and this module picks the statement: nowhere else in the apps is there raw SQL or a test of the
 database vendor.
 
-On PostgreSQL a batch is one statement, with its values sent as arrays (``unnest(%s::type[], …)``): as many
-rows as you like, one round trip, one plan."""
+On PostgreSQL a batch is one statement, its rows sent as ``postgres_rows`` describes (an array per column, a JSON
+column as one document): as many rows as you like, one round trip, one plan."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection
-from django.db.models import Case, F, Field, IntegerField, JSONField, Model, Value, When
+from django.db.models import Case, F, IntegerField, Model, Value, When
 
 from .models import Sequence as Counter
+from .postgres_rows import (
+    array_type,
+    column,
+    columns_of,
+    field_of,
+    insert_of,
+    key_of,
+    on_postgresql,
+    quoted,
+    saved,
+    with_keys,
+)
 from .sequences import sequence_reserve_block
-
-
-def on_postgresql() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _quoted(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-def _column(field: Field[Any, Any]) -> str:
-    if field.column is None:
-        raise TypeError(f"{field.name} has no column")
-    return _quoted(field.column)
-
-
-def _field(model: type[Model], name: str) -> Field[Any, Any]:
-    field = model._meta.get_field(name)
-    if not isinstance(field, Field):
-        raise TypeError(f"{model.__name__}.{name} is not a column")
-    return field
-
-
-def _key(model: type[Model]) -> Field[Any, Any]:
-    key = model._meta.pk
-    if key is None:
-        raise TypeError(f"{model.__name__} has no primary key")
-    return key
-
-
-# A JSON column's values sent as ONE jsonb document (an array, a JSON null for SQL NULL as Django saves None) and
-# made an array again by PostgreSQL: a jsonb[] parameter would have psycopg escape every quote of every document
-# in Python, a regular expression's substitution per quote (a rendered order has hundreds).
-_JSON_ARRAY = ("(SELECT array_agg(CASE WHEN j.e = 'null'::jsonb THEN NULL ELSE j.e END ORDER BY j.n)"
-               " FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS j(e, n))")
-_ARRAY_TYPES: dict[Field[Any, Any], str] = {}
-
-
-def _array_type(field: Field[Any, Any]) -> str:
-    """The field's array placeholder (its column type worked out once per field)."""
-    placeholder = _ARRAY_TYPES.get(field)
-    if placeholder is None:
-        is_json = isinstance(field, JSONField)
-        # the type without its length (as Django's own unnest insert does): a value too long is refused, not cut
-        column_type = str(field.db_type(connection)).split("(")[0]
-        placeholder = _ARRAY_TYPES[field] = _JSON_ARRAY if is_json else f"%s::{column_type}[]"
-    return placeholder
-
-
-def _array(field: Field[Any, Any], values: Iterable[Any]) -> tuple[str, Any]:
-    """``values`` of ``field`` as one typed array parameter: its placeholder and its value."""
-    placeholder = _array_type(field)
-    if placeholder is _JSON_ARRAY:
-        return placeholder, json.dumps([value for value in values], cls=cast(JSONField, field).encoder)
-    return placeholder, [field.get_db_prep_save(value, connection) for value in values]
-
-
-def _columns_of(rows: Sequence[Model], fields: Sequence[Field[Any, Any]]) -> tuple[list[str], list[Any]]:
-    """The rows' ``fields`` as one array each (values as ``bulk_create`` would save them): the placeholders
-    and the parameters."""
-    arrays = [_array(field, [field.pre_save(row, add=True) for row in rows]) for field in fields]
-    return [placeholder for placeholder, _ in arrays], [values for _, values in arrays]
-
-
-def _with_keys(rows: Sequence[Model]) -> None:
-    """Give each row its primary key before the statement (prefixed ids: the field's default makes one)."""
-    for row in rows:
-        row.pk = row.pk or _key(type(row)).get_default()
-
-
-def _saved(rows: Sequence[Model]) -> None:
-    for row in rows:
-        row._state.adding, row._state.db = False, connection.alias
 
 
 def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str) -> None:
@@ -107,21 +44,19 @@ def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str) -
             setattr(row, number_field, first + offset)
         model._default_manager.bulk_create(rows)
         return
-    _with_keys(rows)
-    number = _field(model, number_field)
-    fields = [field for field in model._meta.concrete_fields if field is not number]
-    placeholders, params = _columns_of(rows, fields)
-    names = [_column(field) for field in fields]
+    with_keys(rows)
+    insert, number = insert_of(model), field_of(model, number_field)
+    columns = columns_of([field for field in insert.columns.fields if field is not number])
     sql = f"""
-        WITH block AS (UPDATE {_quoted(Counter._meta.db_table)} SET value = value + %s WHERE name = %s
+        WITH block AS (UPDATE {quoted(Counter._meta.db_table)} SET value = value + %s WHERE name = %s
                        RETURNING value)
-        INSERT INTO {_quoted(model._meta.db_table)} ({", ".join(names)}, {_column(number)})
-        SELECT {", ".join(f"r.{name}" for name in names)}, block.value - %s + r.ord
-          FROM block, unnest({", ".join(placeholders)}, %s::integer[]) AS r({", ".join(names)}, ord)
-        RETURNING {_column(number)}
+        INSERT INTO {insert.table} ({column(number)}, {columns.names})
+        SELECT block.value - %s + r.ord, {columns.selected}
+          FROM block, {columns.unnest}
+        RETURNING {column(number)}
     """
     count = len(rows)
-    values = [count, counter, count, *params, list(range(1, count + 1))]
+    values = [count, counter, count, *columns.params(rows)]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         if cursor.rowcount == 0:  # the counter's very first use: create it, then number them
@@ -132,48 +67,14 @@ def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str) -
         first = min(value for (value,) in cursor.fetchall())
     for offset, row in enumerate(rows):
         setattr(row, number_field, first + offset)
-    _saved(rows)
-
-
-@dataclass(frozen=True)
-class _Insert:
-    """How rows of a model are inserted (worked out once per model): its table, columns and key."""
-
-    table: str
-    fields: list[Field[Any, Any]]
-    columns: str
-    key: Field[Any, Any]
-    numbered: bool  # the database gives the key (an auto key): read back
-
-
-_INSERTS: dict[type[Model], _Insert] = {}
-
-
-def _insert_of(model: type[Model]) -> _Insert:
-    found = _INSERTS.get(model)
-    if found is None:
-        fields, key = _insert_fields(model), _key(model)
-        found = _INSERTS[model] = _Insert(_quoted(model._meta.db_table), fields,
-                                          ", ".join(_column(field) for field in fields), key,
-                                          not any(field is key for field in fields))
-    return found
-
-
-def _rows_source(rows: Sequence[Model], fields: Sequence[Field[Any, Any]]) -> tuple[str, list[Any]]:
-    """What an ``INSERT`` takes its rows from: one row as plain values, more as arrays (``unnest``)."""
-    if len(rows) == 1:
-        row = rows[0]
-        return (f"VALUES ({', '.join(['%s'] * len(fields))})",
-                [field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in fields])
-    placeholders, values = _columns_of(rows, fields)
-    return f"SELECT * FROM unnest({', '.join(placeholders)})", values
+    saved(rows)
 
 
 def insert_together(batches: Sequence[Sequence[Model]]) -> None:
     """Insert each batch (rows of one model; a batch a later one refers to comes first: an order, its lines, its
     history row) as ``bulk_create`` would: keys given (a prefixed id made now, an auto key read back), rows marked
-    saved. PostgreSQL: one statement (an ``INSERT`` per batch in a ``WITH``; the foreign keys are checked at its
-    end); elsewhere one ``bulk_create`` per batch."""
+    saved. PostgreSQL: one statement (an ``INSERT`` per batch in a ``WITH``, one row as plain ``VALUES``; the
+    foreign keys are checked at its end); elsewhere one ``bulk_create`` per batch."""
     batches = [rows for rows in batches if rows]
     if not on_postgresql():
         for rows in batches:
@@ -181,12 +82,16 @@ def insert_together(batches: Sequence[Sequence[Model]]) -> None:
         return
     parts, params, answers = [], [], []
     for index, rows in enumerate(batches):
-        insert = _insert_of(type(rows[0]))
+        insert = insert_of(type(rows[0]))
         if not insert.numbered:
-            _with_keys(rows)
-        source, values = _rows_source(rows, insert.fields)
-        returned = f"{_column(insert.key)}::text" if insert.numbered else "NULL::text"
-        parts.append(f"b{index} AS (INSERT INTO {insert.table} ({insert.columns}) {source} RETURNING {returned} AS k)")
+            with_keys(rows)
+        columns = insert.columns
+        if len(rows) == 1:
+            source, values = f"VALUES ({', '.join(['%s'] * len(columns.fields))})", columns.values(rows[0])
+        else:
+            source, values = columns.select, columns.params(rows)
+        returned = f"{column(insert.key)}::text" if insert.numbered else "NULL::text"
+        parts.append(f"b{index} AS (INSERT INTO {insert.table} ({columns.names}) {source} RETURNING {returned} AS k)")
         params += values
         answers.append(f"SELECT {index}, k FROM b{index}")
     with connection.cursor() as cursor:
@@ -196,18 +101,11 @@ def insert_together(batches: Sequence[Sequence[Model]]) -> None:
         keys = [key for batch, key in written if batch == index]  # each batch's rows in the order inserted
         if len(keys) != len(rows):
             raise RuntimeError(f"{type(rows[0])._meta.verbose_name_plural} were not written")
-        insert = _insert_of(type(rows[0]))
+        insert = insert_of(type(rows[0]))
         if insert.numbered:
             for row, key in zip(rows, keys, strict=True):
                 row.pk = insert.key.to_python(key)
-        _saved(rows)
-
-
-def _insert_fields(model: type[Model]) -> list[Field[Any, Any]]:
-    """The columns an insert of ``model`` names: all but an auto-incremented key (the database numbers it)."""
-    key = _key(model)
-    return [field for field in model._meta.concrete_fields
-            if not (field is key and getattr(field, "db_returning", False))]
+        saved(rows)
 
 
 def add_to_rows_and_record(adds: Sequence[tuple[type[Model], str, dict[Any, int]]], *, records: Sequence[Model],
@@ -227,38 +125,30 @@ def add_to_rows_and_record(adds: Sequence[tuple[type[Model], str, dict[Any, int]
         if companions:
             type(companions[0])._default_manager.bulk_create(companions)
         return
-    _with_keys(records)
+    with_keys(records)
     parts, params, checks = [], [], []
     for index, (model, field, deltas) in enumerate(adds):
-        changed, key = _column(_field(model, field)), _key(model)
-        keys, key_values = _array(key, deltas)
-        parts.append(f"""a{index} AS (UPDATE {_quoted(model._meta.db_table)} AS t SET {changed} = t.{changed} + v.delta
-                           FROM unnest({keys}, %s::integer[]) AS v(key, delta)
-                          WHERE t.{_column(key)} = v.key RETURNING 1)""")
-        params += [key_values, list(deltas.values())]
+        changed, key = column(field_of(model, field)), key_of(model)
+        parts.append(f"""a{index} AS (UPDATE {quoted(model._meta.db_table)} AS t SET {changed} = t.{changed} + v.delta
+                           FROM unnest({array_type(key)}, %s::integer[]) AS v(key, delta)
+                          WHERE t.{column(key)} = v.key RETURNING 1)""")
+        params += [[key.get_db_prep_save(pk, connection) for pk in deltas], list(deltas.values())]
         checks.append(f"(SELECT count(*) FROM a{index}) = {len(deltas)}")
     if companions:
-        fields = _insert_fields(type(companions[0]))
-        placeholders, values = _columns_of(companions, fields)
-        names = [_column(item) for item in fields]
-        parts.append(f"""c AS (INSERT INTO {_quoted(type(companions[0])._meta.db_table)} ({", ".join(names)})
-                          SELECT * FROM unnest({", ".join(placeholders)}) RETURNING 1)""")
-        params += values
-    fields = list(ledger._meta.concrete_fields)
-    placeholders, values = _columns_of(records, fields)
-    names = [_column(item) for item in fields]
+        insert = insert_of(type(companions[0]))
+        parts.append(f"c AS (INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.select} RETURNING 1)")
+        params += insert.columns.params(companions)
+    insert = insert_of(ledger)
     sql = f"""
         WITH {", ".join(parts)}
-        INSERT INTO {_quoted(ledger._meta.db_table)} ({", ".join(names)})
-        SELECT {", ".join(f"r.{name}" for name in names)}
-          FROM unnest({", ".join(placeholders)}) AS r({", ".join(names)})
+        INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.select}
          WHERE {" AND ".join(checks) or "true"}
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *values])
+        cursor.execute(sql, [*params, *insert.columns.params(records)])
         if cursor.rowcount != len(records):
             raise RuntimeError(f"{ledger._meta.verbose_name_plural} were not written")
-    _saved(records)
+    saved(records)
 
 
 def update_each(model: type[Model], *, keys: Sequence[Any], per_row: dict[str, Sequence[Any]],
@@ -269,21 +159,19 @@ def update_each(model: type[Model], *, keys: Sequence[Any], per_row: dict[str, S
     if not on_postgresql():
         return sum(model._default_manager.filter(pk=pk, **only_if).update(
             **same, **{name: values[index] for name, values in per_row.items()}) for index, pk in enumerate(keys))
-    key = _key(model)
-    own = [_field(model, name) for name in per_row]
-    arrays = [_array(key, keys), *(_array(field, per_row[field.name]) for field in own)]
-    shared = [(_field(model, name), value) for name, value in same.items()]
-    conditions = [(_field(model, name), value) for name, value in only_if.items()]
-    sets = [f"{_column(f)} = %s" for f, _ in shared] + [f"{_column(f)} = v.{_column(f)}"
-                                                               for f in own]
+    key = key_of(model)
+    own = [field_of(model, name) for name in per_row]
+    rows = columns_of([key, *own])
+    shared = [(field_of(model, name), value) for name, value in same.items()]
+    conditions = [(field_of(model, name), value) for name, value in only_if.items()]
+    sets = [f"{column(f)} = %s" for f, _ in shared] + [f"{column(f)} = v.{column(f)}" for f in own]
     sql = f"""
-        UPDATE {_quoted(model._meta.db_table)} AS t SET {", ".join(sets)}
-          FROM unnest({", ".join(placeholder for placeholder, _ in arrays)})
-               AS v(key, {", ".join(_column(f) for f in own)})
-         WHERE t.{_column(key)} = v.key{"".join(f" AND t.{_column(f)} = %s" for f, _ in conditions)}
+        UPDATE {quoted(model._meta.db_table)} AS t SET {", ".join(sets)}
+          FROM ({rows.select}) AS v(key, {", ".join(column(f) for f in own)})
+         WHERE t.{column(key)} = v.key{"".join(f" AND t.{column(f)} = %s" for f, _ in conditions)}
     """
     params = [f.get_db_prep_save(value, connection) for f, value in shared]
-    params += [values for _, values in arrays]
+    params += rows.params_of({key: keys, **{f: per_row[f.name] for f in own}})
     params += [f.get_db_prep_save(value, connection) for f, value in conditions]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
