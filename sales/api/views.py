@@ -159,7 +159,7 @@ class OrderViewSet(OrderAmendmentMixin, ETagMixin, RepresentedListMixin, Represe
 
     def get_queryset(self):
         # The list pages rows (the columns its representation shows), not model instances.
-        return selectors.order_rows() if self.action == "list" else selectors.order_list()
+        return selectors.order_rows() if getattr(self, "action", None) == "list" else selectors.order_list()
 
     def represent(self, instance: Order) -> dict[str, Any]:
         """One order read: its lines and returns in one statement (``order_lines_read``)."""
