@@ -132,6 +132,8 @@ class Order(ConcurrentTransitions, OrderDiscounts, TimeStampedModel):
             models.Index(fields=["status", "created_at"], name="order_status_created"),
             models.Index(fields=["customer", "created_at"], name="order_customer_created"),
             models.Index(fields=["total", "id"], name="order_total_id"),
+            models.Index(fields=["customer", "promotion_code"], name="order_customer_code_uses",
+                         condition=~Q(status__in=["draft", "cancelled"])),
             # What the batch close claims: delivered, not on hold, oldest delivery first.
             models.Index(fields=["delivered_at", "id"], name="order_closable",
                          condition=Q(status="delivered", on_hold=False)),
