@@ -12,7 +12,6 @@ from synthesq.core.actors import Viewer
 from synthesq.core.representation import amount, amounts, iso_datetime, iso_datetimes
 from taxes.representations import (
     charges_representation,
-    item_taxes_representation,
     percent,
     tax_rows_representation,
 )
@@ -56,9 +55,12 @@ def _line(line: LineRead, money: Money) -> dict[str, Any]:
     return {
         "product_id": product_id, "sku": sku, "name": name, "quantity": quantity,
         "unit_price": money(unit_price), "line_total": money(line_total),
-        "returned_quantity": returned_quantity, "tax_class": tax_class, "tax_rate": percent(tax_rate),
-        "net_amount": money(net_amount), "tax_amount": money(tax_amount),
-        "gross_amount": money(gross_amount), "taxes": item_taxes_representation(taxes),
+        "returned_quantity": returned_quantity, "tax_class": tax_class,
+        # ``percent`` without its call and copy for the Decimal a row holds
+        "tax_rate": f"{tax_rate:.4f}" if tax_rate.__class__ is Decimal else percent(tax_rate),
+        "net_amount": money(net_amount), "tax_amount": money(tax_amount), "gross_amount": money(gross_amount),
+        "taxes": [{"name": row["name"], "rate": row["rate"], "country": row["country"], "region": row["region"],
+                   "tax_amount": row["tax_amount"]} for row in taxes],  # item_taxes_representation, inlined
         "allocations": [{"warehouse_id": warehouse_id, "quantity": allocated}
                         for warehouse_id, allocated in allocations],
         "list_price": money(list_price), "price_list_id": price_list_id,
