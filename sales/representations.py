@@ -12,7 +12,6 @@ from synthesq.core.actors import Viewer
 from synthesq.core.representation import amount, amounts, iso_datetime, iso_datetimes
 from taxes.representations import (
     charges_representation,
-    item_taxes_representation,
     percent,
     tax_rows_representation,
 )
@@ -45,6 +44,22 @@ def customer_representation(customer: Customer) -> dict[str, Any]:
     }
 
 
+def _page_amounts(currency: str) -> Money:
+    """``amounts(currency)`` remembering each amount's text for one page (it repeats prices, totals, rates)."""
+    formatted = amounts(currency)
+    texts: dict[Any, str | None] = {}
+
+    def money(value: Any) -> str | None:
+        text = texts.get(value)
+        if text is None:
+            text = formatted(value)
+            if value:  # never a zero: -0 equals 0 but renders its sign
+                texts[value] = text
+        return text
+
+    return money
+
+
 def order_line_representation(line: LineRead, currency: str) -> dict[str, Any]:
     return _line(line, amounts(currency))
 
@@ -56,9 +71,12 @@ def _line(line: LineRead, money: Money) -> dict[str, Any]:
     return {
         "product_id": product_id, "sku": sku, "name": name, "quantity": quantity,
         "unit_price": money(unit_price), "line_total": money(line_total),
-        "returned_quantity": returned_quantity, "tax_class": tax_class, "tax_rate": percent(tax_rate),
-        "net_amount": money(net_amount), "tax_amount": money(tax_amount),
-        "gross_amount": money(gross_amount), "taxes": item_taxes_representation(taxes),
+        "returned_quantity": returned_quantity, "tax_class": tax_class,
+        # ``percent`` without its call and copy for the Decimal a row holds
+        "tax_rate": f"{tax_rate:.4f}" if tax_rate.__class__ is Decimal else percent(tax_rate),
+        "net_amount": money(net_amount), "tax_amount": money(tax_amount), "gross_amount": money(gross_amount),
+        "taxes": [{"name": row["name"], "rate": row["rate"], "country": row["country"], "region": row["region"],
+                   "tax_amount": row["tax_amount"]} for row in taxes],  # item_taxes_representation, inlined
         "allocations": [{"warehouse_id": warehouse_id, "quantity": allocated}
                         for warehouse_id, allocated in allocations],
         "list_price": money(list_price), "price_list_id": price_list_id,
@@ -117,13 +135,15 @@ def order_representation(order: Order | OrderRead, *, user: Viewer = None,
     if lines is None:
         assert isinstance(order, Order), "a row is rendered with its lines read (order_lines_read)"
         lines = order_lines_in_memory(order)
-    return _order(order_read_of(order), lines, user, iso_datetimes())
+    return _order(order_read_of(order), lines, user, iso_datetimes(), {})
 
 
-def _order(order: OrderRead, lines: OrderLinesRead, user: Viewer, iso: Callable[[Any], str | None]) -> dict[str, Any]:
-    """``order_representation``, with the datetimes' formatting made once for a page (``iso_datetimes``)."""
+def _order(order: OrderRead, lines: OrderLinesRead, user: Viewer, iso: Callable[[Any], str | None],
+           moneys: dict[str, Money]) -> dict[str, Any]:
+    """``order_representation``, with the datetimes' and amounts' formatting made once for a page
+    (``iso_datetimes``, ``_page_amounts`` per currency in ``moneys``)."""
     currency = order.currency
-    money = amounts(currency)
+    money = moneys.get(currency) or moneys.setdefault(currency, _page_amounts(currency))
     return {
         "id": order.id, "order_number": order.order_number, "status": str(order.status),
         "fulfilment_status": str(order.fulfilment_status), "customer_id": order.customer_id, "currency": currency,
@@ -178,7 +198,8 @@ def order_representations(orders: Iterable[Order | OrderRead], *, user: Viewer =
     reads = [order_read_of(order) for order in orders]
     lines = order_lines_read([order.id for order in reads])
     iso = iso_datetimes()
-    return [_order(order, lines[order.id], user, iso) for order in reads]
+    moneys: dict[str, Money] = {}
+    return [_order(order, lines[order.id], user, iso, moneys) for order in reads]
 
 
 def shipment_line_representation(line: ShipmentLine) -> dict[str, Any]:

@@ -6,7 +6,7 @@ every resource through them: a serializer's field machinery per object costs mor
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -32,11 +32,14 @@ def iso_datetimes() -> Callable[[datetime | None], str | None]:
     """``iso_datetime`` with the current time zone looked up once (a context-local read each time otherwise):
     for one rendering of many datetimes (a page of orders has ten each), made at its start."""
     zone = timezone.get_current_timezone()
+    # In UTC, a datetime already in UTC (as the database returns them) needs no conversion: the same fields, the
+    # same offset, the same text (elsewhere a marker no datetime's tzinfo is: naive ones are converted, as before).
+    same: object = UTC if getattr(zone, "key", None) == "UTC" or zone is UTC else object()
 
     def formatted(value: datetime | None) -> str | None:
         if not value:
             return None
-        text = value.astimezone(zone).isoformat()
+        text = (value if value.tzinfo is same else value.astimezone(zone)).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     return formatted
