@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from billing.models import CreditNote, Invoice, InvoiceLine
-from sales.discounts import DiscountInput
 from sales.exceptions import PromotionCodeNotApplicable
 from synthesq.core.money import quantum
 from tests.factories import CustomerFactory, PriceListFactory, PromotionCodeFactory
+from tests.sales.discount_strategies import DECIMALS, Rollback, amount, discount
 from tests.taxes.helpers import rate, tax_settings
 
 from .discount_helpers import discounted_order
@@ -26,36 +26,14 @@ from .tax_helpers import product, return_credited
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-DECIMALS = {"USD": 2, "JPY": 0, "BHD": 3}
-
-
-class _Rollback(Exception):
-    pass
-
-
-def _amount(currency: str, low: int, high: int) -> st.SearchStrategy[Decimal]:
-    places = DECIMALS[currency]
-    return st.integers(low * 10**places, high * 10**places).map(lambda units: D(units).scaleb(-places))
-
-
-@st.composite
-def _discount(draw: Any, currency: str, high: int) -> DiscountInput | None:
-    kind = draw(st.sampled_from([None, "percent", "amount"]))
-    if kind is None:
-        return None
-    if kind == "percent":
-        return DiscountInput("percent", D(draw(st.integers(1, 5000))) / 100)
-    return DiscountInput("amount", draw(_amount(currency, 0, high)))
-
-
 @st.composite
 def _basket(draw: Any) -> dict[str, Any]:
     currency = draw(st.sampled_from(sorted(DECIMALS)))
-    lines = draw(st.lists(st.tuples(_amount(currency, 1, 500), st.integers(1, 6),
-                                    st.sampled_from(["standard", "reduced"]), _discount(currency, 20),
+    lines = draw(st.lists(st.tuples(amount(currency, 1, 500), st.integers(1, 6),
+                                    st.sampled_from(["standard", "reduced"]), discount(currency, 20, (1, 5000)),
                                     st.sampled_from([None, "break", "always"])),
                           min_size=1, max_size=3))
-    return {"currency": currency, "lines": lines, "discount": draw(_discount(currency, 50)),
+    return {"currency": currency, "lines": lines, "discount": draw(discount(currency, 50, (1, 5000))),
             "code": draw(st.sampled_from([None, "percent", "amount"])), "inclusive": draw(st.booleans()),
             "rounding": draw(st.sampled_from(["line", "document"])), "data": draw(st.randoms(use_true_random=False))}
 
@@ -67,8 +45,8 @@ def test_returns_of_discounted_lines_credit_exactly_what_was_paid(basket: dict[s
     try:
         with transaction.atomic():  # each example's rows are rolled back
             _check(basket)
-            raise _Rollback
-    except _Rollback:
+            raise Rollback
+    except Rollback:
         pass
 
 

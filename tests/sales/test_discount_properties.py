@@ -14,44 +14,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sales import services
-from sales.discounts import DiscountInput
 from sales.exceptions import PromotionCodeNotApplicable
 from sales.models import Order, with_lines
 from sales.representations import order_representation
 from tests.factories import CustomerFactory, ProductFactory, PromotionCodeFactory
+from tests.sales.discount_strategies import DECIMALS, Rollback, amount, discount
 from tests.taxes.helpers import BERLIN, assert_adds_up, rate, tax_settings
 
 pytestmark = pytest.mark.django_db
 
-DECIMALS = {"USD": 2, "JPY": 0, "BHD": 3}
-
-
-class _Rollback(Exception):
-    pass
-
-
-def _amount(currency: str, low: int, high: int) -> st.SearchStrategy[Decimal]:
-    places = DECIMALS[currency]
-    return st.integers(low * 10**places, high * 10**places).map(lambda units: Decimal(units).scaleb(-places))
-
-
-@st.composite
-def _discount(draw: Any, currency: str, high: int) -> DiscountInput | None:
-    kind = draw(st.sampled_from([None, "percent", "amount"]))
-    if kind is None:
-        return None
-    if kind == "percent":
-        return DiscountInput("percent", Decimal(draw(st.integers(0, 10000))) / 100)
-    return DiscountInput("amount", draw(_amount(currency, 0, high)))
-
-
 @st.composite
 def _basket(draw: Any) -> dict[str, Any]:
     currency = draw(st.sampled_from(sorted(DECIMALS)))
-    lines = draw(st.lists(st.tuples(_amount(currency, 0, 5000), st.integers(1, 200),
-                                    st.sampled_from(["standard", "reduced"]), _discount(currency, 2000)),
+    lines = draw(st.lists(st.tuples(amount(currency, 0, 5000), st.integers(1, 200),
+                                    st.sampled_from(["standard", "reduced"]), discount(currency, 2000, (0, 10000))),
                           min_size=1, max_size=6))
-    return {"currency": currency, "lines": lines, "discount": draw(_discount(currency, 20000)),
+    return {"currency": currency, "lines": lines, "discount": draw(discount(currency, 20000, (0, 10000))),
             "code": draw(st.sampled_from([None, "percent", "amount"])),
             "inclusive": draw(st.booleans()), "rounding": draw(st.sampled_from(["line", "document"]))}
 
@@ -63,8 +41,8 @@ def test_discounts_add_up_and_taxes_still_do(basket: dict[str, Any]) -> None:
     try:
         with transaction.atomic():  # each example's rows are rolled back
             _check(basket)
-            raise _Rollback
-    except _Rollback:
+            raise Rollback
+    except Rollback:
         pass
 
 
