@@ -229,7 +229,7 @@ def cpu_use(before: CpuSnapshot, after: CpuSnapshot, *, ticks_per_second: int) -
                   irq=seconds(after.machine.irq - before.machine.irq))
 
 
-def ceilings(endpoint: dict[str, float], floor: dict[str, float]) -> dict[str, float]:
+def ceilings(endpoint: dict[str, float], floor: dict[str, float], goal: float | None = None) -> dict[str, float]:
     """From the CPU ms per request of an endpoint's window and of its floor's window (each with ``total``), the
     ratios a CPU-bound machine would give (throughput inversely proportional to the CPU time per request):
     ``cpu_model`` the ratio as measured now (floor total / endpoint total: near the measured ratio when the
@@ -238,6 +238,9 @@ def ceilings(endpoint: dict[str, float], floor: dict[str, float]) -> dict[str, f
     ``ceiling_without_other``: the ceiling with the other processes' time (``other``, when given) left out of
     both totals: another program's load is time per second, not per request, and counted per request it
     weighs on the slower endpoint's total more than on its floor's, so it lowers the ceiling.
+    With ``goal`` (a ratio), ``gunicorn_budget``: the gunicorn (Python) CPU ms per request at which the endpoint
+    would meet it, all else per request unchanged (floor total / goal - (endpoint total - endpoint gunicorn));
+    at or below the floor's gunicorn time the goal needs PostgreSQL (or the rest) to do less, not Python.
     """
     floor_total = floor["total"]
 
@@ -245,7 +248,9 @@ def ceilings(endpoint: dict[str, float], floor: dict[str, float]) -> dict[str, f
         return numerator / cost if cost > 0 else 0.0
 
     endpoint_other, floor_other = endpoint.get("other", 0.0), floor.get("other", 0.0)
+    budget = {"gunicorn_budget": floor_total / goal - (endpoint["total"] - endpoint["gunicorn"])} if goal else {}
     return {
+        **budget,
         "cpu_model": ratio(floor_total, endpoint["total"]),
         "ceiling": ratio(floor_total, endpoint["total"] - endpoint["gunicorn"] + floor["gunicorn"]),
         "postgres_only": ratio(floor_total, floor_total - floor["postgres"] + endpoint["postgres"]),

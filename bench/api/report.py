@@ -13,22 +13,24 @@ from bench.api.endpoints import ENDPOINTS, FLOOR_LABELS, Endpoint, Result, Windo
 from bench.scratch_db import ROOT
 
 
-def cpu_summary(pairs: list[tuple[Window, Window]]) -> dict[str, Any] | None:
+def cpu_summary(pairs: list[tuple[Window, Window]], goal: float | None = None) -> dict[str, Any] | None:
     """An endpoint's windows with the floor window run just before each: the medians over the rounds of its
-    CPU ms per request by group, of its floor's, of its busy share and of each round's ceilings."""
+    CPU ms per request by group, of its floor's, of its busy share and of each round's ceilings (and, with
+    ``goal``, of the gunicorn budget that would meet it)."""
     measured = [(w.cpu_ms(), f.cpu_ms(), w, f) for w, f in pairs]
     rounds = [(mine, floors, w, f) for mine, floors, w, f in measured if mine is not None and floors is not None]
     if not rounds:
         return None
     keys = (*CPU_GROUPS, "other", "postgres_all", "total")
-    per_round = [ceilings(mine, floors) for mine, floors, _w, _f in rounds]
+    per_round = [ceilings(mine, floors, goal) for mine, floors, _w, _f in rounds]
     return {
         "ms_per_request": {k: round(statistics.median(m[k] for m, _f, _w, _fw in rounds), 3) for k in keys},
         "floor_ms_per_request": {k: round(statistics.median(f[k] for _m, f, _w, _fw in rounds), 3) for k in keys},
         "busy": round(statistics.median(w.cpu.busy_share for _m, _f, w, _fw in rounds if w.cpu), 3),
         "floor_busy": round(statistics.median(fw.cpu.busy_share for _m, _f, _w, fw in rounds if fw.cpu), 3),
         **{name: round(statistics.median(c[name] for c in per_round), 3)
-           for name in ("cpu_model", "ceiling", "postgres_only", "ceiling_without_other")},
+           for name in ("cpu_model", "ceiling", "postgres_only", "ceiling_without_other", "gunicorn_budget")
+           if all(name in c for c in per_round)},
         "rounds": [{"round": w.round, **{name: round(c[name], 3) for name in c}} for (_m, _f, w, _fw), c
                    in zip(rounds, per_round, strict=True)],
     }
@@ -95,7 +97,7 @@ def summarize(windows: list[Window], endpoints: list[Endpoint], statements: dict
                      "floor_per_second": round(f.per_second, 1),
                      "ratio": round(w.per_second / f.per_second, 3) if f.per_second else 0.0}
                     for w, f in zip(ours, floors, strict=True)],
-            cpu=cpu_summary(pairs),
+            cpu=cpu_summary(pairs, endpoint.goal),
         ))
     return results
 
@@ -167,14 +169,15 @@ def print_cpu_report(results: list[Result], floors: dict[str, dict[str, Any]]) -
         return
     groups = ("gunicorn", "postgres", "wrk", "rest", "other", "total")
     print(f"\n{'CPU ms per request under load':<30} " + " ".join(f"{g:>8}" for g in groups)
-          + f" {'busy':>5} {'ratio':>5} {'cpu':>5} {'ceil':>5} {'ceil-o':>6} {'pg':>5} {'goal':>5}")
+          + f" {'busy':>5} {'ratio':>5} {'cpu':>5} {'ceil':>5} {'ceil-o':>6} {'pg':>5} {'goal':>5} {'py<=':>6}")
     for r in results:
         if r.cpu is None:
             continue
         ms = r.cpu["ms_per_request"]
         print(f"{r.endpoint:<30} " + " ".join(f"{ms[g]:8.2f}" for g in groups)
               + f" {r.cpu['busy']:5.0%} {r.ratio:5.0%} {r.cpu['cpu_model']:5.0%} {r.cpu['ceiling']:5.0%} "
-              f"{r.cpu['ceiling_without_other']:6.0%} {r.cpu['postgres_only']:5.0%} {format(r.goal, '.0%'):>5}")
+              f"{r.cpu['ceiling_without_other']:6.0%} {r.cpu['postgres_only']:5.0%} {format(r.goal, '.0%'):>5}"
+              f" {r.cpu.get('gunicorn_budget', float('nan')):6.2f}")
         floor_ms = r.cpu["floor_ms_per_request"]
         print(f"{'  its ' + r.floor + ' floor windows':<30} " + " ".join(f"{floor_ms[g]:8.2f}" for g in groups)
               + f" {r.cpu['floor_busy']:5.0%}")
@@ -197,6 +200,9 @@ def print_cpu_report(results: list[Result], floors: dict[str, dict[str, Any]]) -
           "\ngunicorn). ceil-o: the same with other processes' time left out of both totals (another program's load"
           "\nis time per second, not per request: counted per request it lowers the ceiling; on a quiet machine"
           "\nceil-o = ceil). pg: the ratio if the endpoint cost its own postgres time and the floor's everything"
-          "\nelse. All assume a CPU-bound machine (busy near 100%). A goal above the ceiling is out of reach by"
+          "\nelse. py<=: the gunicorn (Python) CPU ms per request that would meet the goal, everything else per"
+          "\nrequest unchanged: floor total / goal - (endpoint total - endpoint gunicorn); compare it with the"
+          "\ngunicorn column (what it costs now) and the floor's (what the bare pipeline costs)."
+          "\nAll assume a CPU-bound machine (busy near 100%). A goal above the ceiling is out of reach by"
           "\nPython work alone: it would need PostgreSQL (or wrk and the kernel) to do less per request. Per-round"
           "\nfigures, each floor window paired with the endpoint window just after it: --json.")

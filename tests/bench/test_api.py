@@ -323,6 +323,21 @@ def test_the_ceiling_is_the_ratio_with_the_python_time_of_the_floor() -> None:
     assert figures["ceiling"] == pytest.approx(8 / (20 - 12 + 4))  # 67%
     assert figures["postgres_only"] == pytest.approx(8 / (8 - 2 + 5))  # 73%
     assert figures["ceiling_without_other"] == pytest.approx(7 / (19 - 12 + 4))
+    assert "gunicorn_budget" not in figures
+
+
+def test_the_python_budget_is_the_gunicorn_time_that_would_meet_the_goal() -> None:
+    # given the same endpoint (20 ms a request, 12 of it Python) and floor (8 ms), and a goal of 50%
+    endpoint = {"gunicorn": 12.0, "postgres": 5.0, "wrk": 0.5, "rest": 2.5, "other": 1.0, "total": 20.0}
+    floor = {"gunicorn": 4.0, "postgres": 2.0, "wrk": 0.5, "rest": 1.5, "other": 1.0, "total": 8.0}
+    # when
+    figures = ceilings(endpoint, floor, goal=0.5)
+    # then the endpoint may cost 16 ms in all, 8 of which are not Python: Python must fall from 12 to 8 ms
+    assert figures["gunicorn_budget"] == pytest.approx(8 / 0.5 - (20 - 12))
+    # and with the budget spent, the CPU model gives exactly the goal
+    assert 8 / (20 - 12 + figures["gunicorn_budget"]) == pytest.approx(0.5)
+    # and a goal beyond the ceiling leaves a budget below the floor's own Python time
+    assert ceilings(endpoint, floor, goal=0.7)["gunicorn_budget"] < floor["gunicorn"]
 
 
 def _cpu(seconds: float, gunicorn: float, postgres: float, other: float = 0.0) -> CpuUse:
@@ -354,6 +369,8 @@ def test_the_summary_gives_medians_of_cpu_per_request_and_of_the_ceilings() -> N
     assert cpu["postgres_only"] == pytest.approx(6 / (6 - 1.5 + 8.75), abs=0.001)
     assert cpu["cpu_model"] == pytest.approx(6 / 32.5, abs=0.001)
     assert cpu["busy"] == pytest.approx(13 / 13.1, abs=0.001) and len(cpu["rounds"]) == 3
+    # and the Python budget for create's goal: 6 / goal - (32.5 - 22.5) in the median round
+    assert cpu["gunicorn_budget"] == pytest.approx(6 / create.goal - 10.0, abs=0.001)
     # and the floor's own summary has its CPU too
     assert floor_summary(windows, {})["write"]["cpu"]["ms_per_request"]["total"] == 6.0
 
