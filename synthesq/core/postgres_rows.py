@@ -17,6 +17,8 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, JSONField, Model
 
+from .postgres_params import Converter, converter_of
+
 
 def on_postgresql() -> bool:
     return connection.vendor == "postgresql"
@@ -64,6 +66,7 @@ class Columns:
     names: str  # the columns, quoted, comma-separated
     selected: str  # the select list, from ``r`` (the rows unnested) and the JSON documents
     unnest: str  # ``unnest(…) WITH ORDINALITY AS r(c0, …, ord)``: ``r.ord`` is a row's position, from 1
+    converters: tuple[tuple[Field[Any, Any], Converter], ...]  # each array's field with its converter
 
     @property
     def select(self) -> str:
@@ -74,10 +77,11 @@ class Columns:
         return self.params_of({field: [field.pre_save(row, add=True) for row in rows] for field in self.fields})
 
     def params_of(self, values: dict[Field[Any, Any], Sequence[Any]]) -> list[Any]:
-        """``values`` (each field's, in the rows' order) as this select's parameters."""
+        """``values`` (each field's, in the rows' order) as this select's parameters (each array's values through
+        the field's converter, ``postgres_params``)."""
         db = connections[DEFAULT_DB_ALIAS]  # the connection itself: each use of the proxy costs a look-up
         return [*(field.get_db_prep_save(list(values[field]), db) for field in self.json),
-                *([field.get_db_prep_save(value, db) for value in values[field]] for field in self.arrays)]
+                *([convert(value, db) for value in values[field]] for field, convert in self.converters)]
 
     def values(self, row: Model) -> list[Any]:
         """One row's values as plain parameters, in the fields' order (for ``VALUES``)."""
@@ -99,7 +103,7 @@ def columns_of(fields: Sequence[Field[Any, Any]]) -> Columns:
         aliases = ", ".join([*(f"c{index}" for index in range(len(arrays))), "ord"])
         found = _COLUMNS[tuple(fields)] = Columns(
             fields=tuple(fields), json=json, arrays=arrays, names=", ".join(column(field) for field in fields),
-            selected=selected,
+            selected=selected, converters=tuple((field, converter_of(field)) for field in arrays),
             unnest=f"unnest({', '.join(array_type(field) for field in arrays)}) WITH ORDINALITY AS r({aliases})")
     return found
 
