@@ -4,12 +4,13 @@ every row's values through it).
 ``field.get_db_prep_save(value, connection)`` walks four to six methods for every value (``get_db_prep_save``,
 ``get_db_prep_value``, ``get_prep_value``, ``to_python``, the backend's ``adapt_*``), and on PostgreSQL each of
 them gives a plain value of the field's own type back unchanged: a ``str`` to a ``CharField``, a finite
-``Decimal`` to a ``DecimalField``, an aware ``datetime`` to a ``DateTimeField``, a ``bool`` to a ``BooleanField``
-(not an ``int`` to an integer field: the backend wraps it in its column's size, ``Int2``, ``Int4``…). The
-converter returns such a value as it is, and hands every other value (None, a lazy string, a naive datetime, an
-expression…) to ``get_db_prep_save``. Only fields whose class converts exactly
-as one of those Django classes does (none of these methods overridden) take the shortcut; a foreign key takes its
-target's, as ``ForeignKey.get_db_prep_save`` does for a value that is neither None nor empty."""
+``Decimal`` to a ``DecimalField``, an aware ``datetime`` to a ``DateTimeField``, a ``bool`` to a ``BooleanField``,
+an ``int`` to an auto key; an ``int`` to an integer field only goes through the backend's
+``adapt_integerfield_value`` (which sizes it: ``Int2``, ``Int4``…). The converter does just that to such a value,
+and hands every other value (None, a lazy string, a naive datetime, an expression…) to ``get_db_prep_save``. Only
+fields whose class converts exactly as one of those Django classes does (none of these methods overridden) take
+the shortcut; a foreign key takes its target's, as ``ForeignKey.get_db_prep_save`` does for a value that is
+neither None nor empty."""
 
 from __future__ import annotations
 
@@ -20,12 +21,16 @@ from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import (
+    AutoField,
+    BigAutoField,
     BooleanField,
     CharField,
     DateTimeField,
     DecimalField,
     Field,
     ForeignKey,
+    IntegerField,
+    SmallAutoField,
     TextField,
 )
 
@@ -43,19 +48,21 @@ def _aware(value: datetime) -> bool:
 
 
 # The Django classes whose conversion keeps a value of this exact type, with the check it must pass (the rest of
-# the conversion refuses a non-finite Decimal and warns about a naive datetime).
+# the conversion refuses a non-finite Decimal and warns about a naive datetime). An auto key's conversion keeps an
+# int as it is; an integer field's adapts it at the end (``adapt_integerfield_value``: psycopg's ``Int2``…).
 _KEPT: tuple[tuple[type[Field[Any, Any]], type, Callable[[Any], bool] | None], ...] = (
     (CharField, str, None), (TextField, str, None), (BooleanField, bool, None),
     (DecimalField, Decimal, _finite), (DateTimeField, datetime, _aware),
+    (AutoField, int, None), (BigAutoField, int, None), (SmallAutoField, int, None), (IntegerField, int, None),
 )
 
 
-def _kept(field: Field[Any, Any]) -> tuple[type, Callable[[Any], bool] | None] | None:
+def _kept(field: Field[Any, Any]) -> tuple[type, Callable[[Any], bool] | None, bool] | None:
     """The type (and check) of the values the field's conversion keeps as they are, if it converts as a known
-    Django class does."""
+    Django class does, and whether the backend adapts them as integers at the end."""
     for base, kind, check in _KEPT:
         if isinstance(field, base) and all(getattr(type(field), name) is getattr(base, name) for name in _METHODS):
-            return kind, check
+            return kind, check, base is IntegerField
     return None
 
 
@@ -70,17 +77,14 @@ def converter_of(field: Field[Any, Any]) -> Converter:
     kept = _kept(target)
     if kept is None:
         return slow
-    kind, check = kept
-    if target is not field:  # a foreign key: an empty string may stand for None (``ForeignKey.get_db_prep_save``)
-        def convert_key(value: Any, connection: BaseDatabaseWrapper) -> Any:
-            kept = type(value) is kind and value != "" and (check is None or check(value))
-            return value if kept else slow(value, connection)
-        return convert_key
-    if check is None:
-        def convert(value: Any, connection: BaseDatabaseWrapper) -> Any:
-            return value if type(value) is kind else slow(value, connection)
-        return convert
+    kind, check, integer = kept
+    internal_type = target.get_internal_type()
+    # a foreign key's empty string may stand for None (``ForeignKey.get_db_prep_save``): it takes the long way
+    empty = "" if target is not field else None
 
-    def convert_checked(value: Any, connection: BaseDatabaseWrapper) -> Any:
-        return value if type(value) is kind and check(value) else slow(value, connection)
-    return convert_checked
+    def convert(value: Any, connection: BaseDatabaseWrapper) -> Any:
+        if type(value) is not kind or value == empty or (check is not None and not check(value)):
+            return slow(value, connection)
+        return connection.ops.adapt_integerfield_value(value, internal_type) if integer else value
+
+    return convert

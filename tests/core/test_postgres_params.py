@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 SAMPLES: list[Any] = [
     None, "", "text", "ord_01", lazy(lambda: "lazy", str)(), 0, 7, -3, True, False, Decimal("12.3400"),
-    Decimal("0"), datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), date(2026, 1, 2), [1, 2], {"a": 1},
+    Decimal("0"), datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), date(2026, 1, 2), [1, 2], {"a": 1}, 40_000, 2**40,
 ]
 
 
@@ -50,7 +50,7 @@ def test_every_columns_converter_gives_what_get_db_prep_save_gives() -> None:
 
 def test_the_shortcut_is_taken_for_plain_fields_and_keys_to_text_keys() -> None:
     # given a field of each kind the shortcut knows, and a foreign key to a text key
-    fields = [OrderLine._meta.get_field(name) for name in ("sku", "unit_price", "order")]
+    fields = [OrderLine._meta.get_field(name) for name in ("sku", "unit_price", "order", "quantity", "id")]
     fields.append(Order._meta.get_field("confirmed_at"))
     for field in fields:
         # then its converter is not its get_db_prep_save
