@@ -18,17 +18,19 @@ from .postgres_rows import column, field_of, insert_of, key_of, on_postgresql, q
 H = TypeVar("H", bound=Model)
 
 
-_STATEMENTS: dict[tuple[type[Model], str, tuple[type[Model], ...]], str] = {}
+_STATEMENTS: dict[tuple[type[Model], str, tuple[tuple[type[Model], bool], ...]], str] = {}
 
 
-def _statement(model: type[Model], unless: str, parts: tuple[type[Model], ...]) -> str:
+def _statement(model: type[Model], unless: str, parts: tuple[tuple[type[Model], bool], ...]) -> str:
+    """The document's statement; each part by its model and whether it is one row (``Columns.select_of``)."""
     key = (model, unless, parts)
     if key not in _STATEMENTS:
         insert = insert_of(model)
-        ctes = [f"d AS (INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.select} WHERE NOT EXISTS"
+        ctes = [f"d AS (INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.one} WHERE NOT EXISTS"
                 f" (SELECT 1 FROM {insert.table} WHERE {column(field_of(model, unless))} = %s) RETURNING 1)"]
-        for index, part in enumerate(map(insert_of, parts)):
-            ctes.append(f"p{index} AS (INSERT INTO {part.table} ({part.columns.names}) {part.columns.select}"
+        for index, (part, one) in enumerate((insert_of(part_model), one) for part_model, one in parts):
+            source = part.columns.one if one else part.columns.select
+            ctes.append(f"p{index} AS (INSERT INTO {part.table} ({part.columns.names}) {source}"
                         f" WHERE EXISTS (SELECT 1 FROM d) RETURNING {column(part.key)})")
         # Keys a sequence gives are increasing in the order the rows are inserted (the order given).
         returned = ["(SELECT count(*) FROM d)",
@@ -53,11 +55,11 @@ def insert_document(document: Model, *, parts: Sequence[Sequence[Model]], unless
             type(group[0])._default_manager.bulk_create(group)
         return True
     with_keys([document, *(row for group in groups for row in group)])
-    params = [*insert_of(model).columns.params([document]),
+    params = [*insert_of(model).columns.values(document),
               field_of(model, field_name).get_db_prep_value(value, connection)]
     for group in groups:
-        params += insert_of(type(group[0])).columns.params(group)
-    sql = _statement(model, field_name, tuple(type(group[0]) for group in groups))
+        params += insert_of(type(group[0])).columns.select_of(group)[1]
+    sql = _statement(model, field_name, tuple((type(group[0]), len(group) == 1) for group in groups))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         inserted, *keys = cursor.fetchone()
@@ -104,7 +106,7 @@ def _update_statement(model: type[Model], fields: tuple[str, ...], only_if: tupl
         _UPDATES[key] = (
             f"WITH u AS (UPDATE {quoted(model._meta.db_table)} SET {sets}"
             f" WHERE {column(key_of(model))} = %s{conditions} RETURNING 1){counted}"
-            f" INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.select}"
+            f" INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.one}"
             f" WHERE EXISTS (SELECT 1 FROM u) RETURNING {column(insert.key)}"
             + "".join(f", (SELECT count(*) FROM i{index})" for index in range(len(increments))))
     return _UPDATES[key]
@@ -134,7 +136,7 @@ def update_and_record(instance: Model, *, fields: Sequence[str], only_if: dict[s
               *(field.get_db_prep_value(only_if[field.name], connection) for field in conditions),
               *(key_of(increment.model).get_db_prep_value(increment.pk, connection) for increment in increments)]
     with_keys([row])
-    params += insert_of(type(row)).columns.params([row])
+    params += insert_of(type(row)).columns.values(row)
     sql = _update_statement(model, tuple(fields), tuple(only_if), type(row),
                             tuple(increment.shape for increment in increments))
     with connection.cursor() as cursor:

@@ -48,10 +48,15 @@ def key_of(model: type[Model]) -> Field[Any, Any]:
     return key
 
 
+def cast_type(field: Field[Any, Any]) -> str:
+    """The field's column type without its length (as Django's own unnest insert does), so that a value too long
+    is refused, not cut."""
+    return str(field.db_type(connection)).split("(")[0]
+
+
 def array_type(field: Field[Any, Any]) -> str:
-    """The field's array placeholder: its column type without its length (as Django's own unnest insert does), so
-    that a value too long is refused, not cut."""
-    return f"%s::{str(field.db_type(connection)).split('(')[0]}[]"
+    """The field's array placeholder (``cast_type``)."""
+    return f"%s::{cast_type(field)}[]"
 
 
 @dataclass(frozen=True)
@@ -67,10 +72,19 @@ class Columns:
     selected: str  # the select list, from ``r`` (the rows unnested) and the JSON documents
     unnest: str  # ``unnest(…) WITH ORDINALITY AS r(c0, …, ord)``: ``r.ord`` is a row's position, from 1
     converters: tuple[tuple[Field[Any, Any], Converter], ...]  # each array's field with its converter
+    one: str  # ``SELECT %s::type, …``: one row's values as typed parameters, in the fields' order (``values``)
+    field_converters: tuple[tuple[Field[Any, Any], Converter], ...]  # every field with its converter, in order
 
     @property
     def select(self) -> str:
         return f"SELECT {self.selected} FROM {self.unnest}"
+
+    def select_of(self, rows: Sequence[Model]) -> tuple[str, list[Any]]:
+        """The select of these rows and its parameters: one row as ``one`` (plain parameters: psycopg dumps each
+        list parameter in Python, a plain value in C), more as ``select``."""
+        if len(rows) == 1:
+            return self.one, self.values(rows[0])
+        return self.select, self.params(rows)
 
     def params(self, rows: Sequence[Model]) -> list[Any]:
         """The rows' values as ``bulk_create`` would save them (each field's ``pre_save``)."""
@@ -86,7 +100,7 @@ class Columns:
     def values(self, row: Model) -> list[Any]:
         """One row's values as plain parameters, in the fields' order (for ``VALUES``)."""
         db = connections[DEFAULT_DB_ALIAS]
-        return [field.get_db_prep_save(field.pre_save(row, add=True), db) for field in self.fields]
+        return [convert(field.pre_save(row, add=True), db) for field, convert in self.field_converters]
 
 
 _COLUMNS: dict[tuple[Field[Any, Any], ...], Columns] = {}
@@ -104,6 +118,8 @@ def columns_of(fields: Sequence[Field[Any, Any]]) -> Columns:
         found = _COLUMNS[tuple(fields)] = Columns(
             fields=tuple(fields), json=json, arrays=arrays, names=", ".join(column(field) for field in fields),
             selected=selected, converters=tuple((field, converter_of(field)) for field in arrays),
+            one="SELECT " + ", ".join(f"%s::{cast_type(field)}" for field in fields),
+            field_converters=tuple((field, converter_of(field)) for field in fields),
             unnest=f"unnest({', '.join(array_type(field) for field in arrays)}) WITH ORDINALITY AS r({aliases})")
     return found
 
