@@ -6,7 +6,9 @@ Values go as one typed array per column (``unnest``), except JSON columns: each 
 (an array of the rows' values) taken by position. A ``jsonb[]`` parameter would have psycopg escape every quote of
 every value in Python (its text array dumper, a regular expression's substitution per quote); one JSON document
 is quoted once, by libpq. A JSON ``None`` is a JSON null in that document and stored as SQL NULL, as
-``bulk_create`` stores it."""
+``bulk_create`` stores it. One row (a document, a history row) goes as plain typed parameters instead
+(``Columns.one``): psycopg dumps every list parameter in Python, a plain value in C. Each value goes through its
+field's converter (``postgres_params``), worked out once."""
 
 from __future__ import annotations
 
