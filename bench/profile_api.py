@@ -45,7 +45,8 @@ from bench.scratch_db import ROOT, setup_scratch_database
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/synthesq_profile_api"
 # Each endpoint with the floor it is compared with, in the order printed.
 ENDPOINTS = (("read-floor", None), ("get", "read-floor"), ("list", "read-floor"),
-             ("write-floor", None), ("create", "write-floor"), ("confirm", "write-floor"))
+             ("write-floor", None), ("create", "write-floor"), ("confirm", "write-floor"),
+             ("confirm-3wh", "write-floor"))
 OUR_APPS = ("sales", "billing", "inventory", "integrations", "synthesq/core")
 
 FuncKey = tuple[str, int, str]  # (file, line, function name), as pstats keys functions
@@ -304,7 +305,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="unprofiled replays per endpoint timed for the median CPU time (default 50, 0: none)")
     parser.add_argument("--read-orders", type=int, default=2000, help="orders of 3 lines read by id (default 2000)")
     parser.add_argument("--endpoints", default=",".join(name for name, _ in ENDPOINTS),
-                        help="comma-separated subset of read-floor,get,list,write-floor,create,confirm (default all)")
+                        help="comma-separated subset of read-floor,get,list,write-floor,create,confirm,confirm-3wh "
+                        "(default all)")
     parser.add_argument("--top", type=int, default=0, help="also list the N functions of our code with the largest "
                         "cumulative time, per endpoint (default 0: none)")
     parser.add_argument("--wall", action="store_true", help="profile elapsed time instead of CPU time")
@@ -337,7 +339,8 @@ def main(argv: list[str] | None = None) -> None:
           flush=True)
     state = seed(read_orders=args.read_orders)
     vacuum_analyze()
-    confirms = (2 + args.cpu_samples + args.requests) if "confirm" in args.endpoint_list else 0
+    confirming = {"confirm", "confirm-3wh"} & set(args.endpoint_list)
+    confirms = (2 + args.cpu_samples + args.requests) if confirming else 0
     senders = replay_requests(state, drafts=confirms)
     vacuum_analyze()
     profiles: dict[str, Profile] = {}

@@ -114,8 +114,10 @@ def _locking(products: list[str], warehouses: list[str] | None = None) -> QueryS
 
 
 # The lock's statement, compiled once per number of products (and warehouses).
-_LOCK = CompiledQuery("inventory.stock_lock", _locking, products=TextList())
-_LOCK_IN = CompiledQuery("inventory.stock_lock_in", _locking, products=TextList(), warehouses=TextList())
+# Each product and warehouse is made once, shared by its rows (a product has a row per warehouse).
+_LOCK = CompiledQuery("inventory.stock_lock", _locking, shared_related=True, products=TextList())
+_LOCK_IN = CompiledQuery("inventory.stock_lock_in", _locking, shared_related=True, products=TextList(),
+                         warehouses=TextList())
 
 
 def stock_lock(product_ids: Iterable[str], warehouse_ids: Iterable[str] | None = None) -> LockedStock:
@@ -127,7 +129,7 @@ def stock_lock(product_ids: Iterable[str], warehouse_ids: Iterable[str] | None =
             else _LOCK_IN(products=products, warehouses=sorted(set(warehouse_ids))))
     locked = LockedStock(products={})
     for row in rows:
-        row.product = locked.products.setdefault(row.product_id, row.product)
+        locked.products.setdefault(row.product_id, row.product)  # the rows of a product share it
         locked.rows[(row.product_id, row.warehouse_id)] = row
     first_parent = min((pk for (pk, _), row in locked.rows.items() if getattr(row, "product_has_variants", False)),
                        default=None)

@@ -259,6 +259,7 @@ _LOCK_WITH_LINES = CompiledQuery(
     lambda order_id: OrderLine.objects.select_related("order", "order__customer", "order__promotion_code")
     .select_for_update(of=("order", "self")).filter(order_id=order_id).order_by("position")
     .annotate(order_updated_as_seen=ORDER_UPDATED_AS_SEEN),
+    shared_related=True,  # one order (with its customer and code) for all its lines, not one per line
     order_id=Text(),
 )
 

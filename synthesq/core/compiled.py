@@ -42,15 +42,16 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Model, QuerySet, prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.db.models.query import (
     FlatValuesListIterable,
     ModelIterable,
     ValuesIterable,
     ValuesListIterable,
-    get_related_populators,
 )
 from django.db.transaction import TransactionManagementError
+
+from .compiled_models import model_maker
 
 T = TypeVar("T")
 
@@ -195,14 +196,20 @@ class CompiledQuery(Generic[T]):
     """A queryset compiled once per (alias, vendor, shape) and run with each call's values (see the module).
 
     ``build`` receives each slot's marker by name and returns the queryset; calling the compiled query with the
-    slots' values by name (and ``using``, the alias) returns the list the queryset would have given."""
+    slots' values by name (and ``using``, the alias) returns the list the queryset would have given.
+
+    ``shared_related``: each row a forward ``select_related`` relation (a foreign key) reaches is made once per
+    call and shared by the rows that point at it (Django makes one instance per row): lines locked with their
+    order get one order, warehouse stock rows one product each. Only for callers that treat those instances as
+    one (they assign the same one anyway, or only read them)."""
 
     def __init__(self, name: str, build: Callable[..., QuerySet[Any, T]], /, *, maxsize: int = 32,
-                 **slots: Slot) -> None:
+                 shared_related: bool = False, **slots: Slot) -> None:
         if "using" in slots:
             raise SlotError("'using' names the database alias of a call: give the slot another name")
         self.name = name
         self._build = build
+        self._shared_related = shared_related
         self._slots = slots
         self._lists = tuple(slot_name for slot_name, slot in slots.items() if isinstance(slot, ListOf))
         self._maxsize = maxsize
@@ -259,7 +266,7 @@ class CompiledQuery(Generic[T]):
         if not isinstance(queryset, QuerySet):
             raise TypeError(f"{self.name}: the builder must return a QuerySet, not {type(queryset).__name__}")
         queryset = queryset.using(using)
-        make = _maker(queryset, using)
+        make = _maker(queryset, using, shared_related=self._shared_related)
         compiler = queryset.query.get_compiler(using=using)
         try:
             sql, params = compiler.as_sql()
@@ -322,13 +329,14 @@ def _places(name: str, params: list[Any], forms: dict[Any, tuple[str, int | None
     return places
 
 
-def _maker(queryset: QuerySet[Any, Any], using: str) -> Callable[[Any], Callable[..., list[Any]]]:
+def _maker(queryset: QuerySet[Any, Any], using: str, *,
+           shared_related: bool = False) -> Callable[[Any], Callable[..., list[Any]]]:
     """For the queryset's kind of rows, a function that takes the compiled compiler and returns the row maker."""
     iterable = queryset._iterable_class
     if queryset._known_related_objects:  # type: ignore[attr-defined]
         raise SlotError("a compiled query cannot come from a related manager (known related objects)")
     if iterable is ModelIterable:
-        return lambda compiler: _model_maker(compiler, using)
+        return lambda compiler: model_maker(compiler, using, shared_related=shared_related)
     if iterable is FlatValuesListIterable:
         return lambda compiler: lambda connection, rows: [row[0] for row in rows]
     if iterable is ValuesListIterable:
@@ -339,30 +347,6 @@ def _maker(queryset: QuerySet[Any, Any], using: str) -> Callable[[Any], Callable
             *query.extra_select, *query.values_select, *query.annotation_select]
         return lambda compiler: lambda connection, rows: [dict(zip(names, row, strict=True)) for row in rows]
     raise SlotError(f"a compiled query cannot give {iterable.__name__} rows (models, values, values_list only)")
-
-
-def _model_maker(compiler: Any, using: str) -> Callable[..., list[Any]]:
-    """Model instances as ``ModelIterable`` makes them, from the compiler's column map taken once."""
-    select, klass_info, annotation_col_map = compiler.select, compiler.klass_info, compiler.annotation_col_map
-    model_cls: type[Model] = klass_info["model"]
-    select_fields = klass_info["select_fields"]
-    start, end = select_fields[0], select_fields[-1] + 1
-    init_list = [column[0].target.attname for column in select[start:end]]
-    populators = get_related_populators(klass_info, select, using)  # type: ignore[call-arg]  # the stubs: Django 6
-    annotations = list(annotation_col_map.items()) if annotation_col_map else []
-
-    def make(connection: BaseDatabaseWrapper, rows: list[list[Any]]) -> list[Any]:
-        objects = []
-        for row in rows:
-            obj = model_cls.from_db(using, init_list, row[start:end])
-            for populator in populators:
-                populator.populate(row, obj)
-            for attr_name, position in annotations:
-                setattr(obj, attr_name, row[position])
-            objects.append(obj)
-        return objects
-
-    return make
 
 
 def _run(plan: _Plan, connection: BaseDatabaseWrapper, values: dict[str, Any]) -> list[Any]:

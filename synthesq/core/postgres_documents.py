@@ -7,6 +7,7 @@ written once per model (the ORM would build and compile it on every call). Each 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connection
@@ -17,17 +18,19 @@ from .postgres_rows import column, field_of, insert_of, key_of, on_postgresql, q
 H = TypeVar("H", bound=Model)
 
 
-_STATEMENTS: dict[tuple[type[Model], str, tuple[type[Model], ...]], str] = {}
+_STATEMENTS: dict[tuple[type[Model], str, tuple[tuple[type[Model], bool], ...]], str] = {}
 
 
-def _statement(model: type[Model], unless: str, parts: tuple[type[Model], ...]) -> str:
+def _statement(model: type[Model], unless: str, parts: tuple[tuple[type[Model], bool], ...]) -> str:
+    """The document's statement; each part by its model and whether it is one row (``Columns.select_of``)."""
     key = (model, unless, parts)
     if key not in _STATEMENTS:
         insert = insert_of(model)
-        ctes = [f"d AS (INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.select} WHERE NOT EXISTS"
+        ctes = [f"d AS (INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.one} WHERE NOT EXISTS"
                 f" (SELECT 1 FROM {insert.table} WHERE {column(field_of(model, unless))} = %s) RETURNING 1)"]
-        for index, part in enumerate(map(insert_of, parts)):
-            ctes.append(f"p{index} AS (INSERT INTO {part.table} ({part.columns.names}) {part.columns.select}"
+        for index, (part, one) in enumerate((insert_of(part_model), one) for part_model, one in parts):
+            source = part.columns.one if one else part.columns.select
+            ctes.append(f"p{index} AS (INSERT INTO {part.table} ({part.columns.names}) {source}"
                         f" WHERE EXISTS (SELECT 1 FROM d) RETURNING {column(part.key)})")
         # Keys a sequence gives are increasing in the order the rows are inserted (the order given).
         returned = ["(SELECT count(*) FROM d)",
@@ -52,11 +55,11 @@ def insert_document(document: Model, *, parts: Sequence[Sequence[Model]], unless
             type(group[0])._default_manager.bulk_create(group)
         return True
     with_keys([document, *(row for group in groups for row in group)])
-    params = [*insert_of(model).columns.params([document]),
+    params = [*insert_of(model).columns.values(document),
               field_of(model, field_name).get_db_prep_value(value, connection)]
     for group in groups:
-        params += insert_of(type(group[0])).columns.params(group)
-    sql = _statement(model, field_name, tuple(type(group[0]) for group in groups))
+        params += insert_of(type(group[0])).columns.select_of(group)[1]
+    sql = _statement(model, field_name, tuple((type(group[0]), len(group) == 1) for group in groups))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         inserted, *keys = cursor.fetchone()
@@ -72,30 +75,51 @@ def insert_document(document: Model, *, parts: Sequence[Sequence[Model]], unless
     return True
 
 
-_UPDATES: dict[tuple[type[Model], tuple[str, ...], tuple[str, ...], type[Model]], str] = {}
+@dataclass(frozen=True)
+class Increment:
+    """1 added to ``field`` of the row ``pk`` of ``model`` unless it has reached ``limit`` (another column; NULL:
+    no limit), as ``increment_within_limit`` adds it; ``refused`` makes the error raised when it has."""
+
+    model: type[Model]
+    pk: Any
+    field: str
+    limit: str
+    refused: Callable[[], Exception]
+
+    @property
+    def shape(self) -> tuple[type[Model], str, str]:
+        return self.model, self.field, self.limit
+
+
+_UPDATES: dict[tuple[Any, ...], str] = {}
 
 
 def _update_statement(model: type[Model], fields: tuple[str, ...], only_if: tuple[str, ...],
-                      history: type[Model]) -> str:
-    key = (model, fields, only_if, history)
+                      history: type[Model], increments: tuple[tuple[type[Model], str, str], ...]) -> str:
+    key = (model, fields, only_if, history, increments)
     if key not in _UPDATES:
         sets = ", ".join(f"{column(field_of(model, name))} = %s" for name in fields)
         conditions = "".join(f" AND {column(field_of(model, name))} = %s" for name in only_if)
         insert = insert_of(history)
+        counted = "".join(f", i{index} AS ({_increment_statement(*shape)} RETURNING 1)"
+                          for index, shape in enumerate(increments))
         _UPDATES[key] = (
             f"WITH u AS (UPDATE {quoted(model._meta.db_table)} SET {sets}"
-            f" WHERE {column(key_of(model))} = %s{conditions} RETURNING 1)"
-            f" INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.select}"
-            f" WHERE EXISTS (SELECT 1 FROM u) RETURNING {column(insert.key)}")
+            f" WHERE {column(key_of(model))} = %s{conditions} RETURNING 1){counted}"
+            f" INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.one}"
+            f" WHERE EXISTS (SELECT 1 FROM u) RETURNING {column(insert.key)}"
+            + "".join(f", (SELECT count(*) FROM i{index})" for index in range(len(increments))))
     return _UPDATES[key]
 
 
 def update_and_record(instance: Model, *, fields: Sequence[str], only_if: dict[str, Any],
-                      record: Callable[[], H]) -> H | None:
+                      record: Callable[[], H], increments: Sequence[Increment] = ()) -> H | None:
     """Write ``fields`` of ``instance`` (each field's ``pre_save`` first, as ``save(update_fields=…)`` does:
     ``auto_now`` stamps) where its row still holds the ``only_if`` values, and insert its history row (``record``
     builds it, after those stamps, as if written after the save): that row, or None when nothing was written.
-    PostgreSQL: one statement; elsewhere an ``UPDATE``, then an ``INSERT``."""
+    Each of ``increments`` is counted with it (its ``refused`` error raised when its row is at its limit: the
+    caller's transaction then rolls back). PostgreSQL: one statement; elsewhere an ``UPDATE``, an ``INSERT``,
+    then an ``UPDATE`` per increment."""
     model = type(instance)
     updated = [field_of(model, name) for name in fields]
     values = {field.attname: field.pre_save(instance, add=False) for field in updated}
@@ -104,25 +128,40 @@ def update_and_record(instance: Model, *, fields: Sequence[str], only_if: dict[s
         if not model._default_manager.filter(pk=instance.pk, **only_if).update(**values):
             return None
         row.save(force_insert=True)
+        count_within_limits(increments)
         return row
     conditions = [field_of(model, name) for name in only_if]
     params = [*(field.get_db_prep_save(values[field.attname], connection) for field in updated),
               key_of(model).get_db_prep_value(instance.pk, connection),
-              *(field.get_db_prep_value(only_if[field.name], connection) for field in conditions)]
+              *(field.get_db_prep_value(only_if[field.name], connection) for field in conditions),
+              *(key_of(increment.model).get_db_prep_value(increment.pk, connection) for increment in increments)]
     with_keys([row])
-    params += insert_of(type(row)).columns.params([row])
-    sql = _update_statement(model, tuple(fields), tuple(only_if), type(row))
+    params += insert_of(type(row)).columns.values(row)
+    sql = _update_statement(model, tuple(fields), tuple(only_if), type(row),
+                            tuple(increment.shape for increment in increments))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         returned = cursor.fetchall()
     if not returned:
         return None
+    for increment, counted in zip(increments, returned[0][1:], strict=True):
+        if not counted:
+            raise increment.refused()
     row.pk = returned[0][0]
     saved([row])
     return row
 
 
 _INCREMENTS: dict[tuple[type[Model], str, str], str] = {}
+
+
+def _increment_statement(model: type[Model], field: str, limit: str) -> str:
+    key = (model, field, limit)
+    if key not in _INCREMENTS:
+        counted, ceiling = column(field_of(model, field)), column(field_of(model, limit))
+        _INCREMENTS[key] = (f"UPDATE {quoted(model._meta.db_table)} SET {counted} = {counted} + 1"
+                            f" WHERE ({ceiling} IS NULL OR {counted} < {ceiling}) AND {column(key_of(model))} = %s")
+    return _INCREMENTS[key]
 
 
 def increment_within_limit(model: type[Model], pk: Any, *, field: str, limit: str) -> bool:
@@ -133,11 +172,13 @@ def increment_within_limit(model: type[Model], pk: Any, *, field: str, limit: st
         return bool(model._default_manager.filter(
             Q(**{f"{limit}__isnull": True}) | Q(**{f"{field}__lt": F(limit)}), pk=pk,
         ).update(**{field: F(field) + 1}))
-    key = (model, field, limit)
-    if key not in _INCREMENTS:
-        counted, ceiling = column(field_of(model, field)), column(field_of(model, limit))
-        _INCREMENTS[key] = (f"UPDATE {quoted(model._meta.db_table)} SET {counted} = {counted} + 1"
-                            f" WHERE ({ceiling} IS NULL OR {counted} < {ceiling}) AND {column(key_of(model))} = %s")
     with connection.cursor() as cursor:
-        cursor.execute(_INCREMENTS[key], [key_of(model).get_db_prep_value(pk, connection)])
+        cursor.execute(_increment_statement(model, field, limit), [key_of(model).get_db_prep_value(pk, connection)])
         return bool(cursor.rowcount)
+
+
+def count_within_limits(increments: Sequence[Increment]) -> None:
+    """Count each increment on its own (``increment_within_limit``), raising its ``refused`` error at its limit."""
+    for increment in increments:
+        if not increment_within_limit(increment.model, increment.pk, field=increment.field, limit=increment.limit):
+            raise increment.refused()

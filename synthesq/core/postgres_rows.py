@@ -6,7 +6,9 @@ Values go as one typed array per column (``unnest``), except JSON columns: each 
 (an array of the rows' values) taken by position. A ``jsonb[]`` parameter would have psycopg escape every quote of
 every value in Python (its text array dumper, a regular expression's substitution per quote); one JSON document
 is quoted once, by libpq. A JSON ``None`` is a JSON null in that document and stored as SQL NULL, as
-``bulk_create`` stores it."""
+``bulk_create`` stores it. One row (a document, a history row) goes as plain typed parameters instead
+(``Columns.one``): psycopg dumps every list parameter in Python, a plain value in C. Each value goes through its
+field's converter (``postgres_params``), worked out once."""
 
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, JSONField, Model
+
+from .postgres_params import Converter, converter_of
 
 
 def on_postgresql() -> bool:
@@ -46,10 +50,15 @@ def key_of(model: type[Model]) -> Field[Any, Any]:
     return key
 
 
+def cast_type(field: Field[Any, Any]) -> str:
+    """The field's column type without its length (as Django's own unnest insert does), so that a value too long
+    is refused, not cut."""
+    return str(field.db_type(connection)).split("(")[0]
+
+
 def array_type(field: Field[Any, Any]) -> str:
-    """The field's array placeholder: its column type without its length (as Django's own unnest insert does), so
-    that a value too long is refused, not cut."""
-    return f"%s::{str(field.db_type(connection)).split('(')[0]}[]"
+    """The field's array placeholder (``cast_type``)."""
+    return f"%s::{cast_type(field)}[]"
 
 
 @dataclass(frozen=True)
@@ -64,25 +73,36 @@ class Columns:
     names: str  # the columns, quoted, comma-separated
     selected: str  # the select list, from ``r`` (the rows unnested) and the JSON documents
     unnest: str  # ``unnest(…) WITH ORDINALITY AS r(c0, …, ord)``: ``r.ord`` is a row's position, from 1
+    converters: tuple[tuple[Field[Any, Any], Converter], ...]  # each array's field with its converter
+    one: str  # ``SELECT %s::type, …``: one row's values as typed parameters, in the fields' order (``values``)
+    field_converters: tuple[tuple[Field[Any, Any], Converter], ...]  # every field with its converter, in order
 
     @property
     def select(self) -> str:
         return f"SELECT {self.selected} FROM {self.unnest}"
+
+    def select_of(self, rows: Sequence[Model]) -> tuple[str, list[Any]]:
+        """The select of these rows and its parameters: one row as ``one`` (plain parameters: psycopg dumps each
+        list parameter in Python, a plain value in C), more as ``select``."""
+        if len(rows) == 1:
+            return self.one, self.values(rows[0])
+        return self.select, self.params(rows)
 
     def params(self, rows: Sequence[Model]) -> list[Any]:
         """The rows' values as ``bulk_create`` would save them (each field's ``pre_save``)."""
         return self.params_of({field: [field.pre_save(row, add=True) for row in rows] for field in self.fields})
 
     def params_of(self, values: dict[Field[Any, Any], Sequence[Any]]) -> list[Any]:
-        """``values`` (each field's, in the rows' order) as this select's parameters."""
+        """``values`` (each field's, in the rows' order) as this select's parameters (each array's values through
+        the field's converter, ``postgres_params``)."""
         db = connections[DEFAULT_DB_ALIAS]  # the connection itself: each use of the proxy costs a look-up
         return [*(field.get_db_prep_save(list(values[field]), db) for field in self.json),
-                *([field.get_db_prep_save(value, db) for value in values[field]] for field in self.arrays)]
+                *([convert(value, db) for value in values[field]] for field, convert in self.converters)]
 
     def values(self, row: Model) -> list[Any]:
         """One row's values as plain parameters, in the fields' order (for ``VALUES``)."""
         db = connections[DEFAULT_DB_ALIAS]
-        return [field.get_db_prep_save(field.pre_save(row, add=True), db) for field in self.fields]
+        return [convert(field.pre_save(row, add=True), db) for field, convert in self.field_converters]
 
 
 _COLUMNS: dict[tuple[Field[Any, Any], ...], Columns] = {}
@@ -99,7 +119,9 @@ def columns_of(fields: Sequence[Field[Any, Any]]) -> Columns:
         aliases = ", ".join([*(f"c{index}" for index in range(len(arrays))), "ord"])
         found = _COLUMNS[tuple(fields)] = Columns(
             fields=tuple(fields), json=json, arrays=arrays, names=", ".join(column(field) for field in fields),
-            selected=selected,
+            selected=selected, converters=tuple((field, converter_of(field)) for field in arrays),
+            one="SELECT " + ", ".join(f"%s::{cast_type(field)}" for field in fields),
+            field_converters=tuple((field, converter_of(field)) for field in fields),
             unnest=f"unnest({', '.join(array_type(field) for field in arrays)}) WITH ORDINALITY AS r({aliases})")
     return found
 

@@ -194,3 +194,24 @@ def test_prefetch_related_runs_after_the_compiled_rows(django_assert_num_queries
         (compiled,) = with_lines(pk=order.pk)
         # then the lines come with it, as the queryset brings them
         assert [line.pk for line in compiled.lines.all()] == expected
+
+
+SHARED = CompiledQuery("test.orders_shared", _orders, shared_related=True, customer_id=Text(),
+                       statuses=TextList())
+
+
+def test_shared_related_rows_equal_the_querysets_and_share_each_related_instance() -> None:
+    # given a customer with three orders, and another customer's order
+    customer = CustomerFactory()
+    for status in ("draft", "confirmed", "draft"):
+        OrderFactory(customer=customer, status=status)
+    OrderFactory()
+    # when the compiled query that shares related rows runs
+    compiled = SHARED(customer_id=customer.pk, statuses=["draft", "confirmed"])
+    # then each row equals the queryset's, and the orders share one customer instance
+    plain = list(_orders(customer.pk, ["draft", "confirmed"]))
+    assert [_state(row) for row in compiled] == [_state(row) for row in plain]
+    assert len(compiled) == 3 and len({id(row.customer) for row in compiled}) == 1
+    # and a new call makes its own instances
+    again = SHARED(customer_id=customer.pk, statuses=["draft", "confirmed"])
+    assert again[0].customer is not compiled[0].customer
