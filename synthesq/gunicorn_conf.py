@@ -36,6 +36,7 @@ documents (``application/problem+json``, the API's format), never gunicorn's HTM
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import multiprocessing
@@ -205,6 +206,14 @@ def post_fork(server: Any, worker: Any) -> None:
     from gunicorn import util
 
     util.write_error = write_problem  # workers call it through the module (gunicorn.workers.base)
+
+
+def post_worker_init(worker: Any) -> None:
+    """The app is loaded (Django, every app's modules, settings, URL patterns): some 160,000 objects that live as long
+    as the worker. ``gc.freeze`` moves them out of the collector's reach, so the full collections that requests'
+    garbage sets off (a page of 50 orders allocates thousands of containers and leaves cycles behind) no longer walk
+    them all: what made a worker's CPU per page exceed the in-process median (issue 25)."""
+    gc.freeze()
 
 
 # --- Prometheus: one metrics directory per node, shared by its workers ----------------------------------

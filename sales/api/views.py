@@ -158,8 +158,12 @@ class OrderViewSet(OrderAmendmentMixin, ETagMixin, RepresentedListMixin, Represe
     if_match_actions = ("partial_update", "change_status")
 
     def get_queryset(self):
-        # The list pages rows (the columns its representation shows), not model instances.
-        return selectors.order_rows() if getattr(self, "action", None) == "list" else selectors.order_list()
+        # The list pages rows (the columns its representation shows), not model instances; a list that only pages
+        # (no filter, no sort: the paginator's parameters alone) each shape of page compiled once.
+        if getattr(self, "action", None) != "list":
+            return selectors.order_list()
+        paged = self.request.query_params.keys() <= {"limit", "cursor"}
+        return selectors.order_rows_paged() if paged else selectors.order_rows()
 
     def represent(self, instance: Order) -> dict[str, Any]:
         """One order read: its lines and returns in one statement (``order_lines_read``)."""

@@ -20,7 +20,7 @@ from .figures import (
     orders_created_by_currency,
     orders_per_day,
 )
-from .order_reads import OrderRead, order_read_of, order_read_of_row, order_row, order_rows
+from .order_reads import OrderRead, order_read_of, order_read_of_row, order_row, order_rows, order_rows_paged
 from .orders import (
     ORDER_STATUSES_WITH_RETURNS,
     STATUS_SINCE,
@@ -109,6 +109,7 @@ __all__ = [
     "order_return_lines",
     "order_row",
     "order_rows",
+    "order_rows_paged",
     "order_status_figures",
     "order_undelivered_shipments_for_update",
     "order_unshipped",

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 from django.db.models import QuerySet
 
 from synthesq.core.compiled import CompiledQuery, Text
+from synthesq.core.compiled_pages import CompiledPageRows
 from synthesq.core.json_columns import json_text, json_value
 
 from ..models import Order
@@ -85,6 +86,12 @@ def order_rows() -> QuerySet[Order, dict[str, Any]]:
     ``order_read_of_row`` makes each an ``OrderRead``. A copy of one queryset built once (building it, its JSON
     columns' expressions resolved, cost more than copying it); never evaluated itself."""
     return _ORDER_ROWS.all()
+
+
+def order_rows_paged() -> CompiledPageRows:
+    """``order_rows()`` for a list that names no filter and no sort: its cursor pages compiled once per shape
+    (``synthesq.core.compiled_pages``)."""
+    return CompiledPageRows("sales.order_rows_paged", order_rows, Order)
 
 
 def order_read_of_row(row: dict[str, Any]) -> OrderRead:

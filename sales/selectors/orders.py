@@ -132,7 +132,8 @@ def order_lines_read(order_ids: Sequence[str]) -> dict[str, OrderLinesRead]:
 
 
 # Compiled once per number of ids: the ids padded to a power of two (a repeated id changes nothing in ``IN``), so
-# that pages of any size share a few shapes.
+# that pages of any size share a few shapes; a page of 33 to 50 (the default page: 50) to 50 ids, as psycopg keeps
+# a statement's parsed form only up to 50 parameters (parsing 64 again on every page cost more than its IN).
 _LINES_READ = CompiledQuery(
     "sales.order_lines_read",
     lambda order_ids: (OrderLine.objects.filter(order_id__in=order_ids)
@@ -143,7 +144,13 @@ _LINES_READ = CompiledQuery(
 
 
 def _padded(ids: list[str]) -> list[str]:
-    return ids + ids[-1:] * ((1 << (len(ids) - 1).bit_length()) - len(ids))
+    size = 1 << (len(ids) - 1).bit_length()
+    if len(ids) <= _PARSED_PARAMETERS_KEPT < size:
+        size = _PARSED_PARAMETERS_KEPT
+    return ids + ids[-1:] * (size - len(ids))
+
+
+_PARSED_PARAMETERS_KEPT = 50  # psycopg's MAX_CACHED_STATEMENT_PARAMS
 
 
 def order_lines_in_memory(order: Order) -> OrderLinesRead:
