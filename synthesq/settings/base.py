@@ -168,7 +168,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["synthesq.core.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["synthesq.core.permissions.ActionPermissions"],
     "DEFAULT_PARSER_CLASSES": ["synthesq.core.parsers.DecimalJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["synthesq.core.renderers.JSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "synthesq.core.negotiation.ContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "synthesq.core.pagination.CursorPage",
     "DEFAULT_THROTTLE_CLASSES": ["synthesq.core.throttling.TokenRateThrottle"],
