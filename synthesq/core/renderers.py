@@ -32,11 +32,11 @@ class JSONRenderer(renderers.JSONRenderer):
     def render(self, data: Any, accepted_media_type: str | None = None,
                renderer_context: Mapping[str, Any] | None = None) -> bytes:
         if data is None or not self._plain(accepted_media_type, renderer_context):
-            return super().render(data, accepted_media_type, renderer_context)  # type: ignore[no-any-return]
+            return super().render(data, accepted_media_type, renderer_context)
         try:
             body = orjson.dumps(data, default=_DEFAULT, option=_OPTIONS)
         except orjson.JSONEncodeError:
-            return super().render(data, accepted_media_type, renderer_context)  # type: ignore[no-any-return]
+            return super().render(data, accepted_media_type, renderer_context)
         # DRF escapes the two line separators JavaScript refuses in strings; so does this.
         for raw, escaped in _LINE_SEPARATORS:
             if raw in body:
@@ -46,7 +46,7 @@ class JSONRenderer(renderers.JSONRenderer):
     def _plain(self, accepted_media_type: str | None, renderer_context: Mapping[str, Any] | None) -> bool:
         """DRF's default settings (compact, UTF-8, strict) and no indent: what orjson writes identically."""
         return (self.compact and not self.ensure_ascii and self.strict
-                and self.get_indent(accepted_media_type, renderer_context or {}) is None)
+                and self.get_indent(accepted_media_type or "", renderer_context or {}) is None)
 
 
 class PDFRenderer(renderers.BaseRenderer):
