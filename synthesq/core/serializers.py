@@ -58,7 +58,7 @@ def fresh_fields(prototypes: Mapping[str, serializers.Field]) -> dict[str, seria
             continue
         fresh = copy.copy(field)
         if "_validators" in state:
-            fresh._validators = list(state["_validators"])
+            fresh.validators = list(state["_validators"])
         fields[name] = fresh
     return fields
 
