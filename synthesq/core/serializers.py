@@ -51,16 +51,27 @@ def fresh_fields(prototypes: Mapping[str, serializers.Field]) -> dict[str, seria
     child field (a list of them), is deep-copied as DRF does (its own fields then copied here)."""
     fields: dict[str, serializers.Field] = {}
     for name, field in prototypes.items():
-        state = vars(field)
-        if isinstance(field, serializers.BaseSerializer) or any(
-                isinstance(value, serializers.Field) for value in state.values()):
+        if _nests(field):
             fields[name] = copy.deepcopy(field)
             continue
         fresh = copy.copy(field)
-        if "_validators" in state:
-            fresh.validators = list(state["_validators"])
+        validators = vars(field).get("_validators")
+        if validators is not None:
+            fresh.validators = list(validators)
         fields[name] = fresh
     return fields
+
+
+_NESTS: dict[serializers.Field, bool] = {}  # per prototype (they live as long as their classes)
+
+
+def _nests(prototype: serializers.Field) -> bool:
+    """Whether the field is a serializer or holds another field (each told once per prototype)."""
+    nests = _NESTS.get(prototype)
+    if nests is None:
+        nests = _NESTS[prototype] = isinstance(prototype, serializers.BaseSerializer) or any(
+            isinstance(value, serializers.Field) for value in vars(prototype).values())
+    return nests
 
 
 class ActorField(serializers.SlugRelatedField):
