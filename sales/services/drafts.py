@@ -19,7 +19,6 @@ from synthesq.core.compiled import CompiledQuery, Text, TextList
 from synthesq.core.errors import ValidationFailed, field_error
 from synthesq.core.json_fields import fields_from_json, fields_json
 from synthesq.core.money import AMOUNT_MAX_EXCLUSIVE, quantize, scale_error
-from synthesq.core.sequences import sequence_next
 from taxes.models import TaxRounding, TaxSettings
 
 from .. import events, selectors
@@ -32,6 +31,7 @@ from ..selectors import promotions as promotion_reads
 from .discounting import DISCOUNT_FIELDS, ORDER_DISCOUNT_FIELDS, CodeRead, ListPrices, code_for_draft, price_draft
 
 ORDER_NUMBER_SEQUENCE = "order_number"
+ORDER_NUMBER = postgres.Number(field="order_number", counter=ORDER_NUMBER_SEQUENCE, prefix="SO-", width=8)
 
 
 @dataclass(frozen=True)
@@ -243,12 +243,12 @@ def order_create(
                   prices_include_tax=read.prices_include_tax, tax_rounding=read.rounding)
     price_draft(order, lines, charges, actor=actor, discount=discount, code=code, code_products=code_products,
                 exempt_reason=read.exempt_reason)
-    order.order_number = f"SO-{sequence_next(ORDER_NUMBER_SEQUENCE):08d}"
     for line in lines:
         line.order = order
     created = OrderEvent.build(order, kind=OrderEvent.Kind.CREATED, actor=actor, to_status=order.status,
                                data={OrderHistory.LINES: len(lines), OrderHistory.TOTAL: str(order.total)})
-    postgres.insert_together([[order], lines, [created]])  # one statement on PostgreSQL
+    # the order numbered from its counter, with its lines and its history row: one statement on PostgreSQL
+    postgres.insert_together([[order], lines, [created]], number=ORDER_NUMBER)
     set_lines(order, lines)  # the response and the event render them
     events.publish_order("order.created", order)
     return order
