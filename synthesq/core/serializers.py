@@ -47,8 +47,8 @@ def fresh_fields(prototypes: Mapping[str, serializers.Field]) -> dict[str, seria
     class's declared fields). DRF deep-copies every declared field per instance (each one instantiated again with
     its arguments deep-copied: half of validating an order's body). A field that holds no other field is state
     set once by its ``__init__`` and read afterwards, so a shallow copy is the same field (its validators list
-    copied, so that adding one to a copy never reaches the others); a nested serializer, or a field holding a
-    child field (a list of them), is deep-copied as DRF does (its own fields then copied here)."""
+    copied, so that adding one to a copy never reaches the others); a nested serializer, a field holding a child
+    field (a list of them) or a mutable default is deep-copied as DRF does (its own fields then copied here)."""
     fields: dict[str, serializers.Field] = {}
     for name, field in prototypes.items():
         if _nests(field):
@@ -66,11 +66,13 @@ _NESTS: dict[serializers.Field, bool] = {}  # per prototype (they live as long a
 
 
 def _nests(prototype: serializers.Field) -> bool:
-    """Whether the field is a serializer or holds another field (each told once per prototype)."""
+    """Whether the field is a serializer, holds another field or a mutable default (told once per prototype)."""
     nests = _NESTS.get(prototype)
     if nests is None:
+        state = vars(prototype)
         nests = _NESTS[prototype] = isinstance(prototype, serializers.BaseSerializer) or any(
-            isinstance(value, serializers.Field) for value in vars(prototype).values())
+            isinstance(value, serializers.Field) for value in state.values()) or isinstance(
+            state.get("default"), (list, dict, set))  # a mutable default: each copy its own, as DRF does
     return nests
 
 
