@@ -21,7 +21,7 @@ from sales.models import (
 )
 from synthesq.core.errors import ValidationFailed
 from synthesq.core.money import AmountSerializerField, CurrencySerializerField
-from synthesq.core.serializers import ActorField, InputSerializer
+from synthesq.core.serializers import ActorField, InputSerializer, fresh_fields
 from taxes.api.serializers import (
     ChargeInputSerializer,
     ChargeSerializer,
@@ -40,11 +40,14 @@ def _address_field(part: AddressPart) -> serializers.Field:
                                  help_text=part.help_text or None)
 
 
+_ADDRESS_FIELDS = {part.name: _address_field(part) for part in ADDRESS_PARTS}  # prototypes, never bound
+
+
 class AddressSerializer(InputSerializer):
     """A postal address; its parts and rules are ``sales.addresses``'s (the admin's forms use the same)."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
-        return {part.name: _address_field(part) for part in ADDRESS_PARTS}
+        return fresh_fields(_ADDRESS_FIELDS)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         # Also on a PATCH of the customer (root ``partial=True``, which DRF passes down to nested fields):

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, JSONField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Lower
 
 from synthesq.core.compiled import CompiledQuery, Date, Int, Text, TextList
+from synthesq.core.json_fields import fields_from_json, fields_json
 
 from ..models import Order, OrderStatus
 from ..pricing_models import PriceList, PriceListEntry, PromotionCode
@@ -59,31 +60,33 @@ def promotion_code_for_draft(text: str, customer_id: str) -> tuple[PromotionCode
 
 
 def code_annotations(text: str, customer_id: str) -> dict[str, Any]:
-    """Annotations for a query of products that bring the code spelled ``text`` along (each field a subquery
-    PostgreSQL runs once), this customer's uses of it and whether it applies to the row's product."""
+    """Annotations for a query of products that bring the code spelled ``text`` along: the code's fields, this
+    customer's uses of it and whether it is limited to some products as ONE subquery (a JSON object), and
+    whether it applies to the row's product."""
     named = codes_named(text)
-    fields: dict[str, Any] = {f"promo_{name}": Subquery(named.values(name)[:1]) for name in _CODE_FIELDS}
-    links = PromotionCode.products.through.objects.filter(promotioncode__in=named.values("pk"))
-    fields.update(
-        promo_customer_uses=customer_uses(customer_id, code=Subquery(named.values("pk")[:1])),
-        promo_limited=Exists(links),
-        promo_applies=Exists(links.filter(product_id=OuterRef("pk"))),
-    )
-    return fields
+    links = PromotionCode.products.through.objects
+    code = named.annotate(promo=fields_json(
+        PromotionCode, _CODE_FIELDS, customer_uses=customer_uses(customer_id),
+        limited=Exists(links.filter(promotioncode=OuterRef("pk"))))).values("promo")[:1]
+    return {
+        "promo": Subquery(code, output_field=JSONField()),
+        "promo_applies": Exists(links.filter(promotioncode__in=named.values("pk"), product_id=OuterRef("pk"))),
+    }
 
 
 def code_from_annotations(
     rows: Sequence[Any],
 ) -> tuple[PromotionCode | None, int, frozenset[str]]:
     """``promotion_code_for_draft``'s answer from products read with ``code_annotations``."""
-    if not rows or getattr(rows[0], "promo_id", None) is None:
+    promo = getattr(rows[0], "promo", None) if rows else None
+    if promo is None:
         return None, 0, frozenset()
-    first = rows[0]
-    code = PromotionCode(**{name: getattr(first, f"promo_{name}") for name in _CODE_FIELDS})
-    products = frozenset(row.pk for row in rows if row.promo_applies) if first.promo_limited else frozenset()
-    if first.promo_limited and not products:
+    code = PromotionCode(**fields_from_json(PromotionCode, _CODE_FIELDS, promo))
+    limited = bool(promo["limited"])
+    products = frozenset(row.pk for row in rows if row.promo_applies) if limited else frozenset()
+    if limited and not products:
         products = frozenset({""})  # limited to products none of which is ordered
-    return code, int(first.promo_customer_uses or 0), products
+    return code, int(promo["customer_uses"] or 0), products
 
 
 def _price_list_entries(price_list_id: str, currency: str, on: date, product_ids: list[str],

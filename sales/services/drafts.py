@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, JSONField, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from integrations.events import publishes_events
@@ -17,8 +17,8 @@ from synthesq.core import postgres
 from synthesq.core.actors import Actor, require_permission
 from synthesq.core.compiled import CompiledQuery, Text, TextList
 from synthesq.core.errors import ValidationFailed, field_error
+from synthesq.core.json_fields import fields_from_json, fields_json
 from synthesq.core.money import AMOUNT_MAX_EXCLUSIVE, quantize, scale_error
-from synthesq.core.sequences import sequence_next
 from taxes.models import TaxRounding, TaxSettings
 
 from .. import events, selectors
@@ -31,6 +31,7 @@ from ..selectors import promotions as promotion_reads
 from .discounting import DISCOUNT_FIELDS, ORDER_DISCOUNT_FIELDS, CodeRead, ListPrices, code_for_draft, price_draft
 
 ORDER_NUMBER_SEQUENCE = "order_number"
+ORDER_NUMBER = postgres.Number(field="order_number", counter=ORDER_NUMBER_SEQUENCE, prefix="SO-", width=8)
 
 
 @dataclass(frozen=True)
@@ -158,25 +159,24 @@ class DraftRead:
     rounding: str = TaxRounding.LINE
 
 
+_CUSTOMER_FIELDS = ("default_shipping_address", "price_list_id", "tax_exempt", "tax_exempt_reason")
+_TAX_FIELDS = ("prices_include_tax", "rounding")
+
+
 def _draft_read_query(customer_id: str, product_ids: list[str], code: str | None = None) -> QuerySet[Product]:
     """The ordered products, each row carrying the customer's values, the tax settings and (with ``code``, a
-    code's key) the code's: one statement."""
-    customer = Customer.objects.filter(pk=customer_id)
-    tax_settings = TaxSettings.objects.filter(pk=1)
+    code's key) the code's, each read as one JSON object: one statement."""
+    customer = Customer.objects.filter(pk=customer_id).values(customer=fields_json(Customer, _CUSTOMER_FIELDS))
+    tax_settings = TaxSettings.objects.filter(pk=1).values(tax=fields_json(TaxSettings, _TAX_FIELDS))
     annotations = promotion_reads.code_annotations(code, customer_id) if code is not None else {}
     return _catalogue().annotate(
-        customer_found=Exists(customer),
-        customer_address=Subquery(customer.values("default_shipping_address")[:1]),
-        customer_price_list=Subquery(customer.values("price_list_id")[:1]),
-        customer_exempt=Subquery(customer.values("tax_exempt")[:1]),
-        customer_exempt_reason=Subquery(customer.values("tax_exempt_reason")[:1]),
-        prices_include_tax=Subquery(tax_settings.values("prices_include_tax")[:1]),
-        tax_rounding=Subquery(tax_settings.values("rounding")[:1]),
+        draft_customer=Subquery(customer[:1], output_field=JSONField()),
+        draft_tax=Subquery(tax_settings[:1], output_field=JSONField()),
         **annotations,
     ).filter(pk__in=product_ids).order_by()
 
 
-# Compiled once per number of distinct products (``synthesq.core.compiled``): building and compiling its twenty
+# Compiled once per number of distinct products (``synthesq.core.compiled``): building and compiling its
 # subqueries was half of a create's CPU.
 _DRAFT_READ = CompiledQuery("sales.draft_read", _draft_read_query, customer_id=Text(), product_ids=TextList())
 _DRAFT_READ_WITH_CODE = CompiledQuery("sales.draft_read_with_code", _draft_read_query, customer_id=Text(),
@@ -196,12 +196,14 @@ def _customer_and_products(customer_id: str, line_items: Sequence[LineInput], co
     for product in products.values():
         code = promotion_reads.code_from_annotations(list(products.values())) if code_text else None
         values = vars(product)
+        customer = fields_from_json(Customer, _CUSTOMER_FIELDS, values["draft_customer"] or {})
+        tax = fields_from_json(TaxSettings, _TAX_FIELDS, values["draft_tax"] or {})
         return DraftRead(
-            bool(values.get("customer_found")), values.get("customer_address"), values.get("customer_price_list"),
+            values["draft_customer"] is not None, customer["default_shipping_address"], customer["price_list_id"],
             products, code,
-            exempt_reason=values.get("customer_exempt_reason") if values.get("customer_exempt") else None,
-            prices_include_tax=bool(values.get("prices_include_tax")),
-            rounding=values.get("tax_rounding") or TaxRounding.LINE)
+            exempt_reason=customer["tax_exempt_reason"] if customer["tax_exempt"] else None,
+            prices_include_tax=bool(tax["prices_include_tax"]),
+            rounding=tax["rounding"] or TaxRounding.LINE)
     row = Customer.objects.filter(pk=customer_id).values_list("default_shipping_address", "price_list_id").first()
     return DraftRead(row is not None, row[0] if row else None, row[1] if row else None, products, None)
 
@@ -241,12 +243,12 @@ def order_create(
                   prices_include_tax=read.prices_include_tax, tax_rounding=read.rounding)
     price_draft(order, lines, charges, actor=actor, discount=discount, code=code, code_products=code_products,
                 exempt_reason=read.exempt_reason)
-    order.order_number = f"SO-{sequence_next(ORDER_NUMBER_SEQUENCE):08d}"
     for line in lines:
         line.order = order
     created = OrderEvent.build(order, kind=OrderEvent.Kind.CREATED, actor=actor, to_status=order.status,
                                data={OrderHistory.LINES: len(lines), OrderHistory.TOTAL: str(order.total)})
-    postgres.insert_together([[order], lines, [created]])  # one statement on PostgreSQL
+    # the order numbered from its counter, with its lines and its history row: one statement on PostgreSQL
+    postgres.insert_together([[order], lines, [created]], number=ORDER_NUMBER)
     set_lines(order, lines)  # the response and the event render them
     events.publish_order("order.created", order)
     return order

@@ -9,6 +9,7 @@ column as one document): as many rows as you like, one round trip, one plan."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -27,7 +28,7 @@ from .postgres_rows import (
     saved,
     with_keys,
 )
-from .sequences import sequence_reserve_block
+from .sequences import sequence_next, sequence_reserve_block
 
 
 def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str) -> None:
@@ -70,42 +71,93 @@ def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str) -
     saved(rows)
 
 
-def insert_together(batches: Sequence[Sequence[Model]]) -> None:
+@dataclass(frozen=True)
+class Number:
+    """A document number for the one row of ``insert_together``'s first batch: ``prefix`` then the next value of
+    counter ``counter``, zero-padded to ``width`` digits (``SO-00000042``), the value longer when it needs more."""
+
+    field: str
+    counter: str
+    prefix: str
+    width: int
+
+    def text(self, value: int) -> str:
+        return f"{self.prefix}{value:0{self.width}d}"
+
+    def sql(self) -> tuple[str, list[Any]]:
+        """The same text in SQL, from ``n.value`` (the counter's new value)."""
+        return ("%s || CASE WHEN n.value < %s THEN lpad(n.value::text, %s, '0') ELSE n.value::text END",
+                [self.prefix, 10 ** self.width, self.width])
+
+
+def insert_together(batches: Sequence[Sequence[Model]], *, number: Number | None = None) -> None:
     """Insert each batch (rows of one model; a batch a later one refers to comes first: an order, its lines, its
     history row) as ``bulk_create`` would: keys given (a prefixed id made now, an auto key read back), rows marked
-    saved. PostgreSQL: one statement (an ``INSERT`` per batch in a ``WITH``, one row as plain ``VALUES``; the
-    foreign keys are checked at its end); elsewhere one ``bulk_create`` per batch."""
+    saved; with ``number``, the first batch's one row numbered from its counter, taken in the same step (the row
+    stays locked until the transaction ends: gapless, visible in order). PostgreSQL: one statement (the counter's
+    ``UPDATE … RETURNING`` first, then an ``INSERT`` per batch in a ``WITH``; the foreign keys are checked at its
+    end); elsewhere the counter (``sequence_next``), then one ``bulk_create`` per batch."""
     batches = [rows for rows in batches if rows]
+    if number is not None and len(batches[0]) != 1:
+        raise ValueError("a number is given to one row")
     if not on_postgresql():
+        if number is not None:
+            setattr(batches[0][0], number.field, number.text(sequence_next(number.counter)))
         for rows in batches:
             type(rows[0])._default_manager.bulk_create(rows)
         return
-    parts, params, answers = [], [], []
-    for index, rows in enumerate(batches):
-        insert = insert_of(type(rows[0]))
-        if not insert.numbered:
-            with_keys(rows)
-        columns = insert.columns
-        if len(rows) == 1:
-            source, values = f"VALUES ({', '.join(['%s'] * len(columns.fields))})", columns.values(rows[0])
-        else:
-            source, values = columns.select, columns.params(rows)
-        returned = f"{column(insert.key)}::text" if insert.numbered else "NULL::text"
-        parts.append(f"b{index} AS (INSERT INTO {insert.table} ({columns.names}) {source} RETURNING {returned} AS k)")
-        params += values
-        answers.append(f"SELECT {index}, k FROM b{index}")
+    sql, params = _insert_together_sql(batches, number)
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(parts)} {' UNION ALL '.join(answers)}", params)
+        cursor.execute(sql, params)
         written = cursor.fetchall()
+        if number is not None and not written:  # the counter's very first use: create it, then number the row
+            Counter.objects.bulk_create([Counter(name=number.counter, value=0)], ignore_conflicts=True)
+            cursor.execute(sql, params)
+            written = cursor.fetchall()
     for index, rows in enumerate(batches):
         keys = [key for batch, key in written if batch == index]  # each batch's rows in the order inserted
         if len(keys) != len(rows):
             raise RuntimeError(f"{type(rows[0])._meta.verbose_name_plural} were not written")
         insert = insert_of(type(rows[0]))
-        if insert.numbered:
+        if number is not None and index == 0:
+            setattr(rows[0], number.field, keys[0])
+        elif insert.numbered:
             for row, key in zip(rows, keys, strict=True):
                 row.pk = insert.key.to_python(key)
         saved(rows)
+
+
+def _insert_together_sql(batches: Sequence[Sequence[Model]], number: Number | None) -> tuple[str, list[Any]]:
+    """``insert_together``'s statement: each batch's rows, one row as plain values; with ``number``, every batch
+    selected from the counter's updated row (none when the counter does not exist yet: nothing is written)."""
+    parts, params, answers = [], [], []
+    if number is not None:
+        parts.append(f"n AS (UPDATE {quoted(Counter._meta.db_table)} SET value = value + 1 WHERE name = %s "
+                     "RETURNING value)")
+        params.append(number.counter)
+    source_of = "n, " if number is not None else ""
+    for index, rows in enumerate(batches):
+        insert = insert_of(type(rows[0]))
+        if not insert.numbered:
+            with_keys(rows)
+        columns = insert.columns
+        returned = f"{column(insert.key)}::text" if insert.numbered else "NULL::text"
+        if len(rows) == 1:
+            placeholders, values = ["%s"] * len(columns.fields), columns.values(rows[0])
+            if number is not None and index == 0:
+                numbered = field_of(type(rows[0]), number.field)
+                at = columns.fields.index(numbered)
+                placeholders[at], number_params = number.sql()
+                values[at:at + 1] = number_params
+                returned = f"{column(numbered)}::text"
+            source = (f"SELECT {', '.join(placeholders)} FROM n" if number is not None
+                      else f"VALUES ({', '.join(placeholders)})")
+        else:
+            source, values = f"SELECT {columns.selected} FROM {source_of}{columns.unnest}", columns.params(rows)
+        parts.append(f"b{index} AS (INSERT INTO {insert.table} ({columns.names}) {source} RETURNING {returned} AS k)")
+        params += values
+        answers.append(f"SELECT {index}, k FROM b{index}")
+    return f"WITH {', '.join(parts)} {' UNION ALL '.join(answers)}", params
 
 
 def add_to_rows_and_record(adds: Sequence[tuple[type[Model], str, dict[Any, int]]], *, records: Sequence[Model],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +42,40 @@ def _declared_type_error(field: serializers.Field, value: Any) -> serializers.Er
     return None
 
 
+def fresh_fields(prototypes: Mapping[str, serializers.Field]) -> dict[str, serializers.Field]:
+    """Unbound fields for one serializer instance, copied from ``prototypes`` that are never bound themselves (a
+    class's declared fields). DRF deep-copies every declared field per instance (each one instantiated again with
+    its arguments deep-copied: half of validating an order's body). A field that holds no other field is state
+    set once by its ``__init__`` and read afterwards, so a shallow copy is the same field (its validators list
+    copied, so that adding one to a copy never reaches the others); a nested serializer, a field holding a child
+    field (a list of them) or a mutable default is deep-copied as DRF does (its own fields then copied here)."""
+    fields: dict[str, serializers.Field] = {}
+    for name, field in prototypes.items():
+        if _nests(field):
+            fields[name] = copy.deepcopy(field)
+            continue
+        fresh = copy.copy(field)
+        validators = vars(field).get("_validators")
+        if validators is not None:
+            fresh.validators = list(validators)
+        fields[name] = fresh
+    return fields
+
+
+_NESTS: dict[serializers.Field, bool] = {}  # per prototype (they live as long as their classes)
+
+
+def _nests(prototype: serializers.Field) -> bool:
+    """Whether the field is a serializer, holds another field or a mutable default (told once per prototype)."""
+    nests = _NESTS.get(prototype)
+    if nests is None:
+        state = vars(prototype)
+        nests = _NESTS[prototype] = isinstance(prototype, serializers.BaseSerializer) or any(
+            isinstance(value, serializers.Field) for value in state.values()) or isinstance(
+            state.get("default"), (list, dict, set))  # a mutable default: each copy its own, as DRF does
+    return nests
+
+
 class ActorField(serializers.SlugRelatedField):
     """Who did it (history, ledger, payments): the user's username, or null for the system."""
 
@@ -61,7 +97,7 @@ class InputSerializer(serializers.Serializer):
     min_fields: int = 0
 
     def get_fields(self) -> dict[str, serializers.Field]:
-        fields = super().get_fields()
+        fields = fresh_fields(self._declared_fields)
         for field in fields.values():
             if isinstance(field, (serializers.RegexField, serializers.EmailField)):
                 # The schema's pattern (or e-mail format) applies to the value as sent.
