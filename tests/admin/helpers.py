@@ -255,9 +255,19 @@ _INVISIBLE_INPUTS_JS = """
 """
 
 
-def invisible_inputs(page: Any) -> list[str]:
-    """The inputs, selects and textareas shown on the page that do not look like fields (see above)."""
-    return list(page.evaluate(_INVISIBLE_INPUTS_JS))
+def invisible_inputs(page: Any, settle_ms: int = 3000) -> list[str]:
+    """The inputs, selects and textareas shown on the page that do not look like fields (see above).
+
+    A page still being drawn (a tab just shown, an autocomplete's box being built by select2 on a loaded machine)
+    can look unfinished for a moment, so a field is reported only if it still looks wrong after ``settle_ms``; a
+    field drawn wrong stays wrong and is reported all the same."""
+    waited = 0
+    while True:
+        invisible = list(page.evaluate(_INVISIBLE_INPUTS_JS))
+        if not invisible or waited >= settle_ms:
+            return invisible
+        page.wait_for_timeout(250)
+        waited += 250
 
 
 def assert_page_sound(page: Any) -> None:
