@@ -17,7 +17,7 @@ from synthesq.core.errors import ValidationFailed, field_error
 from synthesq.core.money import AMOUNT_MAX_EXCLUSIVE, format_amount, quantize, scale_error
 from synthesq.core.pricing import Document, Item, ItemResult, Rate, price_document
 from taxes.models import STANDARD, ChargeKind
-from taxes.selectors import rates_by_class
+from taxes.selectors import ClassRates, rates_by_class
 
 from .models import Order, OrderLine
 
@@ -59,14 +59,16 @@ def charges_of(order: Order) -> list[ChargeInput]:
 
 
 def order_price(order: Order, lines: Sequence[OrderLine], charges: Sequence[ChargeInput], *,
-                exempt_reason: str | None) -> None:
+                exempt_reason: str | None, rates: dict[str, ClassRates] | None = None) -> None:
     """Price the draft in memory: each line's and charge's net, tax and gross, the order's totals and breakdown.
     ``exempt_reason`` (not None: the customer is exempt) makes everything untaxed. Reads the rates of the
-    order's creation date in one statement; an unknown charge class is a 400 naming it."""
+    order's creation date in one statement, unless ``rates`` (by class, for its ship-to address on that date, as
+    ``rates_by_class`` gives them) has every class already; an unknown charge class is a 400 naming it."""
     classes = [line.tax_class for line in lines] + [charge.tax_class for charge in charges]
-    address = order.shipping_address or {}
-    rates = rates_by_class(country=str(address.get("country") or ""), region=str(address.get("state") or ""),
-                           tax_classes=classes, day=timezone.localdate(order.created_at))
+    if rates is None or not rates.keys() >= set(classes):
+        address = order.shipping_address or {}
+        rates = rates_by_class(country=str(address.get("country") or ""), region=str(address.get("state") or ""),
+                               tax_classes=classes, day=timezone.localdate(order.created_at))
     unknown = [field_error(f"charges[{index}].tax_class", f"Unknown tax class {charge.tax_class!r}.", "not_found")
                for index, charge in enumerate(charges) if charge.tax_class not in rates]
     if unknown:

@@ -9,10 +9,10 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Count, Exists, JSONField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce, JSONArray, Lower
 
 from synthesq.core.compiled import CompiledQuery, Date, Int, Text, TextList
-from synthesq.core.json_fields import fields_from_json, fields_json
+from synthesq.core.json_fields import fields_from_json, fields_json, json_array_of, json_decimal, json_text
 
 from ..models import Order, OrderStatus
 from ..pricing_models import PriceList, PriceListEntry, PromotionCode
@@ -89,11 +89,14 @@ def code_from_annotations(
     return code, int(promo["customer_uses"] or 0), products
 
 
+def _list_valid_on(on: date) -> Q:
+    return (Q(price_list__valid_from__isnull=True) | Q(price_list__valid_from__lte=on)) & (
+        Q(price_list__valid_to__isnull=True) | Q(price_list__valid_to__gte=on))
+
+
 def _price_list_entries(price_list_id: str, currency: str, on: date, product_ids: list[str],
                         most: int) -> QuerySet[PriceListEntry, tuple[str, int, Any]]:
-    valid = (Q(price_list__valid_from__isnull=True) | Q(price_list__valid_from__lte=on)) & (
-        Q(price_list__valid_to__isnull=True) | Q(price_list__valid_to__gte=on))
-    return (PriceListEntry.objects.filter(valid, price_list_id=price_list_id, price_list__active=True,
+    return (PriceListEntry.objects.filter(_list_valid_on(on), price_list_id=price_list_id, price_list__active=True,
                                           price_list__currency=currency, product_id__in=product_ids,
                                           min_quantity__lte=most)
             .order_by("product_id", "min_quantity").values_list("product_id", "min_quantity", "unit_price"))
@@ -117,6 +120,34 @@ def price_list_prices(price_list_id: str | None, *, currency: str, on: date,
     breaks: dict[str, list[tuple[int, Any]]] = {}
     for product_id, min_quantity, unit_price in rows:
         breaks.setdefault(product_id, []).append((min_quantity, unit_price))
+    return _best_prices(price_list_id, items, breaks)
+
+
+def price_list_entries_json(price_list_id: Any, *, currency: str, on: date) -> Subquery:
+    """For a query of products: the row's entries (``[min_quantity, unit_price]``) in the price list
+    ``price_list_id`` (an expression, e.g. the customer's list) if that list is active, valid ``on`` that day and
+    in ``currency``, as ONE JSON array (``[]``: none); ``prices_from_entries`` reads them."""
+    entries = PriceListEntry.objects.filter(_list_valid_on(on), price_list_id=price_list_id, price_list__active=True,
+                                            price_list__currency=currency, product_id=OuterRef("pk"))
+    return json_array_of(entries, JSONArray("min_quantity", json_text("unit_price")))
+
+
+_UNIT_PRICE_PLACES = PriceListEntry._meta.get_field("unit_price").decimal_places or 0
+
+
+def prices_from_entries(price_list_id: str | None, items: Sequence[tuple[str, int]],
+                        entries: dict[str, list[list[Any]]]) -> dict[tuple[str, int], tuple[Any, str]]:
+    """``price_list_prices``'s answer from each product's ``price_list_entries_json`` array (by product id)."""
+    if not price_list_id:
+        return {}
+    breaks = {product_id: sorted((minimum, json_decimal(price, _UNIT_PRICE_PLACES)) for minimum, price in rows)
+              for product_id, rows in entries.items()}
+    return _best_prices(price_list_id, items, breaks)
+
+
+def _best_prices(price_list_id: str, items: Sequence[tuple[str, int]],
+                 breaks: dict[str, list[tuple[int, Any]]]) -> dict[tuple[str, int], tuple[Any, str]]:
+    """Each (product, quantity)'s price from its breaks (in order of ``min_quantity``): the last one it reaches."""
     prices = {}
     for product_id, quantity in items:
         fitting = [price for minimum, price in breaks.get(product_id, []) if minimum <= quantity]

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from synthesq.core.actors import Actor
+from taxes.selectors import ClassRates
 
 from .. import discounts
 from ..discounts import DiscountInput
@@ -52,12 +53,13 @@ def code_for_draft(text: str | None, *, customer_id: str, currency: str, read: C
 
 def price_draft(order: Order, lines: Sequence[OrderLine], charges: Sequence[ChargeInput], *, actor: Actor,
                 discount: DiscountInput | None, code: PromotionCode | None, code_products: frozenset[str],
-                exempt_reason: str | None) -> None:
+                exempt_reason: str | None, rates: dict[str, ClassRates] | None = None) -> None:
     """Every discount of the draft, then its taxes and totals with each line's discount off its taxable base
-    (``sales.pricing.order_price``); on the order and its lines, unsaved. Charges are not discounted."""
+    (``sales.pricing.order_price``; ``rates``: its classes' rates read already); on the order and its lines,
+    unsaved. Charges are not discounted."""
     discounts.price_discounts(order, lines, actor=actor, discount=discount, code=code,
                               code_products=code_products or None)
-    order_price(order, lines, charges, exempt_reason=exempt_reason)
+    order_price(order, lines, charges, exempt_reason=exempt_reason, rates=rates)
 
 
 DISCOUNT_FIELDS = ["discount_amount", "order_discount_amount"]

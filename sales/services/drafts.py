@@ -5,21 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Exists, JSONField, OuterRef, QuerySet, Subquery
+from django.db.models.fields.json import KT
 from django.utils import timezone
 
 from integrations.events import publishes_events
 from inventory.models import Product
 from synthesq.core import postgres
 from synthesq.core.actors import Actor, require_permission
-from synthesq.core.compiled import CompiledQuery, Text, TextList
+from synthesq.core.compiled import CompiledQuery, Date, Slot, Text, TextList
 from synthesq.core.errors import ValidationFailed, field_error
 from synthesq.core.json_fields import fields_from_json, fields_json
 from synthesq.core.money import AMOUNT_MAX_EXCLUSIVE, quantize, scale_error
 from taxes.models import TaxRounding, TaxSettings
+from taxes.selectors import ClassRates, class_rates_from_json, class_rates_json, rate_place
 
 from .. import events, selectors
 from ..discounts import DiscountInput
@@ -146,8 +149,9 @@ def order_lines_validate(*, currency: str, line_items: Sequence[LineInput]) -> N
 @dataclass(frozen=True)
 class DraftRead:
     """What creating a draft reads in one statement: whether the customer exists, its default shipping address,
-    exemption and price list, the tax settings, the ordered products, and the promotion code named (with this
-    customer's uses of it)."""
+    exemption and price list, the tax settings, the ordered products with their price-list entries, the promotion
+    code named (with this customer's uses of it) and the rates of the products' tax classes at the ship-to
+    address (``rates``: by class; None when not read: SQLite, or a stored address not as ``rate_place`` has it)."""
 
     found: bool
     default_address: dict[str, str] | None
@@ -157,41 +161,66 @@ class DraftRead:
     exempt_reason: str | None = None
     prices_include_tax: bool = False
     rounding: str = TaxRounding.LINE
+    entries: dict[str, list[list[Any]]] | None = None  # each product's price-list entries (None: not read)
+    rates: dict[str, ClassRates] | None = None
 
 
 _CUSTOMER_FIELDS = ("default_shipping_address", "price_list_id", "tax_exempt", "tax_exempt_reason")
 _TAX_FIELDS = ("prices_include_tax", "rounding")
 
 
-def _draft_read_query(customer_id: str, product_ids: list[str], code: str | None = None) -> QuerySet[Product]:
+def _draft_read_query(customer_id: str, product_ids: list[str], currency: str, day: date, code: str | None = None,
+                      country: str | None = None, region: str | None = None) -> QuerySet[Product]:
     """The ordered products, each row carrying the customer's values, the tax settings and (with ``code``, a
-    code's key) the code's, each read as one JSON object: one statement."""
-    customer = Customer.objects.filter(pk=customer_id).values(customer=fields_json(Customer, _CUSTOMER_FIELDS))
+    code's key) the code's, each read as one JSON object, its entries in the customer's price list (valid on
+    ``day``, in ``currency``) and its tax class's rates on ``day`` at ``country`` and ``region`` (the address
+    sent; None: the customer's default address as stored), each as one JSON array: one statement."""
+    customer = Customer.objects.filter(pk=customer_id)
     tax_settings = TaxSettings.objects.filter(pk=1).values(tax=fields_json(TaxSettings, _TAX_FIELDS))
     annotations = promotion_reads.code_annotations(code, customer_id) if code is not None else {}
+    place: tuple[Any, ...] = (country, region) if country is not None else tuple(
+        Subquery(customer.values(part=KT(f"default_shipping_address__{part}"))[:1]) for part in ("country", "state"))
     return _catalogue().annotate(
-        draft_customer=Subquery(customer[:1], output_field=JSONField()),
+        draft_customer=Subquery(customer.values(customer=fields_json(Customer, _CUSTOMER_FIELDS))[:1],
+                                output_field=JSONField()),
         draft_tax=Subquery(tax_settings[:1], output_field=JSONField()),
+        draft_entries=promotion_reads.price_list_entries_json(Subquery(customer.values("price_list_id")[:1]),
+                                                              currency=currency, on=day),
+        draft_rates=class_rates_json(OuterRef("tax_class_id"), country=place[0], region=place[1], day=day),
         **annotations,
     ).filter(pk__in=product_ids).order_by()
 
 
+def _draft_read(name: str, **slots: Slot) -> CompiledQuery[Product]:
+    return CompiledQuery(name, _draft_read_query, customer_id=Text(), product_ids=TextList(), currency=Text(),
+                         day=Date(), **slots)  # type: ignore[arg-type]
+
+
 # Compiled once per number of distinct products (``synthesq.core.compiled``): building and compiling its
-# subqueries was half of a create's CPU.
-_DRAFT_READ = CompiledQuery("sales.draft_read", _draft_read_query, customer_id=Text(), product_ids=TextList())
-_DRAFT_READ_WITH_CODE = CompiledQuery("sales.draft_read_with_code", _draft_read_query, customer_id=Text(),
-                                      product_ids=TextList(), code=Text())
+# subqueries was half of a create's CPU. By whether a code is named and an address sent.
+_DRAFT_READS = {
+    (False, False): _draft_read("sales.draft_read"),
+    (True, False): _draft_read("sales.draft_read_with_code", code=Text()),
+    (False, True): _draft_read("sales.draft_read_to_address", country=Text(), region=Text()),
+    (True, True): _draft_read("sales.draft_read_with_code_to_address", code=Text(), country=Text(), region=Text()),
+}
 
 
-def _customer_and_products(customer_id: str, line_items: Sequence[LineInput], code_text: str | None) -> DraftRead:
-    """One statement: each product row carries the customer's values and the code's (with no known product,
-    the customer is read alone, the code on its own)."""
+def _customer_and_products(customer_id: str, line_items: Sequence[LineInput], code_text: str | None, *,
+                           currency: str, day: date, address: dict[str, str] | None) -> DraftRead:
+    """One statement: each product row carries the customer's values, its price-list entries, the code's and its
+    class's rates at ``address`` (the ship-to sent; None: the customer's default) (with no known product, the
+    customer is read alone, the code on its own)."""
     products: dict[str, Product] = {}
     if line_items:
-        product_ids = list(dict.fromkeys(line.product_id for line in line_items))
-        rows = (_DRAFT_READ_WITH_CODE(customer_id=customer_id, product_ids=product_ids,
-                                      code=promotion_reads.code_key(code_text)) if code_text
-                else _DRAFT_READ(customer_id=customer_id, product_ids=product_ids))
+        slots: dict[str, Any] = {"customer_id": customer_id, "currency": currency, "day": day,
+                                 "product_ids": list(dict.fromkeys(line.product_id for line in line_items))}
+        if code_text:
+            slots["code"] = promotion_reads.code_key(code_text)
+        if address:
+            country, regions = rate_place(str(address.get("country") or ""), str(address.get("state") or ""))
+            slots.update(country=country, region=regions[-1])
+        rows = _DRAFT_READS[(bool(code_text), bool(address))](**slots)
         products.update((product.pk, product) for product in rows)
     for product in products.values():
         code = promotion_reads.code_from_annotations(list(products.values())) if code_text else None
@@ -203,9 +232,30 @@ def _customer_and_products(customer_id: str, line_items: Sequence[LineInput], co
             products, code,
             exempt_reason=customer["tax_exempt_reason"] if customer["tax_exempt"] else None,
             prices_include_tax=bool(tax["prices_include_tax"]),
-            rounding=tax["rounding"] or TaxRounding.LINE)
+            rounding=tax["rounding"] or TaxRounding.LINE,
+            entries={pk: vars(row)["draft_entries"] for pk, row in products.items()},
+            rates=_rates_read(products) if address or _as_rated(customer["default_shipping_address"]) else None)
     row = Customer.objects.filter(pk=customer_id).values_list("default_shipping_address", "price_list_id").first()
     return DraftRead(row is not None, row[0] if row else None, row[1] if row else None, products, None)
+
+
+def _as_rated(stored: dict[str, Any] | None) -> bool:
+    """Whether the rates read at an address as stored (its ``country`` and ``state`` as they are) are those of
+    ``rate_place`` (the parts already trimmed and in upper case, as ``address_clean`` stores a country)."""
+    country, state = (stored or {}).get("country"), (stored or {}).get("state")
+    return isinstance(country, str) and rate_place(country, str(state or "")) == (
+        country, ["", state] if state else [""])
+
+
+def _rates_read(products: dict[str, Product]) -> dict[str, ClassRates] | None:
+    """The products' classes' rates as read with them (None where the database did not read them)."""
+    rates: dict[str, ClassRates] = {}
+    for product in products.values():
+        class_rates = class_rates_from_json(vars(product)["draft_rates"])
+        if class_rates is None:
+            return None
+        rates[str(product.tax_class_id)] = class_rates
+    return rates
 
 
 @publishes_events
@@ -225,13 +275,17 @@ def order_create(
     Discounts (the lines', the order's, the promotion code's) are decided now, then lines and charges are taxed
     with the rates valid today (``sales.pricing``), under the tax settings of now, which the order keeps."""
     require_permission(actor, "sales.add_order", "Your role may not create orders.")
-    read = _customer_and_products(customer_id, line_items, promotion_code)
+    now = timezone.now()
+    read = _customer_and_products(customer_id, line_items, promotion_code, currency=currency,
+                                  day=timezone.localdate(now), address=shipping_address)
     if not read.found:
         raise ValidationFailed(f"Unknown customer {customer_id!r}.",
                                errors=[field_error("customer_id", f"Unknown customer {customer_id!r}.", "not_found")])
     _refuse_bad_discount(discount, currency)
-    list_prices = ListPrices.read(read.price_list_id, currency=currency, on=timezone.localdate(),
-                                  items=[(line.product_id, line.quantity) for line in line_items])
+    items = [(line.product_id, line.quantity) for line in line_items]
+    list_prices = (ListPrices(promotion_reads.prices_from_entries(read.price_list_id, items, read.entries))
+                   if read.entries is not None else
+                   ListPrices.read(read.price_list_id, currency=currency, on=timezone.localdate(now), items=items))
     lines = _build_lines(currency=currency, line_items=line_items, products=read.products, list_prices=list_prices)
     charges_validate(charges, currency)
     address = shipping_address or read.default_address
@@ -240,9 +294,9 @@ def order_create(
                                errors=[field_error("shipping_address", "This field is required.", "required")])
     code, code_products = code_for_draft(promotion_code, customer_id=customer_id, currency=currency, read=read.code)
     order = Order(customer_id=customer_id, currency=currency, shipping_address=address, created_by=actor,
-                  prices_include_tax=read.prices_include_tax, tax_rounding=read.rounding)
+                  prices_include_tax=read.prices_include_tax, tax_rounding=read.rounding, created_at=now)
     price_draft(order, lines, charges, actor=actor, discount=discount, code=code, code_products=code_products,
-                exempt_reason=read.exempt_reason)
+                exempt_reason=read.exempt_reason, rates=read.rates)
     for line in lines:
         line.order = order
     created = OrderEvent.build(order, kind=OrderEvent.Kind.CREATED, actor=actor, to_status=order.status,

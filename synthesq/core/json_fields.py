@@ -1,6 +1,7 @@
 """A row's fields read as ONE JSON object (``JSONObject``): a query that brings along another table's row (the
 customer of a draft, a promotion code) reads it with one subquery instead of one per field — one plan, one
-conversion — and gets the values back as the model's fields would give them.
+conversion — and gets the values back as the model's fields would give them. Other tables' rows (a price list's
+entries, tax rates) come along as ONE JSON array (``json_array_of``).
 
 Each value travels in the JSON as both databases render it alike: text, integers and booleans as they are
 (SQLite's 1/0 made booleans again), a datetime as its ISO text (made aware in UTC when SQLite's is naive), a
@@ -15,7 +16,9 @@ from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
 from django.db.models import (
+    Aggregate,
     BooleanField,
     DateTimeField,
     DecimalField,
@@ -24,7 +27,10 @@ from django.db.models import (
     Field,
     JSONField,
     Model,
+    QuerySet,
+    Subquery,
     TextField,
+    Value,
 )
 from django.db.models.functions import Cast, JSONObject
 from django.utils.dateparse import parse_datetime
@@ -84,3 +90,38 @@ def fields_from_json(model: type[Model], names: Sequence[str], data: dict[str, A
         value, convert = data.get(name), _converter(model, name)
         values[name] = convert(value) if convert is not None and value is not None else value
     return values
+
+
+class JSONArrayAgg(OrderableAggMixin, Aggregate):
+    """The rows' values as one JSON array, never NULL (no row: ``[]``): PostgreSQL's ``jsonb_agg``, in the order of
+    ``order_by`` when given. SQLite's ``json_group_array`` cannot order its input before 3.44, so an ordered one
+    is NULL there: the caller then reads those rows by a statement of its own."""
+
+    function = "JSONB_AGG"
+    template = "COALESCE(%(function)s(%(distinct)s%(expressions)s %(order_by)s), '[]'::jsonb)"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        if getattr(self, "order_by", None) is not None:
+            return "NULL", ()
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"JSON_GROUP_ARRAY({sql})", tuple(params)
+
+
+def json_array_of(rows: QuerySet[Any], value: Expression, *, order_by: Sequence[str] = ()) -> Subquery:
+    """A subquery: the ``value`` of each of ``rows`` (a JSON expression, e.g. ``JSONArray`` of some columns; a
+    decimal sent as ``json_text``) as ONE JSON array (``JSONArrayAgg``), ``[]`` when there is none."""
+    aggregate = JSONArrayAgg(value, order_by=tuple(order_by)) if order_by else JSONArrayAgg(value)
+    # grouped by a constant: one aggregate row over all of ``rows`` (Django groups by no column for a Value)
+    grouped = rows.order_by().annotate(json_all=Value(1)).values("json_all")
+    return Subquery(grouped.annotate(json_rows=aggregate).values("json_rows"), output_field=JSONField())
+
+
+def json_text(path: str) -> Expression:
+    """A decimal column sent in JSON as its text (its digits kept)."""
+    return Cast(path, TextField())
+
+
+def json_decimal(value: Any, places: int) -> Decimal:
+    """A decimal sent by ``json_text``, as its field reads it (SQLite's REAL quantized to the field's places)."""
+    return Decimal(value).quantize(Decimal(1).scaleb(-places))
