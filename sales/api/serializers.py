@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -45,6 +46,12 @@ _ADDRESS_FIELDS = {part.name: _address_field(part) for part in ADDRESS_PARTS}  #
 
 class AddressSerializer(InputSerializer):
     """A postal address; its parts and rules are ``sales.addresses``'s (the admin's forms use the same)."""
+
+    pure_validate = True
+
+    @classmethod
+    def prototypes(cls) -> Mapping[str, serializers.Field]:
+        return _ADDRESS_FIELDS
 
     def get_fields(self) -> dict[str, serializers.Field]:
         return fresh_fields(_ADDRESS_FIELDS)

@@ -187,9 +187,7 @@ class OrderViewSet(OrderAmendmentMixin, ETagMixin, RepresentedListMixin, Represe
         return idempotent(request, lambda: self._create(request))
 
     def _create(self, request: Request) -> Response:
-        data = OrderCreateInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        values = OrderCreateInputSerializer.validated(request.data)
         order = services.order_create(
             actor=acting_user(request),
             customer_id=values["customer_id"],

@@ -5,10 +5,11 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
-from rest_framework.fields import empty
+from rest_framework.fields import SkipField, empty
 
 from .money import AmountSerializerField
 
@@ -95,9 +96,30 @@ class InputSerializer(serializers.Serializer):
     put_defaults: dict[str, Any] = {}
     # The schema's minProperties: a body that must name at least this many fields.
     min_fields: int = 0
+    # Its ``validate`` reads nothing but the values it is given (``validated``'s quick path may call it).
+    pure_validate: ClassVar[bool] = False
+
+    @classmethod
+    def prototypes(cls) -> Mapping[str, serializers.Field]:
+        """The fields each instance copies (never bound themselves): the declared ones."""
+        return cls._declared_fields
+
+    @classmethod
+    def validated(cls, data: Any) -> Any:
+        """``data`` validated as ``cls(data=data).is_valid(raise_exception=True)`` validates it: the same values
+        or the same 400. A body of the usual shape (``_quick``) is validated without building a serializer and its
+        fields for the request, each value by its (never bound) field's own ``run_validation``; anything the quick
+        path cannot vouch for — an error of any kind, an absent field with a default, a null, an unusual field —
+        goes to DRF, which words the errors."""
+        try:
+            return _quick(cls, data)
+        except _Unsure:
+            serializer = cls(data=data)
+            serializer.is_valid(raise_exception=True)
+            return serializer.validated_data
 
     def get_fields(self) -> dict[str, serializers.Field]:
-        fields = fresh_fields(self._declared_fields)
+        fields = fresh_fields(self.prototypes())
         for field in fields.values():
             if isinstance(field, (serializers.RegexField, serializers.EmailField)):
                 # The schema's pattern (or e-mail format) applies to the value as sent.
@@ -128,3 +150,64 @@ class InputSerializer(serializers.Serializer):
     def replacement_data(self) -> dict[str, Any]:
         """Validated data for a PUT: omitted optional fields take their ``put_defaults``."""
         return {**self.put_defaults, **self.validated_data}
+
+
+class _Unsure(Exception):
+    """The quick path cannot vouch for a body: DRF validates it."""
+
+
+def _quick(serializer: type[InputSerializer], data: Any) -> dict[str, Any]:
+    """``InputSerializer.to_internal_value`` then DRF's ``Serializer.run_validation`` of a root that is not
+    partial, for a dict whose every value its field validates without an error."""
+    if (not isinstance(data, dict) or serializer.to_internal_value is not InputSerializer.to_internal_value
+            or serializer.run_validation is not serializers.Serializer.run_validation
+            or serializer.get_validators is not serializers.Serializer.get_validators
+            or getattr(getattr(serializer, "Meta", None), "validators", None)
+            or (serializer.validate is not serializers.Serializer.validate and not serializer.pure_validate)):
+        raise _Unsure
+    fields = serializer.prototypes()
+    if not data.keys() <= fields.keys():
+        raise _Unsure  # an unknown field (or a read-only one): DRF's error
+    values: dict[str, Any] = {}
+    for name, field in fields.items():
+        value = data.get(name, empty)
+        if (field.read_only or field.source not in (None, name) or hasattr(serializer, f"validate_{name}")
+                or _declared_type_error(field, value) is not None):
+            raise _Unsure
+        if value is empty:
+            if field.required or not isinstance(field.default, (str, int, Decimal, type(empty))):
+                raise _Unsure  # DRF's "required", or a default made per request (a callable, a mutable value)
+            if field.default is not empty:
+                values[name] = field.default  # DRF's absent value: the default as it is
+            continue
+        values[name] = _quick_value(field, value)
+    if serializer.validate is not serializers.Serializer.validate:
+        try:
+            values = serializer.validate(serializer.__new__(serializer), values)
+        except (serializers.ValidationError, DjangoValidationError) as exc:
+            raise _Unsure from exc
+    return values
+
+
+def _quick_value(field: serializers.Field, value: Any) -> Any:
+    if value is None:
+        raise _Unsure  # DRF's null handling
+    if isinstance(field, serializers.ListSerializer):
+        child, most, least = field.child, getattr(field, "max_length", None), getattr(field, "min_length", None)
+        if (not isinstance(value, list) or not value or type(field).validate is not serializers.ListSerializer.validate
+                or field.validators or not isinstance(child, InputSerializer)
+                or (most is not None and len(value) > most) or (least is not None and len(value) < least)):
+            raise _Unsure
+        return [_quick(type(child), item) for item in value]
+    if isinstance(field, serializers.BaseSerializer):
+        if not isinstance(field, InputSerializer) or field.validators:
+            raise _Unsure
+        return _quick(type(field), value)
+    if isinstance(field, serializers.CharField) and field.max_length is not None and len(value) > field.max_length:
+        raise _Unsure
+    if isinstance(field, (serializers.RegexField, serializers.EmailField)) and field.trim_whitespace:
+        raise _Unsure  # an instance's copy matches it untrimmed (``InputSerializer.get_fields``)
+    try:
+        return field.run_validation(value)
+    except (serializers.ValidationError, DjangoValidationError, SkipField) as exc:
+        raise _Unsure from exc
