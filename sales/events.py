@@ -16,6 +16,7 @@ from .representations import (
     customer_representation,
     order_representation,
     order_representations,
+    remember_representation,
     return_representation,
     shipment_representation,
 )
@@ -51,8 +52,11 @@ def customer_data(customer: Customer) -> dict[str, Any]:
 
 
 def order_data(order: Order) -> dict[str, Any]:
-    """The order as the API renders it; its lines are read once per request."""
-    return order_representation(with_lines(order))
+    """The order as the API renders it; its lines are read once per request. Kept on the instance (see
+    ``order_representation_of_new``)."""
+    data = order_representation(with_lines(order))
+    remember_representation(order, data)
+    return data
 
 
 def publish_customer(event_type: str, customer: Customer, before: dict[str, Any] | None = None) -> None:

@@ -17,7 +17,7 @@ from taxes.representations import (
 )
 
 from .addresses import address_representation
-from .models import Customer, Order, OrderLine, Return, ReturnLine, Shipment, ShipmentLine
+from .models import Customer, Order, OrderLine, Return, ReturnLine, Shipment, ShipmentLine, with_lines
 from .selectors import (
     LineRead,
     OrderLinesRead,
@@ -136,6 +136,25 @@ def order_representation(order: Order | OrderRead, *, user: Viewer = None,
         assert isinstance(order, Order), "a row is rendered with its lines read (order_lines_read)"
         lines = order_lines_in_memory(order)
     return _order(order_read_of(order), lines, user, iso_datetimes(), {})
+
+
+# Where an instance keeps its rendering without a user (``order_data``, for its event), for the request that made it.
+_PUBLISHED = "_represented_for_event"
+
+
+def remember_representation(order: Order, data: dict[str, Any]) -> None:
+    """Keep ``order_representation(order)`` (no user) on the instance that was rendered."""
+    order.__dict__[_PUBLISHED] = data
+
+
+def order_representation_of_new(order: Order, *, user: Viewer) -> dict[str, Any]:
+    """``order_representation`` of an order its service has just made, rendered for its event and unchanged since
+    (creation: nothing changes the order after its event): that rendering with the statuses ``user`` may move it
+    to, the one part that depends on the user (the same dict's values, shared); without one, rendered anew."""
+    published = order.__dict__.get(_PUBLISHED)
+    if published is None:
+        return order_representation(with_lines(order), user=user)
+    return {**published, "allowed_statuses": order_read_allowed_statuses(order_read_of(order), user)}
 
 
 def _order(order: OrderRead, lines: OrderLinesRead, user: Viewer, iso: Callable[[Any], str | None],

@@ -18,6 +18,7 @@ from sales.models import Customer, Order, Return, return_with_lines, with_lines
 from sales.representations import (
     customer_representation,
     order_representation,
+    order_representation_of_new,
     order_representations,
     return_representation,
     shipment_representation,
@@ -198,8 +199,8 @@ class OrderViewSet(OrderAmendmentMixin, ETagMixin, RepresentedListMixin, Represe
             discount=_discount_input(values.get("discount")),
             promotion_code=values.get("promotion_code") or None,
         )
-        return Response(self._render(order), status=status.HTTP_201_CREATED,
-                        headers={"Location": reverse("order-detail", args=[order.pk])})
+        return Response(order_representation_of_new(order, user=request.user),
+                        status=status.HTTP_201_CREATED, headers={"Location": reverse("order-detail", args=[order.pk])})
 
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         order = self.get_object()

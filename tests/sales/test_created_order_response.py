@@ -1,0 +1,41 @@
+"""The created order's response (issue 25): rendered from its event's rendering (made by the service from the
+same instance) with the caller's allowed statuses; byte for byte what GET returns, with events on or off."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from integrations.models import Event
+from tests.factories import CustomerFactory, ProductFactory
+from tests.taxes.helpers import AUSTIN, rate
+
+from .helpers import ORDERS_URL, order_payload, order_url
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("events", [True, False], ids=["events on", "events off"])
+@pytest.mark.parametrize("roles", [("sales",), ("sales", "warehouse", "finance")])
+def test_the_created_order_is_what_get_returns(client_for: Callable[..., APIClient], settings: Any, events: bool,
+                                               roles: tuple[str, ...]) -> None:
+    # given taxes and a user of some roles (they decide the statuses it may move the order to)
+    settings.EVENTS_ENABLED = events
+    rate("6.25", country="US", region="TX", name="Texas state")
+    api = client_for(*roles)
+    body = {**order_payload(CustomerFactory().pk, [(ProductFactory(price="12.50").pk, 3)], address=AUSTIN),
+            "charges": [{"kind": "shipping", "amount": "4.00"}]}
+    # when it creates an order
+    created = api.post(ORDERS_URL, body, format="json")
+    assert created.status_code == 201, created.content
+    # then the response is byte for byte what GET returns
+    order_id = created.json()["id"]
+    assert created.content == api.get(order_url(order_id)).content
+    # and the event carries the same order with every move possible now, whoever may make it
+    if events:
+        published = Event.objects.get(type="order.created", object_id=order_id).data["object"]
+        assert {**published, "allowed_statuses": created.json()["allowed_statuses"]} == created.json()
+        assert published["allowed_statuses"] == ["confirmed", "cancelled"]
