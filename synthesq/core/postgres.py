@@ -17,6 +17,7 @@ from django.db.models import Case, F, IntegerField, Model, Value, When
 
 from .models import Sequence as Counter
 from .postgres_rows import (
+    Columns,
     array_type,
     column,
     columns_of,
@@ -31,11 +32,13 @@ from .postgres_rows import (
 from .sequences import sequence_next, sequence_reserve_block
 
 
-def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str) -> None:
+def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str, along: Sequence[Model] = ()) -> None:
     """Insert ``rows`` (of one model), numbered in their order from a block of counter ``counter`` taken in the
     same step; the counter row stays locked until the transaction ends, which is what makes the numbers visible
-    in order. PostgreSQL: one statement (the counter's ``UPDATE … RETURNING`` feeds the ``INSERT``); elsewhere
-    the block, then ``bulk_create``."""
+    in order. ``along``: single rows of other models written in the same step (a task row that processes the
+    numbered ones), as ``save(force_insert=True)`` writes them. PostgreSQL: one statement (the counter's
+    ``UPDATE … RETURNING`` feeds the ``INSERT`` and each of ``along``); elsewhere the block, then ``bulk_create``
+    and the ``along`` rows' saves."""
     if not rows:
         return
     model = type(rows[0])
@@ -44,20 +47,14 @@ def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str) -
         for offset, row in enumerate(rows):
             setattr(row, number_field, first + offset)
         model._default_manager.bulk_create(rows)
+        for companion in along:
+            companion.save(force_insert=True)
         return
-    with_keys(rows)
-    insert, number = insert_of(model), field_of(model, number_field)
-    columns = columns_of([field for field in insert.columns.fields if field is not number])
-    sql = f"""
-        WITH block AS (UPDATE {quoted(Counter._meta.db_table)} SET value = value + %s WHERE name = %s
-                       RETURNING value)
-        INSERT INTO {insert.table} ({column(number)}, {columns.names})
-        SELECT block.value - %s + r.ord, {columns.selected}
-          FROM block, {columns.unnest}
-        RETURNING {column(number)}
-    """
+    with_keys([*rows, *along])
+    sql, columns = _numbered_sql(model, number_field, tuple(type(companion) for companion in along))
     count = len(rows)
-    values = [count, counter, count, *columns.params(rows)]
+    values = [count, counter, *(value for companion in along for value in insert_of(type(companion)).columns.values(
+        companion)), count, *columns.params(rows)]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         if cursor.rowcount == 0:  # the counter's very first use: create it, then number them
@@ -68,7 +65,32 @@ def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str) -
         first = min(value for (value,) in cursor.fetchall())
     for offset, row in enumerate(rows):
         setattr(row, number_field, first + offset)
-    saved(rows)
+    saved([*rows, *along])
+
+
+_NUMBERED: dict[tuple[type[Model], str, tuple[type[Model], ...]], tuple[str, Columns]] = {}
+
+
+def _numbered_sql(model: type[Model], number_field: str, along: tuple[type[Model], ...]) -> tuple[str, Columns]:
+    """``insert_numbered``'s statement, written once per shape, with the numbered rows' columns (all but the
+    number): nothing is written when the counter does not exist yet (the ``along`` rows are selected from its
+    block too)."""
+    key = (model, number_field, along)
+    if key not in _NUMBERED:
+        insert, number = insert_of(model), field_of(model, number_field)
+        columns = columns_of([field for field in insert.columns.fields if field is not number])
+        companions = "".join(
+            f", t{index} AS (INSERT INTO {insert_of(other).table} ({insert_of(other).columns.names})"
+            f" {insert_of(other).columns.one} FROM block RETURNING 1)" for index, other in enumerate(along))
+        _NUMBERED[key] = f"""
+            WITH block AS (UPDATE {quoted(Counter._meta.db_table)} SET value = value + %s WHERE name = %s
+                           RETURNING value){companions}
+            INSERT INTO {insert.table} ({column(number)}, {columns.names})
+            SELECT block.value - %s + r.ord, {columns.selected}
+              FROM block, {columns.unnest}
+            RETURNING {column(number)}
+        """, columns
+    return _NUMBERED[key]
 
 
 @dataclass(frozen=True)
