@@ -15,6 +15,7 @@ from .models import Customer, Order, OrderStatus, Return, Shipment, return_with_
 from .representations import (
     customer_representation,
     order_representation,
+    order_representation_for_event,
     order_representations,
     return_representation,
     shipment_representation,
@@ -73,7 +74,10 @@ def publish_order_updated(order: Order, before: dict[str, Any]) -> None:
 
 
 def publish_order_moved(order: Order, from_status: str) -> None:
-    publish_order(STATUS_EVENTS[str(order.status)], order, previous={"status": str(from_status)})
+    """The move's event; its rendering is shared with the answer (``order_representation_shared``)."""
+    publish(STATUS_EVENTS[str(order.status)], object_id=order.pk,
+            obj=lambda: order_representation_for_event(with_lines(order)),
+            previous_attributes={"status": str(from_status)})
 
 
 def publish_orders_closed(order_ids: Sequence[str]) -> None:

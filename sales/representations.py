@@ -138,6 +138,39 @@ def order_representation(order: Order | OrderRead, *, user: Viewer = None,
     return _order(order_read_of(order), lines, user, iso_datetimes(), {})
 
 
+# An order rendered for its event, kept on the instance with the state it was rendered from.
+_RENDERED = "_rendered_for_event"
+
+
+def _rendered_state(order: Order) -> tuple[str, Any, Any]:
+    """What a rendering of the instance is made from and what a change moves: its status, ``updated_at`` (every
+    write of the order stamps it) and the lines it holds in memory (compared by identity)."""
+    return str(order.status), order.updated_at, getattr(order, "_prefetched_objects_cache", {}).get("lines")
+
+
+def _same_state(before: tuple[str, Any, Any], now: tuple[str, Any, Any]) -> bool:
+    return before[:2] == now[:2] and before[2] is now[2]
+
+
+def order_representation_for_event(order: Order) -> dict[str, Any]:
+    """``order_representation(order)`` (without a user: every move possible now), remembered on the instance with
+    the state it was rendered from, so that the answer to the same request shares it
+    (``order_representation_shared``) instead of rendering the order again."""
+    data = order_representation(order)
+    order.__dict__[_RENDERED] = (_rendered_state(order), data)
+    return data
+
+
+def order_representation_shared(order: Order, *, user: Viewer = None) -> dict[str, Any]:
+    """``order_representation(order, user=user)``: the event's rendering (``order_representation_for_event``)
+    with the statuses ``user`` may move it to, if the order is still in the state it was rendered from; else
+    rendered now. The event's dict is not changed (its events may not be written yet): the answer is a copy."""
+    remembered = order.__dict__.pop(_RENDERED, None)
+    if remembered is None or not _same_state(remembered[0], _rendered_state(order)):
+        return order_representation(order, user=user)
+    return {**remembered[1], "allowed_statuses": order_read_allowed_statuses(order_read_of(order), user)}
+
+
 def _order(order: OrderRead, lines: OrderLinesRead, user: Viewer, iso: Callable[[Any], str | None],
            moneys: dict[str, Money]) -> dict[str, Any]:
     """``order_representation``, with the datetimes' and amounts' formatting made once for a page

@@ -18,6 +18,7 @@ from sales.models import Customer, Order, Return, return_with_lines, with_lines
 from sales.representations import (
     customer_representation,
     order_representation,
+    order_representation_shared,
     order_representations,
     return_representation,
     shipment_representation,
@@ -305,9 +306,9 @@ class OrderViewSet(OrderAmendmentMixin, ETagMixin, RepresentedListMixin, Represe
         return super().filter_queryset(queryset)
 
     def _render(self, order: Order) -> dict:
-        """The order a service returned, as it now stands (its lines read once in the request), built by
-        ``sales.representations``."""
-        return order_representation(with_lines(order), user=self.request.user)
+        """The order a service returned, as it now stands (its lines read once in the request): its move's event's
+        rendering when it is still in that state (``order_representation_shared``), else rendered now."""
+        return order_representation_shared(with_lines(order), user=self.request.user)
 
     def _read(self, order_id: str) -> dict:
         order, lines = selectors.order_read(order_id)
