@@ -13,20 +13,26 @@ from typing import Any, TypeVar
 from django.db import connection
 from django.db.models import F, Model, Q
 
-from .postgres_rows import column, field_of, insert_of, key_of, on_postgresql, quoted, saved, with_keys
+from .postgres_rows import cast_type, column, field_of, insert_of, key_of, on_postgresql, quoted, saved, with_keys
 
 H = TypeVar("H", bound=Model)
 
 
-_STATEMENTS: dict[tuple[type[Model], str, tuple[tuple[type[Model], bool], ...]], str] = {}
+_STATEMENTS: dict[tuple[type[Model], str, tuple[bool, ...], tuple[tuple[type[Model], bool], ...]], str] = {}
 
 
-def _statement(model: type[Model], unless: str, parts: tuple[tuple[type[Model], bool], ...]) -> str:
-    """The document's statement; each part by its model and whether it is one row (``Columns.select_of``)."""
-    key = (model, unless, parts)
+def _statement(model: type[Model], unless: str, nulls: tuple[bool, ...],
+               parts: tuple[tuple[type[Model], bool], ...]) -> str:
+    """The document's statement; its columns whose value is None (``nulls``) written as ``NULL`` (a document
+    starts with several: an invoice's number and dates), so that it is sent with fewer parameters (psycopg keeps
+    its parse of a statement of up to 50); each part by its model and whether it is one row
+    (``Columns.select_of``)."""
+    key = (model, unless, nulls, parts)
     if key not in _STATEMENTS:
         insert = insert_of(model)
-        ctes = [f"d AS (INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.one} WHERE NOT EXISTS"
+        values = ", ".join(f"NULL::{cast_type(field)}" if null else f"%s::{cast_type(field)}"
+                           for field, null in zip(insert.columns.fields, nulls, strict=True))
+        ctes = [f"d AS (INSERT INTO {insert.table} ({insert.columns.names}) SELECT {values} WHERE NOT EXISTS"
                 f" (SELECT 1 FROM {insert.table} WHERE {column(field_of(model, unless))} = %s) RETURNING 1)"]
         for index, (part, one) in enumerate((insert_of(part_model), one) for part_model, one in parts):
             source = part.columns.one if one else part.columns.select
@@ -55,11 +61,13 @@ def insert_document(document: Model, *, parts: Sequence[Sequence[Model]], unless
             type(group[0])._default_manager.bulk_create(group)
         return True
     with_keys([document, *(row for group in groups for row in group)])
-    params = [*insert_of(model).columns.values(document),
+    own = insert_of(model).columns.values(document)
+    params = [*(item for item in own if item is not None),
               field_of(model, field_name).get_db_prep_value(value, connection)]
     for group in groups:
         params += insert_of(type(group[0])).columns.select_of(group)[1]
-    sql = _statement(model, field_name, tuple((type(group[0]), len(group) == 1) for group in groups))
+    sql = _statement(model, field_name, tuple(item is None for item in own),
+                     tuple((type(group[0]), len(group) == 1) for group in groups))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         inserted, *keys = cursor.fetchone()
