@@ -200,18 +200,7 @@ def add_to_rows_and_record(adds: Sequence[tuple[type[Model], str, dict[Any, int]
             type(companions[0])._default_manager.bulk_create(companions)
         return
     with_keys(records)
-    parts, params, checks = [], [], []
-    for index, (model, field, deltas) in enumerate(adds):
-        changed, key = column(field_of(model, field)), key_of(model)
-        parts.append(f"""a{index} AS (UPDATE {quoted(model._meta.db_table)} AS t SET {changed} = t.{changed} + v.delta
-                           FROM unnest({array_type(key)}, %s::integer[]) AS v(key, delta)
-                          WHERE t.{column(key)} = v.key RETURNING 1)""")
-        params += [[key.get_db_prep_save(pk, connection) for pk in deltas], list(deltas.values())]
-        checks.append(f"(SELECT count(*) FROM a{index}) = {len(deltas)}")
-    if companions:
-        insert = insert_of(type(companions[0]))
-        parts.append(f"c AS (INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.select} RETURNING 1)")
-        params += insert.columns.params(companions)
+    parts, params, checks = _adds_parts(adds, companions, "")
     insert = insert_of(ledger)
     sql = f"""
         WITH {", ".join(parts)}
@@ -223,6 +212,67 @@ def add_to_rows_and_record(adds: Sequence[tuple[type[Model], str, dict[Any, int]
         if cursor.rowcount != len(records):
             raise RuntimeError(f"{ledger._meta.verbose_name_plural} were not written")
     saved(records)
+
+
+@dataclass(frozen=True)
+class LaterWrite:
+    """``add_to_rows_and_record``'s write, built but not sent: ``parts`` (``WITH`` items, named ``w…``) and their
+    ``params`` go first in a statement the caller sends anyway (``update_and_record``'s ``along``), whose answer
+    carries ``check`` (true when every row was written); then ``done``."""
+
+    parts: tuple[str, ...]
+    params: list[Any]
+    check: str
+    records: Sequence[Model]
+
+    def done(self, written: bool) -> None:
+        if not written:
+            raise RuntimeError(f"{type(self.records[0])._meta.verbose_name_plural} were not written")
+        saved(self.records)
+
+
+def add_to_rows_and_record_later(adds: Sequence[tuple[type[Model], str, dict[Any, int]]], *,
+                                 records: Sequence[Model], companions: Sequence[Model] = ()) -> LaterWrite | None:
+    """``add_to_rows_and_record``, sent with the caller's next statement (PostgreSQL: the rows it changes are
+    locked, and nothing reads them before that statement); elsewhere written now (None)."""
+    if not on_postgresql():
+        add_to_rows_and_record(adds, records=records, companions=companions)
+        return None
+    with_keys(records)
+    parts, params, checks = _adds_parts(adds, companions, "w")
+    insert = insert_of(type(records[0]))
+    parts.append(f"wl AS (INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.select}"
+                 f" WHERE {' AND '.join(checks) or 'true'} RETURNING 1)")
+    return LaterWrite(parts=tuple(parts), params=[*params, *insert.columns.params(records)],
+                      check=f"(SELECT count(*) FROM wl) = {len(records)}", records=records)
+
+
+def write_now(write: LaterWrite) -> None:
+    """Send a ``LaterWrite`` on its own (a caller with no statement to carry it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(write.parts)} SELECT {write.check}", write.params)
+        (written,) = cursor.fetchone()
+    write.done(written)
+
+
+def _adds_parts(adds: Sequence[tuple[type[Model], str, dict[Any, int]]], companions: Sequence[Model],
+                name: str) -> tuple[list[str], list[Any], list[str]]:
+    """``add_to_rows_and_record``'s ``WITH`` items (their names prefixed with ``name``), their parameters and the
+    checks that every update found all its rows."""
+    parts, params, checks = [], [], []
+    for index, (model, field, deltas) in enumerate(adds):
+        changed, key = column(field_of(model, field)), key_of(model)
+        parts.append(f"""{name}a{index} AS (UPDATE {quoted(model._meta.db_table)} AS t SET {changed} = t.{changed} + v.delta
+                           FROM unnest({array_type(key)}, %s::integer[]) AS v(key, delta)
+                          WHERE t.{column(key)} = v.key RETURNING 1)""")
+        params += [[key.get_db_prep_save(pk, connection) for pk in deltas], list(deltas.values())]
+        checks.append(f"(SELECT count(*) FROM {name}a{index}) = {len(deltas)}")
+    if companions:
+        insert = insert_of(type(companions[0]))
+        parts.append(f"{name}c AS (INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.select}"
+                     " RETURNING 1)")
+        params += insert.columns.params(companions)
+    return parts, params, checks
 
 
 def update_each(model: type[Model], *, keys: Sequence[Any], per_row: dict[str, Sequence[Any]],

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from django.db import connection
 from django.db.models import F, Model, Q
 
+from .postgres import LaterWrite
 from .postgres_rows import cast_type, column, field_of, insert_of, key_of, on_postgresql, quoted, saved, with_keys
 
 H = TypeVar("H", bound=Model)
@@ -103,8 +104,9 @@ _UPDATES: dict[tuple[Any, ...], str] = {}
 
 
 def _update_statement(model: type[Model], fields: tuple[str, ...], only_if: tuple[str, ...],
-                      history: type[Model], increments: tuple[tuple[type[Model], str, str], ...]) -> str:
-    key = (model, fields, only_if, history, increments)
+                      history: type[Model], increments: tuple[tuple[type[Model], str, str], ...],
+                      along: tuple[str, ...], along_check: str) -> str:
+    key = (model, fields, only_if, history, increments, along, along_check)
     if key not in _UPDATES:
         sets = ", ".join(f"{column(field_of(model, name))} = %s" for name in fields)
         conditions = "".join(f" AND {column(field_of(model, name))} = %s" for name in only_if)
@@ -112,22 +114,25 @@ def _update_statement(model: type[Model], fields: tuple[str, ...], only_if: tupl
         counted = "".join(f", i{index} AS ({_increment_statement(*shape)} RETURNING 1)"
                           for index, shape in enumerate(increments))
         _UPDATES[key] = (
-            f"WITH u AS (UPDATE {quoted(model._meta.db_table)} SET {sets}"
+            f"WITH {''.join(f'{part}, ' for part in along)}u AS (UPDATE {quoted(model._meta.db_table)} SET {sets}"
             f" WHERE {column(key_of(model))} = %s{conditions} RETURNING 1){counted}"
             f" INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.one}"
             f" WHERE EXISTS (SELECT 1 FROM u) RETURNING {column(insert.key)}"
-            + "".join(f", (SELECT count(*) FROM i{index})" for index in range(len(increments))))
+            + "".join(f", (SELECT count(*) FROM i{index})" for index in range(len(increments)))
+            + (f", {along_check}" if along_check else ""))
     return _UPDATES[key]
 
 
 def update_and_record(instance: Model, *, fields: Sequence[str], only_if: dict[str, Any],
-                      record: Callable[[], H], increments: Sequence[Increment] = ()) -> H | None:
+                      record: Callable[[], H], increments: Sequence[Increment] = (),
+                      along: LaterWrite | None = None) -> H | None:
     """Write ``fields`` of ``instance`` (each field's ``pre_save`` first, as ``save(update_fields=…)`` does:
     ``auto_now`` stamps) where its row still holds the ``only_if`` values, and insert its history row (``record``
     builds it, after those stamps, as if written after the save): that row, or None when nothing was written.
     Each of ``increments`` is counted with it (its ``refused`` error raised when its row is at its limit: the
-    caller's transaction then rolls back). PostgreSQL: one statement; elsewhere an ``UPDATE``, an ``INSERT``,
-    then an ``UPDATE`` per increment."""
+    caller's transaction then rolls back); ``along``, a write built to go with the caller's next statement
+    (``postgres.add_to_rows_and_record_later``), is sent in it. PostgreSQL: one statement; elsewhere an
+    ``UPDATE``, an ``INSERT``, then an ``UPDATE`` per increment."""
     model = type(instance)
     updated = [field_of(model, name) for name in fields]
     values = {field.attname: field.pre_save(instance, add=False) for field in updated}
@@ -139,20 +144,24 @@ def update_and_record(instance: Model, *, fields: Sequence[str], only_if: dict[s
         count_within_limits(increments)
         return row
     conditions = [field_of(model, name) for name in only_if]
-    params = [*(field.get_db_prep_save(values[field.attname], connection) for field in updated),
+    params = [*(along.params if along is not None else ()),
+              *(field.get_db_prep_save(values[field.attname], connection) for field in updated),
               key_of(model).get_db_prep_value(instance.pk, connection),
               *(field.get_db_prep_value(only_if[field.name], connection) for field in conditions),
               *(key_of(increment.model).get_db_prep_value(increment.pk, connection) for increment in increments)]
     with_keys([row])
     params += insert_of(type(row)).columns.values(row)
     sql = _update_statement(model, tuple(fields), tuple(only_if), type(row),
-                            tuple(increment.shape for increment in increments))
+                            tuple(increment.shape for increment in increments),
+                            along.parts if along is not None else (), along.check if along is not None else "")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         returned = cursor.fetchall()
     if not returned:
         return None
-    for increment, counted in zip(increments, returned[0][1:], strict=True):
+    if along is not None:
+        along.done(returned[0][-1])
+    for increment, counted in zip(increments, returned[0][1:], strict=False):
         if not counted:
             raise increment.refused()
     row.pk = returned[0][0]
