@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Model, OuterRef, QuerySet
@@ -172,7 +173,8 @@ def stock_write(locked: LockedStock, changes: Sequence[Placement], *, kind: str,
     for change in changes:
         product_deltas[change.product_id] += change.quantity
         row_deltas[locked.rows[(change.product_id, change.warehouse_id)].pk] += change.quantity
-    adds = [(Product, "stock_quantity", dict(product_deltas)), (WarehouseStock, "quantity", dict(row_deltas))]
+    adds: list[tuple[type[Model], str, dict[Any, int]]] = [
+        (Product, "stock_quantity", dict(product_deltas)), (WarehouseStock, "quantity", dict(row_deltas))]
     kept = companions(movements) if companions is not None else ()
     levels = {pk: (locked.products[pk].stock_quantity, balances[pk]) for pk in product_deltas}
     if later is not None and announce is None and not events.low_stock_products(levels):

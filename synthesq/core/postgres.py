@@ -262,7 +262,8 @@ def _adds_parts(adds: Sequence[tuple[type[Model], str, dict[Any, int]]], compani
     parts, params, checks = [], [], []
     for index, (model, field, deltas) in enumerate(adds):
         changed, key = column(field_of(model, field)), key_of(model)
-        parts.append(f"""{name}a{index} AS (UPDATE {quoted(model._meta.db_table)} AS t SET {changed} = t.{changed} + v.delta
+        parts.append(f"""{name}a{index} AS (UPDATE {quoted(model._meta.db_table)} AS t
+                           SET {changed} = t.{changed} + v.delta
                            FROM unnest({array_type(key)}, %s::integer[]) AS v(key, delta)
                           WHERE t.{column(key)} = v.key RETURNING 1)""")
         params += [[key.get_db_prep_save(pk, connection) for pk in deltas], list(deltas.values())]
