@@ -200,7 +200,7 @@ def add_to_rows_and_record(adds: Sequence[tuple[type[Model], str, dict[Any, int]
             type(companions[0])._default_manager.bulk_create(companions)
         return
     with_keys(records)
-    parts, params, checks = _adds_parts(adds, companions, "")
+    parts, params, checks, counts = _adds_parts(adds, companions, "")
     insert = insert_of(ledger)
     sql = f"""
         WITH {", ".join(parts)}
@@ -208,7 +208,7 @@ def add_to_rows_and_record(adds: Sequence[tuple[type[Model], str, dict[Any, int]
          WHERE {" AND ".join(checks) or "true"}
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *insert.columns.params(records)])
+        cursor.execute(sql, [*params, *insert.columns.params(records), *counts])
         if cursor.rowcount != len(records):
             raise RuntimeError(f"{ledger._meta.verbose_name_plural} were not written")
     saved(records)
@@ -218,15 +218,16 @@ def add_to_rows_and_record(adds: Sequence[tuple[type[Model], str, dict[Any, int]
 class LaterWrite:
     """``add_to_rows_and_record``'s write, built but not sent: ``parts`` (``WITH`` items, named ``w…``) and their
     ``params`` go first in a statement the caller sends anyway (``update_and_record``'s ``along``), whose answer
-    carries ``check`` (true when every row was written); then ``done``."""
+    carries ``check`` (how many ledger rows were written); then ``done`` with that count. The statement's text
+    depends on the number of models changed only (counts are parameters): one shape, one prepared statement."""
 
     parts: tuple[str, ...]
     params: list[Any]
     check: str
     records: Sequence[Model]
 
-    def done(self, written: bool) -> None:
-        if not written:
+    def done(self, written: int) -> None:
+        if written != len(self.records):
             raise RuntimeError(f"{type(self.records[0])._meta.verbose_name_plural} were not written")
         saved(self.records)
 
@@ -239,12 +240,12 @@ def add_to_rows_and_record_later(adds: Sequence[tuple[type[Model], str, dict[Any
         add_to_rows_and_record(adds, records=records, companions=companions)
         return None
     with_keys(records)
-    parts, params, checks = _adds_parts(adds, companions, "w")
+    parts, params, checks, counts = _adds_parts(adds, companions, "w")
     insert = insert_of(type(records[0]))
     parts.append(f"wl AS (INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.select}"
                  f" WHERE {' AND '.join(checks) or 'true'} RETURNING 1)")
-    return LaterWrite(parts=tuple(parts), params=[*params, *insert.columns.params(records)],
-                      check=f"(SELECT count(*) FROM wl) = {len(records)}", records=records)
+    return LaterWrite(parts=tuple(parts), params=[*params, *insert.columns.params(records), *counts],
+                      check="(SELECT count(*) FROM wl)", records=records)
 
 
 def write_now(write: LaterWrite) -> None:
@@ -256,10 +257,10 @@ def write_now(write: LaterWrite) -> None:
 
 
 def _adds_parts(adds: Sequence[tuple[type[Model], str, dict[Any, int]]], companions: Sequence[Model],
-                name: str) -> tuple[list[str], list[Any], list[str]]:
-    """``add_to_rows_and_record``'s ``WITH`` items (their names prefixed with ``name``), their parameters and the
-    checks that every update found all its rows."""
-    parts, params, checks = [], [], []
+                name: str) -> tuple[list[str], list[Any], list[str], list[int]]:
+    """``add_to_rows_and_record``'s ``WITH`` items (their names prefixed with ``name``), their parameters, the
+    checks that every update found all its rows and the checks' parameters (the counts of rows)."""
+    parts, params, checks, counts = [], [], [], []
     for index, (model, field, deltas) in enumerate(adds):
         changed, key = column(field_of(model, field)), key_of(model)
         parts.append(f"""{name}a{index} AS (UPDATE {quoted(model._meta.db_table)} AS t
@@ -267,13 +268,14 @@ def _adds_parts(adds: Sequence[tuple[type[Model], str, dict[Any, int]]], compani
                            FROM unnest({array_type(key)}, %s::integer[]) AS v(key, delta)
                           WHERE t.{column(key)} = v.key RETURNING 1)""")
         params += [[key.get_db_prep_save(pk, connection) for pk in deltas], list(deltas.values())]
-        checks.append(f"(SELECT count(*) FROM {name}a{index}) = {len(deltas)}")
+        checks.append(f"(SELECT count(*) FROM {name}a{index}) = %s")
+        counts.append(len(deltas))
     if companions:
         insert = insert_of(type(companions[0]))
         parts.append(f"{name}c AS (INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.select}"
                      " RETURNING 1)")
         params += insert.columns.params(companions)
-    return parts, params, checks
+    return parts, params, checks, counts
 
 
 def update_each(model: type[Model], *, keys: Sequence[Any], per_row: dict[str, Sequence[Any]],
