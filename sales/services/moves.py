@@ -40,7 +40,7 @@ def order_move_locked(order: Order, *, target: str, actor: Actor, reason: str = 
             return OrderEvent.build(order, kind=OrderEvent.Kind.STATUS_CHANGED, actor=actor, from_status=from_status,
                                     to_status=order.status, reason=reason, data=data)
 
-        for write in along[1:] if save_fields is not None else along:  # more than the order's statement carries
+        for write in along[1:] if save_fields is not None else along:  # what the order's statement does not carry
             write_now(write)
         if save_fields is None:  # transition_apply saved the order
             row = build()
