@@ -2,10 +2,10 @@
 
 A service that changes state publishes what happened with ``publish(...)``; it runs under
 ``@publishes_events`` (``transaction.atomic`` plus an event scope). Events are buffered while the service runs
-and written when its outermost scope ends — still inside the transaction, as one bulk INSERT, with one
-``fan_out_events`` task enqueued by one more INSERT on the same connection. So a committed change always has its
-events and their delivery task, and a rolled-back one has neither (a nested service that fails takes its
-buffered events with it). Publishing outside a service's scope is a programming error.
+and written when its outermost scope ends — still inside the transaction, as one bulk INSERT that also writes
+the one ``fan_out_events`` task (the row django-tasks' database backend writes). So a committed change always
+has its events and their delivery task, and a rolled-back one has neither (a nested service that fails takes
+its buffered events with it). Publishing outside a service's scope is a programming error.
 
 Event types are declared by the app that owns the object (``register_event_types``); endpoints subscribe to
 types or to ``<prefix>.*`` wildcards.
@@ -28,7 +28,7 @@ from django.utils import timezone
 from synthesq.core import postgres
 
 from .models import Event
-from .queue import FAN_OUT_EVENTS, enqueue
+from .queue import FAN_OUT_EVENTS, announce, enqueue, task_row
 
 EVENT_SEQUENCE = "events"
 _TYPES: dict[str, str] = {}
@@ -186,8 +186,13 @@ def _flush(pending: list[PendingEvent]) -> None:
             item.render = None
     events = [Event(id=item.id, type=item.type, object_id=item.object_id, data=item.data,
                     only_endpoint_id=item.only_endpoint_id, created_at=item.created_at) for item in pending]
-    postgres.insert_numbered(events, number_field="sequence", counter=EVENT_SEQUENCE)
-    enqueue(FAN_OUT_EVENTS, [event.pk for event in events])
+    # the fan-out's task row goes with the events' statement (django-tasks' own row, written by it elsewhere)
+    task = task_row(FAN_OUT_EVENTS, [event.pk for event in events])
+    postgres.insert_numbered(events, number_field="sequence", counter=EVENT_SEQUENCE, along=[task] if task else [])
+    if task is None:
+        enqueue(FAN_OUT_EVENTS, [event.pk for event in events])
+    else:
+        announce(task)
 
 
 register_event_types({

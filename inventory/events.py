@@ -44,13 +44,18 @@ def publish_stock_adjusted(movement: StockMovement) -> None:
             obj=lambda: stock_movement_representation(movement))
 
 
+def low_stock_products(levels: dict[str, tuple[int, int]]) -> list[str]:
+    """The products of ``levels`` (product id → stock before, stock after of one change) that it took to the low
+    stock threshold or below, in id order: each gets a ``stock.low`` event."""
+    threshold = settings.LOW_STOCK_THRESHOLD
+    return [pk for pk, (before, after) in sorted(levels.items()) if before > threshold >= after]
+
+
 def publish_low_stock(levels: dict[str, tuple[int, int]]) -> None:
     """``levels`` maps product ids to (stock before, stock after) of one change."""
-    threshold = settings.LOW_STOCK_THRESHOLD
-    for product_id, (before, after) in sorted(levels.items()):
-        if before > threshold >= after:
-            publish("stock.low", object_id=product_id, obj=partial(product_data, product_id),
-                    previous_attributes={"stock_quantity": before})
+    for product_id in low_stock_products(levels):
+        publish("stock.low", object_id=product_id, obj=partial(product_data, product_id),
+                previous_attributes={"stock_quantity": levels[product_id][0]})
 
 
 def publish_stock_transferred(movements: list[StockMovement]) -> None:

@@ -15,8 +15,8 @@ from .models import Customer, Order, OrderStatus, Return, Shipment, return_with_
 from .representations import (
     customer_representation,
     order_representation,
+    order_representation_for_event,
     order_representations,
-    remember_representation,
     return_representation,
     shipment_representation,
 )
@@ -52,11 +52,9 @@ def customer_data(customer: Customer) -> dict[str, Any]:
 
 
 def order_data(order: Order) -> dict[str, Any]:
-    """The order as the API renders it; its lines are read once per request. Kept on the instance (see
-    ``order_representation_of_new``)."""
-    data = order_representation(with_lines(order))
-    remember_representation(order, data)
-    return data
+    """The order as the API renders it; its lines are read once per request. Kept on the instance with the state
+    it was rendered from, so the answer to the same request shares it (``order_representation_shared``)."""
+    return order_representation_for_event(with_lines(order))
 
 
 def publish_customer(event_type: str, customer: Customer, before: dict[str, Any] | None = None) -> None:
@@ -77,7 +75,9 @@ def publish_order_updated(order: Order, before: dict[str, Any]) -> None:
 
 
 def publish_order_moved(order: Order, from_status: str) -> None:
-    publish_order(STATUS_EVENTS[str(order.status)], order, previous={"status": str(from_status)})
+    """The move's event; its rendering is shared with the answer (``order_representation_shared``)."""
+    publish(STATUS_EVENTS[str(order.status)], object_id=order.pk, obj=lambda: order_data(order),
+            previous_attributes={"status": str(from_status)})
 
 
 def publish_orders_closed(order_ids: Sequence[str]) -> None:

@@ -17,7 +17,7 @@ from taxes.representations import (
 )
 
 from .addresses import address_representation
-from .models import Customer, Order, OrderLine, Return, ReturnLine, Shipment, ShipmentLine, with_lines
+from .models import Customer, Order, OrderLine, Return, ReturnLine, Shipment, ShipmentLine
 from .selectors import (
     LineRead,
     OrderLinesRead,
@@ -138,23 +138,37 @@ def order_representation(order: Order | OrderRead, *, user: Viewer = None,
     return _order(order_read_of(order), lines, user, iso_datetimes(), {})
 
 
-# Where an instance keeps its rendering without a user (``order_data``, for its event), for the request that made it.
-_PUBLISHED = "_represented_for_event"
+# An order rendered for its event, kept on the instance with the state it was rendered from.
+_RENDERED = "_rendered_for_event"
 
 
-def remember_representation(order: Order, data: dict[str, Any]) -> None:
-    """Keep ``order_representation(order)`` (no user) on the instance that was rendered."""
-    order.__dict__[_PUBLISHED] = data
+def _rendered_state(order: Order) -> tuple[str, Any, Any]:
+    """What a rendering of the instance is made from and what a change moves: its status, ``updated_at`` (every
+    write of the order stamps it) and the lines it holds in memory (compared by identity)."""
+    return str(order.status), order.updated_at, getattr(order, "_prefetched_objects_cache", {}).get("lines")
 
 
-def order_representation_of_new(order: Order, *, user: Viewer) -> dict[str, Any]:
-    """``order_representation`` of an order its service has just made, rendered for its event and unchanged since
-    (creation: nothing changes the order after its event): that rendering with the statuses ``user`` may move it
-    to, the one part that depends on the user (the same dict's values, shared); without one, rendered anew."""
-    published = order.__dict__.get(_PUBLISHED)
-    if published is None:
-        return order_representation(with_lines(order), user=user)
-    return {**published, "allowed_statuses": order_read_allowed_statuses(order_read_of(order), user)}
+def _same_state(before: tuple[str, Any, Any], now: tuple[str, Any, Any]) -> bool:
+    return before[:2] == now[:2] and before[2] is now[2]
+
+
+def order_representation_for_event(order: Order) -> dict[str, Any]:
+    """``order_representation(order)`` (without a user: every move possible now), remembered on the instance with
+    the state it was rendered from, so that the answer to the same request shares it
+    (``order_representation_shared``) instead of rendering the order again."""
+    data = order_representation(order)
+    order.__dict__[_RENDERED] = (_rendered_state(order), data)
+    return data
+
+
+def order_representation_shared(order: Order, *, user: Viewer = None) -> dict[str, Any]:
+    """``order_representation(order, user=user)``: the event's rendering (``order_representation_for_event``)
+    with the statuses ``user`` may move it to, if the order is still in the state it was rendered from; else
+    rendered now. The event's dict is not changed (its events may not be written yet): the answer is a copy."""
+    remembered = order.__dict__.pop(_RENDERED, None)
+    if remembered is None or not _same_state(remembered[0], _rendered_state(order)):
+        return order_representation(order, user=user)
+    return {**remembered[1], "allowed_statuses": order_read_allowed_statuses(order_read_of(order), user)}
 
 
 def _order(order: OrderRead, lines: OrderLinesRead, user: Viewer, iso: Callable[[Any], str | None],

@@ -12,6 +12,7 @@ from ulid import ULID
 from integrations.events import publishes_events
 from synthesq.core.actors import Actor, require_permission
 from synthesq.core.errors import ValidationFailed, field_error
+from synthesq.core.postgres import LaterWrite
 
 from .. import events
 from ..allocation import Source, allocate
@@ -98,12 +99,14 @@ def _sources(locked: LockedStock) -> dict[str, list[Source]]:
 def stock_reserve(
     *, items: Iterable[tuple[str, int]], reference: str, actor: Actor, reason: str = "",
     companions: Callable[[list[StockMovement]], Sequence[Model]] | None = None,
+    later: list[LaterWrite] | None = None,
 ) -> list[StockMovement]:
     """Reserve stock for ``items`` of (product_id, quantity) from the warehouses the allocation rule picks
     (``inventory.allocation``): one ``reservation`` ledger row per product and warehouse. All or nothing: if any
     product is short across the active warehouses, ``InsufficientStock`` lists every short product and nothing is
     reserved. ``companions`` builds, from the ledger rows, the rows the caller keeps with the reservation (an
-    order's allocations), written in the same statement."""
+    order's allocations), written in the same statement; with ``later``, that statement is added to it for the
+    caller's next one to carry (``stock_write``)."""
     wanted = quantities_by_product(items)
     if not wanted:
         return []
@@ -118,7 +121,7 @@ def stock_reserve(
                       available_by_warehouse=s.available_by_warehouse) for s in plan])
     changes = [Placement(pk, warehouse_id, -quantity) for pk, taken in plan.items() for warehouse_id, quantity in taken]
     return stock_write(locked, changes, kind=StockMovement.Kind.RESERVATION, reference=reference, reason=reason,
-                       actor=actor, companions=companions)
+                       actor=actor, companions=companions, later=later)
 
 
 def _placements(items: Iterable[tuple[str, int]], placements: Iterable[Placement]) -> list[Placement]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Model, OuterRef, QuerySet
@@ -150,11 +151,14 @@ def stock_lock_placements(placements: Sequence[Placement]) -> LockedStock:
 
 def stock_write(locked: LockedStock, changes: Sequence[Placement], *, kind: str, reference: str, reason: str,
                 actor: Actor, companions: Callable[[list[StockMovement]], Sequence[Model]] | None = None,
-                announce: Callable[[list[StockMovement]], None] | None = None) -> list[StockMovement]:
+                announce: Callable[[list[StockMovement]], None] | None = None,
+                later: list[postgres.LaterWrite] | None = None) -> list[StockMovement]:
     """Apply ``changes`` (signed quantities, by product and warehouse; their rows locked) to the warehouse rows and
     to the products' sums, and write one ledger row each, in their order (``balance_after``: the product's stock
     after it), with the rows ``companions`` builds from the ledger rows in the same statement; ``announce`` publishes
-    the change's own events before any ``stock.low``. The caller checked the results stay within bounds."""
+    the change's own events before any ``stock.low``. The caller checked the results stay within bounds. With
+    ``later``, the write is added to it, for the caller's next statement to carry (PostgreSQL), unless an event
+    reads the rows it changes now (``announce``, a ``stock.low``)."""
     balances = {pk: product.stock_quantity for pk, product in locked.products.items()}
     movements = []
     for change in changes:
@@ -169,13 +173,18 @@ def stock_write(locked: LockedStock, changes: Sequence[Placement], *, kind: str,
     for change in changes:
         product_deltas[change.product_id] += change.quantity
         row_deltas[locked.rows[(change.product_id, change.warehouse_id)].pk] += change.quantity
-    postgres.add_to_rows_and_record(
-        [(Product, "stock_quantity", dict(product_deltas)), (WarehouseStock, "quantity", dict(row_deltas))],
-        records=movements, companions=companions(movements) if companions is not None else (),
-    )
+    adds: list[tuple[type[Model], str, dict[Any, int]]] = [
+        (Product, "stock_quantity", dict(product_deltas)), (WarehouseStock, "quantity", dict(row_deltas))]
+    kept = companions(movements) if companions is not None else ()
+    levels = {pk: (locked.products[pk].stock_quantity, balances[pk]) for pk in product_deltas}
+    if later is not None and announce is None and not events.low_stock_products(levels):
+        write = postgres.add_to_rows_and_record_later(adds, records=movements, companions=kept)
+        later.extend([write] if write is not None else [])
+    else:
+        postgres.add_to_rows_and_record(adds, records=movements, companions=kept)
     if announce is not None:
         announce(movements)
-    events.publish_low_stock({pk: (locked.products[pk].stock_quantity, balances[pk]) for pk in product_deltas})
+    events.publish_low_stock(levels)
     for change in changes:
         locked.rows[(change.product_id, change.warehouse_id)].quantity += change.quantity
     for pk, balance in balances.items():

@@ -18,7 +18,7 @@ from sales.models import Customer, Order, Return, return_with_lines, with_lines
 from sales.representations import (
     customer_representation,
     order_representation,
-    order_representation_of_new,
+    order_representation_shared,
     order_representations,
     return_representation,
     shipment_representation,
@@ -199,8 +199,8 @@ class OrderViewSet(OrderAmendmentMixin, ETagMixin, RepresentedListMixin, Represe
             discount=_discount_input(values.get("discount")),
             promotion_code=values.get("promotion_code") or None,
         )
-        return Response(order_representation_of_new(order, user=request.user),
-                        status=status.HTTP_201_CREATED, headers={"Location": reverse("order-detail", args=[order.pk])})
+        return Response(self._render(order), status=status.HTTP_201_CREATED,
+                        headers={"Location": reverse("order-detail", args=[order.pk])})
 
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         order = self.get_object()
@@ -304,9 +304,9 @@ class OrderViewSet(OrderAmendmentMixin, ETagMixin, RepresentedListMixin, Represe
         return super().filter_queryset(queryset)
 
     def _render(self, order: Order) -> dict:
-        """The order a service returned, as it now stands (its lines read once in the request), built by
-        ``sales.representations``."""
-        return order_representation(with_lines(order), user=self.request.user)
+        """The order a service returned, as it now stands (its lines read once in the request): its move's event's
+        rendering when it is still in that state (``order_representation_shared``), else rendered now."""
+        return order_representation_shared(with_lines(order), user=self.request.user)
 
     def _read(self, order_id: str) -> dict:
         order, lines = selectors.order_read(order_id)

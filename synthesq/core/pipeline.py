@@ -6,7 +6,7 @@ in UTC) and no messages. In ``MIDDLEWARE`` those middlewares stand between ``Api
 ``ApiRejoinMiddleware``; the bypass sends a request under ``/api/`` straight to the middleware after the rejoin
 point, past all of them, while every other request (the admin, the landing page, the probes) runs through them
 as before. Django's own middlewares stay in ``MIDDLEWARE`` under their own names, so the admin's and the deploy
-checklist's checks still see them.
+checklist's checks still see them. An API answer leaves DRF's reference cycles once rendered (``let_go``).
 
 Django builds the chain from the innermost middleware out: ``ApiRejoinMiddleware`` is made first and leaves the
 handler after it for the next ``ApiBypassMiddleware`` made (in the same thread), which takes it. A bypass without
@@ -56,5 +56,22 @@ class ApiBypassMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if is_api_request(request):
-            return self.api_response(request)
+            response = self.api_response(request)
+            let_go(response)
+            return response
         return self.get_response(request)
+
+
+def let_go(response: HttpResponseBase) -> None:
+    """Once a DRF response is rendered, take it out of the reference cycles DRF puts it in: its
+    ``renderer_context`` names the view and the response itself, and the view names it (``response``) and is in
+    a cycle with its request. In them, the response and its data (a page of orders is some 2,000 lists and dicts)
+    were freed by the garbage collector only, which walked them over and over until then (issue 25); out of them,
+    they go when the server has written the response. One place for every API answer (lists, writes, errors)."""
+    context = getattr(response, "renderer_context", None)
+    if context is None or not getattr(response, "is_rendered", False):
+        return
+    response.renderer_context = None  # type: ignore[attr-defined]  # set by the view (finalize_response)
+    view = context.get("view")
+    if getattr(view, "response", None) is response:
+        del view.response

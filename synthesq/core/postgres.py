@@ -17,6 +17,7 @@ from django.db.models import Case, F, IntegerField, Model, Value, When
 
 from .models import Sequence as Counter
 from .postgres_rows import (
+    Columns,
     array_type,
     column,
     columns_of,
@@ -31,11 +32,13 @@ from .postgres_rows import (
 from .sequences import sequence_next, sequence_reserve_block
 
 
-def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str) -> None:
+def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str, along: Sequence[Model] = ()) -> None:
     """Insert ``rows`` (of one model), numbered in their order from a block of counter ``counter`` taken in the
     same step; the counter row stays locked until the transaction ends, which is what makes the numbers visible
-    in order. PostgreSQL: one statement (the counter's ``UPDATE … RETURNING`` feeds the ``INSERT``); elsewhere
-    the block, then ``bulk_create``."""
+    in order. ``along``: single rows of other models written in the same step (a task row that processes the
+    numbered ones), as ``save(force_insert=True)`` writes them. PostgreSQL: one statement (the counter's
+    ``UPDATE … RETURNING`` feeds the ``INSERT`` and each of ``along``); elsewhere the block, then ``bulk_create``
+    and the ``along`` rows' saves."""
     if not rows:
         return
     model = type(rows[0])
@@ -44,20 +47,14 @@ def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str) -
         for offset, row in enumerate(rows):
             setattr(row, number_field, first + offset)
         model._default_manager.bulk_create(rows)
+        for companion in along:
+            companion.save(force_insert=True)
         return
-    with_keys(rows)
-    insert, number = insert_of(model), field_of(model, number_field)
-    columns = columns_of([field for field in insert.columns.fields if field is not number])
-    sql = f"""
-        WITH block AS (UPDATE {quoted(Counter._meta.db_table)} SET value = value + %s WHERE name = %s
-                       RETURNING value)
-        INSERT INTO {insert.table} ({column(number)}, {columns.names})
-        SELECT block.value - %s + r.ord, {columns.selected}
-          FROM block, {columns.unnest}
-        RETURNING {column(number)}
-    """
+    with_keys([*rows, *along])
+    sql, columns = _numbered_sql(model, number_field, tuple(type(companion) for companion in along))
     count = len(rows)
-    values = [count, counter, count, *columns.params(rows)]
+    values = [count, counter, *(value for companion in along for value in insert_of(type(companion)).columns.values(
+        companion)), count, *columns.params(rows)]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         if cursor.rowcount == 0:  # the counter's very first use: create it, then number them
@@ -68,7 +65,32 @@ def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str) -
         first = min(value for (value,) in cursor.fetchall())
     for offset, row in enumerate(rows):
         setattr(row, number_field, first + offset)
-    saved(rows)
+    saved([*rows, *along])
+
+
+_NUMBERED: dict[tuple[type[Model], str, tuple[type[Model], ...]], tuple[str, Columns]] = {}
+
+
+def _numbered_sql(model: type[Model], number_field: str, along: tuple[type[Model], ...]) -> tuple[str, Columns]:
+    """``insert_numbered``'s statement, written once per shape, with the numbered rows' columns (all but the
+    number): nothing is written when the counter does not exist yet (the ``along`` rows are selected from its
+    block too)."""
+    key = (model, number_field, along)
+    if key not in _NUMBERED:
+        insert, number = insert_of(model), field_of(model, number_field)
+        columns = columns_of([field for field in insert.columns.fields if field is not number])
+        companions = "".join(
+            f", t{index} AS (INSERT INTO {insert_of(other).table} ({insert_of(other).columns.names})"
+            f" {insert_of(other).columns.one} FROM block RETURNING 1)" for index, other in enumerate(along))
+        _NUMBERED[key] = f"""
+            WITH block AS (UPDATE {quoted(Counter._meta.db_table)} SET value = value + %s WHERE name = %s
+                           RETURNING value){companions}
+            INSERT INTO {insert.table} ({column(number)}, {columns.names})
+            SELECT block.value - %s + r.ord, {columns.selected}
+              FROM block, {columns.unnest}
+            RETURNING {column(number)}
+        """, columns
+    return _NUMBERED[key]
 
 
 @dataclass(frozen=True)
@@ -178,18 +200,7 @@ def add_to_rows_and_record(adds: Sequence[tuple[type[Model], str, dict[Any, int]
             type(companions[0])._default_manager.bulk_create(companions)
         return
     with_keys(records)
-    parts, params, checks = [], [], []
-    for index, (model, field, deltas) in enumerate(adds):
-        changed, key = column(field_of(model, field)), key_of(model)
-        parts.append(f"""a{index} AS (UPDATE {quoted(model._meta.db_table)} AS t SET {changed} = t.{changed} + v.delta
-                           FROM unnest({array_type(key)}, %s::integer[]) AS v(key, delta)
-                          WHERE t.{column(key)} = v.key RETURNING 1)""")
-        params += [[key.get_db_prep_save(pk, connection) for pk in deltas], list(deltas.values())]
-        checks.append(f"(SELECT count(*) FROM a{index}) = {len(deltas)}")
-    if companions:
-        insert = insert_of(type(companions[0]))
-        parts.append(f"c AS (INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.select} RETURNING 1)")
-        params += insert.columns.params(companions)
+    parts, params, checks, counts = _adds_parts(adds, companions, "")
     insert = insert_of(ledger)
     sql = f"""
         WITH {", ".join(parts)}
@@ -197,10 +208,74 @@ def add_to_rows_and_record(adds: Sequence[tuple[type[Model], str, dict[Any, int]
          WHERE {" AND ".join(checks) or "true"}
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *insert.columns.params(records)])
+        cursor.execute(sql, [*params, *insert.columns.params(records), *counts])
         if cursor.rowcount != len(records):
             raise RuntimeError(f"{ledger._meta.verbose_name_plural} were not written")
     saved(records)
+
+
+@dataclass(frozen=True)
+class LaterWrite:
+    """``add_to_rows_and_record``'s write, built but not sent: ``parts`` (``WITH`` items, named ``w…``) and their
+    ``params`` go first in a statement the caller sends anyway (``update_and_record``'s ``along``), whose answer
+    carries ``check`` (how many ledger rows were written); then ``done`` with that count. The statement's text
+    depends on the number of models changed only (counts are parameters): one shape, one prepared statement."""
+
+    parts: tuple[str, ...]
+    params: list[Any]
+    check: str
+    records: Sequence[Model]
+
+    def done(self, written: int) -> None:
+        if written != len(self.records):
+            raise RuntimeError(f"{type(self.records[0])._meta.verbose_name_plural} were not written")
+        saved(self.records)
+
+
+def add_to_rows_and_record_later(adds: Sequence[tuple[type[Model], str, dict[Any, int]]], *,
+                                 records: Sequence[Model], companions: Sequence[Model] = ()) -> LaterWrite | None:
+    """``add_to_rows_and_record``, sent with the caller's next statement (PostgreSQL: the rows it changes are
+    locked, and nothing reads them before that statement); elsewhere written now (None)."""
+    if not on_postgresql():
+        add_to_rows_and_record(adds, records=records, companions=companions)
+        return None
+    with_keys(records)
+    parts, params, checks, counts = _adds_parts(adds, companions, "w")
+    insert = insert_of(type(records[0]))
+    parts.append(f"wl AS (INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.select}"
+                 f" WHERE {' AND '.join(checks) or 'true'} RETURNING 1)")
+    return LaterWrite(parts=tuple(parts), params=[*params, *insert.columns.params(records), *counts],
+                      check="(SELECT count(*) FROM wl)", records=records)
+
+
+def write_now(write: LaterWrite) -> None:
+    """Send a ``LaterWrite`` on its own (a caller with no statement to carry it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(write.parts)} SELECT {write.check}", write.params)
+        (written,) = cursor.fetchone()
+    write.done(written)
+
+
+def _adds_parts(adds: Sequence[tuple[type[Model], str, dict[Any, int]]], companions: Sequence[Model],
+                name: str) -> tuple[list[str], list[Any], list[str], list[int]]:
+    """``add_to_rows_and_record``'s ``WITH`` items (their names prefixed with ``name``), their parameters, the
+    checks that every update found all its rows and the checks' parameters (the counts of rows)."""
+    parts, params, checks, counts = [], [], [], []
+    for index, (model, field, deltas) in enumerate(adds):
+        changed, key = column(field_of(model, field)), key_of(model)
+        parts.append(f"""{name}a{index} AS (UPDATE {quoted(model._meta.db_table)} AS t
+                           SET {changed} = t.{changed} + v.delta
+                           FROM unnest({array_type(key)}, %s::integer[]) AS v(key, delta)
+                          WHERE t.{column(key)} = v.key RETURNING 1)""")
+        params += [[key.get_db_prep_save(pk, connection) for pk in deltas], list(deltas.values())]
+        checks.append(f"(SELECT count(*) FROM {name}a{index}) = %s")
+        counts.append(len(deltas))
+    if companions:
+        insert = insert_of(type(companions[0]))
+        parts.append(f"{name}c AS (INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.select}"
+                     " RETURNING 1)")
+        params += insert.columns.params(companions)
+    return parts, params, checks, counts
 
 
 def update_each(model: type[Model], *, keys: Sequence[Any], per_row: dict[str, Sequence[Any]],

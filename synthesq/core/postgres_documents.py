@@ -13,20 +13,27 @@ from typing import Any, TypeVar
 from django.db import connection
 from django.db.models import F, Model, Q
 
-from .postgres_rows import column, field_of, insert_of, key_of, on_postgresql, quoted, saved, with_keys
+from .postgres import LaterWrite
+from .postgres_rows import cast_type, column, field_of, insert_of, key_of, on_postgresql, quoted, saved, with_keys
 
 H = TypeVar("H", bound=Model)
 
 
-_STATEMENTS: dict[tuple[type[Model], str, tuple[tuple[type[Model], bool], ...]], str] = {}
+_STATEMENTS: dict[tuple[type[Model], str, tuple[bool, ...], tuple[tuple[type[Model], bool], ...]], str] = {}
 
 
-def _statement(model: type[Model], unless: str, parts: tuple[tuple[type[Model], bool], ...]) -> str:
-    """The document's statement; each part by its model and whether it is one row (``Columns.select_of``)."""
-    key = (model, unless, parts)
+def _statement(model: type[Model], unless: str, nulls: tuple[bool, ...],
+               parts: tuple[tuple[type[Model], bool], ...]) -> str:
+    """The document's statement; its columns whose value is None (``nulls``) written as ``NULL`` (a document
+    starts with several: an invoice's number and dates), so that it is sent with fewer parameters (psycopg keeps
+    its parse of a statement of up to 50); each part by its model and whether it is one row
+    (``Columns.select_of``)."""
+    key = (model, unless, nulls, parts)
     if key not in _STATEMENTS:
         insert = insert_of(model)
-        ctes = [f"d AS (INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.one} WHERE NOT EXISTS"
+        values = ", ".join(f"NULL::{cast_type(field)}" if null else f"%s::{cast_type(field)}"
+                           for field, null in zip(insert.columns.fields, nulls, strict=True))
+        ctes = [f"d AS (INSERT INTO {insert.table} ({insert.columns.names}) SELECT {values} WHERE NOT EXISTS"
                 f" (SELECT 1 FROM {insert.table} WHERE {column(field_of(model, unless))} = %s) RETURNING 1)"]
         for index, (part, one) in enumerate((insert_of(part_model), one) for part_model, one in parts):
             source = part.columns.one if one else part.columns.select
@@ -55,11 +62,13 @@ def insert_document(document: Model, *, parts: Sequence[Sequence[Model]], unless
             type(group[0])._default_manager.bulk_create(group)
         return True
     with_keys([document, *(row for group in groups for row in group)])
-    params = [*insert_of(model).columns.values(document),
+    own = insert_of(model).columns.values(document)
+    params = [*(item for item in own if item is not None),
               field_of(model, field_name).get_db_prep_value(value, connection)]
     for group in groups:
         params += insert_of(type(group[0])).columns.select_of(group)[1]
-    sql = _statement(model, field_name, tuple((type(group[0]), len(group) == 1) for group in groups))
+    sql = _statement(model, field_name, tuple(item is None for item in own),
+                     tuple((type(group[0]), len(group) == 1) for group in groups))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         inserted, *keys = cursor.fetchone()
@@ -95,8 +104,9 @@ _UPDATES: dict[tuple[Any, ...], str] = {}
 
 
 def _update_statement(model: type[Model], fields: tuple[str, ...], only_if: tuple[str, ...],
-                      history: type[Model], increments: tuple[tuple[type[Model], str, str], ...]) -> str:
-    key = (model, fields, only_if, history, increments)
+                      history: type[Model], increments: tuple[tuple[type[Model], str, str], ...],
+                      along: tuple[str, ...], along_check: str) -> str:
+    key = (model, fields, only_if, history, increments, along, along_check)
     if key not in _UPDATES:
         sets = ", ".join(f"{column(field_of(model, name))} = %s" for name in fields)
         conditions = "".join(f" AND {column(field_of(model, name))} = %s" for name in only_if)
@@ -104,22 +114,25 @@ def _update_statement(model: type[Model], fields: tuple[str, ...], only_if: tupl
         counted = "".join(f", i{index} AS ({_increment_statement(*shape)} RETURNING 1)"
                           for index, shape in enumerate(increments))
         _UPDATES[key] = (
-            f"WITH u AS (UPDATE {quoted(model._meta.db_table)} SET {sets}"
+            f"WITH {''.join(f'{part}, ' for part in along)}u AS (UPDATE {quoted(model._meta.db_table)} SET {sets}"
             f" WHERE {column(key_of(model))} = %s{conditions} RETURNING 1){counted}"
             f" INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.one}"
             f" WHERE EXISTS (SELECT 1 FROM u) RETURNING {column(insert.key)}"
-            + "".join(f", (SELECT count(*) FROM i{index})" for index in range(len(increments))))
+            + "".join(f", (SELECT count(*) FROM i{index})" for index in range(len(increments)))
+            + (f", {along_check}" if along_check else ""))
     return _UPDATES[key]
 
 
 def update_and_record(instance: Model, *, fields: Sequence[str], only_if: dict[str, Any],
-                      record: Callable[[], H], increments: Sequence[Increment] = ()) -> H | None:
+                      record: Callable[[], H], increments: Sequence[Increment] = (),
+                      along: LaterWrite | None = None) -> H | None:
     """Write ``fields`` of ``instance`` (each field's ``pre_save`` first, as ``save(update_fields=…)`` does:
     ``auto_now`` stamps) where its row still holds the ``only_if`` values, and insert its history row (``record``
     builds it, after those stamps, as if written after the save): that row, or None when nothing was written.
     Each of ``increments`` is counted with it (its ``refused`` error raised when its row is at its limit: the
-    caller's transaction then rolls back). PostgreSQL: one statement; elsewhere an ``UPDATE``, an ``INSERT``,
-    then an ``UPDATE`` per increment."""
+    caller's transaction then rolls back); ``along``, a write built to go with the caller's next statement
+    (``postgres.add_to_rows_and_record_later``), is sent in it. PostgreSQL: one statement; elsewhere an
+    ``UPDATE``, an ``INSERT``, then an ``UPDATE`` per increment."""
     model = type(instance)
     updated = [field_of(model, name) for name in fields]
     values = {field.attname: field.pre_save(instance, add=False) for field in updated}
@@ -131,20 +144,24 @@ def update_and_record(instance: Model, *, fields: Sequence[str], only_if: dict[s
         count_within_limits(increments)
         return row
     conditions = [field_of(model, name) for name in only_if]
-    params = [*(field.get_db_prep_save(values[field.attname], connection) for field in updated),
+    params = [*(along.params if along is not None else ()),
+              *(field.get_db_prep_save(values[field.attname], connection) for field in updated),
               key_of(model).get_db_prep_value(instance.pk, connection),
               *(field.get_db_prep_value(only_if[field.name], connection) for field in conditions),
               *(key_of(increment.model).get_db_prep_value(increment.pk, connection) for increment in increments)]
     with_keys([row])
     params += insert_of(type(row)).columns.values(row)
     sql = _update_statement(model, tuple(fields), tuple(only_if), type(row),
-                            tuple(increment.shape for increment in increments))
+                            tuple(increment.shape for increment in increments),
+                            along.parts if along is not None else (), along.check if along is not None else "")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         returned = cursor.fetchall()
     if not returned:
         return None
-    for increment, counted in zip(increments, returned[0][1:], strict=True):
+    if along is not None:
+        along.done(returned[0][-1])
+    for increment, counted in zip(increments, returned[0][1:], strict=False):
         if not counted:
             raise increment.refused()
     row.pk = returned[0][0]

@@ -26,19 +26,7 @@ class RepresentedListMixin(Represented, mixins.ListModelMixin):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         assert page is not None  # every list is paginated (DEFAULT_PAGINATION_CLASS)
-        response = self.get_paginated_response(self.represent_page(page))
-        response.add_post_render_callback(self._let_go)
-        return response
-
-    def _let_go(self, response: Response) -> None:
-        """Once the page is rendered, the response leaves the cycles DRF puts it in: its ``renderer_context``
-        names the view and the response itself, the view names it (``response``) and is in a cycle with its
-        request. In them, the response and its data (a page of orders is some 2,000 lists and dicts) were freed by
-        the garbage collector only, which walked them over and over until then (issue 25); out of them, the
-        response goes when the server has written it."""
-        response.renderer_context = None  # type: ignore[attr-defined]  # set by the view (finalize_response)
-        if getattr(self, "response", None) is response:
-            del self.response
+        return self.get_paginated_response(self.represent_page(page))
 
 
 class RepresentedRetrieveMixin(Represented, mixins.RetrieveModelMixin):

@@ -70,6 +70,24 @@ def test_a_document_is_not_written_twice() -> None:
     assert Invoice.objects.get(order=order).pk == existing.pk
 
 
+@pytest.mark.parametrize("issued", [False, True])
+def test_a_document_is_written_with_its_empty_columns_as_null(issued: bool) -> None:
+    # given a draft order's invoice, its number and dates empty (or issued: all of them given)
+    order = OrderFactory()
+    now = timezone.now()
+    dated = {"number": "INV-2026-000042", "issued_at": now, "due_at": now, "paid_at": now, "voided_at": now}
+    invoice = Invoice(order=order, customer=order.customer, currency="USD", customer_name="x", customer_tax_id="",
+                      customer_email="x@example.com", billing_address={}, taxes=[], subtotal=1, charges_total=0,
+                      tax_total=0, total=1, **(dated if issued else {}))
+    line = InvoiceLine(invoice=invoice, position=1, description="x", quantity=1, unit_price=1, line_total=1)
+    # when it is inserted with its line
+    assert insert_document(invoice, parts=([line], []), unless=("order", order.pk)) is True
+    # then its columns hold exactly what it held: NULL where it had nothing, the values it had otherwise
+    stored = Invoice.objects.filter(pk=invoice.pk).values(*dated, "customer_tax_id", "discounts").get()
+    assert stored == {**dict.fromkeys(dated), **(dated if issued else {}), "customer_tax_id": "", "discounts": {}}
+    assert Invoice.objects.filter(pk=invoice.pk, discounts__isnull=False, number__isnull=not issued).exists()
+
+
 class _AtLimit(Exception):
     pass
 

@@ -97,4 +97,4 @@ def test_the_api_answers_with_it(sales_api: APIClient) -> None:
     assert one.status_code == 200 and page.status_code == 200
     assert one["Content-Type"] == "application/json"
     assert one.content == _drf(one.data) and page.content == _drf(page.data)
-    assert one.renderer_context["view"].get_renderers()[0].__class__ is JSONRenderer  # type: ignore[attr-defined]
+    assert one.accepted_renderer.__class__ is JSONRenderer  # type: ignore[attr-defined]
