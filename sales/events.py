@@ -14,7 +14,6 @@ from . import selectors
 from .models import Customer, Order, OrderStatus, Return, Shipment, return_with_lines, with_lines
 from .representations import (
     customer_representation,
-    order_representation,
     order_representation_for_event,
     order_representations,
     return_representation,
