@@ -34,7 +34,7 @@ def iso_datetimes() -> Callable[[datetime | None], str | None]:
     zone = timezone.get_current_timezone()
     # In UTC, a datetime already in UTC (as the database returns them) needs no conversion: the same fields, the
     # same offset, the same text (elsewhere a marker no datetime's tzinfo is: naive ones are converted, as before).
-    same: object = UTC if _is_utc(zone) else object()
+    same: object = UTC if getattr(zone, "key", None) == "UTC" or zone is UTC else object()
 
     def formatted(value: datetime | None) -> str | None:
         if not value:
@@ -43,15 +43,6 @@ def iso_datetimes() -> Callable[[datetime | None], str | None]:
         return text[:-6] + "Z" if text.endswith("+00:00") else text
 
     return formatted
-
-
-def renders_in_utc() -> bool:
-    """Datetimes are rendered in UTC now (the API's time zone: ``Z``, as the database can write them too)."""
-    return _is_utc(timezone.get_current_timezone())
-
-
-def _is_utc(zone: Any) -> bool:
-    return getattr(zone, "key", None) == "UTC" or zone is UTC
 
 
 def amount(value: Decimal | None, currency: str) -> str | None:
