@@ -4,12 +4,11 @@ and types)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
 from synthesq.core.actors import Viewer
-from synthesq.core.prebuilt_json import PrebuiltJSON
 from synthesq.core.representation import amount, amounts, iso_datetime, iso_datetimes
 from taxes.representations import (
     charges_representation,
@@ -21,12 +20,10 @@ from .addresses import address_representation
 from .models import Customer, Order, OrderLine, Return, ReturnLine, Shipment, ShipmentLine
 from .selectors import (
     LineRead,
-    OrderJSON,
     OrderLinesRead,
     OrderRead,
     order_lines_in_memory,
     order_lines_read,
-    order_page_lines,
     order_read_allowed_statuses,
     order_read_of,
     return_allowed_statuses,
@@ -141,24 +138,16 @@ def order_representation(order: Order | OrderRead, *, user: Viewer = None,
     return _order(order_read_of(order), lines, user, iso_datetimes(), {})
 
 
-def _order(order: OrderRead, lines: OrderLinesRead | OrderJSON, user: Viewer, iso: Callable[[Any], str | None],
+def _order(order: OrderRead, lines: OrderLinesRead, user: Viewer, iso: Callable[[Any], str | None],
            moneys: dict[str, Money]) -> dict[str, Any]:
     """``order_representation``, with the datetimes' and amounts' formatting made once for a page
-    (``iso_datetimes``, ``_page_amounts`` per currency in ``moneys``); the line items and returns as the database
-    wrote them (``OrderJSON``) or from their rows."""
+    (``iso_datetimes``, ``_page_amounts`` per currency in ``moneys``)."""
     currency = order.currency
     money = moneys.get(currency) or moneys.setdefault(currency, _page_amounts(currency))
-    line_items: PrebuiltJSON | list[dict[str, Any]]
-    returns: PrebuiltJSON | list[dict[str, Any]]
-    if isinstance(lines, OrderJSON):
-        line_items, returns = lines.line_items, lines.returns
-    else:
-        line_items = [_line(line, money) for line in lines.lines]
-        returns = [summary._asdict() for summary in lines.returns]
     return {
         "id": order.id, "order_number": order.order_number, "status": str(order.status),
         "fulfilment_status": str(order.fulfilment_status), "customer_id": order.customer_id, "currency": currency,
-        "line_items": line_items,
+        "line_items": [_line(line, money) for line in lines.lines],
         "charges": charges_representation(order.charges), "subtotal": money(order.subtotal),
         "charges_total": money(order.charges_total), "tax_total": money(order.tax_total),
         "total": money(order.total), "prices_include_tax": order.prices_include_tax,
@@ -173,7 +162,7 @@ def _order(order: OrderRead, lines: OrderLinesRead | OrderJSON, user: Viewer, is
         "confirmed_at": iso(order.confirmed_at), "processing_at": iso(order.processing_at),
         "shipped_at": iso(order.shipped_at), "delivered_at": iso(order.delivered_at),
         "closed_at": iso(order.closed_at), "cancelled_at": iso(order.cancelled_at),
-        "returns": returns,
+        "returns": [summary._asdict() for summary in lines.returns],
         **_order_discounts(order, order.promotion_code, money),
     }
 
@@ -206,18 +195,8 @@ def return_representation(return_: Return, *, user: Viewer = None) -> dict[str, 
 def order_representations(orders: Iterable[Order | OrderRead], *, user: Viewer = None) -> list[dict[str, Any]]:
     """A page of orders (instances or rows): their lines and returns read together (one statement,
     ``order_lines_read``)."""
-    return _orders([order_read_of(order) for order in orders], order_lines_read, user)
-
-
-def order_page_representations(orders: Iterable[OrderRead], *, user: Viewer = None) -> list[dict[str, Any]]:
-    """A page of the API's list of orders: ``order_representations``, with the line items and returns written as
-    JSON by PostgreSQL (``PrebuiltJSON``: only the renderer reads them), ``order_page_lines``."""
-    return _orders(list(orders), order_page_lines, user)
-
-
-def _orders(reads: list[OrderRead], read_lines: Callable[[list[str]], Mapping[str, OrderLinesRead | OrderJSON]],
-            user: Viewer) -> list[dict[str, Any]]:
-    lines = read_lines([order.id for order in reads])
+    reads = [order_read_of(order) for order in orders]
+    lines = order_lines_read([order.id for order in reads])
     iso = iso_datetimes()
     moneys: dict[str, Money] = {}
     return [_order(order, lines[order.id], user, iso, moneys) for order in reads]

@@ -17,8 +17,8 @@ from sales.discounts import DiscountInput
 from sales.models import Customer, Order, Return, return_with_lines, with_lines
 from sales.representations import (
     customer_representation,
-    order_page_representations,
     order_representation,
+    order_representations,
     return_representation,
     shipment_representation,
 )
@@ -171,7 +171,7 @@ class OrderViewSet(OrderAmendmentMixin, ETagMixin, RepresentedListMixin, Represe
                                     lines=selectors.order_lines_read([instance.pk])[instance.pk])
 
     def represent_page(self, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return order_page_representations(map(selectors.order_read_of_row, page), user=self.request.user)
+        return order_representations(map(selectors.order_read_of_row, page), user=self.request.user)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # One order read as a row and its lines, each statement compiled once. With query parameters the list's

@@ -20,7 +20,6 @@ from .figures import (
     orders_created_by_currency,
     orders_per_day,
 )
-from .order_json import OrderJSON, order_lines_json, order_page_lines
 from .order_reads import OrderRead, order_read_of, order_read_of_row, order_row, order_rows, order_rows_paged
 from .orders import (
     ORDER_STATUSES_WITH_RETURNS,
@@ -82,7 +81,6 @@ __all__ = [
     "LineRoom",
     "NextMove",
     "NextStep",
-    "OrderJSON",
     "OrderLinesRead",
     "OrderRead",
     "PickRow",
@@ -98,14 +96,12 @@ __all__ = [
     "order_event_list",
     "order_get_for_update",
     "order_lines_in_memory",
-    "order_lines_json",
     "order_lines_read",
     "order_list",
     "order_lock_for_shipment",
     "order_lock_with_lines",
     "order_next_step",
     "order_open_return_numbers",
-    "order_page_lines",
     "order_read",
     "order_read_allowed_statuses",
     "order_read_of",

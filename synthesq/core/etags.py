@@ -24,9 +24,9 @@ from typing import Any
 from django.db import transaction
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
 
 from .errors import PreconditionFailed
-from .prebuilt_json import JSONEncoder
 
 IF_MATCH = "If-Match"
 _TAG = re.compile(r'(W/)?"([!#-~]*)"')

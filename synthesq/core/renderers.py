@@ -10,9 +10,6 @@ written in its shortest form, which may spell the same number otherwise (``1e-05
 non-finite float as ``null`` where DRF would refuse it; the API's representations carry no floats (amounts are
 decimal strings, parsed JSON numbers are ``Decimal``). An ``indent`` (``application/json; indent=4``) or other
 settings than the default go to DRF's renderer.
-
-JSON the database wrote (``synthesq.core.prebuilt_json.PrebuiltJSON``, a page of orders' line items) is inserted
-as it is by orjson; DRF's renderer and its encoder write its parsed value instead.
 """
 
 from __future__ import annotations
@@ -24,8 +21,6 @@ import orjson
 from rest_framework import renderers
 from rest_framework.utils import encoders
 
-from .prebuilt_json import JSONEncoder, PrebuiltJSON
-
 # orjson's own forms of these differ from DRF's (a datetime's microseconds and ``Z``; a dataclass DRF cannot
 # write), so they go to DRF's encoder.
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
@@ -33,21 +28,13 @@ _LINE_SEPARATORS = ((b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029")
 _DEFAULT = encoders.JSONEncoder().default  # holds no state of its own
 
 
-def _default(obj: Any) -> Any:
-    if obj.__class__ is PrebuiltJSON:
-        return obj.fragment()
-    return _DEFAULT(obj)
-
-
 class JSONRenderer(renderers.JSONRenderer):
-    encoder_class = JSONEncoder
-
     def render(self, data: Any, accepted_media_type: str | None = None,
                renderer_context: Mapping[str, Any] | None = None) -> bytes:
         if data is None or not self._plain(accepted_media_type, renderer_context):
             return super().render(data, accepted_media_type, renderer_context)
         try:
-            body = orjson.dumps(data, default=_default, option=_OPTIONS)
+            body = orjson.dumps(data, default=_DEFAULT, option=_OPTIONS)
         except orjson.JSONEncodeError:
             return super().render(data, accepted_media_type, renderer_context)
         # DRF escapes the two line separators JavaScript refuses in strings; so does this.

@@ -7,7 +7,6 @@ import json
 from decimal import Decimal
 from typing import Any
 
-import orjson
 import pytest
 from django.utils.translation import gettext_lazy
 from hypothesis import given, settings
@@ -16,8 +15,6 @@ from rest_framework import renderers as drf_renderers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.test import APIClient
 
-from synthesq.core.etags import etag_of
-from synthesq.core.prebuilt_json import PrebuiltJSON, plain
 from synthesq.core.renderers import JSONRenderer
 from tests.factories import OrderFactory
 
@@ -99,38 +96,5 @@ def test_the_api_answers_with_it(sales_api: APIClient) -> None:
     # then the bodies are what DRF's renderer writes of the same data, as JSON
     assert one.status_code == 200 and page.status_code == 200
     assert one["Content-Type"] == "application/json"
-    assert one.content == _drf(one.data) and page.content == _drf(plain(page.data))
+    assert one.content == _drf(one.data) and page.content == _drf(page.data)
     assert one.renderer_context["view"].get_renderers()[0].__class__ is JSONRenderer  # type: ignore[attr-defined]
-
-
-# What the database writes as JSON: the values of the representations (no floats, no dates: text, integers).
-_json_values = st.recursive(
-    st.none() | st.booleans() | _text | st.integers(min_value=-(2**63), max_value=2**64 - 1),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(_text, children, max_size=4),
-    max_leaves=25,
-)
-
-
-def _prebuilt(value: Any) -> PrebuiltJSON:
-    return PrebuiltJSON(orjson.dumps(value).decode())
-
-
-@settings(max_examples=300, deadline=None)
-@given(around=_documents, value=_json_values, media_type=st.sampled_from(
-    ["application/json", "application/json; indent=4"]))
-def test_prebuilt_json_is_written_as_the_value_it_stands_for(around: Any, value: Any, media_type: str) -> None:
-    # given a document with JSON text in it (beside anything, what orjson refuses too); when ours writes it, with
-    # or without an indent; then what DRF writes of the document with the value in its place
-    assert JSONRenderer().render({"doc": around, "prebuilt": [_prebuilt(value)]}, media_type, {}) == _drf(
-        {"doc": around, "prebuilt": [value]}, media_type)
-
-
-def test_prebuilt_json_is_inserted_as_it_is_and_read_as_its_value() -> None:
-    # given JSON text; then orjson inserts it verbatim, and what reads the data sees its value
-    text = '[{"a":"b\\u2028","n":1}]'
-    data = {"page": [PrebuiltJSON(text)], "big": 1}
-    assert JSONRenderer().render(data, "application/json", {}) == b'{"page":[' + text.encode() + b'],"big":1}'
-    assert plain(data) == {"page": [[{"a": "b\u2028", "n": 1}]], "big": 1}
-    assert etag_of(data) == etag_of(plain(data))
-    assert PrebuiltJSON("[]") == PrebuiltJSON("[]") != PrebuiltJSON("{}")
-    assert hash(PrebuiltJSON("[]")) == hash(PrebuiltJSON("[]"))
