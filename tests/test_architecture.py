@@ -234,10 +234,12 @@ def test_an_import_cycle_is_found() -> None:
 # ``postgres_rows`` describes: an array per column, a JSON column as one document), the throttling buckets'
 # one upsert (its vendor difference, GREATEST or MAX, inside it), the counters' portable UPDATE … RETURNING and
 # the bearer token's lookup (one statement written once per connection from the models' columns), and the
-# compiled queries (the ORM's own SQL, compiled once per shape and run again with new values).
+# compiled queries (the ORM's own SQL, compiled once per shape and run again with new values); and the PostgreSQL
+# engine itself (``synthesq/db/postgresql``: it makes the cursors, with psycopg's timestamp loader).
 RAW_SQL_MODULES = {"synthesq/core/postgres.py", "synthesq/core/throttling.py", "synthesq/core/sequences.py",
                    "synthesq/core/authentication.py", "synthesq/core/compiled.py",
-                   "synthesq/core/postgres_documents.py", "synthesq/core/postgres_rows.py"}
+                   "synthesq/core/postgres_documents.py", "synthesq/core/postgres_rows.py",
+                   "synthesq/db/postgresql/base.py"}
 
 
 def test_vendor_specific_sql_stays_in_one_place() -> None:
