@@ -49,8 +49,7 @@ def promotion_code_use(order: Order, *, deferred: bool = False) -> Increment | N
     count_within_limits([increment])
     if code.usage_limit_per_customer is not None:
         # Read after the code's row lock: every other confirmation of it has committed or waits behind this one.
-        uses = Order.objects.filter(customer_id=order.customer_id, promotion_code=code).exclude(
-            status__in=promotion_reads.UNCOUNTED_STATUSES).count()
+        uses = promotion_reads.customer_uses_count(order.customer_id, code.pk)
         if uses >= code.usage_limit_per_customer:
             raise PromotionCodeExhausted(f"Promotion code {code.code!r} has been used up by this customer.",
                                          promotion_code=code.code)
