@@ -5,7 +5,6 @@ entries of a draft's lines."""
 from __future__ import annotations
 
 import re
-
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
