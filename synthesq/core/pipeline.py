@@ -15,10 +15,8 @@ a rejoin after it refuses to start.
 
 from __future__ import annotations
 
-import gc
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponseBase
@@ -58,38 +56,10 @@ class ApiBypassMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if is_api_request(request):
-            with collector_paused():
-                response = self.api_response(request)
-                let_go(response)
+            response = self.api_response(request)
+            let_go(response)
             return response
         return self.get_response(request)
-
-
-_pause_lock = threading.Lock()
-_requests_in = 0  # API requests this process is answering (threads of a gthread worker)
-_we_paused = False  # whether the collector is off because of them (never turned on if something else turned it off)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while this process answers API requests, on again when the last one is
-    answered. A request's objects are freed by their reference counts as it goes; the collector, counting every
-    container allocated, walked those the request still held (a page of 50 orders holds thousands) dozens of times
-    per request. Whatever cycles a request leaves are collected after it, with the next objects allocated."""
-    global _requests_in, _we_paused
-    with _pause_lock:
-        _requests_in += 1
-        if _requests_in == 1 and gc.isenabled():
-            gc.disable()
-            _we_paused = True
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _requests_in -= 1
-            if _requests_in == 0 and _we_paused:
-                _we_paused = False
-                gc.enable()
 
 
 def let_go(response: HttpResponseBase) -> None:

@@ -1,11 +1,8 @@
 """The two middleware paths (synthesq.core.pipeline): an API request skips sessions, CSRF, the signed-in user,
-the staff time zone and messages; the admin keeps every one of them. The garbage collector is off while the
-process answers API requests."""
+the staff time zone and messages; the admin keeps every one of them."""
 
 from __future__ import annotations
 
-import gc
-import threading
 from collections.abc import Iterator
 from unittest import mock
 
@@ -14,13 +11,10 @@ from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.exceptions import ImproperlyConfigured
-from django.core.handlers.base import BaseHandler
-from django.http import HttpRequest, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
-from synthesq.core.pipeline import collector_paused
 from synthesq.core.timezones import StaffTimeZoneMiddleware
 from tests.factories import UserFactory
 
@@ -90,77 +84,3 @@ def test_a_bypass_without_its_rejoin_point_refuses_to_start() -> None:
     # when a request is served, then the chain refuses to be built
     with override_settings(MIDDLEWARE=middleware), pytest.raises(ImproperlyConfigured, match="ApiRejoinMiddleware"):
         Client().get("/healthz")
-
-
-def _collector_seen_by(client: Client | APIClient, path: str) -> bool:
-    """Whether the garbage collector was on while ``path``'s view answered (the spy sits on the handler after the
-    rejoin point, where every request's view is reached)."""
-    seen: list[bool] = []
-    real = BaseHandler._get_response
-
-    def spy(handler: BaseHandler, request: HttpRequest) -> HttpResponseBase:
-        seen.append(gc.isenabled())
-        return real(handler, request)
-
-    with mock.patch.object(BaseHandler, "_get_response", autospec=True, side_effect=spy):
-        client.get(path)
-    [enabled] = seen
-    return enabled
-
-
-def test_the_collector_is_off_while_an_api_request_is_answered(sales_api: APIClient, admin_client: Client) -> None:
-    # given the garbage collector on
-    assert gc.isenabled()
-    # when an API request and an admin page are answered
-    during_api = _collector_seen_by(sales_api, "/api/v1/sales/orders")
-    during_admin = _collector_seen_by(admin_client, "/admin/")
-    # then it was off for the API request only, and is on again after each
-    assert (during_api, during_admin) == (False, True)
-    assert gc.isenabled()
-
-
-def test_the_collector_comes_back_when_the_last_of_overlapping_requests_ends() -> None:
-    # given two requests of one process (threads of a worker), the second starting while the first runs
-    first_in, second_in, first_may_end, second_may_end = (threading.Event() for _ in range(4))
-    states: dict[str, bool] = {}
-
-    def request(name: str, entered: threading.Event, may_end: threading.Event) -> None:
-        with collector_paused():
-            entered.set()
-            may_end.wait(5)
-        states[f"after {name}"] = gc.isenabled()
-
-    first = threading.Thread(target=request, args=("first", first_in, first_may_end))
-    second = threading.Thread(target=request, args=("second", second_in, second_may_end))
-    first.start()
-    first_in.wait(5)
-    second.start()
-    second_in.wait(5)
-    # when the first ends while the second still runs
-    first_may_end.set()
-    first.join(5)
-    still_paused = not gc.isenabled()
-    # then the collector stays off until the second ends too
-    second_may_end.set()
-    second.join(5)
-    assert states == {"after first": False, "after second": True} and still_paused
-    assert gc.isenabled()
-
-
-def test_a_request_that_fails_turns_the_collector_back_on() -> None:
-    # given the collector on, when a request raises, then it is on again
-    with pytest.raises(RuntimeError), collector_paused():
-        raise RuntimeError("the view failed")
-    assert gc.isenabled()
-
-
-def test_a_collector_turned_off_elsewhere_stays_off() -> None:
-    # given the collector turned off by something else (a profiler, a test)
-    gc.disable()
-    try:
-        # when a request is answered, then it does not turn it on
-        with collector_paused():
-            pass
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
