@@ -209,14 +209,14 @@ def post_fork(server: Any, worker: Any) -> None:
 
 
 # The young generation's threshold in a worker (Python's default: 700). The collector runs when the containers
-# allocated and not freed since its last run exceed it; a request's own objects are freed by their reference
-# counts when it ends, so what makes the count grow from request to request is the little cyclic garbage requests
-# leave (tens of containers), while within a request it climbs with what the request holds (a page of 50 orders:
-# some 2,500). At 700 the collector walked the page's objects three or four times per page, and every tenth of
-# those runs the older generation too (1.3 ms of a page's CPU under load, issue 25); above any request's peak it
-# runs once per some hundreds of requests, over at most this many objects (a few ms), and no more garbage than
-# that is ever waiting for it.
-YOUNG_GENERATION_THRESHOLD = 50_000
+# allocated and not freed since its last run exceed it. A request's own objects are freed by their reference
+# counts when it ends, so from request to request the count grows only by the little cyclic garbage requests leave
+# (tens of containers), while within a request it climbs with what the request holds: a page of 50 orders some
+# 2,500. At 700 the collector walked the page's objects three times per page, and every tenth run the older
+# generation too: 1.1 ms of GC per page under load (issue 25). At 10,000 it runs about once per 40 pages, over
+# what has piled up (some 6 ms), 0.17 ms per page; no more garbage than that ever waits for it. (50,000 ran
+# once per 250 pages but for 46 ms, and saved no more.)
+YOUNG_GENERATION_THRESHOLD = 10_000
 
 
 def post_worker_init(worker: Any) -> None:
@@ -265,3 +265,4 @@ def on_exit(server: Any) -> None:
     temporary = os.environ.get("SYNTHESQ_TEMPORARY_METRICS_DIR")
     if temporary:
         shutil.rmtree(temporary, ignore_errors=True)
+

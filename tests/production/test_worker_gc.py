@@ -37,5 +37,5 @@ def test_a_worker_collects_its_young_generation_after_more_than_a_request_holds(
     # given the interpreter's thresholds, when a worker has loaded the app
     with mock.patch.object(gunicorn_conf.gc, "freeze"):
         gunicorn_conf.post_worker_init(SimpleNamespace(pid=4242))
-    # then its young generation is collected after 50,000 containers, the older ones as before
-    assert gc.get_threshold() == (50_000, *thresholds[1:])
+    # then its young generation is collected after 10,000 containers, the older ones as before
+    assert gc.get_threshold() == (10_000, *thresholds[1:])
