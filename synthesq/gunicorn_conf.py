@@ -265,4 +265,3 @@ def on_exit(server: Any) -> None:
     temporary = os.environ.get("SYNTHESQ_TEMPORARY_METRICS_DIR")
     if temporary:
         shutil.rmtree(temporary, ignore_errors=True)
-
