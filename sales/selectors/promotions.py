@@ -21,17 +21,20 @@ from ..pricing_models import PriceList, PriceListEntry, PromotionCode
 
 # An order counts as a use of its code from its confirmation until it is cancelled.
 UNCOUNTED_STATUSES = (OrderStatus.DRAFT, OrderStatus.CANCELLED)
-# The same statuses written into the SQL as constants, not sent as parameters: the index on the uses
-# (``order_customer_code_uses``) holds only the counted orders, and PostgreSQL uses such a partial index only
-# where it can prove the statement's condition implies the index's. With the statuses as parameters it cannot,
-# in the plan it makes once for a prepared statement, so it planned each create anew (about 1 ms of its CPU) to
-# avoid scanning all the customer's orders.
+
+
 def _sql_constant(word: str) -> RawSQL:
+    """``word`` (lower-case letters and underscores only) written into the SQL as a constant."""
     if not re.fullmatch(r"[a-z_]+", word):
         raise ValueError(f"not a word to write into SQL: {word!r}")
     return RawSQL(f"'{word}'", ())
 
 
+# The same statuses written into the SQL as constants, not sent as parameters: the index on the uses
+# (``order_customer_code_uses``) holds only the counted orders, and PostgreSQL uses such a partial index only
+# where it can prove the statement's condition implies the index's. With the statuses as parameters it cannot,
+# in the plan it makes once for a prepared statement, so it planned each create anew (about 1 ms of its CPU) to
+# avoid scanning all the customer's orders.
 _UNCOUNTED_IN_SQL = [_sql_constant(status) for status in UNCOUNTED_STATUSES]
 _CODE_FIELDS = ("id", "code", "discount_type", "discount_value", "currency", "valid_from", "valid_to",
                 "min_subtotal", "usage_limit", "usage_limit_per_customer", "times_used", "active")
