@@ -61,16 +61,19 @@ def codes_named(text: str) -> QuerySet[PromotionCode]:
 def customer_uses(customer_id: str, code: Any = None) -> Coalesce:
     """How many of the customer's orders count as uses of the code (``code``: an expression naming it; default
     the outer row's primary key)."""
-    uses = (Order.objects.filter(customer_id=customer_id, promotion_code=code if code is not None else OuterRef("pk"))
-            .exclude(status__in=_UNCOUNTED_IN_SQL).order_by().values("promotion_code")
-            .annotate(n=Count("pk")).values("n"))
+    uses = (_counted_uses(customer_id, code if code is not None else OuterRef("pk")).order_by()
+            .values("promotion_code").annotate(n=Count("pk")).values("n"))
     return Coalesce(Subquery(uses), Value(0))
 
 
 def customer_uses_count(customer_id: str, code_id: str) -> int:
     """``customer_uses`` read on its own (the code's row locked by the caller, so that it cannot move)."""
-    return (Order.objects.filter(customer_id=customer_id, promotion_code_id=code_id)
-            .exclude(status__in=_UNCOUNTED_IN_SQL).count())
+    return _counted_uses(customer_id, code_id).count()
+
+
+def _counted_uses(customer_id: str, code: Any) -> QuerySet[Order]:
+    """The customer's orders that count as uses of ``code`` (a primary key or an expression naming one)."""
+    return Order.objects.filter(customer_id=customer_id, promotion_code=code).exclude(status__in=_UNCOUNTED_IN_SQL)
 
 
 def promotion_code_for_draft(text: str, customer_id: str) -> tuple[PromotionCode | None, int, frozenset[str]]:
