@@ -3,7 +3,8 @@
 A service that changes state publishes what happened with ``publish(...)``; it runs under
 ``@publishes_events`` (``transaction.atomic`` plus an event scope). Events are buffered while the service runs
 and written when its outermost scope ends — still inside the transaction, as one bulk INSERT that also writes
-the one ``fan_out_events`` task (the row django-tasks' database backend writes). So a committed change always
+the one ``fan_out_events`` task (the row django-tasks' database backend writes) and any count the change makes
+last (``count_last``). So a committed change always
 has its events and their delivery task, and a rolled-back one has neither (a nested service that fails takes
 its buffered events with it). Publishing outside a service's scope is a programming error.
 
@@ -26,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from synthesq.core import postgres
+from synthesq.core.postgres import Increment, count_within_limits
 
 from .models import Event
 from .queue import FAN_OUT_EVENTS, announce, enqueue, task_row
@@ -101,28 +103,51 @@ class PendingEvent:
     render: Callable[[], dict[str, Any]] | None = None
 
 
-_scope: ContextVar[list[PendingEvent] | None] = ContextVar("event_scope", default=None)
+@dataclass
+class _Change:
+    """What a service's outermost scope writes when it ends: the events published in it and the counts it makes
+    last (``count_last``)."""
+
+    events: list[PendingEvent] = field(default_factory=list)
+    last: list[Increment] = field(default_factory=list)
+
+
+_scope: ContextVar[_Change | None] = ContextVar("event_scope", default=None)
 
 
 @contextmanager
-def event_scope() -> Iterator[list[PendingEvent]]:
-    """Collect the events published inside; the outermost scope writes them when it ends normally."""
-    buffer = _scope.get()
-    if buffer is not None:  # nested: a failure drops what was published inside
-        mark = len(buffer)
+def event_scope() -> Iterator[_Change]:
+    """Collect the events published inside (and the counts made last); the outermost scope writes them when it
+    ends normally."""
+    change = _scope.get()
+    if change is not None:  # nested: a failure drops what was published (and counted last) inside
+        marks = len(change.events), len(change.last)
         try:
-            yield buffer
+            yield change
         except BaseException:
-            del buffer[mark:]
+            del change.events[marks[0]:], change.last[marks[1]:]
             raise
         return
-    buffer = []
-    token = _scope.set(buffer)
+    change = _Change()
+    token = _scope.set(change)
     try:
-        yield buffer
-        _flush(buffer)
+        yield change
+        _flush(change)
     finally:
         _scope.reset(token)
+
+
+def count_last(increment: Increment) -> None:
+    """Count ``increment`` (a counter raised within its limit: the uses of a promotion code) as the change's last
+    write, in the statement that writes its events when the service's outermost scope ends (its own statement
+    when there are none). A row that many changes count (a popular code) is then locked from that statement to
+    the commit, not through the rest of the change; its refusal, raised there, rolls the whole change back.
+    Its row is locked after every row the change locked before it and before the events' counter: a change
+    that locks such a row itself must do so after the rows it locks here too (the order, its stock)."""
+    change = _scope.get()
+    if change is None:
+        raise RuntimeError("Counts made last belong to a service's change (@publishes_events).")
+    change.last.append(increment)
 
 
 def in_event_scope() -> bool:
@@ -157,8 +182,8 @@ def publish(event_type: str, *, object_id: str, obj: dict[str, Any] | Callable[[
     the service's outermost scope ends (still in its transaction, after everything it changed), so the object's
     last event is what GET returns once the change is committed. A ping names the one endpoint it is for.
     Returns the event's id (None when events are off)."""
-    buffer = _scope.get()
-    if buffer is None:
+    change = _scope.get()
+    if change is None:
         raise RuntimeError("Events are published by services, inside their transaction (@publishes_events).")
     if event_type not in _TYPES:
         raise ValueError(f"Undeclared event type {event_type!r}")
@@ -170,12 +195,18 @@ def publish(event_type: str, *, object_id: str, obj: dict[str, Any] | Callable[[
         data["previous_attributes"] = previous_attributes
     pending = PendingEvent(type=event_type, object_id=object_id, data=data, only_endpoint_id=only_endpoint_id,
                            render=render)
-    buffer.append(pending)
+    change.events.append(pending)
     return pending.id
 
 
-def _flush(pending: list[PendingEvent]) -> None:
-    """Write the buffered events and enqueue their fan-out (one task), in the transaction."""
+def _flush(change: _Change) -> None:
+    """Write the buffered events and enqueue their fan-out (one task), in the transaction, with the change's last
+    count (several, each a statement of its own before the events', in the order they were made: one statement
+    cannot count one row twice, nor promise in which order it locks two)."""
+    pending, counts = change.events, change.last
+    if len(counts) > 1 or not pending:
+        count_within_limits(counts)
+        counts = []
     if not pending:
         return
     last = {item.object_id: item for item in pending}
@@ -188,7 +219,8 @@ def _flush(pending: list[PendingEvent]) -> None:
                     only_endpoint_id=item.only_endpoint_id, created_at=item.created_at) for item in pending]
     # the fan-out's task row goes with the events' statement (django-tasks' own row, written by it elsewhere)
     task = task_row(FAN_OUT_EVENTS, [event.pk for event in events])
-    postgres.insert_numbered(events, number_field="sequence", counter=EVENT_SEQUENCE, along=[task] if task else [])
+    postgres.insert_numbered(events, number_field="sequence", counter=EVENT_SEQUENCE, along=[task] if task else [],
+                             first=counts[0] if counts else None)
     if task is None:
         enqueue(FAN_OUT_EVENTS, [event.pk for event in events])
     else:

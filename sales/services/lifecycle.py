@@ -12,12 +12,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from integrations.events import publishes_events
+from integrations.events import count_last, publishes_events
 from inventory import services as inventory_services
 from synthesq.core.actors import Actor, require_permission
 from synthesq.core.errors import ValidationFailed, field_error
 from synthesq.core.postgres import LaterWrite
-from synthesq.core.postgres_documents import Increment
 
 from .. import selectors
 from ..exceptions import OrderOnHold, ReturnOpen, ReturnWindowOpen
@@ -34,12 +33,11 @@ _refuse = refuse_order_move
 def _move(order_id: str, *, target: str, actor: Actor, reason: str = "",
           transition_kwargs: dict[str, Any] | None = None, data: dict[str, Any] | None = None,
           guard: Callable[[Order], None] | None = None, before: Callable[[Order], None] | None = None,
-          save_fields: tuple[str, ...] | None = None, increments: Sequence[Increment] = (),
-          along: Sequence[LaterWrite] = ()) -> Order:
+          save_fields: tuple[str, ...] | None = None, along: Sequence[LaterWrite] = ()) -> Order:
     """Lock the order with its lines (the response and the events render them), then ``order_move_locked``."""
     return order_move_locked(selectors.order_lock_with_lines(order_id), target=target, actor=actor, reason=reason,
                              transition_kwargs=transition_kwargs, data=data, guard=guard, before=before,
-                             save_fields=save_fields, increments=increments, along=along)
+                             save_fields=save_fields, along=along)
 
 
 def _stock_items(order: Order) -> list[tuple[str, int]]:
@@ -51,9 +49,10 @@ def _stock_items(order: Order) -> list[tuple[str, int]]:
 def order_confirm(*, order_id: str, actor: Actor, reason: str = "") -> Order:
     """draft → confirmed: reserve stock for every line from the warehouses the allocation rule picks (all or
     nothing: 422 ``insufficient_stock``), recording each line's allocations in the same statement; then count the
-    use of its promotion code (422 ``promotion_code_exhausted`` …, see ``promotion_code_use``)."""
+    use of its promotion code (422 ``promotion_code_exhausted`` …, see ``promotion_code_use``), as the change's
+    last write where it can (``count_last``: the code's row, which every order carrying the code counts, locked
+    only from the last statement to the commit)."""
 
-    increments: list[Increment] = []
     later: list[LaterWrite] = []  # the reservation's write, sent with the order's (PostgreSQL)
 
     def reserve(order: Order) -> None:
@@ -62,15 +61,14 @@ def order_confirm(*, order_id: str, actor: Actor, reason: str = "") -> Order:
             items=_stock_items(order), reference=order.pk, actor=actor, reason=f"order {order.order_number}",
             companions=lambda movements: allocations_from_reservation(lines, movements), later=later,
         )
-        # the code's row: the last lock, taken by the order's own write when it can count the use alone
         increment = promotion_code_use(order, deferred=True)
         if increment is not None:
-            increments.append(increment)
+            count_last(increment)
 
     # The order's row changes in its status, ``confirm``'s ``confirmed_at`` and ``updated_at`` only (the
     # reservation and the code's use write other rows): the UPDATE writes those, not every column.
     return _move(order_id, target=OrderStatus.CONFIRMED, actor=actor, reason=reason, before=reserve,
-                 save_fields=("confirmed_at", "updated_at"), increments=increments, along=later)
+                 save_fields=("confirmed_at", "updated_at"), along=later)
 
 
 @publishes_events

@@ -12,7 +12,6 @@ from typing import Any
 from synthesq.core.actors import Actor
 from synthesq.core.fsm import invalid_move, refused_move, save_moved, transition_apply
 from synthesq.core.postgres import LaterWrite, write_now
-from synthesq.core.postgres_documents import Increment, count_within_limits
 
 from .. import events, selectors, telemetry
 from ..exceptions import InvalidTransition
@@ -26,14 +25,12 @@ def order_move_locked(order: Order, *, target: str, actor: Actor, reason: str = 
                       transition_kwargs: dict[str, Any] | None = None, data: dict[str, Any] | None = None,
                       guard: Callable[[Order], None] | None = None,
                       before: Callable[[Order], None] | None = None,
-                      save_fields: tuple[str, ...] | None = None, increments: Sequence[Increment] = (),
-                      along: Sequence[LaterWrite] = ()) -> Order:
+                      save_fields: tuple[str, ...] | None = None, along: Sequence[LaterWrite] = ()) -> Order:
     """Move the locked ``order`` to ``target`` (``transition_apply``) and announce it. With ``save_fields`` (every
     field of the order the move changes besides its status) the order's row is written in those columns only,
     with its history row (``save_moved``: one statement on PostgreSQL), not the ORM's UPDATE of every column.
-    ``increments`` (filled by ``before``: a confirmation's use of its promotion code) are counted when the order
-    is written: in that statement with ``save_fields``, else just after it; so is ``along`` (filled by ``before``:
-    a confirmation's stock reservation, ready to go with the order's write), else it is written on its own."""
+    ``along`` (filled by ``before``: a confirmation's stock reservation, ready to go with the order's write) is
+    sent in that statement with ``save_fields``, else it is written on its own."""
 
     def record(order: Order, from_status: str) -> OrderEvent:
         def build() -> OrderEvent:
@@ -45,10 +42,9 @@ def order_move_locked(order: Order, *, target: str, actor: Actor, reason: str = 
         if save_fields is None:  # transition_apply saved the order
             row = build()
             row.save(force_insert=True)
-            count_within_limits(increments)
             return row
-        # the order's row (its status and these fields only) with its history row, the increments and the write
-        return save_moved(order, fields=save_fields, from_status=from_status, record=build, increments=increments,
+        # the order's row (its status and these fields only) with its history row and the write
+        return save_moved(order, fields=save_fields, from_status=from_status, record=build,
                           along=along[0] if along else None)
 
     from_status, event = transition_apply(order, target, actor=actor, invalid=refuse_order_move,

@@ -1,9 +1,12 @@
 """Writes of promotion codes and price lists (finance and superusers), and a code's uses: counted when an order
 confirms, given back when a confirmed order is cancelled.
 
-Lock order: the order (with its lines), then its products (stock), then its promotion code: the code's row is
-locked by the guarded ``UPDATE`` that counts the use, so concurrent confirmations of one code queue on it and
-PostgreSQL re-evaluates the guard on the latest count: never more than ``usage_limit`` uses, whatever the load."""
+Lock order: the order (with its lines), then its products (stock), then its promotion code, then the events'
+counter: the code's row is locked by the guarded ``UPDATE`` that counts the use, so concurrent confirmations of one
+code queue on it and PostgreSQL re-evaluates the guard on the latest count: never more than ``usage_limit`` uses,
+whatever the load. A confirmation counts it in its last statement, the one that writes its events
+(``integrations.events.count_last``), so a popular code's row is held only from there to the commit; a
+cancellation gives it back before its invoice and its events, after its stock."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from inventory.models import Product
 from synthesq.core.actors import Actor, require_permission
 from synthesq.core.errors import ValidationFailed, field_error, refuse_unknown_fields
 from synthesq.core.money import is_known_currency, scale_error
-from synthesq.core.postgres_documents import Increment, count_within_limits
+from synthesq.core.postgres import Increment, count_within_limits
 
 from .. import discounts
 from ..exceptions import PromotionCodeExhausted, PromotionCodeTaken
@@ -35,8 +38,9 @@ def promotion_code_use(order: Order, *, deferred: bool = False) -> Increment | N
     """Count the use of the order's code as it confirms (in its transaction, the order locked first). Refused:
     the code deactivated or out of its window since the draft took it, or used up (in total, or by this
     customer): 422, and the transaction rolls back. ``deferred``: a code without a per-customer limit is not
-    counted here; its ``Increment`` is returned for the order's own write to count (one statement less: its
-    status and history row written with the code's use, ``order_move_locked``'s ``increments``)."""
+    counted here; its ``Increment`` is returned for the caller to count as the change's last write
+    (``integrations.events.count_last``). A per-customer limit is checked here, the code's row locked first, so
+    that no other confirmation of the code can commit between the count and the check."""
     code = order.promotion_code
     if code is None:
         return None

@@ -32,7 +32,7 @@ from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMField
 
 from .errors import InvalidTransition, PermissionRefused
 from .postgres import LaterWrite
-from .postgres_documents import Increment, update_and_record
+from .postgres_documents import update_and_record
 
 _ANY_SOURCE = ("*", "+")
 
@@ -249,16 +249,14 @@ def transition_apply(
 
 
 def save_moved(instance: ConcurrentTransitions, *, fields: Sequence[str], from_status: str,
-               record: Callable[[], H], field: str = "status", increments: Sequence[Increment] = (),
-               along: LaterWrite | None = None) -> H:
+               record: Callable[[], H], field: str = "status", along: LaterWrite | None = None) -> H:
     """Save a moved ``instance`` (``transition_apply`` with ``save=False``): its status and ``fields`` (every
     other field it changed) only, and its history row (``record`` builds it, once the row's ``auto_now`` stamps
     are set), in one statement on PostgreSQL (``update_and_record``); as its ``save()`` would, only where its row
-    still holds ``from_status`` (``ConcurrentTransition`` otherwise), counting ``increments`` with it (each
-    raises its own error at its limit) and sending ``along`` (a write its move made ready) in the same
-    statement. Returns the history row."""
+    still holds ``from_status`` (``ConcurrentTransition`` otherwise), sending ``along`` (a write its move made
+    ready) in the same statement. Returns the history row."""
     row = update_and_record(instance, fields=(field, *fields), only_if={field: from_status}, record=record,
-                            increments=increments, along=along)
+                            along=along)
     if row is None:
         raise ConcurrentTransition("Cannot save object! The state has been changed since fetched from the database!")
     instance._update_initial_state()

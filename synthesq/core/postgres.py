@@ -8,12 +8,12 @@ column as one document): as many rows as you like, one round trip, one plan."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Model, Value, When
+from django.db.models import Case, F, IntegerField, Model, Q, Value, When
 
 from .models import Sequence as Counter
 from .postgres_rows import (
@@ -32,63 +32,132 @@ from .postgres_rows import (
 from .sequences import sequence_next, sequence_reserve_block
 
 
-def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str, along: Sequence[Model] = ()) -> None:
+@dataclass(frozen=True)
+class Increment:
+    """1 added to ``field`` of the row ``pk`` of ``model`` unless it has reached ``limit`` (another column; NULL:
+    no limit), as ``increment_within_limit`` adds it; ``refused`` makes the error raised when it has."""
+
+    model: type[Model]
+    pk: Any
+    field: str
+    limit: str
+    refused: Callable[[], Exception]
+
+    @property
+    def shape(self) -> tuple[type[Model], str, str]:
+        return self.model, self.field, self.limit
+
+
+_INCREMENTS: dict[tuple[type[Model], str, str], str] = {}
+
+
+def _increment_statement(model: type[Model], field: str, limit: str) -> str:
+    key = (model, field, limit)
+    if key not in _INCREMENTS:
+        counted, ceiling = column(field_of(model, field)), column(field_of(model, limit))
+        _INCREMENTS[key] = (f"UPDATE {quoted(model._meta.db_table)} SET {counted} = {counted} + 1"
+                            f" WHERE ({ceiling} IS NULL OR {counted} < {ceiling}) AND {column(key_of(model))} = %s")
+    return _INCREMENTS[key]
+
+
+def increment_within_limit(model: type[Model], pk: Any, *, field: str, limit: str) -> bool:
+    """Add 1 to ``field`` of the row ``pk`` unless it has reached ``limit`` (another column; NULL: no limit), in
+    one guarded ``UPDATE`` that locks the row (PostgreSQL re-checks the guard on the latest row when it waited for
+    it); whether it counted. The statement is written once per model; elsewhere the ORM's ``update``."""
+    if not on_postgresql():
+        return bool(model._default_manager.filter(
+            Q(**{f"{limit}__isnull": True}) | Q(**{f"{field}__lt": F(limit)}), pk=pk,
+        ).update(**{field: F(field) + 1}))
+    with connection.cursor() as cursor:
+        cursor.execute(_increment_statement(model, field, limit), [key_of(model).get_db_prep_value(pk, connection)])
+        return bool(cursor.rowcount)
+
+
+def count_within_limits(increments: Sequence[Increment]) -> None:
+    """Count each increment on its own (``increment_within_limit``), raising its ``refused`` error at its limit."""
+    for increment in increments:
+        if not increment_within_limit(increment.model, increment.pk, field=increment.field, limit=increment.limit):
+            raise increment.refused()
+
+
+def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str, along: Sequence[Model] = (),
+                    first: Increment | None = None) -> None:
     """Insert ``rows`` (of one model), numbered in their order from a block of counter ``counter`` taken in the
     same step; the counter row stays locked until the transaction ends, which is what makes the numbers visible
     in order. ``along``: single rows of other models written in the same step (a task row that processes the
-    numbered ones), as ``save(force_insert=True)`` writes them. PostgreSQL: one statement (the counter's
-    ``UPDATE … RETURNING`` feeds the ``INSERT`` and each of ``along``); elsewhere the block, then ``bulk_create``
-    and the ``along`` rows' saves."""
+    numbered ones), as ``save(force_insert=True)`` writes them. ``first``: a counter raised within its limit
+    before the block is taken (its ``refused`` error raised at its limit: the caller's transaction then rolls
+    back), so that a transaction whose last statement this is locks that row, then the counter's, each only until
+    its commit. PostgreSQL: one statement (the counter's ``UPDATE … RETURNING`` feeds the ``INSERT`` and each of
+    ``along``; it is gated on ``first``'s count, which is therefore made before it); elsewhere ``first``, the
+    block, then ``bulk_create`` and the ``along`` rows' saves."""
     if not rows:
         return
     model = type(rows[0])
     if not on_postgresql():
-        first = sequence_reserve_block(counter, len(rows))
+        if first is not None:
+            count_within_limits([first])
+        block = sequence_reserve_block(counter, len(rows))
         for offset, row in enumerate(rows):
-            setattr(row, number_field, first + offset)
+            setattr(row, number_field, block + offset)
         model._default_manager.bulk_create(rows)
         for companion in along:
             companion.save(force_insert=True)
         return
     with_keys([*rows, *along])
-    sql, columns = _numbered_sql(model, number_field, tuple(type(companion) for companion in along))
+    sql, columns = _numbered_sql(model, number_field, tuple(type(companion) for companion in along),
+                                 first.shape if first is not None else None)
     count = len(rows)
-    values = [count, counter, *(value for companion in along for value in insert_of(type(companion)).columns.values(
-        companion)), count, *columns.params(rows)]
+    values = [*([key_of(first.model).get_db_prep_value(first.pk, connection), counter] if first is not None else []),
+              count, counter, *(value for companion in along for value in insert_of(type(companion)).columns.values(
+                  companion)), count, *columns.params(rows)]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        if cursor.rowcount == 0:  # the counter's very first use: create it, then number them
+        if cursor.rowcount == 0:  # the counter's very first use (``first`` not counted): create it, then number them
             Counter.objects.bulk_create([Counter(name=counter, value=0)], ignore_conflicts=True)
             cursor.execute(sql, values)
         if cursor.rowcount != count:
             raise RuntimeError(f"{model._meta.verbose_name_plural} were not written")
-        first = min(value for (value,) in cursor.fetchall())
+        returned = cursor.fetchall()
+    if first is not None and not returned[0][1]:
+        raise first.refused()
+    number = min(row[0] for row in returned)
     for offset, row in enumerate(rows):
-        setattr(row, number_field, first + offset)
+        setattr(row, number_field, number + offset)
     saved([*rows, *along])
 
 
-_NUMBERED: dict[tuple[type[Model], str, tuple[type[Model], ...]], tuple[str, Columns]] = {}
+_NUMBERED: dict[tuple[type[Model], str, tuple[type[Model], ...], tuple[type[Model], str, str] | None],
+                tuple[str, Columns]] = {}
 
 
-def _numbered_sql(model: type[Model], number_field: str, along: tuple[type[Model], ...]) -> tuple[str, Columns]:
+def _numbered_sql(model: type[Model], number_field: str, along: tuple[type[Model], ...],
+                  first: tuple[type[Model], str, str] | None) -> tuple[str, Columns]:
     """``insert_numbered``'s statement, written once per shape, with the numbered rows' columns (all but the
     number): nothing is written when the counter does not exist yet (the ``along`` rows are selected from its
-    block too)."""
-    key = (model, number_field, along)
+    block too, and ``first`` counts only where the counter exists). The counter's ``UPDATE`` waits for ``first``'s
+    count (its one-time filter), so the two rows are always locked in that order."""
+    key = (model, number_field, along, first)
     if key not in _NUMBERED:
         insert, number = insert_of(model), field_of(model, number_field)
         columns = columns_of([field for field in insert.columns.fields if field is not number])
         companions = "".join(
             f", t{index} AS (INSERT INTO {insert_of(other).table} ({insert_of(other).columns.names})"
             f" {insert_of(other).columns.one} FROM block RETURNING 1)" for index, other in enumerate(along))
+        counter_table = quoted(Counter._meta.db_table)
+        counted = gate = returned = ""
+        if first is not None:
+            counted = (f"i AS ({_increment_statement(*first)} AND EXISTS (SELECT 1 FROM {counter_table}"
+                       f" WHERE name = %s) RETURNING 1), ")
+            gate = " AND (SELECT count(*) FROM i) >= 0"
+            returned = ", (SELECT count(*) FROM i)"
         _NUMBERED[key] = f"""
-            WITH block AS (UPDATE {quoted(Counter._meta.db_table)} SET value = value + %s WHERE name = %s
+            WITH {counted}block AS (UPDATE {counter_table} SET value = value + %s WHERE name = %s{gate}
                            RETURNING value){companions}
             INSERT INTO {insert.table} ({column(number)}, {columns.names})
             SELECT block.value - %s + r.ord, {columns.selected}
               FROM block, {columns.unnest}
-            RETURNING {column(number)}
+            RETURNING {column(number)}{returned}
         """, columns
     return _NUMBERED[key]
 

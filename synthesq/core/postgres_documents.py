@@ -1,17 +1,16 @@
-"""A document written with its parts in one PostgreSQL statement (an invoice, its lines and its history row), a
-moved row with its history row, a counter raised within its limit, each beside its portable fallback (the ORM), as
-``postgres`` does for batches: callers say what to write in the ORM's terms and this module picks the statement,
-written once per model (the ORM would build and compile it on every call). Each model's rows are sent as
-``postgres_rows`` describes (an array per column, a JSON column as one document)."""
+"""A document written with its parts in one PostgreSQL statement (an invoice, its lines and its history row) and a
+moved row with its history row, each beside its portable fallback (the ORM), as ``postgres`` does for batches:
+callers say what to write in the ORM's terms and this module picks the statement, written once per model (the ORM
+would build and compile it on every call). Each model's rows are sent as ``postgres_rows`` describes (an array per
+column, a JSON column as one document)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import F, Model, Q
+from django.db.models import Model
 
 from .postgres import LaterWrite
 from .postgres_rows import cast_type, column, field_of, insert_of, key_of, on_postgresql, quoted, saved, with_keys
@@ -84,55 +83,32 @@ def insert_document(document: Model, *, parts: Sequence[Sequence[Model]], unless
     return True
 
 
-@dataclass(frozen=True)
-class Increment:
-    """1 added to ``field`` of the row ``pk`` of ``model`` unless it has reached ``limit`` (another column; NULL:
-    no limit), as ``increment_within_limit`` adds it; ``refused`` makes the error raised when it has."""
-
-    model: type[Model]
-    pk: Any
-    field: str
-    limit: str
-    refused: Callable[[], Exception]
-
-    @property
-    def shape(self) -> tuple[type[Model], str, str]:
-        return self.model, self.field, self.limit
-
-
 _UPDATES: dict[tuple[Any, ...], str] = {}
 
 
 def _update_statement(model: type[Model], fields: tuple[str, ...], only_if: tuple[str, ...],
-                      history: type[Model], increments: tuple[tuple[type[Model], str, str], ...],
-                      along: tuple[str, ...], along_check: str) -> str:
-    key = (model, fields, only_if, history, increments, along, along_check)
+                      history: type[Model], along: tuple[str, ...], along_check: str) -> str:
+    key = (model, fields, only_if, history, along, along_check)
     if key not in _UPDATES:
         sets = ", ".join(f"{column(field_of(model, name))} = %s" for name in fields)
         conditions = "".join(f" AND {column(field_of(model, name))} = %s" for name in only_if)
         insert = insert_of(history)
-        counted = "".join(f", i{index} AS ({_increment_statement(*shape)} RETURNING 1)"
-                          for index, shape in enumerate(increments))
         _UPDATES[key] = (
             f"WITH {''.join(f'{part}, ' for part in along)}u AS (UPDATE {quoted(model._meta.db_table)} SET {sets}"
-            f" WHERE {column(key_of(model))} = %s{conditions} RETURNING 1){counted}"
+            f" WHERE {column(key_of(model))} = %s{conditions} RETURNING 1)"
             f" INSERT INTO {insert.table} ({insert.columns.names}) {insert.columns.one}"
             f" WHERE EXISTS (SELECT 1 FROM u) RETURNING {column(insert.key)}"
-            + "".join(f", (SELECT count(*) FROM i{index})" for index in range(len(increments)))
             + (f", {along_check}" if along_check else ""))
     return _UPDATES[key]
 
 
 def update_and_record(instance: Model, *, fields: Sequence[str], only_if: dict[str, Any],
-                      record: Callable[[], H], increments: Sequence[Increment] = (),
-                      along: LaterWrite | None = None) -> H | None:
+                      record: Callable[[], H], along: LaterWrite | None = None) -> H | None:
     """Write ``fields`` of ``instance`` (each field's ``pre_save`` first, as ``save(update_fields=…)`` does:
     ``auto_now`` stamps) where its row still holds the ``only_if`` values, and insert its history row (``record``
     builds it, after those stamps, as if written after the save): that row, or None when nothing was written.
-    Each of ``increments`` is counted with it (its ``refused`` error raised when its row is at its limit: the
-    caller's transaction then rolls back); ``along``, a write built to go with the caller's next statement
-    (``postgres.add_to_rows_and_record_later``), is sent in it. PostgreSQL: one statement; elsewhere an
-    ``UPDATE``, an ``INSERT``, then an ``UPDATE`` per increment."""
+    ``along``, a write built to go with the caller's next statement (``postgres.add_to_rows_and_record_later``),
+    is sent in it. PostgreSQL: one statement; elsewhere an ``UPDATE`` and an ``INSERT``."""
     model = type(instance)
     updated = [field_of(model, name) for name in fields]
     values = {field.attname: field.pre_save(instance, add=False) for field in updated}
@@ -141,18 +117,15 @@ def update_and_record(instance: Model, *, fields: Sequence[str], only_if: dict[s
         if not model._default_manager.filter(pk=instance.pk, **only_if).update(**values):
             return None
         row.save(force_insert=True)
-        count_within_limits(increments)
         return row
     conditions = [field_of(model, name) for name in only_if]
     params = [*(along.params if along is not None else ()),
               *(field.get_db_prep_save(values[field.attname], connection) for field in updated),
               key_of(model).get_db_prep_value(instance.pk, connection),
-              *(field.get_db_prep_value(only_if[field.name], connection) for field in conditions),
-              *(key_of(increment.model).get_db_prep_value(increment.pk, connection) for increment in increments)]
+              *(field.get_db_prep_value(only_if[field.name], connection) for field in conditions)]
     with_keys([row])
     params += insert_of(type(row)).columns.values(row)
     sql = _update_statement(model, tuple(fields), tuple(only_if), type(row),
-                            tuple(increment.shape for increment in increments),
                             along.parts if along is not None else (), along.check if along is not None else "")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -161,41 +134,6 @@ def update_and_record(instance: Model, *, fields: Sequence[str], only_if: dict[s
         return None
     if along is not None:
         along.done(returned[0][-1])
-    for increment, counted in zip(increments, returned[0][1:], strict=False):
-        if not counted:
-            raise increment.refused()
     row.pk = returned[0][0]
     saved([row])
     return row
-
-
-_INCREMENTS: dict[tuple[type[Model], str, str], str] = {}
-
-
-def _increment_statement(model: type[Model], field: str, limit: str) -> str:
-    key = (model, field, limit)
-    if key not in _INCREMENTS:
-        counted, ceiling = column(field_of(model, field)), column(field_of(model, limit))
-        _INCREMENTS[key] = (f"UPDATE {quoted(model._meta.db_table)} SET {counted} = {counted} + 1"
-                            f" WHERE ({ceiling} IS NULL OR {counted} < {ceiling}) AND {column(key_of(model))} = %s")
-    return _INCREMENTS[key]
-
-
-def increment_within_limit(model: type[Model], pk: Any, *, field: str, limit: str) -> bool:
-    """Add 1 to ``field`` of the row ``pk`` unless it has reached ``limit`` (another column; NULL: no limit), in
-    one guarded ``UPDATE`` that locks the row (PostgreSQL re-checks the guard on the latest row when it waited for
-    it); whether it counted. The statement is written once per model; elsewhere the ORM's ``update``."""
-    if not on_postgresql():
-        return bool(model._default_manager.filter(
-            Q(**{f"{limit}__isnull": True}) | Q(**{f"{field}__lt": F(limit)}), pk=pk,
-        ).update(**{field: F(field) + 1}))
-    with connection.cursor() as cursor:
-        cursor.execute(_increment_statement(model, field, limit), [key_of(model).get_db_prep_value(pk, connection)])
-        return bool(cursor.rowcount)
-
-
-def count_within_limits(increments: Sequence[Increment]) -> None:
-    """Count each increment on its own (``increment_within_limit``), raising its ``refused`` error at its limit."""
-    for increment in increments:
-        if not increment_within_limit(increment.model, increment.pk, field=increment.field, limit=increment.limit):
-            raise increment.refused()

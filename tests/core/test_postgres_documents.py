@@ -4,17 +4,14 @@
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
 from billing.models import Invoice, InvoiceEvent, InvoiceLine
 from sales.models import Order, OrderEvent, OrderStatus
-from sales.pricing_models import PromotionCode
 from synthesq.core.fsm import save_moved
-from synthesq.core.postgres_documents import Increment, insert_document
+from synthesq.core.postgres_documents import insert_document
 from tests.factories import OrderFactory
-from tests.factories.pricing import PromotionCodeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -86,26 +83,3 @@ def test_a_document_is_written_with_its_empty_columns_as_null(issued: bool) -> N
     stored = Invoice.objects.filter(pk=invoice.pk).values(*dated, "customer_tax_id", "discounts").get()
     assert stored == {**dict.fromkeys(dated), **(dated if issued else {}), "customer_tax_id": "", "discounts": {}}
     assert Invoice.objects.filter(pk=invoice.pk, discounts__isnull=False, number__isnull=not issued).exists()
-
-
-class _AtLimit(Exception):
-    pass
-
-
-def test_a_moved_row_counts_its_increments_in_the_same_write() -> None:
-    # given two draft orders and a code with one use left
-    code = PromotionCodeFactory(usage_limit=1, times_used=0)
-    first, second = OrderFactory(), OrderFactory()
-    increment = Increment(PromotionCode, code.pk, field="times_used", limit="usage_limit", refused=_AtLimit)
-    # when the first is saved as moved with the code's use, then the use is counted
-    first.confirm()
-    save_moved(first, fields=("confirmed_at", "updated_at"), from_status=OrderStatus.DRAFT,
-               record=lambda: _status_changed(first), increments=[increment])
-    assert PromotionCode.objects.get(pk=code.pk).times_used == 1
-    # and the second is refused at the code's limit (its caller's transaction rolls back what was written)
-    second.confirm()
-    with pytest.raises(_AtLimit), transaction.atomic():
-        save_moved(second, fields=("confirmed_at", "updated_at"), from_status=OrderStatus.DRAFT,
-                   record=lambda: _status_changed(second), increments=[increment])
-    assert PromotionCode.objects.get(pk=code.pk).times_used == 1
-    assert Order.objects.get(pk=second.pk).status == "draft"

@@ -14,13 +14,16 @@ from django_tasks_db.models import DBTaskResult
 
 from billing import services as billing
 from billing.models import Invoice, Payment
-from integrations.events import publish
+from integrations.events import count_last, publish, publishes_events
 from integrations.models import Event
 from inventory import services as inventory
 from sales import services as sales
 from sales.models import Order, OrderStatus
+from sales.pricing_models import PromotionCode
 from synthesq.core.errors import DomainError
+from synthesq.core.postgres import Increment
 from tests.factories import CustomerFactory, InvoiceFactory, OrderFactory, ProductFactory, ReturnFactory, UserFactory
+from tests.factories.pricing import PromotionCodeFactory
 
 from .helpers import event_types, last_sequence
 
@@ -192,8 +195,6 @@ def test_a_rolled_back_change_writes_no_event_and_enqueues_nothing() -> None:
 
 def test_a_nested_service_that_fails_takes_its_events_with_it() -> None:
     # given an order whose confirmation will be refused, inside a service scope that carries on
-    from integrations.events import publishes_events
-
     refused = OrderFactory(lines=[(ProductFactory(stock=1), 2)])
     before = last_sequence()
 
@@ -279,3 +280,73 @@ def test_a_draft_edit_names_what_it_replaced() -> None:
     assert event.data["previous_attributes"]["line_items"] == old_lines
     assert event.data["previous_attributes"]["total"] == old_lines[0]["line_total"]
     assert event.data["object"]["total"] == "6.00"
+
+
+class _UsedUp(Exception):
+    pass
+
+
+def _counted_last(code: Any) -> None:
+    count_last(Increment(PromotionCode, code.pk, field="times_used", limit="usage_limit", refused=_UsedUp))
+
+
+def _times_used(code: Any) -> int:
+    return PromotionCode.objects.get(pk=code.pk).times_used
+
+
+def test_counts_made_last_are_made_with_the_events_and_fail_the_change_whole() -> None:
+    # given a code with two uses left, and a service that publishes an event and counts a use last
+    code = PromotionCodeFactory(usage_limit=2, times_used=0)
+
+    @publishes_events
+    def change(uses: int) -> None:
+        sales.customer_create(actor=None, name="Counted", email="counted@example.com")
+        for _ in range(uses):
+            _counted_last(code)
+
+    # when it runs counting one use, then two (one row counted twice in one change), then one more than is left
+    before = last_sequence()
+    change(1)
+    assert (_times_used(code), event_types(after=before)) == (1, ["customer.created"])
+    before = last_sequence()
+    with pytest.raises(_UsedUp):
+        change(2)
+    # then the refused change wrote nothing at all: no count, no customer, no event
+    assert (_times_used(code), event_types(after=before)) == (1, [])
+    change(1)
+    assert _times_used(code) == 2
+
+
+def test_a_nested_service_that_fails_takes_its_count_with_it(settings: Any) -> None:
+    # given a code, and a service that carries on after a nested change (that counted a use last) failed
+    code = PromotionCodeFactory(usage_limit=None, times_used=5)
+
+    class Refused(Exception):
+        pass
+
+    @publishes_events
+    def nested() -> None:
+        _counted_last(code)
+        raise Refused
+
+    @publishes_events
+    def outer() -> None:
+        _counted_last(code)
+        try:
+            with transaction.atomic():
+                nested()
+        except Refused:
+            pass
+
+    # when it runs, with events on and then off (the count is then made alone)
+    outer()
+    settings.EVENTS_ENABLED = False
+    outer()
+    # then only the outer uses were counted
+    assert _times_used(code) == 7
+
+
+def test_nothing_outside_a_service_can_count_last() -> None:
+
+    with pytest.raises(RuntimeError, match="service's change"):
+        _counted_last(PromotionCodeFactory())
