@@ -16,6 +16,7 @@ from synthesq.core.compiled import CompiledQuery, Text, TextList
 from synthesq.core.errors import NotFound
 from synthesq.core.fsm import all_transitions, allowed_targets
 from synthesq.core.json_columns import json_text, json_value
+from synthesq.core.postgres import joined_rows, split_joined_rows
 from synthesq.core.roles import roles_with
 
 from ..models import (
@@ -87,15 +88,16 @@ _LINE_READ_COLUMNS = (
     "return_lines__sales_return__return_number", "return_lines__sales_return__status",
     "tax_class", "tax_rate", "net_amount", "tax_amount", "gross_amount", json_text("taxes"),
     "list_price", "price_list_id", json_text("discount"), "discount_amount", "order_discount_amount",
-    "allocations__warehouse_id", "allocations__quantity",
+    "allocations_text",
 )
 
 
 def order_lines_read(order_ids: Sequence[str]) -> dict[str, OrderLinesRead]:
     """The lines of these orders, each with the return lines claiming it and their returns and its allocations, in
-    one statement (a line joined to its return lines and its allocations: one row per pair, or one row with
-    none), whatever the number of orders, lines and returns. Plain rows, no model instances: a page of 50 orders
-    of 3 lines was 200 of them and the prefetch machinery around them, the largest share of the list's time."""
+    one statement (a line joined to its return lines: one row per pair, or one row with none; its allocations
+    looked up per line, ``postgres.joined_rows``), whatever the number of orders, lines and returns. Plain rows,
+    no model instances: a page of 50 orders of 3 lines was 200 of them and the prefetch machinery around them, the
+    largest share of the list's time."""
     reads = {order_id: OrderLinesRead([], []) for order_id in order_ids}
     if not reads:
         return reads
@@ -106,17 +108,15 @@ def order_lines_read(order_ids: Sequence[str]) -> dict[str, OrderLinesRead]:
     for (order_id, line_id, product_id, sku, name, quantity, unit_price, line_total,
          return_line_id, returned, return_id, return_number, return_status, tax_class, tax_rate, net_amount,
          tax_amount, gross_amount, taxes, list_price, price_list_id, discount, discount_amount,
-         order_discount_amount, warehouse_id, allocated) in rows:
+         order_discount_amount, allocations) in rows:
         read = reads[order_id]
         if line_id != last_line:
             read.lines.append(LineRead(product_id, sku, name, quantity, unit_price, line_total, 0, tax_class, tax_rate,
                                        net_amount, tax_amount, gross_amount, json_value(taxes), list_price,
-                                       price_list_id, json_value(discount), discount_amount, order_discount_amount))
-            last_line, seen_return_lines, seen_warehouses = line_id, set(), set()
-        if warehouse_id is not None and warehouse_id not in seen_warehouses:
-            seen_warehouses.add(warehouse_id)
-            read.lines[-1] = read.lines[-1]._replace(allocations=(*read.lines[-1].allocations,
-                                                                  (warehouse_id, allocated)))
+                                       price_list_id, json_value(discount), discount_amount, order_discount_amount,
+                                       tuple((warehouse_id, int(allocated)) for _key, warehouse_id, allocated
+                                             in split_joined_rows(allocations)) if allocations else ()))
+            last_line, seen_return_lines = line_id, set()
         if return_id is None or return_line_id in seen_return_lines:
             continue
         seen_return_lines.add(return_line_id)
@@ -137,7 +137,9 @@ def order_lines_read(order_ids: Sequence[str]) -> dict[str, OrderLinesRead]:
 _LINES_READ = CompiledQuery(
     "sales.order_lines_read",
     lambda order_ids: (OrderLine.objects.filter(order_id__in=order_ids)
-                       .order_by("order_id", "position", "return_lines__id", "allocations__id")
+                       .annotate(allocations_text=joined_rows(OrderLineAllocation, parent=OrderLine, key="line",
+                                                              fields=("warehouse", "quantity")))
+                       .order_by("order_id", "position", "return_lines__id")
                        .values_list(*_LINE_READ_COLUMNS)),
     order_ids=TextList(),
 )

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Case, F, IntegerField, Model, Q, Value, When
+from django.db.models.expressions import RawSQL
 
 from .models import Sequence as Counter
 from .postgres_rows import (
@@ -372,6 +373,34 @@ def update_each(model: type[Model], *, keys: Sequence[Any], per_row: dict[str, S
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.rowcount)
+
+
+def joined_rows(model: type[Model], *, parent: type[Model], key: str, fields: Sequence[str]) -> RawSQL:
+    """An expression for ``annotate`` on a query of ``parent``: the parent row's rows of ``model`` (those whose
+    foreign key ``key`` points at it), each as its primary key then ``fields`` joined by ':', the rows joined by
+    ',' in no set order (``split_joined_rows`` reads them back in key order); NULL when it has none. A correlated
+    subquery: PostgreSQL looks each parent row's rows up through the foreign key's index whatever the table's
+    size, where a join let the planner read the whole table instead (a page of 50 orders read every allocation of
+    a database holding 35,000 of them: 5 ms where the index takes 0.5; issue 25). The fields' text must hold
+    neither ':' nor ',' (keys, prefixed ids, numbers)."""
+    child, outer = quoted(model._meta.db_table), quoted(parent._meta.db_table)
+    parts = [f"{child}.{column(key_of(model))}", *(f"{child}.{column(field_of(model, name))}" for name in fields)]
+    if connection.vendor == "postgresql":
+        row, rows = f"concat_ws(':', {', '.join(parts)})", "string_agg({}, ',')"
+    else:
+        row, rows = " || ':' || ".join(parts), "group_concat({}, ',')"
+    return RawSQL(f"(SELECT {rows.format(row)} FROM {child} WHERE {child}.{column(field_of(model, key))}"
+                  f" = {outer}.{column(key_of(parent))})", ())
+
+
+def split_joined_rows(text: str | None) -> list[list[str]]:
+    """``joined_rows``'s text as its rows (each its key, then its fields, as text), in key order."""
+    if text is None:
+        return []
+    rows = [row.split(":") for row in text.split(",")]
+    if len(rows) > 1:
+        rows.sort(key=lambda row: int(row[0]) if row[0].isdigit() else row[0])
+    return rows
 
 
 def joined_text(expression: str, vendor: str | None = None) -> str | None:
