@@ -8,6 +8,7 @@ import importlib
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -79,6 +80,20 @@ def run_in_threads(works: list[Callable[[], Any]], *, timeout: float = 60) -> li
         thread.join(timeout=timeout)
     assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
     return outcomes
+
+
+def wait_until_backend_waits_for_a_lock(pid: int, done: threading.Event, timeout: float = 10) -> None:
+    """Return once backend ``pid`` waits for a lock, or its work is ``done`` (it needed no lock we hold)."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline and not done.is_set():
+            # pg_locks is live (pg_stat_activity would be a snapshot frozen for this transaction)
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", [pid])
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    if not done.is_set():
+        raise RuntimeError(f"backend {pid} neither finished nor waited for a lock")
 
 
 def gunicorn_configuration() -> ModuleType:

@@ -5,7 +5,6 @@ one order per Idempotency-Key."""
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +21,7 @@ from sales import selectors, services
 from sales.exceptions import InvalidTransition
 from sales.models import Order, OrderEvent
 from tests.factories import CustomerFactory, OrderFactory, ProductFactory
-from tests.helpers import run_in_threads
+from tests.helpers import run_in_threads, wait_until_backend_waits_for_a_lock
 
 from .helpers import ORDERS_URL, ledger_sum, movements, order_payload, status_url, stock_of
 
@@ -111,20 +110,6 @@ def _backend_pid() -> int:
         return cursor.fetchone()[0]
 
 
-def _wait_until_backend_waits_for_a_lock(pid: int, done: threading.Event, timeout: float = 10) -> None:
-    """Return once backend ``pid`` waits for a lock, or its work is ``done`` (it needed no lock we hold)."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline and not done.is_set():
-            # pg_locks is live (pg_stat_activity would be a snapshot frozen for this transaction)
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", [pid])
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.02)
-    if not done.is_set():
-        raise RuntimeError(f"backend {pid} neither finished nor waited for a lock")
-
-
 def test_creating_an_order_while_its_products_are_being_reserved_does_not_deadlock() -> None:
     # given products A < B (by id) and a customer
     a, b = sorted([ProductFactory(stock=10), ProductFactory(stock=10)], key=lambda p: p.pk)
@@ -140,7 +125,7 @@ def test_creating_an_order_while_its_products_are_being_reserved_does_not_deadlo
             a_locked.set()
             if not pid_known.wait(timeout=10):
                 raise RuntimeError("the creator never started")
-            _wait_until_backend_waits_for_a_lock(creator_pid[0], created)
+            wait_until_backend_waits_for_a_lock(creator_pid[0], created)
             inventory_services._lock_products([b.pk])
         return "reserved"
 
@@ -250,7 +235,7 @@ def test_confirming_while_a_draft_edit_replaces_the_lines_reserves_the_new_lines
             locked.set()
             if not pid_known.wait(timeout=10):
                 raise RuntimeError("the confirmation never started")
-            _wait_until_backend_waits_for_a_lock(confirmer_pid[0], confirmed)
+            wait_until_backend_waits_for_a_lock(confirmer_pid[0], confirmed)
             services.order_update_draft(order_id=order.pk, actor=None,
                                         line_items=[services.LineInput(product_id=new.pk, quantity=3)])
         return "edited"

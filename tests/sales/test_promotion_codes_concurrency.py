@@ -19,7 +19,7 @@ from inventory.models import StockMovement
 from sales.models import Order, OrderEvent
 from sales.pricing_models import PromotionCode
 from tests.factories import CustomerFactory, ProductFactory, PromotionCodeFactory
-from tests.helpers import run_in_threads
+from tests.helpers import run_in_threads, wait_until_backend_waits_for_a_lock
 
 from .helpers import ORDERS_URL, order_payload, status_url, stock_of
 
@@ -156,7 +156,7 @@ def test_a_confirmation_waits_for_a_busy_code_without_holding_the_events_counter
             deadline = time.monotonic() + 10
             while not confirmer and time.monotonic() < deadline:
                 time.sleep(0.01)
-            _wait_until_waiting(confirmer[0], finished)
+            wait_until_backend_waits_for_a_lock(confirmer[0], finished)
             with connection.cursor() as cursor:
                 # when the confirmation waits for the code: the statement it waits in (statistics read afresh,
                 # not as this transaction first saw them) ...
@@ -176,15 +176,3 @@ def test_a_confirmation_waits_for_a_busy_code_without_holding_the_events_counter
     assert confirmed == 200
     assert PromotionCode.objects.get(pk=code.pk).times_used == 1
     assert Order.objects.get(pk=order_id).status == "confirmed"
-
-
-def _wait_until_waiting(pid: int, done: threading.Event, timeout: float = 10) -> None:
-    """Return once backend ``pid`` waits for a lock (pg_locks is live; it must, before ``done``)."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline and not done.is_set():
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", [pid])
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.01)
-    raise RuntimeError(f"backend {pid} never waited for a lock")
