@@ -4,9 +4,9 @@ A service that changes state publishes what happened with ``publish(...)``; it r
 ``@publishes_events`` (``transaction.atomic`` plus an event scope). Events are buffered while the service runs
 and written when its outermost scope ends — still inside the transaction, as one bulk INSERT that also writes
 the one ``fan_out_events`` task (the row django-tasks' database backend writes) and any count the change makes
-last (``count_last``). So a committed change always
-has its events and their delivery task, and a rolled-back one has neither (a nested service that fails takes
-its buffered events with it). Publishing outside a service's scope is a programming error.
+last (``count_last``). So a committed change always has its events and their delivery task, and a rolled-back one
+has neither (a nested service that fails takes its buffered events with it). Publishing outside a service's scope
+is a programming error.
 
 Event types are declared by the app that owns the object (``register_event_types``); endpoints subscribe to
 types or to ``<prefix>.*`` wildcards.
@@ -142,8 +142,8 @@ def count_last(increment: Increment) -> None:
     write, in the statement that writes its events when the service's outermost scope ends (its own statement
     when there are none). A row that many changes count (a popular code) is then locked from that statement to
     the commit, not through the rest of the change; its refusal, raised there, rolls the whole change back.
-    Its row is locked after every row the change locked before it and before the events' counter: a change
-    that locks such a row itself must do so after the rows it locks here too (the order, its stock)."""
+    Its row is locked after every row the change has locked and before the events' counter: any other change
+    that locks such a row keeps that order (a cancellation gives a code's use back after its order and stock)."""
     change = _scope.get()
     if change is None:
         raise RuntimeError("Counts made last belong to a service's change (@publishes_events).")
