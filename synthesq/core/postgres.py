@@ -381,8 +381,9 @@ def joined_rows(model: type[Model], *, parent: type[Model], key: str, fields: Se
     ',' in no set order (``split_joined_rows`` reads them back in key order); NULL when it has none. A correlated
     subquery: PostgreSQL looks each parent row's rows up through the foreign key's index whatever the table's
     size, where a join let the planner read the whole table instead (a page of 50 orders read every allocation of
-    a database holding 35,000 of them: 5 ms where the index takes 0.5; issue 25). The fields' text must hold
-    neither ':' nor ',' (keys, prefixed ids, numbers)."""
+    a database holding 35,000 of them: 5 ms where the index takes 0.5; issue 25). That takes the connections'
+    ``random_page_cost`` of 1.1 (``synthesq.settings.database``): at PostgreSQL's default of 4 it scanned a small
+    table once per parent row. The fields' text must hold neither ':' nor ',' (keys, prefixed ids, numbers)."""
     child, outer = quoted(model._meta.db_table), quoted(parent._meta.db_table)
     parts = [f"{child}.{column(key_of(model))}", *(f"{child}.{column(field_of(model, name))}" for name in fields)]
     if connection.vendor == "postgresql":
