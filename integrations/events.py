@@ -27,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from synthesq.core import postgres
-from synthesq.core.postgres import Increment, count_within_limits
+from synthesq.core.postgres_counts import Increment, count_within_limits
 
 from .models import Event
 from .queue import FAN_OUT_EVENTS, announce, enqueue, task_row

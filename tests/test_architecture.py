@@ -230,7 +230,8 @@ def test_an_import_cycle_is_found() -> None:
 
 
 # Where SQL is written by hand: the PostgreSQL-only statements with their fallbacks (batches in ``postgres``, a
-# document with its parts or a row with its history row in ``postgres_documents``, both sending rows as
+# document with its parts or a row with its history row in ``postgres_documents``, a counter raised within its
+# limit in ``postgres_counts``, all sending rows as
 # ``postgres_rows`` describes: an array per column, a JSON column as one document), the throttling buckets'
 # one upsert (its vendor difference, GREATEST or MAX, inside it), the counters' portable UPDATE … RETURNING and
 # the bearer token's lookup (one statement written once per connection from the models' columns), and the
@@ -239,6 +240,7 @@ def test_an_import_cycle_is_found() -> None:
 RAW_SQL_MODULES = {"synthesq/core/postgres.py", "synthesq/core/throttling.py", "synthesq/core/sequences.py",
                    "synthesq/core/authentication.py", "synthesq/core/compiled.py",
                    "synthesq/core/postgres_documents.py", "synthesq/core/postgres_rows.py",
+                   "synthesq/core/postgres_counts.py",
                    "synthesq/db/postgresql/base.py"}
 
 

@@ -22,7 +22,7 @@ from inventory.models import Product
 from synthesq.core.actors import Actor, require_permission
 from synthesq.core.errors import ValidationFailed, field_error, refuse_unknown_fields
 from synthesq.core.money import is_known_currency, scale_error
-from synthesq.core.postgres import Increment, count_within_limits
+from synthesq.core.postgres_counts import Increment, count_within_limits
 
 from .. import discounts
 from ..exceptions import PromotionCodeExhausted, PromotionCodeTaken

@@ -8,15 +8,16 @@ column as one document): as many rows as you like, one round trip, one plan."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Model, Q, Value, When
+from django.db.models import Case, F, IntegerField, Model, Value, When
 from django.db.models.expressions import RawSQL
 
 from .models import Sequence as Counter
+from .postgres_counts import Increment, count_within_limits, increment_statement
 from .postgres_rows import (
     Columns,
     array_type,
@@ -31,54 +32,6 @@ from .postgres_rows import (
     with_keys,
 )
 from .sequences import sequence_next, sequence_reserve_block
-
-
-@dataclass(frozen=True)
-class Increment:
-    """1 added to ``field`` of the row ``pk`` of ``model`` unless it has reached ``limit`` (another column; NULL:
-    no limit), as ``increment_within_limit`` adds it; ``refused`` makes the error raised when it has."""
-
-    model: type[Model]
-    pk: Any
-    field: str
-    limit: str
-    refused: Callable[[], Exception]
-
-    @property
-    def shape(self) -> tuple[type[Model], str, str]:
-        return self.model, self.field, self.limit
-
-
-_INCREMENTS: dict[tuple[type[Model], str, str], str] = {}
-
-
-def _increment_statement(model: type[Model], field: str, limit: str) -> str:
-    key = (model, field, limit)
-    if key not in _INCREMENTS:
-        counted, ceiling = column(field_of(model, field)), column(field_of(model, limit))
-        _INCREMENTS[key] = (f"UPDATE {quoted(model._meta.db_table)} SET {counted} = {counted} + 1"
-                            f" WHERE ({ceiling} IS NULL OR {counted} < {ceiling}) AND {column(key_of(model))} = %s")
-    return _INCREMENTS[key]
-
-
-def increment_within_limit(model: type[Model], pk: Any, *, field: str, limit: str) -> bool:
-    """Add 1 to ``field`` of the row ``pk`` unless it has reached ``limit`` (another column; NULL: no limit), in
-    one guarded ``UPDATE`` that locks the row (PostgreSQL re-checks the guard on the latest row when it waited for
-    it); whether it counted. The statement is written once per model; elsewhere the ORM's ``update``."""
-    if not on_postgresql():
-        return bool(model._default_manager.filter(
-            Q(**{f"{limit}__isnull": True}) | Q(**{f"{field}__lt": F(limit)}), pk=pk,
-        ).update(**{field: F(field) + 1}))
-    with connection.cursor() as cursor:
-        cursor.execute(_increment_statement(model, field, limit), [key_of(model).get_db_prep_value(pk, connection)])
-        return bool(cursor.rowcount)
-
-
-def count_within_limits(increments: Sequence[Increment]) -> None:
-    """Count each increment on its own (``increment_within_limit``), raising its ``refused`` error at its limit."""
-    for increment in increments:
-        if not increment_within_limit(increment.model, increment.pk, field=increment.field, limit=increment.limit):
-            raise increment.refused()
 
 
 def insert_numbered(rows: Sequence[Model], *, number_field: str, counter: str, along: Sequence[Model] = (),
@@ -148,7 +101,7 @@ def _numbered_sql(model: type[Model], number_field: str, along: tuple[type[Model
         counter_table = quoted(Counter._meta.db_table)
         counted = gate = returned = ""
         if first is not None:
-            counted = (f"i AS ({_increment_statement(*first)} AND EXISTS (SELECT 1 FROM {counter_table}"
+            counted = (f"i AS ({increment_statement(*first)} AND EXISTS (SELECT 1 FROM {counter_table}"
                        f" WHERE name = %s) RETURNING 1), ")
             gate = " AND (SELECT count(*) FROM i) >= 0"
             returned = ", (SELECT count(*) FROM i)"

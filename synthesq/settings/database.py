@@ -14,8 +14,8 @@ The planner is told that a page read at random costs about what one read in sequ
 (``random_page_cost``, ``DATABASE_RANDOM_PAGE_COST``, 1.1 as PostgreSQL's manual suggests for solid-state storage
 and a database that fits in memory; PostgreSQL's own default, 4, is for spinning disks): at 4 it read a whole
 table rather than look 150 rows up by their index, for the allocations of a page of 50 orders (issue 25). It is
-sent with each connection's start (libpq's ``options``); empty leaves the server's own setting (a pooler that
-refuses startup options: PgBouncer without ``ignore_startup_parameters = options``).
+set on each new connection (``OPTIONS["random_page_cost"]``, read by synthesq.db.postgresql: a statement, not a
+startup option, which poolers such as PgBouncer refuse); empty leaves the server's own setting.
 """
 
 from __future__ import annotations
@@ -58,5 +58,5 @@ def database_settings(base_dir: Path) -> dict[str, Any]:
         if cost:
             if not re.fullmatch(r"\d+(\.\d+)?", cost):
                 raise ImproperlyConfigured(f"DATABASE_RANDOM_PAGE_COST must be a number, not {cost!r}.")
-            options.setdefault("options", f"-c random_page_cost={cost}")
+            options.setdefault("random_page_cost", cost)
     return database

@@ -9,7 +9,8 @@ from django.db import transaction
 from integrations.models import Event
 from sales.pricing_models import PromotionCode
 from synthesq.core.models import Sequence as Counter
-from synthesq.core.postgres import Increment, insert_numbered
+from synthesq.core.postgres import insert_numbered
+from synthesq.core.postgres_counts import Increment
 from tests.factories.pricing import PromotionCodeFactory
 
 pytestmark = pytest.mark.django_db

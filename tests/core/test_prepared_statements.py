@@ -35,17 +35,19 @@ POSTGRES = {"DATABASE_URL": "postgres://u@db.example:5432/sales"}
 
 
 def test_postgresql_binds_on_the_server_and_prepares_by_default() -> None:
-    assert database_options(**POSTGRES) == {"server_side_binding": True, "prepare_threshold": 5, "prepared_max": 100}
+    assert database_options(**POSTGRES) == {"server_side_binding": True, "prepare_threshold": 5, "prepared_max": 100,
+                                            "random_page_cost": "1.1"}
 
 
 def test_the_threshold_and_the_cache_size_come_from_the_environment() -> None:
     options = database_options(**POSTGRES, DATABASE_PREPARE_THRESHOLD="0", DATABASE_PREPARED_MAX="250")
-    assert options == {"server_side_binding": True, "prepare_threshold": 0, "prepared_max": 250}
+    assert options == {"server_side_binding": True, "prepare_threshold": 0, "prepared_max": 250,
+                       "random_page_cost": "1.1"}
 
 
 @pytest.mark.parametrize("off", ["0", "false", "off"])
 def test_it_turns_off_for_a_transaction_pooler(off: str) -> None:
-    assert database_options(**POSTGRES, DATABASE_SERVER_SIDE_BINDING=off) == {}
+    assert database_options(**POSTGRES, DATABASE_SERVER_SIDE_BINDING=off) == {"random_page_cost": "1.1"}
 
 
 def test_sqlite_is_untouched() -> None:

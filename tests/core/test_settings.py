@@ -115,13 +115,13 @@ def test_bad_throttle_rate_refuses_to_start(rate: str) -> None:
     assert "API_THROTTLE_TOKEN_RATE" in result.stderr
 
 
-@pytest.mark.parametrize(("value", "options"), [
-    (None, "-c random_page_cost=1.1"),  # the default: index lookups costed as what they cost on SSD and in memory
-    ("", None),  # the server's own setting (a pooler that refuses startup options)
-    ("2.5", "-c random_page_cost=2.5"),
+@pytest.mark.parametrize(("value", "cost"), [
+    (None, "1.1"),  # the default: index lookups costed as what they cost on SSD and in memory
+    ("", None),  # the server's own setting
+    ("2.5", "2.5"),
 ])
-def test_postgresql_connections_start_with_the_planners_random_page_cost(
-        monkeypatch: pytest.MonkeyPatch, value: str | None, options: str | None) -> None:
+def test_postgresql_connections_set_the_planners_random_page_cost(
+        monkeypatch: pytest.MonkeyPatch, value: str | None, cost: str | None) -> None:
     from synthesq.settings.database import database_settings
 
     monkeypatch.setenv("DATABASE_URL", "postgres://u@db.example:5432/sales")
@@ -129,9 +129,9 @@ def test_postgresql_connections_start_with_the_planners_random_page_cost(
         monkeypatch.delenv("DATABASE_RANDOM_PAGE_COST", raising=False)
     else:
         monkeypatch.setenv("DATABASE_RANDOM_PAGE_COST", value)
-    assert database_settings(ROOT)["OPTIONS"].get("options") == options
+    assert database_settings(ROOT)["OPTIONS"].get("random_page_cost") == cost
     monkeypatch.setenv("DATABASE_URL", "sqlite:///db.sqlite3")
-    assert "options" not in database_settings(ROOT)["OPTIONS"]
+    assert "random_page_cost" not in database_settings(ROOT)["OPTIONS"]
 
 
 def test_a_random_page_cost_that_is_not_a_number_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -148,6 +148,7 @@ def test_a_random_page_cost_that_is_not_a_number_is_refused(monkeypatch: pytest.
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner; CI runs it there")
 def test_the_connection_plans_with_that_cost() -> None:
+    # (set by the backend on each new connection: synthesq.db.postgresql)
     with connection.cursor() as cursor:
         cursor.execute("SHOW random_page_cost")
         assert cursor.fetchone()[0] == "1.1"

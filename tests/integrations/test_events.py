@@ -21,7 +21,7 @@ from sales import services as sales
 from sales.models import Order, OrderStatus
 from sales.pricing_models import PromotionCode
 from synthesq.core.errors import DomainError
-from synthesq.core.postgres import Increment
+from synthesq.core.postgres_counts import Increment
 from tests.factories import CustomerFactory, InvoiceFactory, OrderFactory, ProductFactory, ReturnFactory, UserFactory
 from tests.factories.pricing import PromotionCodeFactory
 

@@ -21,6 +21,8 @@ another zone gets Django's loader, as Django registers it.
 
 ``OPTIONS["prepared_max"]`` (synthesq/settings/database.py) is psycopg's per-connection limit of prepared
 statements, not a connection parameter: it is taken out of the parameters and set on each new connection.
+``OPTIONS["random_page_cost"]`` is the planner's setting each new connection sets on its session (one statement
+per connection, which lives for ``CONN_MAX_AGE``).
 """
 
 from __future__ import annotations
@@ -57,10 +59,12 @@ def quiet_and_open(connection: object) -> bool:
 class DatabaseWrapper(base.DatabaseWrapper):
     health_check_done: bool  # set by Django's BaseDatabaseWrapper
     prepared_max: int | None = None  # OPTIONS["prepared_max"], read with the connection parameters
+    random_page_cost: str | None = None  # OPTIONS["random_page_cost"], likewise
 
     def get_connection_params(self) -> dict[str, Any]:
         params: dict[str, Any] = super().get_connection_params()
         self.prepared_max = params.pop("prepared_max", None)
+        self.random_page_cost = params.pop("random_page_cost", None)
         return params
 
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
@@ -78,6 +82,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def init_connection_state(self) -> None:
         super().init_connection_state()
+        if self.connection is not None and self.random_page_cost is not None:
+            self.connection.execute("SELECT set_config('random_page_cost', %s, false)", [self.random_page_cost])
+            if not self.get_autocommit():
+                self.connection.commit()
         if self.connection is not None:  # django-prometheus' cursor class, for one with its children looked up once
             factory = self.connection.cursor_factory
             if factory.__module__ == _PROMETHEUS_CURSORS:  # ExportingCursorWrapper(Django's cursor class)
