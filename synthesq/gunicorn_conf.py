@@ -36,7 +36,6 @@ documents (``application/problem+json``, the API's format), never gunicorn's HTM
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import multiprocessing
@@ -51,6 +50,8 @@ from http import HTTPStatus
 from typing import Any
 
 from gunicorn.glogging import Logger
+
+from synthesq.collector import settle_loaded_app
 
 
 def _env_int(name: str, default: int) -> int:
@@ -208,25 +209,8 @@ def post_fork(server: Any, worker: Any) -> None:
     util.write_error = write_problem  # workers call it through the module (gunicorn.workers.base)
 
 
-# The young generation's threshold in a worker (Python's default: 700). The collector runs when the containers
-# allocated and not freed since its last run exceed it. A request's own objects are freed by their reference
-# counts when it ends, so from request to request the count grows only by the little cyclic garbage requests leave
-# (tens of containers), while within a request it climbs with what the request holds: a page of 50 orders some
-# 2,500. At 700 the collector walked the page's objects three times per page, and every tenth run the older
-# generation too: 1.1 ms of GC per page under load (issue 25). At 10,000 it runs about once per 40 pages, over
-# what has piled up (some 6 ms), 0.17 ms per page; no more garbage than that ever waits for it. (50,000 ran
-# once per 250 pages but for 46 ms, and saved no more.)
-YOUNG_GENERATION_THRESHOLD = 10_000
-
-
 def post_worker_init(worker: Any) -> None:
-    """The app is loaded (Django, every app's modules, settings, URL patterns): some 160,000 objects that live as long
-    as the worker. ``gc.freeze`` moves them out of the collector's reach, so the full collections that requests'
-    garbage sets off (a page of 50 orders allocates thousands of containers and leaves cycles behind) no longer walk
-    them all: what made a worker's CPU per page exceed the in-process median (issue 25). The young generation's
-    threshold is raised above what a request holds (``YOUNG_GENERATION_THRESHOLD``)."""
-    gc.freeze()
-    gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *gc.get_threshold()[1:])
+    settle_loaded_app()  # the app's objects out of the collector's reach, its young generation's threshold raised
 
 
 # --- Prometheus: one metrics directory per node, shared by its workers ----------------------------------

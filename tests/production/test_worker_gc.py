@@ -1,6 +1,6 @@
-"""A worker's collector (synthesq.gunicorn_conf): what the app loaded is frozen once the worker has loaded it, so
-the full collections requests set off walk only what requests leave, and the young generation's threshold is above
-what a request holds (issue 25)."""
+"""A worker's collector (synthesq.gunicorn_conf, synthesq.collector): what the app loaded is frozen once the worker
+has loaded it, so the full collections requests set off walk only what requests leave, and the young generation's
+threshold is above what a request holds (issue 25)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ gunicorn_conf = gunicorn_configuration()
 
 
 def test_a_worker_freezes_what_the_app_loaded_once_it_is_loaded() -> None:
-    with mock.patch.object(gunicorn_conf.gc, "freeze") as freeze:
+    with mock.patch.object(gc, "freeze") as freeze:
         gunicorn_conf.post_worker_init(SimpleNamespace(pid=4242))
     freeze.assert_called_once_with()
 
@@ -35,7 +35,7 @@ def thresholds() -> Iterator[tuple[int, int, int]]:
 def test_a_worker_collects_its_young_generation_after_more_than_a_request_holds(
         thresholds: tuple[int, int, int]) -> None:
     # given the interpreter's thresholds, when a worker has loaded the app
-    with mock.patch.object(gunicorn_conf.gc, "freeze"):
+    with mock.patch.object(gc, "freeze"):
         gunicorn_conf.post_worker_init(SimpleNamespace(pid=4242))
     # then its young generation is collected after 10,000 containers, the older ones as before
     assert gc.get_threshold() == (10_000, *thresholds[1:])
