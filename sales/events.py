@@ -5,7 +5,7 @@ make them)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from integrations.events import previous_attributes, publish, register_event_types
@@ -15,6 +15,7 @@ from .models import Customer, Order, OrderStatus, Return, Shipment, return_with_
 from .representations import (
     customer_representation,
     order_representation_for_event,
+    order_representation_written,
     order_representations,
     return_representation,
     shipment_representation,
@@ -66,6 +67,16 @@ def publish_customer(event_type: str, customer: Customer, before: dict[str, Any]
 
 def publish_order(event_type: str, order: Order, *, previous: dict[str, Any] | None = None) -> None:
     publish(event_type, object_id=order.pk, obj=lambda: order_data(order), previous_attributes=previous)
+
+
+def publish_order_created(order: Order, insert: Callable[[], None]) -> None:
+    """``order.created`` for a new order that ``insert`` writes, rendered before it: the insert takes the order's
+    number, whose counter's row stays locked until the commit, and every other create waits for that row; the
+    rendering (the larger part of what a create does once it has its number) is done before it. The insert's
+    number and ``updated_at`` are then put into the rendering (``order_representation_written``)."""
+    publish_order("order.created", order)
+    insert()
+    order_representation_written(order)
 
 
 def publish_order_updated(order: Order, before: dict[str, Any]) -> None:

@@ -161,6 +161,21 @@ def order_representation_for_event(order: Order) -> dict[str, Any]:
     return data
 
 
+def order_representation_written(order: Order) -> None:
+    """Complete what ``order_representation_for_event`` rendered of a new order before its insert (``order_create``
+    renders it before the order takes its number) with what the insert gave it: its number and ``updated_at``
+    (``auto_now``). Nothing else the representation shows is made by the insert (its key is made with the instance,
+    its lines' keys are not shown; a test holds the event and the answer to what GET returns). The rendering is
+    then remembered as made from the state the order now has, so the answer still shares it. No-op when nothing
+    was rendered (events off)."""
+    remembered = order.__dict__.get(_RENDERED)
+    if remembered is None:
+        return
+    data = remembered[1]
+    data["order_number"], data["updated_at"] = order.order_number, iso_datetime(order.updated_at)
+    order.__dict__[_RENDERED] = (_rendered_state(order), data)
+
+
 def order_representation_shared(order: Order, *, user: Viewer = None) -> dict[str, Any]:
     """``order_representation(order, user=user)``: the event's rendering (``order_representation_for_event``)
     with the statuses ``user`` may move it to, if the order is still in the state it was rendered from; else

@@ -297,14 +297,13 @@ def order_create(
                   prices_include_tax=read.prices_include_tax, tax_rounding=read.rounding, created_at=now)
     price_draft(order, lines, charges, actor=actor, discount=discount, code=code, code_products=code_products,
                 exempt_reason=read.exempt_reason, rates=read.rates)
-    for line in lines:
-        line.order = order
+    set_lines(order, lines)  # the response and the event render them
     created = OrderEvent.build(order, kind=OrderEvent.Kind.CREATED, actor=actor, to_status=order.status,
                                data={OrderHistory.LINES: len(lines), OrderHistory.TOTAL: str(order.total)})
-    # the order numbered from its counter, with its lines and its history row: one statement on PostgreSQL
-    postgres.insert_together([[order], lines, [created]], number=ORDER_NUMBER)
-    set_lines(order, lines)  # the response and the event render them
-    events.publish_order("order.created", order)
+    # the order numbered from its counter, with its lines and its history row: one statement on PostgreSQL; its
+    # event rendered before it (the counter stays locked from that statement to the commit)
+    events.publish_order_created(
+        order, lambda: postgres.insert_together([[order], lines, [created]], number=ORDER_NUMBER))
     return order
 
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from integrations.models import Event
+from sales import representations
+from sales.models import Order
+from sales.services.drafts import ORDER_NUMBER_SEQUENCE
+from synthesq.core.representation import iso_datetime
 from tests.factories import CustomerFactory, ProductFactory
 from tests.taxes.helpers import AUSTIN, rate
 
@@ -39,3 +45,33 @@ def test_the_created_order_is_what_get_returns(client_for: Callable[..., APIClie
         published = Event.objects.get(type="order.created", object_id=order_id).data["object"]
         assert {**published, "allowed_statuses": created.json()["allowed_statuses"]} == created.json()
         assert published["allowed_statuses"] == ["confirmed", "cancelled"]
+
+
+def test_a_create_renders_its_order_before_it_takes_the_number(sales_api: APIClient, settings: Any) -> None:
+    # given events on, and a record of when the order is rendered and of each statement that takes its number
+    settings.EVENTS_ENABLED = True
+    steps: list[str] = []
+    rendering = representations.order_representation
+
+    def rendered(*args: Any, **kwargs: Any) -> Any:
+        steps.append("rendered")
+        return rendering(*args, **kwargs)
+
+    def keep(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        if ORDER_NUMBER_SEQUENCE in [*(params or ())] and "core_sequence" in sql:
+            steps.append("numbered")
+        return execute(sql, params, many, context)
+
+    body = order_payload(CustomerFactory().pk, [(ProductFactory().pk, 2)], address=AUSTIN)
+    assert sales_api.post(ORDERS_URL, body, format="json").status_code == 201  # the counter made by a first order
+    # when an order is created
+    with mock.patch.object(representations, "order_representation", rendered), connection.execute_wrapper(keep):
+        created = sales_api.post(ORDERS_URL, body, format="json")
+    assert created.status_code == 201, created.content
+    # then it was rendered once, before the statement that takes its number (whose counter stays locked to the
+    # commit: every other create waits for it), and the event and the answer carry the number taken
+    assert steps == ["rendered", "numbered"]
+    order = Order.objects.get(pk=created.json()["id"])
+    published = Event.objects.get(type="order.created", object_id=order.pk).data["object"]
+    assert created.json()["order_number"] == published["order_number"] == order.order_number
+    assert created.json()["updated_at"] == published["updated_at"] == iso_datetime(order.updated_at)
