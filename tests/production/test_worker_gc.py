@@ -16,12 +16,6 @@ from tests.helpers import gunicorn_configuration
 gunicorn_conf = gunicorn_configuration()
 
 
-def test_a_worker_freezes_what_the_app_loaded_once_it_is_loaded() -> None:
-    with mock.patch.object(gc, "freeze") as freeze:
-        gunicorn_conf.post_worker_init(SimpleNamespace(pid=4242))
-    freeze.assert_called_once_with()
-
-
 @pytest.fixture
 def thresholds() -> Iterator[tuple[int, int, int]]:
     """The collector's thresholds, put back after the test."""
@@ -30,6 +24,12 @@ def thresholds() -> Iterator[tuple[int, int, int]]:
         yield before
     finally:
         gc.set_threshold(*before)
+
+
+def test_a_worker_freezes_what_the_app_loaded_once_it_is_loaded(thresholds: tuple[int, int, int]) -> None:
+    with mock.patch.object(gc, "freeze") as freeze:
+        gunicorn_conf.post_worker_init(SimpleNamespace(pid=4242))
+    freeze.assert_called_once_with()
 
 
 def test_a_worker_collects_its_young_generation_after_more_than_a_request_holds(
